@@ -1,0 +1,143 @@
+/*
+ * store/store.h: the job store. The only interface that holds SQL behind it.
+ *
+ * Every function returns 0 on success and -1 on failure, with a one-line
+ * message that says what went wrong in *err (malloc'd; the caller frees it),
+ * unless noted. A failed call leaves the database exactly as it was: every
+ * write happens in a transaction that is rolled back on any error.
+ *
+ * Times are unix milliseconds. Status changes go through store_job_move(),
+ * which checks job_can_move(), compares-and-sets the current status, and
+ * appends the history row in the same transaction.
+ */
+#ifndef CJOBS_STORE_STORE_H
+#define CJOBS_STORE_STORE_H
+
+#include "core/job.h"
+
+typedef struct store store_t;
+
+/* Opens (and creates, mode 0600, with missing parent directories 0700) the
+ * SQLite file at path. Applies pending migrations unless migrate is false.
+ * WAL mode and a busy timeout are set. */
+int store_open(const char *path, bool migrate, store_t **out, char **err);
+void store_close(store_t *s);
+
+/* The store's own random id, made at creation (containers carry it in the
+ * cjobs.store label). */
+const char *store_id(const store_t *s);
+const char *store_path(const store_t *s);
+
+/* Schema migrations. */
+int store_schema_version(store_t *s, int *current, int *latest, char **err);
+/* Names of pending migrations, NULL-terminated (caller frees with strv_free). */
+int store_pending_migrations(store_t *s, char ***names, char **err);
+int store_migrate(store_t *s, int *applied, char **err);
+
+/* Transactions that callers may group several writes in (one loop turn of
+ * the worker). Nested begin calls are counted; only the outermost commits. */
+int store_begin(store_t *s, char **err);
+int store_commit(store_t *s, char **err);
+void store_rollback(store_t *s);
+
+/* ---- executor hosts ---- */
+/* Inserts host (name must be unique); sets host->id and created_at. */
+int store_host_add(store_t *s, host_t *host, char **err);
+/* Loads by name. Returns 0 found, 1 not found (no *err), -1 error. */
+int store_host_get(store_t *s, const char *name, host_t *out, char **err);
+/* All hosts ordered by name; *out is an array of *n hosts. */
+int store_host_list(store_t *s, host_t **out, size_t *n, char **err);
+void store_host_list_free(host_t *hosts, size_t n);
+/* Writes every field of host (matched by host->name). 1 if not found. */
+int store_host_update(store_t *s, const host_t *host, char **err);
+/* Removes a host. Refuses (returns -1, err says why) while jobs that are
+ * queued and pinned to it, launching or running on it exist. 1 if absent. */
+int store_host_remove(store_t *s, const char *name, char **err);
+int store_host_count(store_t *s, int64_t *n, char **err);
+/* Records a health-check result. */
+int store_host_checked(store_t *s, const char *name, bool ok, const char *message,
+		       char **err);
+
+/* ---- environment templates ---- */
+int store_template_add(store_t *s, env_template_t *t, char **err);
+/* 0 found, 1 not found, -1 error. */
+int store_template_get(store_t *s, const char *name, env_template_t *out, char **err);
+int store_template_list(store_t *s, env_template_t **out, size_t *n, char **err);
+void store_template_list_free(env_template_t *t, size_t n);
+/* 1 if absent. */
+int store_template_remove(store_t *s, const char *name, char **err);
+
+/* ---- jobs ---- */
+/* Inserts a new queued job: sets id, uuid (if empty), created_at, queued_at,
+ * status = JOB_QUEUED and writes the creation history row (actor, reason). */
+int store_job_add(store_t *s, job_t *job, const char *actor, const char *reason,
+		  char **err);
+/* 0 found, 1 not found, -1 error. */
+int store_job_get(store_t *s, int64_t id, job_t *out, char **err);
+
+typedef struct {
+	int status_mask;       /* bit (1 << status); 0 = every status */
+	const char *host;      /* pinned to or ran on this host; NULL = any */
+	int64_t limit;         /* 0 = no limit */
+	bool newest_first;
+} job_filter_t;
+int store_job_list(store_t *s, const job_filter_t *f, job_t **out, size_t *n,
+		   char **err);
+void store_job_list_free(job_t *jobs, size_t n);
+/* Number of jobs per status, indexed by job_status_t. */
+int store_job_counts(store_t *s, int64_t counts[JOB_STATUS_COUNT], char **err);
+
+/* Changes fields that the status change carries, in one transaction with the
+ * history row. Only the fields named by the JOB_SET_* bits in set are
+ * written, from job. Returns 0 on success, 1 when the job's status in the
+ * store is no longer `from` (someone else moved it; nothing written), -1 on
+ * error (including an illegal change, which is never written). */
+enum {
+	JOB_SET_ATTEMPT = 1 << 0,
+	JOB_SET_EXIT_CODE = 1 << 1,     /* has_exit_code and exit_code */
+	JOB_SET_STARTED_AT = 1 << 2,
+	JOB_SET_FINISHED_AT = 1 << 3,
+	JOB_SET_QUEUED_AT = 1 << 4,
+	JOB_SET_RESOURCES = 1 << 5,     /* peak_memory_bytes, cpu_usage_ns */
+	JOB_SET_LAST_ERROR = 1 << 6,
+	JOB_SET_CONTAINER = 1 << 7,     /* container_name, container_id */
+	JOB_SET_RAN_ON = 1 << 8,
+	JOB_SET_LEASE = 1 << 9,         /* worker_id, lease_until */
+	JOB_SET_LIMITS = 1 << 10,       /* timeout_s, memory_bytes, nano_cpus, priority */
+	JOB_SET_NOT_BEFORE = 1 << 11,
+};
+int store_job_move(store_t *s, const job_t *job, job_status_t from, job_status_t to,
+		   unsigned set, const char *actor, const char *reason, char **err);
+/* Writes the fields named in set without a status change (no history row);
+ * e.g. the container id once it is known, a renewed lease, peak memory. */
+int store_job_update(store_t *s, const job_t *job, unsigned set, char **err);
+
+/* Claims up to max ready jobs for a worker: status queued, not_before <= now,
+ * pinned host NULL or one of hosts[] (NULL-terminated; NULL = any host),
+ * ordered by priority (high first) then id. Each claimed job is moved to
+ * JOB_LAUNCHING with worker_id/lease_until set and attempt incremented, with
+ * a history row, all in one transaction; two workers never claim the same
+ * job. *out gets the claimed jobs (full records). */
+int store_job_claim(store_t *s, const char *worker_id, int64_t lease_until,
+		    char *const *hosts, int max, job_t **out, size_t *n, char **err);
+/* Number of queued jobs that are ready now (optionally for the given hosts),
+ * and the soonest not_before among the queued ones not ready yet (0 if none). */
+int store_job_ready_count(store_t *s, char *const *hosts, int64_t now,
+			  int64_t *ready, int64_t *next_at, char **err);
+/* Jobs currently launching or running on a host (by ran_on). */
+int store_job_active_on(store_t *s, const char *host, int64_t *n, char **err);
+
+/* ---- captured output ---- */
+typedef enum { JOB_STDOUT = 1, JOB_STDERR = 2 } job_stream_t;
+/* Stores (replaces) the output of one stream of one attempt. */
+int store_output_put(store_t *s, int64_t job_id, int attempt, job_stream_t stream,
+		     const job_output_t *out, char **err);
+/* The output of the given attempt (0 = latest). 1 if there is none. */
+int store_output_get(store_t *s, int64_t job_id, int attempt, job_stream_t stream,
+		     job_output_t *out, char **err);
+
+/* ---- history ---- */
+int store_history(store_t *s, int64_t job_id, job_event_t **out, size_t *n, char **err);
+void store_history_free(job_event_t *ev, size_t n);
+
+#endif

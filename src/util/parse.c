@@ -1,0 +1,180 @@
+/* util/parse.c: strict parsers for values people type; see parse.h. */
+#define _GNU_SOURCE
+#include "util/parse.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+bool parse_int64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	if (!s || !*s || isspace((unsigned char)*s))
+		return false;
+	errno = 0;
+	char *end = NULL;
+	long long v = strtoll(s, &end, 10);
+	if (errno || *end != '\0' || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Parses a non-negative decimal number with an optional fraction; returns
+ * the end of the number or NULL. */
+static const char *parse_decimal(const char *s, double *out)
+{
+	if (!isdigit((unsigned char)*s) && !(*s == '.' && isdigit((unsigned char)s[1])))
+		return NULL;
+	errno = 0;
+	char *end = NULL;
+	double v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v) || v < 0)
+		return NULL;
+	/* strtod accepts hex and exponents; people's sizes have neither. */
+	for (const char *p = s; p < end; p++)
+		if (!isdigit((unsigned char)*p) && *p != '.')
+			return NULL;
+	*out = v;
+	return end;
+}
+
+bool parse_size(const char *s, int64_t *out)
+{
+	double v;
+	const char *p = s ? parse_decimal(s, &v) : NULL;
+	if (!p)
+		return false;
+	double mult = 1;
+	switch (tolower((unsigned char)*p)) {
+	case '\0': break;
+	case 'k': mult = 1024.0; p++; break;
+	case 'm': mult = 1024.0 * 1024; p++; break;
+	case 'g': mult = 1024.0 * 1024 * 1024; p++; break;
+	case 't': mult = 1024.0 * 1024 * 1024 * 1024; p++; break;
+	case 'b': break;
+	default: return false;
+	}
+	if (strcasecmp(p, "ib") == 0 && mult > 1)
+		p += 2;
+	else if (strcasecmp(p, "b") == 0)
+		p += 1;
+	if (*p)
+		return false;
+	double bytes = v * mult;
+	if (bytes > 9.0e18 || bytes != floor(bytes))
+		return false;
+	*out = (int64_t)bytes;
+	return true;
+}
+
+bool parse_duration_s(const char *s, int64_t *out)
+{
+	if (!s || !*s)
+		return false;
+	int64_t plain;
+	if (parse_int64(s, 0, INT64_MAX / 1000, &plain)) {
+		*out = plain;
+		return true;
+	}
+	int64_t total = 0;
+	const char *p = s;
+	while (*p) {
+		if (!isdigit((unsigned char)*p))
+			return false;
+		errno = 0;
+		char *end;
+		long long n = strtoll(p, &end, 10);
+		if (errno || n < 0)
+			return false;
+		int64_t unit;
+		switch (*end) {
+		case 's': unit = 1; break;
+		case 'm': unit = 60; break;
+		case 'h': unit = 3600; break;
+		case 'd': unit = 86400; break;
+		default: return false;
+		}
+		if (n > (INT64_MAX / 1000 - total) / unit)
+			return false;
+		total += n * unit;
+		p = end + 1;
+	}
+	*out = total;
+	return true;
+}
+
+bool parse_cpus(const char *s, int64_t *nano)
+{
+	double v;
+	const char *p = s ? parse_decimal(s, &v) : NULL;
+	if (!p || *p || v > 1e6)
+		return false;
+	double n = v * 1e9;
+	*nano = (int64_t)llround(n);
+	return true;
+}
+
+bool parse_when(const char *s, int64_t now, int64_t *out)
+{
+	if (!s || !*s)
+		return false;
+	if (strcmp(s, "now") == 0) {
+		*out = now;
+		return true;
+	}
+	if (*s == '+') {
+		int64_t d;
+		if (!parse_duration_s(s + 1, &d))
+			return false;
+		*out = now + d * 1000;
+		return true;
+	}
+	if (*s == '@') {
+		int64_t secs;
+		if (!parse_int64(s + 1, 0, INT64_MAX / 1000, &secs))
+			return false;
+		*out = secs * 1000;
+		return true;
+	}
+	static const char *const formats[] = {
+		"%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S",
+		"%Y-%m-%dT%H:%MZ",    "%Y-%m-%dT%H:%M",    "%Y-%m-%d %H:%M",
+		"%Y-%m-%d",
+	};
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		struct tm tm;
+		memset(&tm, 0, sizeof(tm));
+		const char *end = strptime(s, formats[i], &tm);
+		if (end && *end == '\0') {
+			time_t t = timegm(&tm);
+			if (t == (time_t)-1)
+				return false;
+			*out = (int64_t)t * 1000;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = {"1", "yes", "true", "on"};
+	static const char *const no[] = {"0", "no", "false", "off"};
+	if (!s)
+		return false;
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return true;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return true;
+		}
+	}
+	return false;
+}
