@@ -1,5 +1,4 @@
 /* util/parse.c: strict parsers for values people type; see parse.h. */
-#define _GNU_SOURCE
 #include "util/parse.h"
 
 #include <ctype.h>

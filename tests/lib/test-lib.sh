@@ -1,0 +1,112 @@
+# tests/lib/test-lib.sh: the harness for the numbered shell tests in
+# tests/cli/ (git's t/ suite is the model). A test script sources this,
+# declares behaviours with test_expect_success, and ends with test_done.
+# Output is TAP ("ok N - ..." / "not ok N - ..."), which tests/run counts.
+#
+# Each script gets its own scratch directory ($TEST_DIR), its own store
+# ($CJOBS_DATABASE) and, when it asks, its own private Docker engine; all
+# are removed when the script ends, and the engine is stopped by its pid.
+
+set -u
+TEST_NAME=$(basename "$0" .sh)
+TEST_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD_DIR=${CJOBS_BUILD_DIR:-$TEST_ROOT/build}
+CJOBS_BIN=${CJOBS_BIN:-$BUILD_DIR/cjobs}
+# Short paths: dockerd's socket path must stay under 108 bytes.
+TEST_DIR=$(mktemp -d /tmp/cjt.XXXXXX)
+export HOME=$TEST_DIR/home XDG_DATA_HOME=$TEST_DIR/home/.local/share \
+	XDG_CONFIG_HOME=$TEST_DIR/home/.config
+mkdir -p "$HOME"
+export CJOBS_DATABASE=$TEST_DIR/cjobs.db
+unset CJOBS_CONFIG DOCKER_HOST
+test_count=0
+test_failed=0
+test_skipped=0
+ENGINE_DIRS=""
+
+. "$TEST_ROOT/tests/lib/engine.sh"
+
+cjobs() { "$CJOBS_BIN" "$@"; }
+
+test_cleanup() {
+	local d
+	for d in $ENGINE_DIRS; do
+		engine_stop "$d"
+	done
+	# dockerd leaves root-owned mounts behind only while running; it is
+	# stopped above, so the tree can go.
+	rm -rf "$TEST_DIR" 2>/dev/null || true
+}
+trap test_cleanup EXIT
+
+# test_engine_start [NAME]: start a private engine with the test image;
+# sets ENGINE_SOCK and ENGINE_URL (unix://...). NAME defaults to "e1".
+test_engine_start() {
+	local name=${1:-e1}
+	local d=$TEST_DIR/$name
+	engine_start "$d" || return 1
+	ENGINE_DIRS="$ENGINE_DIRS $d"
+	engine_image "$ENGINE_SOCK" || return 1
+	ENGINE_URL=unix://$ENGINE_SOCK
+	export ENGINE_SOCK ENGINE_URL
+}
+
+test_engine_stop() {
+	engine_stop "$TEST_DIR/${1:-e1}"
+}
+
+# test_expect_success DESCRIPTION 'COMMANDS': run COMMANDS in a subshell
+# with `set -e`-like checking through &&-chains; report ok/not ok.
+test_expect_success() {
+	local desc=$1 body=$2 out rc
+	test_count=$((test_count + 1))
+	out=$(cd "$TEST_DIR" && eval "$body" 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		echo "ok $test_count - $desc"
+	else
+		test_failed=$((test_failed + 1))
+		echo "not ok $test_count - $desc"
+		printf '%s\n' "$out" | tail -40 | sed 's/^/#   /'
+	fi
+}
+
+# test_skip DESCRIPTION REASON: a test that cannot run here; counted as
+# skipped, never as passed.
+test_skip() {
+	test_count=$((test_count + 1))
+	test_skipped=$((test_skipped + 1))
+	echo "ok $test_count - $1 # SKIP $2"
+}
+
+# Assertions usable inside test bodies.
+test_cmp() { diff -u "$1" "$2"; }
+test_grep() { grep "$@" || { echo "grep $* failed in:"; cat "${@: -1}"; return 1; }; }
+# expect_code N CMD...: CMD must exit exactly N.
+expect_code() {
+	local want=$1 rc
+	shift
+	"$@"
+	rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		echo "expected exit $want, got $rc: $*"
+		return 1
+	fi
+}
+# wait_for SECONDS 'CONDITION': poll CONDITION every 0.1 s.
+wait_for() {
+	local limit=$1 cond=$2 i
+	for i in $(seq 1 $((limit * 10))); do
+		eval "$cond" && return 0
+		sleep 0.1
+	done
+	echo "timed out after ${limit}s waiting for: $cond"
+	return 1
+}
+
+test_done() {
+	echo "1..$test_count"
+	echo "# $TEST_NAME: $((test_count - test_failed - test_skipped)) passed, $test_failed failed, $test_skipped skipped"
+	[ "$test_failed" -eq 0 ]
+	exit $?
+}
