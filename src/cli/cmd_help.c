@@ -1,0 +1,50 @@
+/* cli/cmd_help.c: `cjobs help [COMMAND [SUBCOMMAND]]`. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/command.h"
+#include "cli/help.h"
+
+static int help_run(cli_ctx_t *ctx, cli_args_t *a)
+{
+	if (a->npos == 0) {
+		help_overview(stdout);
+		return EXIT_OK;
+	}
+	const cli_command_t *cmd = cli_find(cli_commands, a->pos[0]);
+	if (!cmd) {
+		cli_error(ctx, "unknown command '%.60s'; 'cjobs help' lists the commands", a->pos[0]);
+		return EXIT_ERROR;
+	}
+	char path[128];
+	snprintf(path, sizeof(path), "%s", cmd->name);
+	if (a->npos > 1) {
+		const cli_command_t *sub = cli_find(cmd->subcommands, a->pos[1]);
+		if (!sub) {
+			cli_error(ctx, "'%s' has no subcommand '%.60s'; 'cjobs help %s' lists them",
+				  cmd->name, a->pos[1], cmd->name);
+			return EXIT_ERROR;
+		}
+		snprintf(path, sizeof(path), "%s %s", cmd->name, sub->name);
+		cmd = sub;
+	}
+	help_command(stdout, cmd, path);
+	return EXIT_OK;
+}
+
+const cli_command_t cmd_help = {
+	.name = "help",
+	.group = "Help",
+	.summary = "show the help of cjobs or of one command",
+	.usage = "[COMMAND [SUBCOMMAND]]",
+	.min_args = 0, .max_args = 2,
+	.description = "With no command, lists every command by purpose and the global options. "
+		       "With a command, prints the same text as 'cjobs COMMAND --help'.",
+	.examples = (const cli_example_t[]){
+		{"cjobs help", "list the commands", 0},
+		{"cjobs help process-jobs", "the worker's full help", 0},
+		{"cjobs help job submit", "how to queue a job", 0},
+		{NULL, NULL, 0},
+	},
+	.run = help_run,
+};

@@ -1,0 +1,451 @@
+/*
+ * cli/cmd_host.c: `cjobs host`: register and manage executor hosts (Docker
+ * engines). Talks to the store only; `manage-jobs health-check` is what
+ * contacts engines.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/command.h"
+#include "cli/render.h"
+#include "core/validate.h"
+#include "util/err.h"
+#include "util/output.h"
+#include "util/timeutil.h"
+
+static const char *const list_formats[] = {"table", "json", "csv", NULL};
+static const char *const show_formats[] = {"text", "json", NULL};
+
+/* The fields of a host, shared by add (with defaults) and update (none:
+ * only what is given changes). */
+#define HOST_OPTIONS(D)                                                                        \
+	{.name = "url", .type = OPT_STRING, .metavar = "URL",                                  \
+	 .help = "The engine's address: unix:///path/to/docker.sock or tcp://HOST:PORT."},     \
+	{.name = "max-jobs", .type = OPT_INT, .metavar = "N", .def = D("10"), .min = 1,        \
+	 .max = HOST_MAX_JOBS_MAX,                                                             \
+	 .help = "How many of this host's containers may run at once."},                      \
+	{.name = "weight", .type = OPT_INT, .metavar = "N", .def = D("100"),                   \
+	 .min = HOST_WEIGHT_MIN, .max = HOST_WEIGHT_MAX,                                       \
+	 .help = "Routing weight: hosts with free capacity get new jobs in proportion to "     \
+		 "their weight."},                                                             \
+	{.name = "pull", .type = OPT_BOOL, .metavar = "yes|no", .def = D("no"),                \
+	 .help = "Pull an image the engine does not have before creating the container. "     \
+		 "With no, such a job fails with an error naming the image."},                 \
+	{.name = "network", .type = OPT_STRING, .metavar = "MODE", .def = D("none"),           \
+	 .help = "Network mode for the containers: none (no network), bridge, host, or the "   \
+		 "name of a network on that engine."},                                         \
+	{.name = "tls-ca", .type = OPT_STRING, .metavar = "FILE",                              \
+	 .help = "CA certificate that signed the engine's certificate (tcp:// only)."},        \
+	{.name = "tls-cert", .type = OPT_STRING, .metavar = "FILE",                            \
+	 .help = "Client certificate for the engine (with --tls-key)."},                       \
+	{.name = "tls-key", .type = OPT_STRING, .metavar = "FILE",                             \
+	 .help = "Client private key for the engine (with --tls-cert)."},                      \
+	{.name = "tls-verify", .type = OPT_BOOL, .metavar = "yes|no", .def = D("yes"),         \
+	 .help = "Verify the engine's certificate. Turning this off lets anyone on the path "  \
+		 "pose as the engine; a warning is printed."}
+
+#define WITH_DEFAULT(x) x
+#define NO_DEFAULT(x) NULL
+
+static const cli_exit_doc_t host_exits[] = {
+	{0, "Success."},
+	{1, "Invalid option or value, unknown host, or job store problem (the message says which)."},
+	{0, NULL},
+};
+
+static int set_str(char **field, const char *value)
+{
+	if (!value)
+		return 0;
+	char *copy = strdup(value);
+	if (!copy)
+		return -1;
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+/* Copies the options given (or defaulted) into host. */
+static int apply_host_options(const cli_args_t *a, host_t *h, char **err)
+{
+	if ((cli_has(a, "url") && set_str(&h->url, cli_str(a, "url")) < 0) ||
+	    (cli_has(a, "network") && set_str(&h->network_mode, cli_str(a, "network")) < 0) ||
+	    (cli_has(a, "tls-ca") && set_str(&h->tls_ca, cli_str(a, "tls-ca")) < 0) ||
+	    (cli_has(a, "tls-cert") && set_str(&h->tls_cert, cli_str(a, "tls-cert")) < 0) ||
+	    (cli_has(a, "tls-key") && set_str(&h->tls_key, cli_str(a, "tls-key")) < 0))
+		return err_set(err, "out of memory");
+	if (cli_has(a, "max-jobs"))
+		h->max_jobs = (int)cli_num(a, "max-jobs");
+	if (cli_has(a, "weight"))
+		h->weight = (int)cli_num(a, "weight");
+	if (cli_has(a, "pull"))
+		h->pull_images = cli_num(a, "pull") != 0;
+	if (cli_has(a, "tls-verify"))
+		h->tls_verify = cli_num(a, "tls-verify") != 0;
+	const char *files[] = {h->tls_ca, h->tls_cert, h->tls_key};
+	for (size_t i = 0; i < 3; i++)
+		if (files[i] && access(files[i], R_OK) != 0)
+			return err_set(err, "cannot read TLS file %s: check the path and permissions",
+				       files[i]);
+	return validate_host(h, err);
+}
+
+static void warn_tls(const host_t *h)
+{
+	if (strncmp(h->url, "tcp://", 6) == 0 && h->tls_ca && !h->tls_verify)
+		fprintf(stderr, "cjobs: warning: host '%s': the engine's certificate will not be "
+				"verified; anyone on the network path can pose as it\n",
+			h->name);
+	if (strncmp(h->url, "tcp://", 6) == 0 && !h->tls_ca && !h->tls_cert)
+		fprintf(stderr, "cjobs: warning: host '%s' is reached over plain TCP without TLS: "
+				"anyone who can reach %s controls that engine\n",
+			h->name, h->url);
+}
+
+static int host_add_run(cli_ctx_t *ctx, cli_args_t *a)
+{
+	char *err = NULL;
+	host_t h;
+	host_init(&h);
+	int rc = EXIT_ERROR;
+	if (!cli_has(a, "url")) {
+		cli_error(ctx, "give the engine's address with --url, e.g. --url unix:///var/run/docker.sock");
+		goto out;
+	}
+	if (set_str(&h.name, a->pos[0]) < 0 || apply_host_options(a, &h, &err) < 0 ||
+	    store_host_add(ctx->store, &h, &err) < 0) {
+		cli_error(ctx, "%s", err_str(err));
+		goto out;
+	}
+	warn_tls(&h);
+	printf("added host '%s' (%s, up to %d jobs at once)\n", h.name, h.url, h.max_jobs);
+	rc = EXIT_OK;
+out:
+	free(err);
+	host_free(&h);
+	return rc;
+}
+
+/* Loads host `name` or prints an error that lists how to see the hosts. */
+static int load_host(cli_ctx_t *ctx, const char *name, host_t *h)
+{
+	char *err = NULL;
+	int rc = store_host_get(ctx->store, name, h, &err);
+	if (rc == 1)
+		cli_error(ctx, "no host named '%.64s'; 'cjobs host list' shows the hosts", name);
+	else if (rc < 0)
+		cli_error(ctx, "%s", err_str(err));
+	free(err);
+	return rc;
+}
+
+static int host_update_run(cli_ctx_t *ctx, cli_args_t *a)
+{
+	char *err = NULL;
+	host_t h;
+	host_init(&h);
+	int rc = EXIT_ERROR;
+	if (load_host(ctx, a->pos[0], &h) != 0)
+		goto out;
+	if (apply_host_options(a, &h, &err) < 0 || store_host_update(ctx->store, &h, &err) != 0) {
+		cli_error(ctx, "%s", err_str(err));
+		goto out;
+	}
+	warn_tls(&h);
+	printf("updated host '%s'\n", h.name);
+	rc = EXIT_OK;
+out:
+	free(err);
+	host_free(&h);
+	return rc;
+}
+
+static int set_enabled(cli_ctx_t *ctx, cli_args_t *a, bool enabled)
+{
+	char *err = NULL;
+	host_t h;
+	host_init(&h);
+	int rc = EXIT_ERROR;
+	if (load_host(ctx, a->pos[0], &h) != 0)
+		goto out;
+	h.enabled = enabled;
+	if (store_host_update(ctx->store, &h, &err) != 0) {
+		cli_error(ctx, "%s", err_str(err));
+		goto out;
+	}
+	printf("host '%s' is %s\n", h.name,
+	       enabled ? "enabled: workers may send it jobs"
+		       : "disabled: no new jobs go there; running ones finish");
+	rc = EXIT_OK;
+out:
+	free(err);
+	host_free(&h);
+	return rc;
+}
+
+static int host_enable_run(cli_ctx_t *ctx, cli_args_t *a)
+{
+	return set_enabled(ctx, a, true);
+}
+
+static int host_disable_run(cli_ctx_t *ctx, cli_args_t *a)
+{
+	return set_enabled(ctx, a, false);
+}
+
+static int host_remove_run(cli_ctx_t *ctx, cli_args_t *a)
+{
+	char *err = NULL;
+	int rc = store_host_remove(ctx->store, a->pos[0], &err);
+	if (rc == 1)
+		cli_error(ctx, "no host named '%.64s'; 'cjobs host list' shows the hosts", a->pos[0]);
+	else if (rc < 0)
+		cli_error(ctx, "%s", err_str(err));
+	else
+		printf("removed host '%s'\n", a->pos[0]);
+	free(err);
+	return rc == 0 ? EXIT_OK : EXIT_ERROR;
+}
+
+static int host_list_run(cli_ctx_t *ctx, cli_args_t *a)
+{
+	char *err = NULL;
+	host_t *hosts = NULL;
+	size_t n = 0;
+	if (store_host_list(ctx->store, &hosts, &n, &err) < 0) {
+		cli_error(ctx, "%s", err_str(err));
+		free(err);
+		return EXIT_ERROR;
+	}
+	const char *fmt = cli_str(a, "format");
+	int rc = EXIT_OK;
+	if (strcmp(fmt, "json") == 0) {
+		json_t *arr = json_array();
+		for (size_t i = 0; arr && i < n; i++)
+			json_array_append_new(arr, render_host_json(&hosts[i]));
+		rc = render_print_json(stdout, arr) == 0 ? EXIT_OK : EXIT_ERROR;
+		json_decref(arr);
+	} else {
+		static const char *const head[] = {"NAME", "URL", "ENABLED", "MAX_JOBS", "WEIGHT",
+						   "PULL", "NETWORK", "LAST_CHECK"};
+		table_t *t = table_new(8, head);
+		for (size_t i = 0; t && i < n; i++) {
+			host_t *h = &hosts[i];
+			char mj[16], w[16], when[40];
+			snprintf(mj, sizeof(mj), "%d", h->max_jobs);
+			snprintf(w, sizeof(w), "%d", h->weight);
+			const char *check = h->checked_at ? (h->check_ok ? "ok" : "failed") : "never";
+			char checkbuf[64];
+			if (h->checked_at)
+				snprintf(checkbuf, sizeof(checkbuf), "%s %s", check,
+					 format_time(h->checked_at, when, sizeof(when)));
+			const char *row[] = {h->name,    h->url, h->enabled ? "yes" : "no", mj, w,
+					     h->pull_images ? "yes" : "no",
+					     h->network_mode ? h->network_mode : "default",
+					     h->checked_at ? checkbuf : check};
+			if (table_add(t, row) < 0)
+				rc = EXIT_ERROR;
+		}
+		if (!t || rc != EXIT_OK)
+			cli_error(ctx, "out of memory");
+		else if (strcmp(fmt, "csv") == 0)
+			table_print_csv(t, stdout);
+		else
+			table_print(t, stdout);
+		table_free(t);
+	}
+	store_host_list_free(hosts, n);
+	return rc;
+}
+
+static int host_show_run(cli_ctx_t *ctx, cli_args_t *a)
+{
+	host_t h;
+	host_init(&h);
+	if (load_host(ctx, a->pos[0], &h) != 0) {
+		host_free(&h);
+		return EXIT_ERROR;
+	}
+	int rc = EXIT_OK;
+	if (strcmp(cli_str(a, "format"), "json") == 0) {
+		json_t *j = render_host_json(&h);
+		rc = render_print_json(stdout, j) == 0 ? EXIT_OK : EXIT_ERROR;
+		json_decref(j);
+	} else {
+		char t1[40], t2[40];
+		printf("name:          %s\n", h.name);
+		printf("url:           %s\n", h.url);
+		printf("enabled:       %s\n", h.enabled ? "yes" : "no");
+		printf("max jobs:      %d\n", h.max_jobs);
+		printf("weight:        %d\n", h.weight);
+		printf("pull images:   %s\n", h.pull_images ? "yes" : "no");
+		printf("network mode:  %s\n", h.network_mode ? h.network_mode : "default");
+		printf("tls:           %s\n", h.tls_ca || h.tls_cert
+						      ? (h.tls_verify ? "yes, verified" : "yes, NOT verified")
+						      : "no");
+		if (h.tls_ca)
+			printf("tls ca:        %s\n", h.tls_ca);
+		if (h.tls_cert)
+			printf("tls cert:      %s\n", h.tls_cert);
+		if (h.tls_key)
+			printf("tls key:       %s\n", h.tls_key);
+		printf("created:       %s\n", format_time(h.created_at, t1, sizeof(t1)));
+		printf("last check:    %s%s%s%s\n", format_time(h.checked_at, t2, sizeof(t2)),
+		       h.checked_at ? (h.check_ok ? " ok" : " failed") : "",
+		       h.check_message ? ": " : "", h.check_message ? h.check_message : "");
+	}
+	host_free(&h);
+	return rc;
+}
+
+static const cli_option_t add_options[] = {HOST_OPTIONS(WITH_DEFAULT), {0}};
+static const cli_option_t update_options[] = {HOST_OPTIONS(NO_DEFAULT), {0}};
+static const cli_option_t list_options[] = {
+	{.name = "format", .type = OPT_CHOICE, .metavar = "FORMAT", .def = "table",
+	 .choices = list_formats,
+	 .help = "table for people; json (an array of objects) or csv (with a header row) for "
+		 "scripts."},
+	{0},
+};
+static const cli_option_t show_options[] = {
+	{.name = "format", .type = OPT_CHOICE, .metavar = "FORMAT", .def = "text",
+	 .choices = show_formats, .help = "text for people; json for scripts."},
+	{0},
+};
+
+static const cli_command_t host_add = {
+	.name = "add",
+	.summary = "register a Docker engine as an executor host",
+	.usage = "NAME --url URL [options]",
+	.min_args = 1, .max_args = 1, .needs_store = true,
+	.description =
+		"Registers the Docker engine at --url under NAME, so that process-jobs may run "
+		"jobs there. Nothing is contacted: check the engine with "
+		"'cjobs manage-jobs health-check --host NAME'. NAME is 1 to 64 letters, digits, "
+		"'.', '_' or '-'.",
+	.options = add_options,
+	.examples = (const cli_example_t[]){
+		{"cjobs host add local2 --url unix:///var/run/docker.sock --max-jobs 4",
+		 "register the local engine under the name local2, four jobs at a time", 0},
+		{"cjobs host add build1 --url tcp://127.0.0.1:2376 --tls-ca ca.pem --tls-cert cert.pem --tls-key key.pem",
+		 "register a remote engine reached over TLS with a client certificate", 0},
+		{NULL, NULL, 0},
+	},
+	.warning = "Access to a Docker engine is root access to its machine: whoever can submit "
+		   "jobs to a host can run anything there. Register only engines meant for this, "
+		   "and protect tcp:// engines with TLS client certificates.",
+	.errors = (const cli_error_doc_t[]){
+		{"cjobs: error: host name 'x' already exists", "a host of that name is registered",
+		 "choose another name, or change it with 'cjobs host update'"},
+		{"cjobs: error: engine address '...' is not understood", "--url has another form",
+		 "write unix:///path/to/docker.sock or tcp://HOST:PORT"},
+		{NULL, NULL, NULL},
+	},
+	.exit_codes = host_exits,
+	.run = host_add_run,
+};
+
+static const cli_command_t host_update = {
+	.name = "update",
+	.summary = "change an executor host's settings",
+	.usage = "NAME [options]",
+	.min_args = 1, .max_args = 1, .needs_store = true,
+	.description = "Changes only the settings given; the rest stay as they are. Running jobs "
+		       "are not affected; new limits apply to the next jobs placed there.",
+	.options = update_options,
+	.examples = (const cli_example_t[]){
+		{"cjobs host update local --max-jobs 8", "let host local run eight jobs at once", 0},
+		{NULL, NULL, 0},
+	},
+	.exit_codes = host_exits,
+	.run = host_update_run,
+};
+
+static const cli_command_t host_list = {
+	.name = "list",
+	.summary = "list the executor hosts",
+	.usage = "[options]",
+	.max_args = 0, .needs_store = true,
+	.options = list_options,
+	.examples = (const cli_example_t[]){
+		{"cjobs host list", "show every host with its address and limits", 0},
+		{"cjobs host list --format json", "the same as JSON for scripts", 0},
+		{NULL, NULL, 0},
+	},
+	.exit_codes = host_exits,
+	.run = host_list_run,
+};
+
+static const cli_command_t host_show = {
+	.name = "show",
+	.summary = "show every setting of one executor host",
+	.usage = "NAME [options]",
+	.min_args = 1, .max_args = 1, .needs_store = true,
+	.options = show_options,
+	.examples = (const cli_example_t[]){
+		{"cjobs host show local", "show host local's settings and last health check", 0},
+		{NULL, NULL, 0},
+	},
+	.exit_codes = host_exits,
+	.run = host_show_run,
+};
+
+static const cli_command_t host_remove = {
+	.name = "remove",
+	.summary = "unregister an executor host",
+	.usage = "NAME",
+	.min_args = 1, .max_args = 1, .needs_store = true,
+	.description = "Removes the host from the store. Refused while jobs are pinned to it or "
+		       "running there: cancel or finish them first, or disable the host.",
+	.examples = (const cli_example_t[]){
+		{"cjobs host remove old1", "unregister host old1", 0},
+		{NULL, NULL, 0},
+	},
+	.exit_codes = host_exits,
+	.run = host_remove_run,
+};
+
+static const cli_command_t host_enable = {
+	.name = "enable",
+	.summary = "let workers send jobs to a host again",
+	.usage = "NAME",
+	.min_args = 1, .max_args = 1, .needs_store = true,
+	.examples = (const cli_example_t[]){
+		{"cjobs host enable local", "put host local back into service", 0},
+		{NULL, NULL, 0},
+	},
+	.exit_codes = host_exits,
+	.run = host_enable_run,
+};
+
+static const cli_command_t host_disable = {
+	.name = "disable",
+	.summary = "stop sending new jobs to a host",
+	.usage = "NAME",
+	.min_args = 1, .max_args = 1, .needs_store = true,
+	.description = "Workers place no new job on a disabled host; jobs already running there "
+		       "finish normally. Jobs pinned to it wait until it is enabled again.",
+	.examples = (const cli_example_t[]){
+		{"cjobs host disable local", "take host local out of service", 0},
+		{NULL, NULL, 0},
+	},
+	.exit_codes = host_exits,
+	.run = host_disable_run,
+};
+
+const cli_command_t cmd_host = {
+	.name = "host",
+	.group = "Setting up",
+	.summary = "register and manage executor hosts (Docker engines)",
+	.usage = "SUBCOMMAND [options]",
+	.description =
+		"An executor host is a Docker engine (or Podman's Docker-compatible service) that "
+		"runs jobs, reached at unix:///path/to/docker.sock or tcp://HOST:PORT with "
+		"optional TLS. Each host has a limit of concurrent jobs and a routing weight. "
+		"When no host is registered, the local engine is registered as 'local' the first "
+		"time a job is submitted or processed.",
+	.subcommands = (const cli_command_t *const[]){&host_add, &host_list, &host_show, &host_update,
+						      &host_remove, &host_enable, &host_disable, NULL},
+};

@@ -1,0 +1,350 @@
+/*
+ * cli/cmd_job.c: `cjobs job list|show|logs`, and the `job` group itself.
+ * Reads the store only.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/command.h"
+#include "cli/render.h"
+#include "util/err.h"
+#include "util/output.h"
+#include "util/parse.h"
+#include "util/timeutil.h"
+
+extern const cli_command_t cmd_job_submit;
+
+static const char *const list_formats[] = {"table", "json", "csv", NULL};
+static const char *const show_formats[] = {"text", "json", NULL};
+static const char *const streams[] = {"both", "stdout", "stderr", NULL};
+
+/* Parses a job id argument and loads the job; prints the error itself. */
+static int load_job(cli_ctx_t *ctx, const char *text, job_t *job)
+{
+	int64_t id;
+	char *err = NULL;
+	if (!parse_int64(text, 1, INT64_MAX, &id)) {
+		cli_error(ctx, "'%.40s' is not a job id: job ids are whole numbers from 1 up "
+			       "('cjobs job list' shows them)",
+			  text);
+		return -1;
+	}
+	int rc = store_job_get(ctx->store, id, job, &err);
+	if (rc == 1)
+		cli_error(ctx, "no job with id %lld; 'cjobs job list' shows the jobs", (long long)id);
+	else if (rc < 0)
+		cli_error(ctx, "%s", err_str(err));
+	free(err);
+	return rc == 0 ? 0 : -1;
+}
+
+static void duration_of(const job_t *j, char *buf, size_t size)
+{
+	int64_t end = j->finished_at ? j->finished_at : (j->started_at ? now_ms() : 0);
+	if (!j->started_at || !end)
+		snprintf(buf, size, "-");
+	else
+		format_duration(end - j->started_at, buf, size);
+}
+
+static int list_run(cli_ctx_t *ctx, cli_args_t *a)
+{
+	job_filter_t f = {.host = cli_str(a, "host"), .limit = cli_num(a, "limit"),
+			  .newest_first = true};
+	size_t ns;
+	const char **st = cli_list(a, "status", &ns);
+	for (size_t i = 0; i < ns; i++) {
+		job_status_t s;
+		if (!job_status_parse(st[i], &s)) {
+			cli_error(ctx, "'%.40s' is not a job status: use queued, launching, running, "
+				       "completed, failed, timeout or cancelled",
+				  st[i]);
+			return EXIT_ERROR;
+		}
+		f.status_mask |= 1 << s;
+	}
+	char *err = NULL;
+	job_t *jobs = NULL;
+	size_t n = 0;
+	if (store_job_list(ctx->store, &f, &jobs, &n, &err) < 0) {
+		cli_error(ctx, "%s", err_str(err));
+		free(err);
+		return EXIT_ERROR;
+	}
+	const char *fmt = cli_str(a, "format");
+	int rc = EXIT_OK;
+	if (strcmp(fmt, "json") == 0) {
+		json_t *arr = json_array();
+		for (size_t i = 0; arr && i < n; i++)
+			json_array_append_new(arr, render_job_json(&jobs[i], false));
+		rc = render_print_json(stdout, arr) == 0 ? EXIT_OK : EXIT_ERROR;
+		json_decref(arr);
+	} else {
+		static const char *const head[] = {"ID",   "STATUS", "NAME",    "IMAGE",   "HOST",
+						   "PRIO", "TRY",    "EXIT",    "CREATED", "DURATION"};
+		table_t *t = table_new(10, head);
+		for (size_t i = 0; t && i < n; i++) {
+			job_t *j = &jobs[i];
+			char id[24], prio[16], att[16], ex[16], created[40], dur[32];
+			snprintf(id, sizeof(id), "%lld", (long long)j->id);
+			snprintf(prio, sizeof(prio), "%d", j->priority);
+			snprintf(att, sizeof(att), "%d", j->attempt);
+			if (j->has_exit_code)
+				snprintf(ex, sizeof(ex), "%d", j->exit_code);
+			else
+				snprintf(ex, sizeof(ex), "-");
+			duration_of(j, dur, sizeof(dur));
+			const char *host = j->ran_on ? j->ran_on : (j->host ? j->host : "-");
+			const char *row[] = {id, job_status_name(j->status), j->name ? j->name : "-",
+					     j->image, host, prio, att, ex,
+					     format_time(j->created_at, created, sizeof(created)), dur};
+			if (table_add(t, row) < 0)
+				rc = EXIT_ERROR;
+		}
+		if (!t || rc != EXIT_OK)
+			cli_error(ctx, "out of memory");
+		else if (strcmp(fmt, "csv") == 0)
+			table_print_csv(t, stdout);
+		else
+			table_print(t, stdout);
+		table_free(t);
+	}
+	store_job_list_free(jobs, n);
+	return rc;
+}
+
+static void print_text_job(const job_t *j, bool secrets, const job_event_t *ev, size_t nev)
+{
+	char b1[40], b2[40];
+	char *cmd = render_argv(j->argv, j->argc);
+	printf("id:            %lld\n", (long long)j->id);
+	printf("uuid:          %s\n", j->uuid);
+	printf("name:          %s\n", j->name ? j->name : "-");
+	printf("status:        %s\n", job_status_name(j->status));
+	printf("image:         %s\n", j->image);
+	printf("command:       %s\n", j->argc ? (cmd ? cmd : "?") : "(the image's)");
+	printf("workdir:       %s\n", j->workdir ? j->workdir : "(the image's)");
+	printf("environment:   %s\n", j->envc ? "" : "-");
+	for (size_t i = 0; i < j->envc; i++) {
+		char *e = render_env_entry(j->env[i], secrets);
+		printf("  %s\n", e ? e : "?");
+		free(e);
+	}
+	printf("template:      %s\n", j->template_name ? j->template_name : "-");
+	printf("memory limit:  %s\n", j->memory_bytes ? render_bytes(j->memory_bytes, b1, sizeof(b1)) : "none");
+	if (j->nano_cpus)
+		printf("cpu limit:     %g\n", (double)j->nano_cpus / 1e9);
+	else
+		printf("cpu limit:     none\n");
+	if (j->timeout_s == JOB_TIMEOUT_DEFAULT)
+		printf("time limit:    the worker's --timeout\n");
+	else if (j->timeout_s == 0)
+		printf("time limit:    none\n");
+	else
+		printf("time limit:    %llds\n", (long long)j->timeout_s);
+	printf("priority:      %d\n", j->priority);
+	printf("not before:    %s\n", format_time(j->not_before, b1, sizeof(b1)));
+	printf("pinned host:   %s\n", j->host ? j->host : "-");
+	printf("max retries:   %d\n", j->max_retries);
+	printf("attempt:       %d\n", j->attempt);
+	if (j->has_exit_code)
+		printf("exit code:     %d\n", j->exit_code);
+	else
+		printf("exit code:     -\n");
+	printf("created:       %s\n", format_time(j->created_at, b1, sizeof(b1)));
+	printf("queued:        %s\n", format_time(j->queued_at, b1, sizeof(b1)));
+	printf("started:       %s\n", format_time(j->started_at, b1, sizeof(b1)));
+	printf("finished:      %s\n", format_time(j->finished_at, b1, sizeof(b1)));
+	printf("peak memory:   %s\n", render_bytes(j->peak_memory_bytes, b2, sizeof(b2)));
+	if (j->cpu_usage_ns >= 0)
+		printf("cpu time:      %.3fs\n", (double)j->cpu_usage_ns / 1e9);
+	else
+		printf("cpu time:      -\n");
+	printf("ran on:        %s\n", j->ran_on ? j->ran_on : "-");
+	printf("container:     %s\n", j->container_name ? j->container_name : "-");
+	printf("last error:    %s\n", j->last_error ? j->last_error : "-");
+	printf("history:\n");
+	for (size_t i = 0; i < nev; i++)
+		printf("  %s  try %d  %s -> %s  %s: %s\n", format_time(ev[i].at, b1, sizeof(b1)),
+		       ev[i].attempt,
+		       ev[i].from == JOB_STATUS_COUNT ? "new" : job_status_name(ev[i].from),
+		       job_status_name(ev[i].to), ev[i].actor ? ev[i].actor : "-",
+		       ev[i].reason ? ev[i].reason : "");
+	free(cmd);
+}
+
+static int show_run(cli_ctx_t *ctx, cli_args_t *a)
+{
+	job_t j;
+	job_init(&j);
+	if (load_job(ctx, a->pos[0], &j) < 0)
+		return EXIT_ERROR;
+	char *err = NULL;
+	job_event_t *ev = NULL;
+	size_t nev = 0;
+	int rc = EXIT_OK;
+	if (store_history(ctx->store, j.id, &ev, &nev, &err) < 0) {
+		cli_error(ctx, "%s", err_str(err));
+		rc = EXIT_ERROR;
+	} else if (strcmp(cli_str(a, "format"), "json") == 0) {
+		json_t *o = render_job_json(&j, cli_flag(a, "show-secrets"));
+		if (o)
+			json_object_set_new(o, "history", render_history_json(ev, nev));
+		rc = render_print_json(stdout, o) == 0 ? EXIT_OK : EXIT_ERROR;
+		json_decref(o);
+	} else {
+		print_text_job(&j, cli_flag(a, "show-secrets"), ev, nev);
+	}
+	store_history_free(ev, nev);
+	free(err);
+	job_free(&j);
+	return rc;
+}
+
+static int print_stream(cli_ctx_t *ctx, const job_t *j, int attempt, job_stream_t s, FILE *f)
+{
+	job_output_t out = {0};
+	char *err = NULL;
+	int rc = store_output_get(ctx->store, j->id, attempt, s, &out, &err);
+	if (rc < 0) {
+		cli_error(ctx, "%s", err_str(err));
+		free(err);
+		return -1;
+	}
+	if (rc == 0) {
+		fwrite(out.data, 1, out.len, f);
+		if (out.truncated)
+			fprintf(stderr, "cjobs: note: %s of job %lld was cut at %zu bytes of %lld\n",
+				s == JOB_STDOUT ? "stdout" : "stderr", (long long)j->id, out.len,
+				(long long)out.total_bytes);
+	}
+	job_output_free(&out);
+	return 0;
+}
+
+static int logs_run(cli_ctx_t *ctx, cli_args_t *a)
+{
+	job_t j;
+	job_init(&j);
+	if (load_job(ctx, a->pos[0], &j) < 0)
+		return EXIT_ERROR;
+	int attempt = (int)cli_num(a, "attempt");
+	if (attempt > j.attempt) {
+		cli_error(ctx, "job %lld has had %d attempt(s); give --attempt from 1 to %d, or 0 "
+			       "for the latest",
+			  (long long)j.id, j.attempt, j.attempt);
+		job_free(&j);
+		return EXIT_ERROR;
+	}
+	const char *which = cli_str(a, "stream");
+	int rc = 0;
+	fflush(stdout);
+	if (strcmp(which, "stderr") != 0)
+		rc |= print_stream(ctx, &j, attempt, JOB_STDOUT, stdout);
+	fflush(stdout);
+	if (strcmp(which, "stdout") != 0)
+		rc |= print_stream(ctx, &j, attempt, JOB_STDERR,
+				   strcmp(which, "stderr") == 0 ? stdout : stderr);
+	job_free(&j);
+	return rc == 0 ? EXIT_OK : EXIT_ERROR;
+}
+
+static const cli_command_t job_list = {
+	.name = "list",
+	.summary = "list jobs, newest first",
+	.usage = "[options]",
+	.max_args = 0, .needs_store = true,
+	.description = "Lists jobs with their status, host, attempt, exit code and run time. "
+		       "The HOST column shows the host a job ran on, or the host it is pinned to.",
+	.options = (const cli_option_t[]){
+		{.name = "status", .short_name = 's', .type = OPT_STRING, .metavar = "STATUS",
+		 .repeat = true,
+		 .help = "Only jobs in this status: queued, launching, running, completed, failed, "
+			 "timeout or cancelled. Give it more than once for several."},
+		{.name = "host", .type = OPT_STRING, .metavar = "NAME",
+		 .help = "Only jobs pinned to or run on this host."},
+		{.name = "limit", .type = OPT_INT, .metavar = "N", .def = "100", .min = 0,
+		 .max = INT32_MAX, .help = "At most N jobs (the newest); 0 for all."},
+		{.name = "format", .type = OPT_CHOICE, .metavar = "FORMAT", .def = "table",
+		 .choices = list_formats,
+		 .help = "table for people; json (an array of job objects) or csv (header row "
+			 "first) for scripts."},
+		{0},
+	},
+	.examples = (const cli_example_t[]){
+		{"cjobs job list", "the hundred newest jobs", 0},
+		{"cjobs job list --status failed --status timeout", "jobs that did not succeed", 0},
+		{"cjobs job list --status running --format json", "running jobs as JSON", 0},
+		{"cjobs job list --limit 0 --format csv", "every job as CSV", 0},
+		{NULL, NULL, 0},
+	},
+	.run = list_run,
+};
+
+static const cli_command_t job_show = {
+	.name = "show",
+	.summary = "show every field of a job, with its history",
+	.usage = "ID [options]",
+	.min_args = 1, .max_args = 1, .needs_store = true,
+	.description = "Prints the job's definition, its state, its results and resource use, "
+		       "and its history: every change of status with time, actor and reason.",
+	.options = (const cli_option_t[]){
+		{.name = "format", .type = OPT_CHOICE, .metavar = "FORMAT", .def = "text",
+		 .choices = show_formats, .help = "text for people; json for scripts."},
+		{.name = "show-secrets", .type = OPT_FLAG,
+		 .help = "Print the values of environment keys that look secret (PASSWORD, TOKEN, "
+			 "SECRET, ...) instead of ********."},
+		{0},
+	},
+	.examples = (const cli_example_t[]){
+		{"cjobs job show 1", "everything about job 1", 0},
+		{"cjobs job show 1 --format json", "the same as one JSON object", 0},
+		{NULL, NULL, 0},
+	},
+	.errors = (const cli_error_doc_t[]){
+		{"cjobs: error: no job with id N", "there is no such job (or it was cleaned up)",
+		 "check 'cjobs job list'"},
+		{NULL, NULL, NULL},
+	},
+	.run = show_run,
+};
+
+static const cli_command_t job_logs = {
+	.name = "logs",
+	.summary = "print a job's captured output",
+	.usage = "ID [options]",
+	.min_args = 1, .max_args = 1, .needs_store = true,
+	.description =
+		"Prints what the job's container wrote: stdout to standard output and stderr to "
+		"standard error (with --stream both), exactly as captured. Output beyond the "
+		"worker's --output-limit was not kept; a note on standard error says so.",
+	.options = (const cli_option_t[]){
+		{.name = "stream", .type = OPT_CHOICE, .metavar = "WHICH", .def = "both",
+		 .choices = streams, .help = "Which output to print."},
+		{.name = "attempt", .type = OPT_INT, .metavar = "N", .def = "0", .min = 0,
+		 .max = 1000, .help = "The output of this attempt; 0 for the latest."},
+		{0},
+	},
+	.examples = (const cli_example_t[]){
+		{"cjobs job logs 1", "both streams of job 1's latest attempt", 0},
+		{"cjobs job logs 1 --stream stderr", "only what it wrote to stderr", 0},
+		{NULL, NULL, 0},
+	},
+	.run = logs_run,
+};
+
+const cli_command_t cmd_job = {
+	.name = "job",
+	.group = "Jobs",
+	.summary = "queue jobs and look at them",
+	.usage = "SUBCOMMAND [options]",
+	.description = "A job is one container to run: an image, a command, its environment and "
+		       "limits. It is queued by 'submit', run by 'cjobs process-jobs', and keeps "
+		       "its results, output and history in the store.\n\n"
+		       "Statuses: queued (waiting), launching (a worker is starting its container), "
+		       "running, completed (exit 0), failed (non-zero exit or could not run), "
+		       "timeout (killed at its time limit), cancelled.",
+	.subcommands = (const cli_command_t *const[]){&cmd_job_submit, &job_list, &job_show,
+						      &job_logs, NULL},
+};

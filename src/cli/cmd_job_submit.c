@@ -1,0 +1,215 @@
+/*
+ * cli/cmd_job_submit.c: `cjobs job submit`: validate one job completely and
+ * queue it. Nothing is written unless every value is valid.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/command.h"
+#include "cli/context.h"
+#include "core/env.h"
+#include "core/validate.h"
+#include "util/err.h"
+
+/* Builds the job's environment: template, then env files, then --env. */
+static int build_env(cli_ctx_t *ctx, const cli_args_t *a, job_t *job, char **err)
+{
+	envlist_t env = {0};
+	int rc = -1;
+	const char *tname = cli_str(a, "template");
+	if (tname) {
+		env_template_t t = {0};
+		int found = store_template_get(ctx->store, tname, &t, err);
+		if (found == 1)
+			err_set(err, "no environment template named '%.64s'; 'cjobs template list' "
+				     "shows them",
+				tname);
+		if (found != 0 || envlist_merge(&env, t.env, t.envc, err) < 0) {
+			env_template_free(&t);
+			goto out;
+		}
+		env_template_free(&t);
+		if (!(job->template_name = strdup(tname)))
+			goto oom;
+	}
+	size_t n;
+	const char **files = cli_list(a, "env-file", &n);
+	for (size_t i = 0; i < n; i++)
+		if (env_read_file(files[i], &env, err) < 0)
+			goto out;
+	const char **entries = cli_list(a, "env", &n);
+	for (size_t i = 0; i < n; i++)
+		if (envlist_set(&env, entries[i], err) < 0) {
+			err_prefix(err, "--env");
+			goto out;
+		}
+	job->env = envlist_steal(&env, &job->envc);
+	if (!job->env)
+		goto oom;
+	rc = 0;
+	goto out;
+oom:
+	err_set(err, "out of memory");
+out:
+	envlist_free(&env);
+	return rc;
+}
+
+static int fill_job(cli_ctx_t *ctx, const cli_args_t *a, job_t *job, char **err)
+{
+	const char *image = cli_str(a, "image");
+	if (!image)
+		return err_set(err, "give the image to run with --image, e.g. --image busybox:1.36");
+	if (!(job->image = strdup(image)))
+		return err_set(err, "out of memory");
+	if (cli_has(a, "name") && !(job->name = strdup(cli_str(a, "name"))))
+		return err_set(err, "out of memory");
+	if (cli_has(a, "workdir") && !(job->workdir = strdup(cli_str(a, "workdir"))))
+		return err_set(err, "out of memory");
+	job->argv = strv_dup(a->pos, a->npos);
+	job->argc = a->npos;
+	if (!job->argv)
+		return err_set(err, "out of memory");
+	job->priority = (int)cli_num(a, "priority");
+	job->max_retries = (int)cli_num(a, "max-retries");
+	if (cli_has(a, "memory"))
+		job->memory_bytes = cli_num(a, "memory");
+	if (cli_has(a, "cpus"))
+		job->nano_cpus = cli_num(a, "cpus");
+	if (cli_has(a, "timeout"))
+		job->timeout_s = cli_num(a, "timeout");
+	if (cli_has(a, "at"))
+		job->not_before = cli_num(a, "at");
+	if (build_env(ctx, a, job, err) < 0)
+		return -1;
+	if (cli_has(a, "host")) {
+		const char *hname = cli_str(a, "host");
+		host_t h;
+		host_init(&h);
+		int found = store_host_get(ctx->store, hname, &h, err);
+		host_free(&h);
+		if (found == 1)
+			return err_set(err, "no host named '%.64s'; 'cjobs host list' shows the hosts, "
+					    "'cjobs host add' registers one",
+				       hname);
+		if (found < 0)
+			return -1;
+		if (!(job->host = strdup(hname)))
+			return err_set(err, "out of memory");
+	}
+	return validate_job(job, err);
+}
+
+static int submit_run(cli_ctx_t *ctx, cli_args_t *a)
+{
+	char *err = NULL;
+	job_t job;
+	job_init(&job);
+	int rc = EXIT_ERROR;
+	bool added;
+	if (fill_job(ctx, a, &job, &err) < 0) {
+		cli_error(ctx, "%s", err_str(err));
+		goto out;
+	}
+	if (store_begin(ctx->store, &err) < 0 || ctx_ensure_default_host(ctx, &added, &err) < 0 ||
+	    store_job_add(ctx->store, &job, "submit", "submitted", &err) < 0 ||
+	    store_commit(ctx->store, &err) < 0) {
+		store_rollback(ctx->store);
+		cli_error(ctx, "%s", err_str(err));
+		goto out;
+	}
+	printf("%lld\n", (long long)job.id);
+	rc = EXIT_OK;
+out:
+	free(err);
+	job_free(&job);
+	return rc;
+}
+
+static const cli_option_t submit_options[] = {
+	{.name = "image", .short_name = 'i', .type = OPT_STRING, .metavar = "IMAGE",
+	 .help = "The container image to run, as [registry/]name[:tag]. Required."},
+	{.name = "name", .short_name = 'n', .type = OPT_STRING, .metavar = "TEXT",
+	 .help = "A label for people (up to 200 characters); not unique."},
+	{.name = "host", .type = OPT_STRING, .metavar = "NAME",
+	 .help = "Run only on this executor host (it must be registered). Without it, any "
+		 "enabled host with free capacity runs the job."},
+	{.name = "env", .short_name = 'e', .type = OPT_STRING, .metavar = "KEY=VALUE", .repeat = true,
+	 .help = "Set an environment variable in the container. Overrides the template and "
+		 "--env-file. Values of keys that look secret (PASSWORD, TOKEN, SECRET, ...) are "
+		 "masked in output."},
+	{.name = "env-file", .type = OPT_STRING, .metavar = "FILE", .repeat = true,
+	 .help = "Read KEY=VALUE lines from FILE ('-' for standard input); # starts a comment; "
+		 "values may be quoted. Overrides the template."},
+	{.name = "template", .short_name = 't', .type = OPT_STRING, .metavar = "NAME",
+	 .help = "Start the environment from this template (see 'cjobs template')."},
+	{.name = "priority", .short_name = 'p', .type = OPT_INT, .metavar = "N", .def = "0",
+	 .min = JOB_PRIORITY_MIN, .max = JOB_PRIORITY_MAX,
+	 .help = "Higher runs first; jobs of equal priority run in the order they were submitted."},
+	{.name = "memory", .short_name = 'm', .type = OPT_SIZE, .metavar = "SIZE",
+	 .min = JOB_MEMORY_MIN, .max = JOB_MEMORY_MAX,
+	 .help = "Memory limit of the container (at least 6m). Without it, no limit."},
+	{.name = "cpus", .type = OPT_CPUS, .metavar = "N",
+	 .help = "CPU limit of the container, e.g. 0.5 or 2. Without it, no limit."},
+	{.name = "timeout", .type = OPT_DURATION, .metavar = "DURATION", .min = 0,
+	 .max = JOB_TIMEOUT_MAX,
+	 .help = "Time limit of the job; past it the container is killed and the job ends "
+		 "'timeout'. 0 means no limit. Without it, the worker's --timeout applies."},
+	{.name = "max-retries", .short_name = 'r', .type = OPT_INT, .metavar = "N", .def = "0",
+	 .min = 0, .max = JOB_MAX_RETRIES_MAX,
+	 .help = "How many times to run the job again when it could not be run because of an "
+		 "engine fault (a job whose command exits non-zero is not retried)."},
+	{.name = "workdir", .short_name = 'w', .type = OPT_STRING, .metavar = "PATH",
+	 .help = "Working directory inside the container (absolute). Without it, the image's."},
+	{.name = "at", .type = OPT_WHEN, .metavar = "TIME",
+	 .help = "Do not start the job before this time."},
+	{0},
+};
+
+const cli_command_t cmd_job_submit = {
+	.name = "submit",
+	.summary = "queue a container job",
+	.usage = "--image IMAGE [options] [--] [COMMAND [ARG...]]",
+	.min_args = 0, .max_args = -1, .stop_at_positional = true, .needs_store = true,
+	.description =
+		"Checks every value, then stores the job as 'queued' and prints its id (a whole "
+		"number) on standard output, for scripts: id=$(cjobs job submit ...). The command "
+		"and its arguments follow the options, best after '--' so that their own options "
+		"are not read as cjobs's; each argument reaches the container exactly as given "
+		"(no shell is involved: use sh -c '...' for one). Without a command the image's "
+		"own runs. A worker ('cjobs process-jobs') runs it.",
+	.options = submit_options,
+	.examples = (const cli_example_t[]){
+		{"cjobs job submit --image cjobs-test/busybox:1 -- echo hello",
+		 "queue a job that prints hello", 0},
+		{"cjobs job submit --image cjobs-test/busybox:1 --name nightly --priority 10 --timeout 5m -- sh -c 'echo start; sleep 1'",
+		 "queue a named, higher-priority job with a five-minute limit", 0},
+		{"cjobs job submit --image cjobs-test/busybox:1 --env MODE=fast --memory 64m --cpus 0.5 -- env",
+		 "queue a job with an environment variable and resource limits", 0},
+		{"cjobs job submit --image cjobs-test/busybox:1 --at +1h -- echo later",
+		 "queue a job that may not start for an hour", 0},
+		{NULL, NULL, 0},
+	},
+	.sections = (const cli_section_t[]){
+		{"Important Notes",
+		 "A job runs with the network mode of the host it lands on (by default none: no "
+		 "network). Whoever can submit jobs can run any image on the hosts: treat the "
+		 "right to submit as root access to them."},
+		{NULL, NULL},
+	},
+	.errors = (const cli_error_doc_t[]){
+		{"cjobs: error: give the image to run with --image", "--image is missing",
+		 "add --image NAME[:TAG]"},
+		{"cjobs: error: no host named 'x'", "--host names an unregistered host",
+		 "check 'cjobs host list' or register it with 'cjobs host add'"},
+		{"cjobs: error: option --priority: 'x' is not a whole number from -1000 to 1000",
+		 "the value is not a number or out of range", "give a value in the range shown"},
+		{"cjobs: error: --env: environment entry 'x' has no '='", "an --env value lacks =",
+		 "write --env KEY=VALUE"},
+		{"cjobs: error: cannot read env file F: No such file or directory",
+		 "the --env-file path is wrong or unreadable", "check the path and its permissions"},
+		{NULL, NULL, NULL},
+	},
+	.run = submit_run,
+};

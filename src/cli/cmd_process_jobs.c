@@ -1,0 +1,236 @@
+/*
+ * cli/cmd_process_jobs.c: `cjobs process-jobs`, the worker. Turns options
+ * into worker_opts_t, runs the worker, and maps its result to the spec's
+ * exit codes. The loop itself lives in src/worker.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/command.h"
+#include "cli/config.h"
+#include "cli/context.h"
+#include "cli/options.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "worker/worker.h"
+
+static const cli_option_t options[];
+
+typedef struct {
+	cli_ctx_t *ctx;
+	cli_args_t *args;
+} reload_ctx_t;
+
+/* SIGUSR1: re-read the configuration file and apply the worker settings
+ * that were not fixed by options on the command line. */
+static int reload(worker_opts_t *o, void *ud, char **err)
+{
+	reload_ctx_t *r = ud;
+	if (!r->ctx->config_path)
+		return err_set(err, "no configuration file is in use (see --config)");
+	config_t *c = config_load(r->ctx->config_path, err);
+	if (!c)
+		return -1;
+	size_t n;
+	char *const *problems = config_problems(c, &n);
+	if (n) {
+		err_set(err, "%s", problems[0]);
+		config_free(c);
+		return -1;
+	}
+	static const char *const names[] = {"max-jobs", "poll-interval", "timeout", "output-limit"};
+	int64_t vals[4];
+	for (size_t i = 0; i < 4; i++) {
+		const cli_option_t *opt = NULL;
+		for (const cli_option_t *p = options; p->name; p++)
+			if (strcmp(p->name, names[i]) == 0)
+				opt = p;
+		cli_value_t v = {0};
+		if (cli_given(r->args, names[i])) {
+			vals[i] = cli_num(r->args, names[i]);
+			continue;
+		}
+		if (cli_resolve_one(opt, &v, c, err) < 0) {
+			config_free(c);
+			return -1;
+		}
+		vals[i] = v.num;
+	}
+	o->max_jobs = (int)vals[0];
+	o->poll_interval_s = (int)vals[1];
+	o->default_timeout_s = vals[2];
+	o->output_limit = vals[3];
+	config_free(r->ctx->config);
+	r->ctx->config = c;
+	r->ctx->config_path = config_path(c);
+	return 0;
+}
+
+static int run(cli_ctx_t *ctx, cli_args_t *a)
+{
+	char *err = NULL;
+	bool added = false;
+	if (ctx_ensure_default_host(ctx, &added, &err) < 0) {
+		cli_error(ctx, "%s", err_str(err));
+		free(err);
+		return EXIT_ERROR;
+	}
+	if (cli_has(a, "host")) {
+		host_t h;
+		host_init(&h);
+		int found = store_host_get(ctx->store, cli_str(a, "host"), &h, &err);
+		host_free(&h);
+		if (found != 0) {
+			if (found == 1)
+				cli_error(ctx, "no host named '%.64s'; 'cjobs host list' shows the hosts",
+					  cli_str(a, "host"));
+			else
+				cli_error(ctx, "%s", err_str(err));
+			free(err);
+			return EXIT_ERROR;
+		}
+	}
+	reload_ctx_t rctx = {ctx, a};
+	worker_opts_t o = {
+		.daemon = cli_flag(a, "daemon"),
+		.host = cli_str(a, "host"),
+		.max_jobs = (int)cli_num(a, "max-jobs"),
+		.poll_interval_s = (int)cli_num(a, "poll-interval"),
+		.default_timeout_s = cli_num(a, "timeout"),
+		.output_limit = cli_num(a, "output-limit"),
+		.stop_grace_s = 10,
+		.reload = reload,
+		.reload_ud = &rctx,
+	};
+	worker_result_t res;
+	int rc = worker_run(ctx->store, &o, &res, &err);
+	if (rc < 0) {
+		cli_error(ctx, "%s", err_str(err));
+		free(err);
+		return res.engine_error ? EXIT_ENGINE : EXIT_ERROR;
+	}
+	log_info("processed: %lld completed, %lld failed or timed out, %lld handed back to the queue",
+		 (long long)res.completed, (long long)res.failed, (long long)res.handed_back);
+	if (res.engine_error)
+		return EXIT_ENGINE;
+	if (res.failed > 0)
+		return EXIT_JOBS;
+	return EXIT_OK;
+}
+
+static const cli_option_t options[] = {
+	{.name = "daemon", .type = OPT_FLAG,
+	 .help = "Run in daemon mode, continuously processing jobs. Use Ctrl+C or SIGTERM to "
+		 "stop gracefully (see Signal Handling). Without it, the command processes "
+		 "until no ready job is left and every job it launched has finished, then exits."},
+	{.name = "host", .type = OPT_STRING, .metavar = "NAME",
+	 .help = "Process jobs only for the specified executor host, by the name it was "
+		 "registered under ('cjobs host list'). Jobs pinned to other hosts are left "
+		 "alone. Without it, every enabled host is used."},
+	{.name = "max-jobs", .type = OPT_INT, .metavar = "N", .def = "10", .min = 1, .max = 10000,
+	 .config = "worker.max_jobs",
+	 .help = "Maximum number of concurrent jobs to run, across all hosts; each host's own "
+		 "limit (host add --max-jobs) applies too. Consider host resources when setting "
+		 "this value."},
+	{.name = "poll-interval", .type = OPT_DURATION, .metavar = "SECONDS", .def = "30",
+	 .min = 1, .max = 86400, .config = "worker.poll_interval",
+	 .help = "Seconds between polling cycles in daemon mode: how often the store is asked "
+		 "for new ready jobs while nothing runs. A running job's exit is noticed at once "
+		 "(from the engine's event stream) whatever this is."},
+	{.name = "timeout", .type = OPT_DURATION, .metavar = "SECONDS", .def = "3600", .min = 0,
+	 .max = 604800, .config = "worker.timeout",
+	 .help = "Maximum job execution time in seconds before timeout, for jobs submitted "
+		 "without their own --timeout (a job's own time limit wins). Set to 0 for no "
+		 "timeout. A job past its limit is killed and ends 'timeout'."},
+	{.name = "output-limit", .type = OPT_SIZE, .metavar = "SIZE", .def = "1m", .min = 0,
+	 .max = 1LL << 30, .config = "worker.output_limit",
+	 .help = "How much of each job's stdout and of its stderr to keep in the store. Beyond "
+		 "it, output is counted but dropped, and the job's log is marked truncated; the "
+		 "worker's memory stays flat whatever a job prints. At most 1g."},
+	{0},
+};
+
+const cli_command_t cmd_process_jobs = {
+	.name = "process-jobs",
+	.aliases = (const char *const[]){"process_jobs", NULL},
+	.group = "Running jobs",
+	.summary = "process pending container jobs and manage their execution lifecycle",
+	.usage = "[options]",
+	.max_args = 0,
+	.needs_store = true,
+	.description =
+		"Process pending container jobs and manage their execution lifecycle.\n\n"
+		"This command handles the core job processing workflow: it discovers pending jobs "
+		"in the job store, launches them on available executor hosts, monitors running "
+		"jobs for completion, harvests logs and results from completed jobs, and updates "
+		"job status throughout the lifecycle. Run one per machine, or several against one "
+		"store: a job is claimed by exactly one worker.",
+	.options = options,
+	.examples = (const cli_example_t[]){
+		{"cjobs process-jobs", "Process all pending jobs once", 0},
+		{"cjobs process-jobs --daemon", "Run in continuous mode (daemon-like); stop it with SIGTERM", 0},
+		{"cjobs process-jobs --host production-docker", "Process only jobs for specific host", 0},
+		{"cjobs process-jobs --max-jobs 5", "Limit concurrent jobs", 0},
+		{"cjobs process-jobs --verbosity 2", "Process with verbose output", 0},
+		{NULL, NULL, 0},
+	},
+	.sections = (const cli_section_t[]){
+		{"Job Processing Flow",
+		 " 1. Query the store for pending jobs that are ready (earliest start time\n"
+		 "    passed), highest priority first, then oldest.\n"
+		 " 2. Check executor host availability and capacity (each host's limit and\n"
+		 "    --max-jobs); an unreachable host gets no jobs and is retried.\n"
+		 " 3. Launch jobs within resource limits: claim the job, record its container\n"
+		 "    name, create and start the container (pulling the image if the host allows).\n"
+		 " 4. Monitor running jobs for status changes through the engine's event stream;\n"
+		 "    kill a job that passes its time limit.\n"
+		 " 5. Harvest completed jobs: exit code, stdout and stderr, peak memory, CPU time.\n"
+		 " 6. Update the store with the final results, then remove the container."},
+		{"Monitoring and Logging",
+		 "Progress is logged to standard error: one line per finished job at verbosity 1, "
+		 "each step of each job at 2, every engine request at 3. When standard error is not "
+		 "a terminal each line starts with the time (UTC), so a daemon's log can be kept in "
+		 "a file. Each job's results, resource use and history are in the store: see "
+		 "'cjobs job show ID'. Errors are logged with the job, the host and the engine's "
+		 "own message."},
+		{"Signal Handling",
+		 "SIGTERM: graceful shutdown: take no new jobs, let running ones finish and record "
+		 "them, then exit.\n\n"
+		 "SIGINT (Ctrl+C): immediate shutdown with cleanup: remove the containers this "
+		 "worker started and put their jobs back in the queue (without counting the "
+		 "attempt), then exit.\n\n"
+		 "SIGUSR1: reload the configuration file without restarting: max_jobs, "
+		 "poll_interval, timeout and output_limit of [worker] take effect for the next jobs "
+		 "(values given as options stay)."},
+		{"Important Notes",
+		 "The worker needs access to each host's Docker engine, which is root-equivalent on "
+		 "that machine. Resource use of the worker itself is small (a few MB of memory, "
+		 "little CPU); the containers use what their limits allow. A run without --daemon "
+		 "takes as long as its longest job."},
+		{NULL, NULL},
+	},
+	.warning = "Access to the Docker socket is root access to its machine. Run the worker as a "
+		   "user trusted with that, and let only trusted people submit jobs.",
+	.errors = (const cli_error_doc_t[]){
+		{"cjobs: error: host 'NAME' (unix:///var/run/docker.sock) cannot be used: cannot connect to engine ...",
+		 "the engine is not running or its socket is not reachable by this user",
+		 "start the engine, check the address with 'cjobs host show NAME', or disable the "
+		 "host; exit code 2"},
+		{"cjobs: error: cannot open job store FILE: ...",
+		 "the store file's directory is missing or not writable, or the file is not a cjobs "
+		 "store", "check --database and the file's permissions; exit code 1"},
+		{"cjobs: error: no host named 'NAME'", "--host names an unregistered host",
+		 "see 'cjobs host list'"},
+		{NULL, NULL, NULL},
+	},
+	.exit_codes = (const cli_exit_doc_t[]){
+		{0, "Success, all jobs processed normally."},
+		{1, "General error (configuration, database, invalid option, etc.)."},
+		{2, "Executor error (Docker daemon unavailable, etc.)."},
+		{3, "Job processing error (job failures, resource limits): at least one job this run "
+		    "processed ended failed or timeout."},
+		{0, NULL},
+	},
+	.run = run,
+};

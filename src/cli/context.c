@@ -1,0 +1,67 @@
+/* cli/context.c: the store and default host shared by commands; see context.h. */
+#include "cli/context.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+#include "util/log.h"
+
+char *ctx_default_database(void)
+{
+	char *p = NULL;
+	const char *xdg = getenv("XDG_DATA_HOME");
+	const char *home = getenv("HOME");
+	if (xdg && *xdg) {
+		if (asprintf(&p, "%s/cjobs/cjobs.db", xdg) < 0)
+			return NULL;
+	} else if (home && *home) {
+		if (asprintf(&p, "%s/.local/share/cjobs/cjobs.db", home) < 0)
+			return NULL;
+	}
+	return p;
+}
+
+int ctx_open_store(cli_ctx_t *ctx, char **err)
+{
+	if (ctx->store)
+		return 0;
+	return store_open(ctx->database, true, &ctx->store, err);
+}
+
+const char *ctx_default_engine_url(void)
+{
+	const char *dh = getenv("DOCKER_HOST");
+	if (dh && (strncmp(dh, "unix://", 7) == 0 || strncmp(dh, "tcp://", 6) == 0))
+		return dh;
+	return "unix:///var/run/docker.sock";
+}
+
+int ctx_ensure_default_host(cli_ctx_t *ctx, bool *added, char **err)
+{
+	int64_t n = 0;
+	*added = false;
+	if (store_host_count(ctx->store, &n, err) < 0)
+		return -1;
+	if (n > 0)
+		return 0;
+	host_t h;
+	host_init(&h);
+	h.name = strdup("local");
+	h.url = strdup(ctx_default_engine_url());
+	h.network_mode = strdup("none");
+	if (!h.name || !h.url || !h.network_mode) {
+		host_free(&h);
+		return err_set(err, "out of memory");
+	}
+	int rc = store_host_add(ctx->store, &h, err);
+	if (rc == 0) {
+		*added = true;
+		log_info("registered the local Docker engine %s as host 'local' "
+			 "(change it with 'cjobs host update local --url ...')",
+			 h.url);
+	}
+	host_free(&h);
+	return rc;
+}

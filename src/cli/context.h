@@ -1,0 +1,22 @@
+/*
+ * cli/context.h: what commands share: the store, the default host, the
+ * output format, and how to name things in messages.
+ */
+#ifndef CJOBS_CLI_CONTEXT_H
+#define CJOBS_CLI_CONTEXT_H
+
+#include "cli/command.h"
+
+/* $XDG_DATA_HOME/cjobs/cjobs.db, else ~/.local/share/cjobs/cjobs.db;
+ * malloc'd, NULL when neither variable is set. */
+char *ctx_default_database(void);
+/* Opens ctx->database (creating it and applying migrations). */
+int ctx_open_store(cli_ctx_t *ctx, char **err);
+/* The engine address used for the default host: $DOCKER_HOST when it is a
+ * unix:// or tcp:// address, else unix:///var/run/docker.sock. */
+const char *ctx_default_engine_url(void);
+/* Registers host 'local' at ctx_default_engine_url() when the store has no
+ * host at all. Sets *added when it did. */
+int ctx_ensure_default_host(cli_ctx_t *ctx, bool *added, char **err);
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * cli/render.h: how jobs and hosts look in output: JSON objects for
+ * scripts, and the words and numbers people read. Secret-looking
+ * environment values are masked unless the caller asks to show them.
+ */
+#ifndef CJOBS_CLI_RENDER_H
+#define CJOBS_CLI_RENDER_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "core/job.h"
+
+json_t *render_job_json(const job_t *job, bool show_secrets);
+json_t *render_host_json(const host_t *host);
+json_t *render_history_json(const job_event_t *ev, size_t n);
+/* "512.0 MiB", "-" for negative. */
+char *render_bytes(int64_t bytes, char *buf, size_t size);
+/* An environment entry with its value masked when the key looks secret. */
+char *render_env_entry(const char *entry, bool show_secrets);
+/* The command as a shell would need it typed (quoted where needed). */
+char *render_argv(char *const *argv, size_t argc);
+/* Prints JSON followed by a newline; returns 0, or -1 on failure. */
+int render_print_json(FILE *f, json_t *j);
+
+#endif

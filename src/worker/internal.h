@@ -1,0 +1,88 @@
+/*
+ * worker/internal.h: the worker's own state, shared by its files only.
+ */
+#ifndef CJOBS_WORKER_INTERNAL_H
+#define CJOBS_WORKER_INTERNAL_H
+
+#include "engine/engine.h"
+#include "worker/worker.h"
+
+typedef struct worker worker_t;
+
+typedef struct {
+	worker_t *w;
+	host_t host;
+	engine_t *engine;
+	bool healthy;              /* last contact succeeded */
+	bool info_inflight;
+	int64_t next_check_mono;   /* when to try an unhealthy engine again */
+	char *error;               /* why it is unhealthy */
+	int active;                /* slots on this host */
+	bool claim_exhausted;      /* this claim round found nothing for it */
+	engine_events_t *events;
+	bool events_open;
+	int64_t events_since_ns;   /* re-open from here after a disconnect */
+} whost_t;
+
+typedef enum {
+	SLOT_CREATING,
+	SLOT_PULLING,
+	SLOT_STARTING,
+	SLOT_RUNNING,
+	SLOT_HARVESTING,           /* inspect + logs in flight */
+	SLOT_REMOVING,
+	SLOT_DONE,
+} slot_state_t;
+
+typedef struct slot {
+	worker_t *w;
+	whost_t *h;
+	job_t job;
+	slot_state_t state;
+	int pending;               /* engine requests in flight for this slot */
+	bool stats_inflight;
+	int64_t next_stats_mono;
+	int64_t next_poll_mono;    /* fallback inspect when events are down */
+	int64_t deadline_mono;     /* 0: no time limit */
+	bool timed_out;            /* killed for its time limit */
+	bool exited;               /* the engine said the container exited */
+	bool abort;                /* SIGINT: remove and hand back */
+	bool kill_sent;
+	/* results gathered while harvesting */
+	int exit_code;
+	bool oom_killed;
+	char *engine_error;
+	job_output_t out, err;
+	bool have_logs;
+} slot_t;
+
+struct worker {
+	store_t *store;
+	worker_opts_t *opts;
+	worker_result_t *result;
+	engine_loop_t *loop;
+	char worker_id[96];
+	whost_t *hosts;
+	size_t nhosts;
+	slot_t **slots;
+	size_t nslots, capslots;
+	bool stopping;             /* SIGTERM: take no more jobs */
+	bool interrupting;         /* SIGINT */
+	bool idle_seen;            /* one-shot: nothing left to claim */
+	int64_t next_claim_mono;
+	int64_t next_lease_mono;
+	int wake_fd;               /* read end of the signal pipe */
+};
+
+/* worker/slot.c */
+void slot_launch(slot_t *s);
+void slot_on_exit(slot_t *s, int exit_code);
+void slot_tick(slot_t *s, int64_t now);
+void slot_abort(slot_t *s);
+/* worker/worker.c */
+void worker_slot_done(worker_t *w, slot_t *s);
+slot_t *worker_find_slot(worker_t *w, const char *container_id);
+
+#define LEASE_MS (60 * 1000)
+
+#endif

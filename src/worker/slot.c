@@ -1,0 +1,509 @@
+/*
+ * worker/slot.c: one job's life in the worker, as a chain of asynchronous
+ * engine requests: create (pull first if needed and allowed) -> start ->
+ * watch (exit event, time limit, resource samples) -> inspect -> logs ->
+ * record in the store -> remove the container.
+ *
+ * Rules this file keeps: the job's result is committed before its container
+ * is removed; a job handed back to the queue has its container removed
+ * first; every callback checks `abort` (SIGINT) before going on.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+#include "worker/internal.h"
+
+#define STATS_EVERY_MS 2000
+#define POLL_EVERY_MS 2000
+
+static void slot_remove(slot_t *s);
+static void slot_create(slot_t *s);
+
+static const char *actor(const slot_t *s)
+{
+	return s->w->worker_id;
+}
+
+/* Moves the job in the store; logs (does not stop) on failure, since the
+ * lease expiry lets reconciliation finish what this could not. */
+static int move(slot_t *s, job_status_t to, unsigned set, const char *reason)
+{
+	char *err = NULL;
+	int rc = store_job_move(s->w->store, &s->job, s->job.status, to, set, actor(s), reason, &err);
+	if (rc == 0) {
+		s->job.status = to;
+	} else if (rc == 1) {
+		log_warn("job %lld was changed by someone else (now not %s); leaving it",
+			 (long long)s->job.id, job_status_name(s->job.status));
+	} else {
+		log_error("job %lld: cannot record status %s: %s", (long long)s->job.id,
+			  job_status_name(to), err_str(err));
+	}
+	free(err);
+	return rc;
+}
+
+static void set_error(slot_t *s, const char *msg)
+{
+	free(s->job.last_error);
+	s->job.last_error = msg ? strdup(msg) : NULL;
+}
+
+/* A launch that could not happen: retried when the fault was the engine's
+ * and the job has retries left, otherwise failed. No container exists. */
+static void launch_failed(slot_t *s, const engine_status_t *st, const char *what)
+{
+	char *msg = NULL;
+	if (asprintf(&msg, "%s on host %s: %s", what, s->h->host.name, st->error ? st->error : "?") < 0)
+		msg = NULL;
+	set_error(s, msg);
+	bool transient = st->unreachable || st->timed_out || st->http_status >= 500;
+	if (st->unreachable) {
+		s->h->healthy = false;
+		s->w->result->engine_error = true;
+	}
+	if (transient && s->job.attempt <= s->job.max_retries && !s->abort) {
+		log_warn("job %lld: %s; queued again (attempt %d of %d)", (long long)s->job.id,
+			 msg ? msg : what, s->job.attempt, s->job.max_retries + 1);
+		if (move(s, JOB_QUEUED, JOB_SET_LAST_ERROR | JOB_SET_LEASE, msg) == 0)
+			s->w->result->handed_back++;
+	} else if (s->abort) {
+		s->job.attempt--;
+		if (move(s, JOB_QUEUED, JOB_SET_ATTEMPT | JOB_SET_LEASE, "worker interrupted") == 0)
+			s->w->result->handed_back++;
+	} else {
+		log_error("job %lld failed: %s", (long long)s->job.id, msg ? msg : what);
+		s->job.finished_at = now_ms();
+		if (move(s, JOB_FAILED, JOB_SET_LAST_ERROR | JOB_SET_FINISHED_AT | JOB_SET_LEASE,
+			 msg) == 0)
+			s->w->result->failed++;
+	}
+	free(msg);
+	s->state = SLOT_DONE;
+	worker_slot_done(s->w, s);
+}
+
+static void on_removed_quietly(void *ud, const engine_status_t *st)
+{
+	slot_t *s = ud;
+	s->pending--;
+	if (!st->ok)
+		log_warn("job %lld: could not remove container %s: %s", (long long)s->job.id,
+			 s->job.container_name, err_str(st->error));
+}
+
+static void on_started(void *ud, const engine_status_t *st)
+{
+	slot_t *s = ud;
+	s->pending--;
+	if (!st->ok) {
+		/* The container exists but did not start: remove it, then fail. */
+		s->pending++;
+		engine_remove(s->h->engine, s->job.container_id, on_removed_quietly, s);
+		launch_failed(s, st, "cannot start the container");
+		return;
+	}
+	s->job.started_at = now_ms();
+	if (move(s, JOB_RUNNING, JOB_SET_STARTED_AT, "container started") < 0) {
+		slot_remove(s);
+		return;
+	}
+	s->state = SLOT_RUNNING;
+	int64_t limit = s->job.timeout_s == JOB_TIMEOUT_DEFAULT ? s->w->opts->default_timeout_s
+								: s->job.timeout_s;
+	s->deadline_mono = limit > 0 ? mono_ms() + limit * 1000 : 0;
+	s->next_stats_mono = mono_ms() + 500;
+	s->next_poll_mono = mono_ms() + POLL_EVERY_MS;
+	log_detail("job %lld: running on %s as %s", (long long)s->job.id, s->h->host.name,
+		   s->job.container_name);
+	if (s->abort || s->exited)
+		slot_tick(s, mono_ms());
+}
+
+static void on_created(void *ud, const engine_status_t *st, const char *id);
+
+static void on_pulled(void *ud, const engine_status_t *st)
+{
+	slot_t *s = ud;
+	s->pending--;
+	if (!st->ok) {
+		launch_failed(s, st, "cannot pull the image");
+		return;
+	}
+	slot_create(s);
+}
+
+static void on_removed_conflict(void *ud, const engine_status_t *st)
+{
+	slot_t *s = ud;
+	s->pending--;
+	if (!st->ok) {
+		launch_failed(s, st, "cannot remove a leftover container of the same name");
+		return;
+	}
+	slot_create(s);
+}
+
+static void on_created(void *ud, const engine_status_t *st, const char *id)
+{
+	slot_t *s = ud;
+	s->pending--;
+	if (st->ok && s->abort) {
+		free(s->job.container_id);
+		s->job.container_id = strdup(id);
+		slot_remove(s);
+		return;
+	}
+	if (!st->ok) {
+		if (st->not_found && s->h->host.pull_images && s->state != SLOT_PULLING) {
+			log_info("job %lld: pulling %s on %s", (long long)s->job.id, s->job.image,
+				 s->h->host.name);
+			s->state = SLOT_PULLING;
+			s->pending++;
+			engine_pull(s->h->engine, s->job.image, on_pulled, s);
+			return;
+		}
+		if (st->conflict) {
+			/* A container of this name is left from a worker that died between
+			 * create and record: remove it and create afresh. */
+			s->pending++;
+			engine_remove(s->h->engine, s->job.container_name, on_removed_conflict, s);
+			return;
+		}
+		if (st->not_found) {
+			char *msg = NULL;
+			if (asprintf(&msg, "image %s not found on host %s%s", s->job.image,
+				     s->h->host.name,
+				     s->h->host.pull_images ? " (pulling it failed)"
+							    : " and pulling is off for that host "
+							      "('cjobs host update NAME --pull yes')") < 0)
+				msg = NULL;
+			engine_status_t perm = *st;
+			perm.error = msg ? msg : "image not found";
+			perm.http_status = 404;
+			perm.unreachable = perm.timed_out = false;
+			/* A missing image is permanent: never retried. */
+			s->job.max_retries = 0;
+			launch_failed(s, &perm, "cannot create the container");
+			free(msg);
+			return;
+		}
+		launch_failed(s, st, "cannot create the container");
+		return;
+	}
+	free(s->job.container_id);
+	s->job.container_id = strdup(id);
+	char *err = NULL;
+	if (!s->job.container_id ||
+	    store_job_update(s->w->store, &s->job, JOB_SET_CONTAINER, &err) < 0)
+		log_warn("job %lld: cannot record container id: %s", (long long)s->job.id,
+			 err_str(err));
+	free(err);
+	s->state = SLOT_STARTING;
+	s->pending++;
+	engine_start(s->h->engine, id, on_started, s);
+}
+
+static void slot_create(slot_t *s)
+{
+	const worker_t *w = s->w;
+	char job_label[64], attempt_label[32], store_label[80];
+	snprintf(job_label, sizeof(job_label), "cjobs.job=%s", s->job.uuid);
+	snprintf(attempt_label, sizeof(attempt_label), "cjobs.attempt=%d", s->job.attempt);
+	snprintf(store_label, sizeof(store_label), "cjobs.store=%s", store_id(w->store));
+	char *labels[] = {job_label, attempt_label, store_label, NULL};
+	engine_spec_t spec = {
+		.name = s->job.container_name,
+		.image = s->job.image,
+		.argv = s->job.argc ? s->job.argv : NULL,
+		.env = s->job.env,
+		.workdir = s->job.workdir,
+		.memory_bytes = s->job.memory_bytes,
+		.nano_cpus = s->job.nano_cpus,
+		.network_mode = s->h->host.network_mode,
+		.labels = labels,
+	};
+	s->state = s->state == SLOT_PULLING ? SLOT_PULLING : SLOT_CREATING;
+	s->pending++;
+	engine_create(s->h->engine, &spec, on_created, s);
+}
+
+void slot_launch(slot_t *s)
+{
+	char *name = NULL;
+	char *err = NULL;
+	if (asprintf(&name, "cjobs-%s-%d", s->job.uuid, s->job.attempt) < 0) {
+		log_error("out of memory");
+		return;
+	}
+	free(s->job.container_name);
+	s->job.container_name = name;
+	free(s->job.ran_on);
+	s->job.ran_on = strdup(s->h->host.name);
+	free(s->job.container_id);
+	s->job.container_id = NULL;
+	/* The name is in the store before the engine hears of it, so that a
+	 * worker that dies mid-create leaves a container that can be found. */
+	if (store_job_update(s->w->store, &s->job, JOB_SET_CONTAINER | JOB_SET_RAN_ON, &err) < 0)
+		log_warn("job %lld: cannot record container name: %s", (long long)s->job.id,
+			 err_str(err));
+	free(err);
+	log_detail("job %lld: launching %s on %s (attempt %d)", (long long)s->job.id, s->job.image,
+		   s->h->host.name, s->job.attempt);
+	slot_create(s);
+}
+
+static void on_removed(void *ud, const engine_status_t *st)
+{
+	slot_t *s = ud;
+	s->pending--;
+	if (!st->ok)
+		log_warn("job %lld: could not remove container %s: %s", (long long)s->job.id,
+			 s->job.container_name, err_str(st->error));
+	bool unfinished = s->job.status == JOB_LAUNCHING || s->job.status == JOB_RUNNING;
+	if (s->abort && unfinished) {
+		/* Handed back: the container is gone; the job waits for a worker. */
+		s->job.attempt--;
+		free(s->job.container_id);
+		s->job.container_id = NULL;
+		if (move(s, JOB_QUEUED, JOB_SET_ATTEMPT | JOB_SET_LEASE | JOB_SET_CONTAINER,
+			 "worker interrupted (SIGINT); container removed") == 0)
+			s->w->result->handed_back++;
+	}
+	s->state = SLOT_DONE;
+	worker_slot_done(s->w, s);
+}
+
+static void slot_remove(slot_t *s)
+{
+	s->state = SLOT_REMOVING;
+	s->pending++;
+	engine_remove(s->h->engine, s->job.container_id ? s->job.container_id : s->job.container_name,
+		      on_removed, s);
+}
+
+/* Commits the result of a finished container in one transaction. */
+static void record(slot_t *s)
+{
+	worker_t *w = s->w;
+	char *err = NULL;
+	job_status_t to;
+	char reason[160];
+	/* -1: the container vanished and no exit code could be read. */
+	s->job.has_exit_code = s->exit_code >= 0;
+	s->job.exit_code = s->exit_code;
+	s->job.finished_at = now_ms();
+	if (s->timed_out) {
+		to = JOB_TIMEOUT;
+		int64_t limit = s->job.timeout_s == JOB_TIMEOUT_DEFAULT ? w->opts->default_timeout_s
+									: s->job.timeout_s;
+		snprintf(reason, sizeof(reason), "killed after its time limit of %llds",
+			 (long long)limit);
+		set_error(s, reason);
+	} else if (s->exit_code == 0) {
+		to = JOB_COMPLETED;
+		snprintf(reason, sizeof(reason), "exited 0");
+	} else {
+		to = JOB_FAILED;
+		snprintf(reason, sizeof(reason), "exited %d%s", s->exit_code,
+			 s->oom_killed ? " (killed: out of memory)" : "");
+		set_error(s, s->oom_killed ? "the container ran out of memory (its --memory limit)"
+					   : (s->engine_error && *s->engine_error ? s->engine_error
+										  : reason));
+	}
+	unsigned set = JOB_SET_EXIT_CODE | JOB_SET_FINISHED_AT | JOB_SET_RESOURCES |
+		       JOB_SET_LAST_ERROR | JOB_SET_LEASE;
+	int rc = -1;
+	if (store_begin(w->store, &err) == 0) {
+		rc = 0;
+		if (s->have_logs &&
+		    (store_output_put(w->store, s->job.id, s->job.attempt, JOB_STDOUT, &s->out, &err) < 0 ||
+		     store_output_put(w->store, s->job.id, s->job.attempt, JOB_STDERR, &s->err, &err) < 0))
+			rc = -1;
+		if (rc == 0) {
+			free(s->job.worker_id);
+			s->job.worker_id = NULL;
+			s->job.lease_until = 0;
+			rc = store_job_move(w->store, &s->job, JOB_RUNNING, to, set, actor(s), reason, &err);
+		}
+		if (rc == 0 && store_commit(w->store, &err) < 0)
+			rc = -1;
+		if (rc != 0)
+			store_rollback(w->store);
+	}
+	if (rc == 0) {
+		s->job.status = to;
+		if (to == JOB_COMPLETED)
+			w->result->completed++;
+		else
+			w->result->failed++;
+		char dur[32];
+		format_duration(s->job.finished_at - s->job.started_at, dur, sizeof(dur));
+		if (to == JOB_COMPLETED)
+			log_info("job %lld completed on %s in %s", (long long)s->job.id,
+				 s->h->host.name, dur);
+		else
+			log_info("job %lld %s on %s after %s: %s", (long long)s->job.id,
+				 job_status_name(to), s->h->host.name, dur, reason);
+	} else if (rc == 1) {
+		log_warn("job %lld was changed by someone else while it ran; its result is not recorded",
+			 (long long)s->job.id);
+	} else {
+		log_error("job %lld: cannot record its result: %s", (long long)s->job.id, err_str(err));
+	}
+	free(err);
+}
+
+static void on_logs(void *ud, const engine_status_t *st, job_output_t *out, job_output_t *errs)
+{
+	slot_t *s = ud;
+	s->pending--;
+	if (st->ok && out && errs) {
+		s->out = *out;
+		s->err = *errs;
+		s->have_logs = true;
+	} else {
+		if (out)
+			job_output_free(out);
+		if (errs)
+			job_output_free(errs);
+		log_warn("job %lld: cannot read its output: %s", (long long)s->job.id,
+			 err_str(st->error));
+	}
+	/* Even when interrupted: the container has finished, so its result is
+	 * recorded rather than the job run again. */
+	record(s);
+	slot_remove(s);
+}
+
+static void on_inspected(void *ud, const engine_status_t *st, const engine_container_t *c)
+{
+	slot_t *s = ud;
+	s->pending--;
+	if (!st->ok) {
+		if (st->not_found) {
+			/* The container vanished (removed by someone else). */
+			s->exit_code = -1;
+			free(s->engine_error);
+			s->engine_error = strdup("the container disappeared before its result was read");
+			record(s);
+			s->state = SLOT_DONE;
+			worker_slot_done(s->w, s);
+			return;
+		}
+		log_warn("job %lld: cannot inspect its container: %s; will try again",
+			 (long long)s->job.id, err_str(st->error));
+		s->state = SLOT_RUNNING;
+		s->next_poll_mono = mono_ms() + POLL_EVERY_MS;
+		return;
+	}
+	if (c->running) {
+		/* An event for an earlier run, or a poll that raced the start. */
+		s->exited = false;
+		s->state = SLOT_RUNNING;
+		return;
+	}
+	s->exit_code = c->exit_code;
+	s->oom_killed = c->oom_killed;
+	free(s->engine_error);
+	s->engine_error = c->error && *c->error ? strdup(c->error) : NULL;
+	s->pending++;
+	engine_logs(s->h->engine, s->job.container_id, (size_t)s->w->opts->output_limit, on_logs, s);
+}
+
+static void harvest(slot_t *s)
+{
+	s->state = SLOT_HARVESTING;
+	s->pending++;
+	engine_inspect(s->h->engine, s->job.container_id, on_inspected, s);
+}
+
+void slot_on_exit(slot_t *s, int exit_code)
+{
+	(void)exit_code;  /* the inspect that follows is the authority */
+	s->exited = true;
+	if (s->state == SLOT_RUNNING)
+		harvest(s);
+}
+
+static void on_stats(void *ud, const engine_status_t *st, const engine_stats_t *stats)
+{
+	slot_t *s = ud;
+	s->pending--;
+	s->stats_inflight = false;
+	if (!st->ok || !stats)
+		return;
+	int64_t mem = stats->memory_peak_bytes >= 0 ? stats->memory_peak_bytes : stats->memory_bytes;
+	if (mem > s->job.peak_memory_bytes)
+		s->job.peak_memory_bytes = mem;
+	if (stats->cpu_total_ns > s->job.cpu_usage_ns)
+		s->job.cpu_usage_ns = stats->cpu_total_ns;
+}
+
+static void on_killed(void *ud, const engine_status_t *st)
+{
+	slot_t *s = ud;
+	s->pending--;
+	if (!st->ok && !st->conflict)
+		log_warn("job %lld: cannot kill its container: %s", (long long)s->job.id,
+			 err_str(st->error));
+	/* The die event (or the fallback poll) then harvests it. */
+	s->next_poll_mono = mono_ms() + 200;
+}
+
+static void on_polled(void *ud, const engine_status_t *st, const engine_container_t *c)
+{
+	slot_t *s = ud;
+	s->pending--;
+	if (s->state != SLOT_RUNNING)
+		return;
+	if (st->ok && !c->running)
+		slot_on_exit(s, c->exit_code);
+	else if (!st->ok && st->not_found)
+		harvest(s);
+}
+
+void slot_tick(slot_t *s, int64_t now)
+{
+	if (s->state != SLOT_RUNNING)
+		return;
+	if (s->abort) {
+		slot_remove(s);
+		return;
+	}
+	if (s->exited) {
+		harvest(s);
+		return;
+	}
+	if (s->deadline_mono && now >= s->deadline_mono && !s->kill_sent) {
+		s->timed_out = true;
+		s->kill_sent = true;
+		log_info("job %lld: time limit reached; killing its container", (long long)s->job.id);
+		s->pending++;
+		engine_kill(s->h->engine, s->job.container_id, "KILL", on_killed, s);
+		return;
+	}
+	if (!s->stats_inflight && now >= s->next_stats_mono) {
+		s->stats_inflight = true;
+		s->next_stats_mono = now + STATS_EVERY_MS;
+		s->pending++;
+		engine_stats(s->h->engine, s->job.container_id, on_stats, s);
+	}
+	/* The event stream is the main signal; this catches a missed event. */
+	if (now >= s->next_poll_mono) {
+		s->next_poll_mono = now + (s->h->events_open ? 5 * POLL_EVERY_MS : POLL_EVERY_MS);
+		s->pending++;
+		engine_inspect(s->h->engine, s->job.container_id, on_polled, s);
+	}
+}
+
+void slot_abort(slot_t *s)
+{
+	s->abort = true;
+	if (s->state == SLOT_RUNNING && s->pending == 0)
+		slot_remove(s);
+}

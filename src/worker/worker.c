@@ -1,0 +1,554 @@
+/*
+ * worker/worker.c: the process-jobs loop. Each turn: handle signals, check
+ * unhealthy engines, claim ready jobs for hosts with free capacity (fewest
+ * running per unit of weight first), start their launches, advance every
+ * running job (time limits, samples), renew leases, and wait for the engine
+ * or a signal. All engine traffic is asynchronous (engine_loop_run), so many
+ * launches and harvests are in flight at once.
+ *
+ * It never blocks on one container, and never exits with a container of
+ * its own still running: SIGTERM drains, SIGINT removes and hands back.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/err.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+#include "util/uuid.h"
+#include "worker/internal.h"
+
+#define HEALTH_RETRY_MS 5000
+#define LEASE_RENEW_MS (LEASE_MS / 3)
+
+static volatile sig_atomic_t got_term, got_int, got_usr1;
+static int signal_pipe[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	if (sig == SIGTERM)
+		got_term = 1;
+	else if (sig == SIGINT)
+		got_int = 1;
+	else if (sig == SIGUSR1)
+		got_usr1 = 1;
+	if (signal_pipe[1] >= 0) {
+		ssize_t n = write(signal_pipe[1], "x", 1);
+		(void)n;
+	}
+	errno = saved;
+}
+
+static int install_signals(char **err)
+{
+	if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		return err_set(err, "cannot create the signal pipe: %s", strerror(errno));
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static void restore_signals(void)
+{
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGUSR1, SIG_DFL);
+	for (int i = 0; i < 2; i++)
+		if (signal_pipe[i] >= 0) {
+			close(signal_pipe[i]);
+			signal_pipe[i] = -1;
+		}
+}
+
+static void drain_pipe(void)
+{
+	char buf[64];
+	while (read(signal_pipe[0], buf, sizeof(buf)) > 0)
+		;
+}
+
+/* ---- hosts ---- */
+
+static void on_event(void *ud, const engine_event_t *ev);
+static void on_events_end(void *ud, const engine_status_t *st);
+
+static void open_events(whost_t *h)
+{
+	if (h->events)
+		engine_events_close(h->events);
+	h->events = engine_events_open(h->engine, "cjobs.store", store_id(h->w->store),
+				       h->events_since_ns, on_event, on_events_end, h);
+	h->events_open = h->events != NULL;
+}
+
+static void on_info(void *ud, const engine_status_t *st, const engine_info_t *info)
+{
+	whost_t *h = ud;
+	h->info_inflight = false;
+	free(h->error);
+	h->error = NULL;
+	if (!st->ok) {
+		if (h->healthy || !h->next_check_mono)
+			log_error("host '%s' (%s) cannot be used: %s", h->host.name, h->host.url,
+				  err_str(st->error));
+		h->error = strdup(err_str(st->error));
+		h->healthy = false;
+		h->w->result->engine_error = true;
+		h->next_check_mono = mono_ms() + HEALTH_RETRY_MS;
+		return;
+	}
+	if (!h->healthy)
+		log_detail("host '%s': engine %s (API %s) at %s", h->host.name, info->version,
+			   info->api_version, h->host.url);
+	h->healthy = true;
+	h->next_check_mono = 0;
+	if (!h->events_open) {
+		if (!h->events_since_ns)
+			h->events_since_ns = (int64_t)now_ms() * 1000000 - 1000000000LL;
+		open_events(h);
+	}
+}
+
+static void check_host(whost_t *h)
+{
+	if (h->info_inflight)
+		return;
+	h->info_inflight = true;
+	engine_info(h->engine, on_info, h);
+}
+
+static void on_events_end(void *ud, const engine_status_t *st)
+{
+	whost_t *h = ud;
+	h->events_open = false;
+	log_warn("host '%s': the engine's event stream ended (%s); falling back to polling "
+		 "and re-opening it",
+		 h->host.name, st && st->error ? st->error : "closed");
+	h->next_check_mono = mono_ms() + 1000;
+	h->healthy = false;
+}
+
+slot_t *worker_find_slot(worker_t *w, const char *container_id)
+{
+	for (size_t i = 0; i < w->nslots; i++) {
+		slot_t *s = w->slots[i];
+		if (s->job.container_id && strcmp(s->job.container_id, container_id) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+static void on_event(void *ud, const engine_event_t *ev)
+{
+	whost_t *h = ud;
+	if (ev->time_ns > h->events_since_ns)
+		h->events_since_ns = ev->time_ns;
+	if (!ev->action || strcmp(ev->action, "die") != 0 || !ev->id)
+		return;
+	slot_t *s = worker_find_slot(h->w, ev->id);
+	if (s && s->h == h)
+		slot_on_exit(s, ev->exit_code);
+}
+
+static int load_hosts(worker_t *w, char **err)
+{
+	host_t *hosts = NULL;
+	size_t n = 0;
+	if (store_host_list(w->store, &hosts, &n, err) < 0)
+		return -1;
+	w->hosts = calloc(n ? n : 1, sizeof(whost_t));
+	if (!w->hosts) {
+		store_host_list_free(hosts, n);
+		return err_set(err, "out of memory");
+	}
+	bool found = false;
+	for (size_t i = 0; i < n; i++) {
+		if (w->opts->host && strcmp(hosts[i].name, w->opts->host) != 0)
+			continue;
+		found = true;
+		if (!hosts[i].enabled) {
+			if (w->opts->host)
+				log_warn("host '%s' is disabled; no jobs will be run there "
+					 "('cjobs host enable %s')",
+					 hosts[i].name, hosts[i].name);
+			continue;
+		}
+		whost_t *h = &w->hosts[w->nhosts];
+		h->w = w;
+		h->host = hosts[i];
+		host_init(&hosts[i]);  /* ownership moved */
+		engine_config_t cfg = {
+			.url = h->host.url,
+			.tls_ca = h->host.tls_ca,
+			.tls_cert = h->host.tls_cert,
+			.tls_key = h->host.tls_key,
+			.tls_verify = h->host.tls_verify,
+		};
+		if (engine_new(w->loop, &cfg, &h->engine, err) < 0) {
+			err_prefix(err, "host '%s'", h->host.name);
+			host_free(&h->host);
+			store_host_list_free(hosts, n);
+			return -1;
+		}
+		w->nhosts++;
+	}
+	store_host_list_free(hosts, n);
+	if (w->opts->host && !found)
+		return err_set(err, "no host named '%s'; 'cjobs host list' shows the hosts",
+			       w->opts->host);
+	return 0;
+}
+
+/* ---- slots ---- */
+
+void worker_slot_done(worker_t *w, slot_t *s)
+{
+	(void)w;
+	s->state = SLOT_DONE;
+}
+
+/* Frees finished slots whose requests have all ended. */
+static void reap_slots(worker_t *w)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < w->nslots; i++) {
+		slot_t *s = w->slots[i];
+		if (s->state == SLOT_DONE && s->pending == 0) {
+			s->h->active--;
+			job_free(&s->job);
+			job_output_free(&s->out);
+			job_output_free(&s->err);
+			free(s->engine_error);
+			free(s);
+		} else {
+			w->slots[k++] = s;
+		}
+	}
+	w->nslots = k;
+}
+
+static int add_slot(worker_t *w, whost_t *h, job_t *job)
+{
+	if (w->nslots == w->capslots) {
+		size_t cap = w->capslots ? w->capslots * 2 : 16;
+		slot_t **p = realloc(w->slots, cap * sizeof(*p));
+		if (!p)
+			return -1;
+		w->slots = p;
+		w->capslots = cap;
+	}
+	slot_t *s = calloc(1, sizeof(*s));
+	if (!s)
+		return -1;
+	s->w = w;
+	s->h = h;
+	s->job = *job;
+	job_init(job);  /* ownership moved */
+	w->slots[w->nslots++] = s;
+	h->active++;
+	slot_launch(s);
+	return 0;
+}
+
+/* The healthy host with free capacity and the fewest jobs per unit of
+ * weight, or NULL. */
+static whost_t *pick_host(worker_t *w, int *room)
+{
+	whost_t *best = NULL;
+	double best_load = 0;
+	for (size_t i = 0; i < w->nhosts; i++) {
+		whost_t *h = &w->hosts[i];
+		if (!h->healthy || h->claim_exhausted || h->active >= h->host.max_jobs)
+			continue;
+		double load = (double)h->active / h->host.weight;
+		if (!best || load < best_load) {
+			best = h;
+			best_load = load;
+		}
+	}
+	if (best)
+		*room = best->host.max_jobs - best->active;
+	return best;
+}
+
+static int running_count(const worker_t *w)
+{
+	int n = 0;
+	for (size_t i = 0; i < w->nslots; i++)
+		n += w->slots[i]->state != SLOT_DONE;
+	return n;
+}
+
+/* Claims and launches jobs while there is room. Returns the number claimed,
+ * or -1 on a store failure. */
+static int claim_jobs(worker_t *w, char **err)
+{
+	int total = 0;
+	for (size_t i = 0; i < w->nhosts; i++)
+		w->hosts[i].claim_exhausted = false;
+	for (;;) {
+		int free_global = w->opts->max_jobs - running_count(w);
+		int room = 0;
+		whost_t *h = free_global > 0 ? pick_host(w, &room) : NULL;
+		if (!h)
+			break;
+		/* With several hosts, one job per pick keeps the spread by weight;
+		 * with one, claim all the room in one transaction. */
+		int want = w->nhosts > 1 ? 1 : (room < free_global ? room : free_global);
+		char *names[] = {h->host.name, NULL};
+		job_t *jobs = NULL;
+		size_t n = 0;
+		if (store_job_claim(w->store, w->worker_id, now_ms() + LEASE_MS, names, want, &jobs,
+				    &n, err) < 0)
+			return -1;
+		if (n == 0) {
+			store_job_list_free(jobs, n);
+			/* Nothing for this host; try the others, then stop. */
+			h->claim_exhausted = true;
+			continue;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (add_slot(w, h, &jobs[i]) < 0) {
+				store_job_list_free(jobs, n);
+				return err_set(err, "out of memory");
+			}
+			total++;
+		}
+		store_job_list_free(jobs, n);
+	}
+	return total;
+}
+
+static void renew_leases(worker_t *w)
+{
+	char *err = NULL;
+	int64_t until = now_ms() + LEASE_MS;
+	if (store_begin(w->store, &err) < 0) {
+		log_warn("cannot renew leases: %s", err_str(err));
+		free(err);
+		return;
+	}
+	for (size_t i = 0; i < w->nslots; i++) {
+		slot_t *s = w->slots[i];
+		if (s->state == SLOT_DONE || s->job.status == JOB_QUEUED || job_status_is_final(s->job.status))
+			continue;
+		s->job.lease_until = until;
+		if (store_job_update(w->store, &s->job, JOB_SET_LEASE, &err) < 0) {
+			log_warn("cannot renew the lease of job %lld: %s", (long long)s->job.id,
+				 err_str(err));
+			free(err);
+			err = NULL;
+		}
+	}
+	if (store_commit(w->store, &err) < 0) {
+		store_rollback(w->store);
+		log_warn("cannot renew leases: %s", err_str(err));
+	}
+	free(err);
+}
+
+static void handle_signals(worker_t *w)
+{
+	drain_pipe();
+	if (got_usr1) {
+		got_usr1 = 0;
+		char *err = NULL;
+		if (w->opts->reload && w->opts->reload(w->opts, w->opts->reload_ud, &err) < 0)
+			log_error("SIGUSR1: configuration not reloaded: %s", err_str(err));
+		else
+			log_info("SIGUSR1: configuration reloaded (max jobs %d, poll interval %ds, "
+				 "timeout %llds)",
+				 w->opts->max_jobs, w->opts->poll_interval_s,
+				 (long long)w->opts->default_timeout_s);
+		free(err);
+		w->next_claim_mono = 0;
+	}
+	if (got_term && !w->stopping) {
+		w->stopping = true;
+		log_info("SIGTERM: taking no new jobs; waiting for %d running job(s) to finish",
+			 running_count(w));
+	}
+	if (got_int && !w->interrupting) {
+		w->interrupting = true;
+		w->stopping = true;
+		w->result->interrupted = true;
+		log_info("SIGINT: stopping now; removing %d container(s) and putting their jobs "
+			 "back in the queue",
+			 running_count(w));
+		for (size_t i = 0; i < w->nslots; i++)
+			slot_abort(w->slots[i]);
+	}
+}
+
+static int64_t next_wake(const worker_t *w, int64_t now)
+{
+	int64_t wake = now + (int64_t)w->opts->poll_interval_s * 1000;
+	if (w->nslots > 0 && wake > now + 500)
+		wake = now + 500;
+	if (w->next_claim_mono && w->next_claim_mono < wake)
+		wake = w->next_claim_mono;
+	for (size_t i = 0; i < w->nhosts; i++)
+		if (!w->hosts[i].healthy && w->hosts[i].next_check_mono &&
+		    w->hosts[i].next_check_mono < wake)
+			wake = w->hosts[i].next_check_mono;
+	return wake < now ? now : wake;
+}
+
+static bool any_healthy(const worker_t *w)
+{
+	for (size_t i = 0; i < w->nhosts; i++)
+		if (w->hosts[i].healthy)
+			return true;
+	return false;
+}
+
+/* Waits for the first health check of every host (bounded). */
+static void first_checks(worker_t *w)
+{
+	for (size_t i = 0; i < w->nhosts; i++)
+		check_host(&w->hosts[i]);
+	int64_t until = mono_ms() + 15000;
+	for (;;) {
+		bool pending = false;
+		for (size_t i = 0; i < w->nhosts; i++)
+			pending = pending || w->hosts[i].info_inflight;
+		if (!pending || mono_ms() > until || got_int || got_term)
+			break;
+		engine_loop_run(w->loop, 200, &signal_pipe[0], 1);
+	}
+}
+
+static int loop(worker_t *w, char **err)
+{
+	first_checks(w);
+	if (!any_healthy(w) && !w->opts->daemon) {
+		return 0;  /* every host is down: the caller reports exit 2 */
+	}
+	for (;;) {
+		int64_t now = mono_ms();
+		handle_signals(w);
+		for (size_t i = 0; i < w->nhosts; i++) {
+			whost_t *h = &w->hosts[i];
+			if ((!h->healthy || !h->events_open) && h->next_check_mono &&
+			    now >= h->next_check_mono)
+				check_host(h);
+		}
+		if (!w->stopping && (w->opts->daemon || !w->idle_seen) && now >= w->next_claim_mono) {
+			int n = claim_jobs(w, err);
+			if (n < 0)
+				return -1;
+			if (n == 0 && running_count(w) < w->opts->max_jobs) {
+				/* Nothing ready: next look after the poll interval (daemon) or
+				 * never (one pass: finish what runs, then exit). */
+				bool room = false;
+				for (size_t i = 0; i < w->nhosts; i++)
+					room = room || (w->hosts[i].healthy &&
+							w->hosts[i].active < w->hosts[i].host.max_jobs);
+				if (room) {
+					if (!w->opts->daemon)
+						w->idle_seen = true;
+					w->next_claim_mono = now + (int64_t)w->opts->poll_interval_s * 1000;
+				}
+			} else {
+				w->next_claim_mono = 0;
+			}
+		}
+		for (size_t i = 0; i < w->nslots; i++)
+			slot_tick(w->slots[i], now);
+		if (now >= w->next_lease_mono) {
+			renew_leases(w);
+			w->next_lease_mono = now + LEASE_RENEW_MS;
+		}
+		reap_slots(w);
+		if (w->nslots == 0) {
+			if (w->stopping)
+				break;
+			if (!w->opts->daemon && (w->idle_seen || !any_healthy(w)))
+				break;
+		}
+		int64_t wake = next_wake(w, mono_ms());
+		int wait = (int)(wake - mono_ms());
+		if (engine_loop_run(w->loop, wait < 0 ? 0 : wait, &signal_pipe[0], 1) < 0)
+			return err_set(err, "the engine request loop failed");
+		/* A finished job frees room: look for more at once. */
+		if (!w->opts->daemon || w->nslots < (size_t)w->opts->max_jobs)
+			for (size_t i = 0; i < w->nslots; i++)
+				if (w->slots[i]->state == SLOT_DONE) {
+					w->next_claim_mono = 0;
+					if (!w->opts->daemon)
+						w->idle_seen = false;
+					break;
+				}
+	}
+	return 0;
+}
+
+int worker_run(store_t *store, worker_opts_t *opts, worker_result_t *result, char **err)
+{
+	worker_t w;
+	memset(&w, 0, sizeof(w));
+	memset(result, 0, sizeof(*result));
+	w.store = store;
+	w.opts = opts;
+	w.result = result;
+	char host[64] = "?", uuid[37];
+	gethostname(host, sizeof(host) - 1);
+	if (uuid_v4(uuid) < 0)
+		return err_set(err, "cannot read random bytes for the worker id");
+	snprintf(w.worker_id, sizeof(w.worker_id), "worker:%.40s:%d:%.8s", host, (int)getpid(), uuid);
+	got_term = got_int = got_usr1 = 0;
+	if (install_signals(err) < 0)
+		return -1;
+	w.loop = engine_loop_new();
+	int rc = -1;
+	if (!w.loop) {
+		err_set(err, "cannot set up the engine request loop");
+		goto out;
+	}
+	if (load_hosts(&w, err) < 0)
+		goto out;
+	if (w.nhosts == 0) {
+		err_set(err, "no enabled executor host%s%s: register one with 'cjobs host add' or "
+			     "enable one with 'cjobs host enable'",
+			opts->host ? " named " : "", opts->host ? opts->host : "");
+		result->engine_error = true;
+		goto out;
+	}
+	log_detail("%s: %zu host(s), up to %d job(s) at once%s", w.worker_id, w.nhosts,
+		   opts->max_jobs, opts->daemon ? ", daemon" : "");
+	rc = loop(&w, err);
+out:
+	for (size_t i = 0; i < w.nslots; i++) {
+		job_free(&w.slots[i]->job);
+		job_output_free(&w.slots[i]->out);
+		job_output_free(&w.slots[i]->err);
+		free(w.slots[i]->engine_error);
+		free(w.slots[i]);
+	}
+	free(w.slots);
+	for (size_t i = 0; i < w.nhosts; i++) {
+		whost_t *h = &w.hosts[i];
+		if (h->events)
+			engine_events_close(h->events);
+		engine_free(h->engine);
+		host_free(&h->host);
+		free(h->error);
+	}
+	free(w.hosts);
+	if (w.loop)
+		engine_loop_free(w.loop);
+	restore_signals();
+	return rc;
+}
