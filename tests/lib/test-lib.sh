@@ -110,3 +110,21 @@ test_done() {
 	[ "$test_failed" -eq 0 ]
 	exit $?
 }
+
+# store_digest: a fingerprint of everything in the test's store.
+store_digest() {
+	sqlite3 "$CJOBS_DATABASE" .dump | sha256sum | cut -d' ' -f1
+}
+
+# job_field ID FIELD: one field of `cjobs job show ID --format json`.
+job_field() {
+	cjobs job show "$1" --format json |
+		python3 -c 'import json,sys; v=json.load(sys.stdin)[sys.argv[1]]; print("" if v is None else v)' "$2"
+}
+
+# add_test_host NAME [options]: register the test engine as host NAME.
+add_test_host() {
+	local name=$1
+	shift
+	cjobs host add "$name" --url "$ENGINE_URL" "$@" >/dev/null
+}

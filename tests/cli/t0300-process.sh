@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# process-jobs runs jobs on a real private Docker engine and records
+# everything about them; nothing is left behind on the engine.
+. "$(dirname "$0")/../lib/test-lib.sh"
+
+test_engine_start || { echo "Bail out! no engine"; exit 1; }
+add_test_host e1
+
+IMG=cjobs-test/busybox:1
+
+test_expect_success 'a failing job ends failed with its exit code and both streams' '
+	id=$(cjobs job submit --image $IMG -- sh -c "echo out; echo err >&2; exit 3") &&
+	expect_code 3 cjobs process-jobs &&
+	test "$(job_field $id status)" = failed &&
+	test "$(job_field $id exit_code)" = 3 &&
+	test "$(cjobs job logs $id --stream stdout)" = out &&
+	test "$(cjobs job logs $id --stream stderr)" = err &&
+	test "$(job_field $id ran_on)" = e1 &&
+	test -n "$(job_field $id started_at)" && test -n "$(job_field $id finished_at)"
+'
+
+test_expect_success 'a job running true ends completed with exit code 0' '
+	id=$(cjobs job submit --image $IMG -- true) &&
+	cjobs process-jobs &&
+	test "$(job_field $id status)" = completed &&
+	test "$(job_field $id exit_code)" = 0 &&
+	cjobs job show $id --format json | python3 -c "
+import json,sys
+j=json.load(sys.stdin)
+assert [(h[\"from\"],h[\"to\"]) for h in j[\"history\"]] == [(None,\"queued\"),(\"queued\",\"launching\"),(\"launching\",\"running\"),(\"running\",\"completed\")], j[\"history\"]"
+'
+
+test_expect_success 'a job past its time limit is killed and ends timeout' '
+	id=$(cjobs job submit --image $IMG --timeout 2 -- sleep 60) &&
+	start=$(date +%s) &&
+	expect_code 3 cjobs process-jobs &&
+	took=$(( $(date +%s) - start )) &&
+	test "$(job_field $id status)" = timeout &&
+	test $took -lt 15 &&
+	job_field $id last_error | grep -q "time limit of 2s"
+'
+
+test_expect_success 'the worker --timeout applies to jobs without their own' '
+	id=$(cjobs job submit --image $IMG -- sleep 60) &&
+	expect_code 3 cjobs process-jobs --timeout 1 &&
+	test "$(job_field $id status)" = timeout
+'
+
+test_expect_success 'a missing image on a host that may not pull fails naming the image' '
+	id=$(cjobs job submit --image cjobs-test/nosuch:9 -- true) &&
+	expect_code 3 cjobs process-jobs 2>err &&
+	test "$(job_field $id status)" = failed &&
+	job_field $id last_error | grep -q "cjobs-test/nosuch:9" &&
+	job_field $id last_error | grep -q "pulling is off"
+'
+
+test_expect_success 'environment, working directory and argv reach the container exactly' '
+	id=$(cjobs job submit --image $IMG --env "GREETING=hi there" --workdir /tmp \
+		-- sh -c "echo \"\$GREETING\"; pwd; echo \"\$1|\$2\"" x "a b" "") &&
+	cjobs process-jobs &&
+	cjobs job logs $id --stream stdout >out &&
+	printf "hi there\n/tmp\na b|\n" >want && test_cmp want out
+'
+
+test_expect_success 'memory and cpu limits are applied' '
+	id=$(cjobs job submit --image $IMG --memory 64m --cpus 0.5 -- sh -c "cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max") &&
+	cjobs process-jobs &&
+	test "$(cjobs job logs $id --stream stdout)" = 67108864
+'
+
+test_expect_success 'peak memory and cpu time are recorded for a job that runs a while' '
+	id=$(cjobs job submit --image $IMG -- sh -c "i=0; while [ \$i -lt 300000 ]; do i=\$((i+1)); done; sleep 1") &&
+	cjobs process-jobs &&
+	test "$(job_field $id status)" = completed &&
+	test -n "$(job_field $id peak_memory_bytes)" &&
+	test -n "$(job_field $id cpu_seconds)"
+'
+
+test_expect_success 'output beyond --output-limit is cut and marked' '
+	id=$(cjobs job submit --image $IMG -- sh -c "head -c 300000 /dev/zero | tr \"\\0\" x; echo; echo e >&2") &&
+	cjobs process-jobs --output-limit 100k &&
+	test "$(cjobs job logs $id --stream stdout 2>note | wc -c)" = 102400 &&
+	grep -q "cut at 102400 bytes of 300001" note
+'
+
+test_expect_success 'higher priority runs first, then the oldest' '
+	a=$(cjobs job submit --image $IMG -- true) &&
+	b=$(cjobs job submit --image $IMG --priority 10 -- true) &&
+	c=$(cjobs job submit --image $IMG -- true) &&
+	cjobs process-jobs --max-jobs 1 &&
+	order=$(sqlite3 "$CJOBS_DATABASE" "select 1" >/dev/null; for j in $a $b $c; do echo "$(job_field $j started_at) $j"; done | sort | cut -d" " -f2 | tr "\n" " ") &&
+	test "$order" = "$b $a $c "
+'
+
+test_expect_success 'a job whose start time has not come is left queued' '
+	id=$(cjobs job submit --image $IMG --at +1h -- true) &&
+	cjobs process-jobs &&
+	test "$(job_field $id status)" = queued
+'
+
+test_expect_success 'no container labelled by cjobs is left on the engine' '
+	test -z "$(engine_containers "$ENGINE_SOCK")"
+'
+
+test_done

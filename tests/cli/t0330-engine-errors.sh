@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# process-jobs against engines that are not there, and stores that cannot
+# be opened: the exit codes of the specification.
+. "$(dirname "$0")/../lib/test-lib.sh"
+
+test_expect_success 'an engine that is not running: exit 2 naming the host and address' '
+	cjobs host add dead --url unix://$TEST_DIR/nothing.sock >/dev/null &&
+	id=$(cjobs job submit --image busybox -- true) &&
+	expect_code 2 cjobs process-jobs 2>err &&
+	grep -q "host .dead." err && grep -q "unix://$TEST_DIR/nothing.sock" err &&
+	test "$(job_field $id status)" = queued
+'
+
+test_expect_success 'a store that cannot be opened: exit 1 naming the file' '
+	echo "not a database" >bad.db &&
+	expect_code 1 cjobs --database bad.db process-jobs 2>err && grep -q "bad.db" err &&
+	expect_code 1 cjobs --database /nonexistent/dir/x.db process-jobs 2>err &&
+	grep -q "/nonexistent/dir/x.db" err
+'
+
+test_expect_success '--host naming no host is exit 1' '
+	expect_code 1 cjobs process-jobs --host nosuch 2>err && grep -q "no host named" err
+'
+
+test_done

@@ -1,0 +1,201 @@
+/*
+ * tests/unit/store/helpers.c: shared fixtures of the store's unit tests;
+ * see helpers.h.
+ */
+#include "helpers.h"
+
+#include <ftw.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/strbuf.h"
+
+char *tmpdir_make(void)
+{
+	const char *base = getenv("TMPDIR");
+	char *tmpl = NULL;
+	if (asprintf(&tmpl, "%s/cjobs-store-test-XXXXXX", base && *base ? base : "/tmp") < 0)
+		return NULL;
+	if (!mkdtemp(tmpl)) {
+		free(tmpl);
+		return NULL;
+	}
+	return tmpl;
+}
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+void tmpdir_remove(const char *dir)
+{
+	if (dir)
+		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+char *path_join(const char *dir, const char *name)
+{
+	char *p = NULL;
+	if (asprintf(&p, "%s/%s", dir, name) < 0)
+		return NULL;
+	return p;
+}
+
+int fx_setup(void **state)
+{
+	fixture_t *fx = calloc(1, sizeof(*fx));
+	if (!fx || !(fx->dir = tmpdir_make()) || !(fx->path = path_join(fx->dir, "store.db")))
+		return -1;
+	char *err = NULL;
+	if (store_open(fx->path, true, &fx->s, &err) != 0) {
+		fprintf(stderr, "store_open: %s\n", err ? err : "?");
+		free(err);
+		return -1;
+	}
+	*state = fx;
+	return 0;
+}
+
+int fx_teardown(void **state)
+{
+	fixture_t *fx = *state;
+	if (!fx)
+		return 0;
+	store_close(fx->s);
+	tmpdir_remove(fx->dir);
+	free(fx->dir);
+	free(fx->path);
+	free(fx);
+	return 0;
+}
+
+static char **vec(const char *const *items, size_t n)
+{
+	char **v = calloc(n + 1, sizeof(char *));
+	for (size_t i = 0; v && i < n; i++)
+		v[i] = strdup(items[i]);
+	return v;
+}
+
+void sample_job(job_t *j)
+{
+	static const char *const argv[] = {
+		"sh", "-c", "echo \"hello world\" 'single' $HOME\nnext line", "",
+		"tab\there", "\xff\xfe not utf-8 \x80", "back\\slash",
+	};
+	static const char *const env[] = {"A=1", "SPACED=a b c", "EMPTY=", "NL=x\ny",
+					  "QUOTE=\"'"};
+	job_init(j);
+	j->name = strdup("nightly build");
+	j->image = strdup("cjobs-test/busybox:1");
+	j->argc = sizeof(argv) / sizeof(argv[0]);
+	j->argv = vec(argv, j->argc);
+	j->workdir = strdup("/work dir");
+	j->envc = sizeof(env) / sizeof(env[0]);
+	j->env = vec(env, j->envc);
+	j->template_name = strdup("base");
+	j->memory_bytes = 256LL << 20;
+	j->nano_cpus = 1500000000LL;
+	j->timeout_s = 3600;
+	j->priority = -7;
+	j->not_before = 1234567;
+	j->host = strdup("gpu-1");
+	j->max_retries = 3;
+}
+
+int64_t add_job(store_t *s, int priority, const char *host, int64_t not_before)
+{
+	static const char *const argv[] = {"true"};
+	job_t j;
+	job_init(&j);
+	j.image = strdup("img");
+	j.argc = 1;
+	j.argv = vec(argv, 1);
+	j.priority = priority;
+	j.host = host ? strdup(host) : NULL;
+	j.not_before = not_before;
+	char *err = NULL;
+	OK(store_job_add(s, &j, "test", "added", &err));
+	int64_t id = j.id;
+	job_free(&j);
+	return id;
+}
+
+void sample_host(host_t *h, const char *name)
+{
+	host_init(h);
+	h->name = strdup(name);
+	h->url = strdup("unix:///var/run/docker.sock");
+}
+
+static void append_value(strbuf_t *sb, sqlite3_stmt *st, int col)
+{
+	switch (sqlite3_column_type(st, col)) {
+	case SQLITE_NULL: sb_puts(sb, "NULL"); break;
+	case SQLITE_INTEGER: sb_printf(sb, "%lld", sqlite3_column_int64(st, col)); break;
+	case SQLITE_FLOAT: sb_printf(sb, "%.17g", sqlite3_column_double(st, col)); break;
+	default: {
+		const unsigned char *p = sqlite3_column_blob(st, col);
+		int n = sqlite3_column_bytes(st, col);
+		sb_printf(sb, "[%d]", n);
+		for (int i = 0; i < n; i++)
+			sb_printf(sb, "%02x", p[i]);
+	}
+	}
+	sb_putc(sb, '|');
+}
+
+static void dump_table(sqlite3 *db, const char *table, strbuf_t *sb)
+{
+	char *sql = sqlite3_mprintf("SELECT * FROM \"%w\" ORDER BY rowid", table);
+	sqlite3_stmt *st = NULL;
+	/* In insertion order: the same content dumps the same. */
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_free(sql);
+		sqlite3_prepare_v2(db, "SELECT 'unreadable'", -1, &st, NULL);
+	} else {
+		sqlite3_free(sql);
+	}
+	sb_printf(sb, "table %s\n", table);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		for (int c = 0; c < sqlite3_column_count(st); c++)
+			append_value(sb, st, c);
+		sb_putc(sb, '\n');
+	}
+	sqlite3_finalize(st);
+}
+
+char *db_fingerprint(const char *path)
+{
+	sqlite3 *db = NULL;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		sqlite3_close(db);
+		return NULL;
+	}
+	strbuf_t sb = STRBUF_INIT;
+	sqlite3_stmt *st = NULL;
+	sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table' "
+			       "ORDER BY name",
+			   -1, &st, NULL);
+	char **names = NULL;
+	size_t n = 0;
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		names = realloc(names, (n + 1) * sizeof(char *));
+		names[n++] = strdup((const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < n; i++) {
+		dump_table(db, names[i], &sb);
+		free(names[i]);
+	}
+	free(names);
+	sqlite3_close(db);
+	return sb_steal(&sb);
+}

@@ -1,0 +1,65 @@
+/*
+ * tests/unit/store/helpers.h: what the store's unit tests share: a private
+ * temporary directory per test, a store in it, sample records, and a
+ * fingerprint of a database file's whole content.
+ *
+ * Tests never touch any file outside their own mkdtemp directory.
+ */
+#ifndef CJOBS_TESTS_STORE_HELPERS_H
+#define CJOBS_TESTS_STORE_HELPERS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "store/store.h"
+
+typedef struct {
+	char *dir;      /* the test's temporary directory */
+	char *path;     /* dir/store.db */
+	store_t *s;
+} fixture_t;
+
+/* cmocka setup/teardown: a migrated store in a new directory. */
+int fx_setup(void **state);
+int fx_teardown(void **state);
+
+char *tmpdir_make(void);
+void tmpdir_remove(const char *dir);
+/* A malloc'd "<dir>/<name>". */
+char *path_join(const char *dir, const char *name);
+
+/* A job with every submitter field set, argv with awkward strings. */
+void sample_job(job_t *j);
+/* Adds a plain job and returns its id (fails the test on error). */
+int64_t add_job(store_t *s, int priority, const char *host, int64_t not_before);
+void sample_host(host_t *h, const char *name);
+
+/* Every row of every table of the database file, read through a separate
+ * connection (so: what is committed), as one malloc'd string. */
+char *db_fingerprint(const char *path);
+
+/* Asserts err holds a message containing needle, then frees it. */
+#define assert_err_contains(err, needle)                                    \
+	do {                                                                \
+		assert_non_null(err);                                       \
+		if (!strstr((err), (needle)))                               \
+			fail_msg("error \"%s\" lacks \"%s\"", (err), (needle)); \
+		free(err);                                                  \
+		(err) = NULL;                                               \
+	} while (0)
+
+/* Asserts that a store call returned 0; the caller has `char *err` in
+ * scope, whose message is shown when it did not. */
+#define OK(call)                                                                \
+	do {                                                                    \
+		int rc_ = (call);                                               \
+		if (rc_ != 0)                                                   \
+			fail_msg("%s returned %d: %s", #call, rc_,              \
+				 err ? err : "(no message)");                   \
+	} while (0)
+
+#endif

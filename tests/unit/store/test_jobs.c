@@ -1,0 +1,594 @@
+/*
+ * tests/unit/store/test_jobs.c: jobs: every field kept exactly, status
+ * changes (legal, illegal, stale) with their history, field updates,
+ * listing, counting, captured output, and removal of old jobs.
+ */
+#include "helpers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void assert_strv_equal(char **a, size_t na, char **b, size_t nb)
+{
+	assert_int_equal(na, nb);
+	for (size_t i = 0; i < na; i++)
+		assert_string_equal(a[i], b[i]);
+	assert_null(a[na]);
+	assert_null(b[nb]);
+}
+
+static void assert_opt_str(const char *a, const char *b)
+{
+	if (!a || !b)
+		assert_ptr_equal(a, b);
+	else
+		assert_string_equal(a, b);
+}
+
+static void assert_job_equal(const job_t *a, const job_t *b)
+{
+	assert_int_equal(a->id, b->id);
+	assert_string_equal(a->uuid, b->uuid);
+	assert_opt_str(a->name, b->name);
+	assert_opt_str(a->image, b->image);
+	assert_strv_equal(a->argv, a->argc, b->argv, b->argc);
+	assert_opt_str(a->workdir, b->workdir);
+	assert_strv_equal(a->env, a->envc, b->env, b->envc);
+	assert_opt_str(a->template_name, b->template_name);
+	assert_int_equal(a->memory_bytes, b->memory_bytes);
+	assert_int_equal(a->nano_cpus, b->nano_cpus);
+	assert_int_equal(a->timeout_s, b->timeout_s);
+	assert_int_equal(a->priority, b->priority);
+	assert_int_equal(a->not_before, b->not_before);
+	assert_opt_str(a->host, b->host);
+	assert_int_equal(a->max_retries, b->max_retries);
+	assert_int_equal(a->status, b->status);
+	assert_int_equal(a->attempt, b->attempt);
+	assert_int_equal(a->has_exit_code, b->has_exit_code);
+	if (a->has_exit_code)
+		assert_int_equal(a->exit_code, b->exit_code);
+	assert_int_equal(a->created_at, b->created_at);
+	assert_int_equal(a->queued_at, b->queued_at);
+	assert_int_equal(a->started_at, b->started_at);
+	assert_int_equal(a->finished_at, b->finished_at);
+	assert_int_equal(a->peak_memory_bytes, b->peak_memory_bytes);
+	assert_int_equal(a->cpu_usage_ns, b->cpu_usage_ns);
+	assert_opt_str(a->last_error, b->last_error);
+	assert_opt_str(a->container_name, b->container_name);
+	assert_opt_str(a->container_id, b->container_id);
+	assert_opt_str(a->ran_on, b->ran_on);
+	assert_opt_str(a->worker_id, b->worker_id);
+	assert_int_equal(a->lease_until, b->lease_until);
+}
+
+static void set_str(char **field, const char *v)
+{
+	free(*field);
+	*field = v ? strdup(v) : NULL;
+}
+
+static void test_add_round_trip(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	job_t j, got;
+	sample_job(&j);
+	OK(store_job_add(fx->s, &j, "submit", "by alice", &err));
+	assert_true(j.id > 0);
+	assert_int_equal(strlen(j.uuid), 36);
+	assert_int_equal(j.status, JOB_QUEUED);
+	assert_int_equal(j.attempt, 0);
+	assert_true(j.created_at > 0);
+	assert_int_equal(j.queued_at, j.created_at);
+	OK(store_job_get(fx->s, j.id, &got, &err));
+	assert_job_equal(&got, &j);
+	assert_false(got.has_exit_code);
+	assert_int_equal(got.peak_memory_bytes, -1);
+	assert_int_equal(got.cpu_usage_ns, -1);
+	job_free(&got);
+
+	job_event_t *ev = NULL;
+	size_t n = 0;
+	OK(store_history(fx->s, j.id, &ev, &n, &err));
+	assert_int_equal(n, 1);
+	assert_int_equal(ev[0].from, JOB_STATUS_COUNT);
+	assert_int_equal(ev[0].to, JOB_QUEUED);
+	assert_int_equal(ev[0].attempt, 0);
+	assert_int_equal(ev[0].at, j.created_at);
+	assert_string_equal(ev[0].actor, "submit");
+	assert_string_equal(ev[0].reason, "by alice");
+	store_history_free(ev, n);
+
+	assert_int_equal(store_job_get(fx->s, j.id + 100, &got, &err), 1);
+	assert_null(err);
+	job_free(&j);
+}
+
+static void test_minimal_job(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	job_t j, got;
+	job_init(&j);
+	j.image = strdup("img");
+	OK(store_job_add(fx->s, &j, "submit", NULL, &err));
+	OK(store_job_get(fx->s, j.id, &got, &err));
+	assert_int_equal(got.argc, 0);
+	assert_non_null(got.argv);
+	assert_null(got.argv[0]);
+	assert_int_equal(got.envc, 0);
+	assert_null(got.name);
+	assert_null(got.host);
+	assert_int_equal(got.timeout_s, JOB_TIMEOUT_DEFAULT);
+	job_free(&got);
+	job_free(&j);
+}
+
+static void test_given_uuid_and_duplicate(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	job_t j, got;
+	sample_job(&j);
+	strcpy(j.uuid, "0badc0de-0000-4000-8000-000000000001");
+	OK(store_job_add(fx->s, &j, "submit", NULL, &err));
+	OK(store_job_get(fx->s, j.id, &got, &err));
+	assert_string_equal(got.uuid, "0badc0de-0000-4000-8000-000000000001");
+	job_free(&got);
+	char *before = db_fingerprint(fx->path);
+	int64_t id = j.id;
+	assert_int_equal(store_job_add(fx->s, &j, "submit", NULL, &err), -1);
+	assert_err_contains(err, "already exists");
+	assert_int_equal(j.id, id);
+	char *after = db_fingerprint(fx->path);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	assert_int_equal(store_job_add(fx->s, &j, NULL, NULL, &err), -1);
+	assert_err_contains(err, "actor");
+	job_free(&j);
+}
+
+/* Every field a status change carries survives exactly. */
+static void test_runtime_fields_round_trip(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	job_t j, got;
+	sample_job(&j);
+	OK(store_job_add(fx->s, &j, "submit", NULL, &err));
+	j.attempt = 1;
+	j.worker_id = strdup("w-1");
+	j.lease_until = 5000;
+	OK(store_job_move(fx->s, &j, JOB_QUEUED, JOB_LAUNCHING,
+			  JOB_SET_ATTEMPT | JOB_SET_LEASE, "worker:w-1", "claimed", &err));
+	j.status = JOB_LAUNCHING;
+	set_str(&j.container_name, "cjobs-x-1");
+	set_str(&j.container_id, "abc123");
+	set_str(&j.ran_on, "gpu-1");
+	j.started_at = 111;
+	OK(store_job_move(fx->s, &j, JOB_LAUNCHING, JOB_RUNNING,
+			  JOB_SET_CONTAINER | JOB_SET_RAN_ON | JOB_SET_STARTED_AT, "worker:w-1",
+			  "started", &err));
+	j.status = JOB_RUNNING;
+	j.has_exit_code = true;
+	j.exit_code = -9;
+	j.finished_at = 222;
+	j.peak_memory_bytes = 0;
+	j.cpu_usage_ns = 1LL << 40;
+	set_str(&j.last_error, "killed:\n\"OOM\" 'x'");
+	set_str(&j.worker_id, NULL);
+	j.lease_until = 0;
+	OK(store_job_move(fx->s, &j, JOB_RUNNING, JOB_FAILED,
+			  JOB_SET_EXIT_CODE | JOB_SET_FINISHED_AT | JOB_SET_RESOURCES |
+				  JOB_SET_LAST_ERROR | JOB_SET_LEASE,
+			  "worker:w-1", "exit 137", &err));
+	j.status = JOB_FAILED;
+	OK(store_job_get(fx->s, j.id, &got, &err));
+	assert_job_equal(&got, &j);
+	job_free(&got);
+
+	/* A retry: back to queued with new limits, a schedule, no exit code. */
+	j.queued_at = 333;
+	j.not_before = 444;
+	j.timeout_s = 0;
+	j.memory_bytes = 0;
+	j.nano_cpus = 7;
+	j.priority = 1000;
+	j.has_exit_code = false;
+	OK(store_job_move(fx->s, &j, JOB_FAILED, JOB_QUEUED,
+			  JOB_SET_QUEUED_AT | JOB_SET_NOT_BEFORE | JOB_SET_LIMITS |
+				  JOB_SET_EXIT_CODE,
+			  "manage-jobs", "retry", &err));
+	j.status = JOB_QUEUED;
+	OK(store_job_get(fx->s, j.id, &got, &err));
+	assert_job_equal(&got, &j);
+	job_free(&got);
+	job_free(&j);
+}
+
+static void test_move_illegal(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	job_t j;
+	int64_t id = add_job(fx->s, 0, NULL, 0);
+	OK(store_job_get(fx->s, id, &j, &err));
+	OK(store_job_move(fx->s, &j, JOB_QUEUED, JOB_CANCELLED, 0, "test", NULL, &err));
+	char *before = db_fingerprint(fx->path);
+	assert_int_equal(store_job_move(fx->s, &j, JOB_CANCELLED, JOB_RUNNING, 0, "test",
+					NULL, &err),
+			 -1);
+	char want[64];
+	snprintf(want, sizeof(want), "job %lld: cannot move from cancelled to running",
+		 (long long)id);
+	assert_err_contains(err, want);
+	assert_int_equal(store_job_move(fx->s, &j, JOB_COMPLETED, JOB_RUNNING, 0, "test",
+					NULL, &err),
+			 -1);
+	assert_err_contains(err, "cannot move from completed to running");
+	assert_int_equal(store_job_move(fx->s, &j, JOB_QUEUED, JOB_STATUS_COUNT, 0, "test",
+					NULL, &err),
+			 -1);
+	assert_err_contains(err, "cannot move");
+	assert_int_equal(store_job_move(fx->s, &j, JOB_QUEUED, JOB_LAUNCHING, 1u << 20,
+					"test", NULL, &err),
+			 -1);
+	assert_err_contains(err, "unknown fields");
+	char *after = db_fingerprint(fx->path);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	job_free(&j);
+}
+
+static void test_move_stale_and_missing(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	job_t j;
+	int64_t id = add_job(fx->s, 0, NULL, 0);
+	OK(store_job_get(fx->s, id, &j, &err));
+	char *before = db_fingerprint(fx->path);
+	/* Legal change, but the job is queued, not running: nothing written. */
+	j.finished_at = 5;
+	assert_int_equal(store_job_move(fx->s, &j, JOB_RUNNING, JOB_COMPLETED,
+					JOB_SET_FINISHED_AT, "test", NULL, &err),
+			 1);
+	assert_null(err);
+	char *after = db_fingerprint(fx->path);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	j.id = id + 1000;
+	assert_int_equal(store_job_move(fx->s, &j, JOB_QUEUED, JOB_CANCELLED, 0, "test",
+					NULL, &err),
+			 -1);
+	assert_err_contains(err, "does not exist");
+	job_free(&j);
+}
+
+static void test_history_of_moves(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	int64_t id = add_job(fx->s, 0, NULL, 0);
+	job_t *c = NULL;
+	size_t n = 0;
+	OK(store_job_claim(fx->s, "w9", 1, NULL, 1, &c, &n, &err));
+	assert_int_equal(n, 1);
+	OK(store_job_move(fx->s, &c[0], JOB_LAUNCHING, JOB_RUNNING, 0, "worker:w9", "started",
+			  &err));
+	OK(store_job_move(fx->s, &c[0], JOB_RUNNING, JOB_TIMEOUT, 0, "worker:w9",
+			  "time limit", &err));
+	OK(store_job_move(fx->s, &c[0], JOB_TIMEOUT, JOB_QUEUED, 0, "manage-jobs", "retry",
+			  &err));
+	store_job_list_free(c, n);
+	OK(store_job_claim(fx->s, "w9", 1, NULL, 1, &c, &n, &err));
+	assert_int_equal(c[0].attempt, 2);
+	store_job_list_free(c, n);
+
+	job_event_t *ev = NULL;
+	OK(store_history(fx->s, id, &ev, &n, &err));
+	struct {
+		job_status_t from, to;
+		int attempt;
+		const char *actor, *reason;
+	} want[] = {
+		{JOB_STATUS_COUNT, JOB_QUEUED, 0, "test", "added"},
+		{JOB_QUEUED, JOB_LAUNCHING, 1, "worker:w9", "claimed"},
+		{JOB_LAUNCHING, JOB_RUNNING, 1, "worker:w9", "started"},
+		{JOB_RUNNING, JOB_TIMEOUT, 1, "worker:w9", "time limit"},
+		{JOB_TIMEOUT, JOB_QUEUED, 1, "manage-jobs", "retry"},
+		{JOB_QUEUED, JOB_LAUNCHING, 2, "worker:w9", "claimed"},
+	};
+	assert_int_equal(n, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(ev[i].from, want[i].from);
+		assert_int_equal(ev[i].to, want[i].to);
+		assert_int_equal(ev[i].attempt, want[i].attempt);
+		assert_string_equal(ev[i].actor, want[i].actor);
+		assert_string_equal(ev[i].reason, want[i].reason);
+		if (i)
+			assert_true(ev[i].at >= ev[i - 1].at);
+	}
+	store_history_free(ev, n);
+	OK(store_history(fx->s, id + 50, &ev, &n, &err));
+	assert_int_equal(n, 0);
+	store_history_free(ev, n);
+}
+
+static void test_update_without_history(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	int64_t id = add_job(fx->s, 0, NULL, 0);
+	job_t j, got;
+	OK(store_job_get(fx->s, id, &j, &err));
+	j.lease_until = 777;
+	set_str(&j.worker_id, "w");
+	set_str(&j.container_id, "only-this");
+	set_str(&j.container_name, "name");
+	j.priority = 5;   /* not named by the bits: must not be written */
+	OK(store_job_update(fx->s, &j, JOB_SET_LEASE | JOB_SET_CONTAINER, &err));
+	OK(store_job_get(fx->s, id, &got, &err));
+	assert_int_equal(got.lease_until, 777);
+	assert_string_equal(got.worker_id, "w");
+	assert_string_equal(got.container_id, "only-this");
+	assert_int_equal(got.priority, 0);
+	assert_int_equal(got.status, JOB_QUEUED);
+	job_free(&got);
+	job_event_t *ev = NULL;
+	size_t n = 0;
+	OK(store_history(fx->s, id, &ev, &n, &err));
+	assert_int_equal(n, 1);
+	store_history_free(ev, n);
+	OK(store_job_update(fx->s, &j, 0, &err));
+	j.id = id + 9;
+	assert_int_equal(store_job_update(fx->s, &j, JOB_SET_LEASE, &err), -1);
+	assert_err_contains(err, "does not exist");
+	job_free(&j);
+}
+
+static void test_list_and_counts(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	int64_t a = add_job(fx->s, 0, "h1", 0);
+	int64_t b = add_job(fx->s, 0, NULL, 0);
+	int64_t c = add_job(fx->s, 0, NULL, 0);
+	(void)a;
+	job_t j;
+	OK(store_job_get(fx->s, c, &j, &err));
+	OK(store_job_move(fx->s, &j, JOB_QUEUED, JOB_CANCELLED, 0, "t", NULL, &err));
+	job_free(&j);
+	OK(store_job_get(fx->s, b, &j, &err));
+	OK(store_job_move(fx->s, &j, JOB_QUEUED, JOB_LAUNCHING, 0, "t", NULL, &err));
+	set_str(&j.ran_on, "h1");
+	OK(store_job_move(fx->s, &j, JOB_LAUNCHING, JOB_RUNNING, JOB_SET_RAN_ON, "t", NULL,
+			  &err));
+	job_free(&j);
+
+	job_t *list = NULL;
+	size_t n = 0;
+	OK(store_job_list(fx->s, NULL, &list, &n, &err));
+	assert_int_equal(n, 3);
+	assert_int_equal(list[0].id, a);
+	assert_int_equal(list[2].id, c);
+	store_job_list_free(list, n);
+
+	job_filter_t f = {.newest_first = true, .limit = 2};
+	OK(store_job_list(fx->s, &f, &list, &n, &err));
+	assert_int_equal(n, 2);
+	assert_int_equal(list[0].id, c);
+	assert_int_equal(list[1].id, b);
+	store_job_list_free(list, n);
+
+	f = (job_filter_t){.status_mask = 1 << JOB_QUEUED | 1 << JOB_CANCELLED};
+	OK(store_job_list(fx->s, &f, &list, &n, &err));
+	assert_int_equal(n, 2);
+	assert_int_equal(list[0].id, a);
+	assert_int_equal(list[1].id, c);
+	store_job_list_free(list, n);
+
+	f = (job_filter_t){.host = "h1"};   /* pinned (a) or ran there (b) */
+	OK(store_job_list(fx->s, &f, &list, &n, &err));
+	assert_int_equal(n, 2);
+	assert_int_equal(list[0].id, a);
+	assert_int_equal(list[1].id, b);
+	store_job_list_free(list, n);
+
+	f = (job_filter_t){.host = "h1", .status_mask = 1 << JOB_RUNNING};
+	OK(store_job_list(fx->s, &f, &list, &n, &err));
+	assert_int_equal(n, 1);
+	assert_int_equal(list[0].id, b);
+	assert_int_equal(list[0].argc, 1);
+	store_job_list_free(list, n);
+
+	f = (job_filter_t){.status_mask = 1 << JOB_COMPLETED};
+	OK(store_job_list(fx->s, &f, &list, &n, &err));
+	assert_int_equal(n, 0);
+	store_job_list_free(list, n);
+
+	f = (job_filter_t){.status_mask = 1 << 12};
+	assert_int_equal(store_job_list(fx->s, &f, &list, &n, &err), -1);
+	assert_err_contains(err, "unknown job status");
+
+	int64_t counts[JOB_STATUS_COUNT];
+	OK(store_job_counts(fx->s, counts, &err));
+	int64_t want[JOB_STATUS_COUNT] = {[JOB_QUEUED] = 1, [JOB_RUNNING] = 1,
+					  [JOB_CANCELLED] = 1};
+	for (int i = 0; i < JOB_STATUS_COUNT; i++)
+		assert_int_equal(counts[i], want[i]);
+}
+
+static void test_output(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	int64_t id = add_job(fx->s, 0, NULL, 0);
+	static const char bin[] = "line one\n\0\x01\xff\xfe\0tail";
+	job_output_t o = {.data = (char *)bin, .len = sizeof(bin), .truncated = true,
+			  .total_bytes = 1 << 20};
+	OK(store_output_put(fx->s, id, 1, JOB_STDOUT, &o, &err));
+	job_output_t got;
+	OK(store_output_get(fx->s, id, 1, JOB_STDOUT, &got, &err));
+	assert_int_equal(got.len, sizeof(bin));
+	assert_memory_equal(got.data, bin, sizeof(bin));
+	assert_true(got.truncated);
+	assert_int_equal(got.total_bytes, 1 << 20);
+	job_output_free(&got);
+	assert_int_equal(store_output_get(fx->s, id, 1, JOB_STDERR, &got, &err), 1);
+	assert_null(err);
+
+	/* Replaced, not appended. */
+	job_output_t o2 = {.data = "short", .len = 5, .total_bytes = 5};
+	OK(store_output_put(fx->s, id, 1, JOB_STDOUT, &o2, &err));
+	OK(store_output_get(fx->s, id, 1, JOB_STDOUT, &got, &err));
+	assert_int_equal(got.len, 5);
+	assert_memory_equal(got.data, "short", 5);
+	assert_false(got.truncated);
+	job_output_free(&got);
+
+	/* Attempt 0: the latest attempt that has output; its streams only. */
+	job_output_t empty = {.data = NULL, .len = 0};
+	OK(store_output_put(fx->s, id, 2, JOB_STDERR, &empty, &err));
+	OK(store_output_get(fx->s, id, 0, JOB_STDERR, &got, &err));
+	assert_int_equal(got.len, 0);
+	assert_non_null(got.data);
+	job_output_free(&got);
+	assert_int_equal(store_output_get(fx->s, id, 0, JOB_STDOUT, &got, &err), 1);
+	OK(store_output_get(fx->s, id, 1, JOB_STDOUT, &got, &err));
+	job_output_free(&got);
+	assert_int_equal(store_output_get(fx->s, id + 1, 0, JOB_STDOUT, &got, &err), 1);
+
+	/* Refusals. */
+	assert_int_equal(store_output_put(fx->s, id + 1, 1, JOB_STDOUT, &o, &err), -1);
+	assert_err_contains(err, "does not exist");
+	assert_int_equal(store_output_put(fx->s, id, 1, (job_stream_t)3, &o, &err), -1);
+	assert_err_contains(err, "stream");
+	assert_int_equal(store_output_get(fx->s, id, 1, (job_stream_t)0, &got, &err), -1);
+	assert_err_contains(err, "stream");
+	assert_int_equal(store_output_put(fx->s, id, 0, JOB_STDOUT, &o, &err), -1);
+	assert_err_contains(err, "attempt");
+}
+
+/* Listing never reads output; a large blob must not slow it down or be
+ * returned. This checks the query, not the clock. */
+static void test_list_does_not_read_output(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	int64_t id = add_job(fx->s, 0, NULL, 0);
+	size_t big = 8 << 20;
+	job_output_t o = {.data = calloc(1, big), .len = big, .total_bytes = (int64_t)big};
+	OK(store_output_put(fx->s, id, 1, JOB_STDOUT, &o, &err));
+	free(o.data);
+	job_output_t got;
+	OK(store_output_get(fx->s, id, 0, JOB_STDOUT, &got, &err));
+	assert_int_equal(got.len, big);
+	job_output_free(&got);
+	job_t *list = NULL;
+	size_t n = 0;
+	OK(store_job_list(fx->s, NULL, &list, &n, &err));
+	assert_int_equal(n, 1);
+	store_job_list_free(list, n);
+}
+
+static void finish(store_t *s, int64_t id, job_status_t to, int64_t finished_at)
+{
+	char *err = NULL;
+	job_t j;
+	OK(store_job_get(s, id, &j, &err));
+	j.finished_at = finished_at;
+	if (to == JOB_CANCELLED) {
+		OK(store_job_move(s, &j, JOB_QUEUED, JOB_CANCELLED, JOB_SET_FINISHED_AT, "t",
+				  NULL, &err));
+	} else {
+		OK(store_job_move(s, &j, JOB_QUEUED, JOB_LAUNCHING, 0, "t", NULL, &err));
+		OK(store_job_move(s, &j, JOB_LAUNCHING, JOB_RUNNING, 0, "t", NULL, &err));
+		OK(store_job_move(s, &j, JOB_RUNNING, to, JOB_SET_FINISHED_AT, "t", NULL, &err));
+	}
+	job_free(&j);
+}
+
+static void test_delete_and_purge(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	int64_t old_ok = add_job(fx->s, 0, NULL, 0);
+	int64_t old_failed = add_job(fx->s, 0, NULL, 0);
+	int64_t new_ok = add_job(fx->s, 0, NULL, 0);
+	int64_t queued = add_job(fx->s, 0, NULL, 0);
+	int64_t gone = add_job(fx->s, 0, NULL, 0);
+	finish(fx->s, old_ok, JOB_COMPLETED, 1000);
+	finish(fx->s, old_failed, JOB_FAILED, 2000);
+	finish(fx->s, new_ok, JOB_COMPLETED, 9000);
+	finish(fx->s, gone, JOB_CANCELLED, 1);
+	job_output_t o = {.data = "0123456789", .len = 10};
+	OK(store_output_put(fx->s, old_ok, 1, JOB_STDOUT, &o, &err));
+	OK(store_output_put(fx->s, old_ok, 1, JOB_STDERR, &o, &err));
+
+	assert_int_equal(store_job_delete(fx->s, queued, &err), -1);
+	assert_err_contains(err, "is queued");
+	OK(store_job_delete(fx->s, gone, &err));
+	assert_int_equal(store_job_delete(fx->s, gone, &err), 1);
+	job_event_t *ev = NULL;
+	size_t n = 9;
+	OK(store_history(fx->s, gone, &ev, &n, &err));
+	assert_int_equal(n, 0);
+	store_history_free(ev, n);
+
+	int64_t jobs = 0, bytes = 0;
+	char *before = db_fingerprint(fx->path);
+	OK(store_job_purge(fx->s, 0, 5000, true, &jobs, &bytes, &err));
+	assert_int_equal(jobs, 2);
+	assert_int_equal(bytes, 20);
+	char *after = db_fingerprint(fx->path);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	OK(store_job_purge(fx->s, 1 << JOB_FAILED, 5000, false, &jobs, &bytes, &err));
+	assert_int_equal(jobs, 1);
+	assert_int_equal(bytes, 0);
+	OK(store_job_purge(fx->s, 0, 5000, false, &jobs, &bytes, &err));
+	assert_int_equal(jobs, 1);
+	assert_int_equal(bytes, 20);
+	job_t j;
+	assert_int_equal(store_job_get(fx->s, old_ok, &j, &err), 1);
+	job_output_t got;
+	assert_int_equal(store_output_get(fx->s, old_ok, 0, JOB_STDOUT, &got, &err), 1);
+	OK(store_job_get(fx->s, new_ok, &j, &err));
+	job_free(&j);
+	OK(store_job_get(fx->s, queued, &j, &err));
+	job_free(&j);
+	assert_int_equal(store_job_purge(fx->s, 1 << JOB_RUNNING, 5000, false, NULL, NULL,
+					 &err),
+			 -1);
+	assert_err_contains(err, "only finished jobs");
+
+	/* Ids are never reused after removal. */
+	int64_t next = add_job(fx->s, 0, NULL, 0);
+	assert_true(next > gone);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_add_round_trip),
+		T(test_minimal_job),
+		T(test_given_uuid_and_duplicate),
+		T(test_runtime_fields_round_trip),
+		T(test_move_illegal),
+		T(test_move_stale_and_missing),
+		T(test_history_of_moves),
+		T(test_update_without_history),
+		T(test_list_and_counts),
+		T(test_output),
+		T(test_list_does_not_read_output),
+		T(test_delete_and_purge),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
