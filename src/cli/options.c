@@ -215,6 +215,22 @@ int cli_parse_argv(const cli_command_t *cmd, const char *path, int argc, char **
 	return 0;
 }
 
+/* A size as a person would write it: the largest unit that divides it. */
+static const char *size_text(int64_t v, char *buf, size_t size)
+{
+	static const char units[] = "kmgtp";
+	int u = -1;
+	while (u < 4 && v >= 1024 && v % 1024 == 0) {
+		v /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, size, "%lld", (long long)v);
+	else
+		snprintf(buf, size, "%lld%c", (long long)v, units[u]);
+	return buf;
+}
+
 int cli_parse_value(const cli_option_t *o, const char *text, cli_value_t *v, char **err)
 {
 	int64_t n = 0;
@@ -232,11 +248,17 @@ int cli_parse_value(const cli_option_t *o, const char *text, cli_value_t *v, cha
 			return err_set(err, "'%.60s' is not a whole number from %lld to %lld", text,
 				       (long long)min, (long long)max);
 		break;
-	case OPT_SIZE:
-		if (!parse_size(text, &n) || n < min || n > max)
-			return err_set(err, "'%.60s' is not a size (like 512m or 2g) within the allowed range",
+	case OPT_SIZE: {
+		char lo[32], hi[32];
+		if (!parse_size(text, &n))
+			return err_set(err, "'%.60s' is not a size: write bytes, or a number with k, m, "
+					    "g or t (512m, 2g)",
 				       text);
+		if (n < min || n > max)
+			return err_set(err, "'%.60s' is out of range: give from %s to %s", text,
+				       size_text(min, lo, sizeof(lo)), size_text(max, hi, sizeof(hi)));
 		break;
+	}
 	case OPT_DURATION:
 		if (!parse_duration_s(text, &n) || n < min || n > max)
 			return err_set(err,
