@@ -130,12 +130,12 @@ char **envlist_steal(envlist_t *l, size_t *n)
  * to a container and usually mean a binary file was named by mistake). */
 static int slurp(const char *path, strbuf_t *sb, char **err)
 {
+	sb_init(sb, ENV_FILE_MAX + 1);
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	if (!f)
 		return err_set(err, "cannot read env file %s: %s", path, strerror(errno));
 	char chunk[8192];
 	size_t got;
-	sb_init(sb, ENV_FILE_MAX + 1);
 	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		sb_append(sb, chunk, got);
 	int read_error = ferror(f);

@@ -171,4 +171,62 @@ void engine_events_close(engine_events_t *ev);
  * Returns 0 if done, -1 on timeout. */
 int engine_loop_until(engine_loop_t *loop, const bool *done, long timeout_ms);
 
+/* ---- semantics the declarations above leave open (engine work) ----
+ *
+ * Version ping: the first request of an engine (any operation, on a fresh
+ * engine_t) first sends GET /_ping; requests made meanwhile wait for it
+ * and then go out with /v<version> (the lower of the engine's and 1.41).
+ * If the ping fails, each waiting request fails with the ping's status
+ * (e.g. unreachable, "cannot connect to engine URL: ..."), and the next
+ * request pings again. engine_info always pings afresh.
+ *
+ * When callbacks run: only inside engine_loop_run (and so
+ * engine_loop_until), never inside the call that started the request,
+ * with one exception: if not even the request object can be allocated
+ * (or the engine's loop was freed), the callback is called at once, from
+ * inside that call, with error "out of memory" (or "engine: used after its
+ * loop was freed"). A callback may start requests, open and close event
+ * streams and free any engine, its own included; it must not call
+ * engine_loop_run / engine_loop_until (they return -1) nor
+ * engine_loop_free. Single-threaded: one loop and its engines belong to
+ * one thread.
+ *
+ * Freeing: engine_free aborts the engine's requests and event streams
+ * without calling any callback; the event handles stay valid but dead
+ * and must still be closed with engine_events_close (before or after
+ * engine_free). engine_loop_free aborts every engine's requests and
+ * detaches the engines; each must still be freed with engine_free, and a
+ * request started on it afterwards fails at once as said above.
+ *
+ * Statuses: `error` always names the engine URL. ok is true only for a
+ * 2xx answer, plus: engine_remove of a missing container (ok, with
+ * not_found still set), engine_start of a started container and
+ * engine_stop of a stopped one (HTTP 304). engine_kill of a container that
+ * is not running gives ok=false, conflict=true (HTTP 409). unreachable
+ * means no usable connection (refused, missing socket, TLS failure, or
+ * the connection broke); timed_out may come with it (no connection within
+ * connect_timeout_ms) or alone (no answer within request_timeout_ms;
+ * engine_stop adds its grace period to that limit).
+ *
+ * engine_logs: on success out and err are never NULL; each ->data is a
+ * malloc'd buffer (NUL-terminated after len bytes, possibly empty) that
+ * the callback owns: job_output_free() it or keep it. On failure both are
+ * NULL. A log stream that is not multiplexed (a TTY container), or that
+ * carries an engine error frame, fails with a message saying so.
+ *
+ * engine_list: exit_code is -1, started_at/finished_at 0 and error "".
+ * Labels absent on a container or event are NULL. engine_info's os is
+ * the engine's OperatingSystem ("Debian GNU/Linux 12 (bookworm)"), else
+ * its Os ("linux").
+ *
+ * engine_events_open returns NULL only when out of memory (nothing is
+ * called then). A line of the stream over 1 MiB, or one that is not a
+ * JSON event, is skipped. on_end's status is ok when the engine ended the
+ * stream itself. Dead TCP peers are found by TCP keepalive (events) and a
+ * 1 byte/s floor over 5 minutes (logs, pull); there is no total timeout.
+ *
+ * engine_loop_until also returns -1 at once when nothing is in flight and
+ * *done is still false (no callback is left that could set it).
+ */
+
 #endif

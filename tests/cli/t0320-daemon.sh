@@ -7,7 +7,7 @@ add_test_host e1
 IMG=cjobs-test/busybox:1
 
 test_expect_success 'the daemon picks up a job submitted while it runs; SIGTERM waits for it' '
-	cjobs process-jobs --daemon --poll-interval 1 2>daemon.log &
+	"$CJOBS_BIN" process-jobs --daemon --poll-interval 1 >/dev/null 2>daemon.log &
 	pid=$! &&
 	sleep 1 &&
 	id=$(cjobs job submit --image $IMG -- sh -c "sleep 2; echo done") &&
@@ -23,7 +23,7 @@ test_expect_success 'the daemon picks up a job submitted while it runs; SIGTERM 
 test_expect_success 'SIGINT removes running containers and puts their jobs back in the queue' '
 	a=$(cjobs job submit --image $IMG -- sleep 300) &&
 	b=$(cjobs job submit --image $IMG -- sleep 300) &&
-	cjobs process-jobs --daemon --poll-interval 1 2>int.log &
+	"$CJOBS_BIN" process-jobs --daemon --poll-interval 1 >/dev/null 2>int.log &
 	pid=$! &&
 	wait_for 20 "test \"\$(job_field $a status)\" = running && test \"\$(job_field $b status)\" = running" &&
 	kill -INT $pid &&
@@ -37,7 +37,7 @@ test_expect_success 'SIGINT removes running containers and puts their jobs back 
 test_expect_success 'SIGUSR1 re-reads the configuration file' '
 	cjobs job list >/dev/null &&
 	printf "[worker]\nmax_jobs = 3\n" >cjobs.ini &&
-	cjobs --config cjobs.ini process-jobs --daemon --poll-interval 1 2>usr1.log &
+	"$CJOBS_BIN" --config cjobs.ini process-jobs --daemon --poll-interval 1 >/dev/null 2>usr1.log &
 	pid=$! && sleep 1 &&
 	printf "[worker]\nmax_jobs = 5\n" >cjobs.ini &&
 	kill -USR1 $pid && sleep 1 && kill -INT $pid; wait $pid;

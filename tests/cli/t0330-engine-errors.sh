@@ -14,8 +14,8 @@ test_expect_success 'an engine that is not running: exit 2 naming the host and a
 test_expect_success 'a store that cannot be opened: exit 1 naming the file' '
 	echo "not a database" >bad.db &&
 	expect_code 1 cjobs --database bad.db process-jobs 2>err && grep -q "bad.db" err &&
-	expect_code 1 cjobs --database /nonexistent/dir/x.db process-jobs 2>err &&
-	grep -q "/nonexistent/dir/x.db" err
+	expect_code 1 cjobs --database /dev/null/x.db process-jobs 2>err &&
+	grep -q "/dev/null/x.db" err
 '
 
 test_expect_success '--host naming no host is exit 1' '

@@ -9,8 +9,8 @@
 
 set -u
 TEST_NAME=$(basename "$0" .sh)
-TEST_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD_DIR=${CJOBS_BUILD_DIR:-$TEST_ROOT/build}
+TEST_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD_DIR=$(cd "${CJOBS_BUILD_DIR:-$TEST_ROOT/build}" 2>/dev/null && pwd)
 CJOBS_BIN=${CJOBS_BIN:-$BUILD_DIR/cjobs}
 # Short paths: dockerd's socket path must stay under 108 bytes.
 TEST_DIR=$(mktemp -d /tmp/cjt.XXXXXX)
@@ -26,6 +26,7 @@ ENGINE_DIRS=""
 
 . "$TEST_ROOT/tests/lib/engine.sh"
 
+# Backgrounded commands must run "$CJOBS_BIN" itself, so that $! is its pid.
 cjobs() { "$CJOBS_BIN" "$@"; }
 
 test_cleanup() {
@@ -39,13 +40,16 @@ test_cleanup() {
 }
 trap test_cleanup EXIT
 
-# test_engine_start [NAME]: start a private engine with the test image;
+# test_engine_start [NAME]: start a private engine with the test image
+# (call it at the top level of a script, not inside a test body, whose
+# subshell would lose the variables and the stop at exit);
 # sets ENGINE_SOCK and ENGINE_URL (unix://...). NAME defaults to "e1".
 test_engine_start() {
 	local name=${1:-e1}
 	local d=$TEST_DIR/$name
-	engine_start "$d" || return 1
+	# Registered first, so that an engine slow to answer is still stopped.
 	ENGINE_DIRS="$ENGINE_DIRS $d"
+	engine_start "$d" || return 1
 	engine_image "$ENGINE_SOCK" || return 1
 	ENGINE_URL=unix://$ENGINE_SOCK
 	export ENGINE_SOCK ENGINE_URL

@@ -236,6 +236,71 @@ static void test_engine_error_frame(void **state)
 	demux_free(&d);
 }
 
+/* Random frames, random caps, random cuts, against a plain reference. */
+static void test_random(void **state)
+{
+	(void)state;
+	srand(12345);
+	static unsigned char in[64 * 1024], want[2][32 * 1024];
+	for (int round = 0; round < 300; round++) {
+		size_t n = 0, wl[2] = {0, 0};
+		size_t cap = (size_t)(rand() % 3000);
+		int frames = rand() % 40;
+		for (int f = 0; f < frames; f++) {
+			int kind = 1 + rand() % 2;
+			size_t len = (size_t)(rand() % 700);
+			unsigned char h[8] = {(unsigned char)kind, 0, 0, 0, 0, 0,
+					      (unsigned char)(len >> 8), (unsigned char)len};
+			memcpy(in + n, h, 8);
+			n += 8;
+			for (size_t i = 0; i < len; i++) {
+				unsigned char c = (unsigned char)rand();
+				in[n++] = c;
+				want[kind - 1][wl[kind - 1]++] = c;
+			}
+		}
+		demux_t d;
+		demux_init(&d, cap);
+		for (size_t pos = 0; pos < n;) {
+			size_t piece = 1 + (size_t)(rand() % 900);
+			if (piece > n - pos)
+				piece = n - pos;
+			assert_int_equal(demux_feed(&d, in + pos, piece), 0);
+			pos += piece;
+		}
+		assert_int_equal(demux_end(&d), 0);
+		job_output_t o[2];
+		assert_int_equal(demux_take(&d, &o[0], &o[1]), 0);
+		for (int k = 0; k < 2; k++) {
+			size_t kept = wl[k] < cap ? wl[k] : cap;
+			assert_int_equal(o[k].len, kept);
+			assert_int_equal(o[k].total_bytes, (int64_t)wl[k]);
+			assert_int_equal(o[k].truncated, wl[k] > cap);
+			assert_memory_equal(o[k].data, want[k], kept);
+			job_output_free(&o[k]);
+		}
+	}
+}
+
+/* Garbage never crashes it and never makes it keep more than the cap. */
+static void test_garbage(void **state)
+{
+	(void)state;
+	srand(777);
+	unsigned char buf[4096];
+	for (int round = 0; round < 2000; round++) {
+		size_t n = (size_t)(rand() % (int)sizeof(buf));
+		for (size_t i = 0; i < n; i++)
+			buf[i] = (unsigned char)(rand() % 4 == 0 ? rand() : rand() % 4);
+		demux_t d;
+		demux_init(&d, 100);
+		(void)demux_feed(&d, buf, n);
+		(void)demux_end(&d);
+		assert_true(d.out[0].len <= 100 && d.out[1].len <= 100);
+		demux_free(&d);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +313,8 @@ int main(void)
 		cmocka_unit_test(test_bad_headers),
 		cmocka_unit_test(test_truncated_stream),
 		cmocka_unit_test(test_engine_error_frame),
+		cmocka_unit_test(test_random),
+		cmocka_unit_test(test_garbage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
