@@ -24,7 +24,8 @@ int store_open(const char *path, bool migrate, store_t **out, char **err);
 void store_close(store_t *s);
 
 /* The store's own random id, made at creation (containers carry it in the
- * cjobs.store label). */
+ * cjobs.store label). "" for a store opened with migrate=false whose first
+ * migration has not been applied yet. */
 const char *store_id(const store_t *s);
 const char *store_path(const store_t *s);
 
@@ -35,7 +36,14 @@ int store_pending_migrations(store_t *s, char ***names, char **err);
 int store_migrate(store_t *s, int *applied, char **err);
 
 /* Transactions that callers may group several writes in (one loop turn of
- * the worker). Nested begin calls are counted; only the outermost commits. */
+ * the worker). Nested begin calls are counted; only the outermost commits.
+ * The outermost begin takes the write lock at once (BEGIN IMMEDIATE; waits
+ * up to 5 s for another process), so keep these transactions short. Inner
+ * levels are savepoints: a store call that fails inside a caller's
+ * transaction undoes only its own writes, and the caller may still commit
+ * the rest or roll everything back. store_close() rolls back whatever is
+ * still open. A store_t is for one thread at a time, and must not be used
+ * across fork(): open a new one in the child. */
 int store_begin(store_t *s, char **err);
 int store_commit(store_t *s, char **err);
 void store_rollback(store_t *s);
@@ -54,7 +62,8 @@ int store_host_update(store_t *s, const host_t *host, char **err);
  * queued and pinned to it, launching or running on it exist. 1 if absent. */
 int store_host_remove(store_t *s, const char *name, char **err);
 int store_host_count(store_t *s, int64_t *n, char **err);
-/* Records a health-check result. */
+/* Records a health-check result (checked_at = now). -1 if there is no such
+ * host. */
 int store_host_checked(store_t *s, const char *name, bool ok, const char *message,
 		       char **err);
 
@@ -108,8 +117,11 @@ enum {
 };
 int store_job_move(store_t *s, const job_t *job, job_status_t from, job_status_t to,
 		   unsigned set, const char *actor, const char *reason, char **err);
+/* store_job_move returns -1 (not 1) when the job does not exist at all; the
+ * history row's attempt is job->attempt. */
 /* Writes the fields named in set without a status change (no history row);
- * e.g. the container id once it is known, a renewed lease, peak memory. */
+ * e.g. the container id once it is known, a renewed lease, peak memory.
+ * -1 when the job does not exist. */
 int store_job_update(store_t *s, const job_t *job, unsigned set, char **err);
 
 /* Claims up to max ready jobs for a worker: status queued, not_before <= now,
@@ -127,12 +139,28 @@ int store_job_ready_count(store_t *s, char *const *hosts, int64_t now,
 /* Jobs currently launching or running on a host (by ran_on). */
 int store_job_active_on(store_t *s, const char *host, int64_t *n, char **err);
 
+/* Removes one job with its history and output. Only a job in a final status
+ * may go (a launching or running job may still have a container; cancel a
+ * queued one first). 1 if there is no such job. */
+int store_job_delete(store_t *s, int64_t id, char **err);
+/* Removes, with their history and output, the jobs in a final status
+ * (those in status_mask; 0 = every final status; a mask naming a status
+ * that is not final is an error) that finished before `before` (unix ms; a
+ * job without a finish time counts from its creation). With dry_run nothing
+ * is removed. *jobs and *output_bytes (either may be NULL) get how many jobs
+ * and how many bytes of captured output went, or would go. */
+int store_job_purge(store_t *s, int status_mask, int64_t before, bool dry_run,
+		    int64_t *jobs, int64_t *output_bytes, char **err);
+
 /* ---- captured output ---- */
 typedef enum { JOB_STDOUT = 1, JOB_STDERR = 2 } job_stream_t;
 /* Stores (replaces) the output of one stream of one attempt. */
 int store_output_put(store_t *s, int64_t job_id, int attempt, job_stream_t stream,
 		     const job_output_t *out, char **err);
-/* The output of the given attempt (0 = latest). 1 if there is none. */
+/* The output of the given attempt (0 = latest: the latest attempt with any
+ * stored output, so that both streams come from one attempt). 1 if there is
+ * none. out->data is followed by a NUL not counted in len. store_output_put
+ * refuses attempt < 1. */
 int store_output_get(store_t *s, int64_t job_id, int attempt, job_stream_t stream,
 		     job_output_t *out, char **err);
 

@@ -15,6 +15,7 @@ typedef struct {
 	engine_t *engine;
 	bool healthy;              /* last contact succeeded */
 	bool info_inflight;
+	bool down_reported;        /* its failure was logged; log the recovery */
 	int64_t next_check_mono;   /* when to try an unhealthy engine again */
 	char *error;               /* why it is unhealthy */
 	int active;                /* slots on this host */

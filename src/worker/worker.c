@@ -100,15 +100,19 @@ static void on_info(void *ud, const engine_status_t *st, const engine_info_t *in
 	free(h->error);
 	h->error = NULL;
 	if (!st->ok) {
-		if (h->healthy || !h->next_check_mono)
+		if (!h->down_reported)
 			log_error("host '%s' (%s) cannot be used: %s", h->host.name, h->host.url,
 				  err_str(st->error));
 		h->error = strdup(err_str(st->error));
+		h->down_reported = true;
 		h->healthy = false;
 		h->w->result->engine_error = true;
 		h->next_check_mono = mono_ms() + HEALTH_RETRY_MS;
 		return;
 	}
+	if (h->down_reported)
+		log_info("host '%s' (%s) answers again", h->host.name, h->host.url);
+	h->down_reported = false;
 	if (!h->healthy)
 		log_detail("host '%s': engine %s (API %s) at %s", h->host.name, info->version,
 			   info->api_version, h->host.url);
@@ -126,6 +130,7 @@ static void check_host(whost_t *h)
 	if (h->info_inflight)
 		return;
 	h->info_inflight = true;
+	h->next_check_mono = 0;  /* on_info sets the next one */
 	engine_info(h->engine, on_info, h);
 }
 

@@ -22,7 +22,7 @@ test_expect_success 'the daemon picks up a job submitted while it runs; SIGTERM 
 
 test_expect_success 'SIGINT removes running containers and puts their jobs back in the queue' '
 	a=$(cjobs job submit --image $IMG -- sleep 300) &&
-	b=$(cjobs job submit --image $IMG -- sleep 300) &&
+	b=$(cjobs job submit --image $IMG -- sleep 300) || exit 1
 	"$CJOBS_BIN" process-jobs --daemon --poll-interval 1 >/dev/null 2>int.log &
 	pid=$! &&
 	wait_for 20 "test \"\$(job_field $a status)\" = running && test \"\$(job_field $b status)\" = running" &&
@@ -35,8 +35,7 @@ test_expect_success 'SIGINT removes running containers and puts their jobs back 
 '
 
 test_expect_success 'SIGUSR1 re-reads the configuration file' '
-	cjobs job list >/dev/null &&
-	printf "[worker]\nmax_jobs = 3\n" >cjobs.ini &&
+	printf "[worker]\nmax_jobs = 3\n" >cjobs.ini || exit 1
 	"$CJOBS_BIN" --config cjobs.ini process-jobs --daemon --poll-interval 1 >/dev/null 2>usr1.log &
 	pid=$! && sleep 1 &&
 	printf "[worker]\nmax_jobs = 5\n" >cjobs.ini &&

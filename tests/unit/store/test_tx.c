@@ -1,2 +1,179 @@
+/*
+ * tests/unit/store/test_tx.c: caller transactions: nesting, rollback at
+ * each level, a failed write inside a caller's transaction undoing only
+ * itself, and what other connections see meanwhile.
+ */
 #include "helpers.h"
-int main(void){return 0;}
+
+#include <stdlib.h>
+#include <string.h>
+
+static void add_host(store_t *s, const char *name)
+{
+	char *err = NULL;
+	host_t h;
+	sample_host(&h, name);
+	OK(store_host_add(s, &h, &err));
+	host_free(&h);
+}
+
+static bool has_host(store_t *s, const char *name)
+{
+	char *err = NULL;
+	host_t h;
+	int rc = store_host_get(s, name, &h, &err);
+	assert_true(rc == 0 || rc == 1);
+	host_free(&h);
+	return rc == 0;
+}
+
+static void test_nested_commit(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	char *before = db_fingerprint(fx->path);
+	OK(store_begin(fx->s, &err));
+	add_host(fx->s, "a");
+	OK(store_begin(fx->s, &err));
+	add_host(fx->s, "b");
+	OK(store_commit(fx->s, &err));
+	/* Not visible to other connections until the outermost commit. */
+	char *during = db_fingerprint(fx->path);
+	assert_string_equal(before, during);
+	OK(store_commit(fx->s, &err));
+	assert_true(has_host(fx->s, "a"));
+	assert_true(has_host(fx->s, "b"));
+	char *after = db_fingerprint(fx->path);
+	assert_string_not_equal(before, after);
+	free(before);
+	free(during);
+	free(after);
+}
+
+static void test_outer_rollback_undoes_all(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	char *before = db_fingerprint(fx->path);
+	OK(store_begin(fx->s, &err));
+	add_host(fx->s, "a");
+	add_job(fx->s, 0, "a", 0);
+	OK(store_begin(fx->s, &err));
+	add_host(fx->s, "b");
+	OK(store_commit(fx->s, &err));
+	store_rollback(fx->s);
+	assert_false(has_host(fx->s, "a"));
+	assert_false(has_host(fx->s, "b"));
+	char *after = db_fingerprint(fx->path);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+}
+
+static void test_inner_rollback_only(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	OK(store_begin(fx->s, &err));
+	add_host(fx->s, "keep");
+	OK(store_begin(fx->s, &err));
+	add_host(fx->s, "drop");
+	store_rollback(fx->s);
+	OK(store_commit(fx->s, &err));
+	assert_true(has_host(fx->s, "keep"));
+	assert_false(has_host(fx->s, "drop"));
+}
+
+/* A failed call inside a caller's transaction undoes only itself; the
+ * caller may go on and commit the rest. */
+static void test_failed_write_inside_transaction(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	int64_t id = add_job(fx->s, 0, NULL, 0);
+	OK(store_begin(fx->s, &err));
+	add_host(fx->s, "a");
+	host_t dup;
+	sample_host(&dup, "a");
+	assert_int_equal(store_host_add(fx->s, &dup, &err), -1);
+	assert_err_contains(err, "already exists");
+	host_free(&dup);
+	job_t j;
+	OK(store_job_get(fx->s, id, &j, &err));
+	assert_int_equal(store_job_move(fx->s, &j, JOB_COMPLETED, JOB_QUEUED, 0, "t", NULL,
+					&err),
+			 -1);
+	assert_err_contains(err, "cannot move");
+	assert_int_equal(store_job_move(fx->s, &j, JOB_RUNNING, JOB_FAILED, 0, "t", NULL, &err),
+			 1);
+	OK(store_job_move(fx->s, &j, JOB_QUEUED, JOB_CANCELLED, 0, "t", NULL, &err));
+	add_host(fx->s, "b");
+	OK(store_commit(fx->s, &err));
+	int64_t n = 0;
+	OK(store_host_count(fx->s, &n, &err));
+	assert_int_equal(n, 2);
+	job_free(&j);
+	OK(store_job_get(fx->s, id, &j, &err));
+	assert_int_equal(j.status, JOB_CANCELLED);
+	job_free(&j);
+}
+
+static void test_unbalanced_calls(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	assert_int_equal(store_commit(fx->s, &err), -1);
+	assert_err_contains(err, "without a transaction");
+	store_rollback(fx->s);   /* nothing open: nothing happens */
+	add_host(fx->s, "still-works");
+	assert_true(has_host(fx->s, "still-works"));
+}
+
+static void test_close_rolls_back(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	OK(store_begin(fx->s, &err));
+	OK(store_begin(fx->s, &err));
+	add_host(fx->s, "never");
+	store_close(fx->s);
+	fx->s = NULL;
+	OK(store_open(fx->path, true, &fx->s, &err));
+	assert_false(has_host(fx->s, "never"));
+}
+
+/* A second handle on the same file sees only committed data, and can read
+ * while the first holds the write lock. */
+static void test_second_handle_reads_committed(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	store_t *other = NULL;
+	OK(store_open(fx->path, true, &other, &err));
+	assert_string_equal(store_id(other), store_id(fx->s));
+	add_host(fx->s, "one");
+	OK(store_begin(fx->s, &err));
+	add_host(fx->s, "two");
+	int64_t n = 0;
+	OK(store_host_count(other, &n, &err));
+	assert_int_equal(n, 1);
+	OK(store_commit(fx->s, &err));
+	OK(store_host_count(other, &n, &err));
+	assert_int_equal(n, 2);
+	store_close(other);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_nested_commit),
+		T(test_outer_rollback_undoes_all),
+		T(test_inner_rollback_only),
+		T(test_failed_write_inside_transaction),
+		T(test_unbalanced_calls),
+		T(test_close_rolls_back),
+		T(test_second_handle_reads_committed),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,722 @@
+/*
+ * store/jobs.c: the jobs table and its history: adding, reading, listing,
+ * counting, status changes and field updates, and removal of old jobs.
+ *
+ * A status is changed here and nowhere else, and never without
+ * job_can_move() agreeing, the current status matching (compare and set),
+ * and a history row in the same transaction. The history is append-only:
+ * this file must never update or delete a history row (they go only with
+ * their job, by the foreign key's cascade).
+ */
+#include "store/store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+#include "util/timeutil.h"
+#include "util/uuid.h"
+
+#define JOB_SET_ALL ((unsigned)JOB_SET_NOT_BEFORE * 2 - 1)
+#define STATUS_ALL ((1 << JOB_STATUS_COUNT) - 1)
+#define STATUS_FINAL                                                    \
+	((1 << JOB_COMPLETED) | (1 << JOB_FAILED) | (1 << JOB_TIMEOUT) | \
+	 (1 << JOB_CANCELLED))
+
+/* ---- reading ---- */
+
+static int read_status(sqlite3_stmt *st, int col, job_status_t *out, char **err)
+{
+	const char *name = (const char *)sqlite3_column_text(st, col);
+	if (!name && sqlite3_column_type(st, col) != SQLITE_NULL)
+		return err_set(err, "out of memory");
+	if (!job_status_parse(name, out))
+		return err_set(err, "unknown job status \"%s\" in the job store",
+			       name ? name : "(null)");
+	return 0;
+}
+
+static int read_strv(sqlite3_stmt *st, int col, char ***v, size_t *n, char **err)
+{
+	const void *blob = sqlite3_column_blob(st, col);
+	size_t len = (size_t)sqlite3_column_bytes(st, col);
+	return strv_decode(blob, len, v, n, err);
+}
+
+int job_from_row(sqlite3_stmt *st, job_t *j, char **err)
+{
+	bool oom = false;
+	job_init(j);
+	j->id = sqlite3_column_int64(st, 0);
+	const char *uuid = (const char *)sqlite3_column_text(st, 1);
+	if (uuid && strlen(uuid) < sizeof(j->uuid))
+		memcpy(j->uuid, uuid, strlen(uuid) + 1);
+	j->name = col_text(st, 2, &oom);
+	j->image = col_text(st, 3, &oom);
+	j->workdir = col_text(st, 5, &oom);
+	j->template_name = col_text(st, 7, &oom);
+	j->memory_bytes = sqlite3_column_int64(st, 8);
+	j->nano_cpus = sqlite3_column_int64(st, 9);
+	j->timeout_s = sqlite3_column_int64(st, 10);
+	j->priority = sqlite3_column_int(st, 11);
+	j->not_before = sqlite3_column_int64(st, 12);
+	j->host = col_text(st, 13, &oom);
+	j->max_retries = sqlite3_column_int(st, 14);
+	j->attempt = sqlite3_column_int(st, 16);
+	j->has_exit_code = sqlite3_column_type(st, 17) != SQLITE_NULL;
+	j->exit_code = sqlite3_column_int(st, 17);
+	j->created_at = sqlite3_column_int64(st, 18);
+	j->queued_at = sqlite3_column_int64(st, 19);
+	j->started_at = sqlite3_column_int64(st, 20);
+	j->finished_at = sqlite3_column_int64(st, 21);
+	j->peak_memory_bytes = sqlite3_column_int64(st, 22);
+	j->cpu_usage_ns = sqlite3_column_int64(st, 23);
+	j->last_error = col_text(st, 24, &oom);
+	j->container_name = col_text(st, 25, &oom);
+	j->container_id = col_text(st, 26, &oom);
+	j->ran_on = col_text(st, 27, &oom);
+	j->worker_id = col_text(st, 28, &oom);
+	j->lease_until = sqlite3_column_int64(st, 29);
+	int rc = oom ? err_set(err, "out of memory") : 0;
+	if (rc == 0)
+		rc = read_status(st, 15, &j->status, err);
+	if (rc == 0)
+		rc = read_strv(st, 4, &j->argv, &j->argc, err);
+	if (rc == 0)
+		rc = read_strv(st, 6, &j->env, &j->envc, err);
+	if (rc < 0) {
+		err_prefix(err, "job %lld", (long long)j->id);
+		job_free(j);
+	}
+	return rc;
+}
+
+int store_job_get(store_t *s, int64_t id, job_t *out, char **err)
+{
+	job_init(out);
+	if (store_ready(s, err) < 0)
+		return -1;
+	sqlite3_stmt *st = NULL;
+	if (st_prepare(s, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?", &st, err) < 0)
+		return -1;
+	binder_t b;
+	bind_start(&b, st);
+	bind_i64(&b, id);
+	int rc = bind_check(s, &b, "cannot read the job", err);
+	if (rc == 0) {
+		int step = sqlite3_step(st);
+		if (step == SQLITE_ROW)
+			rc = job_from_row(st, out, err);
+		else if (step == SQLITE_DONE)
+			rc = 1;
+		else
+			rc = db_fail_rc(s, step, "cannot read the job", err);
+	}
+	st_release(s, st);
+	return rc;
+}
+
+void store_job_list_free(job_t *jobs, size_t n)
+{
+	for (size_t i = 0; jobs && i < n; i++)
+		job_free(&jobs[i]);
+	free(jobs);
+}
+
+/* " AND status IN ('queued', ...)" for the statuses in mask; the names are
+ * our own constants, never input. */
+static void sql_status_in(strbuf_t *sb, int mask)
+{
+	sb_puts(sb, " AND status IN (");
+	const char *sep = "";
+	for (int i = 0; i < JOB_STATUS_COUNT; i++) {
+		if (!(mask & (1 << i)))
+			continue;
+		sb_printf(sb, "%s'%s'", sep, job_status_name((job_status_t)i));
+		sep = ", ";
+	}
+	sb_puts(sb, ")");
+}
+
+/* Steps a SELECT of JOB_COLUMNS to the end, collecting every row. */
+static int collect_jobs(store_t *s, sqlite3_stmt *st, job_t **out, size_t *n, char **err)
+{
+	job_t *v = NULL;
+	size_t count = 0, cap = 0;
+	int rc = 0, step = SQLITE_DONE;
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			job_t *nv = realloc(v, ncap * sizeof(*nv));
+			if (!nv) {
+				rc = err_set(err, "out of memory");
+				break;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		if ((rc = job_from_row(st, &v[count], err)) == 0)
+			count++;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = db_fail_rc(s, step, "cannot list the jobs", err);
+	if (rc < 0) {
+		store_job_list_free(v, count);
+		return -1;
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+int store_job_list(store_t *s, const job_filter_t *f, job_t **out, size_t *n,
+		   char **err)
+{
+	*out = NULL;
+	*n = 0;
+	job_filter_t all = {0};
+	if (!f)
+		f = &all;
+	if (f->status_mask & ~STATUS_ALL)
+		return err_set(err, "unknown job status in the filter (mask 0x%x)",
+			       (unsigned)f->status_mask);
+	if (store_ready(s, err) < 0)
+		return -1;
+	strbuf_t sql = STRBUF_INIT;
+	sb_puts(&sql, "SELECT " JOB_COLUMNS " FROM jobs WHERE 1");
+	if (f->status_mask && f->status_mask != STATUS_ALL)
+		sql_status_in(&sql, f->status_mask);
+	if (f->host)
+		sb_puts(&sql, " AND (host = ?1 OR ran_on = ?1)");
+	sb_puts(&sql, f->newest_first ? " ORDER BY id DESC" : " ORDER BY id");
+	if (f->limit > 0)
+		sb_puts(&sql, " LIMIT ?");
+	if (sql.failed) {
+		sb_free(&sql);
+		return err_set(err, "out of memory");
+	}
+	sqlite3_stmt *st = NULL;
+	int rc = st_prepare(s, sql.buf, &st, err);
+	sb_free(&sql);
+	if (rc < 0)
+		return -1;
+	binder_t b;
+	bind_start(&b, st);
+	if (f->host)
+		bind_text(&b, f->host);
+	if (f->limit > 0)
+		bind_i64(&b, f->limit);
+	rc = bind_check(s, &b, "cannot list the jobs", err);
+	if (rc == 0)
+		rc = collect_jobs(s, st, out, n, err);
+	st_release(s, st);
+	return rc;
+}
+
+int store_job_counts(store_t *s, int64_t counts[JOB_STATUS_COUNT], char **err)
+{
+	for (int i = 0; i < JOB_STATUS_COUNT; i++)
+		counts[i] = 0;
+	if (store_ready(s, err) < 0)
+		return -1;
+	sqlite3_stmt *st = NULL;
+	if (st_prepare(s, "SELECT status, count(*) FROM jobs GROUP BY status", &st, err) < 0)
+		return -1;
+	int rc = 0, step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		job_status_t status;
+		if ((rc = read_status(st, 0, &status, err)) < 0)
+			break;
+		counts[status] = sqlite3_column_int64(st, 1);
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = db_fail_rc(s, step, "cannot count the jobs", err);
+	st_release(s, st);
+	if (rc < 0)
+		for (int i = 0; i < JOB_STATUS_COUNT; i++)
+			counts[i] = 0;
+	return rc;
+}
+
+/* ---- history ---- */
+
+int history_append(store_t *s, int64_t job_id, int64_t at, int attempt,
+		   job_status_t from, job_status_t to, const char *actor,
+		   const char *reason, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	if (st_prepare(s, "INSERT INTO job_history (job_id, at, attempt, from_status, "
+			  "to_status, actor, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		       &st, err) < 0)
+		return -1;
+	binder_t b;
+	bind_start(&b, st);
+	bind_i64(&b, job_id);
+	bind_i64(&b, at);
+	bind_i64(&b, attempt);
+	if (from == JOB_STATUS_COUNT)
+		bind_null(&b);
+	else
+		bind_text(&b, job_status_name(from));
+	bind_text(&b, job_status_name(to));
+	bind_text(&b, actor);
+	bind_text(&b, reason);
+	int rc = bind_check(s, &b, "cannot record the job's history", err);
+	if (rc == 0)
+		rc = st_exec(s, st, "cannot record the job's history", err);
+	st_release(s, st);
+	return rc;
+}
+
+void store_history_free(job_event_t *ev, size_t n)
+{
+	for (size_t i = 0; ev && i < n; i++)
+		job_event_free(&ev[i]);
+	free(ev);
+}
+
+static int event_from_row(sqlite3_stmt *st, job_event_t *ev, char **err)
+{
+	bool oom = false;
+	memset(ev, 0, sizeof(*ev));
+	ev->at = sqlite3_column_int64(st, 0);
+	ev->attempt = sqlite3_column_int(st, 1);
+	ev->from = JOB_STATUS_COUNT;
+	ev->actor = col_text(st, 4, &oom);
+	ev->reason = col_text(st, 5, &oom);
+	int rc = oom ? err_set(err, "out of memory") : 0;
+	if (rc == 0 && sqlite3_column_type(st, 2) != SQLITE_NULL)
+		rc = read_status(st, 2, &ev->from, err);
+	if (rc == 0)
+		rc = read_status(st, 3, &ev->to, err);
+	if (rc < 0)
+		job_event_free(ev);
+	return rc;
+}
+
+int store_history(store_t *s, int64_t job_id, job_event_t **out, size_t *n, char **err)
+{
+	*out = NULL;
+	*n = 0;
+	if (store_ready(s, err) < 0)
+		return -1;
+	sqlite3_stmt *st = NULL;
+	if (st_prepare(s, "SELECT at, attempt, from_status, to_status, actor, reason "
+			  "FROM job_history WHERE job_id = ? ORDER BY id",
+		       &st, err) < 0)
+		return -1;
+	binder_t b;
+	bind_start(&b, st);
+	bind_i64(&b, job_id);
+	int rc = bind_check(s, &b, "cannot read the job's history", err);
+	job_event_t *v = NULL;
+	size_t count = 0, cap = 0;
+	int step = SQLITE_DONE;
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			job_event_t *nv = realloc(v, ncap * sizeof(*nv));
+			if (!nv) {
+				rc = err_set(err, "out of memory");
+				break;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		if ((rc = event_from_row(st, &v[count], err)) == 0)
+			count++;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = db_fail_rc(s, step, "cannot read the job's history", err);
+	st_release(s, st);
+	if (rc < 0) {
+		store_history_free(v, count);
+		return -1;
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+/* ---- adding ---- */
+
+static void bind_job_spec(binder_t *b, const job_t *j, const strbuf_t *argv,
+			  const strbuf_t *env)
+{
+	bind_text(b, j->uuid);
+	bind_text(b, j->name);
+	bind_text(b, j->image);
+	bind_blob(b, argv->buf, argv->len);
+	bind_text(b, j->workdir);
+	bind_blob(b, env->buf, env->len);
+	bind_text(b, j->template_name);
+	bind_i64(b, j->memory_bytes);
+	bind_i64(b, j->nano_cpus);
+	bind_i64(b, j->timeout_s);
+	bind_i64(b, j->priority);
+	bind_i64(b, j->not_before);
+	bind_text(b, j->host);
+	bind_i64(b, j->max_retries);
+}
+
+static int insert_job(store_t *s, const job_t *j, int64_t now, int64_t *id, char **err)
+{
+	strbuf_t argv = STRBUF_INIT, env = STRBUF_INIT;
+	if (strv_encode(j->argv, j->argc, &argv, err) < 0)
+		return -1;
+	if (strv_encode(j->env, j->envc, &env, err) < 0) {
+		sb_free(&argv);
+		return -1;
+	}
+	sqlite3_stmt *st = NULL;
+	int rc = st_prepare(s, "INSERT INTO jobs (uuid, name, image, argv, workdir, env, "
+			       "template_name, memory_bytes, nano_cpus, timeout_s, priority, "
+			       "not_before, host, max_retries, status, attempt, created_at, "
+			       "queued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+			       "'queued', 0, ?, ?)",
+			    &st, err);
+	if (rc == 0) {
+		binder_t b;
+		bind_start(&b, st);
+		bind_job_spec(&b, j, &argv, &env);
+		bind_i64(&b, now);
+		bind_i64(&b, now);
+		rc = bind_check(s, &b, "cannot add the job", err);
+	}
+	if (rc == 0) {
+		int step = sqlite3_step(st);
+		if (step == SQLITE_CONSTRAINT_UNIQUE)
+			rc = err_set(err, "a job with uuid %s already exists", j->uuid);
+		else if (step != SQLITE_DONE)
+			rc = db_fail_rc(s, step, "cannot add the job", err);
+	}
+	*id = sqlite3_last_insert_rowid(s->db);
+	st_release(s, st);
+	sb_free(&argv);
+	sb_free(&env);
+	return rc;
+}
+
+int store_job_add(store_t *s, job_t *job, const char *actor, const char *reason,
+		  char **err)
+{
+	if (!actor)
+		return err_set(err, "cannot add the job: no actor given for its history");
+	if (store_ready(s, err) < 0)
+		return -1;
+	char uuid[37];
+	memcpy(uuid, job->uuid, sizeof(uuid));
+	uuid[36] = '\0';
+	if (!job->uuid[0] && uuid_v4(uuid) < 0)
+		return err_set(err, "cannot make a job uuid: no random bytes");
+	job_t copy = *job;
+	memcpy(copy.uuid, uuid, sizeof(uuid));
+	if (store_begin(s, err) < 0)
+		return -1;
+	int64_t now = now_ms(), id = 0;
+	int rc = insert_job(s, &copy, now, &id, err);
+	if (rc == 0)
+		rc = history_append(s, id, now, 0, JOB_STATUS_COUNT, JOB_QUEUED, actor, reason,
+				    err);
+	if (tx_finish(s, rc, err) < 0)
+		return -1;
+	job->id = id;
+	memcpy(job->uuid, uuid, sizeof(uuid));
+	job->status = JOB_QUEUED;
+	job->attempt = 0;
+	job->created_at = now;
+	job->queued_at = now;
+	return 0;
+}
+
+/* ---- changing ---- */
+
+/* The columns each JOB_SET_* bit writes, in bit order; bind_field() binds
+ * them in the same order. */
+static const struct {
+	unsigned bit;
+	const char *sql;
+} job_fields[] = {
+	{JOB_SET_ATTEMPT, "attempt = ?"},
+	{JOB_SET_EXIT_CODE, "exit_code = ?"},
+	{JOB_SET_STARTED_AT, "started_at = ?"},
+	{JOB_SET_FINISHED_AT, "finished_at = ?"},
+	{JOB_SET_QUEUED_AT, "queued_at = ?"},
+	{JOB_SET_RESOURCES, "peak_memory_bytes = ?, cpu_usage_ns = ?"},
+	{JOB_SET_LAST_ERROR, "last_error = ?"},
+	{JOB_SET_CONTAINER, "container_name = ?, container_id = ?"},
+	{JOB_SET_RAN_ON, "ran_on = ?"},
+	{JOB_SET_LEASE, "worker_id = ?, lease_until = ?"},
+	{JOB_SET_LIMITS, "timeout_s = ?, memory_bytes = ?, nano_cpus = ?, priority = ?"},
+	{JOB_SET_NOT_BEFORE, "not_before = ?"},
+};
+#define NFIELDS (sizeof(job_fields) / sizeof(job_fields[0]))
+
+static void bind_field(binder_t *b, const job_t *j, unsigned bit)
+{
+	switch (bit) {
+	case JOB_SET_ATTEMPT: bind_i64(b, j->attempt); break;
+	case JOB_SET_EXIT_CODE:
+		if (j->has_exit_code)
+			bind_i64(b, j->exit_code);
+		else
+			bind_null(b);
+		break;
+	case JOB_SET_STARTED_AT: bind_i64(b, j->started_at); break;
+	case JOB_SET_FINISHED_AT: bind_i64(b, j->finished_at); break;
+	case JOB_SET_QUEUED_AT: bind_i64(b, j->queued_at); break;
+	case JOB_SET_RESOURCES:
+		bind_i64(b, j->peak_memory_bytes);
+		bind_i64(b, j->cpu_usage_ns);
+		break;
+	case JOB_SET_LAST_ERROR: bind_text(b, j->last_error); break;
+	case JOB_SET_CONTAINER:
+		bind_text(b, j->container_name);
+		bind_text(b, j->container_id);
+		break;
+	case JOB_SET_RAN_ON: bind_text(b, j->ran_on); break;
+	case JOB_SET_LEASE:
+		bind_text(b, j->worker_id);
+		bind_i64(b, j->lease_until);
+		break;
+	case JOB_SET_LIMITS:
+		bind_i64(b, j->timeout_s);
+		bind_i64(b, j->memory_bytes);
+		bind_i64(b, j->nano_cpus);
+		bind_i64(b, j->priority);
+		break;
+	case JOB_SET_NOT_BEFORE: bind_i64(b, j->not_before); break;
+	}
+}
+
+/* UPDATE of the fields in set, and of the status when move is given
+ * (move[0] = from, move[1] = to), compared and set. 1 when no row matched. */
+static int write_fields(store_t *s, const job_t *j, unsigned set, const job_status_t *move,
+			char **err)
+{
+	strbuf_t sql = STRBUF_INIT;
+	const char *sep = "";
+	sb_puts(&sql, "UPDATE jobs SET ");
+	if (move) {
+		sb_puts(&sql, "status = ?");
+		sep = ", ";
+	}
+	for (size_t i = 0; i < NFIELDS; i++) {
+		if (set & job_fields[i].bit) {
+			sb_printf(&sql, "%s%s", sep, job_fields[i].sql);
+			sep = ", ";
+		}
+	}
+	sb_puts(&sql, move ? " WHERE id = ? AND status = ?" : " WHERE id = ?");
+	if (sql.failed) {
+		sb_free(&sql);
+		return err_set(err, "out of memory");
+	}
+	sqlite3_stmt *st = NULL;
+	int rc = st_prepare(s, sql.buf, &st, err);
+	sb_free(&sql);
+	if (rc < 0)
+		return -1;
+	binder_t b;
+	bind_start(&b, st);
+	if (move)
+		bind_text(&b, job_status_name(move[1]));
+	for (size_t i = 0; i < NFIELDS; i++)
+		if (set & job_fields[i].bit)
+			bind_field(&b, j, job_fields[i].bit);
+	bind_i64(&b, j->id);
+	if (move)
+		bind_text(&b, job_status_name(move[0]));
+	return exec_changes(s, st, &b, "cannot update the job", err);
+}
+
+/* Tells a job that is gone from one whose status changed under us. */
+static int job_missing(store_t *s, int64_t id, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	if (st_prepare(s, "SELECT count(*) FROM jobs WHERE id = ?", &st, err) < 0)
+		return -1;
+	binder_t b;
+	bind_start(&b, st);
+	bind_i64(&b, id);
+	int rc = bind_check(s, &b, "cannot read the job", err);
+	if (rc == 0) {
+		int step = sqlite3_step(st);
+		if (step != SQLITE_ROW)
+			rc = db_fail_rc(s, step, "cannot read the job", err);
+		else if (sqlite3_column_int64(st, 0) == 0)
+			rc = err_set(err, "job %lld does not exist", (long long)id);
+	}
+	st_release(s, st);
+	return rc;
+}
+
+int store_job_move(store_t *s, const job_t *job, job_status_t from, job_status_t to,
+		   unsigned set, const char *actor, const char *reason, char **err)
+{
+	if (!job_can_move(from, to))
+		return err_set(err, "job %lld: cannot move from %s to %s", (long long)job->id,
+			       job_status_name(from), job_status_name(to));
+	if (set & ~JOB_SET_ALL)
+		return err_set(err, "job %lld: unknown fields to set (0x%x)",
+			       (long long)job->id, set & ~JOB_SET_ALL);
+	if (!actor)
+		return err_set(err, "job %lld: no actor given for its history",
+			       (long long)job->id);
+	if (store_ready(s, err) < 0 || store_begin(s, err) < 0)
+		return -1;
+	job_status_t move[2] = {from, to};
+	int rc = write_fields(s, job, set, move, err);
+	if (rc == 1 && job_missing(s, job->id, err) < 0)
+		rc = -1;
+	if (rc == 0)
+		rc = history_append(s, job->id, now_ms(), job->attempt, from, to, actor,
+				    reason, err);
+	return tx_finish(s, rc, err);
+}
+
+int store_job_update(store_t *s, const job_t *job, unsigned set, char **err)
+{
+	if (set & ~JOB_SET_ALL)
+		return err_set(err, "job %lld: unknown fields to set (0x%x)",
+			       (long long)job->id, set & ~JOB_SET_ALL);
+	if (store_ready(s, err) < 0)
+		return -1;
+	if (set == 0)
+		return job_missing(s, job->id, err);
+	if (store_begin(s, err) < 0)
+		return -1;
+	int rc = write_fields(s, job, set, NULL, err);
+	if (rc == 1)
+		rc = err_set(err, "job %lld does not exist", (long long)job->id);
+	return tx_finish(s, rc, err);
+}
+
+/* ---- removing ---- */
+
+int store_job_delete(store_t *s, int64_t id, char **err)
+{
+	if (store_ready(s, err) < 0 || store_begin(s, err) < 0)
+		return -1;
+	job_t job;
+	int rc = store_job_get(s, id, &job, err);
+	if (rc == 0 && !job_status_is_final(job.status))
+		rc = err_set(err, "job %lld is %s; only a finished job can be deleted "
+				  "(cancel it first)",
+			     (long long)id, job_status_name(job.status));
+	job_free(&job);
+	if (rc == 0) {
+		sqlite3_stmt *st = NULL;
+		rc = st_prepare(s, "DELETE FROM jobs WHERE id = ?", &st, err);
+		if (rc == 0) {
+			binder_t b;
+			bind_start(&b, st);
+			bind_i64(&b, id);
+			rc = exec_changes(s, st, &b, "cannot delete the job", err);
+		}
+	}
+	return tx_finish(s, rc, err);
+}
+
+/* "FROM jobs WHERE <final statuses in mask> AND <finished before ?>" */
+static int purge_where(strbuf_t *sb, int mask, char **err)
+{
+	if (mask & ~STATUS_ALL)
+		return err_set(err, "unknown job status in the filter (mask 0x%x)",
+			       (unsigned)mask);
+	if (mask & ~STATUS_FINAL)
+		return err_set(err, "only finished jobs (completed, failed, timeout, "
+				    "cancelled) can be removed");
+	sb_puts(sb, " FROM jobs WHERE 1");
+	sql_status_in(sb, mask ? mask : STATUS_FINAL);
+	/* A job cancelled while queued may have no finish time. */
+	sb_puts(sb, " AND coalesce(nullif(finished_at, 0), created_at) < ?");
+	return 0;
+}
+
+static int purge_count(store_t *s, const char *where, int64_t before, int64_t *jobs,
+		       int64_t *bytes, char **err)
+{
+	strbuf_t sql = STRBUF_INIT;
+	sb_printf(&sql, "SELECT count(*), coalesce(sum((SELECT sum(length(data)) FROM "
+			"job_output o WHERE o.job_id = jobs.id)), 0)%s",
+		  where);
+	if (sql.failed) {
+		sb_free(&sql);
+		return err_set(err, "out of memory");
+	}
+	sqlite3_stmt *st = NULL;
+	int rc = st_prepare(s, sql.buf, &st, err);
+	sb_free(&sql);
+	if (rc < 0)
+		return -1;
+	binder_t b;
+	bind_start(&b, st);
+	bind_i64(&b, before);
+	rc = bind_check(s, &b, "cannot count old jobs", err);
+	if (rc == 0) {
+		int step = sqlite3_step(st);
+		if (step == SQLITE_ROW) {
+			*jobs = sqlite3_column_int64(st, 0);
+			*bytes = sqlite3_column_int64(st, 1);
+		} else {
+			rc = db_fail_rc(s, step, "cannot count old jobs", err);
+		}
+	}
+	st_release(s, st);
+	return rc;
+}
+
+static int purge_delete(store_t *s, const char *where, int64_t before, char **err)
+{
+	strbuf_t sql = STRBUF_INIT;
+	sb_printf(&sql, "DELETE%s", where);
+	if (sql.failed) {
+		sb_free(&sql);
+		return err_set(err, "out of memory");
+	}
+	sqlite3_stmt *st = NULL;
+	int rc = st_prepare(s, sql.buf, &st, err);
+	sb_free(&sql);
+	if (rc < 0)
+		return -1;
+	binder_t b;
+	bind_start(&b, st);
+	bind_i64(&b, before);
+	rc = exec_changes(s, st, &b, "cannot remove old jobs", err);
+	return rc < 0 ? -1 : 0;
+}
+
+int store_job_purge(store_t *s, int status_mask, int64_t before, bool dry_run,
+		    int64_t *jobs, int64_t *output_bytes, char **err)
+{
+	int64_t nj = 0, nb = 0;
+	if (jobs)
+		*jobs = 0;
+	if (output_bytes)
+		*output_bytes = 0;
+	strbuf_t where = STRBUF_INIT;
+	if (purge_where(&where, status_mask, err) < 0)
+		return -1;
+	if (where.failed) {
+		sb_free(&where);
+		return err_set(err, "out of memory");
+	}
+	int rc = store_ready(s, err);
+	if (rc == 0)
+		rc = store_begin(s, err);
+	if (rc == 0) {
+		rc = purge_count(s, where.buf, before, &nj, &nb, err);
+		if (rc == 0 && !dry_run && nj > 0)
+			rc = purge_delete(s, where.buf, before, err);
+		rc = tx_finish(s, rc, err);
+	}
+	sb_free(&where);
+	if (rc < 0)
+		return -1;
+	if (jobs)
+		*jobs = nj;
+	if (output_bytes)
+		*output_bytes = nb;
+	return 0;
+}

@@ -1,0 +1,328 @@
+/*
+ * store/migrations.c: the store's schema, as numbered migrations, and the
+ * code that applies them.
+ *
+ * A migration, once released, must never be edited: stores in the field
+ * have applied it and will not apply it again. Change the schema by adding
+ * the next number. Each migration is applied in its own transaction, and
+ * after taking the write lock the version is read again, so two processes
+ * opening a new store at once apply each migration exactly once.
+ *
+ * Statuses are stored as their names (job_status_name()), so that the file
+ * reads plainly in the sqlite3 shell and a reordering of the C enum can
+ * never change a stored job's meaning.
+ */
+#include "store/store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+#include "util/timeutil.h"
+#include "util/uuid.h"
+
+typedef struct {
+	int version;
+	const char *name;
+	const char *sql;
+	/* Data steps that SQL alone cannot do, in the same transaction. */
+	int (*after)(store_t *s, char **err);
+} migration_t;
+
+static int make_store_id(store_t *s, char **err);
+
+static const char schema_v1[] =
+	"CREATE TABLE meta ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL);"
+
+	"CREATE TABLE hosts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  url TEXT NOT NULL,"
+	"  tls_ca TEXT,"
+	"  tls_cert TEXT,"
+	"  tls_key TEXT,"
+	"  tls_verify INTEGER NOT NULL,"
+	"  max_jobs INTEGER NOT NULL,"
+	"  weight INTEGER NOT NULL,"
+	"  pull_images INTEGER NOT NULL,"
+	"  network_mode TEXT,"
+	"  enabled INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  checked_at INTEGER NOT NULL DEFAULT 0,"
+	"  check_ok INTEGER NOT NULL DEFAULT 0,"
+	"  check_message TEXT);"
+
+	/* env: the string-vector codec of strv_codec.c, byte-exact. */
+	"CREATE TABLE env_templates ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  description TEXT,"
+	"  env BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+
+	/* AUTOINCREMENT: people and scripts refer to jobs by id, so an id
+	 * freed by cleanup must never name a different job later. */
+	"CREATE TABLE jobs ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  uuid TEXT NOT NULL UNIQUE,"
+	"  name TEXT,"
+	"  image TEXT NOT NULL,"
+	"  argv BLOB NOT NULL,"
+	"  workdir TEXT,"
+	"  env BLOB NOT NULL,"
+	"  template_name TEXT,"
+	"  memory_bytes INTEGER NOT NULL DEFAULT 0,"
+	"  nano_cpus INTEGER NOT NULL DEFAULT 0,"
+	"  timeout_s INTEGER NOT NULL DEFAULT -1,"
+	"  priority INTEGER NOT NULL DEFAULT 0,"
+	"  not_before INTEGER NOT NULL DEFAULT 0,"
+	"  host TEXT,"
+	"  max_retries INTEGER NOT NULL DEFAULT 0,"
+	"  status TEXT NOT NULL CHECK (status IN ('queued', 'launching', 'running',"
+	"    'completed', 'failed', 'timeout', 'cancelled')),"
+	"  attempt INTEGER NOT NULL DEFAULT 0,"
+	"  exit_code INTEGER,"                   /* NULL: none */
+	"  created_at INTEGER NOT NULL,"
+	"  queued_at INTEGER NOT NULL DEFAULT 0,"
+	"  started_at INTEGER NOT NULL DEFAULT 0,"
+	"  finished_at INTEGER NOT NULL DEFAULT 0,"
+	"  peak_memory_bytes INTEGER NOT NULL DEFAULT -1,"
+	"  cpu_usage_ns INTEGER NOT NULL DEFAULT -1,"
+	"  last_error TEXT,"
+	"  container_name TEXT,"
+	"  container_id TEXT,"
+	"  ran_on TEXT,"
+	"  worker_id TEXT,"
+	"  lease_until INTEGER NOT NULL DEFAULT 0);"
+
+	/* Claiming walks these in order and stops after `max` rows: one for
+	 * any host, one per pinned host (NULL = not pinned). Partial, so
+	 * finished jobs (the bulk of the table) cost them nothing. They
+	 * cover every column the queries test (SQLite 3.40 does not count a
+	 * partial index's own WHERE as covering status), so that scheduled
+	 * jobs are stepped over without reading their rows. */
+	"CREATE INDEX jobs_claim ON jobs (priority DESC, id, not_before, status) "
+	"  WHERE status = 'queued';"
+	"CREATE INDEX jobs_claim_host ON jobs (host, priority DESC, id, not_before, status) "
+	"  WHERE status = 'queued';"
+	/* The soonest scheduled job, and how many are ready. */
+	"CREATE INDEX jobs_ready ON jobs (not_before, host, status) WHERE status = 'queued';"
+	"CREATE INDEX jobs_status ON jobs (status, id);"
+	/* Listing by host: pinned there, or ran there. */
+	"CREATE INDEX jobs_host ON jobs (host) WHERE host IS NOT NULL;"
+	"CREATE INDEX jobs_ran_on ON jobs (ran_on) WHERE ran_on IS NOT NULL;"
+
+	/* from_status NULL: the creation row. */
+	"CREATE TABLE job_history ("
+	"  id INTEGER PRIMARY KEY,"
+	"  job_id INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,"
+	"  at INTEGER NOT NULL,"
+	"  attempt INTEGER NOT NULL,"
+	"  from_status TEXT,"
+	"  to_status TEXT NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  reason TEXT);"
+	"CREATE INDEX job_history_job ON job_history (job_id);"
+
+	"CREATE TABLE job_output ("
+	"  job_id INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,"
+	"  attempt INTEGER NOT NULL,"
+	"  stream INTEGER NOT NULL CHECK (stream IN (1, 2)),"
+	"  data BLOB NOT NULL,"
+	"  truncated INTEGER NOT NULL DEFAULT 0,"
+	"  total_bytes INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (job_id, attempt, stream));";
+
+static const migration_t migrations[] = {
+	{1, "0001_initial_schema", schema_v1, make_store_id},
+};
+#define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
+
+int migrations_latest(void)
+{
+	return migrations[NMIGRATIONS - 1].version;
+}
+
+static int query_int(store_t *s, const char *sql, int64_t *out, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	if (st_prepare(s, sql, &st, err) < 0)
+		return -1;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else
+		db_fail_rc(s, rc, "cannot read the schema version", err);
+	st_release(s, st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static int read_version(store_t *s, int *version, char **err)
+{
+	int64_t has = 0, v = 0;
+	if (query_int(s, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+			 "AND name = 'schema_migrations'",
+		      &has, err) < 0)
+		return -1;
+	if (has && query_int(s, "SELECT coalesce(max(version), 0) FROM schema_migrations",
+			     &v, err) < 0)
+		return -1;
+	*version = (int)v;
+	return 0;
+}
+
+int migrations_check(store_t *s, char **err)
+{
+	if (read_version(s, &s->schema, err) < 0)
+		return -1;
+	if (s->schema > migrations_latest())
+		return err_set(err, "its schema version %d is newer than this cjobs knows "
+				    "(%d); use a newer cjobs",
+			       s->schema, migrations_latest());
+	if (s->schema > 0)
+		return 0;
+	/* Migrating someone else's database would mix our tables into it. */
+	int64_t others = 0;
+	if (query_int(s, "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite%'",
+		      &others, err) < 0)
+		return -1;
+	if (others > 0)
+		return err_set(err, "it is an SQLite database but not a cjobs job store");
+	return 0;
+}
+
+static int make_store_id(store_t *s, char **err)
+{
+	char id[37];
+	if (uuid_v4(id) < 0)
+		return err_set(err, "cannot make the store id: no random bytes");
+	sqlite3_stmt *st = NULL;
+	if (st_prepare(s, "INSERT INTO meta (key, value) VALUES ('store_id', ?), "
+			  "('created_at', ?)",
+		       &st, err) < 0)
+		return -1;
+	binder_t b;
+	bind_start(&b, st);
+	bind_text(&b, id);
+	bind_i64(&b, now_ms());
+	int rc = bind_check(s, &b, "cannot record the store id", err);
+	if (rc == 0)
+		rc = st_exec(s, st, "cannot record the store id", err);
+	st_release(s, st);
+	return rc;
+}
+
+int migrations_load_id(store_t *s, char **err)
+{
+	if (s->schema < 1)
+		return 0;
+	sqlite3_stmt *st = NULL;
+	if (st_prepare(s, "SELECT value FROM meta WHERE key = 'store_id'", &st, err) < 0)
+		return -1;
+	int rc = sqlite3_step(st), ret = -1;
+	const char *v = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		db_fail_rc(s, rc, "cannot read the store id", err);
+	else if (!v || strlen(v) != 36)
+		err_set(err, "the store has no valid id (table meta, key store_id)");
+	else {
+		memcpy(s->id, v, 37);
+		ret = 0;
+	}
+	st_release(s, st);
+	return ret;
+}
+
+static int apply_one(store_t *s, const migration_t *m, bool *applied, char **err)
+{
+	int current = 0;
+	*applied = false;
+	if (read_version(s, &current, err) < 0)
+		return -1;
+	if (current >= m->version)
+		return 0;
+	if (sqlite3_exec(s->db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+				"  version INTEGER PRIMARY KEY,"
+				"  name TEXT NOT NULL,"
+				"  applied_at INTEGER NOT NULL)",
+			 NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(s->db, m->sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(s, m->name, err);
+	if (m->after && m->after(s, err) < 0)
+		return err_prefix(err, "%s", m->name);
+	sqlite3_stmt *st = NULL;
+	if (st_prepare(s, "INSERT INTO schema_migrations (version, name, applied_at) "
+			  "VALUES (?, ?, ?)",
+		       &st, err) < 0)
+		return -1;
+	binder_t b;
+	bind_start(&b, st);
+	bind_i64(&b, m->version);
+	bind_text(&b, m->name);
+	bind_i64(&b, now_ms());
+	int rc = bind_check(s, &b, m->name, err);
+	if (rc == 0)
+		rc = st_exec(s, st, m->name, err);
+	st_release(s, st);
+	*applied = rc == 0;
+	return rc;
+}
+
+int store_migrate(store_t *s, int *applied, char **err)
+{
+	int n = 0;
+	if (applied)
+		*applied = 0;
+	for (size_t i = 0; i < NMIGRATIONS; i++) {
+		const migration_t *m = &migrations[i];
+		if (m->version <= s->schema)
+			continue;
+		bool did = false;
+		if (store_begin(s, err) < 0)
+			return err_prefix(err, "cannot apply migration %s", m->name);
+		if (tx_finish(s, apply_one(s, m, &did, err), err) < 0)
+			return err_prefix(err, "cannot apply migration %s", m->name);
+		s->schema = m->version;
+		n += did;
+	}
+	if (applied)
+		*applied = n;
+	return migrations_load_id(s, err);
+}
+
+int store_schema_version(store_t *s, int *current, int *latest, char **err)
+{
+	int v = 0;
+	if (tx_heal(s, err) < 0 || read_version(s, &v, err) < 0)
+		return -1;
+	s->schema = v;
+	if (current)
+		*current = v;
+	if (latest)
+		*latest = migrations_latest();
+	return 0;
+}
+
+int store_pending_migrations(store_t *s, char ***names, char **err)
+{
+	*names = NULL;
+	int current = 0;
+	if (store_schema_version(s, &current, NULL, err) < 0)
+		return -1;
+	char **v = calloc(NMIGRATIONS + 1, sizeof(char *));
+	if (!v)
+		return err_set(err, "out of memory");
+	size_t n = 0;
+	for (size_t i = 0; i < NMIGRATIONS; i++) {
+		if (migrations[i].version <= current)
+			continue;
+		if (!(v[n++] = strdup(migrations[i].name))) {
+			strv_free(v);
+			return err_set(err, "out of memory");
+		}
+	}
+	*names = v;
+	return 0;
+}

@@ -1,0 +1,112 @@
+/*
+ * store/output.c: the captured stdout and stderr of each attempt of a job.
+ *
+ * Output is any bytes (binary, NULs, invalid UTF-8) and is stored as a BLOB
+ * with its exact length. Nothing here interprets it, and nothing else in
+ * the store reads it: job listings must never pay for loading output.
+ */
+#include "store/store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+
+static int check_stream(job_stream_t stream, char **err)
+{
+	if (stream != JOB_STDOUT && stream != JOB_STDERR)
+		return err_set(err, "unknown output stream %d", (int)stream);
+	return 0;
+}
+
+static int put(store_t *s, int64_t job_id, int attempt, job_stream_t stream,
+	       const job_output_t *o, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	if (st_prepare(s, "INSERT INTO job_output (job_id, attempt, stream, data, truncated, "
+			  "total_bytes) VALUES (?, ?, ?, ?, ?, ?) "
+			  "ON CONFLICT (job_id, attempt, stream) DO UPDATE SET "
+			  "data = excluded.data, truncated = excluded.truncated, "
+			  "total_bytes = excluded.total_bytes",
+		       &st, err) < 0)
+		return -1;
+	binder_t b;
+	bind_start(&b, st);
+	bind_i64(&b, job_id);
+	bind_i64(&b, attempt);
+	bind_i64(&b, stream);
+	bind_blob(&b, o->data, o->len);
+	bind_i64(&b, o->truncated);
+	bind_i64(&b, o->total_bytes);
+	int rc = bind_check(s, &b, "cannot store the job's output", err);
+	if (rc == 0) {
+		int step = sqlite3_step(st);
+		if (step == SQLITE_CONSTRAINT_FOREIGNKEY)
+			rc = err_set(err, "cannot store output: job %lld does not exist",
+				     (long long)job_id);
+		else if (step != SQLITE_DONE)
+			rc = db_fail_rc(s, step, "cannot store the job's output", err);
+	}
+	st_release(s, st);
+	return rc;
+}
+
+int store_output_put(store_t *s, int64_t job_id, int attempt, job_stream_t stream,
+		     const job_output_t *out, char **err)
+{
+	if (check_stream(stream, err) < 0)
+		return -1;
+	if (attempt < 1)
+		return err_set(err, "cannot store output of attempt %d (attempts count from 1)",
+			       attempt);
+	if (!out->data && out->len > 0)
+		return err_set(err, "cannot store output: no data for %zu bytes", out->len);
+	if (store_ready(s, err) < 0 || store_begin(s, err) < 0)
+		return -1;
+	return tx_finish(s, put(s, job_id, attempt, stream, out, err), err);
+}
+
+int store_output_get(store_t *s, int64_t job_id, int attempt, job_stream_t stream,
+		     job_output_t *out, char **err)
+{
+	memset(out, 0, sizeof(*out));
+	if (check_stream(stream, err) < 0 || store_ready(s, err) < 0)
+		return -1;
+	/* "Latest" is the latest attempt with any output, so that the two
+	 * streams shown together always come from the same attempt. */
+	const char *sql = attempt > 0
+				  ? "SELECT data, truncated, total_bytes FROM job_output "
+				    "WHERE job_id = ?1 AND stream = ?2 AND attempt = ?3"
+				  : "SELECT data, truncated, total_bytes FROM job_output "
+				    "WHERE job_id = ?1 AND stream = ?2 AND attempt = "
+				    "(SELECT max(attempt) FROM job_output WHERE job_id = ?1)";
+	sqlite3_stmt *st = NULL;
+	if (st_prepare(s, sql, &st, err) < 0)
+		return -1;
+	binder_t b;
+	bind_start(&b, st);
+	bind_i64(&b, job_id);
+	bind_i64(&b, stream);
+	if (attempt > 0)
+		bind_i64(&b, attempt);
+	int rc = bind_check(s, &b, "cannot read the job's output", err);
+	if (rc == 0) {
+		int step = sqlite3_step(st);
+		bool oom = false;
+		if (step == SQLITE_ROW) {
+			out->data = col_blob(st, 0, &out->len, &oom);
+			out->truncated = sqlite3_column_int(st, 1) != 0;
+			out->total_bytes = sqlite3_column_int64(st, 2);
+			if (oom) {
+				job_output_free(out);
+				rc = err_set(err, "out of memory");
+			}
+		} else if (step == SQLITE_DONE) {
+			rc = 1;
+		} else {
+			rc = db_fail_rc(s, step, "cannot read the job's output", err);
+		}
+	}
+	st_release(s, st);
+	return rc;
+}

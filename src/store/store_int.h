@@ -1,0 +1,143 @@
+/*
+ * store/store_int.h: what the SQLite store's own files share: the handle,
+ * the prepared-statement cache, error and binding helpers, and the
+ * byte-exact string-vector codec.
+ *
+ * Never include this outside src/store/ and the store's unit tests: callers
+ * know only store.h, so that a second backend can replace this one.
+ */
+#ifndef CJOBS_STORE_STORE_INT_H
+#define CJOBS_STORE_STORE_INT_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+#include "util/strbuf.h"
+
+/* One cached prepared statement, found again by its SQL text. */
+typedef struct {
+	uint64_t hash;
+	char *sql;
+	sqlite3_stmt *st;
+} stmt_slot_t;
+
+/* Statements beyond this many are prepared per use and finalized after, so
+ * that SQL built from unusual inputs cannot grow the cache without bound. */
+#define STORE_STMT_CACHE_MAX 256
+
+/* How long a writer waits for another process's write lock. */
+#define STORE_BUSY_TIMEOUT_MS 5000
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	char id[37];           /* "" until the first migration has made it */
+	int schema;            /* highest applied migration */
+	int depth;             /* open store_begin() levels */
+	bool aborted;          /* SQLite dropped the transaction under a nested level */
+	stmt_slot_t *cache;
+	size_t ncache;
+};
+
+/* ---- sqlite_store.c ---- */
+
+/* A prepared statement for sql, from the cache when possible. Always give it
+ * back with st_release(), on every path: a statement left un-reset keeps a
+ * read snapshot open and holds back WAL checkpoints. */
+int st_prepare(store_t *s, const char *sql, sqlite3_stmt **out, char **err);
+void st_release(store_t *s, sqlite3_stmt *st);
+/* Steps a statement that returns no rows. */
+int st_exec(store_t *s, sqlite3_stmt *st, const char *what, char **err);
+/* Prepares, steps and releases a statement without parameters. */
+int st_run(store_t *s, const char *sql, const char *what, char **err);
+
+/* Describes SQLite's latest failure as "<what>: <reason>" in *err. */
+int db_fail(store_t *s, const char *what, char **err);
+/* Same, for a result code the caller already has (after sqlite3_step). */
+int db_fail_rc(store_t *s, int rc, const char *what, char **err);
+/* -1 with a message when the schema is not the one this program knows. */
+int store_ready(store_t *s, char **err);
+/* Finishes a rollback that failed earlier for want of memory; every public
+ * call runs it first (store_ready() and store_begin() do). */
+int tx_heal(store_t *s, char **err);
+/* Ends a transaction opened with store_begin(): rolls back when rc < 0,
+ * else commits; returns rc, or -1 when the commit fails. */
+int tx_finish(store_t *s, int rc, char **err);
+
+/* Positional binding that remembers the first failure, so a long list of
+ * parameters is bound first and checked once. */
+typedef struct {
+	sqlite3_stmt *st;
+	int i;
+	int rc;
+} binder_t;
+void bind_start(binder_t *b, sqlite3_stmt *st);
+void bind_i64(binder_t *b, int64_t v);
+void bind_text(binder_t *b, const char *v);   /* NULL binds SQL NULL */
+void bind_blob(binder_t *b, const void *data, size_t len); /* never NULL */
+void bind_null(binder_t *b);
+int bind_check(store_t *s, binder_t *b, const char *what, char **err);
+/* Checks the binding, steps a write and releases it; 1 when it changed no
+ * row. */
+int exec_changes(store_t *s, sqlite3_stmt *st, binder_t *b, const char *what,
+		 char **err);
+/* Runs "SELECT count(*) ..." with at most one text parameter. */
+int query_count(store_t *s, const char *sql, const char *arg, int64_t *n, char **err);
+
+/* A malloc'd copy of a text column, or NULL for SQL NULL. *oom is set when
+ * a copy could not be made. */
+char *col_text(sqlite3_stmt *st, int col, bool *oom);
+/* A copy of a blob column with its length; never NULL unless *oom. A NUL
+ * follows the bytes so that text callers may use it as a string. */
+char *col_blob(sqlite3_stmt *st, int col, size_t *len, bool *oom);
+
+/* The names of the host parameters "?,?,?" for n values into sb. */
+void sql_placeholders(strbuf_t *sb, size_t n);
+/* SQL for "(host IS NULL OR host IN (...))" for a NULL-terminated list of
+ * host names, NULL meaning any host ("1"). Bound by bind_hosts(). */
+void sql_host_filter(strbuf_t *sb, char *const *hosts);
+void bind_hosts(binder_t *b, char *const *hosts);
+
+/* ---- migrations.c ---- */
+/* Reads the applied version (0 for a new file) into s->schema and refuses a
+ * database that is not a cjobs store or is newer than this program. */
+int migrations_check(store_t *s, char **err);
+/* Reads the store id from meta, if the schema has it. */
+int migrations_load_id(store_t *s, char **err);
+int migrations_latest(void);
+
+/* ---- strv_codec.c ---- */
+/* A string vector as bytes: for each string, its length as 4 bytes (big
+ * endian) and then its bytes. Unlike JSON this keeps bytes that are not
+ * UTF-8, which a path or argument may legitimately hold. */
+int strv_encode(char *const *v, size_t n, strbuf_t *out, char **err);
+/* Decodes into a NULL-terminated vector (never NULL on success, even when
+ * empty). Malformed input is an error that says so. */
+int strv_decode(const void *data, size_t len, char ***out, size_t *n, char **err);
+
+/* ---- jobs.c ---- */
+/* The jobs columns in the order job_from_row() reads them. */
+#define JOB_COLUMNS                                                                   \
+	"id, uuid, name, image, argv, workdir, env, template_name, memory_bytes, "    \
+	"nano_cpus, timeout_s, priority, not_before, host, max_retries, status, "     \
+	"attempt, exit_code, created_at, queued_at, started_at, finished_at, "        \
+	"peak_memory_bytes, cpu_usage_ns, last_error, container_name, container_id, " \
+	"ran_on, worker_id, lease_until"
+/* Fills *out (initialised here) from a row selected with JOB_COLUMNS. */
+int job_from_row(sqlite3_stmt *st, job_t *out, char **err);
+/* Appends one history row. */
+int history_append(store_t *s, int64_t job_id, int64_t at, int attempt,
+		   job_status_t from, job_status_t to, const char *actor,
+		   const char *reason, char **err);
+
+/* ---- claim.c ---- */
+/* The query that picks jobs to claim (for tests: its plan). */
+void claim_sql(strbuf_t *sql, char *const *hosts);
+
+/* For tests: the connection, to inspect pragmas and query plans. */
+sqlite3 *store_db(store_t *s);
+
+#endif
