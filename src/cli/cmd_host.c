@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/command.h"
@@ -85,10 +86,13 @@ static int apply_host_options(const cli_args_t *a, host_t *h, char **err)
 	if (cli_has(a, "tls-verify"))
 		h->tls_verify = cli_num(a, "tls-verify") != 0;
 	const char *files[] = {h->tls_ca, h->tls_cert, h->tls_key};
-	for (size_t i = 0; i < 3; i++)
-		if (files[i] && access(files[i], R_OK) != 0)
+	for (size_t i = 0; i < 3; i++) {
+		struct stat st;
+		if (files[i] && (stat(files[i], &st) != 0 || !S_ISREG(st.st_mode) ||
+				 access(files[i], R_OK) != 0))
 			return err_set(err, "cannot read TLS file %s: check the path and permissions",
 				       files[i]);
+	}
 	return validate_host(h, err);
 }
 

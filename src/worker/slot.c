@@ -131,7 +131,11 @@ static void on_pulled(void *ud, const engine_status_t *st)
 	slot_t *s = ud;
 	s->pending--;
 	if (!st->ok) {
-		launch_failed(s, st, "cannot pull the image");
+		char *what = NULL;
+		if (asprintf(&what, "cannot pull image %s", s->job.image) < 0)
+			what = NULL;
+		launch_failed(s, st, what ? what : "cannot pull the image");
+		free(what);
 		return;
 	}
 	slot_create(s);

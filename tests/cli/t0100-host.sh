@@ -45,7 +45,9 @@ test_expect_success 'bad host input is refused and changes nothing' '
 	expect_code 1 cjobs host add e3 --url tcp://127.0.0.1:1 --max-jobs x 2>err && grep -q "whole number" err &&
 	expect_code 1 cjobs host add "bad name" --url tcp://127.0.0.1:1 2>err && grep -q "letters, digits" err &&
 	expect_code 1 cjobs host add e3 2>err && grep -q -- "--url" err &&
-	expect_code 1 cjobs host add e3 --url tcp://127.0.0.1:1 --tls-ca /nonexistent 2>err && grep -q "cannot read TLS file" err &&
+	expect_code 1 cjobs host add e3 --url tcp://127.0.0.1:1 --tls-ca $TEST_DIR/no-such-ca.pem 2>err && grep -q "cannot read TLS file" err &&
+	expect_code 1 cjobs host add e3 --url tcp://127.0.0.1:1 --tls-ca $TEST_DIR 2>err && grep -q "cannot read TLS file" err &&
+	expect_code 1 cjobs host add e3 --url unix:///x.sock --tls-ca /etc/hostname 2>err && grep -q "only used with tcp" err &&
 	expect_code 1 cjobs host add e3 --url tcp://127.0.0.1:1 --pull maybe 2>err && grep -q "yes or no" err &&
 	expect_code 1 cjobs host update nosuch --max-jobs 3 2>err && grep -q "no host named" err &&
 	expect_code 1 cjobs host remove nosuch 2>err && grep -q "no host named" err &&

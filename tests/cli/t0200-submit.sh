@@ -81,7 +81,7 @@ test_expect_success 'every invalid submit value is refused and changes nothing' 
 	bad "has no .=." --image busybox --env NOEQUALS -- true &&
 	bad "must start with a letter" --image busybox --env 1X=2 -- true &&
 	bad "empty key" --image busybox --env =v -- true &&
-	bad "cannot read env file" --image busybox --env-file /nonexistent -- true &&
+	bad "cannot read env file" --image busybox --env-file $TEST_DIR/no-such-file -- true &&
 	bad "badenv:2" --image busybox --env-file badenv -- true &&
 	bad "NUL byte" --image busybox --env-file nulenv -- true &&
 	bad "no environment template" --image busybox --template nosuch -- true &&

@@ -54,6 +54,16 @@ test_expect_success 'a missing image on a host that may not pull fails naming th
 	job_field $id last_error | grep -q "pulling is off"
 '
 
+test_expect_success 'a host that may pull tries to pull a missing image, and says so when it fails' '
+	cjobs host add pulling --url "$ENGINE_URL" --pull yes >/dev/null &&
+	id=$(cjobs job submit --image 127.0.0.1:9/cjobs-test/none:1 --host pulling -- true) &&
+	expect_code 3 cjobs process-jobs --host pulling 2>err &&
+	test "$(job_field $id status)" = failed &&
+	job_field $id last_error | grep -q "pull" &&
+	job_field $id last_error | grep -q "127.0.0.1:9/cjobs-test/none:1" &&
+	cjobs host disable pulling >/dev/null
+'
+
 test_expect_success 'environment, working directory and argv reach the container exactly' '
 	id=$(cjobs job submit --image $IMG --env "GREETING=hi there" --workdir /tmp \
 		-- sh -c "echo \"\$GREETING\"; pwd; echo \"\$1|\$2\"" x "a b" "") &&
