@@ -62,7 +62,8 @@ struct worker {
 	worker_opts_t *opts;
 	worker_result_t *result;
 	engine_loop_t *loop;
-	char worker_id[96];
+	char worker_id[96];        /* host:pid:random, held in the job's lease */
+	char actor[104];           /* "worker:<id>" in history rows */
 	whost_t *hosts;
 	size_t nhosts;
 	slot_t **slots;

@@ -25,7 +25,7 @@ static void slot_create(slot_t *s);
 
 static const char *actor(const slot_t *s)
 {
-	return s->w->worker_id;
+	return s->w->actor;
 }
 
 /* Moves the job in the store; logs (does not stop) on failure, since the

@@ -512,7 +512,9 @@ int worker_run(store_t *store, worker_opts_t *opts, worker_result_t *result, cha
 	gethostname(host, sizeof(host) - 1);
 	if (uuid_v4(uuid) < 0)
 		return err_set(err, "cannot read random bytes for the worker id");
-	snprintf(w.worker_id, sizeof(w.worker_id), "worker:%.40s:%d:%.8s", host, (int)getpid(), uuid);
+	/* The store prefixes "worker:" to the id in the history it writes. */
+	snprintf(w.worker_id, sizeof(w.worker_id), "%.40s:%d:%.8s", host, (int)getpid(), uuid);
+	snprintf(w.actor, sizeof(w.actor), "worker:%s", w.worker_id);
 	got_term = got_int = got_usr1 = 0;
 	if (install_signals(err) < 0)
 		return -1;
