@@ -16,7 +16,7 @@ static json_t *str_or_null(const char *s)
 static json_t *time_or_null(int64_t ms)
 {
 	char buf[40];
-	return ms > 0 ? json_string(format_time(ms, buf, sizeof(buf))) : json_null();
+	return ms > 0 ? json_string(format_time_ms(ms, buf, sizeof(buf))) : json_null();
 }
 
 static json_t *num_or_null(int64_t v)

@@ -2,6 +2,7 @@
 #include "util/timeutil.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 static int64_t clock_ms(clockid_t id)
@@ -35,14 +36,27 @@ char *format_time(int64_t unix_ms, char *buf, size_t size)
 	return buf;
 }
 
+char *format_time_ms(int64_t unix_ms, char *buf, size_t size)
+{
+	char secs[32];
+	format_time(unix_ms, secs, sizeof(secs));
+	size_t n = strlen(secs);
+	if (unix_ms <= 0 || n < 2 || secs[n - 1] != 'Z')
+		snprintf(buf, size, "%s", secs);
+	else
+		snprintf(buf, size, "%.*s.%03dZ", (int)(n - 1), secs, (int)(unix_ms % 1000));
+	return buf;
+}
+
 char *format_duration(int64_t ms, char *buf, size_t size)
 {
 	if (ms < 0)
 		snprintf(buf, size, "-");
 	else if (ms < 1000)
 		snprintf(buf, size, "%lldms", (long long)ms);
-	else if (ms < 60000)
-		snprintf(buf, size, "%.1fs", (double)ms / 1000.0);
+	else if (ms < 60000) /* truncated like the other forms: never "60.0s" */
+		snprintf(buf, size, "%lld.%llds", (long long)(ms / 1000),
+			 (long long)(ms / 100 % 10));
 	else if (ms < 3600000)
 		snprintf(buf, size, "%lldm%02llds", (long long)(ms / 60000),
 			 (long long)(ms / 1000 % 60));
