@@ -189,7 +189,7 @@ const cli_command_t cmd_process_jobs = {
 		 " 6. Update the store with the final results, then remove the container."},
 		{"Monitoring and Logging",
 		 "Progress is logged to standard error: one line per finished job at verbosity 1, "
-		 "each step of each job at 2, every engine request at 3. When standard error is not "
+		 "each step of each job at 2, each container request at 3. When standard error is not "
 		 "a terminal each line starts with the time (UTC), so a daemon's log can be kept in "
 		 "a file. Each job's results, resource use and history are in the store: see "
 		 "'cjobs job show ID'. Errors are logged with the job, the host and the engine's "

@@ -30,8 +30,9 @@ const cli_option_t cli_global_options[] = {
 		 "/etc/cjobs/cjobs.ini; none is needed."},
 	{.name = "verbosity", .type = OPT_CHOICE, .metavar = "N", .def = "1",
 	 .choices = verbosity_levels,
-	 .help = "How much to report on standard error: 0 errors only, 1 normal, 2 each job's "
-		 "steps, 3 debug (every engine request)."},
+	 .help = "How much to report on standard error: 0 errors only, 1 normal (one line per "
+		 "finished job, warnings), 2 each job's steps, 3 debug (each container request "
+		 "the worker makes)."},
 	{.name = "verbose", .short_name = 'v', .type = OPT_FLAG, .repeat = true,
 	 .help = "One more level of --verbosity; may be repeated."},
 	{.name = "quiet", .short_name = 'q', .type = OPT_FLAG,

@@ -209,6 +209,7 @@ static void on_created(void *ud, const engine_status_t *st, const char *id)
 	free(err);
 	s->state = SLOT_STARTING;
 	s->pending++;
+	log_debug("job %lld: start %.12s", (long long)s->job.id, id);
 	engine_start(s->h->engine, id, on_started, s);
 }
 
@@ -233,6 +234,7 @@ static void slot_create(slot_t *s)
 	};
 	s->state = s->state == SLOT_PULLING ? SLOT_PULLING : SLOT_CREATING;
 	s->pending++;
+	log_debug("job %lld: create %s on %s", (long long)s->job.id, spec.name, s->h->host.name);
 	engine_create(s->h->engine, &spec, on_created, s);
 }
 
@@ -286,6 +288,7 @@ static void slot_remove(slot_t *s)
 {
 	s->state = SLOT_REMOVING;
 	s->pending++;
+	log_debug("job %lld: remove %s", (long long)s->job.id, s->job.container_name);
 	engine_remove(s->h->engine, s->job.container_id ? s->job.container_id : s->job.container_name,
 		      on_removed, s);
 }
@@ -416,6 +419,7 @@ static void on_inspected(void *ud, const engine_status_t *st, const engine_conta
 	free(s->engine_error);
 	s->engine_error = c->error && *c->error ? strdup(c->error) : NULL;
 	s->pending++;
+	log_debug("job %lld: read logs of %s", (long long)s->job.id, s->job.container_name);
 	engine_logs(s->h->engine, s->job.container_id, (size_t)s->w->opts->output_limit, on_logs, s);
 }
 
@@ -423,6 +427,7 @@ static void harvest(slot_t *s)
 {
 	s->state = SLOT_HARVESTING;
 	s->pending++;
+	log_debug("job %lld: inspect %s", (long long)s->job.id, s->job.container_name);
 	engine_inspect(s->h->engine, s->job.container_id, on_inspected, s);
 }
 
