@@ -64,9 +64,20 @@ static void launch_failed(slot_t *s, const engine_status_t *st, const char *what
 	bool transient = st->unreachable || st->timed_out || st->http_status >= 500;
 	if (st->unreachable) {
 		s->h->healthy = false;
+		if (!s->h->info_inflight && !s->h->next_check_mono)
+			s->h->next_check_mono = mono_ms() + 1000;
 		s->w->result->engine_error = true;
 	}
-	if (transient && s->job.attempt <= s->job.max_retries && !s->abort) {
+	bool no_container = !s->job.container_id;
+	if (st->unreachable && no_container && !s->abort) {
+		/* The engine went away before the container existed: the job never
+		 * ran, so it goes back without using up an attempt. The host is
+		 * marked unhealthy, so it is not claimed for again until it answers. */
+		log_warn("job %lld: %s; back in the queue", (long long)s->job.id, msg ? msg : what);
+		s->job.attempt--;
+		if (move(s, JOB_QUEUED, JOB_SET_ATTEMPT | JOB_SET_LAST_ERROR | JOB_SET_LEASE, msg) == 0)
+			s->w->result->handed_back++;
+	} else if (transient && s->job.attempt <= s->job.max_retries && !s->abort) {
 		log_warn("job %lld: %s; queued again (attempt %d of %d)", (long long)s->job.id,
 			 msg ? msg : what, s->job.attempt, s->job.max_retries + 1);
 		if (move(s, JOB_QUEUED, JOB_SET_LAST_ERROR | JOB_SET_LEASE, msg) == 0)
