@@ -232,16 +232,23 @@ int env_read_file(const char *path, envlist_t *l, char **err)
 
 bool env_key_is_secret(const char *entry_or_key)
 {
-	static const char *const marks[] = {"PASSWORD", "PASSWD",     "SECRET",
-					    "TOKEN",    "CREDENTIAL", "PRIVATE",
-					    "API_KEY",  "APIKEY",     "ACCESS_KEY",
+	static const char *const marks[] = {"PASS",    "SECRET",     "TOKEN",  "CREDENTIAL",
+					    "PRIVATE", "API_KEY",    "APIKEY", "ACCESS_KEY",
 					    "AUTH"};
+	/* Suffixes catch ENCRYPTION_KEY or MYSQL_PWD without masking
+	 * KEYBOARD_LAYOUT or PWD itself. */
+	static const char *const suffixes[] = {"_KEY", "_PWD"};
 	size_t klen = key_len(entry_or_key);
 	for (size_t m = 0; m < sizeof(marks) / sizeof(marks[0]); m++) {
 		size_t mlen = strlen(marks[m]);
 		for (size_t i = 0; i + mlen <= klen; i++)
 			if (strncasecmp(entry_or_key + i, marks[m], mlen) == 0)
 				return true;
+	}
+	for (size_t m = 0; m < sizeof(suffixes) / sizeof(suffixes[0]); m++) {
+		size_t mlen = strlen(suffixes[m]);
+		if (klen >= mlen && strncasecmp(entry_or_key + klen - mlen, suffixes[m], mlen) == 0)
+			return true;
 	}
 	return false;
 }

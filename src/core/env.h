@@ -39,8 +39,8 @@ int env_check_entry(const char *entry, char **err);
  * input. At most 1 MiB. */
 int env_read_file(const char *path, envlist_t *l, char **err);
 /* True for keys whose values should be masked in output: names containing
- * PASSWORD, PASSWD, SECRET, TOKEN, CREDENTIAL, PRIVATE, API_KEY, ACCESS_KEY
- * or AUTH (case-insensitively). */
+ * PASS, SECRET, TOKEN, CREDENTIAL, PRIVATE, API_KEY, APIKEY, ACCESS_KEY or
+ * AUTH, or ending in _KEY or _PWD (case-insensitively). */
 bool env_key_is_secret(const char *entry_or_key);
 
 #endif

@@ -173,7 +173,8 @@ int validate_engine_url(const char *url, char **err)
 		long port = strtol(colon + 1, &end, 10);
 		if (*end == '/' && end[1] == '\0')
 			end++;
-		if (colon[1] == '\0' || *end != '\0' || port < 1 || port > 65535)
+		/* digits only: strtol alone would take " 80" and "+80" */
+		if (!isdigit((unsigned char)colon[1]) || *end != '\0' || port < 1 || port > 65535)
 			return err_set(err, "engine address '%s' has an invalid port: use 1 to 65535",
 				       url);
 		return 0;

@@ -113,8 +113,30 @@ bool parse_cpus(const char *s, int64_t *nano)
 	if (!p || *p || v > 1e6)
 		return false;
 	double n = v * 1e9;
+	if (v > 0 && llround(n) == 0)
+		return false; /* would read as 0, which means no limit */
 	*nano = (int64_t)llround(n);
 	return true;
+}
+
+/* strptime skips blanks and takes short numbers (" 2026-11-24", "26-1-2"):
+ * insist on the fixed ISO 8601 shape before it is called. */
+static bool iso_shape(const char *s)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+	size_t i = 0;
+	for (; s[i] && s[i] != 'Z' && shape[i]; i++) {
+		bool ok = shape[i] == 'd'   ? isdigit((unsigned char)s[i]) != 0
+			  : shape[i] == 'T' ? s[i] == 'T' || s[i] == ' '
+					    : s[i] == shape[i];
+		if (!ok)
+			return false;
+	}
+	if (i != 10 && i != 16 && i != 19)
+		return false;
+	if (s[i] == 'Z' && i != 10)
+		i++;
+	return s[i] == '\0';
 }
 
 bool parse_when(const char *s, int64_t now, int64_t *out)
@@ -127,7 +149,7 @@ bool parse_when(const char *s, int64_t now, int64_t *out)
 	}
 	if (*s == '+') {
 		int64_t d;
-		if (!parse_duration_s(s + 1, &d))
+		if (!parse_duration_s(s + 1, &d) || now > INT64_MAX - d * 1000)
 			return false;
 		*out = now + d * 1000;
 		return true;
@@ -144,13 +166,19 @@ bool parse_when(const char *s, int64_t now, int64_t *out)
 		"%Y-%m-%dT%H:%MZ",    "%Y-%m-%dT%H:%M",    "%Y-%m-%d %H:%M",
 		"%Y-%m-%d",
 	};
+	if (!iso_shape(s))
+		return false;
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
 		struct tm tm;
 		memset(&tm, 0, sizeof(tm));
 		const char *end = strptime(s, formats[i], &tm);
 		if (end && *end == '\0') {
-			time_t t = timegm(&tm);
-			if (t == (time_t)-1)
+			struct tm asked = tm;
+			time_t t = timegm(&tm); /* normalizes tm: Feb 31 becomes Mar 3 */
+			if (t == (time_t)-1 || tm.tm_year != asked.tm_year ||
+			    tm.tm_mon != asked.tm_mon || tm.tm_mday != asked.tm_mday ||
+			    tm.tm_hour != asked.tm_hour || tm.tm_min != asked.tm_min ||
+			    tm.tm_sec != asked.tm_sec)
 				return false;
 			*out = (int64_t)t * 1000;
 			return true;
