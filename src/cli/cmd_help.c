@@ -5,8 +5,24 @@
 #include "cli/command.h"
 #include "cli/help.h"
 
+/* Prints every example of cmd and its subcommands: "PATH<TAB>EXIT<TAB>LINE". */
+static void list_examples(const cli_command_t *cmd, const char *prefix)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? " " : "", cmd->name);
+	for (const cli_example_t *e = cmd->examples; e && e->line; e++)
+		printf("%s\t%d\t%s\n", path, e->exit_code, e->line);
+	for (const cli_command_t *const *s = cmd->subcommands; s && *s; s++)
+		list_examples(*s, path);
+}
+
 static int help_run(cli_ctx_t *ctx, cli_args_t *a)
 {
+	if (cli_flag(a, "examples")) {
+		for (const cli_command_t *const *c = cli_commands; *c; c++)
+			list_examples(*c, "");
+		return EXIT_OK;
+	}
 	if (a->npos == 0) {
 		help_overview(stdout);
 		return EXIT_OK;
@@ -38,12 +54,20 @@ const cli_command_t cmd_help = {
 	.summary = "show the help of cjobs or of one command",
 	.usage = "[COMMAND [SUBCOMMAND]]",
 	.min_args = 0, .max_args = 2,
+	.options = (const cli_option_t[]){
+		{.name = "examples", .type = OPT_FLAG,
+		 .help = "Print every usage example of every command instead, one per line: the "
+			 "command, the exit code the example ends with, and the example itself, "
+			 "separated by tabs. The test suite runs each of them."},
+		{0},
+	},
 	.description = "With no command, lists every command by purpose and the global options. "
 		       "With a command, prints the same text as 'cjobs COMMAND --help'.",
 	.examples = (const cli_example_t[]){
 		{"cjobs help", "list the commands", 0},
 		{"cjobs help process-jobs", "the worker's full help", 0},
 		{"cjobs help job submit", "how to queue a job", 0},
+		{"cjobs help --examples", "every example of every command, for scripts", 0},
 		{NULL, NULL, 0},
 	},
 	.run = help_run,

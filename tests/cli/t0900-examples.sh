@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Every usage example in every command's help runs, in a sandbox, and ends
+# with the exit code its help documents. The examples come from the program
+# itself (`cjobs help --examples`), so a new example is tested as soon as it
+# is written.
+. "$(dirname "$0")/../lib/test-lib.sh"
+
+test_engine_start || { echo "Bail out! no engine"; exit 1; }
+IMG=cjobs-test/busybox:1
+
+# The sandbox the examples expect: the engine under the host names they use,
+# a host to remove, TLS files to name, and jobs 1 (completed, both streams),
+# 2 (failed) and 3 (queued for later).
+setup_sandbox() {
+	cd "$TEST_DIR" &&
+	cjobs host add local --url "$ENGINE_URL" >/dev/null &&
+	cjobs host add production-docker --url "$ENGINE_URL" >/dev/null &&
+	cjobs host add old1 --url unix:///tmp/old1.sock >/dev/null &&
+	cjobs host disable old1 >/dev/null &&
+	touch ca.pem cert.pem key.pem &&
+	cjobs job submit --image $IMG -- sh -c "echo out; echo err >&2" >/dev/null &&
+	cjobs job submit --image $IMG -- sh -c "exit 3" >/dev/null &&
+	cjobs job submit --image $IMG --at +1d -- true >/dev/null &&
+	{ cjobs process-jobs 2>/dev/null; test $? = 3; }
+}
+
+# The store and files it makes outlive the test's subshell.
+test_expect_success 'the sandbox is set up' 'setup_sandbox'
+
+cjobs help --examples >"$TEST_DIR/examples" 2>"$TEST_DIR/examples.err"
+test_expect_success 'there are examples to run' 'test $(wc -l <examples) -ge 30'
+
+while IFS=$'\t' read -r path want line; do
+	[ -n "$line" ] || continue
+	run=${line#cjobs }
+	if [[ $line == *--daemon* ]]; then
+		# A daemon example runs briefly and is stopped with SIGTERM.
+		test_expect_success "example of $path: $line" '
+			eval "exec \"\$CJOBS_BIN\" $run" >/dev/null 2>daemon.err &
+			pid=$!
+			sleep 2 && kill -TERM $pid && wait $pid; rc=$?;
+			test $rc = '"$want"' || { echo "exit $rc"; cat daemon.err; false; }
+		'
+	else
+		test_expect_success "example of $path: $line" '
+			eval "\"\$CJOBS_BIN\" $run" >out 2>err </dev/null; rc=$?;
+			test $rc = '"$want"' || { echo "exit $rc, documented '"$want"'"; cat err; false; }
+		'
+	fi
+done <"$TEST_DIR/examples"
+
+test_expect_success 'no container labelled by cjobs is left on the engine' '
+	test -z "$(engine_containers "$ENGINE_SOCK")"
+'
+
+test_done
