@@ -73,7 +73,7 @@ struct worker {
 	bool idle_seen;            /* one-shot: nothing left to claim */
 	int64_t next_claim_mono;
 	int64_t next_lease_mono;
-	int wake_fd;               /* read end of the signal pipe */
+	int watch_fd;              /* inotify on the store's directory, or -1 */
 };
 
 /* worker/slot.c */

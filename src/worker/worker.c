@@ -11,7 +11,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +79,44 @@ static void drain_pipe(void)
 	char buf[64];
 	while (read(signal_pipe[0], buf, sizeof(buf)) > 0)
 		;
+}
+
+/* ---- noticing new jobs ---- */
+
+/* A daemon watches the store's directory, so that a job committed by
+ * another process (which writes the SQLite file or its WAL) wakes it at
+ * once instead of at the next poll. The poll interval stays as the fallback
+ * for file systems that do not report changes. */
+static void watch_store(worker_t *w)
+{
+	w->watch_fd = -1;
+	if (!w->opts->daemon)
+		return;
+	char *copy = strdup(store_path(w->store));
+	if (!copy)
+		return;
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd >= 0 && inotify_add_watch(fd, dirname(copy), IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0) {
+		log_detail("cannot watch the store's directory (%s); new jobs are seen at each "
+			   "poll interval",
+			   strerror(errno));
+		close(fd);
+		fd = -1;
+	}
+	free(copy);
+	w->watch_fd = fd;
+}
+
+/* True when the store's directory changed since the last call. */
+static bool store_changed(worker_t *w)
+{
+	if (w->watch_fd < 0)
+		return false;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool any = false;
+	while (read(w->watch_fd, buf, sizeof(buf)) > 0)
+		any = true;
+	return any;
 }
 
 /* ---- hosts ---- */
@@ -485,8 +525,11 @@ static int loop(worker_t *w, char **err)
 		}
 		int64_t wake = next_wake(w, mono_ms());
 		int wait = (int)(wake - mono_ms());
-		if (engine_loop_run(w->loop, wait < 0 ? 0 : wait, &signal_pipe[0], 1) < 0)
+		int wake_fds[2] = {signal_pipe[0], w->watch_fd};
+		if (engine_loop_run(w->loop, wait < 0 ? 0 : wait, wake_fds, w->watch_fd >= 0 ? 2 : 1) < 0)
 			return err_set(err, "the engine request loop failed");
+		if (store_changed(w))
+			w->next_claim_mono = 0;
 		/* A finished job frees room: look for more at once. */
 		if (!w->opts->daemon || w->nslots < (size_t)w->opts->max_jobs)
 			for (size_t i = 0; i < w->nslots; i++)
@@ -504,6 +547,7 @@ int worker_run(store_t *store, worker_opts_t *opts, worker_result_t *result, cha
 {
 	worker_t w;
 	memset(&w, 0, sizeof(w));
+	w.watch_fd = -1;
 	memset(result, 0, sizeof(*result));
 	w.store = store;
 	w.opts = opts;
@@ -535,8 +579,11 @@ int worker_run(store_t *store, worker_opts_t *opts, worker_result_t *result, cha
 	}
 	log_detail("%s: %zu host(s), up to %d job(s) at once%s", w.worker_id, w.nhosts,
 		   opts->max_jobs, opts->daemon ? ", daemon" : "");
+	watch_store(&w);
 	rc = loop(&w, err);
 out:
+	if (w.watch_fd >= 0)
+		close(w.watch_fd);
 	for (size_t i = 0; i < w.nslots; i++) {
 		job_free(&w.slots[i]->job);
 		job_output_free(&w.slots[i]->out);

@@ -20,6 +20,15 @@ test_expect_success 'the daemon picks up a job submitted while it runs; SIGTERM 
 	grep -q SIGTERM daemon.log
 '
 
+test_expect_success 'the daemon notices a new job at once, without waiting for its poll interval' '
+	"$CJOBS_BIN" process-jobs --daemon --poll-interval 3600 >/dev/null 2>pickup.log &
+	pid=$!
+	sleep 1 &&
+	id=$(cjobs job submit --image $IMG -- true) &&
+	wait_for 10 "test \"\$(job_field $id status)\" = completed" &&
+	kill -TERM $pid && wait $pid
+'
+
 test_expect_success 'SIGINT removes running containers and puts their jobs back in the queue' '
 	a=$(cjobs job submit --image $IMG -- sleep 300) &&
 	b=$(cjobs job submit --image $IMG -- sleep 300) || exit 1

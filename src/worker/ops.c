@@ -1,0 +1,634 @@
+/*
+ * worker/ops.c: administrative operations on jobs and hosts that need both
+ * the store and the engines (cancel, retry, health check), for
+ * `cjobs manage-jobs`.
+ *
+ * Rules this file keeps: a status changes only through store_job_move
+ * (compare and set), so a worker that changes the job at the same time is
+ * never overwritten, nor overwrites us; a running job is moved to cancelled
+ * before its container is stopped, so that the worker watching it cannot
+ * record the stop as a failure; its output is stored before its container
+ * is removed; nothing here prints, asks, or blocks longer than its bound.
+ */
+#include "worker/ops.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/validate.h"
+#include "engine/engine.h"
+#include "util/err.h"
+#include "util/strbuf.h"
+#include "util/timeutil.h"
+
+#define MOVE_TRIES 5
+/* What a stop, a log read and a removal may take beyond the grace period. */
+#define CANCEL_SLACK_MS (90 * 1000)
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static int engine_for_host(engine_loop_t *loop, const host_t *h, long timeout_ms, engine_t **e,
+			   char **err)
+{
+	engine_config_t cfg = {
+		.url = h->url,
+		.tls_ca = h->tls_ca,
+		.tls_cert = h->tls_cert,
+		.tls_key = h->tls_key,
+		.tls_verify = h->tls_verify,
+		.connect_timeout_ms = timeout_ms,
+		.request_timeout_ms = timeout_ms,
+	};
+	return engine_new(loop, &cfg, e, err);
+}
+
+/* ================================================================ cancel */
+
+typedef struct {
+	char *name;
+	engine_t *engine;          /* NULL when it could not be set up */
+	char *error;
+} cancel_host_t;
+
+typedef struct {
+	store_t *store;
+	engine_loop_t *loop;
+	const ops_cancel_opts_t *o;
+	cancel_host_t *hosts;
+	size_t nhosts, caphosts;
+	int pending;               /* jobs with engine work in flight */
+	bool done;
+} cancel_run_t;
+
+typedef struct {
+	cancel_run_t *run;
+	ops_cancel_result_t *r;
+	job_t job;
+	engine_t *engine;
+	const char *target;        /* container id, else name */
+} cancel_op_t;
+
+static void set_error(ops_cancel_result_t *r, const char *fmt, const char *a, const char *b)
+{
+	free(r->error);
+	r->error = NULL;
+	if (asprintf(&r->error, fmt, a, b) < 0)
+		r->error = NULL;
+}
+
+/* The engine of host `name`, set up once per run; NULL with *why set. */
+static engine_t *cancel_engine(cancel_run_t *run, const char *name, const char **why)
+{
+	for (size_t i = 0; i < run->nhosts; i++)
+		if (strcmp(run->hosts[i].name, name) == 0) {
+			*why = run->hosts[i].error;
+			return run->hosts[i].engine;
+		}
+	if (run->nhosts == run->caphosts) {
+		size_t cap = run->caphosts ? run->caphosts * 2 : 4;
+		cancel_host_t *p = realloc(run->hosts, cap * sizeof(*p));
+		if (!p) {
+			*why = "out of memory";
+			return NULL;
+		}
+		run->hosts = p;
+		run->caphosts = cap;
+	}
+	cancel_host_t *ch = &run->hosts[run->nhosts];
+	memset(ch, 0, sizeof(*ch));
+	ch->name = strdup(name);
+	if (!ch->name) {
+		*why = "out of memory";
+		return NULL;
+	}
+	run->nhosts++;
+	host_t h;
+	host_init(&h);
+	char *err = NULL;
+	int rc = store_host_get(run->store, name, &h, &err);
+	if (rc == 1)
+		err_set(&ch->error, "host '%s' is not registered any more", name);
+	else if (rc < 0)
+		ch->error = err ? err : strdup("cannot read the host");
+	else if (engine_for_host(run->loop, &h, 0, &ch->engine, &ch->error) < 0)
+		err_prefix(&ch->error, "host '%s'", name);
+	if (rc != -1 || ch->error != err)
+		free(err);
+	host_free(&h);
+	*why = ch->error ? ch->error : "cannot set up the engine";
+	return ch->engine;
+}
+
+static void op_finish(cancel_op_t *op)
+{
+	cancel_run_t *run = op->run;
+	job_free(&op->job);
+	free(op);
+	if (--run->pending == 0)
+		run->done = true;
+}
+
+static void leftover(cancel_op_t *op, const char *what, const char *why)
+{
+	op->r->outcome = OPS_CANCELLED_LEFTOVER;
+	if (!op->r->error)
+		set_error(op->r, "%s: %s", what, why ? why : "?");
+}
+
+static void on_cancel_removed(void *ud, const engine_status_t *st)
+{
+	cancel_op_t *op = ud;
+	if (st->ok)
+		op->r->container_removed = true;
+	else
+		leftover(op, "its container could not be removed", st->error);
+	op_finish(op);
+}
+
+/* True when the store holds output of the job's current attempt (the
+ * worker may have kept it when it saw the container die). */
+static bool output_stored(cancel_op_t *op)
+{
+	job_output_t out = {0};
+	char *err = NULL;
+	int rc = store_output_get(op->run->store, op->job.id, op->job.attempt, JOB_STDOUT, &out,
+				  &err);
+	job_output_free(&out);
+	free(err);
+	return rc == 0;
+}
+
+static void on_cancel_logs(void *ud, const engine_status_t *st, job_output_t *out,
+			   job_output_t *errs)
+{
+	cancel_op_t *op = ud;
+	if (st->ok && out && errs) {
+		char *err = NULL;
+		store_t *s = op->run->store;
+		int rc = -1;
+		if (store_begin(s, &err) == 0) {
+			rc = 0;
+			if (store_output_put(s, op->job.id, op->job.attempt, JOB_STDOUT, out, &err) < 0 ||
+			    store_output_put(s, op->job.id, op->job.attempt, JOB_STDERR, errs, &err) < 0 ||
+			    store_commit(s, &err) < 0)
+				rc = -1;
+			if (rc < 0)
+				store_rollback(s);
+		}
+		if (rc == 0)
+			op->r->output_kept = true;
+		else
+			set_error(op->r, "its output could not be stored: %s%s", err_str(err), "");
+		free(err);
+	} else if (st->not_found) {
+		/* The worker harvested and removed it first, keeping the output. */
+		op->r->output_kept = output_stored(op);
+	} else {
+		set_error(op->r, "its output could not be read: %s%s", err_str(st->error), "");
+	}
+	if (out)
+		job_output_free(out);
+	if (errs)
+		job_output_free(errs);
+	/* Removed even when the output could not be kept: the job is
+	 * cancelled, and a container left running would go on using the host. */
+	engine_remove(op->engine, op->target, on_cancel_removed, op);
+}
+
+static void on_cancel_stopped(void *ud, const engine_status_t *st)
+{
+	cancel_op_t *op = ud;
+	if (st->ok) {
+		engine_logs(op->engine, op->target, (size_t)op->run->o->output_limit, on_cancel_logs,
+			    op);
+		return;
+	}
+	if (st->not_found) {
+		/* Already gone: the worker saw it exit and removed it. */
+		op->r->output_kept = output_stored(op);
+		op->r->container_removed = true;
+		op_finish(op);
+		return;
+	}
+	if (st->unreachable) {
+		leftover(op, "its container could not be stopped", st->error);
+		op_finish(op);
+		return;
+	}
+	/* Some other refusal: the forced removal kills it anyway. */
+	leftover(op, "its container could not be stopped", st->error);
+	engine_remove(op->engine, op->target, on_cancel_removed, op);
+}
+
+/* Starts the engine work for a job just moved to cancelled. */
+static void cancel_container(cancel_run_t *run, ops_cancel_result_t *r, job_t *job,
+			     bool running)
+{
+	const char *target = job->container_id ? job->container_id : job->container_name;
+	if (!target || !job->ran_on)
+		return;  /* no container was made yet */
+	const char *why = NULL;
+	engine_t *e = cancel_engine(run, job->ran_on, &why);
+	if (!e) {
+		r->outcome = OPS_CANCELLED_LEFTOVER;
+		set_error(r, "its container could not be stopped: %s%s", why, "");
+		return;
+	}
+	cancel_op_t *op = calloc(1, sizeof(*op));
+	if (!op) {
+		r->outcome = OPS_CANCELLED_LEFTOVER;
+		set_error(r, "its container could not be stopped: %s%s", "out of memory", "");
+		return;
+	}
+	op->run = run;
+	op->r = r;
+	op->job = *job;
+	job_init(job);  /* ownership moved */
+	op->engine = e;
+	op->target = op->job.container_id ? op->job.container_id : op->job.container_name;
+	run->pending++;
+	if (running) {
+		engine_stop(e, op->target, run->o->grace_s, on_cancel_stopped, op);
+	} else {
+		/* Launching: the worker holding it finds the job cancelled and drops
+		 * it; removing the container here also covers a worker that died. */
+		op->target = op->job.container_name;
+		engine_remove(e, op->target, on_cancel_removed, op);
+	}
+}
+
+/* Moves one job to cancelled (following it while a worker moves it on)
+ * and starts the work on its container. */
+static void cancel_one(cancel_run_t *run, int64_t id, ops_cancel_result_t *r)
+{
+	const ops_cancel_opts_t *o = run->o;
+	r->job_id = id;
+	for (int tries = 0; tries < MOVE_TRIES; tries++) {
+		job_t job;
+		job_init(&job);
+		char *err = NULL;
+		int rc = store_job_get(run->store, id, &job, &err);
+		if (rc != 0) {
+			r->outcome = OPS_CANCEL_ERROR;
+			if (rc == 1)
+				err_set(&r->error, "no job with id %lld; 'cjobs job list' shows the jobs",
+					(long long)id);
+			else
+				r->error = err ? err : strdup("cannot read the job");
+			if (rc == 1)
+				free(err);
+			job_free(&job);
+			return;
+		}
+		r->was = job.status;
+		if (job_status_is_final(job.status)) {
+			r->outcome = OPS_NOT_CANCELLABLE;
+			err_set(&r->error, "job %lld is %s; only queued, launching or running jobs can "
+					   "be cancelled",
+				(long long)id, job_status_name(job.status));
+			job_free(&job);
+			return;
+		}
+		job_status_t from = job.status;
+		job.finished_at = now_ms();
+		free(job.worker_id);
+		job.worker_id = NULL;
+		job.lease_until = 0;
+		rc = store_job_move(run->store, &job, from, JOB_CANCELLED,
+				    JOB_SET_FINISHED_AT | JOB_SET_LEASE, o->actor, o->reason, &err);
+		if (rc == 1) {
+			/* A worker moved it meanwhile (claimed, started or finished it). */
+			job_free(&job);
+			continue;
+		}
+		if (rc < 0) {
+			r->outcome = OPS_CANCEL_ERROR;
+			r->error = err ? err : strdup("cannot record the cancellation");
+			job_free(&job);
+			return;
+		}
+		r->outcome = OPS_CANCELLED;
+		if (from != JOB_QUEUED) {
+			r->host = dup_or_null(job.ran_on);
+			r->container = dup_or_null(job.container_name);
+			cancel_container(run, r, &job, from == JOB_RUNNING);
+		}
+		job_free(&job);
+		return;
+	}
+	r->outcome = OPS_CANCEL_ERROR;
+	err_set(&r->error, "job %lld kept changing status while it was being cancelled; try again",
+		(long long)id);
+}
+
+int ops_cancel(store_t *s, const int64_t *ids, size_t n, const ops_cancel_opts_t *o,
+	       ops_cancel_result_t *res, char **err)
+{
+	memset(res, 0, n * sizeof(*res));
+	cancel_run_t run = {.store = s, .o = o};
+	run.loop = engine_loop_new();
+	if (!run.loop)
+		return err_set(err, "cannot set up the engine request loop");
+	for (size_t i = 0; i < n; i++)
+		cancel_one(&run, ids[i], &res[i]);
+	if (run.pending > 0) {
+		long limit = (long)o->grace_s * 1000 + CANCEL_SLACK_MS;
+		engine_loop_until(run.loop, &run.done, limit);
+	}
+	/* Whatever is still in flight now will not end: say so. */
+	for (size_t i = 0; i < run.nhosts; i++)
+		engine_free(run.hosts[i].engine);  /* aborts without callbacks */
+	engine_loop_free(run.loop);
+	for (size_t i = 0; i < n; i++)
+		if (res[i].outcome == OPS_CANCELLED && res[i].container && !res[i].container_removed &&
+		    res[i].was == JOB_RUNNING && !res[i].error) {
+			res[i].outcome = OPS_CANCELLED_LEFTOVER;
+			set_error(&res[i], "its container did not stop in time%s%s", "", "");
+		}
+	for (size_t i = 0; i < run.nhosts; i++) {
+		free(run.hosts[i].name);
+		free(run.hosts[i].error);
+	}
+	free(run.hosts);
+	return 0;
+}
+
+void ops_cancel_results_free(ops_cancel_result_t *res, size_t n)
+{
+	for (size_t i = 0; res && i < n; i++) {
+		free(res[i].host);
+		free(res[i].container);
+		free(res[i].error);
+	}
+}
+
+/* ================================================================= retry */
+
+static void fmt_timeout(int64_t t, char *buf, size_t size)
+{
+	if (t == JOB_TIMEOUT_DEFAULT)
+		snprintf(buf, size, "the worker's default");
+	else if (t == 0)
+		snprintf(buf, size, "none");
+	else
+		snprintf(buf, size, "%llds", (long long)t);
+}
+
+/* As a person would type it: 64m, 1g, 6291456. */
+static void fmt_bytes(int64_t b, char *buf, size_t size)
+{
+	static const char units[] = "kmgt";
+	if (b == 0) {
+		snprintf(buf, size, "none");
+		return;
+	}
+	int u = -1;
+	int64_t v = b;
+	while (u < 3 && v % 1024 == 0) {
+		v /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, size, "%lld", (long long)b);
+	else
+		snprintf(buf, size, "%lld%c", (long long)v, units[u]);
+}
+
+static void fmt_cpus(int64_t nano, char *buf, size_t size)
+{
+	if (nano == 0)
+		snprintf(buf, size, "none");
+	else
+		snprintf(buf, size, "%g", (double)nano / 1e9);
+}
+
+char *ops_retry_describe(const job_t *job, const ops_retry_changes_t *c)
+{
+	strbuf_t sb = STRBUF_INIT;
+	char a[48], b[48];
+	const char *sep = "";
+	sb_puts(&sb, "");
+	if (c->timeout && c->timeout_s != job->timeout_s) {
+		fmt_timeout(job->timeout_s, a, sizeof(a));
+		fmt_timeout(c->timeout_s, b, sizeof(b));
+		sb_printf(&sb, "%stimeout %s -> %s", sep, a, b);
+		sep = ", ";
+	}
+	if (c->memory && c->memory_bytes != job->memory_bytes) {
+		fmt_bytes(job->memory_bytes, a, sizeof(a));
+		fmt_bytes(c->memory_bytes, b, sizeof(b));
+		sb_printf(&sb, "%smemory %s -> %s", sep, a, b);
+		sep = ", ";
+	}
+	if (c->cpus && c->nano_cpus != job->nano_cpus) {
+		fmt_cpus(job->nano_cpus, a, sizeof(a));
+		fmt_cpus(c->nano_cpus, b, sizeof(b));
+		sb_printf(&sb, "%scpus %s -> %s", sep, a, b);
+		sep = ", ";
+	}
+	if (c->priority && c->priority_value != job->priority) {
+		sb_printf(&sb, "%spriority %d -> %d", sep, job->priority, c->priority_value);
+		sep = ", ";
+	}
+	if (sb.failed) {
+		sb_free(&sb);
+		return NULL;
+	}
+	return sb_steal(&sb);
+}
+
+int ops_retry(store_t *s, job_t *job, const ops_retry_changes_t *c, const char *actor,
+	      char **reason, char **err)
+{
+	if (reason)
+		*reason = NULL;
+	if (job->status != JOB_FAILED && job->status != JOB_TIMEOUT) {
+		err_set(err, "job %lld is %s; only failed or timed-out jobs can be retried",
+			(long long)job->id, job_status_name(job->status));
+		return 1;
+	}
+	char *changes = ops_retry_describe(job, c);
+	char *why = NULL;
+	if (!changes || asprintf(&why, "retried by manage-jobs%s%s", *changes ? ": " : "",
+				 changes) < 0) {
+		free(changes);
+		return err_set(err, "out of memory");
+	}
+	free(changes);
+	job_t next = *job;  /* shallow: only scalar fields change below */
+	if (c->timeout)
+		next.timeout_s = c->timeout_s;
+	if (c->memory)
+		next.memory_bytes = c->memory_bytes;
+	if (c->cpus)
+		next.nano_cpus = c->nano_cpus;
+	if (c->priority)
+		next.priority = c->priority_value;
+	next.queued_at = now_ms();
+	next.last_error = NULL;
+	next.has_exit_code = false;
+	next.exit_code = 0;
+	next.started_at = 0;
+	next.finished_at = 0;
+	next.peak_memory_bytes = -1;
+	next.cpu_usage_ns = -1;
+	next.worker_id = NULL;
+	next.lease_until = 0;
+	if (validate_job(&next, err) < 0) {
+		free(why);
+		return -1;
+	}
+	unsigned set = JOB_SET_LIMITS | JOB_SET_QUEUED_AT | JOB_SET_LAST_ERROR | JOB_SET_EXIT_CODE |
+		       JOB_SET_STARTED_AT | JOB_SET_FINISHED_AT | JOB_SET_RESOURCES | JOB_SET_LEASE;
+	int rc = store_job_move(s, &next, job->status, JOB_QUEUED, set, actor, why, err);
+	if (rc == 1) {
+		job_t now;
+		job_init(&now);
+		char *e2 = NULL;
+		if (store_job_get(s, job->id, &now, &e2) == 0)
+			err_set(err, "job %lld is %s now; only failed or timed-out jobs can be "
+				     "retried",
+				(long long)job->id, job_status_name(now.status));
+		else
+			err_set(err, "job %lld changed while it was being retried", (long long)job->id);
+		free(e2);
+		job_free(&now);
+		free(why);
+		return 1;
+	}
+	if (rc < 0) {
+		free(why);
+		return -1;
+	}
+	/* The store has next's values now; carry them into the caller's job. */
+	free(job->last_error);
+	free(job->worker_id);
+	next.status = JOB_QUEUED;
+	*job = next;
+	if (reason)
+		*reason = why;
+	else
+		free(why);
+	return 0;
+}
+
+/* ========================================================== health check */
+
+typedef struct {
+	ops_check_t *c;
+	int64_t started;
+	bool *done;
+	int *pending;
+} check_op_t;
+
+static void on_info(void *ud, const engine_status_t *st, const engine_info_t *info)
+{
+	check_op_t *op = ud;
+	ops_check_t *c = op->c;
+	c->response_ms = mono_ms() - op->started;
+	if (st->ok && info) {
+		c->ok = true;
+		c->engine_version = dup_or_null(info->version ? info->version : "?");
+		c->api_version = dup_or_null(info->api_version ? info->api_version : "?");
+		c->os = dup_or_null(info->os);
+		c->containers_running = info->containers_running;
+	} else {
+		c->timed_out = st->timed_out;
+		c->error = strdup(st->error ? st->error : "the engine did not answer");
+	}
+	op->started = -1;  /* answered */
+	if (--*op->pending == 0)
+		*op->done = true;
+}
+
+int ops_check_hosts(store_t *s, const host_t *hosts, size_t n, int timeout_s, ops_check_t *out,
+		    char **err)
+{
+	memset(out, 0, n * sizeof(*out));
+	for (size_t i = 0; i < n; i++) {
+		out[i].containers_running = -1;
+		out[i].jobs_active = -1;
+	}
+	engine_loop_t *loop = engine_loop_new();
+	check_op_t *ops = calloc(n ? n : 1, sizeof(*ops));
+	engine_t **engines = calloc(n ? n : 1, sizeof(*engines));
+	if (!loop || !ops || !engines) {
+		if (loop)
+			engine_loop_free(loop);
+		free(ops);
+		free(engines);
+		return err_set(err, "cannot set up the engine request loop");
+	}
+	long timeout_ms = (long)timeout_s * 1000;
+	bool done = false;
+	int pending = 0;
+	int64_t start = mono_ms();
+	for (size_t i = 0; i < n; i++) {
+		ops[i] = (check_op_t){.c = &out[i], .started = mono_ms(), .done = &done,
+				      .pending = &pending};
+		char *e = NULL;
+		if (engine_for_host(loop, &hosts[i], timeout_ms, &engines[i], &e) < 0) {
+			out[i].error = e ? e : strdup("cannot set up the engine");
+			ops[i].started = -1;
+			continue;
+		}
+		pending++;
+		engine_info(engines[i], on_info, &ops[i]);
+	}
+	if (pending > 0)
+		engine_loop_until(loop, &done, timeout_ms);
+	for (size_t i = 0; i < n; i++) {
+		if (ops[i].started >= 0) {
+			/* Still waiting: the callback will never come now. */
+			out[i].timed_out = true;
+			out[i].response_ms = mono_ms() - start;
+			if (asprintf(&out[i].error, "no answer from %s within %ds", hosts[i].url,
+				     timeout_s) < 0)
+				out[i].error = NULL;
+		}
+		engine_free(engines[i]);
+	}
+	engine_loop_free(loop);
+	free(ops);
+	free(engines);
+	for (size_t i = 0; i < n; i++) {
+		ops_check_t *c = &out[i];
+		char *e = NULL;
+		if (store_job_active_on(s, hosts[i].name, &c->jobs_active, &e) < 0) {
+			c->jobs_active = -1;
+			free(e);
+			e = NULL;
+		}
+		char *msg = NULL;
+		if (c->ok) {
+			if (asprintf(&msg, "engine %s (API %s), %lld container(s) running",
+				     c->engine_version, c->api_version,
+				     (long long)c->containers_running) < 0)
+				msg = NULL;
+		}
+		if (store_host_checked(s, hosts[i].name, c->ok,
+				       c->ok ? msg : (c->error ? c->error : "unknown error"), &e) == 0)
+			c->recorded = true;
+		else
+			c->record_error = e ? e : strdup("cannot record the result");
+		if (c->recorded)
+			free(e);
+		free(msg);
+	}
+	return 0;
+}
+
+void ops_check_free(ops_check_t *c, size_t n)
+{
+	for (size_t i = 0; c && i < n; i++) {
+		free(c[i].error);
+		free(c[i].engine_version);
+		free(c[i].api_version);
+		free(c[i].os);
+		free(c[i].record_error);
+	}
+}

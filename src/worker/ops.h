@@ -1,0 +1,110 @@
+/*
+ * worker/ops.h: administrative operations that need both the store and the
+ * engines, for `cjobs manage-jobs`: cancelling jobs (and stopping their
+ * containers), putting failed jobs back in the queue, and checking hosts.
+ *
+ * These functions never print and never ask: the command line decides
+ * what to do, confirms it and reports the results these return. They never
+ * change a job's status except through store_job_move (compare and set),
+ * so a worker running at the same time can never be overwritten, and they
+ * never leave a container of a cancelled job behind when its engine
+ * answers.
+ */
+#ifndef CJOBS_WORKER_OPS_H
+#define CJOBS_WORKER_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+/* ---- cancelling ---- */
+
+typedef struct {
+	const char *actor;        /* history actor, e.g. "manage-jobs" */
+	const char *reason;       /* recorded in the job's history */
+	int grace_s;              /* engine_stop grace before the engine kills */
+	int64_t output_limit;     /* bytes of each stream of a running job to keep */
+} ops_cancel_opts_t;
+
+typedef enum {
+	OPS_CANCELLED,            /* cancelled; no container of it is left */
+	OPS_CANCELLED_LEFTOVER,   /* cancelled in the store, but its container could
+				     not be stopped or removed (error says why) */
+	OPS_NOT_CANCELLABLE,      /* already finished (was says how); nothing changed */
+	OPS_CANCEL_ERROR,         /* no such job, or a store failure; nothing changed */
+} ops_cancel_outcome_t;
+
+typedef struct {
+	int64_t job_id;
+	ops_cancel_outcome_t outcome;
+	job_status_t was;         /* its status when it was cancelled (or found) */
+	char *host;               /* the host it ran (or was launching) on, or NULL */
+	char *container;          /* the container's name, or NULL when it had none */
+	bool container_removed;   /* a container existed and is gone now */
+	bool output_kept;         /* the output written so far is in the store */
+	char *error;              /* NULL, or one line for people */
+} ops_cancel_result_t;
+
+/* Cancels the jobs with the given ids, all at once: a queued job is moved
+ * to cancelled; a launching one is moved to cancelled and its container, if
+ * it has one yet, removed (the worker holding it sees the change and drops
+ * it); a running one is moved to cancelled, its container stopped (grace
+ * period, then killed), its output so far fetched and stored under its
+ * current attempt, and the container removed. res gets n results, in the
+ * order of ids. Returns 0 when every job was handled (look at each
+ * outcome), -1 only when the operation could not start at all. Waits at
+ * most grace_s + 90 seconds for the engines. */
+int ops_cancel(store_t *s, const int64_t *ids, size_t n, const ops_cancel_opts_t *o,
+	       ops_cancel_result_t *res, char **err);
+void ops_cancel_results_free(ops_cancel_result_t *res, size_t n);
+
+/* ---- retrying ---- */
+
+typedef struct {
+	bool timeout;  int64_t timeout_s;    /* JOB_TIMEOUT_DEFAULT, 0 = none, seconds */
+	bool memory;   int64_t memory_bytes;
+	bool cpus;     int64_t nano_cpus;
+	bool priority; int priority_value;
+} ops_retry_changes_t;
+
+/* "timeout 3600s -> 30s, priority 0 -> 5" for the changes that differ
+ * from job's values; "" when none do. malloc'd; NULL when out of memory. */
+char *ops_retry_describe(const job_t *job, const ops_retry_changes_t *c);
+
+/* Puts one failed or timed-out job back in the queue with the changes
+ * applied: limits set, queued now, the last error and the old attempt's
+ * exit code, times and resource use cleared (they stay in the history and
+ * the old output stays under its attempt number). job is updated to what
+ * was written; *reason (may be NULL) gets the history reason. Returns 0; 1
+ * when the job is not failed or timeout (now), with *err naming its
+ * status; -1 on an invalid change or a store failure. */
+int ops_retry(store_t *s, job_t *job, const ops_retry_changes_t *c, const char *actor,
+	      char **reason, char **err);
+
+/* ---- health checks ---- */
+
+typedef struct {
+	bool ok;                  /* the engine answered ping, version and info */
+	bool timed_out;           /* no answer within the timeout */
+	char *error;              /* why not ok */
+	char *engine_version;     /* when ok */
+	char *api_version;
+	char *os;
+	int64_t containers_running; /* -1 when unknown */
+	int64_t jobs_active;      /* launching or running on it, from the store; -1 unknown */
+	int64_t response_ms;      /* how long the engine took to answer (or to fail) */
+	bool recorded;            /* store_host_checked succeeded */
+	char *record_error;
+} ops_check_t;
+
+/* Contacts every host's engine at once (engine_info), waiting at most
+ * timeout_s seconds in all, and records each result with
+ * store_host_checked. out gets n results, in the order of hosts. Returns 0,
+ * or -1 when the checks could not start at all. */
+int ops_check_hosts(store_t *s, const host_t *hosts, size_t n, int timeout_s, ops_check_t *out,
+		    char **err);
+void ops_check_free(ops_check_t *c, size_t n);
+
+#endif
