@@ -135,9 +135,12 @@ static const cli_option_t options[] = {
 		 "this value."},
 	{.name = "poll-interval", .type = OPT_DURATION, .metavar = "SECONDS", .def = "30",
 	 .min = 1, .max = 86400, .config = "worker.poll_interval",
-	 .help = "Seconds between polling cycles in daemon mode: how often the store is asked "
-		 "for new ready jobs while nothing runs. A running job's exit is noticed at once "
-		 "(from the engine's event stream) whatever this is."},
+	 .help = "Seconds between polling cycles in daemon mode: the longest the worker goes "
+		 "without asking the store for ready jobs. It rarely matters: a job committed to "
+		 "the store is noticed at once (the worker watches the store's directory), a job "
+		 "held back with --at is started when its time comes, and a running job's exit is "
+		 "noticed from the engine's event stream. Lower values only help on file systems "
+		 "that do not report changes (such as some network file systems)."},
 	{.name = "timeout", .type = OPT_DURATION, .metavar = "SECONDS", .def = "3600", .min = 0,
 	 .max = 604800, .config = "worker.timeout",
 	 .help = "Maximum job execution time in seconds before timeout, for jobs submitted "

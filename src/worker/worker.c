@@ -437,6 +437,27 @@ static void handle_signals(worker_t *w)
 	}
 }
 
+/* Nothing writes the store when a job's --at time comes, so the daemon
+ * looks again exactly then rather than at the next poll. */
+static void wake_for_scheduled(worker_t *w, int64_t now_mono)
+{
+	char *err = NULL;
+	int64_t ready = 0, next_at = 0;
+	char **names = calloc(w->nhosts + 1, sizeof(char *));
+	if (!names)
+		return;
+	for (size_t i = 0; i < w->nhosts; i++)
+		names[i] = w->hosts[i].host.name;
+	if (store_job_ready_count(w->store, names, now_ms(), &ready, &next_at, &err) == 0 &&
+	    next_at > 0) {
+		int64_t at = now_mono + (next_at - now_ms());
+		if (at < w->next_claim_mono)
+			w->next_claim_mono = at < now_mono ? now_mono : at;
+	}
+	free(err);
+	free(names);
+}
+
 static int64_t next_wake(const worker_t *w, int64_t now)
 {
 	int64_t wake = now + (int64_t)w->opts->poll_interval_s * 1000;
@@ -505,6 +526,8 @@ static int loop(worker_t *w, char **err)
 					if (!w->opts->daemon)
 						w->idle_seen = true;
 					w->next_claim_mono = now + (int64_t)w->opts->poll_interval_s * 1000;
+					if (w->opts->daemon)
+						wake_for_scheduled(w, now);
 				}
 			} else {
 				w->next_claim_mono = 0;

@@ -29,6 +29,15 @@ test_expect_success 'the daemon notices a new job at once, without waiting for i
 	kill -TERM $pid && wait $pid
 '
 
+test_expect_success 'the daemon starts a job scheduled with --at when its time comes' '
+	"$CJOBS_BIN" process-jobs --daemon --poll-interval 3600 >/dev/null 2>at.log &
+	pid=$!
+	id=$(cjobs job submit --image $IMG --at +3s -- true) &&
+	sleep 1 && test "$(job_field $id status)" = queued &&
+	wait_for 10 "test \"\$(job_field $id status)\" = completed" &&
+	kill -TERM $pid && wait $pid
+'
+
 test_expect_success 'SIGINT removes running containers and puts their jobs back in the queue' '
 	a=$(cjobs job submit --image $IMG -- sleep 300) &&
 	b=$(cjobs job submit --image $IMG -- sleep 300) || exit 1
