@@ -1,9 +1,12 @@
 /* cli/cmd_help.c: `cjobs help [COMMAND [SUBCOMMAND]]`. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/command.h"
+#include "cli/docgen.h"
 #include "cli/help.h"
+#include "util/err.h"
 
 /* Prints every example of cmd and its subcommands: "PATH<TAB>EXIT<TAB>LINE". */
 static void list_examples(const cli_command_t *cmd, const char *prefix)
@@ -16,14 +19,54 @@ static void list_examples(const cli_command_t *cmd, const char *prefix)
 		list_examples(*s, path);
 }
 
+/* Prints every documented error of cmd and its subcommands:
+ * "PATH<TAB>TRIGGER<TAB>MESSAGE" (TRIGGER "-" when none is given). */
+static void list_errors(const cli_command_t *cmd, const char *prefix)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? " " : "", cmd->name);
+	for (const cli_error_doc_t *e = cmd->errors; e && e->message; e++)
+		printf("%s\t%s\t%s\n", path, e->trigger ? e->trigger : "-", e->message);
+	for (const cli_command_t *const *s = cmd->subcommands; s && *s; s++)
+		list_errors(*s, path);
+}
+
 static int help_run(cli_ctx_t *ctx, cli_args_t *a)
 {
+	if (cli_flag(a, "errors")) {
+		for (const cli_command_t *const *c = cli_commands; *c; c++)
+			list_errors(*c, "");
+		return EXIT_OK;
+	}
+	if (cli_has(a, "write-docs")) {
+		char *err = NULL;
+		if (docgen_write_all(cli_str(a, "write-docs"), &err) < 0) {
+			cli_error(ctx, "%s", err_str(err));
+			free(err);
+			return EXIT_ERROR;
+		}
+		return EXIT_OK;
+	}
+	if (cli_has(a, "completion")) {
+		if (strcmp(cli_str(a, "completion"), "bash") == 0)
+			docgen_bash(stdout);
+		else
+			docgen_zsh(stdout);
+		return EXIT_OK;
+	}
 	if (cli_flag(a, "examples")) {
 		for (const cli_command_t *const *c = cli_commands; *c; c++)
 			list_examples(*c, "");
 		return EXIT_OK;
 	}
+	const char *format = cli_str(a, "format");
 	if (a->npos == 0) {
+		if (strcmp(format, "text") != 0) {
+			cli_error(ctx, "--format %s needs a COMMAND ('cjobs help --write-docs DIR' writes "
+				       "every page)",
+				  format);
+			return EXIT_ERROR;
+		}
 		help_overview(stdout);
 		return EXIT_OK;
 	}
@@ -44,9 +87,17 @@ static int help_run(cli_ctx_t *ctx, cli_args_t *a)
 		snprintf(path, sizeof(path), "%s %s", cmd->name, sub->name);
 		cmd = sub;
 	}
-	help_command(stdout, cmd, path);
+	if (strcmp(format, "man") == 0)
+		docgen_man(stdout, cmd, path);
+	else if (strcmp(format, "markdown") == 0)
+		docgen_markdown(stdout, cmd, path);
+	else
+		help_command(stdout, cmd, path);
 	return EXIT_OK;
 }
+
+static const char *const formats[] = {"text", "man", "markdown", NULL};
+static const char *const shells[] = {"bash", "zsh", NULL};
 
 const cli_command_t cmd_help = {
 	.name = "help",
@@ -59,6 +110,20 @@ const cli_command_t cmd_help = {
 		 .help = "Print every usage example of every command instead, one per line: the "
 			 "command, the exit code the example ends with, and the example itself, "
 			 "separated by tabs. The test suite runs each of them."},
+		{.name = "errors", .type = OPT_FLAG,
+		 .help = "Print every common error that the commands' help documents instead, one "
+			 "per line: the command, a command line that produces it, and the message, "
+			 "separated by tabs. The test suite runs each of them."},
+		{.name = "format", .type = OPT_CHOICE, .metavar = "FORMAT", .def = "text",
+		 .choices = formats,
+		 .help = "text as --help prints it; man (roff, for man -l) or markdown, the same "
+			 "content as the pages in docs/."},
+		{.name = "completion", .type = OPT_CHOICE, .metavar = "SHELL", .choices = shells,
+		 .help = "Print the shell completion script for bash or zsh instead, e.g. "
+			 "source <(cjobs help --completion bash)."},
+		{.name = "write-docs", .type = OPT_STRING, .metavar = "DIR",
+		 .help = "Write every man page (DIR/man), Markdown page (DIR/commands) and completion "
+			 "script (DIR/completion) instead; the build does this for docs/."},
 		{0},
 	},
 	.description = "With no command, lists every command by purpose and the global options. "
@@ -68,6 +133,7 @@ const cli_command_t cmd_help = {
 		{"cjobs help process-jobs", "the worker's full help", 0},
 		{"cjobs help job submit", "how to queue a job", 0},
 		{"cjobs help --examples", "every example of every command, for scripts", 0},
+		{"cjobs help manage-jobs --format man", "the manual page of manage-jobs, in roff", 0},
 		{NULL, NULL, 0},
 	},
 	.run = help_run,

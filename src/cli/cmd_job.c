@@ -303,8 +303,11 @@ static const cli_command_t job_show = {
 		{NULL, NULL, 0},
 	},
 	.errors = (const cli_error_doc_t[]){
-		{"cjobs: error: no job with id N", "there is no such job (or it was cleaned up)",
-		 "check 'cjobs job list'"},
+		{"cjobs: error: no job with id 999", "there is no such job (or it was cleaned up)",
+		 "check 'cjobs job list'", "cjobs job show 999"},
+		{"cjobs: error: 'abc' is not a job id", "job ids are whole numbers",
+		 "use the number 'cjobs job submit' printed, or see 'cjobs job list'",
+		 "cjobs job show abc"},
 		{NULL, NULL, NULL},
 	},
 	.run = show_run,

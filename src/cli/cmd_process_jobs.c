@@ -121,8 +121,9 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 
 static const cli_option_t options[] = {
 	{.name = "daemon", .type = OPT_FLAG,
-	 .help = "Run in daemon mode, continuously processing jobs. Use Ctrl+C or SIGTERM to "
-		 "stop gracefully (see Signal Handling). Without it, the command processes "
+	 .help = "Run in daemon mode, continuously processing jobs. Use SIGTERM to stop "
+		 "gracefully, or Ctrl+C (SIGINT) to stop at once (see Signal Handling). Without it, "
+		 "the command processes "
 		 "until no ready job is left and every job it launched has finished, then exits."},
 	{.name = "host", .type = OPT_STRING, .metavar = "NAME",
 	 .help = "Process jobs only for the specified executor host, by the name it was "
@@ -216,15 +217,17 @@ const cli_command_t cmd_process_jobs = {
 	.warning = "Access to the Docker socket is root access to its machine. Run the worker as a "
 		   "user trusted with that, and let only trusted people submit jobs.",
 	.errors = (const cli_error_doc_t[]){
-		{"cjobs: error: host 'NAME' (unix:///var/run/docker.sock) cannot be used: cannot connect to engine ...",
+		{"cjobs: error: host 'down' (unix:///tmp/cjobs-down.sock) cannot be used: cannot connect to engine unix:///tmp/cjobs-down.sock: No such file or directory",
 		 "the engine is not running or its socket is not reachable by this user",
-		 "start the engine, check the address with 'cjobs host show NAME', or disable the "
-		 "host; exit code 2"},
-		{"cjobs: error: cannot open job store FILE: ...",
-		 "the store file's directory is missing or not writable, or the file is not a cjobs "
-		 "store", "check --database and the file's permissions; exit code 1"},
-		{"cjobs: error: no host named 'NAME'", "--host names an unregistered host",
-		 "see 'cjobs host list'"},
+		 "start the engine, check the address with 'cjobs host show down', or disable the "
+		 "host ('cjobs host disable down'); exit code 2",
+		 "cjobs process-jobs --host down"},
+		{"cjobs: error: cannot open job store /dev/null/cjobs.db: not a directory",
+		 "the store file's directory cannot be made or written, or the file is not a cjobs "
+		 "store", "check --database and the file's permissions; exit code 1",
+		 "cjobs --database /dev/null/cjobs.db process-jobs"},
+		{"cjobs: error: no host named 'nosuch'", "--host names an unregistered host",
+		 "see 'cjobs host list'", "cjobs process-jobs --host nosuch"},
 		{NULL, NULL, NULL},
 	},
 	.exit_codes = (const cli_exit_doc_t[]){

@@ -50,9 +50,12 @@ typedef struct {
 } cli_example_t;
 
 typedef struct {
-	const char *message;       /* the exact text (or its start) printed */
+	const char *message;       /* the exact text (or its start; a trailing "..."
+				      stands for the rest) that trigger prints */
 	const char *cause;
 	const char *fix;
+	const char *trigger;       /* a command line that produces it in the test
+				      sandbox; the test suite runs every one */
 } cli_error_doc_t;
 
 typedef struct {
@@ -79,6 +82,8 @@ struct cli_command {
 	int min_args, max_args;            /* positional arguments; max -1: unlimited */
 	bool stop_at_positional;           /* options end at the first positional */
 	bool needs_store;                  /* open the store before run */
+	bool reports_config;               /* runs even when the config file has
+					      problems (it reports them itself) */
 	const char *description;
 	const cli_option_t *options;       /* terminated by an entry with name NULL */
 	const cli_example_t *examples;     /* terminated by line NULL */

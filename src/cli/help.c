@@ -252,9 +252,7 @@ void help_command(FILE *f, const cli_command_t *cmd, const char *path)
 		}
 	} else {
 		help_wrap(f, "0: Success.", 4, width);
-		help_wrap(f, "1: Error: invalid option or value, configuration, or job store "
-			     "problem (the message says which and what to do).",
-			  4, width);
+		help_wrap(f, "1: " HELP_DEFAULT_EXIT_1, 4, width);
 	}
 }
 
@@ -263,17 +261,7 @@ void help_overview(FILE *f)
 	int width = help_width(f);
 	fprintf(f, "cjobs %s - run container jobs on Docker engines\n\n", CJOBS_VERSION);
 	fprintf(f, "Usage: cjobs [global options] COMMAND [options] [arguments]\n\n");
-	help_wrap(f,
-		  "cjobs keeps a queue of container jobs (image, command, environment, limits, "
-		  "priority, time limit, retries) in a job store and runs them on executor hosts "
-		  "(Docker engines). 'cjobs process-jobs' is the worker; the other commands "
-		  "register hosts, queue and inspect jobs, and administer the system.\n\n"
-		  "With no configuration at all, the store is the SQLite file "
-		  "$XDG_DATA_HOME/cjobs/cjobs.db (~/.local/share/cjobs/cjobs.db) and the executor "
-		  "host is the local Docker engine ($DOCKER_HOST, else unix:///var/run/docker.sock), "
-		  "registered as host 'local' the first time a job is submitted or processed while "
-		  "no host exists.",
-		  0, width);
+	help_wrap(f, HELP_OVERVIEW_TEXT, 0, width);
 	const char *groups[16];
 	size_t ngroups = 0;
 	for (const cli_command_t *const *c = cli_commands; *c; c++) {

@@ -8,6 +8,21 @@
 
 #include "cli/command.h"
 
+/* Texts shared by --help and the generated pages. */
+#define HELP_OVERVIEW_TEXT                                                                     \
+	"cjobs keeps a queue of container jobs (image, command, environment, limits, "        \
+	"priority, time limit, retries) in a job store and runs them on executor hosts "      \
+	"(Docker engines). 'cjobs process-jobs' is the worker; the other commands "           \
+	"register hosts, queue and inspect jobs, and administer the system.\n\n"              \
+	"With no configuration at all, the store is the SQLite file "                         \
+	"$XDG_DATA_HOME/cjobs/cjobs.db (~/.local/share/cjobs/cjobs.db) and the executor "     \
+	"host is the local Docker engine ($DOCKER_HOST, else unix:///var/run/docker.sock), "  \
+	"registered as host 'local' the first time a job is submitted or processed while "    \
+	"no host exists."
+#define HELP_DEFAULT_EXIT_1                                                                    \
+	"Error: invalid option or value, configuration, or job store problem (the message "   \
+	"says which and what to do)."
+
 /* The full help of a command; path is how it is named ("manage-jobs cleanup"). */
 void help_command(FILE *f, const cli_command_t *cmd, const char *path);
 /* `cjobs help`: the program's overview and its commands by group. */

@@ -45,7 +45,7 @@ void cli_error(const cli_ctx_t *ctx, const char *fmt, ...)
 }
 
 /* Resolves --config, --database and the verbosity into ctx. */
-static int setup_context(cli_ctx_t *ctx, cli_value_t *g, char **err)
+static int setup_context(cli_ctx_t *ctx, const cli_command_t *cmd, cli_value_t *g, char **err)
 {
 	cli_value_t *cv = &g[global_index("config")];
 	if (cli_resolve_one(&cli_global_options[global_index("config")], cv, NULL, err) < 0)
@@ -61,7 +61,7 @@ static int setup_context(cli_ctx_t *ctx, cli_value_t *g, char **err)
 		ctx->config_path = config_path(ctx->config);
 		size_t n;
 		char *const *problems = config_problems(ctx->config, &n);
-		if (n) {
+		if (n && !cmd->reports_config) {
 			err_set(err, "%s (check the file with 'cjobs dev validate-config')",
 				problems[0]);
 			free(found);
@@ -168,7 +168,7 @@ int main(int argc, char **argv)
 		rc = EXIT_OK;
 		goto out;
 	}
-	if (setup_context(&ctx, gvals, &err) < 0 || cli_resolve(&args, ctx.config, &err) < 0) {
+	if (setup_context(&ctx, cmd, gvals, &err) < 0 || cli_resolve(&args, ctx.config, &err) < 0) {
 		cli_error(&ctx, "%s", err_str(err));
 		goto out;
 	}

@@ -12,9 +12,11 @@
  */
 #include "worker/ops.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/validate.h"
 #include "engine/engine.h"
@@ -54,30 +56,42 @@ typedef struct {
 	char *error;
 } cancel_host_t;
 
+typedef struct cancel_op cancel_op_t;
+
 typedef struct {
 	store_t *store;
 	engine_loop_t *loop;
 	const ops_cancel_opts_t *o;
 	cancel_host_t *hosts;
 	size_t nhosts, caphosts;
-	int pending;               /* jobs with engine work in flight */
-	bool done;
+	cancel_op_t **ops;         /* engine work per job; NULL once finished */
+	size_t nops;
+	int pending;               /* ops with a request in flight */
+	int parked;                /* ops waiting to look again (see on_cancel_removed) */
+	bool done;                 /* nothing in flight */
 } cancel_run_t;
 
-typedef struct {
+struct cancel_op {
 	cancel_run_t *run;
+	size_t index;              /* in run->ops */
 	ops_cancel_result_t *r;
 	job_t job;
 	engine_t *engine;
 	const char *target;        /* container id, else name */
-} cancel_op_t;
+	bool parked;               /* someone else is removing the container */
+	int looks;                 /* times it looked whether that removal ended */
+};
 
-static void set_error(ops_cancel_result_t *r, const char *fmt, const char *a, const char *b)
+__attribute__((format(printf, 2, 3))) static void r_error(ops_cancel_result_t *r,
+							  const char *fmt, ...)
 {
-	free(r->error);
-	r->error = NULL;
-	if (asprintf(&r->error, fmt, a, b) < 0)
+	if (r->error)
+		return;  /* the first problem is the one to tell */
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&r->error, fmt, ap) < 0)
 		r->error = NULL;
+	va_end(ap);
 }
 
 /* The engine of host `name`, set up once per run; NULL with *why set. */
@@ -85,67 +99,85 @@ static engine_t *cancel_engine(cancel_run_t *run, const char *name, const char *
 {
 	for (size_t i = 0; i < run->nhosts; i++)
 		if (strcmp(run->hosts[i].name, name) == 0) {
-			*why = run->hosts[i].error;
+			*why = run->hosts[i].error ? run->hosts[i].error : "cannot set up the engine";
 			return run->hosts[i].engine;
 		}
+	*why = "out of memory";
 	if (run->nhosts == run->caphosts) {
 		size_t cap = run->caphosts ? run->caphosts * 2 : 4;
 		cancel_host_t *p = realloc(run->hosts, cap * sizeof(*p));
-		if (!p) {
-			*why = "out of memory";
+		if (!p)
 			return NULL;
-		}
 		run->hosts = p;
 		run->caphosts = cap;
 	}
 	cancel_host_t *ch = &run->hosts[run->nhosts];
 	memset(ch, 0, sizeof(*ch));
-	ch->name = strdup(name);
-	if (!ch->name) {
-		*why = "out of memory";
+	if (!(ch->name = strdup(name)))
 		return NULL;
-	}
 	run->nhosts++;
 	host_t h;
 	host_init(&h);
 	char *err = NULL;
 	int rc = store_host_get(run->store, name, &h, &err);
-	if (rc == 1)
+	if (rc == 1) {
 		err_set(&ch->error, "host '%s' is not registered any more", name);
-	else if (rc < 0)
-		ch->error = err ? err : strdup("cannot read the host");
-	else if (engine_for_host(run->loop, &h, 0, &ch->engine, &ch->error) < 0)
+	} else if (rc < 0) {
+		ch->error = err;
+		err = NULL;
+	} else if (engine_for_host(run->loop, &h, 0, &ch->engine, &ch->error) < 0) {
 		err_prefix(&ch->error, "host '%s'", name);
-	if (rc != -1 || ch->error != err)
-		free(err);
+	}
+	free(err);
 	host_free(&h);
 	*why = ch->error ? ch->error : "cannot set up the engine";
 	return ch->engine;
 }
 
+static void op_free(cancel_op_t *op)
+{
+	job_free(&op->job);
+	free(op);
+}
+
 static void op_finish(cancel_op_t *op)
 {
 	cancel_run_t *run = op->run;
-	job_free(&op->job);
-	free(op);
+	run->ops[op->index] = NULL;
+	op_free(op);
 	if (--run->pending == 0)
 		run->done = true;
 }
 
-static void leftover(cancel_op_t *op, const char *what, const char *why)
+#define LOOK_EVERY_MS 100
+#define LOOKS_MAX 100
+
+/* Takes an op out of the running until the caller's loop looks again. */
+static void op_park(cancel_op_t *op)
 {
-	op->r->outcome = OPS_CANCELLED_LEFTOVER;
-	if (!op->r->error)
-		set_error(op->r, "%s: %s", what, why ? why : "?");
+	cancel_run_t *run = op->run;
+	op->parked = true;
+	run->parked++;
+	if (--run->pending == 0)
+		run->done = true;
 }
 
 static void on_cancel_removed(void *ud, const engine_status_t *st)
 {
 	cancel_op_t *op = ud;
-	if (st->ok)
+	if (!st->ok && st->conflict && op->looks < LOOKS_MAX) {
+		/* "removal already in progress": the worker that ran the job saw it
+		 * die and is removing it. Look again shortly until it is gone. */
+		op_park(op);
+		return;
+	}
+	if (st->ok) {
 		op->r->container_removed = true;
-	else
-		leftover(op, "its container could not be removed", st->error);
+	} else {
+		op->r->outcome = OPS_CANCELLED_LEFTOVER;
+		r_error(op->r, "its container %s could not be removed: %s", op->r->container,
+			err_str(st->error));
+	}
 	op_finish(op);
 }
 
@@ -169,26 +201,25 @@ static void on_cancel_logs(void *ud, const engine_status_t *st, job_output_t *ou
 	if (st->ok && out && errs) {
 		char *err = NULL;
 		store_t *s = op->run->store;
-		int rc = -1;
-		if (store_begin(s, &err) == 0) {
-			rc = 0;
-			if (store_output_put(s, op->job.id, op->job.attempt, JOB_STDOUT, out, &err) < 0 ||
-			    store_output_put(s, op->job.id, op->job.attempt, JOB_STDERR, errs, &err) < 0 ||
-			    store_commit(s, &err) < 0)
-				rc = -1;
-			if (rc < 0)
-				store_rollback(s);
+		int rc = store_begin(s, &err);
+		if (rc == 0 &&
+		    (store_output_put(s, op->job.id, op->job.attempt, JOB_STDOUT, out, &err) < 0 ||
+		     store_output_put(s, op->job.id, op->job.attempt, JOB_STDERR, errs, &err) < 0 ||
+		     store_commit(s, &err) < 0)) {
+			store_rollback(s);
+			rc = -1;
 		}
 		if (rc == 0)
 			op->r->output_kept = true;
 		else
-			set_error(op->r, "its output could not be stored: %s%s", err_str(err), "");
+			r_error(op->r, "its output could not be stored: %s", err_str(err));
 		free(err);
-	} else if (st->not_found) {
-		/* The worker harvested and removed it first, keeping the output. */
-		op->r->output_kept = output_stored(op);
-	} else {
-		set_error(op->r, "its output could not be read: %s%s", err_str(st->error), "");
+	} else if (output_stored(op)) {
+		/* The worker harvested it first (and is removing it), keeping the
+		 * output. */
+		op->r->output_kept = true;
+	} else if (!st->not_found) {
+		r_error(op->r, "its output could not be read: %s", err_str(st->error));
 	}
 	if (out)
 		job_output_free(out);
@@ -202,61 +233,58 @@ static void on_cancel_logs(void *ud, const engine_status_t *st, job_output_t *ou
 static void on_cancel_stopped(void *ud, const engine_status_t *st)
 {
 	cancel_op_t *op = ud;
-	if (st->ok) {
-		engine_logs(op->engine, op->target, (size_t)op->run->o->output_limit, on_cancel_logs,
-			    op);
-		return;
-	}
-	if (st->not_found) {
+	if (!st->ok && st->not_found) {
 		/* Already gone: the worker saw it exit and removed it. */
 		op->r->output_kept = output_stored(op);
 		op->r->container_removed = true;
 		op_finish(op);
 		return;
 	}
-	if (st->unreachable) {
-		leftover(op, "its container could not be stopped", st->error);
+	if (!st->ok && st->unreachable) {
+		op->r->outcome = OPS_CANCELLED_LEFTOVER;
+		r_error(op->r, "its container %s could not be stopped: %s", op->r->container,
+			err_str(st->error));
 		op_finish(op);
 		return;
 	}
-	/* Some other refusal: the forced removal kills it anyway. */
-	leftover(op, "its container could not be stopped", st->error);
-	engine_remove(op->engine, op->target, on_cancel_removed, op);
+	/* Stopped; or the stop was refused, and the forced removal that
+	 * follows the log read kills it anyway. */
+	engine_logs(op->engine, op->target, (size_t)op->run->o->output_limit, on_cancel_logs, op);
 }
 
 /* Starts the engine work for a job just moved to cancelled. */
 static void cancel_container(cancel_run_t *run, ops_cancel_result_t *r, job_t *job,
 			     bool running)
 {
-	const char *target = job->container_id ? job->container_id : job->container_name;
+	const char *target = running && job->container_id ? job->container_id : job->container_name;
 	if (!target || !job->ran_on)
 		return;  /* no container was made yet */
 	const char *why = NULL;
 	engine_t *e = cancel_engine(run, job->ran_on, &why);
-	if (!e) {
+	cancel_op_t *op = e ? calloc(1, sizeof(*op)) : NULL;
+	cancel_op_t **ops = op ? realloc(run->ops, (run->nops + 1) * sizeof(*ops)) : NULL;
+	if (!ops) {
+		free(op);
 		r->outcome = OPS_CANCELLED_LEFTOVER;
-		set_error(r, "its container could not be stopped: %s%s", why, "");
+		r_error(r, "its container %s could not be %s: %s", target,
+			running ? "stopped" : "removed", e ? "out of memory" : why);
 		return;
 	}
-	cancel_op_t *op = calloc(1, sizeof(*op));
-	if (!op) {
-		r->outcome = OPS_CANCELLED_LEFTOVER;
-		set_error(r, "its container could not be stopped: %s%s", "out of memory", "");
-		return;
-	}
+	run->ops = ops;
+	op->index = run->nops;
+	run->ops[run->nops++] = op;
 	op->run = run;
 	op->r = r;
 	op->job = *job;
 	job_init(job);  /* ownership moved */
 	op->engine = e;
-	op->target = op->job.container_id ? op->job.container_id : op->job.container_name;
+	op->target = target;
 	run->pending++;
 	if (running) {
 		engine_stop(e, op->target, run->o->grace_s, on_cancel_stopped, op);
 	} else {
 		/* Launching: the worker holding it finds the job cancelled and drops
 		 * it; removing the container here also covers a worker that died. */
-		op->target = op->job.container_name;
 		engine_remove(e, op->target, on_cancel_removed, op);
 	}
 }
@@ -272,24 +300,23 @@ static void cancel_one(cancel_run_t *run, int64_t id, ops_cancel_result_t *r)
 		job_init(&job);
 		char *err = NULL;
 		int rc = store_job_get(run->store, id, &job, &err);
-		if (rc != 0) {
+		if (rc == 1) {
 			r->outcome = OPS_CANCEL_ERROR;
-			if (rc == 1)
-				err_set(&r->error, "no job with id %lld; 'cjobs job list' shows the jobs",
-					(long long)id);
-			else
-				r->error = err ? err : strdup("cannot read the job");
-			if (rc == 1)
-				free(err);
-			job_free(&job);
-			return;
-		}
-		r->was = job.status;
-		if (job_status_is_final(job.status)) {
+			r_error(r, "no job with id %lld; 'cjobs job list' shows the jobs", (long long)id);
+		} else if (rc < 0) {
+			r->outcome = OPS_CANCEL_ERROR;
+			r_error(r, "%s", err_str(err));
+		} else if (job_status_is_final(job.status)) {
+			r->was = job.status;
 			r->outcome = OPS_NOT_CANCELLABLE;
-			err_set(&r->error, "job %lld is %s; only queued, launching or running jobs can "
-					   "be cancelled",
+			r_error(r, "job %lld is %s; only queued, launching or running jobs can be "
+				   "cancelled",
 				(long long)id, job_status_name(job.status));
+			rc = -1;
+		}
+		free(err);
+		err = NULL;
+		if (rc != 0) {
 			job_free(&job);
 			return;
 		}
@@ -307,10 +334,12 @@ static void cancel_one(cancel_run_t *run, int64_t id, ops_cancel_result_t *r)
 		}
 		if (rc < 0) {
 			r->outcome = OPS_CANCEL_ERROR;
-			r->error = err ? err : strdup("cannot record the cancellation");
+			r_error(r, "%s", err_str(err));
+			free(err);
 			job_free(&job);
 			return;
 		}
+		r->was = from;
 		r->outcome = OPS_CANCELLED;
 		if (from != JOB_QUEUED) {
 			r->host = dup_or_null(job.ran_on);
@@ -321,8 +350,49 @@ static void cancel_one(cancel_run_t *run, int64_t id, ops_cancel_result_t *r)
 		return;
 	}
 	r->outcome = OPS_CANCEL_ERROR;
-	err_set(&r->error, "job %lld kept changing status while it was being cancelled; try again",
+	r_error(r, "job %lld kept changing status while it was being cancelled; try again",
 		(long long)id);
+}
+
+static void on_cancel_looked(void *ud, const engine_status_t *st, const engine_container_t *c)
+{
+	cancel_op_t *op = ud;
+	(void)c;
+	if (!st->ok && st->not_found) {
+		op->r->container_removed = true;
+		op_finish(op);
+	} else {
+		/* Still there (or the engine did not say): remove it ourselves. */
+		engine_remove(op->engine, op->target, on_cancel_removed, op);
+	}
+}
+
+/* Runs the loop until every op has finished or the deadline passes,
+ * looking again every LOOK_EVERY_MS at containers someone else removes. */
+static void cancel_wait(cancel_run_t *run, int64_t deadline)
+{
+	for (;;) {
+		if (run->pending > 0) {
+			int64_t left = deadline - mono_ms();
+			if (left <= 0 || engine_loop_until(run->loop, &run->done, (long)left) < 0)
+				return;
+		}
+		if (run->parked == 0 || mono_ms() + LOOK_EVERY_MS >= deadline)
+			return;
+		struct timespec ts = {0, LOOK_EVERY_MS * 1000000L};
+		nanosleep(&ts, NULL);
+		for (size_t i = 0; i < run->nops; i++) {
+			cancel_op_t *op = run->ops[i];
+			if (!op || !op->parked)
+				continue;
+			op->parked = false;
+			op->looks++;
+			run->parked--;
+			run->pending++;
+			run->done = false;
+			engine_inspect(op->engine, op->target, on_cancel_looked, op);
+		}
+	}
 }
 
 int ops_cancel(store_t *s, const int64_t *ids, size_t n, const ops_cancel_opts_t *o,
@@ -335,20 +405,22 @@ int ops_cancel(store_t *s, const int64_t *ids, size_t n, const ops_cancel_opts_t
 		return err_set(err, "cannot set up the engine request loop");
 	for (size_t i = 0; i < n; i++)
 		cancel_one(&run, ids[i], &res[i]);
-	if (run.pending > 0) {
-		long limit = (long)o->grace_s * 1000 + CANCEL_SLACK_MS;
-		engine_loop_until(run.loop, &run.done, limit);
-	}
-	/* Whatever is still in flight now will not end: say so. */
+	long limit = (long)o->grace_s * 1000 + CANCEL_SLACK_MS;
+	cancel_wait(&run, mono_ms() + limit);
+	/* Work still in flight now will not end: its callbacks are dropped. */
 	for (size_t i = 0; i < run.nhosts; i++)
-		engine_free(run.hosts[i].engine);  /* aborts without callbacks */
+		engine_free(run.hosts[i].engine);
 	engine_loop_free(run.loop);
-	for (size_t i = 0; i < n; i++)
-		if (res[i].outcome == OPS_CANCELLED && res[i].container && !res[i].container_removed &&
-		    res[i].was == JOB_RUNNING && !res[i].error) {
-			res[i].outcome = OPS_CANCELLED_LEFTOVER;
-			set_error(&res[i], "its container did not stop in time%s%s", "", "");
-		}
+	for (size_t i = 0; i < run.nops; i++) {
+		cancel_op_t *op = run.ops[i];
+		if (!op)
+			continue;
+		op->r->outcome = OPS_CANCELLED_LEFTOVER;
+		r_error(op->r, "its container %s did not stop within %lds", op->r->container,
+			limit / 1000);
+		op_free(op);
+	}
+	free(run.ops);
 	for (size_t i = 0; i < run.nhosts; i++) {
 		free(run.hosts[i].name);
 		free(run.hosts[i].error);

@@ -119,7 +119,8 @@ static void on_started(void *ud, const engine_status_t *st)
 		return;
 	}
 	s->job.started_at = now_ms();
-	if (move(s, JOB_RUNNING, JOB_SET_STARTED_AT, "container started") < 0) {
+	/* 1: cancelled (manage-jobs cancel) while it was launching: drop it. */
+	if (move(s, JOB_RUNNING, JOB_SET_STARTED_AT, "container started") != 0) {
 		slot_remove(s);
 		return;
 	}
@@ -370,6 +371,15 @@ static void record(slot_t *s)
 	} else if (rc == 1) {
 		log_warn("job %lld was changed by someone else while it ran; its result is not recorded",
 			 (long long)s->job.id);
+		/* Cancelled while it ran: the output of this attempt is still its
+		 * own, and the canceller may have lost the race to read it. */
+		free(err);
+		err = NULL;
+		if (s->have_logs &&
+		    (store_output_put(w->store, s->job.id, s->job.attempt, JOB_STDOUT, &s->out, &err) < 0 ||
+		     store_output_put(w->store, s->job.id, s->job.attempt, JOB_STDERR, &s->err, &err) < 0))
+			log_warn("job %lld: cannot keep its output: %s", (long long)s->job.id,
+				 err_str(err));
 	} else {
 		log_error("job %lld: cannot record its result: %s", (long long)s->job.id, err_str(err));
 	}

@@ -28,9 +28,9 @@ test_expect_success 'process-jobs help has the sections of the specification' '
 		grep -q "^$s" out || { echo "missing $s"; exit 1; }; done &&
 	for o in --daemon --host --max-jobs --poll-interval --timeout; do
 		grep -q "^  $o" out || { echo "missing $o"; exit 1; }; done &&
-	grep -A6 "^  --max-jobs" out | grep -q "Default: 10\." &&
-	grep -A6 "^  --poll-interval" out | grep -q "Default: 30\." &&
-	grep -A6 "^  --timeout" out | grep -q "Default: 3600\." &&
+	grep -A12 "^  --max-jobs" out | grep -q "Default: 10\." &&
+	grep -A12 "^  --poll-interval" out | grep -q "Default: 30\." &&
+	grep -A12 "^  --timeout" out | grep -q "Default: 3600\." &&
 	grep -q "SIGTERM" out && grep -q "SIGINT" out && grep -q "SIGUSR1" out
 '
 

@@ -1,0 +1,383 @@
+/*
+ * cli/manage_cancel.c: `cjobs manage-jobs cancel`: cancel one job, or every
+ * queued, launching or running job of one host.
+ *
+ * This file only chooses the jobs, asks for confirmation and prints; the
+ * store and engine work is ops_cancel() in worker/ops.c. It must never
+ * cancel several jobs without a confirmation or --force, never change
+ * anything with --dry-run, and never change a status by hand.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/command.h"
+#include "core/validate.h"
+#include "util/confirm.h"
+#include "util/err.h"
+#include "worker/ops.h"
+
+#define ACTOR "manage-jobs"
+#define REASON_MAX 500
+
+/* "job 12 (running on host e1: nightly, cjobs-test/busybox:1)" */
+static void describe(FILE *f, const char *lead, const job_t *j)
+{
+	const char *where = j->status == JOB_QUEUED ? j->host : j->ran_on;
+	fprintf(f, "%sjob %lld (%s%s%s: %s%s%s)\n", lead, (long long)j->id,
+		job_status_name(j->status),
+		where ? (j->status == JOB_QUEUED ? ", pinned to host " : " on host ") : "",
+		where ? where : "", j->name ? j->name : "", j->name ? ", " : "", j->image);
+}
+
+/* The jobs --host selects: queued ones pinned to it, and launching or
+ * running ones placed on it. */
+static int select_host_jobs(cli_ctx_t *ctx, const char *host, job_t **out, size_t *n)
+{
+	char *err = NULL;
+	host_t h;
+	host_init(&h);
+	int found = store_host_get(ctx->store, host, &h, &err);
+	host_free(&h);
+	if (found != 0) {
+		if (found == 1)
+			cli_error(ctx, "no host named '%.64s'; 'cjobs host list' shows the hosts", host);
+		else
+			cli_error(ctx, "%s", err_str(err));
+		free(err);
+		return -1;
+	}
+	job_filter_t f = {
+		.status_mask = 1 << JOB_QUEUED | 1 << JOB_LAUNCHING | 1 << JOB_RUNNING,
+		.host = host,
+	};
+	job_t *jobs = NULL;
+	size_t count = 0;
+	if (store_job_list(ctx->store, &f, &jobs, &count, &err) < 0) {
+		cli_error(ctx, "%s", err_str(err));
+		free(err);
+		return -1;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < count; i++) {
+		const char *where = jobs[i].status == JOB_QUEUED ? jobs[i].host : jobs[i].ran_on;
+		bool mine = (where && strcmp(where, host) == 0) ||
+			    (jobs[i].host && strcmp(jobs[i].host, host) == 0);
+		if (!mine) {
+			job_free(&jobs[i]);
+			continue;
+		}
+		if (k != i) {
+			jobs[k] = jobs[i];
+			job_init(&jobs[i]);
+		}
+		k++;
+	}
+	*out = jobs;
+	*n = k;
+	/* The entries past k were freed (job_free leaves them re-initialised). */
+	return (int)count;
+}
+
+static void print_result(const ops_cancel_result_t *r)
+{
+	switch (r->outcome) {
+	case OPS_CANCELLED:
+	case OPS_CANCELLED_LEFTOVER:
+		printf("cancelled job %lld (was %s", (long long)r->job_id, job_status_name(r->was));
+		if (r->host)
+			printf(" on host %s", r->host);
+		if (r->was == JOB_RUNNING)
+			printf("; container %s%s", r->container_removed ? "stopped and removed" : "NOT removed",
+			       r->output_kept ? "; output so far kept" : "; output not kept");
+		else if (r->was == JOB_LAUNCHING)
+			printf("; %s", r->container ? (r->container_removed ? "container removed"
+									    : "container NOT removed")
+						    : "no container yet");
+		printf(")\n");
+		if (r->error)
+			fprintf(stderr, "cjobs: %s: job %lld is cancelled, but %s\n",
+				r->outcome == OPS_CANCELLED_LEFTOVER ? "error" : "warning",
+				(long long)r->job_id, r->error);
+		if (r->outcome == OPS_CANCELLED_LEFTOVER && r->host)
+			fprintf(stderr, "cjobs: check the engine with 'cjobs manage-jobs health-check "
+					"--host %s'; the worker running the job removes the container when "
+					"it ends or reaches its time limit\n",
+				r->host);
+		break;
+	case OPS_NOT_CANCELLABLE:
+	case OPS_CANCEL_ERROR:
+		fprintf(stderr, "cjobs: error: %s\n", r->error ? r->error : "cannot cancel the job");
+		break;
+	}
+}
+
+static int run(cli_ctx_t *ctx, cli_args_t *a)
+{
+	char *err = NULL;
+	bool by_id = cli_has(a, "job-id"), by_host = cli_has(a, "host");
+	if (by_id == by_host) {
+		cli_error(ctx, by_id ? "give either --job-id or --host, not both"
+				     : "say which jobs to cancel: --job-id ID for one job, or --host "
+				       "NAME for every queued, launching or running job of a host");
+		return EXIT_ERROR;
+	}
+	const char *reason = cli_str(a, "reason");
+	if (!*reason) {
+		cli_error(ctx, "the reason is empty; say why with --reason TEXT (it is kept in the "
+			       "job's history)");
+		return EXIT_ERROR;
+	}
+	if (validate_text("the reason", reason, REASON_MAX, &err) < 0) {
+		cli_error(ctx, "%s", err_str(err));
+		free(err);
+		return EXIT_ERROR;
+	}
+	job_t *jobs = NULL;
+	size_t n = 0, listed = 0;
+	int rc = EXIT_ERROR;
+	if (by_id) {
+		jobs = calloc(1, sizeof(*jobs));
+		if (!jobs) {
+			cli_error(ctx, "out of memory");
+			return EXIT_ERROR;
+		}
+		job_init(jobs);
+		listed = 1;
+		int64_t id = cli_num(a, "job-id");
+		int found = store_job_get(ctx->store, id, jobs, &err);
+		if (found == 1) {
+			cli_error(ctx, "no job with id %lld; 'cjobs job list' shows the jobs",
+				  (long long)id);
+			goto out;
+		}
+		if (found < 0) {
+			cli_error(ctx, "%s", err_str(err));
+			goto out;
+		}
+		if (job_status_is_final(jobs->status)) {
+			cli_error(ctx, "job %lld is %s; only queued, launching or running jobs can be "
+				       "cancelled",
+				  (long long)id, job_status_name(jobs->status));
+			goto out;
+		}
+		n = 1;
+	} else {
+		int count = select_host_jobs(ctx, cli_str(a, "host"), &jobs, &n);
+		if (count < 0)
+			goto out;
+		listed = (size_t)count;
+		if (n == 0) {
+			printf("no queued, launching or running job on host '%s'; nothing to cancel\n",
+			       cli_str(a, "host"));
+			rc = EXIT_OK;
+			goto out;
+		}
+	}
+
+	if (cli_flag(a, "dry-run")) {
+		for (size_t i = 0; i < n; i++)
+			describe(stdout, "would cancel ", &jobs[i]);
+		printf("dry run: %zu job(s) would be cancelled with reason \"%s\"; nothing was "
+		       "changed\n",
+		       n, reason);
+		rc = EXIT_OK;
+		goto out;
+	}
+	if (by_host && !cli_flag(a, "force")) {
+		if (isatty(STDIN_FILENO))
+			for (size_t i = 0; i < n; i++)
+				describe(stderr, "  ", &jobs[i]);
+		char question[160];
+		snprintf(question, sizeof(question), "Cancel these %zu job(s) on host '%.64s'?", n,
+			 cli_str(a, "host"));
+		confirm_t c = confirm(question);
+		if (c == CONFIRM_NOT_A_TTY) {
+			cli_error(ctx, "refusing to cancel %zu job(s) on host '%s' without confirmation: "
+				       "standard input is not a terminal; add --force to cancel them "
+				       "(or --dry-run to list them)",
+				  n, cli_str(a, "host"));
+			goto out;
+		}
+		if (c != CONFIRM_YES) {
+			fprintf(stderr, "cjobs: nothing was cancelled\n");
+			goto out;
+		}
+	}
+
+	int64_t *ids = calloc(n, sizeof(*ids));
+	ops_cancel_result_t *res = calloc(n, sizeof(*res));
+	if (!ids || !res) {
+		free(ids);
+		free(res);
+		cli_error(ctx, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		ids[i] = jobs[i].id;
+	ops_cancel_opts_t o = {
+		.actor = ACTOR,
+		.reason = reason,
+		.grace_s = (int)cli_num(a, "grace"),
+		.output_limit = cli_num(a, "output-limit"),
+	};
+	if (ops_cancel(ctx->store, ids, n, &o, res, &err) < 0) {
+		cli_error(ctx, "%s", err_str(err));
+	} else {
+		size_t done = 0;
+		bool leftover = false, failed = false;
+		for (size_t i = 0; i < n; i++) {
+			print_result(&res[i]);
+			done += res[i].outcome == OPS_CANCELLED || res[i].outcome == OPS_CANCELLED_LEFTOVER;
+			leftover = leftover || res[i].outcome == OPS_CANCELLED_LEFTOVER;
+			failed = failed || res[i].outcome == OPS_NOT_CANCELLABLE ||
+				 res[i].outcome == OPS_CANCEL_ERROR;
+		}
+		if (by_host)
+			printf("cancelled %zu of %zu job(s) on host '%s'\n", done, n, cli_str(a, "host"));
+		rc = leftover ? EXIT_ENGINE : failed ? EXIT_ERROR : EXIT_OK;
+	}
+	ops_cancel_results_free(res, n);
+	free(res);
+	free(ids);
+out:
+	store_job_list_free(jobs, listed);
+	free(err);
+	return rc;
+}
+
+static const cli_option_t options[] = {
+	{.name = "job-id", .type = OPT_INT, .metavar = "ID", .min = 1, .max = INT64_MAX,
+	 .help = "The job to cancel, by the id 'cjobs job list' shows. It must be queued, "
+		 "launching or running. Give this or --host."},
+	{.name = "host", .type = OPT_STRING, .metavar = "NAME",
+	 .help = "Cancel every job of this executor host: queued jobs pinned to it, and jobs "
+		 "launching or running on it. Asks for confirmation (see --force). Give this or "
+		 "--job-id."},
+	{.name = "reason", .type = OPT_STRING, .metavar = "TEXT", .def = "Manual cancellation",
+	 .help = "Reason for cancellation, recorded in each job's history ('cjobs job show ID'); "
+		 "up to 500 characters of printable text."},
+	{.name = "grace", .type = OPT_DURATION, .metavar = "SECONDS", .def = "10", .min = 0,
+	 .max = 3600,
+	 .help = "How long a running job's container may take to stop after SIGTERM before the "
+		 "engine kills it (SIGKILL). 0 kills at once."},
+	{.name = "output-limit", .type = OPT_SIZE, .metavar = "SIZE", .def = "1m", .min = 0,
+	 .max = 1LL << 30, .config = "worker.output_limit",
+	 .help = "How much of a running job's stdout and of its stderr (written so far) to keep "
+		 "in the store, as process-jobs --output-limit does."},
+	{.name = "dry-run", .type = OPT_FLAG,
+	 .help = "Show what would be cancelled without changing anything: no status changes, no "
+		 "container stopped."},
+	{.name = "force", .type = OPT_FLAG,
+	 .help = "Skip the confirmation prompt of --host (use with caution). Needed when standard "
+		 "input is not a terminal (scripts, cron)."},
+	{0},
+};
+
+const cli_command_t manage_cancel = {
+	.name = "cancel",
+	.summary = "cancel running or pending jobs",
+	.usage = "--job-id ID | --host NAME [options]",
+	.max_args = 0,
+	.needs_store = true,
+	.description =
+		"Cancels one job (--job-id) or every queued, launching or running job of one "
+		"executor host (--host). A queued job ends 'cancelled' at once and never runs. A "
+		"running job's container is stopped (SIGTERM, then SIGKILL after --grace seconds), "
+		"the output it wrote so far is kept under its current attempt, the container is "
+		"removed, and the job ends 'cancelled'. A job that a worker is launching ends "
+		"'cancelled' and its container, if it has one yet, is removed; the worker drops it. "
+		"The reason is recorded in each job's history with the actor 'manage-jobs'. "
+		"Finished jobs (completed, failed, timeout, cancelled) cannot be cancelled.",
+	.options = options,
+	.examples = (const cli_example_t[]){
+		{"cjobs manage-jobs cancel --host local --dry-run",
+		 "List the queued, launching and running jobs of host local that would be cancelled, "
+		 "changing nothing", 0},
+		{"cjobs manage-jobs cancel --host local --force --reason 'host maintenance' --grace 30",
+		 "Cancel every one of them without asking (for scripts), recording the reason and "
+		 "giving running containers 30 seconds to shut down cleanly", 0},
+		{"cjobs manage-jobs cancel --job-id 1",
+		 "Cancel one job by its id; job 1 has already completed, so this is refused with a "
+		 "message naming its status", 1},
+		{NULL, NULL, 0},
+	},
+	.sections = (const cli_section_t[]){
+		{"How It Works",
+		 " 1. Choose the jobs: the one --job-id names, or with --host the queued jobs\n"
+		 "    pinned to that host and the jobs launching or running on it.\n"
+		 " 2. With --dry-run, list them and stop. With --host, ask for confirmation on\n"
+		 "    the terminal unless --force is given; refuse when there is no terminal.\n"
+		 " 3. Move each job to 'cancelled' in the store, with the reason, in one\n"
+		 "    transaction per job (compare-and-set: a worker that moves the job at the\n"
+		 "    same moment is followed, never overwritten).\n"
+		 " 4. For a running job: stop its container (SIGTERM, SIGKILL after --grace),\n"
+		 "    read the output it wrote so far and store it under its current attempt,\n"
+		 "    then remove the container. All jobs are stopped at once, not in turn.\n"
+		 " 5. For a launching job: remove its container if it has one yet.\n"
+		 " 6. Print one line per job, saying what was done."},
+		{"Important Notes",
+		 "Cancellation cannot be undone: a cancelled job is final and is not retried; submit "
+		 "it again if it is still needed. In production, run --dry-run first when using "
+		 "--host, and give a --reason that says who and why.\n\n"
+		 "A worker (process-jobs) running the job at the same time sees its container die, "
+		 "finds the job cancelled, records nothing over it, and goes on with other jobs.\n\n"
+		 "Permissions: write access to the job store file and access to the Docker engine "
+		 "of the job's host. Access to the Docker socket is root-equivalent on that "
+		 "machine.\n\n"
+		 "Resource use and run time: a few MB of memory; queued jobs are cancelled in "
+		 "milliseconds. Running jobs take as long as their containers take to stop, at most "
+		 "--grace seconds plus a few seconds for reading the output and removing the "
+		 "container (at most --grace + 90 seconds in all when an engine is slow). The output "
+		 "kept is at most --output-limit per stream per job."},
+		{NULL, NULL},
+	},
+	.warning = "Cancelling stops running containers: whatever the job was doing is interrupted, "
+		   "and work it did not save is lost. --host cancels every job of that host, "
+		   "queued ones included. Check the list with --dry-run first.",
+	.errors = (const cli_error_doc_t[]){
+		{"cjobs: error: job 1 is completed; only queued, launching or running jobs can be "
+		 "cancelled",
+		 "the job has already finished (completed, failed, timeout or cancelled)",
+		 "nothing to do; to run a failed or timed-out job again use 'cjobs manage-jobs retry "
+		 "--job-id ID'",
+		 "cjobs manage-jobs cancel --job-id 1"},
+		{"cjobs: error: no job with id 999; 'cjobs job list' shows the jobs",
+		 "there is no job with that id (or it was cleaned up)",
+		 "check the id with 'cjobs job list'", "cjobs manage-jobs cancel --job-id 999"},
+		{"cjobs: error: no host named 'nosuch'; 'cjobs host list' shows the hosts",
+		 "--host names a host that is not registered", "check the name with 'cjobs host list'",
+		 "cjobs manage-jobs cancel --host nosuch"},
+		{"cjobs: error: refusing to cancel 2 job(s) on host 'down' without confirmation: "
+		 "standard input is not a terminal; add --force to cancel them ...",
+		 "--host was used from a script, cron or a pipe, where no one can answer the prompt",
+		 "check the list with --dry-run, then add --force",
+		 "cjobs manage-jobs cancel --host down"},
+		{"cjobs: error: say which jobs to cancel: --job-id ID for one job, or --host NAME ...",
+		 "neither --job-id nor --host was given", "give one of them",
+		 "cjobs manage-jobs cancel"},
+		{"cjobs: error: give either --job-id or --host, not both",
+		 "both were given", "cancel one job with --job-id, or a host's jobs with --host",
+		 "cjobs manage-jobs cancel --job-id 1 --host local"},
+		{"cjobs: error: job 5 is cancelled, but its container ...",
+		 "the rest of the line says what failed: typically \"could not be stopped: cannot "
+		 "connect to engine ...\" when the job's engine does not answer. The job is cancelled "
+		 "in the store, but its container may still run (exit code 2)",
+		 "check the engine with 'cjobs manage-jobs health-check --host NAME'; the worker "
+		 "running the job removes the container when it ends or reaches its time limit, or "
+		 "remove it on that engine with docker rm -f and the container's name",
+		 "see tests/cli/t0420-cancel.sh"},
+		{NULL, NULL, NULL, NULL},
+	},
+	.exit_codes = (const cli_exit_doc_t[]){
+		{0, "Every chosen job was cancelled (or, with --dry-run, listed; or there was none)."},
+		{1, "Nothing or not everything was cancelled: invalid option, unknown job or host, a "
+		    "finished job, confirmation refused or impossible without --force, or a job store "
+		    "problem."},
+		{2, "The jobs were cancelled in the store, but a container could not be stopped or "
+		    "removed because its engine did not answer."},
+		{0, NULL},
+	},
+	.run = run,
+};

@@ -1,0 +1,356 @@
+/*
+ * cli/manage_retry.c: `cjobs manage-jobs retry`: put failed or timed-out
+ * jobs back in the queue, optionally with new limits.
+ *
+ * This file only chooses the jobs, asks for confirmation and prints; the
+ * change itself is ops_retry() in worker/ops.c (one compare-and-set status
+ * change with its history row per job). It must never retry several jobs
+ * without a confirmation or --force, never change anything with --dry-run,
+ * and never touch a job that is not failed or timeout.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/command.h"
+#include "core/validate.h"
+#include "util/confirm.h"
+#include "util/err.h"
+#include "util/timeutil.h"
+#include "worker/ops.h"
+
+#define ACTOR "manage-jobs"
+
+static void describe(FILE *f, const char *lead, const job_t *j, const char *changes)
+{
+	char when[40];
+	fprintf(f, "%sjob %lld (%s after attempt %d%s%s, finished %s: %s%s%s)%s%s\n", lead,
+		(long long)j->id, job_status_name(j->status), j->attempt, j->ran_on ? " on host " : "",
+		j->ran_on ? j->ran_on : "", format_time(j->finished_at, when, sizeof(when)),
+		j->name ? j->name : "", j->name ? ", " : "", j->image,
+		changes && *changes ? ": " : "", changes ? changes : "");
+}
+
+/* Failed and timed-out jobs matching --host and --since, oldest first. */
+static int select_jobs(cli_ctx_t *ctx, const cli_args_t *a, job_t **out, size_t *n,
+		       size_t *listed)
+{
+	char *err = NULL;
+	const char *host = cli_str(a, "host");
+	job_filter_t f = {.status_mask = 1 << JOB_FAILED | 1 << JOB_TIMEOUT, .host = host};
+	job_t *jobs = NULL;
+	size_t count = 0;
+	if (store_job_list(ctx->store, &f, &jobs, &count, &err) < 0) {
+		cli_error(ctx, "%s", err_str(err));
+		free(err);
+		return -1;
+	}
+	int64_t since = cli_has(a, "since") ? cli_num(a, "since") : 0;
+	size_t k = 0;
+	for (size_t i = 0; i < count; i++) {
+		int64_t finished = jobs[i].finished_at ? jobs[i].finished_at : jobs[i].created_at;
+		if (finished < since) {
+			job_free(&jobs[i]);
+			continue;
+		}
+		if (k != i) {
+			jobs[k] = jobs[i];
+			job_init(&jobs[i]);
+		}
+		k++;
+	}
+	*out = jobs;
+	*n = k;
+	*listed = count;
+	if (k == 0 && host) {
+		host_t h;
+		host_init(&h);
+		int found = store_host_get(ctx->store, host, &h, &err);
+		host_free(&h);
+		free(err);
+		if (found == 1) {
+			cli_error(ctx, "no host named '%.64s'; 'cjobs host list' shows the hosts", host);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The changes pass the rules of job submit (validate_job) before any job
+ * is looked at, so that --dry-run shows only changes that can be made. */
+static int check_changes(cli_ctx_t *ctx, const ops_retry_changes_t *ch)
+{
+	static char image[] = "probe";
+	job_t probe;
+	job_init(&probe);
+	probe.image = image;
+	if (ch->timeout)
+		probe.timeout_s = ch->timeout_s;
+	if (ch->memory)
+		probe.memory_bytes = ch->memory_bytes;
+	if (ch->cpus)
+		probe.nano_cpus = ch->nano_cpus;
+	if (ch->priority)
+		probe.priority = ch->priority_value;
+	char *err = NULL;
+	if (validate_job(&probe, &err) < 0) {
+		cli_error(ctx, "%s", err_str(err));
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static int run(cli_ctx_t *ctx, cli_args_t *a)
+{
+	char *err = NULL;
+	bool by_id = cli_has(a, "job-id");
+	bool by_filter = cli_has(a, "host") || cli_has(a, "since");
+	if (by_id && by_filter) {
+		cli_error(ctx, "give --job-id alone, or --host and/or --since to choose failed jobs, "
+			       "not both");
+		return EXIT_ERROR;
+	}
+	if (!by_id && !by_filter) {
+		cli_error(ctx, "say which jobs to retry: --job-id ID for one job, or --host NAME "
+			       "and/or --since TIME for every failed or timed-out job that matches");
+		return EXIT_ERROR;
+	}
+	ops_retry_changes_t ch = {
+		.timeout = cli_has(a, "timeout"), .timeout_s = cli_num(a, "timeout"),
+		.memory = cli_has(a, "memory"), .memory_bytes = cli_num(a, "memory"),
+		.cpus = cli_has(a, "cpus"), .nano_cpus = cli_num(a, "cpus"),
+		.priority = cli_has(a, "priority"), .priority_value = (int)cli_num(a, "priority"),
+	};
+	if (check_changes(ctx, &ch) < 0)
+		return EXIT_ERROR;
+	job_t *jobs = NULL;
+	size_t n = 0, listed = 0;
+	int rc = EXIT_ERROR;
+	if (by_id) {
+		int64_t id = cli_num(a, "job-id");
+		jobs = calloc(1, sizeof(*jobs));
+		if (!jobs) {
+			cli_error(ctx, "out of memory");
+			return EXIT_ERROR;
+		}
+		listed = 1;
+		int found = store_job_get(ctx->store, id, jobs, &err);
+		if (found == 1) {
+			cli_error(ctx, "no job with id %lld; 'cjobs job list' shows the jobs",
+				  (long long)id);
+			goto out;
+		}
+		if (found < 0) {
+			cli_error(ctx, "%s", err_str(err));
+			goto out;
+		}
+		if (jobs->status != JOB_FAILED && jobs->status != JOB_TIMEOUT) {
+			cli_error(ctx, "job %lld is %s; only failed or timed-out jobs can be retried",
+				  (long long)id, job_status_name(jobs->status));
+			goto out;
+		}
+		n = 1;
+	} else {
+		if (select_jobs(ctx, a, &jobs, &n, &listed) < 0)
+			goto out;
+		if (n == 0) {
+			printf("no failed or timed-out job matches; nothing to retry\n");
+			rc = EXIT_OK;
+			goto out;
+		}
+	}
+
+	if (cli_flag(a, "dry-run")) {
+		for (size_t i = 0; i < n; i++) {
+			char *c = ops_retry_describe(&jobs[i], &ch);
+			describe(stdout, "would retry ", &jobs[i], c);
+			free(c);
+		}
+		printf("dry run: %zu job(s) would be queued again; nothing was changed\n", n);
+		rc = EXIT_OK;
+		goto out;
+	}
+	if (by_filter && !cli_flag(a, "force")) {
+		if (isatty(STDIN_FILENO))
+			for (size_t i = 0; i < n; i++) {
+				char *c = ops_retry_describe(&jobs[i], &ch);
+				describe(stderr, "  ", &jobs[i], c);
+				free(c);
+			}
+		char question[96];
+		snprintf(question, sizeof(question), "Queue these %zu job(s) again?", n);
+		confirm_t c = confirm(question);
+		if (c == CONFIRM_NOT_A_TTY) {
+			cli_error(ctx, "refusing to retry %zu job(s) without confirmation: standard input "
+				       "is not a terminal; add --force to retry them (or --dry-run to "
+				       "list them)",
+				  n);
+			goto out;
+		}
+		if (c != CONFIRM_YES) {
+			fprintf(stderr, "cjobs: nothing was retried\n");
+			goto out;
+		}
+	}
+
+	size_t done = 0;
+	for (size_t i = 0; i < n; i++) {
+		char *reason = NULL;
+		int old_attempt = jobs[i].attempt;
+		int r = ops_retry(ctx->store, &jobs[i], &ch, ACTOR, &reason, &err);
+		if (r == 0) {
+			printf("retried job %lld: queued again for attempt %d (%s)\n",
+			       (long long)jobs[i].id, old_attempt + 1, reason);
+			done++;
+		} else {
+			fprintf(stderr, "cjobs: error: %s\n", err_str(err));
+		}
+		free(reason);
+		free(err);
+		err = NULL;
+	}
+	if (by_filter)
+		printf("retried %zu of %zu job(s)\n", done, n);
+	rc = done == n ? EXIT_OK : EXIT_ERROR;
+out:
+	store_job_list_free(jobs, listed);
+	free(err);
+	return rc;
+}
+
+static const cli_option_t options[] = {
+	{.name = "job-id", .type = OPT_INT, .metavar = "ID", .min = 1, .max = INT64_MAX,
+	 .help = "The job to retry, by the id 'cjobs job list' shows. It must be failed or "
+		 "timeout. Give this, or --host and/or --since."},
+	{.name = "host", .type = OPT_STRING, .metavar = "NAME",
+	 .help = "Retry every failed or timed-out job that ran on (or is pinned to) this host. "
+		 "Asks for confirmation (see --force)."},
+	{.name = "since", .type = OPT_WHEN, .metavar = "TIME",
+	 .help = "Retry every failed or timed-out job that finished at or after this time "
+		 "(with --host: of that host only). Asks for confirmation (see --force)."},
+	{.name = "timeout", .type = OPT_DURATION, .metavar = "DURATION", .min = 0,
+	 .max = JOB_TIMEOUT_MAX,
+	 .help = "New time limit for the retried jobs, as job submit --timeout; 0 means no limit. "
+		 "Without it, each job keeps its own."},
+	{.name = "memory", .type = OPT_SIZE, .metavar = "SIZE", .min = JOB_MEMORY_MIN,
+	 .max = JOB_MEMORY_MAX,
+	 .help = "New memory limit for the retried jobs (at least 6m), as job submit --memory. "
+		 "Without it, each job keeps its own."},
+	{.name = "cpus", .type = OPT_CPUS, .metavar = "N",
+	 .help = "New CPU limit for the retried jobs, e.g. 0.5 or 2; 0 removes the limit. "
+		 "Without it, each job keeps its own."},
+	{.name = "priority", .type = OPT_INT, .metavar = "N", .min = JOB_PRIORITY_MIN,
+	 .max = JOB_PRIORITY_MAX,
+	 .help = "New priority for the retried jobs (higher runs first). Without it, each job "
+		 "keeps its own."},
+	{.name = "dry-run", .type = OPT_FLAG,
+	 .help = "Show which jobs would be queued again and with what changes, without changing "
+		 "anything."},
+	{.name = "force", .type = OPT_FLAG,
+	 .help = "Skip the confirmation prompt of --host/--since (use with caution). Needed when "
+		 "standard input is not a terminal (scripts, cron)."},
+	{0},
+};
+
+const cli_command_t manage_retry = {
+	.name = "retry",
+	.summary = "retry failed jobs with optional parameter changes",
+	.usage = "--job-id ID | --host NAME | --since TIME [changes] [options]",
+	.max_args = 0,
+	.needs_store = true,
+	.description =
+		"Puts failed or timed-out jobs back in the queue, for a worker ('cjobs "
+		"process-jobs') to run again as their next attempt. Choose one job with --job-id, or "
+		"every failed or timed-out job of a host (--host) and/or finished since a time "
+		"(--since). --timeout, --memory, --cpus and --priority change the job before it is "
+		"queued (same values as 'cjobs job submit'); the changes are written in the job's "
+		"history, e.g. \"retried by manage-jobs: timeout 3600s -> 30s\".\n\n"
+		"Earlier attempts are kept: their history rows and their output stay, under their "
+		"attempt numbers ('cjobs job logs ID --attempt 1'). The job's exit code, times, "
+		"resource use and last error are cleared until the new attempt sets them.",
+	.options = options,
+	.examples = (const cli_example_t[]){
+		{"cjobs manage-jobs retry --since 2026-01-01 --dry-run",
+		 "List every failed or timed-out job that finished since 1 January 2026 (UTC), "
+		 "changing nothing", 0},
+		{"cjobs manage-jobs retry --job-id 2 --timeout 2h --memory 1g",
+		 "Queue failed job 2 again with a two-hour time limit and 1 GiB of memory", 0},
+		{"cjobs manage-jobs retry --job-id 1",
+		 "A job that did not fail (job 1 completed) is not retried: the command says so and "
+		 "changes nothing", 1},
+		{"cjobs manage-jobs retry --host local --since 2026-01-01T08:00:00Z --priority 10 --force",
+		 "Queue again, ahead of other work and without asking, every job of host local that "
+		 "failed or timed out since 08:00 UTC on 1 January 2026", 0},
+		{NULL, NULL, 0},
+	},
+	.sections = (const cli_section_t[]){
+		{"How It Works",
+		 " 1. Choose the jobs: the one --job-id names, or every failed or timed-out job\n"
+		 "    matching --host (ran on or pinned to it) and --since (finished then or\n"
+		 "    later), oldest first.\n"
+		 " 2. With --dry-run, list them with the changes and stop. With --host or\n"
+		 "    --since, ask for confirmation on the terminal unless --force is given;\n"
+		 "    refuse when there is no terminal.\n"
+		 " 3. For each job, in one transaction: check it is still failed or timeout\n"
+		 "    (compare-and-set), apply the changes, clear the last attempt's results,\n"
+		 "    set it queued now, and append a history row with the changes.\n"
+		 " 4. A worker claims it like any queued job; its attempt number goes up by one\n"
+		 "    and the new output is stored under the new attempt."},
+		{"Important Notes",
+		 "A job that failed because of its own command (a bug, bad input) will most likely "
+		 "fail again: look at 'cjobs job logs ID' before retrying many jobs. In production, "
+		 "run --dry-run first when using --host or --since. A job pinned to a disabled host "
+		 "waits until the host is enabled.\n\n"
+		 "Permissions: write access to the job store file; no engine is contacted. The jobs "
+		 "will run with the same image and command, so whoever may retry jobs may run them "
+		 "again on the hosts, where Docker access is root-equivalent.\n\n"
+		 "Resource use and run time: a few MB of memory and a few milliseconds per job; "
+		 "the retried jobs then use their hosts as when they first ran."},
+		{NULL, NULL},
+	},
+	.errors = (const cli_error_doc_t[]){
+		{"cjobs: error: job 1 is completed; only failed or timed-out jobs can be retried",
+		 "the job is not failed or timeout (queued, running, completed or cancelled jobs are "
+		 "not retried)",
+		 "nothing to do for a queued or running job; submit a completed or cancelled job "
+		 "again with 'cjobs job submit'",
+		 "cjobs manage-jobs retry --job-id 1"},
+		{"cjobs: error: no job with id 999; 'cjobs job list' shows the jobs",
+		 "there is no job with that id (or it was cleaned up)",
+		 "check the id with 'cjobs job list'", "cjobs manage-jobs retry --job-id 999"},
+		{"cjobs: error: refusing to retry 1 job(s) without confirmation: standard input is not "
+		 "a terminal; add --force to retry them ...",
+		 "--host or --since was used from a script, cron or a pipe, where no one can answer "
+		 "the prompt",
+		 "check the list with --dry-run, then add --force",
+		 "cjobs manage-jobs retry --since 2020-01-01"},
+		{"cjobs: error: say which jobs to retry: --job-id ID for one job, or --host NAME ...",
+		 "none of --job-id, --host, --since was given", "give one",
+		 "cjobs manage-jobs retry"},
+		{"cjobs: error: give --job-id alone, or --host and/or --since to choose failed jobs, "
+		 "not both",
+		 "--job-id was given with --host or --since", "use one way of choosing",
+		 "cjobs manage-jobs retry --job-id 2 --host local"},
+		{"cjobs: error: no host named 'nosuch'; 'cjobs host list' shows the hosts",
+		 "--host names a host that is not registered, and no failed job ran there",
+		 "check the name with 'cjobs host list'", "cjobs manage-jobs retry --host nosuch"},
+		{"cjobs: error: option --memory: '1m' is out of range: give from 6m to 1p",
+		 "a change is outside the range 'cjobs job submit' allows",
+		 "give a value in the range the option's help shows",
+		 "cjobs manage-jobs retry --job-id 2 --memory 1m"},
+		{"cjobs: error: the CPU limit must be 0 (none) or from 0.01 to 1024 CPUs, e.g. 0.5",
+		 "--cpus is outside the range 'cjobs job submit' allows", "give 0.01 to 1024, or 0",
+		 "cjobs manage-jobs retry --job-id 2 --cpus 2000"},
+		{NULL, NULL, NULL, NULL},
+	},
+	.exit_codes = (const cli_exit_doc_t[]){
+		{0, "Every chosen job was queued again (or, with --dry-run, listed; or none matched)."},
+		{1, "Nothing or not everything was retried: invalid option or value, unknown job or "
+		    "host, a job that is not failed or timeout, confirmation refused or impossible "
+		    "without --force, or a job store problem."},
+		{0, NULL},
+	},
+	.run = run,
+};

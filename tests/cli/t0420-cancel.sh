@@ -1,0 +1,241 @@
+#!/usr/bin/env bash
+# manage-jobs cancel: queued, launching and running jobs end cancelled with
+# their reason; a running container is stopped within the grace period, its
+# output so far is kept and nothing is left on the engine; a worker running
+# at the same time is not disturbed; bulk cancels need confirmation.
+. "$(dirname "$0")/../lib/test-lib.sh"
+
+test_engine_start || { echo "Bail out! no engine"; exit 1; }
+add_test_host e1
+add_test_host other
+IMG=cjobs-test/busybox:1
+
+# fake_state ID STATUS HOST CONTAINER_NAME [CONTAINER_ID]: put a job in a
+# state that only a worker (or a worker that died) leaves it in.
+fake_state() {
+	local cid=NULL
+	[ -n "${5:-}" ] && cid="'$5'"
+	sqlite3 "$CJOBS_DATABASE" "UPDATE jobs SET status = '$2', attempt = 1, ran_on = '$3',
+		container_name = '$4', container_id = $cid, worker_id = 'gone:1:x' WHERE id = $1"
+}
+
+# history_last ID: "from to actor reason" of the job's last history row.
+history_last() {
+	cjobs job show "$1" --format json | python3 -c '
+import json,sys
+h=json.load(sys.stdin)["history"][-1]
+print(h["from"], h["to"], h["actor"], h["reason"])'
+}
+
+test_expect_success 'cancel has the full help: sections, warning, errors, exit codes' '
+	cjobs manage-jobs cancel --help >out &&
+	for s in "Usage Examples:" "How It Works:" "Important Notes:" "WARNING:" \
+		"Common Errors:" "Exit Codes:" "Options:"; do
+		grep -q "^$s" out || { echo "missing $s"; exit 1; }; done &&
+	for o in --job-id --host --reason --grace --dry-run --force; do
+		grep -q "^  $o" out || { echo "missing $o"; exit 1; }; done &&
+	sed -n "/^  --reason/,/^  --grace/p" out | tr -s " \n" " " | grep -q "Default: Manual cancellation\." &&
+	grep -q "root-equivalent" out
+'
+
+test_expect_success 'neither or both of --job-id and --host is a usage error' '
+	expect_code 1 cjobs manage-jobs cancel 2>err &&
+	grep -q "say which jobs to cancel: --job-id ID for one job, or --host NAME" err &&
+	expect_code 1 cjobs manage-jobs cancel --job-id 1 --host e1 2>err &&
+	grep -q "give either --job-id or --host, not both" err
+'
+
+test_expect_success 'an unknown job or host is an error that says how to list them' '
+	expect_code 1 cjobs manage-jobs cancel --job-id 999 2>err &&
+	grep -q "no job with id 999; .cjobs job list. shows the jobs" err &&
+	expect_code 1 cjobs manage-jobs cancel --host nosuch --force 2>err &&
+	grep -q "no host named .nosuch.; .cjobs host list. shows the hosts" err
+'
+
+test_expect_success 'a queued job ends cancelled at once, with the default reason, and never runs' '
+	id=$(cjobs job submit --image $IMG -- echo never) &&
+	cjobs manage-jobs cancel --job-id $id >out &&
+	grep -q "cancelled job $id (was queued)" out &&
+	test "$(job_field $id status)" = cancelled &&
+	test "$(history_last $id)" = "queued cancelled manage-jobs Manual cancellation" &&
+	cjobs process-jobs &&
+	test "$(job_field $id status)" = cancelled &&
+	test "$(job_field $id attempt)" = 0
+'
+
+test_expect_success 'cancelling a finished job is an error that names its status' '
+	id=$(cjobs job submit --image $IMG -- true) &&
+	cjobs process-jobs &&
+	test "$(job_field $id status)" = completed &&
+	before=$(store_digest) &&
+	expect_code 1 cjobs manage-jobs cancel --job-id $id 2>err &&
+	grep -q "job $id is completed; only queued, launching or running jobs can be cancelled" err &&
+	test "$(store_digest)" = "$before"
+'
+
+test_expect_success 'a running job is stopped within the grace period, its output kept; the daemon is unharmed' '
+	id=$(cjobs job submit --image $IMG --host e1 --name victim -- sh -c "echo started; sleep 300") || exit 1
+	"$CJOBS_BIN" process-jobs --daemon --poll-interval 1 >/dev/null 2>daemon.log &
+	pid=$!
+	{
+		wait_for 20 "test \"\$(job_field $id status)\" = running" &&
+		sleep 1 &&
+		start=$(date +%s) &&
+		cjobs manage-jobs cancel --job-id $id --grace 2 --reason "stopped by the test" >out &&
+		took=$(( $(date +%s) - start )) &&
+		cat out && echo "took ${took}s" &&
+		test $took -le 6 &&
+		grep -q "cancelled job $id (was running on host e1; container stopped and removed; output so far kept)" out &&
+		test "$(job_field $id status)" = cancelled &&
+		test "$(history_last $id)" = "running cancelled manage-jobs stopped by the test" &&
+		test "$(cjobs job logs $id --stream stdout)" = started &&
+		test -z "$(engine_containers "$ENGINE_SOCK")" &&
+		sleep 3 &&
+		kill -0 $pid &&
+		test "$(job_field $id status)" = cancelled &&
+		test "$(history_last $id)" = "running cancelled manage-jobs stopped by the test" &&
+		test "$(cjobs job logs $id --stream stdout)" = started &&
+		after=$(cjobs job submit --image $IMG --host e1 -- echo after) &&
+		wait_for 20 "test \"\$(job_field $after status)\" = completed"
+	}; ok=$?
+	kill -TERM $pid; wait $pid; rc=$?
+	cat daemon.log
+	test $ok = 0 && test $rc = 0 &&
+	test -z "$(engine_containers "$ENGINE_SOCK")"
+'
+
+test_expect_success '--host on a non-terminal refuses without --force and changes nothing' '
+	a=$(cjobs job submit --image $IMG --host e1 -- true) &&
+	b=$(cjobs job submit --image $IMG --host e1 -- true) &&
+	c=$(cjobs job submit --image $IMG --host other -- true) &&
+	before=$(store_digest) &&
+	expect_code 1 cjobs manage-jobs cancel --host e1 </dev/null 2>err &&
+	grep -q "refusing to cancel 2 job(s) on host .e1. without confirmation: standard input is not a terminal; add --force to cancel them" err &&
+	test "$(store_digest)" = "$before" &&
+	echo y | expect_code 1 cjobs manage-jobs cancel --host e1 2>err &&
+	grep -q "add --force" err &&
+	test "$(store_digest)" = "$before"
+'
+
+test_expect_success '--host --dry-run lists the jobs and changes nothing' '
+	before=$(store_digest) &&
+	cjobs manage-jobs cancel --host e1 --dry-run </dev/null >out &&
+	test "$(grep -c "^would cancel job" out)" = 2 &&
+	grep -q "2 job(s) would be cancelled" out &&
+	test "$(store_digest)" = "$before"
+'
+
+test_expect_success '--host --force cancels every job of that host and only those' '
+	ids=$(cjobs manage-jobs cancel --host e1 --dry-run | sed -n "s/^would cancel job \([0-9]*\) .*/\1/p") &&
+	test $(echo $ids | wc -w) = 2 &&
+	cjobs manage-jobs cancel --host e1 --force --reason "host maintenance" </dev/null >out &&
+	grep -q "cancelled 2 of 2 job(s) on host .e1." out &&
+	for j in $ids; do
+		test "$(job_field $j status)" = cancelled || exit 1
+		test "$(history_last $j)" = "queued cancelled manage-jobs host maintenance" || exit 1
+	done &&
+	test "$(cjobs job list --status queued --format csv | sed 1d | wc -l)" = 1 &&
+	cjobs manage-jobs cancel --host e1 --force >out &&
+	grep -q "nothing to cancel" out &&
+	cjobs manage-jobs cancel --host other --force >/dev/null
+'
+
+test_expect_success '--host --force stops several running jobs at once, not one after the other' '
+	a=$(cjobs job submit --image $IMG --host e1 -- sh -c "echo a; sleep 300") &&
+	b=$(cjobs job submit --image $IMG --host e1 -- sh -c "echo b; sleep 300") || exit 1
+	"$CJOBS_BIN" process-jobs --daemon --poll-interval 1 >/dev/null 2>daemon2.log &
+	pid=$!
+	{
+		wait_for 20 "test \"\$(job_field $a status)\" = running && test \"\$(job_field $b status)\" = running" &&
+		sleep 1 &&
+		start=$(date +%s) &&
+		cjobs manage-jobs cancel --host e1 --force --grace 3 </dev/null >out &&
+		took=$(( $(date +%s) - start )) &&
+		cat out && echo "took ${took}s" &&
+		test $took -le 6 &&
+		test "$(job_field $a status)" = cancelled && test "$(job_field $b status)" = cancelled &&
+		test "$(cjobs job logs $a --stream stdout)" = a &&
+		test "$(cjobs job logs $b --stream stdout)" = b &&
+		test -z "$(engine_containers "$ENGINE_SOCK")"
+	}; ok=$?
+	kill -TERM $pid; wait $pid; rc=$?
+	test $ok = 0 && test $rc = 0
+'
+
+test_expect_success 'a launching job whose worker died: cancelled, and its container removed' '
+	id=$(cjobs job submit --image $IMG -- sleep 300) &&
+	curl -s --fail --unix-socket "$ENGINE_SOCK" -H "Content-Type: application/json" \
+		-d "{\"Image\":\"$IMG\",\"Cmd\":[\"sleep\",\"300\"],\"Labels\":{\"cjobs.job\":\"fake\"}}" \
+		"http://d/containers/create?name=cjobs-fake-1" >/dev/null &&
+	test -n "$(engine_containers "$ENGINE_SOCK")" &&
+	fake_state $id launching e1 cjobs-fake-1 &&
+	cjobs manage-jobs cancel --job-id $id >out &&
+	grep -q "cancelled job $id (was launching on host e1; container removed)" out &&
+	test "$(job_field $id status)" = cancelled &&
+	test -z "$(engine_containers "$ENGINE_SOCK")"
+'
+
+test_expect_success 'a job launching in a live worker: cancelled, and the worker leaves no container' '
+	dpid=$(cat "$TEST_DIR/e1/docker.pid") || exit 1
+	"$CJOBS_BIN" process-jobs --daemon --poll-interval 1 --host e1 >/dev/null 2>daemon3.log &
+	pid=$!
+	sleep 2
+	# A stopped engine holds the worker in the middle of the launch.
+	kill -STOP $dpid
+	{
+		id=$(cjobs job submit --image $IMG --host e1 -- sh -c "echo never; sleep 300") &&
+		wait_for 10 "test \"\$(job_field $id status)\" = launching"
+	}; ok=$?
+	if [ $ok = 0 ]; then
+		"$CJOBS_BIN" manage-jobs cancel --job-id $id >out 2>err &
+		cpid=$!
+		wait_for 10 "test \"\$(job_field $id status)\" = cancelled"; ok=$?
+	fi
+	kill -CONT $dpid
+	test $ok = 0 && wait $cpid; ok=$?
+	{
+		test $ok = 0 &&
+		cat out err &&
+		wait_for 20 "test -z \"\$(engine_containers "$ENGINE_SOCK")\"" &&
+		sleep 2 &&
+		test "$(job_field $id status)" = cancelled &&
+		test "$(history_last $id)" = "launching cancelled manage-jobs Manual cancellation" &&
+		kill -0 $pid
+	}; ok=$?
+	kill -TERM $pid; wait $pid; rc=$?
+	cat daemon3.log
+	test $ok = 0 && test $rc = 0 &&
+	test "$(job_field $id status)" = cancelled &&
+	test -z "$(engine_containers "$ENGINE_SOCK")"
+'
+
+test_expect_success 'a running job whose engine is down: cancelled in the store, exit 2 saying so' '
+	cjobs host add down --url "unix://$TEST_DIR/none.sock" >/dev/null &&
+	cjobs host disable down >/dev/null &&
+	id=$(cjobs job submit --image $IMG -- sleep 300) &&
+	fake_state $id running down cjobs-x-1 abc123 &&
+	expect_code 2 cjobs manage-jobs cancel --job-id $id >out 2>err &&
+	cat out err &&
+	grep -q "job $id is cancelled, but its container cjobs-x-1 could not be stopped: cannot connect to engine" err &&
+	test "$(job_field $id status)" = cancelled
+'
+
+test_expect_success 'bad option values are refused before anything changes' '
+	id=$(cjobs job submit --image $IMG -- true) &&
+	before=$(store_digest) &&
+	expect_code 1 cjobs manage-jobs cancel --job-id $id --reason "" 2>err &&
+	grep -q "the reason is empty" err &&
+	expect_code 1 cjobs manage-jobs cancel --job-id $id --grace 2h 2>err &&
+	grep -q "from 0 to 3600 seconds" err &&
+	expect_code 1 cjobs manage-jobs cancel --job-id 0 2>err &&
+	test "$(store_digest)" = "$before" &&
+	cjobs manage-jobs cancel --job-id $id --dry-run >out &&
+	grep -q "would cancel job $id (queued" out &&
+	test "$(store_digest)" = "$before"
+'
+
+test_expect_success 'no container labelled by cjobs is left on the engine' '
+	test -z "$(engine_containers "$ENGINE_SOCK")"
+'
+
+test_done

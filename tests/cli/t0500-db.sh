@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# cjobs db status|check|vacuum|backup on a real store, with a real worker
+# running jobs on a private engine during the backup.
+. "$(dirname "$0")/../lib/test-lib.sh"
+
+test_engine_start || { echo "Bail out! no engine"; exit 1; }
+add_test_host e1
+
+IMG=cjobs-test/busybox:1
+
+test_expect_success 'commands on a store that does not exist fail and name the path' '
+	for c in status check vacuum "backup x.db"; do
+		expect_code 1 cjobs --database nosuch/c.db db $c 2>err &&
+		grep -q "no job store at nosuch/c.db" err || exit 1
+	done &&
+	test ! -e nosuch
+'
+
+test_expect_success 'jobs of several statuses exist' '
+	cjobs job submit --image $IMG -- sh -c "echo out; echo err >&2" >/dev/null &&
+	cjobs job submit --image $IMG -- sh -c "exit 3" >/dev/null &&
+	cjobs job submit --image $IMG --at +1d -- true >/dev/null &&
+	expect_code 3 cjobs process-jobs 2>/dev/null
+'
+
+test_expect_success 'db status counts agree with the store' '
+	cjobs db status --format json >st.json &&
+	q() { sqlite3 "$CJOBS_DATABASE" "$1"; } &&
+	j() { python3 -c "import json,sys; d=json.load(open(\"st.json\")); print(eval(sys.argv[1]))" "$1"; } &&
+	test "$(j "d[\"jobs\"][\"total\"]")" = "$(q "select count(*) from jobs")" &&
+	for s in queued launching running completed failed timeout cancelled; do
+		test "$(j "d[\"jobs\"][\"$s\"]")" = "$(q "select count(*) from jobs where status=\"$s\"")" || exit 1
+	done &&
+	test "$(j "d[\"jobs\"][\"completed\"]")" = 1 &&
+	test "$(j "d[\"history_rows\"]")" = "$(q "select count(*) from job_history")" &&
+	test "$(j "d[\"output_rows\"]")" = "$(q "select count(*) from job_output")" &&
+	test "$(j "d[\"output_bytes\"]")" = "$(q "select sum(length(data)) from job_output")" &&
+	test "$(j "d[\"schema_version\"]")" = 1 &&
+	test "$(j "d[\"file_bytes\"]")" -gt 0 &&
+	cjobs db status >st.txt &&
+	grep -q "^store: *$CJOBS_DATABASE" st.txt && grep -q "^  completed *1$" st.txt
+'
+
+test_expect_success 'db check is clean on a store the worker wrote' '
+	cjobs db check >out && grep -q ": ok" out
+'
+
+test_expect_success 'db check finds planted inconsistencies, naming the jobs, and exits 1' '
+	cp "$CJOBS_DATABASE" planted.db &&
+	sqlite3 planted.db "update jobs set finished_at = 0 where id = 1;
+		update jobs set worker_id = \"w-gone\", lease_until = 5 where id = 2;
+		pragma foreign_keys = off;
+		insert into job_history (job_id, at, attempt, to_status, actor) values (999, 1, 0, \"queued\", \"x\")" &&
+	expect_code 1 cjobs --database planted.db db check >out &&
+	grep -q "^job 1: is completed but has no finish time" out &&
+	grep -q "^job 2: is failed but still holds a lease (worker_id w-gone" out &&
+	grep -q "^job 999: does not exist, but 1 history rows are left" out &&
+	grep -q "3 problems found" out
+'
+
+test_expect_success 'db check finds a job that finished before it started' '
+	cp "$CJOBS_DATABASE" planted2.db &&
+	sqlite3 planted2.db "update jobs set finished_at = started_at - 5000 where id = 1" &&
+	expect_code 1 cjobs --database planted2.db db check >out &&
+	grep -q "^job 1: finished (.*) before it started" out
+'
+
+test_expect_success 'db vacuum returns the space of removed rows' '
+	sqlite3 "$CJOBS_DATABASE" "create table filler (x); insert into filler select randomblob(1000) from generate_series(1, 2000); drop table filler;" 2>/dev/null ||
+	python3 -c "
+import sqlite3; c=sqlite3.connect(\"$CJOBS_DATABASE\")
+c.execute(\"create table filler (x)\"); c.executemany(\"insert into filler values (randomblob(1000))\", [()]*2000)
+c.commit(); c.execute(\"drop table filler\"); c.commit()" &&
+	before=$(stat -c %s "$CJOBS_DATABASE") &&
+	cjobs db vacuum --dry-run >out && grep -q "would vacuum" out &&
+	test "$(stat -c %s "$CJOBS_DATABASE")" = "$before" &&
+	cjobs db vacuum >out && grep -q "^vacuumed .* before, .* after" out &&
+	test "$(stat -c %s "$CJOBS_DATABASE")" -lt "$before" &&
+	cjobs db check >/dev/null
+'
+
+test_expect_success 'db vacuum refuses while jobs run, unless --force' '
+	cp "$CJOBS_DATABASE" busy.db &&
+	sqlite3 busy.db "update jobs set status = \"running\", worker_id = \"w\" where id = 3" &&
+	expect_code 1 cjobs --database busy.db db vacuum 2>err &&
+	grep -q "1 jobs are launching or running; vacuum locks the store" err &&
+	cjobs --database busy.db db vacuum --dry-run >out && grep -q "would refuse" out &&
+	cjobs --database busy.db db vacuum --force >out && grep -q "^vacuumed" out
+'
+
+test_expect_success 'db vacuum says when another process holds the store too long' '
+	cp "$CJOBS_DATABASE" locked.db &&
+	python3 -c "
+import sqlite3, time, sys
+c = sqlite3.connect(\"locked.db\", isolation_level=None)
+c.execute(\"begin immediate\"); print(\"locked\", flush=True); time.sleep(9)" >lock.out &
+	pid=$!
+	wait_for 5 "grep -q locked lock.out" &&
+	expect_code 1 cjobs --database locked.db db vacuum 2>err;
+	rc=$?; kill $pid 2>/dev/null; wait $pid 2>/dev/null;
+	test $rc = 0 && grep -q "the job store is busy (another process held it for more than 5 s)" err
+'
+
+test_expect_success 'jobs for the worker to run during the backups are queued' '
+	for i in 1 2 3 4 5 6; do
+		cjobs job submit --image $IMG -- sh -c "sleep 0.\$RANDOM; echo \$RANDOM" >/dev/null || exit 1
+	done
+'
+
+test_expect_success 'db backup copies the store while a worker runs jobs' '
+	"$CJOBS_BIN" process-jobs --daemon --poll-interval 1 2>daemon.err &
+	pid=$!
+	sleep 1 &&
+	cjobs db backup backup.db >out &&
+	cjobs db backup b2.db >/dev/null &&
+	wait_for 60 "test \$(sqlite3 \"\$CJOBS_DATABASE\" \"select count(*) from jobs where id > 3 and status in (\\\"queued\\\", \\\"launching\\\", \\\"running\\\")\") = 0" &&
+	cjobs db backup b3.db >/dev/null
+	rc=$?
+	kill -TERM $pid && wait $pid && test $rc = 0 &&
+	grep -q "^backed up .* to backup.db (.*, mode 0600)" out &&
+	for f in backup.db b2.db b3.db; do
+		test "$(stat -c %a $f)" = 600 &&
+		test "$(sqlite3 $f "pragma integrity_check")" = ok &&
+		cjobs --database $f job list >/dev/null &&
+		cjobs --database $f db check >/dev/null || exit 1
+	done &&
+	test "$(cjobs --database b3.db job list --format json | python3 -c "import json,sys; print(len(json.load(sys.stdin)))")" = 9 &&
+	test "$(cjobs --database b3.db job list --status completed --format json | python3 -c "import json,sys; print(len(json.load(sys.stdin)))")" = 7 &&
+	! ls | grep -q "\.tmp-"
+'
+
+test_expect_success 'db backup refuses to overwrite a file, unless --force' '
+	echo precious >keep.db &&
+	expect_code 1 cjobs db backup keep.db 2>err &&
+	grep -q "backup file keep.db already exists; give --force to replace it" err &&
+	test "$(cat keep.db)" = precious &&
+	cjobs db backup keep.db --force >/dev/null &&
+	test "$(sqlite3 keep.db "pragma integrity_check")" = ok &&
+	test "$(stat -c %a keep.db)" = 600
+'
+
+test_expect_success 'db backup into a missing directory fails and says why' '
+	expect_code 1 cjobs db backup nodir/b.db 2>err &&
+	grep -q "cannot create backup file nodir/b.db: No such file or directory" err
+'
+
+test_expect_success 'every db subcommand has its help' '
+	for s in migrate status check vacuum backup; do cjobs db $s --help >out || exit 1; done &&
+	cjobs db vacuum --help | grep -q "^WARNING:" &&
+	cjobs db backup --help | grep -q "^Common Errors:"
+'
+
+test_expect_success 'no container labelled by cjobs is left on the engine' '
+	test -z "$(engine_containers "$ENGINE_SOCK")"
+'
+
+test_done
