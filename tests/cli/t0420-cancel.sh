@@ -78,13 +78,13 @@ test_expect_success 'a running job is stopped within the grace period, its outpu
 	"$CJOBS_BIN" process-jobs --daemon --poll-interval 1 >/dev/null 2>daemon.log &
 	pid=$!
 	{
-		wait_for 20 "test \"\$(job_field $id status)\" = running" &&
+		wait_for 60 "test \"\$(job_field $id status)\" = running" &&
 		sleep 1 &&
 		start=$(date +%s) &&
 		cjobs manage-jobs cancel --job-id $id --grace 2 --reason "stopped by the test" >out &&
 		took=$(( $(date +%s) - start )) &&
 		cat out && echo "took ${took}s" &&
-		test $took -le 6 &&
+		test $took -le 9 &&
 		grep -q "cancelled job $id (was running on host e1; container stopped and removed; output so far kept)" out &&
 		test "$(job_field $id status)" = cancelled &&
 		test "$(history_last $id)" = "running cancelled manage-jobs stopped by the test" &&
@@ -96,7 +96,7 @@ test_expect_success 'a running job is stopped within the grace period, its outpu
 		test "$(history_last $id)" = "running cancelled manage-jobs stopped by the test" &&
 		test "$(cjobs job logs $id --stream stdout)" = started &&
 		after=$(cjobs job submit --image $IMG --host e1 -- echo after) &&
-		wait_for 20 "test \"\$(job_field $after status)\" = completed"
+		wait_for 60 "test \"\$(job_field $after status)\" = completed"
 	}; ok=$?
 	kill -TERM $pid; wait $pid; rc=$?
 	cat daemon.log
@@ -146,13 +146,13 @@ test_expect_success '--host --force stops several running jobs at once, not one 
 	"$CJOBS_BIN" process-jobs --daemon --poll-interval 1 >/dev/null 2>daemon2.log &
 	pid=$!
 	{
-		wait_for 20 "test \"\$(job_field $a status)\" = running && test \"\$(job_field $b status)\" = running" &&
+		wait_for 60 "test \"\$(job_field $a status)\" = running && test \"\$(job_field $b status)\" = running" &&
 		sleep 1 &&
 		start=$(date +%s) &&
 		cjobs manage-jobs cancel --host e1 --force --grace 3 </dev/null >out &&
 		took=$(( $(date +%s) - start )) &&
 		cat out && echo "took ${took}s" &&
-		test $took -le 6 &&
+		test $took -le 9 &&
 		test "$(job_field $a status)" = cancelled && test "$(job_field $b status)" = cancelled &&
 		test "$(cjobs job logs $a --stream stdout)" = a &&
 		test "$(cjobs job logs $b --stream stdout)" = b &&
@@ -184,19 +184,19 @@ test_expect_success 'a job launching in a live worker: cancelled, and the worker
 	kill -STOP $dpid
 	{
 		id=$(cjobs job submit --image $IMG --host e1 -- sh -c "echo never; sleep 300") &&
-		wait_for 10 "test \"\$(job_field $id status)\" = launching"
+		wait_for 60 "test \"\$(job_field $id status)\" = launching"
 	}; ok=$?
 	if [ $ok = 0 ]; then
 		"$CJOBS_BIN" manage-jobs cancel --job-id $id >out 2>err &
 		cpid=$!
-		wait_for 10 "test \"\$(job_field $id status)\" = cancelled"; ok=$?
+		wait_for 60 "test \"\$(job_field $id status)\" = cancelled"; ok=$?
 	fi
 	kill -CONT $dpid
 	test $ok = 0 && wait $cpid; ok=$?
 	{
 		test $ok = 0 &&
 		cat out err &&
-		wait_for 20 "test -z \"\$(engine_containers "$ENGINE_SOCK")\"" &&
+		wait_for 60 "test -z \"\$(engine_containers "$ENGINE_SOCK")\"" &&
 		sleep 2 &&
 		test "$(job_field $id status)" = cancelled &&
 		test "$(history_last $id)" = "launching cancelled manage-jobs Manual cancellation" &&

@@ -97,6 +97,12 @@ expect_code() {
 		return 1
 	fi
 }
+# stop_on_exit PID: inside a test body, interrupt the worker PID (SIGINT:
+# it removes its containers and hands its jobs back) when the body ends,
+# however it ends, so that a failed test leaves no worker running.
+stop_on_exit() {
+	trap "kill -INT $1 2>/dev/null; wait $1 2>/dev/null" EXIT
+}
 # wait_for SECONDS 'CONDITION': poll CONDITION every 0.1 s.
 wait_for() {
 	local limit=$1 cond=$2 i
