@@ -592,6 +592,27 @@ int store_job_update(store_t *s, const job_t *job, unsigned set, char **err)
 	return tx_finish(s, rc, err);
 }
 
+int store_job_renew_lease(store_t *s, int64_t id, const char *worker_id, int64_t lease_until,
+			  char **err)
+{
+	if (store_ready(s, err) < 0 || store_begin(s, err) < 0)
+		return -1;
+	sqlite3_stmt *st = NULL;
+	int rc = st_prepare(s,
+			    "UPDATE jobs SET lease_until = ? WHERE id = ? AND worker_id = ? "
+			    "AND status IN ('launching', 'running')",
+			    &st, err);
+	if (rc == 0) {
+		binder_t b;
+		bind_start(&b, st);
+		bind_i64(&b, lease_until);
+		bind_i64(&b, id);
+		bind_text(&b, worker_id);
+		rc = exec_changes(s, st, &b, "cannot renew the lease", err);
+	}
+	return tx_finish(s, rc, err);
+}
+
 /* ---- removing ---- */
 
 int store_job_delete(store_t *s, int64_t id, char **err)

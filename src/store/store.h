@@ -124,6 +124,11 @@ int store_job_move(store_t *s, const job_t *job, job_status_t from, job_status_t
  * -1 when the job does not exist. */
 int store_job_update(store_t *s, const job_t *job, unsigned set, char **err);
 
+/* Extends a worker's lease on a job it holds. Returns 1 (nothing written)
+ * when the job is no longer launching or running for that worker, e.g.
+ * because it was cancelled meanwhile. */
+int store_job_renew_lease(store_t *s, int64_t id, const char *worker_id, int64_t lease_until,
+			  char **err);
 /* Claims up to max ready jobs for a worker: status queued, not_before <= now,
  * pinned host NULL or one of hosts[] (NULL-terminated; NULL = any host),
  * ordered by priority (high first) then id. Each claimed job is moved to

@@ -390,7 +390,7 @@ static void renew_leases(worker_t *w)
 		if (s->state == SLOT_DONE || s->job.status == JOB_QUEUED || job_status_is_final(s->job.status))
 			continue;
 		s->job.lease_until = until;
-		if (store_job_update(w->store, &s->job, JOB_SET_LEASE, &err) < 0) {
+		if (store_job_renew_lease(w->store, s->job.id, w->worker_id, until, &err) < 0) {
 			log_warn("cannot renew the lease of job %lld: %s", (long long)s->job.id,
 				 err_str(err));
 			free(err);

@@ -35,8 +35,8 @@ test_expect_success 'the daemon starts a job scheduled with --at when its time c
 	"$CJOBS_BIN" process-jobs --daemon --poll-interval 3600 >/dev/null 2>at.log &
 	pid=$!
 	stop_on_exit $pid
-	id=$(cjobs job submit --image $IMG --at +3s -- true) &&
-	sleep 1 && test "$(job_field $id status)" = queued &&
+	id=$(cjobs job submit --image $IMG --at +8s -- true) &&
+	test "$(job_field $id status)" = queued &&
 	wait_for 60 "test \"\$(job_field $id status)\" = completed" &&
 	kill -TERM $pid && wait $pid
 '

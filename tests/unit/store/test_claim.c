@@ -365,6 +365,33 @@ static void test_claim_figures_100k(void **state)
 	printf("# counts in %.3f ms\n", ms_since(&t0));
 }
 
+/* A lease is renewed only for the worker that holds the job, and only
+ * while the job is launching or running: a job cancelled meanwhile keeps
+ * no lease. */
+static void test_renew_lease(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	int64_t id = add_job(fx->s, 0, NULL, 0);
+	int64_t ids[2];
+	size_t n = 0;
+	claim_ids(fx->s, NULL, 1, ids, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_job_renew_lease(fx->s, id, "w", 1000, &err), 0);
+	job_t j;
+	OK(store_job_get(fx->s, id, &j, &err));
+	assert_int_equal(j.lease_until, 1000);
+	assert_int_equal(store_job_renew_lease(fx->s, id, "other", 2000, &err), 1);
+	j.status = JOB_LAUNCHING;
+	OK(store_job_move(fx->s, &j, JOB_LAUNCHING, JOB_CANCELLED, 0, "test", "cancelled", &err));
+	assert_int_equal(store_job_renew_lease(fx->s, id, "w", 3000, &err), 1);
+	job_free(&j);
+	OK(store_job_get(fx->s, id, &j, &err));
+	assert_int_equal(j.status, JOB_CANCELLED);
+	assert_int_equal(j.lease_until, 1000);
+	job_free(&j);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
@@ -376,6 +403,7 @@ int main(void)
 		T(test_claim_inside_caller_transaction),
 		T(test_two_processes_claim_each_job_once),
 		T(test_claim_plan_uses_index),
+		T(test_renew_lease),
 		T(test_claim_figures_100k),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
