@@ -124,6 +124,14 @@ static const cli_command_t db_migrate = {
 		 "downgraded."},
 		{NULL, NULL},
 	},
+	.errors = (const cli_error_doc_t[]){
+		{"cjobs: error: cannot open job store bad.ini: the file is not an SQLite database "
+		 "(or it is encrypted or damaged)",
+		 "--database (or $CJOBS_DATABASE, [store] path) names a file that is not a job store",
+		 "name the store file; 'cjobs db status' shows the path in use",
+		 "cjobs --database bad.ini db migrate"},
+		{NULL, NULL, NULL},
+	},
 	.run = migrate_run,
 };
 
@@ -515,6 +523,35 @@ const cli_command_t cmd_db = {
 		       "its health and its size, and copies of it. 'status' and 'check' only "
 		       "read; 'vacuum' and 'backup' are safe while workers run (vacuum makes "
 		       "them wait, so it refuses while jobs run unless --force).",
+	.examples = (const cli_example_t[]){
+		{"cjobs db status", "the store's path, schema version, size and counts", 0},
+		{"cjobs db check", "check the store's integrity and its jobs", 0},
+		{"cjobs db migrate --dry-run", "list the schema migrations that would be applied", 0},
+		{"cjobs db backup nightly.db", "copy the store to nightly.db", 0},
+		{NULL, NULL, 0},
+	},
+	.sections = (const cli_section_t[]){
+		{"Important Notes",
+		 "The store holds every job's environment, secrets included. It is created mode "
+		 "0600 and so is a backup: keep both readable only by the user that runs cjobs, and "
+		 "run these commands as that user.\n\n"
+		 "Back up the store before 'db migrate' on a production installation. 'vacuum' "
+		 "rewrites the whole file and makes workers wait while it runs. 'check', 'vacuum' "
+		 "and 'backup' read the whole file, so their run time grows with its size (about a "
+		 "second per few hundred megabytes for check)."},
+		{NULL, NULL},
+	},
+	.errors = (const cli_error_doc_t[]){
+		{"cjobs: error: 'cjobs db' needs a subcommand (see the list above)",
+		 "'cjobs db' was run without a subcommand; the group's help, with the list of "
+		 "subcommands, is printed on standard error before the message",
+		 "add one of the subcommands listed, e.g. 'cjobs db status'", "cjobs db"},
+		{"cjobs: error: unknown subcommand 'frob' for 'cjobs db'",
+		 "the word after 'db' is not one of its subcommands (a typo, or a subcommand of "
+		 "another group)",
+		 "see 'cjobs help db' for the list of subcommands", "cjobs db frob"},
+		{NULL, NULL, NULL},
+	},
 	.subcommands = (const cli_command_t *const[]){&db_migrate, &db_status, &db_check,
 						      &db_vacuum, &db_backup, NULL},
 };

@@ -1141,6 +1141,32 @@ const cli_command_t cmd_dev = {
 		"data (and remove it again), run one test container on a host showing each step, "
 		"and validate the configuration file. sample-data and test-job are not meant for "
 		"production systems; validate-config is safe anywhere.",
+	.examples = (const cli_example_t[]){
+		{"cjobs dev validate-config", "check the configuration file in use", 0},
+		{"cjobs dev sample-data --dry-run", "say what sample data would be added", 0},
+		{"cjobs dev test-job --host local", "run one small container on host local", 0},
+		{NULL, NULL, 0},
+	},
+	.sections = (const cli_section_t[]){
+		{"Important Notes",
+		 "sample-data writes made-up hosts (sample-local, sample-remote), a template "
+		 "(sample-env) and jobs into the store named by --database: never point it at a "
+		 "production store; --clear removes them again. test-job runs a real container on "
+		 "an engine, so it needs access to that engine's socket, which is root-equivalent "
+		 "on its machine. validate-config only reads the configuration file."},
+		{NULL, NULL},
+	},
+	.errors = (const cli_error_doc_t[]){
+		{"cjobs: error: 'cjobs dev' needs a subcommand (see the list above)",
+		 "'cjobs dev' was run without a subcommand; the group's help, with the list of "
+		 "subcommands, is printed on standard error before the message",
+		 "add one of the subcommands listed, e.g. 'cjobs dev validate-config'", "cjobs dev"},
+		{"cjobs: error: unknown subcommand 'frob' for 'cjobs dev'",
+		 "the word after 'dev' is not one of its subcommands (a typo, or a subcommand of "
+		 "another group)",
+		 "see 'cjobs help dev' for the list of subcommands", "cjobs dev frob"},
+		{NULL, NULL, NULL},
+	},
 	.subcommands = (const cli_command_t *const[]){&dev_sample_data, &dev_test_job,
 						      &dev_validate_config, NULL},
 };

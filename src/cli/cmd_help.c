@@ -136,5 +136,26 @@ const cli_command_t cmd_help = {
 		{"cjobs help manage-jobs --format man", "the manual page of manage-jobs, in roff", 0},
 		{NULL, NULL, 0},
 	},
+	.sections = (const cli_section_t[]){
+		{"Important Notes",
+		 "Opens no job store and contacts no engine; it needs no permissions. "
+		 "--write-docs creates DIR and its man, commands and completion directories when "
+		 "missing and writes every page (and DIR/troubleshooting.md), replacing files of "
+		 "the same names; it removes no other file."},
+		{NULL, NULL},
+	},
+	.errors = (const cli_error_doc_t[]){
+		{"cjobs: error: unknown command 'nosuch'; 'cjobs help' lists the commands",
+		 "COMMAND is not a command of cjobs", "see the list that 'cjobs help' prints",
+		 "cjobs help nosuch"},
+		{"cjobs: error: 'host' has no subcommand 'frob'; 'cjobs help host' lists them",
+		 "SUBCOMMAND is not a subcommand of COMMAND", "see 'cjobs help COMMAND'",
+		 "cjobs help host frob"},
+		{"cjobs: error: --format man needs a COMMAND",
+		 "--format man or markdown was given without a command",
+		 "name the command, or write every page with --write-docs DIR",
+		 "cjobs help --format man"},
+		{NULL, NULL, NULL},
+	},
 	.run = help_run,
 };

@@ -352,7 +352,21 @@ static const cli_command_t host_add = {
 		 "a --tls-ca, --tls-cert or --tls-key file is missing or unreadable",
 		 "give the right path; the worker reads these files each time it starts",
 		 "cjobs host add tls1 --url tcp://127.0.0.1:2376 --tls-ca missing.pem"},
+		{"cjobs: error: the host name may hold only letters, digits, '.', '_' and '-'",
+		 "NAME has another character, such as a space", "choose a name of letters, digits, "
+		 "'.', '_' and '-'", "cjobs host add 'bad name' --url unix:///var/run/docker.sock"},
 		{NULL, NULL, NULL},
+	},
+	.sections = (const cli_section_t[]){
+		{"Important Notes",
+		 "Nothing is contacted: a wrong address or a stopped engine shows only when a "
+		 "worker or 'cjobs manage-jobs health-check --host NAME' uses the host. The new "
+		 "host is enabled at once, so running workers may send it jobs: check it first. "
+		 "The TLS files are checked to be readable now; their paths are stored, so they "
+		 "must stay readable by the user that runs the workers. A tcp:// address without "
+		 "TLS, or --tls-verify no, prints a warning. Only the store is written; it takes a "
+		 "fraction of a second."},
+		{NULL, NULL},
 	},
 	.exit_codes = host_exits,
 	.run = host_add_run,
@@ -370,6 +384,23 @@ static const cli_command_t host_update = {
 		{"cjobs host update local --max-jobs 8", "let host local run eight jobs at once", 0},
 		{NULL, NULL, 0},
 	},
+	.sections = (const cli_section_t[]){
+		{"Important Notes",
+		 "Only the store is written; the engine is not contacted, so check a new --url with "
+		 "'cjobs manage-jobs health-check --host NAME'. Pointing a host at another engine "
+		 "gives whoever can submit jobs root-equivalent access to that machine. The same "
+		 "checks as 'host add' apply (TLS files readable, limits in range)."},
+		{NULL, NULL},
+	},
+	.errors = (const cli_error_doc_t[]){
+		{"cjobs: error: no host named 'nosuch'; 'cjobs host list' shows the hosts",
+		 "no executor host of that name is registered (names are case-sensitive)",
+		 "check the name with 'cjobs host list'", "cjobs host update nosuch --max-jobs 3"},
+		{"cjobs: error: option --max-jobs: '0' is not a whole number from 1 to 10000",
+		 "the value is out of range", "give a value in the range shown",
+		 "cjobs host update local --max-jobs 0"},
+		{NULL, NULL, NULL},
+	},
 	.exit_codes = host_exits,
 	.run = host_update_run,
 };
@@ -385,6 +416,19 @@ static const cli_command_t host_list = {
 		{"cjobs host list --format json", "the same as JSON for scripts", 0},
 		{NULL, NULL, 0},
 	},
+	.sections = (const cli_section_t[]){
+		{"Important Notes",
+		 "Read-only: reads the store, never an engine. LAST_CHECK is the result recorded "
+		 "by the last 'cjobs manage-jobs health-check' (never: not checked yet), not a live "
+		 "check: run health-check to know whether the engines answer now."},
+		{NULL, NULL},
+	},
+	.errors = (const cli_error_doc_t[]){
+		{"cjobs: error: option --format: 'xml' is not one of: table, json, csv",
+		 "--format has another value", "use table, json or csv",
+		 "cjobs host list --format xml"},
+		{NULL, NULL, NULL},
+	},
 	.exit_codes = host_exits,
 	.run = host_list_run,
 };
@@ -398,6 +442,19 @@ static const cli_command_t host_show = {
 	.examples = (const cli_example_t[]){
 		{"cjobs host show local", "show host local's settings and last health check", 0},
 		{NULL, NULL, 0},
+	},
+	.sections = (const cli_section_t[]){
+		{"Important Notes",
+		 "Read-only: reads the store, never the engine; 'last check' is what the last "
+		 "'cjobs manage-jobs health-check' recorded. The TLS lines show the files' paths, "
+		 "not their contents."},
+		{NULL, NULL},
+	},
+	.errors = (const cli_error_doc_t[]){
+		{"cjobs: error: no host named 'nosuch'; 'cjobs host list' shows the hosts",
+		 "no executor host of that name is registered (names are case-sensitive)",
+		 "check the name with 'cjobs host list'", "cjobs host show nosuch"},
+		{NULL, NULL, NULL},
 	},
 	.exit_codes = host_exits,
 	.run = host_show_run,
@@ -414,6 +471,32 @@ static const cli_command_t host_remove = {
 		{"cjobs host remove old1", "unregister host old1", 0},
 		{NULL, NULL, 0},
 	},
+	.sections = (const cli_section_t[]){
+		{"How It Works",
+		 "  1. In one transaction, looks the host up (none: an error).\n"
+		 "  2. Counts the jobs launching or running on it or pinned to it, and the queued\n"
+		 "     jobs pinned to it.\n"
+		 "  3. If there are any, refuses and says which and what to do; nothing changes.\n"
+		 "  4. Otherwise deletes the host and prints 'removed host NAME'."},
+		{"Important Notes",
+		 "Only the store changes: the engine is not contacted and no container is stopped. "
+		 "To retire a busy host: 'cjobs host disable NAME', cancel or let finish its jobs "
+		 "('cjobs manage-jobs cancel --host NAME'), then remove it. If no host is left, the "
+		 "next 'job submit' or 'process-jobs' registers the local engine as 'local' again."},
+		{NULL, NULL},
+	},
+	.errors = (const cli_error_doc_t[]){
+		{"cjobs: error: no host named 'nosuch'; 'cjobs host list' shows the hosts",
+		 "no executor host of that name is registered (names are case-sensitive)",
+		 "check the name with 'cjobs host list'", "cjobs host remove nosuch"},
+		{"cjobs: error: cannot remove host \"down\": 2 queued job(s) are pinned to it; "
+		 "cancel them (or let them run) before removing it",
+		 "queued jobs were submitted with --host down; removing the host would strand them "
+		 "(when jobs are launching or running there, the message says so and counts them)",
+		 "cancel them with 'cjobs manage-jobs cancel', or let them run, then remove the host",
+		 "cjobs host remove down"},
+		{NULL, NULL, NULL},
+	},
 	.exit_codes = host_exits,
 	.run = host_remove_run,
 };
@@ -426,6 +509,20 @@ static const cli_command_t host_enable = {
 	.examples = (const cli_example_t[]){
 		{"cjobs host enable local", "put host local back into service", 0},
 		{NULL, NULL, 0},
+	},
+	.sections = (const cli_section_t[]){
+		{"Important Notes",
+		 "Only the store changes; workers may place jobs on the host from their next "
+		 "placement on, including the queued jobs pinned to it. Check the engine first with "
+		 "'cjobs manage-jobs health-check --host NAME'. Enabling an enabled host changes "
+		 "nothing and exits 0."},
+		{NULL, NULL},
+	},
+	.errors = (const cli_error_doc_t[]){
+		{"cjobs: error: no host named 'nosuch'; 'cjobs host list' shows the hosts",
+		 "no executor host of that name is registered (names are case-sensitive)",
+		 "check the name with 'cjobs host list'", "cjobs host enable nosuch"},
+		{NULL, NULL, NULL},
 	},
 	.exit_codes = host_exits,
 	.run = host_enable_run,
@@ -442,6 +539,20 @@ static const cli_command_t host_disable = {
 		{"cjobs host disable local", "take host local out of service", 0},
 		{NULL, NULL, 0},
 	},
+	.sections = (const cli_section_t[]){
+		{"Important Notes",
+		 "Only the store changes: no container is stopped and the engine is not contacted. "
+		 "To stop the jobs running there too, use 'cjobs manage-jobs cancel --host NAME'. "
+		 "Disabling the only host leaves new jobs waiting in the queue. Disabling a "
+		 "disabled host changes nothing and exits 0."},
+		{NULL, NULL},
+	},
+	.errors = (const cli_error_doc_t[]){
+		{"cjobs: error: no host named 'nosuch'; 'cjobs host list' shows the hosts",
+		 "no executor host of that name is registered (names are case-sensitive)",
+		 "check the name with 'cjobs host list'", "cjobs host disable nosuch"},
+		{NULL, NULL, NULL},
+	},
 	.exit_codes = host_exits,
 	.run = host_disable_run,
 };
@@ -457,6 +568,36 @@ const cli_command_t cmd_host = {
 		"optional TLS. Each host has a limit of concurrent jobs and a routing weight. "
 		"When no host is registered, the local engine is registered as 'local' the first "
 		"time a job is submitted or processed.",
+	.examples = (const cli_example_t[]){
+		{"cjobs host list", "every host with its address, limits and last check", 0},
+		{"cjobs host show local", "the settings of host local", 0},
+		{"cjobs host update local --weight 200", "send host local twice its share of jobs", 0},
+		{"cjobs host disable old1", "keep new jobs off host old1", 0},
+		{NULL, NULL, 0},
+	},
+	.sections = (const cli_section_t[]){
+		{"Important Notes",
+		 "Access to a Docker engine is root access to its machine (the socket "
+		 "/var/run/docker.sock is root-equivalent, and a tcp:// engine without TLS client "
+		 "certificates is open to anyone who can reach it): whoever can submit jobs to a "
+		 "host can run anything there. Register only engines meant for this.\n\n"
+		 "The host subcommands read and change the store only; none contacts an engine "
+		 "('cjobs manage-jobs health-check' does). Changes apply to the next jobs workers "
+		 "place; running jobs are not affected. The store file is created mode 0600: run "
+		 "these commands as the user that owns it. Each takes a fraction of a second."},
+		{NULL, NULL},
+	},
+	.errors = (const cli_error_doc_t[]){
+		{"cjobs: error: 'cjobs host' needs a subcommand (see the list above)",
+		 "'cjobs host' was run without a subcommand; the group's help, with the list of "
+		 "subcommands, is printed on standard error before the message",
+		 "add one of the subcommands listed, e.g. 'cjobs host list'", "cjobs host"},
+		{"cjobs: error: unknown subcommand 'frob' for 'cjobs host'",
+		 "the word after 'host' is not one of its subcommands (a typo, or a subcommand of "
+		 "another group)",
+		 "see 'cjobs help host' for the list of subcommands", "cjobs host frob"},
+		{NULL, NULL, NULL},
+	},
 	.subcommands = (const cli_command_t *const[]){&host_add, &host_list, &host_show, &host_update,
 						      &host_remove, &host_enable, &host_disable, NULL},
 };

@@ -279,6 +279,24 @@ static const cli_command_t job_list = {
 		{"cjobs job list --limit 0 --format csv", "every job as CSV", 0},
 		{NULL, NULL, 0},
 	},
+	.sections = (const cli_section_t[]){
+		{"Important Notes",
+		 "Read-only: reads the store, never an engine; safe while workers run. Only the "
+		 "newest --limit jobs (100 by default) are shown: use --limit 0 to see every job, "
+		 "which reads them all. A --host or --status that matches no job prints only the "
+		 "table's header; it is not an error."},
+		{NULL, NULL},
+	},
+	.errors = (const cli_error_doc_t[]){
+		{"cjobs: error: 'bogus' is not a job status: use queued, launching, running, "
+		 "completed, failed, timeout or cancelled",
+		 "a --status value is not one of the statuses", "give one of the statuses listed",
+		 "cjobs job list --status bogus"},
+		{"cjobs: error: option --format: 'xml' is not one of: table, json, csv",
+		 "--format has another value", "use table, json or csv",
+		 "cjobs job list --format xml"},
+		{NULL, NULL, NULL},
+	},
 	.run = list_run,
 };
 
@@ -301,6 +319,14 @@ static const cli_command_t job_show = {
 		{"cjobs job show 1", "everything about job 1", 0},
 		{"cjobs job show 1 --format json", "the same as one JSON object", 0},
 		{NULL, NULL, 0},
+	},
+	.sections = (const cli_section_t[]){
+		{"Important Notes",
+		 "Read-only: reads the store, never an engine; safe while workers run. Values of "
+		 "environment keys that look secret are printed as ******** unless --show-secrets; "
+		 "with it they appear in clear on the terminal (and in anything that records it). "
+		 "A job removed by 'cjobs manage-jobs cleanup' can no longer be shown."},
+		{NULL, NULL},
 	},
 	.errors = (const cli_error_doc_t[]){
 		{"cjobs: error: no job with id 999", "there is no such job (or it was cleaned up)",
@@ -334,6 +360,25 @@ static const cli_command_t job_logs = {
 		{"cjobs job logs 1 --stream stderr", "only what it wrote to stderr", 0},
 		{NULL, NULL, 0},
 	},
+	.sections = (const cli_section_t[]){
+		{"Important Notes",
+		 "Read-only: prints the output kept in the store, never asks an engine; safe while "
+		 "workers run. A job that has not run yet has no output: nothing is printed and "
+		 "the exit code is 0. Output may hold secrets the job printed; it is stored in the "
+		 "store file (mode 0600) until 'cjobs manage-jobs cleanup' removes the job."},
+		{NULL, NULL},
+	},
+	.errors = (const cli_error_doc_t[]){
+		{"cjobs: error: no job with id 999; 'cjobs job list' shows the jobs",
+		 "there is no such job (or it was cleaned up)", "check 'cjobs job list'",
+		 "cjobs job logs 999"},
+		{"cjobs: error: job 1 has had 1 attempt(s); give --attempt from 1 to 1, or 0 for "
+		 "the latest",
+		 "--attempt is larger than the number of times the job was run",
+		 "give an attempt the job has had, or leave --attempt out for the latest",
+		 "cjobs job logs 1 --attempt 5"},
+		{NULL, NULL, NULL},
+	},
 	.run = logs_run,
 };
 
@@ -348,6 +393,37 @@ const cli_command_t cmd_job = {
 		       "Statuses: queued (waiting), launching (a worker is starting its container), "
 		       "running, completed (exit 0), failed (non-zero exit or could not run), "
 		       "timeout (killed at its time limit), cancelled.",
+	.examples = (const cli_example_t[]){
+		{"cjobs job submit --image cjobs-test/busybox:1 -- echo hello",
+		 "queue a job; its id is printed", 0},
+		{"cjobs job list --status failed", "the jobs that failed", 0},
+		{"cjobs job show 1", "everything about job 1, with its history", 0},
+		{"cjobs job logs 1", "what job 1 wrote to stdout and stderr", 0},
+		{NULL, NULL, 0},
+	},
+	.sections = (const cli_section_t[]){
+		{"Important Notes",
+		 "submit writes to the store; list, show and logs only read it. None of them "
+		 "contacts an engine: a worker ('cjobs process-jobs') runs the queued jobs.\n\n"
+		 "Whoever can submit jobs can run any image on the executor hosts, and access to a "
+		 "Docker engine is root-equivalent on its machine: treat the right to submit as "
+		 "root access to the hosts.\n\n"
+		 "The store holds every job's environment, secrets included (they are shown as "
+		 "******** unless --show-secrets). It is created mode 0600: keep it so, and run "
+		 "cjobs as the user that owns it. Each subcommand takes a fraction of a second."},
+		{NULL, NULL},
+	},
+	.errors = (const cli_error_doc_t[]){
+		{"cjobs: error: 'cjobs job' needs a subcommand (see the list above)",
+		 "'cjobs job' was run without a subcommand; the group's help, with the list of "
+		 "subcommands, is printed on standard error before the message",
+		 "add one of the subcommands listed, e.g. 'cjobs job list'", "cjobs job"},
+		{"cjobs: error: unknown subcommand 'frob' for 'cjobs job'",
+		 "the word after 'job' is not one of its subcommands (a typo, or a subcommand of "
+		 "another group)",
+		 "see 'cjobs help job' for the list of subcommands", "cjobs job frob"},
+		{NULL, NULL, NULL},
+	},
 	.subcommands = (const cli_command_t *const[]){&cmd_job_submit, &job_list, &job_show,
 						      &job_logs, NULL},
 };

@@ -192,10 +192,25 @@ const cli_command_t cmd_job_submit = {
 		{NULL, NULL, 0},
 	},
 	.sections = (const cli_section_t[]){
+		{"How It Works",
+		 "  1. Parses every option: --image is required; numbers, sizes, durations and\n"
+		 "     times are checked against their ranges.\n"
+		 "  2. Builds the environment: the --template's variables, then each --env-file,\n"
+		 "     then each --env; a later entry replaces an earlier one with the same key.\n"
+		 "  3. With --host, checks that the host is registered.\n"
+		 "  4. Validates the whole job; on any error nothing is written.\n"
+		 "  5. In one transaction: registers the local engine as host 'local' when no host\n"
+		 "     is registered at all, and stores the job as queued with its first history\n"
+		 "     row.\n"
+		 "  6. Prints the job's id on standard output."},
 		{"Important Notes",
 		 "A job runs with the network mode of the host it lands on (by default none: no "
 		 "network). Whoever can submit jobs can run any image on the hosts: treat the "
-		 "right to submit as root access to them."},
+		 "right to submit as root access to them.\n\n"
+		 "Nothing contacts an engine: whether the image exists, or the pinned host is "
+		 "enabled and reachable, is found out when a worker runs the job. The environment, "
+		 "secrets included, is stored in the store file (mode 0600). Submitting takes a "
+		 "fraction of a second."},
 		{NULL, NULL},
 	},
 	.errors = (const cli_error_doc_t[]){

@@ -166,6 +166,26 @@ static const cli_command_t t_add = {
 		 "create template staging with two variables", 0},
 		{NULL, NULL, 0},
 	},
+	.sections = (const cli_section_t[]){
+		{"Important Notes",
+		 "Values are stored in clear in the store file (created mode 0600); keys that look "
+		 "secret are masked only when printed. A name is taken once: to change a template, "
+		 "remove it and add it again (jobs already submitted keep their copy). Only the "
+		 "store is written."},
+		{NULL, NULL},
+	},
+	.errors = (const cli_error_doc_t[]){
+		{"cjobs: error: a template needs at least one --env KEY=VALUE or --env-file FILE",
+		 "no variable was given", "add --env KEY=VALUE or --env-file FILE",
+		 "cjobs template add t1"},
+		{"cjobs: error: the template name may hold only letters, digits, '.', '_' and '-'",
+		 "NAME has another character, such as a space",
+		 "choose a name of letters, digits, '.', '_' and '-'",
+		 "cjobs template add 'bad name' --env A=1"},
+		{"cjobs: error: --env: environment entry 'DEBUG' has no '='",
+		 "an --env value lacks =", "write --env KEY=VALUE", "cjobs template add t1 --env DEBUG"},
+		{NULL, NULL, NULL},
+	},
 	.run = add_run,
 };
 
@@ -182,6 +202,17 @@ static const cli_command_t t_list = {
 	.examples = (const cli_example_t[]){
 		{"cjobs template list", "every template with its number of variables", 0},
 		{NULL, NULL, 0},
+	},
+	.sections = (const cli_section_t[]){
+		{"Important Notes",
+		 "Read-only; shows names, counts and descriptions, never the values (see 'cjobs "
+		 "template show')."},
+		{NULL, NULL},
+	},
+	.errors = (const cli_error_doc_t[]){
+		{"cjobs: error: option --format: 'csv' is not one of: table, json",
+		 "--format has another value", "use table or json", "cjobs template list --format csv"},
+		{NULL, NULL, NULL},
 	},
 	.run = list_run,
 };
@@ -200,6 +231,20 @@ static const cli_command_t t_show = {
 		{"cjobs template show staging", "the variables of template staging", 0},
 		{NULL, NULL, 0},
 	},
+	.sections = (const cli_section_t[]){
+		{"Important Notes",
+		 "Read-only. Values of keys that look secret (PASSWORD, TOKEN, SECRET, ...) are "
+		 "printed as ******** unless --show-secrets; with it they appear in clear on the "
+		 "terminal and in anything that records it."},
+		{NULL, NULL},
+	},
+	.errors = (const cli_error_doc_t[]){
+		{"cjobs: error: no environment template named 'nosuch'; 'cjobs template list' shows "
+		 "them",
+		 "no template of that name exists (names are case-sensitive)",
+		 "check the name with 'cjobs template list'", "cjobs template show nosuch"},
+		{NULL, NULL, NULL},
+	},
 	.run = show_run,
 };
 
@@ -212,6 +257,19 @@ static const cli_command_t t_remove = {
 		{"cjobs template remove staging", "delete template staging", 0},
 		{NULL, NULL, 0},
 	},
+	.sections = (const cli_section_t[]){
+		{"Important Notes",
+		 "Jobs already submitted keep their copy of the variables, so removing a template "
+		 "changes no job; a later 'cjobs job submit --template NAME' fails until a template "
+		 "of that name is added again. Only the store changes."},
+		{NULL, NULL},
+	},
+	.errors = (const cli_error_doc_t[]){
+		{"cjobs: error: no environment template named 'nosuch'",
+		 "no template of that name exists", "check the name with 'cjobs template list'",
+		 "cjobs template remove nosuch"},
+		{NULL, NULL, NULL},
+	},
 	.run = remove_run,
 };
 
@@ -223,5 +281,33 @@ const cli_command_t cmd_template = {
 	.description = "An environment template is a named list of KEY=VALUE variables. "
 		       "'cjobs job submit --template NAME' starts a job's environment from it; "
 		       "--env-file and --env then add to it or override it.",
+	.examples = (const cli_example_t[]){
+		{"cjobs template add defaults --env TZ=UTC --description 'common settings'",
+		 "create template defaults with one variable", 0},
+		{"cjobs template list", "every template", 0},
+		{"cjobs job submit --image cjobs-test/busybox:1 --template defaults -- env",
+		 "queue a job whose environment starts from template defaults", 0},
+		{NULL, NULL, 0},
+	},
+	.sections = (const cli_section_t[]){
+		{"Important Notes",
+		 "A job copies the template's variables when it is submitted: changing or removing "
+		 "a template never changes queued jobs. Values, secrets included, are stored in "
+		 "clear in the store file (created mode 0600): keep it readable only by the user "
+		 "that runs cjobs. The subcommands use the store only and take a fraction of a "
+		 "second."},
+		{NULL, NULL},
+	},
+	.errors = (const cli_error_doc_t[]){
+		{"cjobs: error: 'cjobs template' needs a subcommand (see the list above)",
+		 "'cjobs template' was run without a subcommand; the group's help, with the list of "
+		 "subcommands, is printed on standard error before the message",
+		 "add one of the subcommands listed, e.g. 'cjobs template list'", "cjobs template"},
+		{"cjobs: error: unknown subcommand 'frob' for 'cjobs template'",
+		 "the word after 'template' is not one of its subcommands (a typo, or a subcommand of "
+		 "another group)",
+		 "see 'cjobs help template' for the list of subcommands", "cjobs template frob"},
+		{NULL, NULL, NULL},
+	},
 	.subcommands = (const cli_command_t *const[]){&t_add, &t_list, &t_show, &t_remove, NULL},
 };

@@ -70,4 +70,18 @@ test_expect_success 'global options are accepted after the command' '
 	cjobs job list --verbosity 2 >/dev/null && cjobs job list -q >/dev/null
 '
 
+test_expect_success 'every command and subcommand has the documentation sections of the spec' '
+	cjobs help --examples | cut -f1 | sort -u >paths &&
+	cjobs help | sed -n "s/^  \([a-z][a-z-]*\)  .*/\1/p" >>paths &&
+	test $(wc -l <paths) -ge 30 &&
+	fails=0 &&
+	while read -r p; do
+		cjobs $p --help >out || { echo "$p: --help failed"; fails=1; continue; }
+		for s in "Usage Examples:" "Important Notes:" "Common Errors:" "Exit Codes:"; do
+			grep -q "^$s" out || { echo "$p: no $s"; fails=1; }
+		done
+	done <paths &&
+	test $fails = 0
+'
+
 test_done

@@ -21,10 +21,12 @@ sample_running() {
 }
 
 test_expect_success '20 jobs with --max-jobs 4 never run more than 4 at once' '
-	for i in $(seq 20); do cjobs job submit --image $IMG -- sleep 1 >/dev/null || exit 1; done &&
-	rm -f stop-sampling && (sample_running >maxseen &) &&
+	for i in $(seq 20); do cjobs job submit --image $IMG -- sleep 1 >/dev/null || exit 1; done
+	rm -f stop-sampling
+	sample_running >maxseen &
+	spid=$!
 	cjobs process-jobs --max-jobs 4 &&
-	touch stop-sampling && sleep 0.3 &&
+	touch stop-sampling && wait $spid &&
 	echo "most running at once: $(cat maxseen)" &&
 	test "$(cat maxseen)" -le 4 && test "$(cat maxseen)" -ge 2 &&
 	test "$(cjobs job list --status completed --format json | python3 -c "import json,sys; print(len(json.load(sys.stdin)))")" = 20
@@ -32,10 +34,12 @@ test_expect_success '20 jobs with --max-jobs 4 never run more than 4 at once' '
 
 test_expect_success 'the host limit bounds the containers too' '
 	cjobs host update e1 --max-jobs 2 >/dev/null &&
-	for i in $(seq 6); do cjobs job submit --image $IMG -- sleep 1 >/dev/null || exit 1; done &&
-	rm -f stop-sampling && (sample_running >maxseen &) &&
+	for i in $(seq 6); do cjobs job submit --image $IMG -- sleep 1 >/dev/null || exit 1; done
+	rm -f stop-sampling
+	sample_running >maxseen &
+	spid=$!
 	cjobs process-jobs --max-jobs 8 &&
-	touch stop-sampling && sleep 0.3 &&
+	touch stop-sampling && wait $spid &&
 	test "$(cat maxseen)" -le 2 &&
 	test "$(cjobs job list --status completed --format json | python3 -c "import json,sys; print(len(json.load(sys.stdin)))")" = 26
 '
