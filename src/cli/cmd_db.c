@@ -26,8 +26,8 @@ static int open_existing(cli_ctx_t *ctx)
 {
 	char *err = NULL;
 	if (access(ctx->database, F_OK) != 0) {
-		cli_error(ctx, "no job store at %s (a store is made by the first command that "
-			       "adds something; check --database or $CJOBS_DATABASE)",
+		cli_error(ctx, "no job store at %s (any other command creates it there; is "
+			       "--database or $CJOBS_DATABASE what you meant?)",
 			  ctx->database);
 		return -1;
 	}
@@ -40,16 +40,16 @@ static int open_existing(cli_ctx_t *ctx)
 }
 
 #define NO_STORE_ERROR(sub) {\
-	"cjobs: error: no job store at missing.db (a store is made by the first command that "\
-	"adds something; check --database or $CJOBS_DATABASE)",\
+	"cjobs: error: no job store at missing.db (any other command creates it there; is "\
+	"--database or $CJOBS_DATABASE what you meant?)",\
 	"the file named by --database, $CJOBS_DATABASE, [store] path or the default "\
 	"(~/.local/share/cjobs/cjobs.db) does not exist",\
 	"name the store you mean with --database FILE; the message names the path in use",\
 	"cjobs --database missing.db db " sub}
 /* backup needs its FILE argument before it looks for the store. */
 #define NO_STORE_ERROR_BACKUP {\
-	"cjobs: error: no job store at missing.db (a store is made by the first command that "\
-	"adds something; check --database or $CJOBS_DATABASE)",\
+	"cjobs: error: no job store at missing.db (any other command creates it there; is "\
+	"--database or $CJOBS_DATABASE what you meant?)",\
 	"the file named by --database, $CJOBS_DATABASE, [store] path or the default "\
 	"(~/.local/share/cjobs/cjobs.db) does not exist",\
 	"name the store you mean with --database FILE; the message names the path in use",\
