@@ -114,7 +114,7 @@ _cjobs() {
 		[ "$prev" = "--tls-verify" ] && words="yes no"
 		;;
 	"host remove")
-		words=" --database --config --verbosity --verbose --quiet --version --help"
+		words=" --dry-run --force --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"host enable")
 		words=" --database --config --verbosity --verbose --quiet --version --help"
@@ -136,7 +136,7 @@ _cjobs() {
 		words=" --show-secrets --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"template remove")
-		words=" --database --config --verbosity --verbose --quiet --version --help"
+		words=" --dry-run --force --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"db")
 		words="migrate status check vacuum backup"

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/command.h"
+#include "cli/context.h"
 #include "cli/render.h"
 #include "core/validate.h"
 #include "util/err.h"
@@ -202,6 +203,26 @@ static int host_disable_run(cli_ctx_t *ctx, cli_args_t *a)
 static int host_remove_run(cli_ctx_t *ctx, cli_args_t *a)
 {
 	char *err = NULL;
+	host_t h;
+	host_init(&h);
+	if (load_host(ctx, a->pos[0], &h) != 0) {
+		host_free(&h);
+		return EXIT_ERROR;
+	}
+	char *what = NULL;
+	if (asprintf(&what, "host '%s' (%s)", h.name, h.url) < 0)
+		what = NULL;
+	host_free(&h);
+	if (cli_flag(a, "dry-run")) {
+		printf("would remove %s; refused then if jobs are pinned to it or running there\n",
+		       what ? what : a->pos[0]);
+		free(what);
+		return EXIT_OK;
+	}
+	int refused = ctx_confirm(ctx, cli_flag(a, "force"), what ? what : a->pos[0]);
+	free(what);
+	if (refused)
+		return EXIT_ERROR;
 	int rc = store_host_remove(ctx->store, a->pos[0], &err);
 	if (rc == 1)
 		cli_error(ctx, "no host named '%.64s'; 'cjobs host list' shows the hosts", a->pos[0]);
@@ -463,21 +484,33 @@ static const cli_command_t host_show = {
 static const cli_command_t host_remove = {
 	.name = "remove",
 	.summary = "unregister an executor host",
-	.usage = "NAME",
+	.usage = "NAME [--dry-run] [--force]",
 	.min_args = 1, .max_args = 1, .needs_store = true,
+	.options = (const cli_option_t[]){
+		{.name = "dry-run", .type = OPT_FLAG,
+		 .help = "Say what would be removed; change nothing."},
+		{.name = "force", .type = OPT_FLAG,
+		 .help = "Remove without asking. Needed when standard input is not a terminal "
+			 "(scripts, cron)."},
+		{0},
+	},
 	.description = "Removes the host from the store. Refused while jobs are pinned to it or "
 		       "running there: cancel or finish them first, or disable the host.",
 	.examples = (const cli_example_t[]){
-		{"cjobs host remove old1", "unregister host old1", 0},
+		{"cjobs host remove old1 --dry-run", "show what removing host old1 would do", 0},
+		{"cjobs host remove old1 --force", "unregister host old1 without asking", 0},
 		{NULL, NULL, 0},
 	},
 	.sections = (const cli_section_t[]){
 		{"How It Works",
-		 "  1. In one transaction, looks the host up (none: an error).\n"
-		 "  2. Counts the jobs launching or running on it or pinned to it, and the queued\n"
-		 "     jobs pinned to it.\n"
-		 "  3. If there are any, refuses and says which and what to do; nothing changes.\n"
-		 "  4. Otherwise deletes the host and prints 'removed host NAME'."},
+		 "  1. Looks the host up (none: an error); with --dry-run, says what would go\n"
+		 "     and stops.\n"
+		 "  2. Asks for confirmation on a terminal (none needed with --force; refused\n"
+		 "     without --force when standard input is not a terminal).\n"
+		 "  3. In one transaction, counts the jobs launching or running on it or\n"
+		 "     pinned to it, and the queued jobs pinned to it.\n"
+		 "  4. If there are any, refuses and says which and what to do; nothing changes.\n"
+		 "  5. Otherwise deletes the host and prints 'removed host NAME'."},
 		{"Important Notes",
 		 "Only the store changes: the engine is not contacted and no container is stopped. "
 		 "To retire a busy host: 'cjobs host disable NAME', cancel or let finish its jobs "
@@ -494,7 +527,11 @@ static const cli_command_t host_remove = {
 		 "queued jobs were submitted with --host down; removing the host would strand them "
 		 "(when jobs are launching or running there, the message says so and counts them)",
 		 "cancel them with 'cjobs manage-jobs cancel', or let them run, then remove the host",
-		 "cjobs host remove down"},
+		 "cjobs host remove down --force"},
+		{"cjobs: error: removing host 'local' (",
+		 "(the message goes on: ...) needs confirmation, but standard input is not a "
+		 "terminal) the command runs from a script or a pipe without --force",
+		 "check with --dry-run, then add --force", "cjobs host remove local"},
 		{NULL, NULL, NULL},
 	},
 	.exit_codes = host_exits,

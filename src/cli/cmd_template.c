@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/command.h"
+#include "cli/context.h"
 #include "cli/render.h"
 #include "core/env.h"
 #include "core/validate.h"
@@ -134,6 +135,34 @@ static int show_run(cli_ctx_t *ctx, cli_args_t *a)
 static int remove_run(cli_ctx_t *ctx, cli_args_t *a)
 {
 	char *err = NULL;
+	env_template_t t = {0};
+	int found = store_template_get(ctx->store, a->pos[0], &t, &err);
+	size_t nvars = t.envc;
+	env_template_free(&t);
+	if (found == 1) {
+		cli_error(ctx, "no environment template named '%.64s'", a->pos[0]);
+		free(err);
+		return EXIT_ERROR;
+	}
+	if (found < 0) {
+		cli_error(ctx, "%s", err_str(err));
+		free(err);
+		return EXIT_ERROR;
+	}
+	char *what = NULL;
+	if (asprintf(&what, "template '%s' (%zu variable%s)", a->pos[0], nvars,
+		     nvars == 1 ? "" : "s") < 0)
+		what = NULL;
+	if (cli_flag(a, "dry-run")) {
+		printf("would remove %s; jobs already submitted keep their copy\n",
+		       what ? what : a->pos[0]);
+		free(what);
+		return EXIT_OK;
+	}
+	int refused = ctx_confirm(ctx, cli_flag(a, "force"), what ? what : a->pos[0]);
+	free(what);
+	if (refused)
+		return EXIT_ERROR;
 	int rc = store_template_remove(ctx->store, a->pos[0], &err);
 	if (rc == 1)
 		cli_error(ctx, "no environment template named '%.64s'", a->pos[0]);
@@ -251,10 +280,19 @@ static const cli_command_t t_show = {
 static const cli_command_t t_remove = {
 	.name = "remove",
 	.summary = "delete an environment template",
-	.usage = "NAME",
+	.usage = "NAME [--dry-run] [--force]",
 	.min_args = 1, .max_args = 1, .needs_store = true,
+	.options = (const cli_option_t[]){
+		{.name = "dry-run", .type = OPT_FLAG,
+		 .help = "Say what would be removed; change nothing."},
+		{.name = "force", .type = OPT_FLAG,
+		 .help = "Remove without asking. Needed when standard input is not a terminal "
+			 "(scripts, cron)."},
+		{0},
+	},
 	.examples = (const cli_example_t[]){
-		{"cjobs template remove staging", "delete template staging", 0},
+		{"cjobs template remove staging --dry-run", "show what removing staging would do", 0},
+		{"cjobs template remove staging --force", "delete template staging without asking", 0},
 		{NULL, NULL, 0},
 	},
 	.sections = (const cli_section_t[]){
@@ -268,6 +306,10 @@ static const cli_command_t t_remove = {
 		{"cjobs: error: no environment template named 'nosuch'",
 		 "no template of that name exists", "check the name with 'cjobs template list'",
 		 "cjobs template remove nosuch"},
+		{"cjobs: error: removing template 'defaults' (",
+		 "(the message goes on: ...) needs confirmation, but standard input is not a "
+		 "terminal) the command runs from a script or a pipe without --force",
+		 "check with --dry-run, then add --force", "cjobs template remove defaults"},
 		{NULL, NULL, NULL},
 	},
 	.run = remove_run,

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/confirm.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -64,4 +65,24 @@ int ctx_ensure_default_host(cli_ctx_t *ctx, bool *added, char **err)
 	}
 	host_free(&h);
 	return rc;
+}
+
+int ctx_confirm(cli_ctx_t *ctx, bool force, const char *what)
+{
+	if (force)
+		return 0;
+	char *question = NULL;
+	if (asprintf(&question, "Remove %s?", what) < 0)
+		question = NULL;
+	confirm_t c = confirm(question ? question : "Go on?");
+	free(question);
+	if (c == CONFIRM_YES)
+		return 0;
+	if (c == CONFIRM_NOT_A_TTY)
+		cli_error(ctx, "removing %s needs confirmation, but standard input is not a "
+			       "terminal; add --force (or --dry-run to see what would go)",
+			  what);
+	else
+		fprintf(stderr, "cjobs: nothing was changed\n");
+	return -1;
 }

@@ -19,4 +19,10 @@ const char *ctx_default_engine_url(void);
  * host at all. Sets *added when it did. */
 int ctx_ensure_default_host(cli_ctx_t *ctx, bool *added, char **err);
 
+/* The confirmation of a destructive command: proceeds with --force; asks on
+ * a terminal; refuses, with an error that says to add --force, when
+ * standard input is not one. `what` completes "removing ...". Returns 0 to
+ * go on, -1 when refused (the error or "nothing was changed" is printed). */
+int ctx_confirm(cli_ctx_t *ctx, bool force, const char *what);
+
 #endif

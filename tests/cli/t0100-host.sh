@@ -54,14 +54,17 @@ test_expect_success 'bad host input is refused and changes nothing' '
 	test "$before" = "$(store_digest)"
 '
 
-test_expect_success 'host remove unregisters a host' '
-	cjobs host remove e2 >/dev/null &&
+test_expect_success 'host remove asks first: --dry-run says, no terminal refuses, --force removes' '
+	cjobs host remove e2 --dry-run | grep -q "would remove host .e2. (tcp://127.0.0.1:2375)" &&
+	expect_code 1 cjobs host remove e2 </dev/null 2>err && grep -q "needs confirmation" err &&
+	grep -q "add --force" err && cjobs host show e2 >/dev/null &&
+	cjobs host remove e2 --force >/dev/null &&
 	expect_code 1 cjobs host show e2 2>err && grep -q "no host named" err
 '
 
 test_expect_success 'host remove is refused while a job is pinned to the host' '
 	cjobs job submit --image busybox --host e1 -- true >/dev/null &&
-	expect_code 1 cjobs host remove e1 2>err && cat err &&
+	expect_code 1 cjobs host remove e1 --force 2>err && grep -q "pinned" err &&
 	cjobs host show e1 >/dev/null
 '
 

@@ -103,7 +103,10 @@ test_expect_success 'templates: list, show (masked), remove' '
 	cjobs template list | grep -q "^creds " &&
 	cjobs template show creds | grep -q "DB_PASSWORD=\*\*\*\*\*\*\*\*" &&
 	cjobs template show creds --show-secrets | grep -q "DB_PASSWORD=pw" &&
-	cjobs template remove creds >/dev/null &&
+	cjobs template remove creds --dry-run | grep -q "would remove template .creds. (2 variables)" &&
+	expect_code 1 cjobs template remove creds </dev/null 2>err && grep -q "add --force" err &&
+	cjobs template show creds >/dev/null &&
+	cjobs template remove creds --force >/dev/null &&
 	expect_code 1 cjobs template show creds 2>err && grep -q "no environment template" err
 '
 

@@ -183,7 +183,7 @@ test_expect_success 'a host that cannot be reached is named with its address; th
 	test_grep "its containers were not checked" err &&
 	test_grep "^removed 1 jobs" out &&
 	test -z "$(q "select id from jobs where id = $id")" &&
-	cjobs host remove dead >/dev/null
+	cjobs host remove dead --force >/dev/null
 '
 
 test_expect_success '--days 0 removes every finished job and leaves the queued and live ones' '

@@ -108,7 +108,7 @@ while True:
 	grep -E "^e1 +healthy" out &&
 	grep -q "^  hang: no answer from unix://$TEST_DIR/hang.sock within 2s" out &&
 	test "$(host_check hang)" = "False True" &&
-	cjobs host remove hang >/dev/null
+	cjobs host remove hang --force >/dev/null
 '
 
 test_expect_success 'documented errors: unknown host, no host at all, timeout out of range' '

@@ -9,9 +9,8 @@ IMG=cjobs-test/busybox:1
 
 # The sandbox: a working host 'local', a host 'down' whose engine is not
 # running, jobs 1 (completed), 2 (failed), 3 (queued for later) and 4, 5
-# (queued, pinned to 'down'), a
-# configuration file with two problems (bad.ini) and an existing file
-# (exists.db).
+# (queued, pinned to 'down'), template 'defaults', a configuration file
+# with two problems (bad.ini) and an existing file (exists.db).
 test_expect_success 'the sandbox is set up' '
 	cjobs host add local --url "$ENGINE_URL" >/dev/null &&
 	cjobs job submit --image $IMG -- sh -c "echo out; echo err >&2" >/dev/null &&
@@ -21,6 +20,7 @@ test_expect_success 'the sandbox is set up' '
 	cjobs host add down --url unix:///tmp/cjobs-down.sock >/dev/null &&
 	cjobs job submit --image $IMG --host down -- true >/dev/null &&
 	cjobs job submit --image $IMG --host down -- true >/dev/null &&
+	cjobs template add defaults --env LOG_LEVEL=info >/dev/null &&
 	printf "[worker]\nmax_jobs = abc\nbogus = 1\n" >bad.ini &&
 	touch exists.db
 '
