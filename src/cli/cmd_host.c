@@ -181,8 +181,9 @@ static int set_enabled(cli_ctx_t *ctx, cli_args_t *a, bool enabled)
 		goto out;
 	}
 	printf("host '%s' is %s\n", h.name,
-	       enabled ? "enabled: workers may send it jobs"
-		       : "disabled: no new jobs go there; running ones finish");
+	       enabled ? "enabled: workers started from now on may send it jobs"
+		       : "disabled: workers started from now on send it no new jobs; running ones "
+			 "finish");
 	rc = EXIT_OK;
 out:
 	free(err);
@@ -431,6 +432,12 @@ static const cli_command_t host_list = {
 	.summary = "list the executor hosts",
 	.usage = "[options]",
 	.max_args = 0, .needs_store = true,
+	.description = "Lists every registered host, by name, with its engine address, whether "
+		       "it is enabled, its limit of concurrent jobs, its weight, whether it may "
+		       "pull images, its containers' network mode, and the result and time of its "
+		       "last health check ('never' before the first). The table is for people; "
+		       "--format json gives an array of objects and --format csv a header row and "
+		       "one row per host, for scripts.",
 	.options = list_options,
 	.examples = (const cli_example_t[]){
 		{"cjobs host list", "show every host with its address and limits", 0},
@@ -459,6 +466,10 @@ static const cli_command_t host_show = {
 	.summary = "show every setting of one executor host",
 	.usage = "NAME [options]",
 	.min_args = 1, .max_args = 1, .needs_store = true,
+	.description = "Prints every setting of host NAME: address, enabled, limits, weight, "
+		       "image pulls, network mode, TLS files and whether the engine's certificate "
+		       "is verified, when it was registered, and its last health check with the "
+		       "message it gave. --format json prints one object for scripts.",
 	.options = show_options,
 	.examples = (const cli_example_t[]){
 		{"cjobs host show local", "show host local's settings and last health check", 0},
@@ -543,6 +554,9 @@ static const cli_command_t host_enable = {
 	.summary = "let workers send jobs to a host again",
 	.usage = "NAME",
 	.min_args = 1, .max_args = 1, .needs_store = true,
+	.description = "Marks host NAME enabled: a worker started after this places jobs there, "
+		       "including the queued jobs pinned to it. A worker already running keeps "
+		       "the hosts it loaded when it started; restart it to use the host.",
 	.examples = (const cli_example_t[]){
 		{"cjobs host enable local", "put host local back into service", 0},
 		{NULL, NULL, 0},
@@ -570,8 +584,11 @@ static const cli_command_t host_disable = {
 	.summary = "stop sending new jobs to a host",
 	.usage = "NAME",
 	.min_args = 1, .max_args = 1, .needs_store = true,
-	.description = "Workers place no new job on a disabled host; jobs already running there "
-		       "finish normally. Jobs pinned to it wait until it is enabled again.",
+	.description = "Marks host NAME disabled: a worker started after this places no new job "
+		       "there, and jobs pinned to it wait until it is enabled again. Jobs already "
+		       "running there finish normally. A worker already running keeps the hosts it "
+		       "loaded when it started: restart it (SIGTERM lets it finish its jobs) for "
+		       "the change to reach it.",
 	.examples = (const cli_example_t[]){
 		{"cjobs host disable local", "take host local out of service", 0},
 		{NULL, NULL, 0},

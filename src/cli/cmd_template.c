@@ -223,6 +223,10 @@ static const cli_command_t t_list = {
 	.summary = "list the environment templates",
 	.usage = "[options]",
 	.max_args = 0, .needs_store = true,
+	.description = "Lists every environment template with its number of variables and its "
+		       "description. Values are not shown here ('cjobs template show NAME' shows "
+		       "them, masking secret-looking ones). --format json prints an array of "
+		       "objects with name, description and variables (the count).",
 	.options = (const cli_option_t[]){
 		{.name = "format", .type = OPT_CHOICE, .metavar = "FORMAT", .def = "table",
 		 .choices = formats, .help = "table for people; json for scripts."},
@@ -251,6 +255,10 @@ static const cli_command_t t_show = {
 	.summary = "show a template's variables",
 	.usage = "NAME [options]",
 	.min_args = 1, .max_args = 1, .needs_store = true,
+	.description = "Prints template NAME: its description and its KEY=VALUE variables in "
+		       "order. Values of keys that look secret (containing PASS, SECRET, TOKEN, "
+		       "CREDENTIAL, PRIVATE, API_KEY, ACCESS_KEY or AUTH, or ending in _KEY or "
+		       "_PWD) are printed as ******** unless --show-secrets is given.",
 	.options = (const cli_option_t[]){
 		{.name = "show-secrets", .type = OPT_FLAG,
 		 .help = "Print values of keys that look secret instead of ********."},
@@ -282,6 +290,9 @@ static const cli_command_t t_remove = {
 	.summary = "delete an environment template",
 	.usage = "NAME [--dry-run] [--force]",
 	.min_args = 1, .max_args = 1, .needs_store = true,
+	.description = "Deletes template NAME from the store, after confirmation (or with "
+		       "--force). Jobs submitted with it keep their own copy of its variables, so "
+		       "no job changes; later submits that name it fail until it is added again.",
 	.options = (const cli_option_t[]){
 		{.name = "dry-run", .type = OPT_FLAG,
 		 .help = "Say what would be removed; change nothing."},

@@ -84,4 +84,11 @@ test_expect_success 'every command and subcommand has the documentation sections
 	test $fails = 0
 '
 
+test_expect_success 'every command and subcommand says what it does, beyond its summary' '
+	cjobs help --write-docs pages &&
+	for f in pages/commands/*.md; do
+		grep -q "^## Description" "$f" || { echo "no description: $f"; exit 1; }
+	done
+'
+
 test_done
