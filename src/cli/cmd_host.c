@@ -214,16 +214,10 @@ static int host_remove_run(cli_ctx_t *ctx, cli_args_t *a)
 	if (asprintf(&what, "host '%s' (%s)", h.name, h.url) < 0)
 		what = NULL;
 	host_free(&h);
-	if (cli_flag(a, "dry-run")) {
-		printf("would remove %s; refused then if jobs are pinned to it or running there\n",
-		       what ? what : a->pos[0]);
-		free(what);
-		return EXIT_OK;
-	}
-	int refused = ctx_confirm(ctx, cli_flag(a, "force"), what ? what : a->pos[0]);
-	free(what);
-	if (refused)
-		return EXIT_ERROR;
+	int front = ctx_removal(ctx, a, what, a->pos[0],
+				"refused then if jobs are pinned to it or running there");
+	if (front != 0)
+		return front > 0 ? EXIT_OK : EXIT_ERROR;
 	int rc = store_host_remove(ctx->store, a->pos[0], &err);
 	if (rc == 1)
 		cli_error(ctx, "no host named '%.64s'; 'cjobs host list' shows the hosts", a->pos[0]);

@@ -153,16 +153,9 @@ static int remove_run(cli_ctx_t *ctx, cli_args_t *a)
 	if (asprintf(&what, "template '%s' (%zu variable%s)", a->pos[0], nvars,
 		     nvars == 1 ? "" : "s") < 0)
 		what = NULL;
-	if (cli_flag(a, "dry-run")) {
-		printf("would remove %s; jobs already submitted keep their copy\n",
-		       what ? what : a->pos[0]);
-		free(what);
-		return EXIT_OK;
-	}
-	int refused = ctx_confirm(ctx, cli_flag(a, "force"), what ? what : a->pos[0]);
-	free(what);
-	if (refused)
-		return EXIT_ERROR;
+	int front = ctx_removal(ctx, a, what, a->pos[0], "jobs already submitted keep their copy");
+	if (front != 0)
+		return front > 0 ? EXIT_OK : EXIT_ERROR;
 	int rc = store_template_remove(ctx->store, a->pos[0], &err);
 	if (rc == 1)
 		cli_error(ctx, "no environment template named '%.64s'", a->pos[0]);

@@ -86,3 +86,17 @@ int ctx_confirm(cli_ctx_t *ctx, bool force, const char *what)
 		fprintf(stderr, "cjobs: nothing was changed\n");
 	return -1;
 }
+
+int ctx_removal(cli_ctx_t *ctx, const cli_args_t *a, char *what, const char *name,
+		const char *dry_note)
+{
+	int rc;
+	if (cli_flag(a, "dry-run")) {
+		printf("would remove %s; %s\n", what ? what : name, dry_note);
+		rc = 1;
+	} else {
+		rc = ctx_confirm(ctx, cli_flag(a, "force"), what ? what : name);
+	}
+	free(what);
+	return rc;
+}

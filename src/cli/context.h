@@ -24,5 +24,11 @@ int ctx_ensure_default_host(cli_ctx_t *ctx, bool *added, char **err);
  * standard input is not one. `what` completes "removing ...". Returns 0 to
  * go on, -1 when refused (the error or "nothing was changed" is printed). */
 int ctx_confirm(cli_ctx_t *ctx, bool force, const char *what);
+/* The front of a removal with --dry-run and --force options: with
+ * --dry-run prints "would remove <what>; <dry_note>" and returns 1;
+ * otherwise confirms (ctx_confirm) and returns 0 to go on or -1 when
+ * refused. `what` is taken over (freed here); NULL stands for `name`. */
+int ctx_removal(cli_ctx_t *ctx, const cli_args_t *a, char *what, const char *name,
+		const char *dry_note);
 
 #endif
