@@ -152,6 +152,8 @@ static void on_info(void *ud, const engine_status_t *st, const engine_info_t *in
 	}
 	if (h->down_reported)
 		log_info("host '%s' (%s) answers again", h->host.name, h->host.url);
+	if (!h->healthy)
+		h->w->next_claim_mono = 0;  /* it may take jobs now */
 	h->down_reported = false;
 	if (!h->healthy)
 		log_detail("host '%s': engine %s (API %s) at %s", h->host.name, info->version,
@@ -522,10 +524,13 @@ static int loop(worker_t *w, char **err)
 				for (size_t i = 0; i < w->nhosts; i++)
 					room = room || (w->hosts[i].healthy &&
 							w->hosts[i].active < w->hosts[i].host.max_jobs);
+				/* With no healthy host that has room, look again at the poll
+				 * interval too: a host that answers again, or a job that
+				 * finishes, calls for a claim at once (next_claim_mono = 0). */
+				w->next_claim_mono = now + (int64_t)w->opts->poll_interval_s * 1000;
 				if (room) {
 					if (!w->opts->daemon)
 						w->idle_seen = true;
-					w->next_claim_mono = now + (int64_t)w->opts->poll_interval_s * 1000;
 					if (w->opts->daemon)
 						wake_for_scheduled(w, now);
 				}

@@ -22,4 +22,20 @@ test_expect_success '--host naming no host is exit 1' '
 	expect_code 1 cjobs process-jobs --host nosuch 2>err && grep -q "no host named" err
 '
 
+test_engine_start e2 || { echo "Bail out! no engine"; exit 1; }
+
+test_expect_success 'a daemon whose engine goes away waits for it instead of spinning' '
+	cjobs host add gone --url "$ENGINE_URL" >/dev/null || exit 1
+	"$CJOBS_BIN" process-jobs --daemon --host gone --poll-interval 1 >/dev/null 2>spin.log &
+	pid=$!
+	stop_on_exit $pid
+	sleep 2 && test_engine_stop e2 && sleep 3 &&
+	before=$(awk "{print \$14 + \$15}" /proc/$pid/stat) &&
+	sleep 3 &&
+	after=$(awk "{print \$14 + \$15}" /proc/$pid/stat) &&
+	echo "CPU ticks used in 3 s: $((after - before))" &&
+	test $((after - before)) -lt 50 &&
+	grep -q "host .gone." spin.log
+'
+
 test_done
