@@ -146,7 +146,12 @@ static void print_text_job(const job_t *j, bool secrets, const job_event_t *ev, 
 	printf("priority:      %d\n", j->priority);
 	printf("not before:    %s\n", format_time(j->not_before, b1, sizeof(b1)));
 	printf("pinned host:   %s\n", j->host ? j->host : "-");
-	printf("max retries:   %d\n", j->max_retries);
+	printf("max retries:   %d", j->max_retries);
+	if (j->max_retries > 0)
+		printf(" (strategy %s%s%s)", j->retry_strategy ? j->retry_strategy : "default",
+		       j->retry_exit_codes ? "; also on exit codes " : "",
+		       j->retry_exit_codes ? j->retry_exit_codes : "");
+	printf("\n");
 	printf("attempt:       %d\n", j->attempt);
 	if (j->has_exit_code)
 		printf("exit code:     %d\n", j->exit_code);

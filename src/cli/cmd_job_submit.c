@@ -9,6 +9,7 @@
 #include "cli/command.h"
 #include "cli/context.h"
 #include "core/env.h"
+#include "core/retry.h"
 #include "core/validate.h"
 #include "util/err.h"
 
@@ -73,6 +74,13 @@ static int fill_job(cli_ctx_t *ctx, const cli_args_t *a, job_t *job, char **err)
 		return err_set(err, "out of memory");
 	job->priority = (int)cli_num(a, "priority");
 	job->max_retries = (int)cli_num(a, "max-retries");
+	const char *strategy = cli_str(a, "retry-strategy");
+	if (strategy && strcmp(strategy, RETRY_STRATEGY_DEFAULT) != 0 &&
+	    !(job->retry_strategy = strdup(strategy)))
+		return err_set(err, "out of memory");
+	if (cli_has(a, "retry-on-exit-code") &&
+	    !(job->retry_exit_codes = strdup(cli_str(a, "retry-on-exit-code"))))
+		return err_set(err, "out of memory");
 	if (cli_has(a, "memory"))
 		job->memory_bytes = cli_num(a, "memory");
 	if (cli_has(a, "cpus"))
@@ -158,8 +166,21 @@ static const cli_option_t submit_options[] = {
 		 "'timeout'. 0 means no limit. Without it, the worker's --timeout applies."},
 	{.name = "max-retries", .short_name = 'r', .type = OPT_INT, .metavar = "N", .def = "0",
 	 .min = 0, .max = JOB_MAX_RETRIES_MAX,
-	 .help = "How many times to run the job again when it could not be run because of an "
-		 "engine fault (a job whose command exits non-zero is not retried)."},
+	 .help = "How many times to run the job again after a transient failure: the engine "
+		 "unreachable or restarted under it, a connection reset, out of memory or disk, a "
+		 "resource temporarily unavailable. Permanent failures (image not found, invalid "
+		 "configuration, permission denied, executable not found) and time limits are "
+		 "never retried; a non-zero exit only with --retry-on-exit-code."},
+	{.name = "retry-strategy", .type = OPT_CHOICE, .metavar = "NAME", .def = "default",
+	 .choices = retry_strategy_names,
+	 .help = "How long to wait before each retry (exponential backoff; each delay is "
+		 "scaled by a random 0.8 to 1.2): default waits about 10s, then 20s, 40s, ... at "
+		 "most 10m; aggressive about 1s, then x1.5 each time, at most 1m; conservative "
+		 "about 1m, then x3, at most 1h."},
+	{.name = "retry-on-exit-code", .type = OPT_STRING, .metavar = "CODES",
+	 .help = "Also retry (within --max-retries) when the command exits with one of these "
+		 "codes: 'any' for every non-zero code, or a list such as 1,75. Without it, a "
+		 "non-zero exit fails the job at once."},
 	{.name = "workdir", .short_name = 'w', .type = OPT_STRING, .metavar = "PATH",
 	 .help = "Working directory inside the container (absolute). Without it, the image's."},
 	{.name = "at", .type = OPT_WHEN, .metavar = "TIME",

@@ -39,9 +39,10 @@ static int reload(worker_opts_t *o, void *ud, char **err)
 		config_free(c);
 		return -1;
 	}
-	static const char *const names[] = {"max-jobs", "poll-interval", "timeout", "output-limit"};
-	int64_t vals[4];
-	for (size_t i = 0; i < 4; i++) {
+	static const char *const names[] = {"max-jobs", "poll-interval", "timeout", "output-limit",
+					    "shutdown-timeout"};
+	int64_t vals[5];
+	for (size_t i = 0; i < 5; i++) {
 		const cli_option_t *opt = NULL;
 		for (const cli_option_t *p = options; p->name; p++)
 			if (strcmp(p->name, names[i]) == 0)
@@ -61,6 +62,7 @@ static int reload(worker_opts_t *o, void *ud, char **err)
 	o->poll_interval_s = (int)vals[1];
 	o->default_timeout_s = vals[2];
 	o->output_limit = vals[3];
+	o->shutdown_timeout_s = vals[4];
 	config_free(r->ctx->config);
 	r->ctx->config = c;
 	r->ctx->config_path = config_path(c);
@@ -100,6 +102,7 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 		.default_timeout_s = cli_num(a, "timeout"),
 		.output_limit = cli_num(a, "output-limit"),
 		.stop_grace_s = 10,
+		.shutdown_timeout_s = cli_num(a, "shutdown-timeout"),
 		.reload = reload,
 		.reload_ud = &rctx,
 	};
@@ -110,8 +113,10 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 		free(err);
 		return res.engine_error ? EXIT_ENGINE : EXIT_ERROR;
 	}
-	log_info("processed: %lld completed, %lld failed or timed out, %lld handed back to the queue",
-		 (long long)res.completed, (long long)res.failed, (long long)res.handed_back);
+	log_info("processed: %lld completed, %lld failed or timed out, %lld queued again for a "
+		 "retry, %lld handed back to the queue, %lld taken over from stopped workers",
+		 (long long)res.completed, (long long)res.failed, (long long)res.retried,
+		 (long long)res.handed_back, (long long)res.adopted);
 	if (res.engine_error)
 		return EXIT_ENGINE;
 	if (res.failed > 0)
@@ -152,6 +157,12 @@ static const cli_option_t options[] = {
 	 .help = "How much of each job's stdout and of its stderr to keep in the store. Beyond "
 		 "it, output is counted but dropped, and the job's log is marked truncated; the "
 		 "worker's memory stays flat whatever a job prints. At most 1g."},
+	{.name = "shutdown-timeout", .type = OPT_DURATION, .metavar = "DURATION", .def = "0",
+	 .min = 0, .max = 604800, .config = "worker.shutdown_timeout",
+	 .help = "How long SIGTERM waits for running jobs to finish. When it passes, the "
+		 "containers still running are removed and their jobs put back in the queue "
+		 "(without counting the attempt), as SIGINT does; a job whose container has "
+		 "already exited is recorded. 0 waits for them however long they take."},
 	{0},
 };
 
@@ -190,7 +201,21 @@ const cli_command_t cmd_process_jobs = {
 		 " 4. Monitor running jobs for status changes through the engine's event stream;\n"
 		 "    kill a job that passes its time limit.\n"
 		 " 5. Harvest completed jobs: exit code, stdout and stderr, peak memory, CPU time.\n"
-		 " 6. Update the store with the final results, then remove the container."},
+		 " 6. Update the store with the final results, then remove the container.\n"
+		 " 7. A job that failed with a transient error (engine unreachable or restarted,\n"
+		 "    out of memory or disk), or exited with a code it lists in\n"
+		 "    --retry-on-exit-code, is queued again after its retry strategy's delay\n"
+		 "    while it has retries left (job submit --max-retries).\n"
+		 "\n"
+		 "Recovery: at start, and every 20 seconds, the worker takes over jobs whose\n"
+		 "worker died (its process is gone from this machine, or its 60-second lease\n"
+		 "ran out): a container still running is watched, one that exited is\n"
+		 "harvested, one that never started is removed and its job queued again without\n"
+		 "counting the attempt, and a job whose container vanished after it ran is\n"
+		 "retried or failed by its policy. Containers of this store that no running job\n"
+		 "owns are removed (at start, when a host answers again, and every 5 minutes).\n"
+		 "An engine that stops while jobs run marks its host unhealthy (no new jobs go\n"
+		 "there); when it answers again the worker carries on."},
 		{"Monitoring and Logging",
 		 "Progress is logged to standard error: one line per finished job at verbosity 1, "
 		 "each step of each job at 2, each container request at 3. When standard error is not "
@@ -200,12 +225,13 @@ const cli_command_t cmd_process_jobs = {
 		 "own message."},
 		{"Signal Handling",
 		 "SIGTERM: graceful shutdown: take no new jobs, let running ones finish and record "
-		 "them, then exit.\n\n"
+		 "them, then exit. With --shutdown-timeout, jobs still running when it passes are "
+		 "handed back to the queue as with SIGINT.\n\n"
 		 "SIGINT (Ctrl+C): immediate shutdown with cleanup: remove the containers this "
 		 "worker started and put their jobs back in the queue (without counting the "
 		 "attempt), then exit.\n\n"
 		 "SIGUSR1: reload the configuration file without restarting: max_jobs, "
-		 "poll_interval, timeout and output_limit of [worker] take effect for the next jobs "
+		 "poll_interval, timeout, output_limit and shutdown_timeout of [worker] take effect for the next jobs "
 		 "(values given as options stay)."},
 		{"Important Notes",
 		 "The worker needs access to each host's Docker engine, which is root-equivalent on "

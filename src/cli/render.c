@@ -69,6 +69,10 @@ json_t *render_job_json(const job_t *j, bool show_secrets)
 	json_object_set_new(o, "not_before", time_or_null(j->not_before));
 	json_object_set_new(o, "host", str_or_null(j->host));
 	json_object_set_new(o, "max_retries", json_integer(j->max_retries));
+	json_object_set_new(o, "retry_strategy",
+			    json_string(j->retry_strategy ? j->retry_strategy : "default"));
+	json_object_set_new(o, "retry_on_exit_code",
+			    j->retry_exit_codes ? json_string(j->retry_exit_codes) : json_null());
 	json_object_set_new(o, "attempt", json_integer(j->attempt));
 	json_object_set_new(o, "exit_code", j->has_exit_code ? json_integer(j->exit_code) : json_null());
 	json_object_set_new(o, "created_at", time_or_null(j->created_at));

@@ -110,6 +110,8 @@ void job_free(job_t *job)
 	strv_free(job->env);
 	free(job->template_name);
 	free(job->host);
+	free(job->retry_strategy);
+	free(job->retry_exit_codes);
 	free(job->last_error);
 	free(job->container_name);
 	free(job->container_id);

@@ -62,6 +62,8 @@ typedef struct {
 	int64_t not_before;    /* unix ms; 0 = at once */
 	char *host;            /* pinned host name, or NULL for any */
 	int max_retries;
+	char *retry_strategy;  /* core/retry.h name; NULL = the default */
+	char *retry_exit_codes;/* "any" or "1,75": exit codes worth a retry; NULL = none */
 
 	job_status_t status;
 	int attempt;           /* 0 before the first launch */

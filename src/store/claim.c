@@ -261,3 +261,27 @@ int store_job_active_on(store_t *s, const char *host, int64_t *n, char **err)
 			      "('launching', 'running')",
 			   host, n, err);
 }
+
+int store_job_take_over(store_t *s, const job_t *job, const char *old_worker,
+			int64_t old_lease, const char *worker_id, int64_t lease_until, char **err)
+{
+	if (store_ready(s, err) < 0 || store_begin(s, err) < 0)
+		return -1;
+	sqlite3_stmt *st = NULL;
+	int rc = st_prepare(s,
+			    "UPDATE jobs SET worker_id = ?, lease_until = ? WHERE id = ? "
+			    "AND status = ? AND worker_id IS ? AND lease_until = ?",
+			    &st, err);
+	if (rc == 0) {
+		binder_t b;
+		bind_start(&b, st);
+		bind_text(&b, worker_id);
+		bind_i64(&b, lease_until);
+		bind_i64(&b, job->id);
+		bind_text(&b, job_status_name(job->status));
+		bind_text(&b, old_worker);
+		bind_i64(&b, old_lease);
+		rc = exec_changes(s, st, &b, "cannot take the job over", err);
+	}
+	return tx_finish(s, rc, err);
+}

@@ -77,6 +77,8 @@ int job_from_row(sqlite3_stmt *st, job_t *j, char **err)
 	j->ran_on = col_text(st, 27, &oom);
 	j->worker_id = col_text(st, 28, &oom);
 	j->lease_until = sqlite3_column_int64(st, 29);
+	j->retry_strategy = col_text(st, 30, &oom);
+	j->retry_exit_codes = col_text(st, 31, &oom);
 	int rc = oom ? err_set(err, "out of memory") : 0;
 	if (rc == 0)
 		rc = read_status(st, 15, &j->status, err);
@@ -357,6 +359,8 @@ static void bind_job_spec(binder_t *b, const job_t *j, const strbuf_t *argv,
 	bind_i64(b, j->not_before);
 	bind_text(b, j->host);
 	bind_i64(b, j->max_retries);
+	bind_text(b, j->retry_strategy);
+	bind_text(b, j->retry_exit_codes);
 }
 
 static int insert_job(store_t *s, const job_t *j, int64_t now, int64_t *id, char **err)
@@ -371,8 +375,9 @@ static int insert_job(store_t *s, const job_t *j, int64_t now, int64_t *id, char
 	sqlite3_stmt *st = NULL;
 	int rc = st_prepare(s, "INSERT INTO jobs (uuid, name, image, argv, workdir, env, "
 			       "template_name, memory_bytes, nano_cpus, timeout_s, priority, "
-			       "not_before, host, max_retries, status, attempt, created_at, "
-			       "queued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+			       "not_before, host, max_retries, retry_strategy, retry_exit_codes, "
+			       "status, attempt, created_at, queued_at) "
+			       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
 			       "'queued', 0, ?, ?)",
 			    &st, err);
 	if (rc == 0) {

@@ -135,8 +135,15 @@ static const char schema_v1[] =
 	"  total_bytes INTEGER NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY (job_id, attempt, stream));";
 
+/* Retry policy of a job (core/retry.h): NULL strategy = the default one,
+ * NULL exit codes = a non-zero exit is not retried. */
+static const char schema_v2[] =
+	"ALTER TABLE jobs ADD COLUMN retry_strategy TEXT;"
+	"ALTER TABLE jobs ADD COLUMN retry_exit_codes TEXT;";
+
 static const migration_t migrations[] = {
 	{1, "0001_initial_schema", schema_v1, make_store_id},
+	{2, "0002_retry_policy", schema_v2, NULL},
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -129,6 +129,12 @@ int store_job_update(store_t *s, const job_t *job, unsigned set, char **err);
  * because it was cancelled meanwhile. */
 int store_job_renew_lease(store_t *s, int64_t id, const char *worker_id, int64_t lease_until,
 			  char **err);
+/* Takes over a launching or running job from a worker that died or whose
+ * lease ran out: sets worker_id and lease_until only if the job still has
+ * the status, worker and lease it was read with (compare and set), so of
+ * several workers trying at once exactly one wins. 1 when it lost. */
+int store_job_take_over(store_t *s, const job_t *job, const char *old_worker,
+			int64_t old_lease, const char *worker_id, int64_t lease_until, char **err);
 /* Claims up to max ready jobs for a worker: status queued, not_before <= now,
  * pinned host NULL or one of hosts[] (NULL-terminated; NULL = any host),
  * ordered by priority (high first) then id. Each claimed job is moved to

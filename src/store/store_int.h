@@ -125,7 +125,7 @@ int strv_decode(const void *data, size_t len, char ***out, size_t *n, char **err
 	"nano_cpus, timeout_s, priority, not_before, host, max_retries, status, "     \
 	"attempt, exit_code, created_at, queued_at, started_at, finished_at, "        \
 	"peak_memory_bytes, cpu_usage_ns, last_error, container_name, container_id, " \
-	"ran_on, worker_id, lease_until"
+	"ran_on, worker_id, lease_until, retry_strategy, retry_exit_codes"
 /* Fills *out (initialised here) from a row selected with JOB_COLUMNS. */
 int job_from_row(sqlite3_stmt *st, job_t *out, char **err);
 /* Appends one history row. */

@@ -20,6 +20,8 @@ typedef struct {
 	char *error;               /* why it is unhealthy */
 	int active;                /* slots on this host */
 	bool claim_exhausted;      /* this claim round found nothing for it */
+	bool sweep_due;            /* look for leftover containers when healthy */
+	bool sweep_inflight;
 	engine_events_t *events;
 	bool events_open;
 	int64_t events_since_ns;   /* re-open from here after a disconnect */
@@ -48,7 +50,13 @@ typedef struct slot {
 	bool timed_out;            /* killed for its time limit */
 	bool exited;               /* the engine said the container exited */
 	bool abort;                /* SIGINT: remove and hand back */
+	const char *handback;      /* remove the container, then queue the job
+				    * again without counting the attempt, saying this */
+	bool engine_lost;          /* the engine went away while it ran */
+	bool adopted;              /* taken over from a worker that died */
+	bool lease_lost;           /* another worker holds the job now */
 	bool kill_sent;
+	int64_t next_kill_mono;    /* a kill that failed is sent again then */
 	/* results gathered while harvesting */
 	int exit_code;
 	bool oom_killed;
@@ -73,17 +81,36 @@ struct worker {
 	bool idle_seen;            /* one-shot: nothing left to claim */
 	int64_t next_claim_mono;
 	int64_t next_lease_mono;
+	int64_t next_reconcile_mono;
+	int64_t next_sweep_mono;   /* next look for leftover containers */
+	int64_t shutdown_deadline_mono; /* SIGTERM with --shutdown-timeout */
+	int reconciles_inflight;
 	int watch_fd;              /* inotify on the store's directory, or -1 */
 };
 
 /* worker/slot.c */
 void slot_launch(slot_t *s);
+/* Takes over a job whose worker died: inspects its container and carries
+ * on from what it finds (watch, harvest, or hand the job back). */
+void slot_adopt(slot_t *s);
 void slot_on_exit(slot_t *s, int exit_code);
 void slot_tick(slot_t *s, int64_t now);
 void slot_abort(slot_t *s);
 /* worker/worker.c */
 void worker_slot_done(worker_t *w, slot_t *s);
 slot_t *worker_find_slot(worker_t *w, const char *container_id);
+/* A slot for a job this worker holds; launches it, or adopts it. */
+int worker_add_slot(worker_t *w, whost_t *h, job_t *job, bool adopt);
+whost_t *worker_find_host(worker_t *w, const char *name);
+/* worker/reconcile.c */
+/* Takes over jobs whose worker died or whose lease ran out, and removes
+ * containers of this store that no live job owns (sweep), on healthy hosts. */
+void reconcile_jobs(worker_t *w);
+void reconcile_sweep(whost_t *h);
+/* True when the worker that wrote this id (worker_id_make) is certainly
+ * gone: same machine, and its process no longer exists. */
+bool worker_id_dead(const char *worker_id);
+int worker_id_make(char *buf, size_t size);
 
 #define LEASE_MS (60 * 1000)
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/retry.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -53,15 +54,62 @@ static void set_error(slot_t *s, const char *msg)
 	s->job.last_error = msg ? strdup(msg) : NULL;
 }
 
-/* A launch that could not happen: retried when the fault was the engine's
- * and the job has retries left, otherwise failed. No container exists. */
+/* True when the job may have another attempt after this one. */
+static bool attempts_left(const slot_t *s)
+{
+	return s->job.attempt <= s->job.max_retries && !s->abort && !s->handback;
+}
+
+/* Queues the job again. `counts`: the attempt ran (or failed) and is used
+ * up, and the next one waits for the job's retry strategy; otherwise the
+ * attempt is given back and the job may run at once. `extra`: further
+ * fields to write with it (exit code, output already stored, ...). */
+static int requeue(slot_t *s, bool counts, unsigned extra, const char *why)
+{
+	char *reason = NULL;
+	unsigned set = JOB_SET_LEASE | JOB_SET_FINISHED_AT | extra;
+	if (counts) {
+		const retry_strategy_t *rs = retry_strategy_find(s->job.retry_strategy);
+		int64_t delay = retry_delay_ms(rs, s->job.attempt, retry_random01());
+		s->job.not_before = now_ms() + delay;
+		set |= JOB_SET_NOT_BEFORE;
+		char d[32];
+		format_duration(delay, d, sizeof(d));
+		if (asprintf(&reason, "%s; retry %d of %d in %s (%s strategy)", why, s->job.attempt,
+			     s->job.max_retries, d, rs ? rs->name : RETRY_STRATEGY_DEFAULT) < 0)
+			reason = NULL;
+		log_warn("job %lld: %s; retry %d of %d in %s", (long long)s->job.id, why,
+			 s->job.attempt, s->job.max_retries, d);
+	} else {
+		s->job.attempt--;
+		set |= JOB_SET_ATTEMPT;
+	}
+	free(s->job.worker_id);
+	s->job.worker_id = NULL;
+	s->job.lease_until = 0;
+	s->job.finished_at = 0;
+	int rc = move(s, JOB_QUEUED, set, reason ? reason : why);
+	if (rc == 0) {
+		if (counts)
+			s->w->result->retried++;
+		else
+			s->w->result->handed_back++;
+	}
+	free(reason);
+	return rc;
+}
+
+/* A launch that could not happen. No container runs. The engine's fault
+ * before the container existed costs no attempt; a transient fault after
+ * it is retried by the job's policy; a permanent one fails the job. */
 static void launch_failed(slot_t *s, const engine_status_t *st, const char *what)
 {
 	char *msg = NULL;
 	if (asprintf(&msg, "%s on host %s: %s", what, s->h->host.name, st->error ? st->error : "?") < 0)
 		msg = NULL;
 	set_error(s, msg);
-	bool transient = st->unreachable || st->timed_out || st->http_status >= 500;
+	retry_class_t kind = retry_classify(st->http_status, st->unreachable, st->timed_out,
+					    st->error);
 	if (st->unreachable) {
 		s->h->healthy = false;
 		if (!s->h->info_inflight && !s->h->next_check_mono)
@@ -69,26 +117,23 @@ static void launch_failed(slot_t *s, const engine_status_t *st, const char *what
 		s->w->result->engine_error = true;
 	}
 	bool no_container = !s->job.container_id;
-	if (st->unreachable && no_container && !s->abort) {
+	if (s->abort || s->handback) {
+		requeue(s, false, 0, s->handback ? s->handback : "worker interrupted");
+	} else if (st->unreachable && no_container) {
 		/* The engine went away before the container existed: the job never
 		 * ran, so it goes back without using up an attempt. The host is
 		 * marked unhealthy, so it is not claimed for again until it answers. */
 		log_warn("job %lld: %s; back in the queue", (long long)s->job.id, msg ? msg : what);
-		s->job.attempt--;
-		if (move(s, JOB_QUEUED, JOB_SET_ATTEMPT | JOB_SET_LAST_ERROR | JOB_SET_LEASE, msg) == 0)
-			s->w->result->handed_back++;
-	} else if (transient && s->job.attempt <= s->job.max_retries && !s->abort) {
-		log_warn("job %lld: %s; queued again (attempt %d of %d)", (long long)s->job.id,
-			 msg ? msg : what, s->job.attempt, s->job.max_retries + 1);
-		if (move(s, JOB_QUEUED, JOB_SET_LAST_ERROR | JOB_SET_LEASE, msg) == 0)
-			s->w->result->handed_back++;
-	} else if (s->abort) {
-		s->job.attempt--;
-		if (move(s, JOB_QUEUED, JOB_SET_ATTEMPT | JOB_SET_LEASE, "worker interrupted") == 0)
-			s->w->result->handed_back++;
+		requeue(s, false, JOB_SET_LAST_ERROR, msg ? msg : what);
+	} else if (kind == RETRY_TRANSIENT && attempts_left(s)) {
+		requeue(s, true, JOB_SET_LAST_ERROR, msg ? msg : what);
 	} else {
-		log_error("job %lld failed: %s", (long long)s->job.id, msg ? msg : what);
+		log_error("job %lld failed: %s%s", (long long)s->job.id, msg ? msg : what,
+			  kind == RETRY_PERMANENT ? " (not retried: a permanent error)" : "");
 		s->job.finished_at = now_ms();
+		free(s->job.worker_id);
+		s->job.worker_id = NULL;
+		s->job.lease_until = 0;
 		if (move(s, JOB_FAILED, JOB_SET_LAST_ERROR | JOB_SET_FINISHED_AT | JOB_SET_LEASE,
 			 msg) == 0)
 			s->w->result->failed++;
@@ -129,10 +174,10 @@ static void on_started(void *ud, const engine_status_t *st)
 								: s->job.timeout_s;
 	s->deadline_mono = limit > 0 ? mono_ms() + limit * 1000 : 0;
 	s->next_stats_mono = mono_ms() + 500;
-	s->next_poll_mono = mono_ms() + POLL_EVERY_MS;
+	s->next_poll_mono = s->exited ? 0 : mono_ms() + POLL_EVERY_MS;
 	log_detail("job %lld: running on %s as %s", (long long)s->job.id, s->h->host.name,
 		   s->job.container_name);
-	if (s->abort || s->exited)
+	if (s->abort || s->handback || s->exited)
 		slot_tick(s, mono_ms());
 }
 
@@ -168,7 +213,7 @@ static void on_created(void *ud, const engine_status_t *st, const char *id)
 {
 	slot_t *s = ud;
 	s->pending--;
-	if (st->ok && s->abort) {
+	if (st->ok && (s->abort || s->handback)) {
 		free(s->job.container_id);
 		s->job.container_id = strdup(id);
 		slot_remove(s);
@@ -202,8 +247,7 @@ static void on_created(void *ud, const engine_status_t *st, const char *id)
 			perm.error = msg ? msg : "image not found";
 			perm.http_status = 404;
 			perm.unreachable = perm.timed_out = false;
-			/* A missing image is permanent: never retried. */
-			s->job.max_retries = 0;
+			/* A missing image is permanent (retry_classify: "not found"). */
 			launch_failed(s, &perm, "cannot create the container");
 			free(msg);
 			return;
@@ -283,14 +327,12 @@ static void on_removed(void *ud, const engine_status_t *st)
 		log_warn("job %lld: could not remove container %s: %s", (long long)s->job.id,
 			 s->job.container_name, err_str(st->error));
 	bool unfinished = s->job.status == JOB_LAUNCHING || s->job.status == JOB_RUNNING;
-	if (s->abort && unfinished) {
+	if ((s->abort || s->handback) && unfinished && !s->lease_lost) {
 		/* Handed back: the container is gone; the job waits for a worker. */
-		s->job.attempt--;
 		free(s->job.container_id);
 		s->job.container_id = NULL;
-		if (move(s, JOB_QUEUED, JOB_SET_ATTEMPT | JOB_SET_LEASE | JOB_SET_CONTAINER,
-			 "worker interrupted (SIGINT); container removed") == 0)
-			s->w->result->handed_back++;
+		requeue(s, false, JOB_SET_CONTAINER,
+			s->handback ? s->handback : "worker interrupted (SIGINT); container removed");
 	}
 	s->state = SLOT_DONE;
 	worker_slot_done(s->w, s);
@@ -305,35 +347,76 @@ static void slot_remove(slot_t *s)
 		      on_removed, s);
 }
 
-/* Commits the result of a finished container in one transaction. */
+/* What a finished container's result means for its job. */
+typedef struct {
+	job_status_t to;
+	bool retry;               /* queue again (to is then JOB_QUEUED) */
+	char reason[200];
+} outcome_t;
+
+static outcome_t judge(slot_t *s)
+{
+	worker_t *w = s->w;
+	outcome_t o = {.to = JOB_FAILED};
+	if (s->timed_out) {
+		/* A time limit is the job's own: never retried automatically. */
+		o.to = JOB_TIMEOUT;
+		int64_t limit = s->job.timeout_s == JOB_TIMEOUT_DEFAULT ? w->opts->default_timeout_s
+									: s->job.timeout_s;
+		snprintf(o.reason, sizeof(o.reason), "killed after its time limit of %llds",
+			 (long long)limit);
+		set_error(s, o.reason);
+		return o;
+	}
+	if (s->exit_code == 0) {
+		o.to = JOB_COMPLETED;
+		snprintf(o.reason, sizeof(o.reason), "exited 0");
+		return o;
+	}
+	bool wanted;
+	if (s->exit_code < 0) {
+		/* Removed by someone else before its result was read: the attempt's
+		 * outcome is unknown, a transient fault as far as the job goes. */
+		snprintf(o.reason, sizeof(o.reason), "%s",
+			 s->engine_error ? s->engine_error : "the container disappeared");
+		wanted = true;
+	} else if (s->engine_lost) {
+		/* The engine stopped (or could not be reached) while it ran, and it
+		 * ended non-zero: most likely killed with the engine. */
+		snprintf(o.reason, sizeof(o.reason),
+			 "exited %d after its engine stopped or was unreachable while it ran",
+			 s->exit_code);
+		wanted = true;
+	} else {
+		snprintf(o.reason, sizeof(o.reason), "exited %d%s", s->exit_code,
+			 s->oom_killed ? " (killed: out of memory)" : "");
+		wanted = retry_exit_code_matches(s->job.retry_exit_codes, s->exit_code);
+	}
+	if (s->exit_code > 0 && !s->engine_lost)
+		set_error(s, s->oom_killed ? "the container ran out of memory (its --memory limit)"
+					   : (s->engine_error && *s->engine_error ? s->engine_error
+										  : o.reason));
+	else
+		set_error(s, o.reason);
+	if (wanted && attempts_left(s)) {
+		o.to = JOB_QUEUED;
+		o.retry = true;
+	}
+	return o;
+}
+
+/* Commits the result of a finished container in one transaction: its
+ * output, exit code and resources, and the job's next status (final, or
+ * queued again for a retry). */
 static void record(slot_t *s)
 {
 	worker_t *w = s->w;
 	char *err = NULL;
-	job_status_t to;
-	char reason[160];
 	/* -1: the container vanished and no exit code could be read. */
 	s->job.has_exit_code = s->exit_code >= 0;
 	s->job.exit_code = s->exit_code;
 	s->job.finished_at = now_ms();
-	if (s->timed_out) {
-		to = JOB_TIMEOUT;
-		int64_t limit = s->job.timeout_s == JOB_TIMEOUT_DEFAULT ? w->opts->default_timeout_s
-									: s->job.timeout_s;
-		snprintf(reason, sizeof(reason), "killed after its time limit of %llds",
-			 (long long)limit);
-		set_error(s, reason);
-	} else if (s->exit_code == 0) {
-		to = JOB_COMPLETED;
-		snprintf(reason, sizeof(reason), "exited 0");
-	} else {
-		to = JOB_FAILED;
-		snprintf(reason, sizeof(reason), "exited %d%s", s->exit_code,
-			 s->oom_killed ? " (killed: out of memory)" : "");
-		set_error(s, s->oom_killed ? "the container ran out of memory (its --memory limit)"
-					   : (s->engine_error && *s->engine_error ? s->engine_error
-										  : reason));
-	}
+	outcome_t o = judge(s);
 	unsigned set = JOB_SET_EXIT_CODE | JOB_SET_FINISHED_AT | JOB_SET_RESOURCES |
 		       JOB_SET_LAST_ERROR | JOB_SET_LEASE;
 	int rc = -1;
@@ -343,31 +426,38 @@ static void record(slot_t *s)
 		    (store_output_put(w->store, s->job.id, s->job.attempt, JOB_STDOUT, &s->out, &err) < 0 ||
 		     store_output_put(w->store, s->job.id, s->job.attempt, JOB_STDERR, &s->err, &err) < 0))
 			rc = -1;
-		if (rc == 0) {
+		if (rc == 0 && o.retry) {
+			rc = requeue(s, true, set & ~JOB_SET_FINISHED_AT, o.reason);
+			if (rc == 0)
+				s->job.status = JOB_QUEUED;
+		} else if (rc == 0) {
 			free(s->job.worker_id);
 			s->job.worker_id = NULL;
 			s->job.lease_until = 0;
-			rc = store_job_move(w->store, &s->job, JOB_RUNNING, to, set, actor(s), reason, &err);
+			rc = store_job_move(w->store, &s->job, JOB_RUNNING, o.to, set, actor(s),
+					    o.reason, &err);
 		}
 		if (rc == 0 && store_commit(w->store, &err) < 0)
 			rc = -1;
 		if (rc != 0)
 			store_rollback(w->store);
 	}
-	if (rc == 0) {
-		s->job.status = to;
-		if (to == JOB_COMPLETED)
+	if (rc == 0 && o.retry) {
+		return;
+	} else if (rc == 0) {
+		s->job.status = o.to;
+		if (o.to == JOB_COMPLETED)
 			w->result->completed++;
 		else
 			w->result->failed++;
 		char dur[32];
 		format_duration(s->job.finished_at - s->job.started_at, dur, sizeof(dur));
-		if (to == JOB_COMPLETED)
+		if (o.to == JOB_COMPLETED)
 			log_info("job %lld completed on %s in %s", (long long)s->job.id,
 				 s->h->host.name, dur);
 		else
 			log_info("job %lld %s on %s after %s: %s", (long long)s->job.id,
-				 job_status_name(to), s->h->host.name, dur, reason);
+				 job_status_name(o.to), s->h->host.name, dur, o.reason);
 	} else if (rc == 1) {
 		log_warn("job %lld was changed by someone else while it ran; its result is not recorded",
 			 (long long)s->job.id);
@@ -425,7 +515,11 @@ static void on_inspected(void *ud, const engine_status_t *st, const engine_conta
 		}
 		log_warn("job %lld: cannot inspect its container: %s; will try again",
 			 (long long)s->job.id, err_str(st->error));
+		if (st->unreachable)
+			s->engine_lost = true;
 		s->state = SLOT_RUNNING;
+		/* Not at the next tick: an engine that is down answers at once,
+		 * and asking again at once would spin. */
 		s->next_poll_mono = mono_ms() + POLL_EVERY_MS;
 		return;
 	}
@@ -478,9 +572,16 @@ static void on_killed(void *ud, const engine_status_t *st)
 {
 	slot_t *s = ud;
 	s->pending--;
-	if (!st->ok && !st->conflict)
+	if (!st->ok && !st->conflict) {
 		log_warn("job %lld: cannot kill its container: %s", (long long)s->job.id,
 			 err_str(st->error));
+		if (st->unreachable || st->timed_out) {
+			/* Still running as far as anyone knows: send it again. */
+			s->engine_lost = true;
+			s->kill_sent = false;
+			s->next_kill_mono = mono_ms() + POLL_EVERY_MS;
+		}
+	}
 	/* The die event (or the fallback poll) then harvests it. */
 	s->next_poll_mono = mono_ms() + 200;
 }
@@ -495,21 +596,33 @@ static void on_polled(void *ud, const engine_status_t *st, const engine_containe
 		slot_on_exit(s, c->exit_code);
 	else if (!st->ok && st->not_found)
 		harvest(s);
+	else if (!st->ok && st->unreachable)
+		s->engine_lost = true;
 }
 
 void slot_tick(slot_t *s, int64_t now)
 {
 	if (s->state != SLOT_RUNNING)
 		return;
-	if (s->abort) {
+	if (s->lease_lost) {
+		/* Another worker took the job over (this one was thought dead):
+		 * it is theirs now, container and all. */
+		log_warn("job %lld: another worker holds it now; leaving it to them",
+			 (long long)s->job.id);
+		s->state = SLOT_DONE;
+		worker_slot_done(s->w, s);
+		return;
+	}
+	if (s->abort || s->handback) {
 		slot_remove(s);
 		return;
 	}
-	if (s->exited) {
+	if (s->exited && now >= s->next_poll_mono) {
 		harvest(s);
 		return;
 	}
-	if (s->deadline_mono && now >= s->deadline_mono && !s->kill_sent) {
+	if (s->deadline_mono && now >= s->deadline_mono && !s->kill_sent &&
+	    now >= s->next_kill_mono) {
 		s->timed_out = true;
 		s->kill_sent = true;
 		log_info("job %lld: time limit reached; killing its container", (long long)s->job.id);
@@ -536,4 +649,100 @@ void slot_abort(slot_t *s)
 	s->abort = true;
 	if (s->state == SLOT_RUNNING && s->pending == 0)
 		slot_remove(s);
+}
+
+/* ---- adopting the job of a worker that died ---- */
+
+static void adopt_vanished(slot_t *s)
+{
+	if (s->job.status == JOB_LAUNCHING) {
+		/* Its worker died before the container was created (or after it
+		 * was removed): the attempt never ran. */
+		requeue(s, false, 0, "its worker stopped before the container started; back in the "
+				     "queue");
+		return;
+	}
+	/* It ran, and its container is gone without a result. */
+	s->exit_code = -1;
+	free(s->engine_error);
+	s->engine_error = strdup("the container disappeared while no worker watched it");
+	record(s);
+}
+
+static void on_adopt_inspected(void *ud, const engine_status_t *st, const engine_container_t *c)
+{
+	slot_t *s = ud;
+	s->pending--;
+	if (!st->ok && !st->not_found) {
+		/* Cannot tell what became of it now; the lease this worker took
+		 * lapses, and the next reconciliation looks again. */
+		log_warn("job %lld: cannot inspect the container of a job to adopt: %s",
+			 (long long)s->job.id, err_str(st->error));
+		s->lease_lost = true;
+		s->state = SLOT_DONE;
+		worker_slot_done(s->w, s);
+		return;
+	}
+	if (!st->ok) {
+		adopt_vanished(s);
+		s->state = SLOT_DONE;
+		worker_slot_done(s->w, s);
+		return;
+	}
+	free(s->job.container_id);
+	s->job.container_id = strdup(c->id);
+	char *err = NULL;
+	if (!s->job.container_id ||
+	    store_job_update(s->w->store, &s->job, JOB_SET_CONTAINER, &err) < 0)
+		log_warn("job %lld: cannot record container id: %s", (long long)s->job.id,
+			 err_str(err));
+	free(err);
+	if (c->state && strcmp(c->state, "created") == 0) {
+		/* Created but never started: nothing ran. Remove it, then the job
+		 * goes back to the queue with its attempt given back. */
+		s->handback = "its worker stopped before the container started; container "
+			      "removed, back in the queue";
+		slot_remove(s);
+		return;
+	}
+	if (s->job.status == JOB_LAUNCHING) {
+		s->job.started_at = c->started_at > 0 ? c->started_at : now_ms();
+		if (move(s, JOB_RUNNING, JOB_SET_STARTED_AT, "container found running after its "
+							    "worker stopped") != 0) {
+			slot_remove(s);
+			return;
+		}
+	} else if (!s->job.started_at) {
+		s->job.started_at = c->started_at > 0 ? c->started_at : now_ms();
+	}
+	s->state = SLOT_RUNNING;
+	int64_t limit = s->job.timeout_s == JOB_TIMEOUT_DEFAULT ? s->w->opts->default_timeout_s
+								: s->job.timeout_s;
+	int64_t now = mono_ms();
+	s->deadline_mono = limit > 0 ? now + (s->job.started_at + limit * 1000 - now_ms()) : 0;
+	if (limit > 0 && s->deadline_mono <= now)
+		s->deadline_mono = now;
+	s->next_stats_mono = now + 500;
+	s->next_poll_mono = now + POLL_EVERY_MS;
+	s->w->result->adopted++;
+	if (c->running) {
+		log_info("job %lld: adopted its running container %s on %s", (long long)s->job.id,
+			 s->job.container_name, s->h->host.name);
+	} else {
+		log_info("job %lld: its container %s on %s has exited; reading its result",
+			 (long long)s->job.id, s->job.container_name, s->h->host.name);
+		s->exited = true;
+		s->next_poll_mono = 0;
+		slot_tick(s, now);
+	}
+}
+
+void slot_adopt(slot_t *s)
+{
+	s->adopted = true;
+	s->state = SLOT_STARTING;
+	s->pending++;
+	engine_inspect(s->h->engine,
+		       s->job.container_id ? s->job.container_id : s->job.container_name,
+		       on_adopt_inspected, s);
 }

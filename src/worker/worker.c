@@ -27,6 +27,10 @@
 
 #define HEALTH_RETRY_MS 5000
 #define LEASE_RENEW_MS (LEASE_MS / 3)
+/* How often a live worker looks for jobs of dead workers, and for
+ * containers no job owns. */
+#define RECONCILE_MS LEASE_RENEW_MS
+#define SWEEP_MS (5 * 60 * 1000)
 
 static volatile sig_atomic_t got_term, got_int, got_usr1;
 static int signal_pipe[2] = {-1, -1};
@@ -145,6 +149,11 @@ static void on_info(void *ud, const engine_status_t *st, const engine_info_t *in
 				  err_str(st->error));
 		h->error = strdup(err_str(st->error));
 		h->down_reported = true;
+		/* Whatever runs there may be killed with the engine: a non-zero
+		 * end of those jobs is then the engine's fault, not theirs. */
+		for (size_t i = 0; i < h->w->nslots; i++)
+			if (h->w->slots[i]->h == h)
+				h->w->slots[i]->engine_lost = true;
 		h->healthy = false;
 		h->w->result->engine_error = true;
 		h->next_check_mono = mono_ms() + HEALTH_RETRY_MS;
@@ -152,8 +161,12 @@ static void on_info(void *ud, const engine_status_t *st, const engine_info_t *in
 	}
 	if (h->down_reported)
 		log_info("host '%s' (%s) answers again", h->host.name, h->host.url);
-	if (!h->healthy)
+	if (!h->healthy) {
 		h->w->next_claim_mono = 0;  /* it may take jobs now */
+		/* Back (or first seen): find what happened while it was away. */
+		h->w->next_reconcile_mono = 0;
+		h->sweep_due = true;
+	}
 	h->down_reported = false;
 	if (!h->healthy)
 		log_detail("host '%s': engine %s (API %s) at %s", h->host.name, info->version,
@@ -286,7 +299,7 @@ static void reap_slots(worker_t *w)
 	w->nslots = k;
 }
 
-static int add_slot(worker_t *w, whost_t *h, job_t *job)
+int worker_add_slot(worker_t *w, whost_t *h, job_t *job, bool adopt)
 {
 	if (w->nslots == w->capslots) {
 		size_t cap = w->capslots ? w->capslots * 2 : 16;
@@ -305,8 +318,19 @@ static int add_slot(worker_t *w, whost_t *h, job_t *job)
 	job_init(job);  /* ownership moved */
 	w->slots[w->nslots++] = s;
 	h->active++;
-	slot_launch(s);
+	if (adopt)
+		slot_adopt(s);
+	else
+		slot_launch(s);
 	return 0;
+}
+
+whost_t *worker_find_host(worker_t *w, const char *name)
+{
+	for (size_t i = 0; name && i < w->nhosts; i++)
+		if (strcmp(w->hosts[i].host.name, name) == 0)
+			return &w->hosts[i];
+	return NULL;
 }
 
 /* The healthy host with free capacity and the fewest jobs per unit of
@@ -367,7 +391,7 @@ static int claim_jobs(worker_t *w, char **err)
 			continue;
 		}
 		for (size_t i = 0; i < n; i++) {
-			if (add_slot(w, h, &jobs[i]) < 0) {
+			if (worker_add_slot(w, h, &jobs[i], false) < 0) {
 				store_job_list_free(jobs, n);
 				return err_set(err, "out of memory");
 			}
@@ -392,9 +416,22 @@ static void renew_leases(worker_t *w)
 		if (s->state == SLOT_DONE || s->job.status == JOB_QUEUED || job_status_is_final(s->job.status))
 			continue;
 		s->job.lease_until = until;
-		if (store_job_renew_lease(w->store, s->job.id, w->worker_id, until, &err) < 0) {
+		int rc = store_job_renew_lease(w->store, s->job.id, w->worker_id, until, &err);
+		if (rc < 0) {
 			log_warn("cannot renew the lease of job %lld: %s", (long long)s->job.id,
 				 err_str(err));
+			free(err);
+			err = NULL;
+		} else if (rc == 1) {
+			/* Cancelled (the canceller handles the container), or taken over
+			 * by a worker that thought this one dead: then it is theirs. */
+			job_t now;
+			if (store_job_get(w->store, s->job.id, &now, &err) == 0) {
+				bool active = now.status == JOB_LAUNCHING || now.status == JOB_RUNNING;
+				if (active && now.worker_id && strcmp(now.worker_id, w->worker_id) != 0)
+					s->lease_lost = true;
+				job_free(&now);
+			}
 			free(err);
 			err = NULL;
 		}
@@ -424,8 +461,31 @@ static void handle_signals(worker_t *w)
 	}
 	if (got_term && !w->stopping) {
 		w->stopping = true;
-		log_info("SIGTERM: taking no new jobs; waiting for %d running job(s) to finish",
+		if (w->opts->shutdown_timeout_s > 0) {
+			w->shutdown_deadline_mono = mono_ms() + w->opts->shutdown_timeout_s * 1000;
+			log_info("SIGTERM: taking no new jobs; waiting up to %llds for %d running "
+				 "job(s) to finish",
+				 (long long)w->opts->shutdown_timeout_s, running_count(w));
+		} else {
+			log_info("SIGTERM: taking no new jobs; waiting for %d running job(s) to finish",
+				 running_count(w));
+		}
+	}
+	if (w->shutdown_deadline_mono && mono_ms() >= w->shutdown_deadline_mono &&
+	    !w->interrupting) {
+		w->shutdown_deadline_mono = 0;
+		log_info("shutdown timeout: removing %d container(s) still running and putting "
+			 "their jobs back in the queue",
 			 running_count(w));
+		for (size_t i = 0; i < w->nslots; i++) {
+			slot_t *s = w->slots[i];
+			if (s->state != SLOT_DONE && !s->handback) {
+				s->handback = "worker stopped (SIGTERM, shutdown timeout); container "
+					      "removed";
+				if (s->state == SLOT_RUNNING && s->pending == 0)
+					slot_tick(s, mono_ms());
+			}
+		}
 	}
 	if (got_int && !w->interrupting) {
 		w->interrupting = true;
@@ -467,6 +527,10 @@ static int64_t next_wake(const worker_t *w, int64_t now)
 		wake = now + 500;
 	if (w->next_claim_mono && w->next_claim_mono < wake)
 		wake = w->next_claim_mono;
+	if (w->shutdown_deadline_mono && w->shutdown_deadline_mono < wake)
+		wake = w->shutdown_deadline_mono;
+	if (!w->stopping && w->next_reconcile_mono < wake)
+		wake = w->next_reconcile_mono;
 	for (size_t i = 0; i < w->nhosts; i++)
 		if (!w->hosts[i].healthy && w->hosts[i].next_check_mono &&
 		    w->hosts[i].next_check_mono < wake)
@@ -538,6 +602,18 @@ static int loop(worker_t *w, char **err)
 				w->next_claim_mono = 0;
 			}
 		}
+		if (!w->stopping && now >= w->next_reconcile_mono) {
+			reconcile_jobs(w);
+			w->next_reconcile_mono = now + RECONCILE_MS;
+		}
+		if (now >= w->next_sweep_mono) {
+			for (size_t i = 0; i < w->nhosts; i++)
+				w->hosts[i].sweep_due = true;
+			w->next_sweep_mono = now + SWEEP_MS;
+		}
+		for (size_t i = 0; i < w->nhosts; i++)
+			if (w->hosts[i].healthy && w->hosts[i].sweep_due && !w->interrupting)
+				reconcile_sweep(&w->hosts[i]);
 		for (size_t i = 0; i < w->nslots; i++)
 			slot_tick(w->slots[i], now);
 		if (now >= w->next_lease_mono) {
@@ -545,7 +621,7 @@ static int loop(worker_t *w, char **err)
 			w->next_lease_mono = now + LEASE_RENEW_MS;
 		}
 		reap_slots(w);
-		if (w->nslots == 0) {
+		if (w->nslots == 0 && w->reconciles_inflight == 0) {
 			if (w->stopping)
 				break;
 			if (!w->opts->daemon && (w->idle_seen || !any_healthy(w)))
@@ -580,12 +656,8 @@ int worker_run(store_t *store, worker_opts_t *opts, worker_result_t *result, cha
 	w.store = store;
 	w.opts = opts;
 	w.result = result;
-	char host[64] = "?", uuid[37];
-	gethostname(host, sizeof(host) - 1);
-	if (uuid_v4(uuid) < 0)
+	if (worker_id_make(w.worker_id, sizeof(w.worker_id)) < 0)
 		return err_set(err, "cannot read random bytes for the worker id");
-	/* The store prefixes "worker:" to the id in the history it writes. */
-	snprintf(w.worker_id, sizeof(w.worker_id), "%.40s:%d:%.8s", host, (int)getpid(), uuid);
 	snprintf(w.actor, sizeof(w.actor), "worker:%s", w.worker_id);
 	got_term = got_int = got_usr1 = 0;
 	if (install_signals(err) < 0)

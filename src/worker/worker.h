@@ -24,6 +24,8 @@ typedef struct worker_opts {
 	int64_t default_timeout_s; /* for jobs without their own; 0 = none */
 	int64_t output_limit;      /* bytes kept per stream */
 	int stop_grace_s;          /* SIGINT/cancel: TERM, then KILL after this */
+	int64_t shutdown_timeout_s;/* SIGTERM: after this, remove what still runs and
+				    * queue it again; 0 = wait for it to finish */
 	/* Called on SIGUSR1 to re-read the configuration into opts; may be NULL.
 	 * Returns 0 on success; on failure the old settings stay. */
 	int (*reload)(struct worker_opts *opts, void *ud, char **err);
@@ -35,6 +37,8 @@ typedef struct {
 	int64_t completed;
 	int64_t failed;            /* failed or timed out in this run */
 	int64_t handed_back;       /* returned to the queue (SIGINT, transient errors) */
+	int64_t retried;           /* failed, and queued again by its retry policy */
+	int64_t adopted;           /* taken over from a worker that died */
 	bool engine_error;         /* a host could not be used */
 	bool interrupted;          /* SIGINT */
 } worker_result_t;

@@ -1,0 +1,178 @@
+/*
+ * core/retry.c: retry strategies, backoff with jitter, and the
+ * transient/permanent classification of failures.
+ */
+#include "core/retry.h"
+
+#include <ctype.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "util/err.h"
+
+static const retry_strategy_t strategies[] = {
+	{"default", 10 * 1000, 2.0, 10 * 60 * 1000,
+	 "first retry after about 10s, doubling, at most 10m apart"},
+	{"aggressive", 1000, 1.5, 60 * 1000,
+	 "first retry after about 1s, x1.5 each time, at most 1m apart"},
+	{"conservative", 60 * 1000, 3.0, 60 * 60 * 1000,
+	 "first retry after about 1m, tripling, at most 1h apart"},
+};
+#define NSTRATEGIES (sizeof(strategies) / sizeof(strategies[0]))
+
+const char *const retry_strategy_names[] = {"default", "aggressive", "conservative", NULL};
+
+const retry_strategy_t *retry_strategy_find(const char *name)
+{
+	if (!name || !*name)
+		name = RETRY_STRATEGY_DEFAULT;
+	for (size_t i = 0; i < NSTRATEGIES; i++)
+		if (strcmp(strategies[i].name, name) == 0)
+			return &strategies[i];
+	return NULL;
+}
+
+int64_t retry_delay_ms(const retry_strategy_t *s, int n, double random01)
+{
+	if (!s)
+		s = retry_strategy_find(NULL);
+	double d = (double)s->base_ms;
+	/* Stop multiplying once past the ceiling: no overflow for large n. */
+	for (int i = 1; i < n && d < (double)s->ceiling_ms; i++)
+		d *= s->factor;
+	if (d > (double)s->ceiling_ms)
+		d = (double)s->ceiling_ms;
+	if (random01 < 0 || random01 >= 1)
+		random01 = 0.5;
+	d *= 0.8 + 0.4 * random01;
+	if (d > (double)s->ceiling_ms)
+		d = (double)s->ceiling_ms;
+	return (int64_t)d;
+}
+
+double retry_random01(void)
+{
+	uint32_t r = 0;
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+		return 0.5;  /* no entropy yet: no jitter, still a valid delay */
+	return (double)r / 4294967296.0;
+}
+
+/* Case-insensitive substring search. */
+static bool contains(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (; *hay; hay++) {
+		size_t i = 0;
+		while (i < n && hay[i] &&
+		       tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]))
+			i++;
+		if (i == n)
+			return true;
+	}
+	return false;
+}
+
+/* Faults of the job itself: running it again changes nothing. */
+static const char *const permanent_kinds[] = {
+	"no such image",
+	"pull access denied",
+	"repository does not exist",
+	"manifest unknown",
+	"invalid reference format",
+	"executable file not found",
+	"no such file or directory",
+	"exec format error",
+	"permission denied",
+	"unauthorized",
+	"invalid",
+	"not found",
+	NULL,
+};
+
+/* Faults of the machinery: another attempt may well succeed. */
+static const char *const transient_kinds[] = {
+	"connection reset",
+	"connection refused",
+	"broken pipe",
+	"no space left",
+	"resource temporarily unavailable",
+	"cannot allocate memory",
+	"out of memory",
+	"too many open files",
+	"device or resource busy",
+	"temporary failure",
+	"timed out",
+	"timeout",
+	NULL,
+};
+
+retry_class_t retry_classify(int http_status, bool unreachable, bool timed_out,
+			     const char *message)
+{
+	if (unreachable || timed_out)
+		return RETRY_TRANSIENT;
+	const char *m = message ? message : "";
+	/* Transient kinds first: "no space left ... no such file" style chains
+	 * name the cause first, and a full disk must not fail a job for good. */
+	for (const char *const *k = transient_kinds; *k; k++)
+		if (contains(m, *k))
+			return RETRY_TRANSIENT;
+	for (const char *const *k = permanent_kinds; *k; k++)
+		if (contains(m, *k))
+			return RETRY_PERMANENT;
+	if (http_status >= 500 || http_status == 0)
+		return RETRY_TRANSIENT;
+	return RETRY_PERMANENT;
+}
+
+int retry_exit_codes_check(const char *spec, char **err)
+{
+	if (!spec || !*spec)
+		return err_set(err, "--retry-on-exit-code: give 'any' or exit codes such as 1,75");
+	if (strcmp(spec, "any") == 0)
+		return 0;
+	const char *p = spec;
+	for (;;) {
+		if (!isdigit((unsigned char)*p))
+			return err_set(err, "--retry-on-exit-code: '%.40s' is not 'any' or a "
+					    "comma-separated list of exit codes from 1 to 255 "
+					    "(e.g. 1,75)",
+				       spec);
+		long v = 0;
+		while (isdigit((unsigned char)*p) && v <= 255)
+			v = v * 10 + (*p++ - '0');
+		if (v < 1 || v > 255 || isdigit((unsigned char)*p))
+			return err_set(err, "--retry-on-exit-code: exit codes are from 1 to 255 "
+					    "(0 is success); '%.40s' is not",
+				       spec);
+		if (*p == '\0')
+			return 0;
+		if (*p != ',')
+			return err_set(err, "--retry-on-exit-code: '%.40s' is not 'any' or a "
+					    "comma-separated list of exit codes from 1 to 255 "
+					    "(e.g. 1,75)",
+				       spec);
+		p++;
+	}
+}
+
+bool retry_exit_code_matches(const char *spec, int code)
+{
+	if (!spec || code == 0)
+		return false;
+	if (strcmp(spec, "any") == 0)
+		return true;
+	for (const char *p = spec; *p;) {
+		char *end;
+		long v = strtol(p, &end, 10);
+		if (end == p)
+			return false;
+		if (v == code)
+			return true;
+		p = *end == ',' ? end + 1 : end;
+	}
+	return false;
+}
