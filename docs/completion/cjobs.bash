@@ -21,10 +21,10 @@ _cjobs() {
 		words="process-jobs process_jobs manage-jobs manage_jobs job host template db dev help --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"process-jobs")
-		words=" --daemon --host --max-jobs --poll-interval --timeout --output-limit --database --config --verbosity --verbose --quiet --version --help"
+		words=" --daemon --host --max-jobs --poll-interval --timeout --output-limit --shutdown-timeout --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"process_jobs")
-		words=" --daemon --host --max-jobs --poll-interval --timeout --output-limit --database --config --verbosity --verbose --quiet --version --help"
+		words=" --daemon --host --max-jobs --poll-interval --timeout --output-limit --shutdown-timeout --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"manage-jobs")
 		words="cleanup cancel status health-check report retry"
@@ -78,7 +78,8 @@ _cjobs() {
 		words="submit list show logs"
 		;;
 	"job submit")
-		words=" --image --name --host --env --env-file --template --priority --memory --cpus --timeout --max-retries --workdir --at --database --config --verbosity --verbose --quiet --version --help"
+		words=" --image --name --host --env --env-file --template --priority --memory --cpus --timeout --max-retries --retry-strategy --retry-on-exit-code --workdir --at --database --config --verbosity --verbose --quiet --version --help"
+		[ "$prev" = "--retry-strategy" ] && words="default aggressive conservative"
 		;;
 	"job list")
 		words=" --status --host --limit --format --database --config --verbosity --verbose --quiet --version --help"

@@ -83,7 +83,8 @@ static const char *const permanent_kinds[] = {
 	"manifest unknown",
 	"invalid reference format",
 	"executable file not found",
-	"no such file or directory",
+	/* The runtime could not find the command: exec: "/x": stat /x: ... */
+	"exec: \"",
 	"exec format error",
 	"permission denied",
 	"unauthorized",

@@ -53,6 +53,8 @@ typedef struct slot {
 	const char *handback;      /* remove the container, then queue the job
 				    * again without counting the attempt, saying this */
 	bool engine_lost;          /* the engine went away while it ran */
+	bool killed_outside;       /* signalled by someone else (the engine
+				    * shutting down, docker stop) */
 	bool adopted;              /* taken over from a worker that died */
 	bool lease_lost;           /* another worker holds the job now */
 	bool kill_sent;

@@ -380,19 +380,21 @@ static outcome_t judge(slot_t *s)
 		snprintf(o.reason, sizeof(o.reason), "%s",
 			 s->engine_error ? s->engine_error : "the container disappeared");
 		wanted = true;
-	} else if (s->engine_lost) {
-		/* The engine stopped (or could not be reached) while it ran, and it
-		 * ended non-zero: most likely killed with the engine. */
-		snprintf(o.reason, sizeof(o.reason),
-			 "exited %d after its engine stopped or was unreachable while it ran",
-			 s->exit_code);
+	} else if (s->engine_lost || s->killed_outside) {
+		/* The engine stopped (or could not be reached) while it ran, or
+		 * something outside cjobs signalled it, and it ended non-zero: not
+		 * the job's own failure. */
+		snprintf(o.reason, sizeof(o.reason), "exited %d after %s", s->exit_code,
+			 s->engine_lost ? "its engine stopped or was unreachable while it ran"
+					: "it was stopped from outside cjobs (the engine shutting "
+					  "down, or docker stop/kill)");
 		wanted = true;
 	} else {
 		snprintf(o.reason, sizeof(o.reason), "exited %d%s", s->exit_code,
 			 s->oom_killed ? " (killed: out of memory)" : "");
 		wanted = retry_exit_code_matches(s->job.retry_exit_codes, s->exit_code);
 	}
-	if (s->exit_code > 0 && !s->engine_lost)
+	if (s->exit_code > 0 && !s->engine_lost && !s->killed_outside)
 		set_error(s, s->oom_killed ? "the container ran out of memory (its --memory limit)"
 					   : (s->engine_error && *s->engine_error ? s->engine_error
 										  : o.reason));

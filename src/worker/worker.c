@@ -215,11 +215,18 @@ static void on_event(void *ud, const engine_event_t *ev)
 	whost_t *h = ud;
 	if (ev->time_ns > h->events_since_ns)
 		h->events_since_ns = ev->time_ns;
-	if (!ev->action || strcmp(ev->action, "die") != 0 || !ev->id)
+	if (!ev->action || !ev->id)
 		return;
 	slot_t *s = worker_find_slot(h->w, ev->id);
-	if (s && s->h == h)
+	if (!s || s->h != h)
+		return;
+	if (strcmp(ev->action, "die") == 0) {
 		slot_on_exit(s, ev->exit_code);
+	} else if (strcmp(ev->action, "kill") == 0 && !s->kill_sent && !s->abort && !s->handback) {
+		/* Not this worker's doing: the engine stopping its containers as
+		 * it shuts down, or a person's docker stop. */
+		s->killed_outside = true;
+	}
 }
 
 static int load_hosts(worker_t *w, char **err)

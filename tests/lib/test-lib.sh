@@ -35,8 +35,13 @@ test_cleanup() {
 		engine_stop "$d"
 	done
 	# dockerd leaves root-owned mounts behind only while running; it is
-	# stopped above, so the tree can go.
-	rm -rf "$TEST_DIR" 2>/dev/null || true
+	# stopped above, so the tree can go (CJOBS_TEST_KEEP=1 keeps it, to
+	# read the logs of a failure).
+	if [ -n "${CJOBS_TEST_KEEP:-}" ]; then
+		echo "# kept $TEST_DIR"
+	else
+		rm -rf "$TEST_DIR" 2>/dev/null || true
+	fi
 }
 trap test_cleanup EXIT
 
@@ -64,8 +69,11 @@ test_engine_stop() {
 test_expect_success() {
 	local desc=$1 body=$2 out rc
 	test_count=$((test_count + 1))
+	local t0=$SECONDS
 	out=$(cd "$TEST_DIR" && eval "$body" 2>&1)
 	rc=$?
+	# How long each test took, to find the slow ones.
+	echo "# test $test_count took $((SECONDS - t0))s"
 	if [ $rc -eq 0 ]; then
 		echo "ok $test_count - $desc"
 	else

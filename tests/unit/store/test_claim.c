@@ -392,6 +392,36 @@ static void test_renew_lease(void **state)
 	job_free(&j);
 }
 
+/* Taking over a job from a dead worker is compare-and-set on status,
+ * worker and lease: of two takers reading the same row, one wins. */
+static void test_take_over(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	int64_t id = add_job(fx->s, 0, NULL, 0);
+	int64_t ids[2];
+	size_t n = 0;
+	claim_ids(fx->s, NULL, 1, ids, &n);
+	job_t seen;
+	OK(store_job_get(fx->s, id, &seen, &err));
+	assert_string_equal(seen.worker_id, "w");
+	assert_int_equal(store_job_take_over(fx->s, &seen, "w", 42, "new", 5000, &err), 0);
+	/* A second taker that read the same row loses. */
+	assert_int_equal(store_job_take_over(fx->s, &seen, "w", 42, "late", 6000, &err), 1);
+	job_t j;
+	OK(store_job_get(fx->s, id, &j, &err));
+	assert_string_equal(j.worker_id, "new");
+	assert_int_equal(j.lease_until, 5000);
+	assert_int_equal(j.status, JOB_LAUNCHING);
+	/* The old holder can no longer renew. */
+	assert_int_equal(store_job_renew_lease(fx->s, id, "w", 7000, &err), 1);
+	/* A status that changed meanwhile also makes the take-over lose. */
+	OK(store_job_move(fx->s, &j, JOB_LAUNCHING, JOB_CANCELLED, 0, "test", "cancelled", &err));
+	assert_int_equal(store_job_take_over(fx->s, &j, "new", 5000, "x", 8000, &err), 1);
+	job_free(&j);
+	job_free(&seen);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
@@ -404,6 +434,7 @@ int main(void)
 		T(test_two_processes_claim_each_job_once),
 		T(test_claim_plan_uses_index),
 		T(test_renew_lease),
+		T(test_take_over),
 		T(test_claim_figures_100k),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# Nothing lost: workers killed with SIGKILL, two workers on one store, an
+# engine stopped while jobs run, SIGTERM with --shutdown-timeout, jobs and
+# containers left behind by workers that died.
+. "$(dirname "$0")/../lib/test-lib.sh"
+
+test_engine_start || { echo "Bail out! no engine"; exit 1; }
+add_test_host e1 --max-jobs 10
+IMG=cjobs-test/busybox:1
+
+# start_worker LOG [options]: a daemon in the background; its pid in $LOG.pid.
+start_worker() {
+	local log=$1
+	shift
+	"$CJOBS_BIN" process-jobs --daemon --verbosity 2 "$@" 2>>"$log" &
+	echo $! >"$log.pid"
+}
+# stop_worker LOG: SIGTERM to the worker started with that log; waits for
+# it (its exit code is not the point here).
+stop_worker() {
+	kill -TERM "$(cat "$1.pid")" && { wait "$(cat "$1.pid")" 2>/dev/null || true; }
+}
+# clear_jobs: remove every job (with its history and output).
+clear_jobs() {
+	sqlite3 "$CJOBS_DATABASE" "PRAGMA foreign_keys = ON; DELETE FROM jobs"
+}
+# count_status STATUS: how many jobs have it.
+count_status() {
+	sqlite3 "$CJOBS_DATABASE" "SELECT count(*) FROM jobs WHERE status = '$1'"
+}
+# watch_starts FILE: record the engine's container start events, from now
+# on, in FILE (in the background; the engine keeps only its last few
+# hundred events, so they cannot be asked for afterwards). exec: so that
+# $! is curl itself, and no stray process keeps the test's output open.
+watch_starts() {
+	exec curl -sN --unix-socket "$ENGINE_SOCK" -G http://d/events \
+		--data-urlencode 'filters={"type":["container"],"event":["start"],"label":["cjobs.job"]}' \
+		>"$1" 2>/dev/null
+}
+# starts_per_job FILE: "UUID COUNT" for every job whose container started.
+starts_per_job() {
+	python3 -c '
+import collections, json, sys
+c = collections.Counter(json.loads(l)["Actor"]["Attributes"]["cjobs.job"] for l in open(sys.argv[1]) if l.strip())
+for k, v in sorted(c.items()): print(k, v)' "$1"
+}
+
+test_expect_success 'a worker killed with SIGKILL three times loses no job and runs none twice' '
+	watch_starts events.jsonl &
+	evpid=$! &&
+	trap "kill \$evpid 2>/dev/null; kill -INT \$(cat kill.log.pid 2>/dev/null) 2>/dev/null; wait" EXIT &&
+	for i in $(seq 1 50); do
+		cjobs job submit --image $IMG --name k$i -- sh -c "sleep 2; echo done" >/dev/null || exit 1
+	done &&
+	for round in 1 2 3; do
+		start_worker kill.log --max-jobs 8 &&
+		sleep $((RANDOM % 4 + 1)).$((RANDOM % 10)) &&
+		kill -9 $(cat kill.log.pid) && wait $(cat kill.log.pid) 2>/dev/null
+		echo "round $round: $(count_status completed) completed, $(count_status running) running, $(count_status launching) launching"
+	done &&
+	start_worker kill.log --max-jobs 8 &&
+	wait_for 240 "test \$(count_status completed) = 50" &&
+	grep -q "taking it over" kill.log &&
+	for id in $(sqlite3 "$CJOBS_DATABASE" "SELECT id FROM jobs"); do
+		test "$(cjobs job logs $id --stream stdout)" = done || { echo "job $id: bad output"; exit 1; }
+	done &&
+	test "$(sqlite3 "$CJOBS_DATABASE" "SELECT count(*) FROM job_history WHERE to_status = '"'"'completed'"'"'")" = 50 &&
+	sleep 1 && kill $evpid &&
+	starts_per_job events.jsonl >starts &&
+	test "$(wc -l <starts)" = 50 &&
+	! grep -v " 1$" starts &&
+	stop_worker kill.log &&
+	test -z "$(engine_containers "$ENGINE_SOCK")" &&
+	cjobs db check
+'
+
+test_expect_success 'two workers on one store run each of 100 jobs once' '
+	clear_jobs &&
+	for i in $(seq 1 100); do
+		cjobs job submit --image $IMG -- true >/dev/null || exit 1
+	done &&
+	start_worker w1.log --max-jobs 4 &&
+	start_worker w2.log --max-jobs 4 &&
+	trap "kill -INT \$(cat w1.log.pid) \$(cat w2.log.pid) 2>/dev/null; wait" EXIT &&
+	wait_for 240 "test \$(count_status completed) = 100" &&
+	stop_worker w1.log && stop_worker w2.log &&
+	test "$(sqlite3 "$CJOBS_DATABASE" "SELECT count(*) FROM job_history WHERE to_status = '"'"'launching'"'"'")" = 100 &&
+	test "$(sqlite3 "$CJOBS_DATABASE" "SELECT count(DISTINCT actor) FROM job_history WHERE to_status = '"'"'launching'"'"'")" = 2 &&
+	test "$(sqlite3 "$CJOBS_DATABASE" "SELECT max(attempt) FROM jobs")" = 1 &&
+	test -z "$(engine_containers "$ENGINE_SOCK")"
+'
+
+test_expect_success 'an engine stopped for 10 seconds: the worker survives; each job ends as its policy says' '
+	clear_jobs &&
+	cmd="trap \"exit 143\" TERM; sleep 8 & wait; echo done" &&
+	r1=$(cjobs job submit --image $IMG --max-retries 2 --retry-strategy aggressive -- sh -c "$cmd") &&
+	r2=$(cjobs job submit --image $IMG --max-retries 2 --retry-strategy aggressive -- sh -c "$cmd") &&
+	n1=$(cjobs job submit --image $IMG -- sh -c "$cmd") &&
+	n2=$(cjobs job submit --image $IMG -- sh -c "$cmd") &&
+	start_worker eng.log --max-jobs 8 &&
+	stop_on_exit $(cat eng.log.pid) &&
+	wait_for 60 "test \$(count_status running) = 4" &&
+	engine_stop "$TEST_DIR/e1" &&
+	sleep 10 &&
+	kill -0 $(cat eng.log.pid) &&
+	engine_start "$TEST_DIR/e1" &&
+	wait_for 120 "test \$(count_status completed) = 2 && test \$(count_status failed) = 2" &&
+	kill -0 $(cat eng.log.pid) &&
+	for id in $r1 $r2; do
+		test "$(job_field $id status)" = completed &&
+		test "$(job_field $id attempt)" -ge 2 &&
+		test "$(cjobs job logs $id --stream stdout)" = done || exit 1
+	done &&
+	for id in $n1 $n2; do
+		test "$(job_field $id status)" = failed &&
+		test "$(job_field $id attempt)" = 1 &&
+		job_field $id last_error | grep -Eq "engine stop|stopped from outside" || exit 1
+	done &&
+	cjobs job show $r1 --format json | python3 -c "
+import json,sys
+h=json.load(sys.stdin)[\"history\"]
+assert any(e[\"to\"]==\"queued\" and \"retry 1 of 2\" in (e[\"reason\"] or \"\") for e in h), h" &&
+	grep -q "answers again" eng.log &&
+	stop_worker eng.log &&
+	test -z "$(engine_containers "$ENGINE_SOCK")"
+'
+
+test_expect_success 'SIGTERM with --shutdown-timeout hands back what still runs when it passes' '
+	clear_jobs &&
+	id=$(cjobs job submit --image $IMG -- sleep 60) &&
+	quick=$(cjobs job submit --image $IMG -- sh -c "sleep 1; echo quick") &&
+	start_worker st.log --shutdown-timeout 3 &&
+	stop_on_exit $(cat st.log.pid) &&
+	wait_for 60 "test \$(count_status running) = 2" &&
+	stop_worker st.log &&
+	grep -q "waiting up to 3s" st.log &&
+	grep -q "shutdown timeout: removing 1 container" st.log &&
+	test "$(job_field $quick status)" = completed &&
+	test "$(job_field $id status)" = queued &&
+	test "$(job_field $id attempt)" = 0 &&
+	cjobs job show $id --format json | grep -q "shutdown timeout" &&
+	test -z "$(engine_containers "$ENGINE_SOCK")" &&
+	cjobs db check
+'
+
+test_expect_success '--shutdown-timeout: bad values are refused' '
+	expect_code 1 cjobs process-jobs --shutdown-timeout -1 2>err &&
+	grep -q "shutdown-timeout" err &&
+	expect_code 1 cjobs process-jobs --shutdown-timeout 8d 2>err &&
+	grep -q "shutdown-timeout" err
+'
+
+test_expect_success 'a leftover container of this store that no job owns is removed at start' '
+	clear_jobs &&
+	sid=$(sqlite3 "$CJOBS_DATABASE" "SELECT value FROM meta WHERE key = '"'"'store_id'"'"'") &&
+	test -n "$sid" &&
+	curl -s --fail --unix-socket "$ENGINE_SOCK" -H "Content-Type: application/json" \
+		-d "{\"Image\":\"$IMG\",\"Cmd\":[\"sleep\",\"60\"],\"Labels\":{\"cjobs.job\":\"gone\",\"cjobs.attempt\":\"1\",\"cjobs.store\":\"$sid\"}}" \
+		"http://d/containers/create?name=cjobs-gone-1" >/dev/null &&
+	curl -s --fail --unix-socket "$ENGINE_SOCK" -H "Content-Type: application/json" \
+		-d "{\"Image\":\"$IMG\",\"Cmd\":[\"true\"],\"Labels\":{\"cjobs.job\":\"other\",\"cjobs.store\":\"another-store\"}}" \
+		"http://d/containers/create?name=cjobs-other-store" >/dev/null &&
+	cjobs process-jobs --verbosity 2 2>log &&
+	grep -q "removing container cjobs-gone-1" log &&
+	test "$(engine_containers "$ENGINE_SOCK")" = cjobs-other-store &&
+	curl -s --unix-socket "$ENGINE_SOCK" -X DELETE "http://d/containers/cjobs-other-store?force=1"
+'
+
+test_expect_success 'a job held by a worker elsewhere: taken over when its lease ran out, left alone before' '
+	clear_jobs &&
+	old=$(cjobs job submit --image $IMG -- echo recovered) &&
+	live=$(cjobs job submit --image $IMG -- echo held) &&
+	now=$(date +%s%3N) &&
+	for id in $old $live; do
+		uuid=$(job_field $id uuid) &&
+		lease=$([ $id = $old ] && echo $((now - 1000)) || echo $((now + 600000))) &&
+		sqlite3 "$CJOBS_DATABASE" "UPDATE jobs SET status = '"'"'launching'"'"', attempt = 1,
+			worker_id = '"'"'elsewhere:1:1:abcd'"'"', lease_until = $lease, ran_on = '"'"'e1'"'"',
+			container_name = '"'"'cjobs-$uuid-1'"'"' WHERE id = $id" || exit 1
+	done &&
+	cjobs process-jobs --verbosity 2 2>log &&
+	grep -q "job $old: the lease of its worker ran out" log &&
+	test "$(job_field $old status)" = completed &&
+	test "$(job_field $old attempt)" = 1 &&
+	test "$(cjobs job logs $old --stream stdout)" = recovered &&
+	test "$(job_field $live status)" = launching &&
+	! grep -q "job $live:" log
+'
+
+test_done

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Automatic retries: a job's --max-retries, --retry-strategy and
+# --retry-on-exit-code; permanent errors and time limits are never retried;
+# each attempt's output and result stay in the job's history.
+. "$(dirname "$0")/../lib/test-lib.sh"
+
+test_engine_start || { echo "Bail out! no engine"; exit 1; }
+add_test_host e1 --max-jobs 8
+IMG=cjobs-test/busybox:1
+
+history_reasons() {
+	cjobs job show "$1" --format json | python3 -c '
+import json,sys
+for e in json.load(sys.stdin)["history"]: print(e["attempt"], e["from"], e["to"], e["reason"])'
+}
+
+test_expect_success 'an exit code the job lists is retried with its strategy until retries run out' '
+	id=$(cjobs job submit --image $IMG --max-retries 2 --retry-strategy aggressive \
+		--retry-on-exit-code 3,4 -- sh -c "echo try; exit 3") &&
+	cjobs job show $id >show && grep -q "max retries:   2 (strategy aggressive; also on exit codes 3,4)" show &&
+	test "$(job_field $id retry_strategy)" = aggressive &&
+	test "$(job_field $id retry_on_exit_code)" = 3,4 || exit 1
+	"$CJOBS_BIN" process-jobs --daemon --verbosity 2 2>w.log &
+	pid=$! &&
+	stop_on_exit $pid &&
+	wait_for 60 "test \"\$(job_field $id status)\" = failed" &&
+	test "$(job_field $id attempt)" = 3 &&
+	test "$(job_field $id exit_code)" = 3 &&
+	history_reasons $id >h &&
+	grep -Eq "^1 running queued exited 3; retry 1 of 2 in [0-9.]+m?s \(aggressive strategy\)$" h &&
+	grep -Eq "^2 running queued exited 3; retry 2 of 2 in [0-9.]+m?s \(aggressive strategy\)$" h &&
+	grep -q "^3 running failed exited 3$" h &&
+	for a in 1 2 3; do test "$(cjobs job logs $id --attempt $a --stream stdout)" = try || exit 1; done &&
+	grep -q "retry 1 of 2 in" w.log
+'
+
+test_expect_success 'an exit code the job does not list fails it at once' '
+	id=$(cjobs job submit --image $IMG --max-retries 2 --retry-on-exit-code 1,2 -- sh -c "exit 3") &&
+	expect_code 3 cjobs process-jobs &&
+	test "$(job_field $id status)" = failed &&
+	test "$(job_field $id attempt)" = 1
+'
+
+test_expect_success 'without --retry-on-exit-code a non-zero exit is not retried, retries or not' '
+	id=$(cjobs job submit --image $IMG --max-retries 3 -- sh -c "exit 1") &&
+	expect_code 3 cjobs process-jobs &&
+	test "$(job_field $id status)" = failed &&
+	test "$(job_field $id attempt)" = 1
+'
+
+test_expect_success 'a missing image is permanent: failed at once whatever the retries' '
+	id=$(cjobs job submit --image cjobs-test/nosuch:1 --max-retries 3 -- true) &&
+	expect_code 3 cjobs process-jobs 2>err &&
+	test "$(job_field $id status)" = failed &&
+	test "$(job_field $id attempt)" = 1 &&
+	job_field $id last_error | grep -q "not found" &&
+	grep -q "not retried: a permanent error" err
+'
+
+test_expect_success 'a missing executable is permanent: failed at once, no container left' '
+	id=$(cjobs job submit --image $IMG --max-retries 3 -- /nonexistent) &&
+	expect_code 3 cjobs process-jobs 2>err &&
+	test "$(job_field $id status)" = failed &&
+	test "$(job_field $id attempt)" = 1 &&
+	grep -q "not retried: a permanent error" err &&
+	test -z "$(engine_containers "$ENGINE_SOCK")"
+'
+
+test_expect_success 'a time limit is never retried automatically' '
+	id=$(cjobs job submit --image $IMG --timeout 1 --max-retries 2 --retry-on-exit-code any -- sleep 30) &&
+	expect_code 3 cjobs process-jobs &&
+	test "$(job_field $id status)" = timeout &&
+	test "$(job_field $id attempt)" = 1
+'
+
+test_expect_success 'bad retry settings are refused and nothing is stored' '
+	before=$(store_digest) &&
+	expect_code 1 cjobs job submit --image $IMG --retry-strategy fast -- true 2>err &&
+	grep -q "retry-strategy" err && grep -q "aggressive" err &&
+	for v in 0 256 abc 1, "1;2" ""; do
+		expect_code 1 cjobs job submit --image $IMG --retry-on-exit-code "$v" -- true 2>err &&
+		grep -q "retry-on-exit-code" err || { cat err; exit 1; }
+	done &&
+	test "$(store_digest)" = "$before"
+'
+
+test_done

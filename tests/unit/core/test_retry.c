@@ -1,0 +1,135 @@
+/*
+ * tests/unit/core/test_retry.c: retry strategies (delays grow by their
+ * factor, stop at their ceiling, jitter stays within 0.8..1.2), the
+ * transient/permanent classification of engine failures, and the
+ * --retry-on-exit-code lists.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "core/retry.h"
+
+static void test_strategies_by_name(void **state)
+{
+	(void)state;
+	assert_string_equal(retry_strategy_find(NULL)->name, "default");
+	assert_string_equal(retry_strategy_find("")->name, "default");
+	for (const char *const *n = retry_strategy_names; *n; n++)
+		assert_string_equal(retry_strategy_find(*n)->name, *n);
+	assert_null(retry_strategy_find("fast"));
+	assert_null(retry_strategy_find("DEFAULT"));
+}
+
+static void test_delays_grow_and_stop_at_ceiling(void **state)
+{
+	(void)state;
+	const retry_strategy_t *d = retry_strategy_find("default");
+	/* Midpoint of the jitter: the plain exponential. */
+	assert_int_equal(retry_delay_ms(d, 1, 0.5), 10000);
+	assert_int_equal(retry_delay_ms(d, 2, 0.5), 20000);
+	assert_int_equal(retry_delay_ms(d, 3, 0.5), 40000);
+	assert_int_equal(retry_delay_ms(d, 7, 0.5), 600000);   /* 640 s > 10 min */
+	assert_int_equal(retry_delay_ms(d, 1000, 0.5), 600000);  /* no overflow */
+	const retry_strategy_t *a = retry_strategy_find("aggressive");
+	assert_int_equal(retry_delay_ms(a, 1, 0.5), 1000);
+	assert_int_equal(retry_delay_ms(a, 2, 0.5), 1500);
+	assert_int_equal(retry_delay_ms(a, 100, 0.5), 60000);
+	const retry_strategy_t *c = retry_strategy_find("conservative");
+	assert_int_equal(retry_delay_ms(c, 2, 0.5), 180000);
+	assert_int_equal(retry_delay_ms(c, 50, 0.5), 3600000);
+}
+
+static void test_jitter_bounds(void **state)
+{
+	(void)state;
+	const retry_strategy_t *d = retry_strategy_find("default");
+	assert_int_equal(retry_delay_ms(d, 1, 0.0), 8000);
+	assert_in_range(retry_delay_ms(d, 1, 0.999999), 11999, 12000);
+	/* Never past the ceiling, even with the jitter up. */
+	assert_int_equal(retry_delay_ms(d, 30, 0.99), 600000);
+	/* Out-of-range randomness is treated as the midpoint. */
+	assert_int_equal(retry_delay_ms(d, 1, 7.0), 10000);
+	for (int i = 0; i < 1000; i++) {
+		double r = retry_random01();
+		assert_true(r >= 0.0 && r < 1.0);
+		assert_in_range(retry_delay_ms(d, 2, r), 16000, 24000);
+	}
+}
+
+static void test_classify(void **state)
+{
+	(void)state;
+	assert_int_equal(retry_classify(0, true, false, "connection refused"), RETRY_TRANSIENT);
+	assert_int_equal(retry_classify(0, false, true, NULL), RETRY_TRANSIENT);
+	assert_int_equal(retry_classify(500, false, false,
+					"write /var/lib/docker/x: no space left on device"),
+			 RETRY_TRANSIENT);
+	assert_int_equal(retry_classify(500, false, false, "fork: Resource temporarily unavailable"),
+			 RETRY_TRANSIENT);
+	assert_int_equal(retry_classify(500, false, false, "cannot allocate memory"),
+			 RETRY_TRANSIENT);
+	assert_int_equal(retry_classify(500, false, false, "read: connection reset by peer"),
+			 RETRY_TRANSIENT);
+	/* An engine error of a kind nobody listed: 5xx is the engine's fault. */
+	assert_int_equal(retry_classify(500, false, false,
+					"failed to update store for object type *libnetwork.endpoint: "
+					"open : no such file or directory"),
+			 RETRY_TRANSIENT);
+	assert_int_equal(retry_classify(404, false, false, "No such image: nosuch:latest"),
+			 RETRY_PERMANENT);
+	assert_int_equal(retry_classify(400, false, false,
+					"OCI runtime create failed: exec: \"/nope\": stat /nope: "
+					"no such file or directory: unknown"),
+			 RETRY_PERMANENT);
+	assert_int_equal(retry_classify(500, false, false,
+					"exec: \"nope\": executable file not found in $PATH"),
+			 RETRY_PERMANENT);
+	assert_int_equal(retry_classify(500, false, false, "open /x: permission denied"),
+			 RETRY_PERMANENT);
+	assert_int_equal(retry_classify(400, false, false, "invalid reference format"),
+			 RETRY_PERMANENT);
+	assert_int_equal(retry_classify(409, false, false, "something else"), RETRY_PERMANENT);
+}
+
+static void test_exit_code_lists(void **state)
+{
+	(void)state;
+	char *err = NULL;
+	assert_int_equal(retry_exit_codes_check("any", &err), 0);
+	assert_int_equal(retry_exit_codes_check("1", &err), 0);
+	assert_int_equal(retry_exit_codes_check("1,75,255", &err), 0);
+	const char *bad[] = {"", "0", "256", "1,", ",1", "1,,2", "a", "1;2", "-1", " 1",
+			     "99999999999999999999", "ANY", NULL};
+	for (const char **b = bad; *b; b++) {
+		assert_int_equal(retry_exit_codes_check(*b, &err), -1);
+		assert_non_null(err);
+		free(err);
+		err = NULL;
+	}
+	assert_int_equal(retry_exit_codes_check(NULL, &err), -1);
+	free(err);
+	assert_true(retry_exit_code_matches("any", 3));
+	assert_false(retry_exit_code_matches("any", 0));
+	assert_true(retry_exit_code_matches("1,75,255", 75));
+	assert_true(retry_exit_code_matches("1,75,255", 255));
+	assert_false(retry_exit_code_matches("1,75,255", 7));
+	assert_false(retry_exit_code_matches("17", 1));
+	assert_false(retry_exit_code_matches(NULL, 1));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_strategies_by_name),
+		cmocka_unit_test(test_delays_grow_and_stop_at_ceiling),
+		cmocka_unit_test(test_jitter_bounds),
+		cmocka_unit_test(test_classify),
+		cmocka_unit_test(test_exit_code_lists),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
