@@ -548,9 +548,9 @@ static const cli_command_t host_enable = {
 	.summary = "let workers send jobs to a host again",
 	.usage = "NAME",
 	.min_args = 1, .max_args = 1, .needs_store = true,
-	.description = "Marks host NAME enabled: a worker started after this places jobs there, "
-		       "including the queued jobs pinned to it. A worker already running keeps "
-		       "the hosts it loaded when it started; restart it to use the host.",
+	.description = "Marks host NAME enabled: workers place jobs there, including the queued jobs "
+		       "pinned to it. A worker already running notices within 20 seconds (at once "
+		       "on SIGUSR1) and checks the engine before sending it jobs.",
 	.examples = (const cli_example_t[]){
 		{"cjobs host enable local", "put host local back into service", 0},
 		{NULL, NULL, 0},
@@ -578,11 +578,10 @@ static const cli_command_t host_disable = {
 	.summary = "stop sending new jobs to a host",
 	.usage = "NAME",
 	.min_args = 1, .max_args = 1, .needs_store = true,
-	.description = "Marks host NAME disabled: a worker started after this places no new job "
-		       "there, and jobs pinned to it wait until it is enabled again. Jobs already "
-		       "running there finish normally. A worker already running keeps the hosts it "
-		       "loaded when it started: restart it (SIGTERM lets it finish its jobs) for "
-		       "the change to reach it.",
+	.description = "Marks host NAME disabled: workers place no new job there, and jobs pinned to "
+		       "it wait until it is enabled again. Jobs already running there finish "
+		       "normally and are still watched. A worker already running notices within 20 "
+		       "seconds (at once on SIGUSR1).",
 	.examples = (const cli_example_t[]){
 		{"cjobs host disable local", "take host local out of service", 0},
 		{NULL, NULL, 0},

@@ -21,6 +21,7 @@ typedef struct {
 	int active;                /* slots on this host */
 	bool claim_exhausted;      /* this claim round found nothing for it */
 	bool sweep_due;            /* look for leftover containers when healthy */
+	bool retired;              /* disabled or removed: no new jobs */
 	bool sweep_inflight;
 	engine_events_t *events;
 	bool events_open;
@@ -74,7 +75,8 @@ struct worker {
 	engine_loop_t *loop;
 	char worker_id[96];        /* host:pid:random, held in the job's lease */
 	char actor[104];           /* "worker:<id>" in history rows */
-	whost_t *hosts;
+	whost_t **hosts;           /* never freed before the end: slots point to them */
+	size_t caphosts;
 	size_t nhosts;
 	slot_t **slots;
 	size_t nslots, capslots;

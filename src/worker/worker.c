@@ -229,53 +229,172 @@ static void on_event(void *ud, const engine_event_t *ev)
 	}
 }
 
-static int load_hosts(worker_t *w, char **err)
+static int connect_host(worker_t *w, whost_t *h, char **err)
+{
+	engine_config_t cfg = {
+		.url = h->host.url,
+		.tls_ca = h->host.tls_ca,
+		.tls_cert = h->host.tls_cert,
+		.tls_key = h->host.tls_key,
+		.tls_verify = h->host.tls_verify,
+	};
+	if (engine_new(w->loop, &cfg, &h->engine, err) < 0)
+		return err_prefix(err, "host '%s'", h->host.name);
+	return 0;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static bool same_engine(const host_t *a, const host_t *b)
+{
+	return same_text(a->url, b->url) && same_text(a->tls_ca, b->tls_ca) &&
+	       same_text(a->tls_cert, b->tls_cert) && same_text(a->tls_key, b->tls_key) &&
+	       a->tls_verify == b->tls_verify;
+}
+
+/* A host the store has (again) enabled, or whose settings changed. Its
+ * engine is replaced only when no job of this worker runs there. */
+static void refresh_host(whost_t *h, host_t *fresh)
+{
+	if (h->retired)
+		log_info("host '%s' is enabled again; jobs go there again", h->host.name);
+	h->retired = false;
+	if (!same_engine(&h->host, fresh)) {
+		if (h->active > 0)
+			return;  /* looked at again at the next refresh */
+		char *err = NULL;
+		whost_t probe = *h;
+		probe.host = *fresh;
+		if (connect_host(h->w, &probe, &err) < 0) {
+			log_error("%s; the host keeps its old address", err_str(err));
+			free(err);
+			return;
+		}
+		if (h->events)
+			engine_events_close(h->events);
+		h->events = NULL;
+		h->events_open = false;
+		h->events_since_ns = 0;
+		engine_free(h->engine);
+		h->engine = probe.engine;
+		h->healthy = false;
+		log_info("host '%s': now at %s", h->host.name, fresh->url);
+		host_free(&h->host);
+		h->host = *fresh;
+		host_init(fresh);
+		check_host(h);
+		return;
+	}
+	/* Plain settings take effect for the next claims. */
+	h->host.max_jobs = fresh->max_jobs;
+	h->host.weight = fresh->weight;
+	h->host.pull_images = fresh->pull_images;
+	char *net = fresh->network_mode;
+	fresh->network_mode = h->host.network_mode;
+	h->host.network_mode = net;
+	if (h->active < h->host.max_jobs)
+		h->w->next_claim_mono = 0;
+}
+
+/* Brings the worker's hosts in line with the store: new enabled hosts are
+ * connected, disabled or removed ones retired (no new jobs; what runs there
+ * is still watched), changed ones refreshed. At start (first) a host that
+ * cannot be set up is an error; later it is logged and skipped. */
+static int sync_hosts(worker_t *w, bool first, char **err)
 {
 	host_t *hosts = NULL;
 	size_t n = 0;
 	if (store_host_list(w->store, &hosts, &n, err) < 0)
 		return -1;
-	w->hosts = calloc(n ? n : 1, sizeof(whost_t));
-	if (!w->hosts) {
+	if (w->nhosts + n > w->caphosts) {
+		size_t cap = w->nhosts + n + 4;
+		whost_t **p = realloc(w->hosts, cap * sizeof(*p));
+		if (!p) {
+			store_host_list_free(hosts, n);
+			return err_set(err, "out of memory");
+		}
+		w->hosts = p;
+		w->caphosts = cap;
+	}
+	bool found = false;
+	bool *wanted = calloc(w->nhosts + n + 1, sizeof(bool));
+	if (!wanted) {
 		store_host_list_free(hosts, n);
 		return err_set(err, "out of memory");
 	}
-	bool found = false;
-	for (size_t i = 0; i < n; i++) {
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		if (w->opts->host && strcmp(hosts[i].name, w->opts->host) != 0)
 			continue;
 		found = true;
 		if (!hosts[i].enabled) {
-			if (w->opts->host)
+			if (first && w->opts->host)
 				log_warn("host '%s' is disabled; no jobs will be run there "
 					 "('cjobs host enable %s')",
 					 hosts[i].name, hosts[i].name);
 			continue;
 		}
-		whost_t *h = &w->hosts[w->nhosts];
+		whost_t *h = worker_find_host(w, hosts[i].name);
+		if (h) {
+			for (size_t k = 0; k < w->nhosts; k++)
+				if (w->hosts[k] == h)
+					wanted[k] = true;
+			refresh_host(h, &hosts[i]);
+			continue;
+		}
+		h = calloc(1, sizeof(*h));
+		if (!h) {
+			rc = err_set(err, "out of memory");
+			break;
+		}
 		h->w = w;
 		h->host = hosts[i];
 		host_init(&hosts[i]);  /* ownership moved */
-		engine_config_t cfg = {
-			.url = h->host.url,
-			.tls_ca = h->host.tls_ca,
-			.tls_cert = h->host.tls_cert,
-			.tls_key = h->host.tls_key,
-			.tls_verify = h->host.tls_verify,
-		};
-		if (engine_new(w->loop, &cfg, &h->engine, err) < 0) {
-			err_prefix(err, "host '%s'", h->host.name);
+		if (connect_host(w, h, err) < 0) {
 			host_free(&h->host);
-			store_host_list_free(hosts, n);
-			return -1;
+			free(h);
+			if (first) {
+				rc = -1;
+				break;
+			}
+			log_error("%s", err_str(*err));
+			free(*err);
+			*err = NULL;
+			continue;
 		}
-		w->nhosts++;
+		wanted[w->nhosts] = true;
+		w->hosts[w->nhosts++] = h;
+		if (!first) {
+			log_info("host '%s' (%s) is new; jobs go there once it answers", h->host.name,
+				 h->host.url);
+			check_host(h);
+		}
 	}
+	for (size_t k = 0; k < w->nhosts && rc == 0; k++) {
+		whost_t *h = w->hosts[k];
+		if (!wanted[k] && !h->retired) {
+			h->retired = true;
+			log_info("host '%s' is disabled or removed; no new jobs go there%s",
+				 h->host.name, h->active ? " (its running jobs are still watched)" : "");
+		}
+	}
+	free(wanted);
 	store_host_list_free(hosts, n);
-	if (w->opts->host && !found)
+	if (rc == 0 && first && w->opts->host && !found)
 		return err_set(err, "no host named '%s'; 'cjobs host list' shows the hosts",
 			       w->opts->host);
-	return 0;
+	return rc;
+}
+
+static void refresh_hosts(worker_t *w)
+{
+	char *err = NULL;
+	if (sync_hosts(w, false, &err) < 0)
+		log_warn("cannot read the hosts from the store: %s", err_str(err));
+	free(err);
 }
 
 /* ---- slots ---- */
@@ -335,8 +454,8 @@ int worker_add_slot(worker_t *w, whost_t *h, job_t *job, bool adopt)
 whost_t *worker_find_host(worker_t *w, const char *name)
 {
 	for (size_t i = 0; name && i < w->nhosts; i++)
-		if (strcmp(w->hosts[i].host.name, name) == 0)
-			return &w->hosts[i];
+		if (strcmp(w->hosts[i]->host.name, name) == 0)
+			return w->hosts[i];
 	return NULL;
 }
 
@@ -347,8 +466,8 @@ static whost_t *pick_host(worker_t *w, int *room)
 	whost_t *best = NULL;
 	double best_load = 0;
 	for (size_t i = 0; i < w->nhosts; i++) {
-		whost_t *h = &w->hosts[i];
-		if (!h->healthy || h->claim_exhausted || h->active >= h->host.max_jobs)
+		whost_t *h = w->hosts[i];
+		if (!h->healthy || h->retired || h->claim_exhausted || h->active >= h->host.max_jobs)
 			continue;
 		double load = (double)h->active / h->host.weight;
 		if (!best || load < best_load) {
@@ -375,7 +494,7 @@ static int claim_jobs(worker_t *w, char **err)
 {
 	int total = 0;
 	for (size_t i = 0; i < w->nhosts; i++)
-		w->hosts[i].claim_exhausted = false;
+		w->hosts[i]->claim_exhausted = false;
 	for (;;) {
 		int free_global = w->opts->max_jobs - running_count(w);
 		int room = 0;
@@ -464,6 +583,7 @@ static void handle_signals(worker_t *w)
 				 w->opts->max_jobs, w->opts->poll_interval_s,
 				 (long long)w->opts->default_timeout_s);
 		free(err);
+		refresh_hosts(w);
 		w->next_claim_mono = 0;
 	}
 	if (got_term && !w->stopping) {
@@ -516,7 +636,7 @@ static void wake_for_scheduled(worker_t *w, int64_t now_mono)
 	if (!names)
 		return;
 	for (size_t i = 0; i < w->nhosts; i++)
-		names[i] = w->hosts[i].host.name;
+		names[i] = w->hosts[i]->host.name;
 	if (store_job_ready_count(w->store, names, now_ms(), &ready, &next_at, &err) == 0 &&
 	    next_at > 0) {
 		int64_t at = now_mono + (next_at - now_ms());
@@ -539,16 +659,16 @@ static int64_t next_wake(const worker_t *w, int64_t now)
 	if (!w->stopping && w->next_reconcile_mono < wake)
 		wake = w->next_reconcile_mono;
 	for (size_t i = 0; i < w->nhosts; i++)
-		if (!w->hosts[i].healthy && w->hosts[i].next_check_mono &&
-		    w->hosts[i].next_check_mono < wake)
-			wake = w->hosts[i].next_check_mono;
+		if (!w->hosts[i]->healthy && w->hosts[i]->next_check_mono &&
+		    w->hosts[i]->next_check_mono < wake)
+			wake = w->hosts[i]->next_check_mono;
 	return wake < now ? now : wake;
 }
 
 static bool any_healthy(const worker_t *w)
 {
 	for (size_t i = 0; i < w->nhosts; i++)
-		if (w->hosts[i].healthy)
+		if (w->hosts[i]->healthy)
 			return true;
 	return false;
 }
@@ -557,12 +677,12 @@ static bool any_healthy(const worker_t *w)
 static void first_checks(worker_t *w)
 {
 	for (size_t i = 0; i < w->nhosts; i++)
-		check_host(&w->hosts[i]);
+		check_host(w->hosts[i]);
 	int64_t until = mono_ms() + 15000;
 	for (;;) {
 		bool pending = false;
 		for (size_t i = 0; i < w->nhosts; i++)
-			pending = pending || w->hosts[i].info_inflight;
+			pending = pending || w->hosts[i]->info_inflight;
 		if (!pending || mono_ms() > until || got_int || got_term)
 			break;
 		engine_loop_run(w->loop, 200, &signal_pipe[0], 1);
@@ -579,9 +699,9 @@ static int loop(worker_t *w, char **err)
 		int64_t now = mono_ms();
 		handle_signals(w);
 		for (size_t i = 0; i < w->nhosts; i++) {
-			whost_t *h = &w->hosts[i];
+			whost_t *h = w->hosts[i];
 			if ((!h->healthy || !h->events_open) && h->next_check_mono &&
-			    now >= h->next_check_mono)
+			    now >= h->next_check_mono && !(h->retired && h->active == 0))
 				check_host(h);
 		}
 		if (!w->stopping && (w->opts->daemon || !w->idle_seen) && now >= w->next_claim_mono) {
@@ -593,8 +713,8 @@ static int loop(worker_t *w, char **err)
 				 * never (one pass: finish what runs, then exit). */
 				bool room = false;
 				for (size_t i = 0; i < w->nhosts; i++)
-					room = room || (w->hosts[i].healthy &&
-							w->hosts[i].active < w->hosts[i].host.max_jobs);
+					room = room || (w->hosts[i]->healthy &&
+							w->hosts[i]->active < w->hosts[i]->host.max_jobs);
 				/* With no healthy host that has room, look again at the poll
 				 * interval too: a host that answers again, or a job that
 				 * finishes, calls for a claim at once (next_claim_mono = 0). */
@@ -610,17 +730,19 @@ static int loop(worker_t *w, char **err)
 			}
 		}
 		if (!w->stopping && now >= w->next_reconcile_mono) {
+			if (w->next_reconcile_mono)
+				refresh_hosts(w);
 			reconcile_jobs(w);
 			w->next_reconcile_mono = now + RECONCILE_MS;
 		}
 		if (now >= w->next_sweep_mono) {
 			for (size_t i = 0; i < w->nhosts; i++)
-				w->hosts[i].sweep_due = true;
+				w->hosts[i]->sweep_due = true;
 			w->next_sweep_mono = now + SWEEP_MS;
 		}
 		for (size_t i = 0; i < w->nhosts; i++)
-			if (w->hosts[i].healthy && w->hosts[i].sweep_due && !w->interrupting)
-				reconcile_sweep(&w->hosts[i]);
+			if (w->hosts[i]->healthy && w->hosts[i]->sweep_due && !w->interrupting)
+				reconcile_sweep(w->hosts[i]);
 		for (size_t i = 0; i < w->nslots; i++)
 			slot_tick(w->slots[i], now);
 		if (now >= w->next_lease_mono) {
@@ -675,7 +797,7 @@ int worker_run(store_t *store, worker_opts_t *opts, worker_result_t *result, cha
 		err_set(err, "cannot set up the engine request loop");
 		goto out;
 	}
-	if (load_hosts(&w, err) < 0)
+	if (sync_hosts(&w, true, err) < 0)
 		goto out;
 	if (w.nhosts == 0) {
 		err_set(err, "no enabled executor host%s%s: register one with 'cjobs host add' or "
@@ -700,12 +822,13 @@ out:
 	}
 	free(w.slots);
 	for (size_t i = 0; i < w.nhosts; i++) {
-		whost_t *h = &w.hosts[i];
+		whost_t *h = w.hosts[i];
 		if (h->events)
 			engine_events_close(h->events);
 		engine_free(h->engine);
 		host_free(&h->host);
 		free(h->error);
+		free(h);
 	}
 	free(w.hosts);
 	if (w.loop)

@@ -187,4 +187,26 @@ test_expect_success 'a job held by a worker elsewhere: taken over when its lease
 	! grep -q "job $live:" log
 '
 
+test_expect_success 'a running worker follows hosts disabled, added and enabled while it runs' '
+	clear_jobs &&
+	start_worker hosts.log &&
+	stop_on_exit $(cat hosts.log.pid) &&
+	wait_for 30 "grep -q \"host .e1.: engine\" hosts.log" &&
+	cjobs host disable e1 >/dev/null &&
+	kill -USR1 $(cat hosts.log.pid) &&
+	wait_for 30 "grep -q \"host .e1. is disabled or removed\" hosts.log" &&
+	id=$(cjobs job submit --image $IMG -- echo moved) &&
+	sleep 2 &&
+	test "$(job_field $id status)" = queued &&
+	cjobs host add e2 --url "$ENGINE_URL" >/dev/null &&
+	kill -USR1 $(cat hosts.log.pid) &&
+	wait_for 30 "grep -q \"host .e2. .* is new\" hosts.log" &&
+	wait_for 60 "test \"\$(job_field $id status)\" = completed" &&
+	test "$(job_field $id ran_on)" = e2 &&
+	cjobs host enable e1 >/dev/null &&
+	kill -USR1 $(cat hosts.log.pid) &&
+	wait_for 30 "grep -q \"host .e1. is enabled again\" hosts.log" &&
+	stop_worker hosts.log
+'
+
 test_done
