@@ -237,7 +237,9 @@ const cli_command_t cmd_process_jobs = {
 		 "The worker needs access to each host's Docker engine, which is root-equivalent on "
 		 "that machine. Resource use of the worker itself is small (a few MB of memory, "
 		 "little CPU); the containers use what their limits allow. A run without --daemon "
-		 "takes as long as its longest job."},
+		 "takes as long as its longest job. It does not wait for retries it schedules: a job "
+		 "queued again for a later attempt is taken by the next run, or by a daemon, when "
+		 "its time comes (exit code 0 unless a job ended failed or timeout)."},
 		{NULL, NULL},
 	},
 	.warning = "Access to the Docker socket is root access to its machine. Run the worker as a "
