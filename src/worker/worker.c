@@ -26,6 +26,7 @@
 #include "worker/internal.h"
 
 #define HEALTH_RETRY_MS 5000
+#define FIRST_CHECK_MS 15000      /* how long a worker waits for its engines at start */
 #define LEASE_RENEW_MS (LEASE_MS / 3)
 /* How often a live worker looks for jobs of dead workers, and for
  * containers no job owns. */
@@ -678,7 +679,7 @@ static void first_checks(worker_t *w)
 {
 	for (size_t i = 0; i < w->nhosts; i++)
 		check_host(w->hosts[i]);
-	int64_t until = mono_ms() + 15000;
+	int64_t until = mono_ms() + FIRST_CHECK_MS;
 	for (;;) {
 		bool pending = false;
 		for (size_t i = 0; i < w->nhosts; i++)
@@ -686,6 +687,18 @@ static void first_checks(worker_t *w)
 		if (!pending || mono_ms() > until || got_int || got_term)
 			break;
 		engine_loop_run(w->loop, 200, &signal_pipe[0], 1);
+	}
+	/* An engine that accepts connections but does not answer is as unusable
+	 * as one that refuses them: say so (exit code 2), rather than finish a
+	 * run that did nothing in silence. Its answer may still come (daemon). */
+	for (size_t i = 0; i < w->nhosts; i++) {
+		whost_t *h = w->hosts[i];
+		if (h->info_inflight && !got_int && !got_term) {
+			log_error("host '%s' (%s) cannot be used: it did not answer within %d seconds",
+				  h->host.name, h->host.url, FIRST_CHECK_MS / 1000);
+			h->down_reported = true;
+			w->result->engine_error = true;
+		}
 	}
 }
 

@@ -22,6 +22,24 @@ test_expect_success '--host naming no host is exit 1' '
 	expect_code 1 cjobs process-jobs --host nosuch 2>err && grep -q "no host named" err
 '
 
+test_expect_success 'an engine that accepts connections but never answers: exit 2, saying so' '
+	python3 -c "
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(64)
+held = []
+while True: held.append(s.accept()[0])" "$TEST_DIR/tarpit.sock" &
+	tp=$!
+	trap "kill $tp 2>/dev/null" EXIT
+	wait_for 10 "test -S $TEST_DIR/tarpit.sock" &&
+	cjobs host add tarpit --url "unix://$TEST_DIR/tarpit.sock" >/dev/null &&
+	id=$(cjobs job submit --image busybox --host tarpit -- true) &&
+	expect_code 2 cjobs process-jobs --host tarpit 2>err &&
+	grep -q "host .tarpit. (unix://.*tarpit.sock) cannot be used: it did not answer within 15 seconds" err &&
+	test "$(job_field $id status)" = queued &&
+	cjobs manage-jobs cancel --job-id $id >/dev/null &&
+	cjobs host remove tarpit --force >/dev/null
+'
+
 test_engine_start e2 || { echo "Bail out! no engine"; exit 1; }
 
 test_expect_success 'a daemon whose engine goes away waits for it instead of spinning' '
