@@ -54,6 +54,13 @@ void engine_loop_free(engine_loop_t *loop);
  * flight, or -1 on a failure of the loop itself. */
 int engine_loop_run(engine_loop_t *loop, int timeout_ms, const int *wake_fds, int n_wake);
 
+/* Calls begin(ud) before and end(ud) after each batch of callbacks that
+ * engine_loop_run hands out (only when there is at least one), e.g. to
+ * make all the store writes of a batch one transaction. Requests started
+ * by those callbacks go out only after end(ud) returns. NULL: none. */
+void engine_loop_set_batch(engine_loop_t *loop, void (*begin)(void *ud), void (*end)(void *ud),
+			   void *ud);
+
 /* ---- one engine ---- */
 /* Checks the configuration (URL form, readable TLS files); connects nothing. */
 int engine_new(engine_loop_t *loop, const engine_config_t *cfg, engine_t **out, char **err);

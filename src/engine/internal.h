@@ -41,6 +41,9 @@ struct engine_loop {
 	dlist_t ready;            /* engine_events_t.rlink: events to hand over */
 	int n_reqs;               /* requests alive, in any state */
 	bool dispatching;         /* inside a callback: engine_loop_run refuses */
+	void (*batch_begin)(void *ud);
+	void (*batch_end)(void *ud);
+	void *batch_ud;
 };
 
 struct engine {

@@ -95,11 +95,26 @@ static void dispatch_done(engine_loop_t *loop)
 	}
 }
 
+void engine_loop_set_batch(engine_loop_t *loop, void (*begin)(void *ud), void (*end)(void *ud),
+			   void *ud)
+{
+	loop->batch_begin = begin;
+	loop->batch_end = end;
+	loop->batch_ud = ud;
+}
+
 static void dispatch(engine_loop_t *loop)
 {
+	bool any = !dlist_empty(&loop->done) || !dlist_empty(&loop->ready);
 	loop->dispatching = true;
+	if (any && loop->batch_begin)
+		loop->batch_begin(loop->batch_ud);
 	events_dispatch_ready(loop);
 	dispatch_done(loop);
+	/* Before the next curl_multi_perform: what the callbacks asked the
+	 * engines for is sent only after their writes are committed. */
+	if (any && loop->batch_end)
+		loop->batch_end(loop->batch_ud);
 	loop->dispatching = false;
 }
 

@@ -89,6 +89,7 @@ struct worker {
 	int64_t next_sweep_mono;   /* next look for leftover containers */
 	int64_t shutdown_deadline_mono; /* SIGTERM with --shutdown-timeout */
 	int reconciles_inflight;
+	bool batch_open;           /* a transaction spans this batch of callbacks */
 	int watch_fd;              /* inotify on the store's directory, or -1 */
 };
 

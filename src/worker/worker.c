@@ -124,6 +124,37 @@ static bool store_changed(worker_t *w)
 	return any;
 }
 
+/* ---- one transaction per batch of engine answers ---- */
+
+/* Every store write the callbacks of one engine_loop_run make (containers
+ * recorded, statuses moved, results committed) goes into one transaction:
+ * with many jobs in flight that is one commit per turn instead of several
+ * per job. Each write is still its own savepoint, so one that fails undoes
+ * only itself; and the engine requests those callbacks start go out only
+ * after the commit, so a result is still stored before its container is
+ * removed, and a name before its container is created. */
+static void batch_begin(void *ud)
+{
+	worker_t *w = ud;
+	char *err = NULL;
+	w->batch_open = store_begin(w->store, &err) == 0;
+	if (!w->batch_open)
+		log_warn("cannot start a transaction for the engine's answers (each is written "
+			 "alone): %s",
+			 err_str(err));
+	free(err);
+}
+
+static void batch_end(void *ud)
+{
+	worker_t *w = ud;
+	char *err = NULL;
+	if (w->batch_open && store_commit(w->store, &err) < 0)
+		log_error("cannot commit the results of this turn to the store: %s", err_str(err));
+	w->batch_open = false;
+	free(err);
+}
+
 /* ---- hosts ---- */
 
 static void on_event(void *ud, const engine_event_t *ev);
@@ -810,6 +841,7 @@ int worker_run(store_t *store, worker_opts_t *opts, worker_result_t *result, cha
 		err_set(err, "cannot set up the engine request loop");
 		goto out;
 	}
+	engine_loop_set_batch(w.loop, batch_begin, batch_end, &w);
 	if (sync_hosts(&w, true, err) < 0)
 		goto out;
 	if (w.nhosts == 0) {
