@@ -162,7 +162,7 @@ _cjobs() {
 		words="sample-data test-job validate-config"
 		;;
 	"dev sample-data")
-		words=" --count --url --clear --dry-run --database --config --verbosity --verbose --quiet --version --help"
+		words=" --count --url --clear --dry-run --force --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"dev test-job")
 		words=" --host --image --timeout --database --config --verbosity --verbose --quiet --version --help"

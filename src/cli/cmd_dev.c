@@ -262,10 +262,29 @@ static int add_sample_setup(cli_ctx_t *ctx, const char *url, bool dry, char **er
 	return rc;
 }
 
-static int sample_clear(cli_ctx_t *ctx, bool dry)
+static int sample_clear(cli_ctx_t *ctx, bool dry, bool force)
 {
 	char *err = NULL;
 	store_sample_counts_t c;
+	if (!dry) {
+		/* Count first, so that the question says what would go. */
+		if (store_sample_clear(ctx->store, sample_hosts, sample_templates, true, &c,
+				       &err) < 0) {
+			cli_error(ctx, "%s", err_str(err));
+			free(err);
+			return EXIT_ERROR;
+		}
+		char *what = NULL;
+		if (asprintf(&what, "%lld sample jobs, %lld hosts and %lld templates",
+			     (long long)c.jobs, (long long)c.hosts, (long long)c.templates) < 0) {
+			cli_error(ctx, "out of memory");
+			return EXIT_ERROR;
+		}
+		int ok = ctx_confirm(ctx, force, what);
+		free(what);
+		if (ok < 0)
+			return EXIT_ERROR;
+	}
 	if (store_sample_clear(ctx->store, sample_hosts, sample_templates, dry, &c, &err) < 0) {
 		cli_error(ctx, "%s", err_str(err));
 		free(err);
@@ -285,7 +304,7 @@ static int sample_run(cli_ctx_t *ctx, cli_args_t *a)
 {
 	bool dry = cli_flag(a, "dry-run");
 	if (cli_flag(a, "clear"))
-		return sample_clear(ctx, dry);
+		return sample_clear(ctx, dry, cli_flag(a, "force"));
 	const char *url = cli_has(a, "url") ? cli_str(a, "url") : ctx_default_engine_url();
 	char *err = NULL;
 	if (validate_engine_url(url, &err) < 0) {
@@ -376,13 +395,17 @@ static const cli_command_t dev_sample_data = {
 		 .help = "Remove the sample records (and only them) instead of adding."},
 		{.name = "dry-run", .type = OPT_FLAG,
 		 .help = "Say what would be added (or, with --clear, removed); change nothing."},
+		{.name = "force", .type = OPT_FLAG,
+		 .help = "With --clear: remove without asking. Without it --clear asks on a "
+			 "terminal, and refuses when standard input is not one."},
 		{0},
 	},
 	.examples = (const cli_example_t[]){
 		{"cjobs dev sample-data --dry-run", "show what would be added", 0},
 		{"cjobs dev sample-data --count 500", "add the sample hosts, template and 500 jobs", 0},
 		{"cjobs dev sample-data --clear --dry-run", "count the sample records", 0},
-		{"cjobs dev sample-data --clear", "remove every sample record, and nothing else", 0},
+		{"cjobs dev sample-data --clear --force",
+		 "remove every sample record, and nothing else, without asking", 0},
 		{"cjobs dev sample-data", "add the samples again, with 20 jobs", 0},
 		{NULL, NULL, 0},
 	},
@@ -393,8 +416,10 @@ static const cli_command_t dev_sample_data = {
 		 " 2. Adds the jobs, each in one store call that writes the job, its history\n"
 		 "    (creation, claim, start, end, as a real job's) and its output, a thousand\n"
 		 "    jobs per transaction.\n"
-		 " 3. --clear removes the sample jobs with their history and output, then the\n"
-		 "    sample hosts (unless a job that is not a sample uses one) and template."},
+		 " 3. --clear counts the sample records and asks (or takes --force), then removes\n"
+		 "    the sample jobs with their history and output, then the sample hosts\n"
+		 "    (unless a job that is not a sample uses one) and the template, in one\n"
+		 "    transaction."},
 		{"Important Notes",
 		 "NOT FOR PRODUCTION: sample jobs mix with real ones in listings, reports and "
 		 "counts. Use a separate store (--database /tmp/try.db). Queued samples are "
@@ -416,6 +441,10 @@ static const cli_command_t dev_sample_data = {
 		{"cjobs: error: engine address 'http://127.0.0.1:2375' is not understood",
 		 "--url has another form", "write unix:///path/to/docker.sock or tcp://HOST:PORT",
 		 "cjobs dev sample-data --url http://127.0.0.1:2375"},
+		{"cjobs: error: removing ",
+		 "(the message goes on: N sample jobs, N hosts and N templates needs confirmation, "
+		 "but standard input is not a terminal) --clear runs from a script without --force",
+		 "check with --clear --dry-run, then add --force", "cjobs dev sample-data --clear"},
 		{NULL, NULL, NULL},
 	},
 	.exit_codes = (const cli_exit_doc_t[]){

@@ -68,8 +68,22 @@ test_expect_success 'sample-data --clear --dry-run counts and changes nothing' '
 	test "$(store_digest)" = "$before"
 '
 
-test_expect_success 'sample-data --clear removes exactly the sample records' '
-	cjobs dev sample-data --clear >out &&
+test_expect_success 'sample-data --clear without a terminal and without --force refuses, changing nothing' '
+	before=$(store_digest) &&
+	expect_code 1 cjobs dev sample-data --clear </dev/null 2>err &&
+	grep -q "error: removing 320 sample jobs, 2 hosts and 1 templates needs confirmation, but standard input is not a terminal; add --force" err &&
+	test "$(store_digest)" = "$before"
+'
+
+test_expect_success 'sample-data --clear asks on a terminal; no keeps everything' '
+	before=$(store_digest) &&
+	printf "n\n" | script -qec "$CJOBS_BIN dev sample-data --clear" /dev/null >out 2>&1;
+	grep -q "Remove 320 sample jobs, 2 hosts and 1 templates?" out &&
+	test "$(store_digest)" = "$before"
+'
+
+test_expect_success 'sample-data --clear --force removes exactly the sample records' '
+	cjobs dev sample-data --clear --force >out &&
 	grep -q "removed 320 sample jobs, 2 hosts and 1 templates" out &&
 	q() { sqlite3 "$CJOBS_DATABASE" "$1"; } &&
 	test "$(q "select id || name from jobs")" = 1sample-mine &&
