@@ -17,6 +17,7 @@
 #include "cli/render.h"
 #include "store/maint.h"
 #include "util/err.h"
+#include "util/progress.h"
 
 static const char *const show_formats[] = {"text", "json", NULL};
 
@@ -432,6 +433,16 @@ static const cli_command_t db_vacuum = {
 
 /* ---------------------------------------------------------------- backup */
 
+/* Pages copied so far, on a terminal; the total is known only once the
+ * copy has begun. */
+static void backup_progress(void *ud, int64_t done, int64_t total)
+{
+	progress_t *p = ud;
+	if (p->total != total)
+		progress_start(p, "copying pages", total, 1024);
+	progress_update(p, done);
+}
+
 static int backup_run(cli_ctx_t *ctx, cli_args_t *a)
 {
 	if (open_existing(ctx) < 0)
@@ -439,7 +450,11 @@ static int backup_run(cli_ctx_t *ctx, cli_args_t *a)
 	char *err = NULL;
 	int64_t bytes = 0;
 	const char *dest = a->pos[0];
-	if (store_backup(ctx->store, dest, cli_flag(a, "force"), &bytes, &err) < 0) {
+	progress_t p = {0};
+	int rc = store_backup(ctx->store, dest, cli_flag(a, "force"), &bytes, backup_progress, &p,
+			      &err);
+	progress_end(&p, p.total);
+	if (rc < 0) {
 		cli_error(ctx, "%s", err_str(err));
 		free(err);
 		return EXIT_ERROR;
@@ -490,7 +505,9 @@ static const cli_command_t db_backup = {
 		 "copy has the store's id, so containers it started are recognised by a worker "
 		 "that runs on a restored copy. Keep backups as private as the store: they hold "
 		 "job environments. Restore by stopping the workers and copying FILE over the "
-		 "store path (remove the old -wal and -shm files with it)."},
+		 "store path (remove the old -wal and -shm files with it). A copy of more than "
+		 "1024 pages shows its progress on standard error when that is a terminal; in "
+		 "scripts only the final line is printed."},
 		{NULL, NULL},
 	},
 	.errors = (const cli_error_doc_t[]){

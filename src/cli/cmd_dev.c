@@ -23,6 +23,7 @@
 #include "engine/engine.h"
 #include "store/maint.h"
 #include "util/err.h"
+#include "util/progress.h"
 #include "util/timeutil.h"
 #include "util/uuid.h"
 
@@ -322,11 +323,14 @@ static int sample_run(cli_ctx_t *ctx, cli_args_t *a)
 	rnd_state ^= (uint64_t)now_ms();
 	int64_t now = now_ms(), first = 0, last = 0;
 	int rc = 0;
+	progress_t p;
+	progress_start(&p, "adding sample jobs", dry ? 0 : count, 5000);
 	for (int64_t i = 0; rc == 0 && i < count; i++) {
 		job_status_t st = sample_status(i);
 		per[st]++;
 		if (dry)
 			continue;
+		progress_update(&p, i);
 		/* Many jobs per transaction: one commit per job would make
 		 * 100000 samples take minutes. */
 		if (i % 1000 == 0 && (rc = store_begin(ctx->store, &err)) < 0)
@@ -352,6 +356,10 @@ static int sample_run(cli_ctx_t *ctx, cli_args_t *a)
 		else if ((i % 1000 == 999 || i == count - 1) && store_commit(ctx->store, &err) < 0)
 			rc = -1;
 	}
+	if (rc == 0)
+		progress_end(&p, count);
+	else if (p.drawn)
+		fputc('\n', stderr);
 	if (rc < 0) {
 		cli_error(ctx, "%s", err_str(err));
 		free(err);
@@ -363,7 +371,7 @@ static int sample_run(cli_ctx_t *ctx, cli_args_t *a)
 	printf("\n");
 	if (!dry)
 		printf("sample job ids %lld to %lld; remove every sample with 'cjobs dev sample-data "
-		       "--clear'\n",
+		       "--clear --force'\n",
 		       (long long)first, (long long)last);
 	return EXIT_OK;
 }
@@ -428,7 +436,8 @@ static const cli_command_t dev_sample_data = {
 		 "samples are held by a worker 'sample-worker' that does not exist, whose lease "
 		 "ends an hour after they were made: a worker serving sample-local then recovers "
 		 "them. Needs write permission on the store. 100000 jobs take about a minute and "
-		 "some 50 MB."},
+		 "some 50 MB; from 5000 jobs on, progress is shown on standard error when that is "
+		 "a terminal."},
 		{NULL, NULL},
 	},
 	.warning = "--clear deletes records: the jobs named sample-* made by this command, "

@@ -19,6 +19,7 @@
 #include "store/report.h"
 #include "util/confirm.h"
 #include "util/err.h"
+#include "util/progress.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -314,17 +315,18 @@ static void print_containers(const scan_t *sc)
 static int delete_jobs(cli_ctx_t *ctx, const int64_t *ids, size_t n, int64_t before,
 		       store_cleanup_counts_t *c, char **err)
 {
-	bool progress = n > STORE_CLEANUP_BATCH && isatty(STDERR_FILENO);
+	progress_t p;
+	progress_start(&p, "removing jobs", (int64_t)n, STORE_CLEANUP_BATCH + 1);
 	int rc = 0;
+	size_t done = 0;
 	for (size_t i = 0; i < n && rc == 0; i += STORE_CLEANUP_BATCH) {
 		size_t k = n - i < STORE_CLEANUP_BATCH ? n - i : STORE_CLEANUP_BATCH;
 		rc = store_cleanup_delete(ctx->store, ids + i, k, before, c, err);
-		if (progress)
-			fprintf(stderr, "\rremoving jobs: %zu of %zu (%d%%)", i + k, n,
-				(int)((i + k) * 100 / n));
+		if (rc == 0)
+			done = i + k;
+		progress_update(&p, (int64_t)done);
 	}
-	if (progress)
-		fputc('\n', stderr);
+	progress_end(&p, (int64_t)done);
 	return rc;
 }
 

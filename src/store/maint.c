@@ -329,7 +329,8 @@ static void remove_temp(const char *tmp)
 	}
 }
 
-static int copy_pages(store_t *s, sqlite3 *dst, const char *dest, char **err)
+static int copy_pages(store_t *s, sqlite3 *dst, const char *dest, store_progress_fn progress,
+		      void *ud, char **err)
 {
 	sqlite3_backup *b = sqlite3_backup_init(dst, "main", s->db, "main");
 	if (!b)
@@ -337,6 +338,10 @@ static int copy_pages(store_t *s, sqlite3 *dst, const char *dest, char **err)
 	int rc, busy_ms = 0;
 	do {
 		rc = sqlite3_backup_step(b, BACKUP_STEP_PAGES);
+		if (progress && (rc == SQLITE_OK || rc == SQLITE_DONE)) {
+			int total = sqlite3_backup_pagecount(b);
+			progress(ud, total - sqlite3_backup_remaining(b), total);
+		}
 		if (rc == SQLITE_OK) {
 			busy_ms = 0;
 			sqlite3_sleep(1); /* let other processes in between steps */
@@ -359,7 +364,8 @@ static int copy_pages(store_t *s, sqlite3 *dst, const char *dest, char **err)
 	return err_set(err, "cannot back up to %s: %s", dest, sqlite3_errstr(rc));
 }
 
-int store_backup(store_t *s, const char *dest, bool overwrite, int64_t *bytes, char **err)
+int store_backup(store_t *s, const char *dest, bool overwrite, int64_t *bytes,
+		 store_progress_fn progress, void *ud, char **err)
 {
 	*bytes = 0;
 	if (store_ready(s, err) < 0)
@@ -397,7 +403,7 @@ int store_backup(store_t *s, const char *dest, bool overwrite, int64_t *bytes, c
 		rc = err_set(err, "cannot open backup file %s: %s", dest,
 			     dst ? sqlite3_errmsg(dst) : "out of memory");
 	if (rc == 0)
-		rc = copy_pages(s, dst, dest, err);
+		rc = copy_pages(s, dst, dest, progress, ud, err);
 	/* The copy's header says WAL, like the store's; a rollback journal
 	 * leaves one self-contained file, and the store makes it WAL again
 	 * when the copy is opened. */

@@ -57,8 +57,11 @@ int store_vacuum(store_t *s, int64_t *before, int64_t *after, char **err);
  * during the copy restarts it). The copy is made in a temporary file
  * (mode 0600) next to dest and moved into place when complete, so dest
  * is never a partial copy. An existing dest is refused unless overwrite.
- * *bytes gets the size of the copy. */
-int store_backup(store_t *s, const char *dest, bool overwrite, int64_t *bytes, char **err);
+ * *bytes gets the size of the copy. progress (may be NULL) is called after
+ * each step with the pages copied and the pages in all. */
+typedef void (*store_progress_fn)(void *ud, int64_t done, int64_t total);
+int store_backup(store_t *s, const char *dest, bool overwrite, int64_t *bytes,
+		 store_progress_fn progress, void *ud, char **err);
 
 /* ---- sample data (cjobs dev sample-data) ---- */
 /* The actor of the history rows of sample jobs: what marks them. */

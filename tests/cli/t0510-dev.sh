@@ -94,6 +94,18 @@ test_expect_success 'sample-data --clear --force removes exactly the sample reco
 	cjobs db check >/dev/null
 '
 
+test_expect_success 'long operations show progress on a terminal, and print nothing more in scripts' '
+	big="--database $TEST_DIR/big.db" &&
+	script -qec "$CJOBS_BIN $big dev sample-data --count 8000 --url unix:///x.sock" /dev/null >tty.out &&
+	tr "\r" "\n" <tty.out | grep -q "^adding sample jobs: 8000 of 8000 (100%)" &&
+	script -qec "$CJOBS_BIN $big db backup $TEST_DIR/big.bak" /dev/null >tty2.out &&
+	tr "\r" "\n" <tty2.out | grep -Eq "^copying pages: ([0-9]+) of \1 \(100%\)" &&
+	cjobs $big dev sample-data --count 8000 --url unix:///x.sock >out 2>err &&
+	test ! -s err && grep -q "^added 8000 sample jobs" out &&
+	cjobs $big db backup $TEST_DIR/big2.bak >out 2>err &&
+	test ! -s err && grep -q "^backed up" out
+'
+
 test_expect_success 'sample-data refuses a --count out of range and a bad --url' '
 	expect_code 1 cjobs dev sample-data --count 0 2>err &&
 	grep -q "option --count: .0. is not a whole number from 1 to 100000" err &&
