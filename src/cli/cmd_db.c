@@ -119,10 +119,24 @@ static const cli_command_t db_migrate = {
 		{NULL, NULL, 0},
 	},
 	.sections = (const cli_section_t[]){
+		{"How It Works",
+		 " 1. Opens the store without changing it (creating the file, mode 0600, if it\n"
+		 "    does not exist) and reads its schema version from schema_migrations.\n"
+		 " 2. Refuses a store whose version is newer than this cjobs knows, and an SQLite\n"
+		 "    file that holds tables of something else.\n"
+		 " 3. With --dry-run: lists the migrations above that version, then stops.\n"
+		 " 4. Otherwise applies each in order, in its own transaction that first takes\n"
+		 "    the write lock and reads the version again, so that two processes\n"
+		 "    migrating at once apply each migration exactly once; each is recorded in\n"
+		 "    schema_migrations with its time.\n"
+		 " 5. Prints each migration applied and the version reached."},
 		{"Important Notes",
-		 "Back up the store before migrating a production installation (copy the file "
-		 "while no worker runs). A store written by a newer cjobs is refused, never "
-		 "downgraded."},
+		 "Back up the store before migrating a production installation (cjobs db backup, "
+		 "or copy the file while no worker runs). A store written by a newer cjobs is "
+		 "refused, never downgraded. A migration that fails is rolled back whole and the "
+		 "store stays at the version before it. Adding columns takes milliseconds whatever "
+		 "the size of the store; a migration that adds an index reads the whole jobs table "
+		 "once."},
 		{NULL, NULL},
 	},
 	.errors = (const cli_error_doc_t[]){

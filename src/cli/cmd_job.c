@@ -207,7 +207,9 @@ static int show_run(cli_ctx_t *ctx, cli_args_t *a)
 	return rc;
 }
 
-static int print_stream(cli_ctx_t *ctx, const job_t *j, int attempt, job_stream_t s, FILE *f)
+/* 0 printed (or nothing stored: *found stays), -1 error. */
+static int print_stream(cli_ctx_t *ctx, const job_t *j, int attempt, job_stream_t s, FILE *f,
+			bool *found)
 {
 	job_output_t out = {0};
 	char *err = NULL;
@@ -218,6 +220,7 @@ static int print_stream(cli_ctx_t *ctx, const job_t *j, int attempt, job_stream_
 		return -1;
 	}
 	if (rc == 0) {
+		*found = true;
 		fwrite(out.data, 1, out.len, f);
 		if (out.truncated)
 			fprintf(stderr, "cjobs: note: %s of job %lld was cut at %zu bytes of %lld\n",
@@ -244,13 +247,30 @@ static int logs_run(cli_ctx_t *ctx, cli_args_t *a)
 	}
 	const char *which = cli_str(a, "stream");
 	int rc = 0;
+	bool found = false;
 	fflush(stdout);
 	if (strcmp(which, "stderr") != 0)
-		rc |= print_stream(ctx, &j, attempt, JOB_STDOUT, stdout);
+		rc |= print_stream(ctx, &j, attempt, JOB_STDOUT, stdout, &found);
 	fflush(stdout);
 	if (strcmp(which, "stdout") != 0)
 		rc |= print_stream(ctx, &j, attempt, JOB_STDERR,
-				   strcmp(which, "stderr") == 0 ? stdout : stderr);
+				   strcmp(which, "stderr") == 0 ? stdout : stderr, &found);
+	/* Nothing stored is not an error, but an empty answer should not look
+	 * like a job that printed nothing. */
+	if (rc == 0 && !found) {
+		if (j.attempt == 0)
+			fprintf(stderr, "cjobs: note: job %lld has no output: it has not run yet "
+					"(it is %s)\n",
+				(long long)j.id, job_status_name(j.status));
+		else if (j.status == JOB_LAUNCHING || j.status == JOB_RUNNING)
+			fprintf(stderr, "cjobs: note: job %lld is %s; its output is stored when its "
+					"container ends\n",
+				(long long)j.id, job_status_name(j.status));
+		else
+			fprintf(stderr, "cjobs: note: job %lld has no stored output for %s (its "
+					"container never ran, or its output was not kept)\n",
+				(long long)j.id, attempt ? "that attempt" : "its latest attempt");
+	}
 	job_free(&j);
 	return rc == 0 ? EXIT_OK : EXIT_ERROR;
 }
@@ -368,8 +388,9 @@ static const cli_command_t job_logs = {
 	.sections = (const cli_section_t[]){
 		{"Important Notes",
 		 "Read-only: prints the output kept in the store, never asks an engine; safe while "
-		 "workers run. A job that has not run yet has no output: nothing is printed and "
-		 "the exit code is 0. Output may hold secrets the job printed; it is stored in the "
+		 "workers run. A job that has not run yet, or is still running, has no stored "
+		 "output: nothing is printed on standard output, a note on standard error says "
+		 "why, and the exit code is 0. Output may hold secrets the job printed; it is stored in the "
 		 "store file (mode 0600) until 'cjobs manage-jobs cleanup' removes the job."},
 		{NULL, NULL},
 	},

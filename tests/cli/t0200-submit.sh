@@ -95,7 +95,11 @@ test_expect_success 'every invalid submit value is refused and changes nothing' 
 test_expect_success 'job show and logs refuse ids that do not exist' '
 	expect_code 1 cjobs job show 999 2>err && grep -q "no job with id 999" err &&
 	expect_code 1 cjobs job show abc 2>err && grep -q "not a job id" err &&
-	expect_code 1 cjobs job logs 999 2>err && grep -q "no job with id 999" err
+	expect_code 1 cjobs job logs 999 2>err && grep -q "no job with id 999" err &&
+	id=$(cjobs job submit --image busybox -- true) &&
+	cjobs job logs $id >out 2>err &&
+	test ! -s out &&
+	grep -q "note: job $id has no output: it has not run yet (it is queued)" err
 '
 
 test_expect_success 'templates: list, show (masked), remove' '
