@@ -132,7 +132,7 @@ static const cli_command_t db_migrate = {
 		 " 5. Prints each migration applied and the version reached."},
 		{"Important Notes",
 		 "Back up the store before migrating a production installation (cjobs db backup, "
-		 "or copy the file while no worker runs). A store written by a newer cjobs is "
+		 "or copy the file while no worker runs). A store written by a newer version is "
 		 "refused, never downgraded. A migration that fails is rolled back whole and the "
 		 "store stays at the version before it. Adding columns takes milliseconds whatever "
 		 "the size of the store; a migration that adds an index reads the whole jobs table "
