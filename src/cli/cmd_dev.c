@@ -1060,9 +1060,7 @@ static int validate_run(cli_ctx_t *ctx, cli_args_t *a)
 	}
 	size_t np = 0;
 	char *const *problems = config_problems(c, &np);
-	key_doc_t keys[64];
-	size_t nk = all_keys(keys, 64);
-	vproblem_t *v = calloc(np + nk + 1, sizeof(*v));
+	vproblem_t *v = calloc(np + 1, sizeof(*v));
 	size_t nv = 0;
 	int rc = v ? EXIT_OK : EXIT_ERROR;
 	size_t plen = strlen(path);
@@ -1072,27 +1070,8 @@ static int validate_run(cli_ctx_t *ctx, cli_args_t *a)
 		v[nv].line = line;
 		v[nv++].msg = strdup(p);
 	}
-	/* Values are checked by the parser of the option they set. */
-	for (size_t k = 0; v && k < nk; k++) {
-		int line = 0;
-		const char *val = config_get(c, keys[k].key, &line);
-		if (!val)
-			continue;
-		cli_value_t cv = {0};
-		char *perr = NULL;
-		if (keys[k].opt->type == OPT_STRING && !*val)
-			err_set(&perr, "an empty value; give one or remove the line");
-		else if (cli_parse_value(keys[k].opt, val, &cv, &perr) == 0)
-			continue;
-		const char *dot = strchr(keys[k].key, '.');
-		v[nv].line = line;
-		if (asprintf(&v[nv].msg, "%s:%d: [%.*s] %s: %s", path, line,
-			     dot ? (int)(dot - keys[k].key) : 0, keys[k].key, dot ? dot + 1 : "",
-			     err_str(perr)) < 0)
-			v[nv].msg = NULL;
-		nv++;
-		free(perr);
-	}
+	/* Values were checked as the file was loaded (config.c), by the parser
+	 * of the option each sets: they are among the problems above. */
 	if (v)
 		qsort(v, nv, sizeof(*v), by_line);
 	for (size_t i = 0; i < nv; i++) {

@@ -9,6 +9,7 @@
 #include "cli/command.h"
 #include "cli/render.h"
 #include "util/err.h"
+#include "util/text.h"
 #include "util/output.h"
 #include "util/parse.h"
 #include "util/timeutil.h"
@@ -123,12 +124,19 @@ static void print_text_job(const job_t *j, bool secrets, const job_event_t *ev, 
 	printf("name:          %s\n", j->name ? j->name : "-");
 	printf("status:        %s\n", job_status_name(j->status));
 	printf("image:         %s\n", j->image);
-	printf("command:       %s\n", j->argc ? (cmd ? cmd : "?") : "(the image's)");
+	/* Commands, values and engine messages may hold any text: shown with
+	 * control characters as \xHH, so that looking at a job cannot drive
+	 * the terminal. */
+	printf("command:       ");
+	fputs_printable(j->argc ? (cmd ? cmd : "?") : "(the image's)", stdout);
+	printf("\n");
 	printf("workdir:       %s\n", j->workdir ? j->workdir : "(the image's)");
 	printf("environment:   %s\n", j->envc ? "" : "-");
 	for (size_t i = 0; i < j->envc; i++) {
 		char *e = render_env_entry(j->env[i], secrets);
-		printf("  %s\n", e ? e : "?");
+		printf("  ");
+		fputs_printable(e ? e : "?", stdout);
+		printf("\n");
 		free(e);
 	}
 	printf("template:      %s\n", j->template_name ? j->template_name : "-");
@@ -168,14 +176,18 @@ static void print_text_job(const job_t *j, bool secrets, const job_event_t *ev, 
 		printf("cpu time:      -\n");
 	printf("ran on:        %s\n", j->ran_on ? j->ran_on : "-");
 	printf("container:     %s\n", j->container_name ? j->container_name : "-");
-	printf("last error:    %s\n", j->last_error ? j->last_error : "-");
+	printf("last error:    ");
+	fputs_printable(j->last_error ? j->last_error : "-", stdout);
+	printf("\n");
 	printf("history:\n");
-	for (size_t i = 0; i < nev; i++)
-		printf("  %s  try %d  %s -> %s  %s: %s\n", format_time(ev[i].at, b1, sizeof(b1)),
+	for (size_t i = 0; i < nev; i++) {
+		printf("  %s  try %d  %s -> %s  %s: ", format_time(ev[i].at, b1, sizeof(b1)),
 		       ev[i].attempt,
 		       ev[i].from == JOB_STATUS_COUNT ? "new" : job_status_name(ev[i].from),
-		       job_status_name(ev[i].to), ev[i].actor ? ev[i].actor : "-",
-		       ev[i].reason ? ev[i].reason : "");
+		       job_status_name(ev[i].to), ev[i].actor ? ev[i].actor : "-");
+		fputs_printable(ev[i].reason ? ev[i].reason : "", stdout);
+		printf("\n");
+	}
 	free(cmd);
 }
 

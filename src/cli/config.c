@@ -22,6 +22,9 @@ typedef struct {
 	int line;
 } config_entry_t;
 
+struct config;
+static void check_values(struct config *c);
+
 struct config {
 	char *path;
 	config_entry_t *entries;
@@ -43,17 +46,32 @@ static char *read_line(char *buf, int size, void *stream)
 	return r;
 }
 
-static bool key_known_in(const cli_command_t *const *list, const char *key)
+static const cli_option_t *option_in(const cli_command_t *const *list, const char *key)
 {
 	for (size_t i = 0; list && list[i]; i++) {
 		const cli_command_t *c = list[i];
 		for (const cli_option_t *o = c->options; o && o->name; o++)
 			if (o->config && strcmp(o->config, key) == 0)
-				return true;
-		if (key_known_in(c->subcommands, key))
-			return true;
+				return o;
+		const cli_option_t *sub = option_in(c->subcommands, key);
+		if (sub)
+			return sub;
 	}
-	return false;
+	return NULL;
+}
+
+/* The option a key sets, whose parser checks its value. */
+static const cli_option_t *option_for(const char *key)
+{
+	for (const cli_option_t *o = cli_global_options; o->name; o++)
+		if (o->config && strcmp(o->config, key) == 0)
+			return o;
+	return option_in(cli_commands, key);
+}
+
+static bool key_known_in(const cli_command_t *const *list, const char *key)
+{
+	return option_in(list, key) != NULL;
 }
 
 static bool key_known(const char *key)
@@ -88,9 +106,18 @@ static void add_problem(config_t *c, int line, const char *fmt, const char *a, c
 	p[c->nproblems] = NULL;
 }
 
+/* The first 60 bytes of s, for messages about a file that may hold
+ * anything (a binary file read as a configuration). */
+static const char *shorten(const char *s, char buf[64])
+{
+	snprintf(buf, 64, "%.60s", s);
+	return buf;
+}
+
 static int on_entry(void *user, const char *section, const char *name, const char *value)
 {
 	config_t *c = user;
+	char cut[64], cut2[64];
 	int line = c->line;
 	char *key = NULL;
 	if (asprintf(&key, "%s.%s", section, name) < 0) {
@@ -98,14 +125,15 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 		return 0;
 	}
 	if (!*section) {
-		add_problem(c, line, "key '%s' is outside any [section]%s", name, "");
+		add_problem(c, line, "key '%s%s' is outside any [section]", shorten(name, cut),
+			    strlen(name) > 60 ? "..." : "");
 		free(key);
 		return 1;
 	}
 	if (!key_known(key)) {
 		add_problem(c, line, "unknown key '%s' in [%s]; see `cjobs dev validate-config --help` "
 				     "for the known keys",
-			    name, section);
+			    shorten(name, cut), shorten(section, cut2));
 		free(key);
 		return 1;
 	}
@@ -145,6 +173,56 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 	return 1;
 }
 
+/* Every value is checked by the parser of the option it sets, whichever
+ * command runs: a file with a wrong value is wrong for all of them. */
+static void check_values(config_t *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		const cli_option_t *o = option_for(c->entries[i].key);
+		if (!o)
+			continue;
+		const char *val = c->entries[i].value;
+		cli_value_t v = {0};
+		char *perr = NULL;
+		if (o->type == OPT_STRING && !*val)
+			err_set(&perr, "an empty value; give one or remove the line");
+		else if (cli_parse_value(o, val, &v, &perr) == 0)
+			continue;
+		const char *key = c->entries[i].key, *dot = strchr(key, '.');
+		char *what = NULL;
+		if (asprintf(&what, "[%.*s] %s", dot ? (int)(dot - key) : 0, key,
+			     dot ? dot + 1 : key) < 0) {
+			c->oom = true;
+		} else {
+			add_problem(c, c->entries[i].line, "%s: %s", what, err_str(perr));
+		}
+		free(what);
+		free(perr);
+	}
+}
+
+static int problem_line(const config_t *c, const char *msg)
+{
+	size_t n = strlen(c->path);
+	return strncmp(msg, c->path, n) == 0 && msg[n] == ':' ? atoi(msg + n + 1) : 0;
+}
+
+/* In line order, so that the first problem a command reports is the first
+ * in the file. Stable: few problems, insertion sort. */
+static void sort_problems(config_t *c)
+{
+	for (size_t i = 1; i < c->nproblems; i++) {
+		char *m = c->problems[i];
+		int line = problem_line(c, m);
+		size_t k = i;
+		while (k > 0 && problem_line(c, c->problems[k - 1]) > line) {
+			c->problems[k] = c->problems[k - 1];
+			k--;
+		}
+		c->problems[k] = m;
+	}
+}
+
 config_t *config_load(const char *path, char **err)
 {
 	FILE *f = fopen(path, "r");
@@ -177,6 +255,8 @@ config_t *config_load(const char *path, char **err)
 		add_problem(c, rc, "%s%s", "syntax error: expected [section] or key = value", "");
 	else if (rc < 0)
 		add_problem(c, 0, "%s%s", "cannot parse the file", "");
+	check_values(c);
+	sort_problems(c);
 	return c;
 }
 

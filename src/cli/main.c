@@ -16,6 +16,7 @@
 #include "cli/help.h"
 #include "cli/options.h"
 #include "util/err.h"
+#include "util/text.h"
 #include "util/log.h"
 
 static const cli_command_t root = {
@@ -36,10 +37,16 @@ void cli_error(const cli_ctx_t *ctx, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("cjobs: error: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	/* Errors quote what people typed and what engines answered: shown as
+	 * one plain line, with control bytes and invalid UTF-8 as \xHH. */
+	char *msg = NULL;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
 	va_end(ap);
+	fputs("cjobs: error: ", stderr);
+	fputs_printable(msg ? msg : "out of memory", stderr);
+	fputc('\n', stderr);
+	free(msg);
 	if (ctx && ctx->command_path)
 		fprintf(stderr, "Run 'cjobs help %s' for usage.\n", ctx->command_path);
 }

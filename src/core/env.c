@@ -14,6 +14,7 @@
 #include "core/job.h"
 #include "util/err.h"
 #include "util/strbuf.h"
+#include "util/text.h"
 
 #define ENV_FILE_MAX (1024 * 1024)
 
@@ -66,6 +67,16 @@ int env_check_entry(const char *entry, char **err)
 	if (strlen(entry) > JOB_ENV_ENTRY_MAX)
 		return err_set(err, "environment entry %.*s is %zu bytes long; the limit is %d",
 			       (int)klen, entry, strlen(entry), JOB_ENV_ENTRY_MAX);
+	/* The Engine API carries values as JSON strings: text only. The value
+	 * may be a secret, so the message names the key, never the value. */
+	for (const unsigned char *q = (const unsigned char *)eq + 1; *q;) {
+		size_t n = utf8_len(q);
+		if (n == 0)
+			return err_set(err, "the value of environment variable %.*s is not valid "
+					    "UTF-8 (at byte %zu of the value); the engine takes text only",
+				       (int)klen, entry, (size_t)(q - (const unsigned char *)eq));
+		q += n;
+	}
 	return 0;
 }
 
@@ -138,11 +149,13 @@ static int slurp(const char *path, strbuf_t *sb, char **err)
 	size_t got;
 	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		sb_append(sb, chunk, got);
-	int read_error = ferror(f);
+	int read_error = ferror(f) ? errno : 0;
 	if (f != stdin)
 		fclose(f);
+	if (read_error == EISDIR)
+		return err_set(err, "env file %s is a directory; name a file of KEY=VALUE lines", path);
 	if (read_error)
-		return err_set(err, "cannot read env file %s: read error", path);
+		return err_set(err, "cannot read env file %s: %s", path, strerror(read_error));
 	if (sb->failed)
 		return err_set(err, "out of memory reading env file %s", path);
 	if (sb->len > ENV_FILE_MAX || sb->dropped)

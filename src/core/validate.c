@@ -11,39 +11,7 @@
 #include "core/env.h"
 #include "core/retry.h"
 #include "util/err.h"
-
-/* Returns the length of the UTF-8 sequence at s, or 0 if it is invalid. */
-static size_t utf8_len(const unsigned char *s)
-{
-	if (s[0] < 0x80)
-		return 1;
-	size_t n;
-	unsigned min;
-	unsigned cp;
-	if ((s[0] & 0xe0) == 0xc0) {
-		n = 2;
-		min = 0x80;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		min = 0x800;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 4;
-		min = 0x10000;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
+#include "util/text.h"
 
 int validate_text(const char *what, const char *s, size_t max, char **err)
 {
@@ -64,6 +32,61 @@ int validate_text(const char *what, const char *s, size_t max, char **err)
 	return 0;
 }
 
+/* One path component of a repository: lower-case letters and digits in
+ * runs joined by '.', '_', '__' or any number of '-' (Docker's grammar). */
+static bool path_component_ok(const char *p, size_t n)
+{
+	if (n == 0)
+		return false;
+	size_t i = 0;
+	for (;;) {
+		size_t run = 0;
+		while (i < n && (islower((unsigned char)p[i]) || isdigit((unsigned char)p[i]))) {
+			i++;
+			run++;
+		}
+		if (run == 0)
+			return false;
+		if (i == n)
+			return true;
+		if (p[i] == '.')
+			i++;
+		else if (p[i] == '_')
+			i += (i + 1 < n && p[i + 1] == '_') ? 2 : 1;
+		else if (p[i] == '-')
+			while (i < n && p[i] == '-')
+				i++;
+		else
+			return false;
+		if (i == n)
+			return false;  /* a separator may not end a component */
+	}
+}
+
+/* A registry: host name components of letters, digits and '-' joined by
+ * '.', and an optional :PORT. */
+static bool domain_ok(const char *p, size_t n)
+{
+	const char *colon = memchr(p, ':', n);
+	size_t host = colon ? (size_t)(colon - p) : n;
+	if (host == 0)
+		return false;
+	for (size_t i = 0; i < host; i++)
+		if (!(isalnum((unsigned char)p[i]) || p[i] == '-' || p[i] == '.'))
+			return false;
+	if (p[0] == '.' || p[0] == '-' || p[host - 1] == '.' || p[host - 1] == '-')
+		return false;
+	if (colon) {
+		size_t port = n - host - 1;
+		if (port == 0 || port > 5)
+			return false;
+		for (size_t i = host + 1; i < n; i++)
+			if (!isdigit((unsigned char)p[i]))
+				return false;
+	}
+	return true;
+}
+
 int validate_image(const char *image, char **err)
 {
 	if (!image || !*image)
@@ -81,6 +104,79 @@ int validate_image(const char *image, char **err)
 	}
 	if (!isalnum((unsigned char)image[0]))
 		return err_set(err, "image name '%.80s' must start with a letter or digit", image);
+	/* [registry/]path[:tag][@algorithm:hex] */
+	const char *at = strchr(image, '@');
+	size_t name_end = at ? (size_t)(at - image) : strlen(image);
+	if (at) {
+		const char *d = at + 1, *c = strchr(d, ':');
+		size_t hex = c ? strlen(c + 1) : 0;
+		bool ok = c && c > d && hex >= 32 && strchr(at + 1, '@') == NULL;
+		for (const char *q = c ? c + 1 : d; ok && *q; q++)
+			ok = isxdigit((unsigned char)*q) != 0;
+		if (!ok)
+			return err_set(err, "image name '%.80s': the digest after '@' must be like "
+					    "sha256:<64 hex digits>",
+				       image);
+	}
+	/* The tag: after the last ':' that follows the last '/'. */
+	const char *slash = NULL;
+	for (const char *q = image; q < image + name_end; q++)
+		if (*q == '/')
+			slash = q;
+	const char *tag = NULL;
+	for (const char *q = slash ? slash : image; q < image + name_end; q++)
+		if (*q == ':')
+			tag = q;
+	size_t repo_end = tag ? (size_t)(tag - image) : name_end;
+	if (tag) {
+		size_t n = name_end - (size_t)(tag - image) - 1;
+		bool ok = n >= 1 && n <= 128 && (isalnum((unsigned char)tag[1]) || tag[1] == '_');
+		for (size_t i = 1; ok && i <= n; i++)
+			ok = isalnum((unsigned char)tag[i]) || strchr("_.-", tag[i]);
+		if (!ok)
+			return err_set(err, "image name '%.80s': the tag after ':' must be 1 to 128 "
+					    "letters, digits, '_', '.' or '-', starting with a letter, "
+					    "digit or '_' (e.g. busybox:1.36)",
+				       image);
+	}
+	/* The first component is a registry when it looks like a host name. */
+	size_t start = 0;
+	const char *first_slash = memchr(image, '/', repo_end);
+	if (first_slash) {
+		size_t n = (size_t)(first_slash - image);
+		bool looks_like_host = memchr(image, '.', n) || memchr(image, ':', n) ||
+				       (n == 9 && strncmp(image, "localhost", 9) == 0);
+		for (size_t i = 0; !looks_like_host && i < n; i++)
+			looks_like_host = isupper((unsigned char)image[i]) != 0;
+		if (looks_like_host) {
+			if (!domain_ok(image, n))
+				return err_set(err, "image name '%.80s': '%.*s' is not a registry "
+						    "address (write host[:port]/name, e.g. "
+						    "registry.example.com:5000/tools/app:1)",
+					       image, (int)n, image);
+			start = n + 1;
+		}
+	}
+	if (start >= repo_end)
+		return err_set(err, "image name '%.80s' has no repository name (e.g. busybox:1.36)",
+			       image);
+	for (size_t i = start; i <= repo_end;) {
+		const char *e = memchr(image + i, '/', repo_end - i);
+		size_t n = e ? (size_t)(e - image) - i : repo_end - i;
+		if (!path_component_ok(image + i, n)) {
+			bool upper = false;
+			for (size_t k = i; k < i + n; k++)
+				upper = upper || isupper((unsigned char)image[k]);
+			return err_set(err, "image name '%.80s': '%.*s' is not a valid repository "
+					    "name%s: use lower-case letters and digits, joined by '.', "
+					    "'_' or '-' (e.g. busybox:1.36, library/busybox)",
+				       image, (int)n, image + i,
+				       upper ? " (upper case is not allowed)" : "");
+		}
+		i += n + 1;
+		if (!e)
+			break;
+	}
 	return 0;
 }
 
@@ -97,6 +193,15 @@ int validate_job(const job_t *job, char **err)
 		if (strlen(job->argv[i]) > JOB_ARG_MAX)
 			return err_set(err, "command argument %zu is %zu bytes long; the limit is %d",
 				       i + 1, strlen(job->argv[i]), JOB_ARG_MAX);
+		/* The Engine API carries the command as JSON strings. */
+		for (const unsigned char *q = (const unsigned char *)job->argv[i]; *q;) {
+			size_t n = utf8_len(q);
+			if (n == 0)
+				return err_set(err, "command argument %zu is not valid UTF-8 (at byte "
+						    "%zu); the engine takes text only",
+					       i + 1, (size_t)(q - (const unsigned char *)job->argv[i]) + 1);
+			q += n;
+		}
 	}
 	if (job->workdir) {
 		if (job->workdir[0] != '/')

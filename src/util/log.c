@@ -1,8 +1,10 @@
 /* util/log.c: leveled messages on standard error; see log.h. */
 #include "util/log.h"
+#include "util/text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,11 +33,17 @@ static void emit(int level, const char *tag, const char *fmt, va_list ap)
 		size_t n = strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
 		snprintf(stamp + n, sizeof(stamp) - n, ".%03ldZ ", ts.tv_nsec / 1000000);
 	}
+	/* Messages quote engine answers and user values: one plain line each,
+	 * whatever bytes those hold. */
+	char *msg = NULL;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
 	flockfile(stderr);
 	fprintf(stderr, "%scjobs: %s", stamp, tag);
-	vfprintf(stderr, fmt, ap);
+	fputs_printable(msg ? msg : "(out of memory)", stderr);
 	fputc('\n', stderr);
 	funlockfile(stderr);
+	free(msg);
 }
 
 #define LOG_FN(name, level, tag)                                                    \

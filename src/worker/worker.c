@@ -272,6 +272,17 @@ static int connect_host(worker_t *w, whost_t *h, char **err)
 	};
 	if (engine_new(w->loop, &cfg, &h->engine, err) < 0)
 		return err_prefix(err, "host '%s'", h->host.name);
+	/* Said again here, not only when the host was added: the person who
+	 * reads the worker's log may not be the one who added the host. */
+	bool tls = h->host.tls_ca || h->host.tls_cert || h->host.tls_key;
+	if (tls && !h->host.tls_verify)
+		log_warn("host '%s': the engine's certificate is not verified (host update %s "
+			 "--tls-verify yes); anyone on the network path can pose as it",
+			 h->host.name, h->host.name);
+	else if (!tls && strncmp(h->host.url, "tcp://", 6) == 0)
+		log_warn("host '%s' is reached over plain TCP without TLS: anyone who can reach %s "
+			 "controls that engine",
+			 h->host.name, h->host.url);
 	return 0;
 }
 

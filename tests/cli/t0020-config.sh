@@ -20,11 +20,23 @@ test_expect_success '--database, $CJOBS_DATABASE and [store] path choose the sto
 '
 
 test_expect_success 'the configuration supplies defaults that options override' '
+	printf "[worker]\nmax_jobs = 3\n" >three.ini &&
+	cjobs host add dead --url unix:///tmp/cjobs-dead.sock >/dev/null &&
+	expect_code 2 cjobs --config three.ini process-jobs --host dead --verbosity 2 2>err &&
+	grep -q "up to 3 job(s) at once" err &&
+	expect_code 2 cjobs --config three.ini process-jobs --host dead --max-jobs 5 --verbosity 2 2>err &&
+	grep -q "up to 5 job(s) at once" err &&
+	cjobs host remove dead --force >/dev/null
+'
+
+test_expect_success 'a bad value in the file is refused by every command, even one that an option overrides' '
 	printf "[worker]\nmax_jobs = 0\n" >bad.ini &&
-	expect_code 1 cjobs --config bad.ini process-jobs --max-jobs 2 --host nosuch 2>err &&
-	grep -q "no host named" err &&
-	expect_code 1 cjobs --config bad.ini process-jobs 2>err &&
-	grep -q "bad.ini:2: worker.max_jobs" err && grep -q "from 1 to 10000" err
+	before=$(store_digest) &&
+	expect_code 1 cjobs --config bad.ini process-jobs --max-jobs 2 2>err &&
+	grep -q "bad.ini:2: \[worker\] max_jobs: .0. is not a whole number from 1 to 10000" err &&
+	expect_code 1 cjobs --config bad.ini job list 2>err &&
+	grep -q "bad.ini:2: \[worker\] max_jobs" err &&
+	test "$(store_digest)" = "$before"
 '
 
 test_expect_success 'an unknown key is an error naming its line' '
@@ -41,6 +53,7 @@ test_expect_success 'a named configuration file that does not exist is an error'
 '
 
 test_expect_success 'db migrate --dry-run lists nothing on a current store; migrate is idempotent' '
+	cjobs job list >/dev/null &&
 	cjobs db migrate --dry-run >out && grep -q "nothing to apply" out &&
 	cjobs db migrate >out && grep -q "schema version" out
 '

@@ -474,7 +474,7 @@ static void test_file_missing(void **state)
 	EXPECT_ERROR(env_read_file(path, &l, &err), &err, "cannot read env file", path,
 		     "No such file or directory");
 	/* A directory is not an env file either. */
-	EXPECT_ERROR(env_read_file(fx->dir, &l, &err), &err, "cannot read env file", fx->dir);
+	EXPECT_ERROR(env_read_file(fx->dir, &l, &err), &err, "is a directory", fx->dir);
 	assert_int_equal(l.n, 0);
 	envlist_free(&l);
 }

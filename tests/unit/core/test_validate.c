@@ -136,8 +136,10 @@ static void test_image_valid(void **state)
 	(void)state;
 	static const char *const good[] = {
 		"busybox", "busybox:1.36", "library/busybox:latest", "ghcr.io/org/app:v1.2.3",
-		"127.0.0.1:5000/team/app@sha256:abc", "registry.example.com/a/b/c",
-		"app@sha256:0123456789abcdef", "my_app-2", "9front",
+		"127.0.0.1:5000/team/app@sha256:0123456789abcdef0123456789abcdef",
+		"registry.example.com/a/b/c", "localhost/app", "localhost:5000/app:1",
+		"app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		"my_app-2", "9front", "a__b", "a---b", "Registry.Example.com/app", "a/b:V1.0_rc-2",
 	};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
 		OK(validate_image(good[i], &err_));
@@ -165,6 +167,22 @@ static void test_image_invalid(void **state)
 	BAD(validate_image(".x", &err_), "must start");
 	BAD(validate_image("a;rm -rf", &err_), "invalid character");
 	BAD(validate_image("a$(x)", &err_), "invalid character at position 2");
+	/* What the engine refuses later is refused now, with the reason. */
+	BAD(validate_image("BUSYBOX", &err_), "upper case is not allowed");
+	BAD(validate_image("ghcr.io/Org/app", &err_), "'Org' is not a valid repository name");
+	BAD(validate_image("a::", &err_), "the tag after ':'");
+	BAD(validate_image("busybox:", &err_), "the tag after ':'");
+	BAD(validate_image("busybox:.x", &err_), "the tag after ':'");
+	BAD(validate_image("a..b", &err_), "'a..b' is not a valid repository name");
+	BAD(validate_image("a-", &err_), "'a-' is not a valid repository name");
+	BAD(validate_image("a/", &err_), "is not a valid repository name");
+	BAD(validate_image("a//b", &err_), "is not a valid repository name");
+	BAD(validate_image("a___b", &err_), "is not a valid repository name");
+	BAD(validate_image("app@sha256:abc", &err_), "the digest after '@'");
+	BAD(validate_image("app@sha256", &err_), "the digest after '@'");
+	BAD(validate_image("app@x@sha256:0123456789abcdef0123456789abcdef", &err_), "digest");
+	BAD(validate_image("reg.io:99999999/app", &err_), "is not a registry address");
+	BAD(validate_image("reg.io:/app", &err_), "is not a registry address");
 	char img[JOB_IMAGE_MAX + 2];
 	memset(img, 'a', JOB_IMAGE_MAX + 1);
 	img[JOB_IMAGE_MAX + 1] = '\0';
