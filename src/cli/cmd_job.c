@@ -115,7 +115,55 @@ static int list_run(cli_ctx_t *ctx, cli_args_t *a)
 	return rc;
 }
 
-static void print_text_job(const job_t *j, bool secrets, const job_event_t *ev, size_t nev)
+/* Sizes of the latest attempt's stored output: kept, written in all, cut. */
+typedef struct {
+	bool have;
+	int64_t kept, total;
+	bool truncated;
+} out_size_t;
+
+static int output_sizes(cli_ctx_t *ctx, const job_t *j, out_size_t sz[2], char **err)
+{
+	for (int i = 0; i < 2; i++) {
+		job_output_t out = {0};
+		int rc = store_output_get(ctx->store, j->id, 0, i == 0 ? JOB_STDOUT : JOB_STDERR,
+					  &out, err);
+		if (rc < 0)
+			return -1;
+		sz[i] = (out_size_t){rc == 0, (int64_t)out.len, out.total_bytes, out.truncated};
+		job_output_free(&out);
+	}
+	return 0;
+}
+
+static json_t *output_json(const out_size_t *s)
+{
+	if (!s->have)
+		return json_null();
+	return json_pack("{s:I, s:I, s:b}", "kept_bytes", (json_int_t)s->kept, "total_bytes",
+			 (json_int_t)s->total, "truncated", s->truncated);
+}
+
+static void print_output_sizes(const out_size_t sz[2])
+{
+	char a[32], b[32];
+	printf("output:        ");
+	if (!sz[0].have && !sz[1].have) {
+		printf("none stored\n");
+		return;
+	}
+	for (int i = 0; i < 2; i++) {
+		printf("%s%s %s", i ? ", " : "", i ? "stderr" : "stdout",
+		       render_bytes(sz[i].kept, a, sizeof(a)));
+		if (sz[i].truncated)
+			printf(" kept of %s written (cut at the output limit)",
+			       render_bytes(sz[i].total, b, sizeof(b)));
+	}
+	printf("\n");
+}
+
+static void print_text_job(const job_t *j, bool secrets, const job_event_t *ev, size_t nev,
+			   const out_size_t sizes[2])
 {
 	char b1[40], b2[40];
 	char *cmd = render_argv(j->argv, j->argc);
@@ -179,6 +227,7 @@ static void print_text_job(const job_t *j, bool secrets, const job_event_t *ev, 
 	printf("last error:    ");
 	fputs_printable(j->last_error ? j->last_error : "-", stdout);
 	printf("\n");
+	print_output_sizes(sizes);
 	printf("history:\n");
 	for (size_t i = 0; i < nev; i++) {
 		printf("  %s  try %d  %s -> %s  %s: ", format_time(ev[i].at, b1, sizeof(b1)),
@@ -201,17 +250,22 @@ static int show_run(cli_ctx_t *ctx, cli_args_t *a)
 	job_event_t *ev = NULL;
 	size_t nev = 0;
 	int rc = EXIT_OK;
-	if (store_history(ctx->store, j.id, &ev, &nev, &err) < 0) {
+	out_size_t sz[2];
+	if (store_history(ctx->store, j.id, &ev, &nev, &err) < 0 ||
+	    output_sizes(ctx, &j, sz, &err) < 0) {
 		cli_error(ctx, "%s", err_str(err));
 		rc = EXIT_ERROR;
 	} else if (strcmp(cli_str(a, "format"), "json") == 0) {
 		json_t *o = render_job_json(&j, cli_flag(a, "show-secrets"));
-		if (o)
+		if (o) {
 			json_object_set_new(o, "history", render_history_json(ev, nev));
+			json_object_set_new(o, "stdout", output_json(&sz[0]));
+			json_object_set_new(o, "stderr", output_json(&sz[1]));
+		}
 		rc = render_print_json(stdout, o) == 0 ? EXIT_OK : EXIT_ERROR;
 		json_decref(o);
 	} else {
-		print_text_job(&j, cli_flag(a, "show-secrets"), ev, nev);
+		print_text_job(&j, cli_flag(a, "show-secrets"), ev, nev, sz);
 	}
 	store_history_free(ev, nev);
 	free(err);
