@@ -11,6 +11,7 @@
  * the caller has not closed.
  */
 #include "engine/internal.h"
+#include "engine/parse.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,11 +70,6 @@ static int on_data(engine_req_t *r, const char *p, size_t n)
 	return 0;
 }
 
-static const char *attr(const json_t *attrs, const char *key)
-{
-	return jstr(attrs, key);
-}
-
 static void deliver_line(engine_events_t *ev, const char *line, size_t len)
 {
 	json_t *j = json_loadb(line, len, 0, NULL);
@@ -82,31 +78,9 @@ static void deliver_line(engine_events_t *ev, const char *line, size_t len)
 		json_decref(j);
 		return;
 	}
-	const json_t *actor = jobj(j, "Actor");
-	const json_t *attrs = jobj(actor, "Attributes");
-	engine_event_t e = {
-		.action = jstr(j, "Action"),
-		.id = jstr(actor, "ID"),
-		.exit_code = -1,
-		.label_job = attr(attrs, "cjobs.job"),
-		.label_attempt = attr(attrs, "cjobs.attempt"),
-		.label_store = attr(attrs, "cjobs.store"),
-		.time_ns = jint(j, "timeNano", 0),
-	};
-	if (!e.action) /* engines before API 1.22 */
-		e.action = jstr(j, "status");
-	if (!e.id)
-		e.id = jstr(j, "id");
-	if (!e.time_ns)
-		e.time_ns = jint(j, "time", 0) * 1000000000;
-	const char *code = attr(attrs, "exitCode");
-	if (code && e.action && strcmp(e.action, "die") == 0) {
-		char *end;
-		long v = strtol(code, &end, 10);
-		if (end != code && *end == '\0' && v >= -1 && v <= 255)
-			e.exit_code = (int)v;
-	}
-	if (e.action && e.id)
+	engine_event_t e;
+	bool usable = parse_event(j, &e);
+	if (usable)
 		ev->on_event(ev->ud, &e);
 	else
 		ev->skipped++;

@@ -8,11 +8,11 @@
  * engine did not send as if it had (stats use -1 for "not reported").
  */
 #include "engine/internal.h"
+#include "engine/parse.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/rfc3339.h"
 
 /* ---- info ---- */
 
@@ -109,27 +109,6 @@ typedef struct {
 	void *ud;
 } inspect_ctx_t;
 
-static int64_t time_field(const json_t *o, const char *key)
-{
-	int64_t ms = 0;
-	const char *s = jstr(o, key);
-	if (s && !rfc3339_ms(s, &ms))
-		ms = 0;
-	return ms;
-}
-
-static const char *strip_slash(const char *name)
-{
-	return name && name[0] == '/' ? name + 1 : name;
-}
-
-static void fill_labels(engine_container_t *c, const json_t *labels)
-{
-	c->label_job = jstr(labels, "cjobs.job");
-	c->label_attempt = jstr(labels, "cjobs.attempt");
-	c->label_store = jstr(labels, "cjobs.store");
-}
-
 static void inspect_done(engine_req_t *r, const engine_status_t *st)
 {
 	inspect_ctx_t *c = r->ctx;
@@ -139,21 +118,9 @@ static void inspect_done(engine_req_t *r, const engine_status_t *st)
 		c->cb(c->ud, &s, NULL);
 		return;
 	}
-	const json_t *state = jobj(j, "State");
-	const char *error = jstr(state, "Error");
-	engine_container_t ct = {
-		.id = jstr(j, "Id"),
-		.name = strip_slash(jstr(j, "Name")),
-		.state = jstr(state, "Status"),
-		.running = json_is_true(json_object_get(state, "Running")),
-		.oom_killed = json_is_true(json_object_get(state, "OOMKilled")),
-		.exit_code = (int)jint(state, "ExitCode", -1),
-		.error = error ? error : "",
-		.started_at = time_field(state, "StartedAt"),
-		.finished_at = time_field(state, "FinishedAt"),
-	};
-	fill_labels(&ct, jobj(jobj(j, "Config"), "Labels"));
-	if (!ct.id || !ct.state) {
+	engine_container_t ct;
+	bool complete = parse_inspect(j, &ct);
+	if (!complete) {
 		req_error(r, &s, "the answer to GET %s has no Id or State", r->path.buf);
 		c->cb(c->ud, &s, NULL);
 	} else {
@@ -187,22 +154,6 @@ typedef struct {
 
 #define LIST_BODY_MAX (64u << 20) /* thousands of containers are legitimate */
 
-static void list_fill(engine_container_t *ct, const json_t *item)
-{
-	const json_t *names = json_object_get(item, "Names");
-	const char *state = jstr(item, "State");
-	memset(ct, 0, sizeof(*ct));
-	ct->id = jstr(item, "Id");
-	ct->name = strip_slash(json_string_value(json_array_get(names, 0)));
-	ct->state = state ? state : "";
-	ct->running = state && strcmp(state, "running") == 0;
-	ct->exit_code = -1;
-	ct->error = "";
-	fill_labels(ct, jobj(item, "Labels"));
-	if (!ct->name)
-		ct->name = "";
-}
-
 static void list_done(engine_req_t *r, const engine_status_t *st)
 {
 	list_ctx_t *c = r->ctx;
@@ -224,8 +175,7 @@ static void list_done(engine_req_t *r, const engine_status_t *st)
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		list_fill(&list[k], json_array_get(j, i));
-		if (list[k].id) /* an entry without an Id is of no use */
+		if (parse_list_item(json_array_get(j, i), &list[k])) /* no Id: of no use */
 			k++;
 	}
 	c->cb(c->ud, &s, list, k);
@@ -269,13 +219,8 @@ static void stats_done(engine_req_t *r, const engine_status_t *st)
 		c->cb(c->ud, &s, NULL);
 		return;
 	}
-	const json_t *mem = jobj(j, "memory_stats");
-	const json_t *cpu = jobj(jobj(j, "cpu_stats"), "cpu_usage");
-	engine_stats_t out = {
-		.memory_bytes = jint(mem, "usage", -1),
-		.memory_peak_bytes = jint(mem, "max_usage", -1), /* cgroup v1 only */
-		.cpu_total_ns = jint(cpu, "total_usage", -1),
-	};
+	engine_stats_t out;
+	parse_stats(j, &out);
 	c->cb(c->ud, &s, &out);
 	json_decref(j);
 }
