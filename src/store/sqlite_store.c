@@ -428,6 +428,15 @@ int db_fail_rc(store_t *s, int rc, const char *what, char **err)
 			       what, STORE_BUSY_TIMEOUT_MS / 1000);
 	if (primary == SQLITE_NOMEM)
 		return err_set(err, "out of memory");
+	if (primary == SQLITE_FULL)
+		return err_set(err, "%s: the disk holding the job store %s is full; nothing of "
+				    "this change was written: free space there (or move the store) "
+				    "and try again",
+			       what, s->path);
+	if (primary == SQLITE_READONLY)
+		return err_set(err, "%s: the job store %s cannot be written (read-only file or "
+				    "file system)",
+			       what, s->path);
 	const char *msg = s->db ? sqlite3_errmsg(s->db) : NULL;
 	if (!msg || sqlite3_errcode(s->db) == SQLITE_OK)
 		msg = sqlite3_errstr(rc);

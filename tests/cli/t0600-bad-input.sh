@@ -167,4 +167,31 @@ test_expect_success 'a corrupt or truncated store is refused by name, and not ch
 	test $? -eq 1 && grep -q "truncated.db" err
 '
 
+test_expect_success 'a full disk: a clear error naming the store, nothing half written, the store still sound' '
+	mkdir small &&
+	mount -t tmpfs -o size=1m tmpfs small || { echo "cannot mount a tmpfs here"; exit 1; }
+	trap "umount $TEST_DIR/small" EXIT
+	export CJOBS_DATABASE=$TEST_DIR/small/s.db &&
+	cjobs host add h1 --url unix:///tmp/cjobs-none.sock >/dev/null &&
+	n=0 &&
+	while "$CJOBS_BIN" job submit --image busybox --env "X=$(big 60000)" -- true >/dev/null 2>err; do
+		n=$((n + 1)); [ $n -lt 100 ] || break
+	done &&
+	echo "$n jobs fitted" && test $n -lt 100 &&
+	grep -q "error: cannot .*the disk holding the job store .*small/s.db is full; nothing of this change was written" err &&
+	test "$(sqlite3 "$CJOBS_DATABASE" "SELECT count(*) FROM jobs")" = $n &&
+	cjobs db check >/dev/null
+'
+
+test_expect_success 'a store on a read-only file system: a clear error naming it' '
+	mkdir ro &&
+	mount -t tmpfs -o size=4m tmpfs ro || { echo "cannot mount a tmpfs here"; exit 1; }
+	trap "umount $TEST_DIR/ro" EXIT
+	export CJOBS_DATABASE=$TEST_DIR/ro/s.db &&
+	cjobs job submit --image busybox -- true >/dev/null 2>&1 &&
+	mount -o remount,ro "$TEST_DIR/ro" &&
+	refused "read-only file system" job submit --image busybox -- true &&
+	grep -q "ro/s.db" err
+'
+
 test_done
