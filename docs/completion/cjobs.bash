@@ -78,7 +78,7 @@ _cjobs() {
 		words="submit list show logs"
 		;;
 	"job submit")
-		words=" --image --name --host --env --env-file --template --priority --memory --cpus --timeout --max-retries --retry-strategy --retry-on-exit-code --workdir --at --database --config --verbosity --verbose --quiet --version --help"
+		words=" --image --name --host --env --env-file --template --priority --memory --cpus --timeout --max-retries --retry-strategy --retry-on-exit-code --workdir --at --file --count --database --config --verbosity --verbose --quiet --version --help"
 		[ "$prev" = "--retry-strategy" ] && words="default aggressive conservative"
 		;;
 	"job list")

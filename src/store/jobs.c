@@ -434,6 +434,32 @@ int store_job_add(store_t *s, job_t *job, const char *actor, const char *reason,
 	return 0;
 }
 
+int store_job_add_many(store_t *s, const job_t *jobs, size_t n, int64_t copies,
+		       const char *actor, const char *reason, int64_t *ids, char **err)
+{
+	if (!actor)
+		return err_set(err, "cannot add the jobs: no actor given for their history");
+	if (store_ready(s, err) < 0 || store_begin(s, err) < 0)
+		return -1;
+	int64_t total = copies > 0 ? copies : (int64_t)n;
+	int64_t now = now_ms();
+	int rc = 0;
+	/* One transaction and no savepoint per job: the whole batch stands or
+	 * falls together, and a hundred thousand jobs take a second or two. */
+	for (int64_t i = 0; rc == 0 && i < total; i++) {
+		job_t copy = copies > 0 ? jobs[0] : jobs[i];
+		if (uuid_v4(copy.uuid) < 0) {
+			rc = err_set(err, "cannot make a job uuid: no random bytes");
+			break;
+		}
+		rc = insert_job(s, &copy, now, &ids[i], err);
+		if (rc == 0)
+			rc = history_append(s, ids[i], now, 0, JOB_STATUS_COUNT, JOB_QUEUED, actor,
+					    reason, err);
+	}
+	return tx_finish(s, rc, err);
+}
+
 /* ---- changing ---- */
 
 /* The columns each JOB_SET_* bit writes, in bit order; bind_field() binds

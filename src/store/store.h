@@ -81,6 +81,12 @@ int store_template_remove(store_t *s, const char *name, char **err);
  * status = JOB_QUEUED and writes the creation history row (actor, reason). */
 int store_job_add(store_t *s, job_t *job, const char *actor, const char *reason,
 		  char **err);
+/* Adds many queued jobs in one transaction (all or none): jobs[0..n), or
+ * `copies` copies of jobs[0] when copies > 0, each with a new uuid and its
+ * creation history row. ids[] (room for all) gets their ids, in order. The
+ * jobs themselves are not changed. */
+int store_job_add_many(store_t *s, const job_t *jobs, size_t n, int64_t copies,
+		       const char *actor, const char *reason, int64_t *ids, char **err);
 /* 0 found, 1 not found, -1 error. */
 int store_job_get(store_t *s, int64_t id, job_t *out, char **err);
 
