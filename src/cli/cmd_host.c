@@ -24,7 +24,10 @@ static const char *const show_formats[] = {"text", "json", NULL};
  * only what is given changes). */
 #define HOST_OPTIONS(D)                                                                        \
 	{.name = "url", .type = OPT_STRING, .metavar = "URL",                                  \
-	 .help = "The engine's address: unix:///path/to/docker.sock or tcp://HOST:PORT."},     \
+	 .help = "The engine's address: unix:///path/to/docker.sock or tcp://HOST:PORT; or "   \
+		 "mock:// for the mock executor, which runs nothing: every job it gets "     \
+		 "completes at once with exit code 0 and no output (for dry runs of a "      \
+		 "queue and for measuring cjobs itself)."},                                  \
 	{.name = "max-jobs", .type = OPT_INT, .metavar = "N", .def = D("10"), .min = 1,        \
 	 .max = HOST_MAX_JOBS_MAX,                                                             \
 	 .help = "How many of this host's containers may run at once."},                      \

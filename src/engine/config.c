@@ -19,7 +19,7 @@
 #define DEFAULT_CONNECT_MS 10000L
 #define DEFAULT_REQUEST_MS 60000L
 
-static const char url_forms[] = "use unix:///path/to/docker.sock or tcp://HOST:PORT";
+static const char url_forms[] = "use unix:///path/to/docker.sock, tcp://HOST:PORT or mock://";
 
 static int check_unix(const char *url, const char *path, char **err)
 {
@@ -110,9 +110,11 @@ static int check_tls(const engine_config_t *cfg, bool is_unix, char **err)
 
 static int set_strings(engine_t *e, const engine_config_t *cfg, const char *hostport, size_t hlen)
 {
-	bool is_unix = hostport == NULL;
+	bool is_unix = hostport == NULL && strcmp(cfg->url, "mock://") != 0;
 	e->url = strdup(cfg->url);
-	if (is_unix) {
+	if (!is_unix && !hostport) {
+		e->base = strdup("mock://");
+	} else if (is_unix) {
 		e->unix_path = strdup(cfg->url + strlen("unix://"));
 		e->base = strdup("http://d");
 	} else if (asprintf(&e->base, "%s://%.*s", e->tls ? "https" : "http", (int)hlen, hostport) < 0) {
@@ -150,7 +152,11 @@ int engine_new(engine_loop_t *loop, const engine_config_t *cfg, engine_t **out, 
 		return err_set(err, "no engine URL given; %s", url_forms);
 	const char *hostport = NULL;
 	size_t hlen = 0;
-	if (strncmp(url, "unix://", 7) == 0) {
+	bool mock = strcmp(url, "mock://") == 0;
+	if (mock) {
+		if (cfg->tls_ca || cfg->tls_cert || cfg->tls_key)
+			return err_set(err, "engine URL 'mock://' takes no TLS files");
+	} else if (strncmp(url, "unix://", 7) == 0) {
 		if (check_unix(url, url + 7, err) < 0)
 			return -1;
 	} else if (strncmp(url, "tcp://", 6) == 0) {
@@ -161,7 +167,7 @@ int engine_new(engine_loop_t *loop, const engine_config_t *cfg, engine_t **out, 
 		return err_set(err, "engine URL '%s' is not one cjobs knows; %s (TLS is chosen by "
 			       "giving TLS files, not by https://)", url, url_forms);
 	}
-	if (check_tls(cfg, hostport == NULL, err) < 0)
+	if (!mock && check_tls(cfg, hostport == NULL, err) < 0)
 		return -1;
 	engine_t *e = calloc(1, sizeof(*e));
 	if (!e)
@@ -178,6 +184,8 @@ int engine_new(engine_loop_t *loop, const engine_config_t *cfg, engine_t **out, 
 	dlist_init(&e->reqs);
 	dlist_init(&e->waiting);
 	dlist_init(&e->events);
+	dlist_init(&e->mock_streams);
+	e->mock = mock;
 	e->loop = loop;
 	dlist_add_tail(&loop->engines, &e->loop_link);
 	*out = e;

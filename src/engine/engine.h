@@ -25,7 +25,7 @@ typedef struct engine engine_t;
 typedef struct engine_events engine_events_t;
 
 typedef struct {
-	const char *url;          /* unix:///path, tcp://host:port */
+	const char *url;          /* unix:///path, tcp://host:port, or mock:// (mock.c) */
 	const char *tls_ca;       /* with tls_cert/tls_key: use TLS over tcp:// */
 	const char *tls_cert;
 	const char *tls_key;

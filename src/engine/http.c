@@ -311,6 +311,10 @@ void req_activate(engine_req_t *r)
 		req_fail_now(r, "out of memory");
 		return;
 	}
+	if (e->mock) {
+		mock_activate(r);
+		return;
+	}
 	dlist_del(&r->qlink);
 	char *url = NULL;
 	int n = r->unversioned ? asprintf(&url, "%s%s", e->base, r->path.buf)

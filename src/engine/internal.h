@@ -62,6 +62,9 @@ struct engine {
 	dlist_t reqs;             /* engine_req_t.elink: every request */
 	dlist_t waiting;          /* engine_req_t.qlink: waiting for the ping */
 	dlist_t events;           /* engine_events_t.elink */
+	bool mock;                /* mock://: answered by mock.c, no transport */
+	uint64_t mock_seq;        /* container ids handed out */
+	dlist_t mock_streams;     /* engine_req_t.qlink: its open event streams */
 };
 
 typedef enum { REQ_NEW, REQ_WAITING, REQ_ACTIVE, REQ_DONE, REQ_DISPATCHING } req_state_t;
@@ -141,6 +144,10 @@ json_t *req_json(engine_req_t *r, engine_status_t *st);
 void req_queue_done(engine_req_t *r);
 /* Adds r to the multi handle; on any error r ends failed and is queued. */
 void req_activate(engine_req_t *r);
+
+/* ---- mock.c: the mock executor ---- */
+/* Answers r at once as an engine would (r's engine is mock://). */
+void mock_activate(engine_req_t *r);
 
 /* ---- config.c ---- */
 /* Aborts e's requests and streams and cuts it from its loop. */

@@ -76,7 +76,8 @@ static void ping_done(engine_req_t *r, const engine_status_t *st)
 		return;
 	}
 	char text[32];
-	int minor = engine_minor(r, text, sizeof(text));
+	/* The mock executor has no headers to read: it speaks our version. */
+	int minor = e->mock ? ENGINE_API_OURS_MINOR : engine_minor(r, text, sizeof(text));
 	if (minor < 0 || minor < ENGINE_API_MIN_MINOR) {
 		engine_status_t fail = {0};
 		req_error(r, &fail, "it speaks Engine API %s; cjobs needs 1.%d or newer", text,

@@ -235,7 +235,10 @@ static void on_listed(void *ud, const engine_status_t *st, const engine_containe
 	w->reconciles_inflight--;
 	h->sweep_inflight = false;
 	if (!st->ok) {
-		h->sweep_due = true;  /* next time it is healthy */
+		/* Not again at once (an engine that refuses the list would be asked
+		 * in a loop): the periodic sweep, or the host's recovery, retries. */
+		log_warn("host '%s': cannot list its containers to look for leftovers: %s",
+			 h->host.name, err_str(st->error));
 		return;
 	}
 	/* Read after the list: a container that existed then and belongs to a
@@ -247,7 +250,6 @@ static void on_listed(void *ud, const engine_status_t *st, const engine_containe
 	if (store_job_list(w->store, &f, &active, &nactive, &err) < 0) {
 		log_warn("cannot look for leftover containers: %s", err_str(err));
 		free(err);
-		h->sweep_due = true;
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {

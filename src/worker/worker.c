@@ -536,6 +536,10 @@ static int running_count(const worker_t *w)
 static int claim_jobs(worker_t *w, char **err)
 {
 	int total = 0;
+	/* Finished slots still count against their host until reaped: reap
+	 * first, or a host filled to its limit looks full for a whole poll
+	 * interval after its jobs ended. */
+	reap_slots(w);
 	for (size_t i = 0; i < w->nhosts; i++)
 		w->hosts[i]->claim_exhausted = false;
 	for (;;) {
