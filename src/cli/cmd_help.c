@@ -12,7 +12,10 @@
 static void list_examples(const cli_command_t *cmd, const char *prefix)
 {
 	char path[128];
-	snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? " " : "", cmd->name);
+	/* Command paths are two or three short words: never near the size. */
+	if (snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? " " : "", cmd->name) >=
+	    (int)sizeof(path))
+		return;
 	for (const cli_example_t *e = cmd->examples; e && e->line; e++)
 		printf("%s\t%d\t%s\n", path, e->exit_code, e->line);
 	for (const cli_command_t *const *s = cmd->subcommands; s && *s; s++)
