@@ -96,7 +96,8 @@ static void test_bad_urls(void **state)
 	bad("tcp://ho st:2376", "bad host name");
 	bad("tcp://[::1:2376", "IPv6");
 	bad("tcp://[::1]2376", "no port");
-	bad("http://127.0.0.1:2375", "unix:///path/to/docker.sock or tcp://HOST:PORT");
+	bad("http://127.0.0.1:2375", "unix:///path/to/docker.sock, tcp://HOST:PORT or mock://");
+	bad("mock://x", "is not one cjobs knows");
 	bad("https://127.0.0.1:2376", "not by https://");
 	bad("ssh://me@host", "is not one cjobs knows");
 	bad("/var/run/docker.sock", "is not one cjobs knows");
