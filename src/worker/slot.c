@@ -143,6 +143,21 @@ static void launch_failed(slot_t *s, const engine_status_t *st, const char *what
 	worker_slot_done(s->w, s);
 }
 
+/* Keeps the engine's id of the job's container, in memory and the store;
+ * a failure to write it is logged (the name, recorded earlier, still
+ * finds the container). */
+static void record_container_id(slot_t *s, const char *id)
+{
+	char *err = NULL;
+	free(s->job.container_id);
+	s->job.container_id = strdup(id);
+	if (!s->job.container_id ||
+	    store_job_update(s->w->store, &s->job, JOB_SET_CONTAINER, &err) < 0)
+		log_warn("job %lld: cannot record container id: %s", (long long)s->job.id,
+			 err_str(err));
+	free(err);
+}
+
 static void on_removed_quietly(void *ud, const engine_status_t *st)
 {
 	slot_t *s = ud;
@@ -255,14 +270,7 @@ static void on_created(void *ud, const engine_status_t *st, const char *id)
 		launch_failed(s, st, "cannot create the container");
 		return;
 	}
-	free(s->job.container_id);
-	s->job.container_id = strdup(id);
-	char *err = NULL;
-	if (!s->job.container_id ||
-	    store_job_update(s->w->store, &s->job, JOB_SET_CONTAINER, &err) < 0)
-		log_warn("job %lld: cannot record container id: %s", (long long)s->job.id,
-			 err_str(err));
-	free(err);
+	record_container_id(s, id);
 	s->state = SLOT_STARTING;
 	s->pending++;
 	log_debug("job %lld: start %.12s", (long long)s->job.id, id);
@@ -691,14 +699,7 @@ static void on_adopt_inspected(void *ud, const engine_status_t *st, const engine
 		worker_slot_done(s->w, s);
 		return;
 	}
-	free(s->job.container_id);
-	s->job.container_id = strdup(c->id);
-	char *err = NULL;
-	if (!s->job.container_id ||
-	    store_job_update(s->w->store, &s->job, JOB_SET_CONTAINER, &err) < 0)
-		log_warn("job %lld: cannot record container id: %s", (long long)s->job.id,
-			 err_str(err));
-	free(err);
+	record_container_id(s, c->id);
 	if (c->state && strcmp(c->state, "created") == 0) {
 		/* Created but never started: nothing ran. Remove it, then the job
 		 * goes back to the queue with its attempt given back. */
