@@ -473,8 +473,13 @@ int64_t jint(const json_t *o, const char *key, int64_t fallback)
 	json_t *v = json_object_get(o, key);
 	if (json_is_integer(v))
 		return (int64_t)json_integer_value(v);
-	if (json_is_real(v))
-		return (int64_t)json_real_value(v);
+	if (json_is_real(v)) {
+		/* An engine's number beyond int64 (or not a number) is no value:
+		 * converting it would be undefined. */
+		double d = json_real_value(v);
+		if (d >= -9.2e18 && d <= 9.2e18)
+			return (int64_t)d;
+	}
 	return fallback;
 }
 
