@@ -168,8 +168,9 @@ test_expect_success '--host --force stops several running jobs at once, not one 
 		cat out &&
 		container_events $(job_field $a container_name) $(job_field $b container_name) >events &&
 		cat events &&
-		awk "{print \$2 \$3}" events | tr "\n" " " >order &&
-		test "$(cat order)" = "kill15 kill15 kill9 kill9 die- die- " &&
+		# Both got SIGTERM before either died: stopped together, not in turn.
+		test "$(head -2 events | awk "{print \$2 \$3}" | tr "\n" " ")" = "kill15 kill15 " &&
+		test "$(grep -c " die " events)" = 2 &&
 		test "$(job_field $a status)" = cancelled && test "$(job_field $b status)" = cancelled &&
 		test "$(cjobs job logs $a --stream stdout)" = a &&
 		test "$(cjobs job logs $b --stream stdout)" = b &&
