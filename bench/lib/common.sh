@@ -10,7 +10,7 @@ for a in "$@"; do [ "$a" = --small ] && SMALL=1; done
 "$BENCH_ROOT/scripts/install-deps" >/dev/null || exit 1
 BENCH_BUILD=${CJOBS_BENCH_BUILD_DIR:-$BENCH_ROOT/build-bench}
 if [ ! -f "$BENCH_BUILD/build.ninja" ]; then
-	meson setup "$BENCH_BUILD" -Dbuildtype=release -Dtests=disabled >/dev/null 2>&1 ||
+	meson setup "$BENCH_BUILD" "$BENCH_ROOT" -Dbuildtype=release -Dtests=disabled >/dev/null 2>&1 ||
 		{ echo "bench: meson setup failed" >&2; exit 1; }
 fi
 ninja -C "$BENCH_BUILD" cjobs >/dev/null 2>&1 || { echo "bench: build failed" >&2; exit 1; }
