@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/err.h"
@@ -135,6 +136,20 @@ static void free_store(store_t *s)
 	free(s);
 }
 
+/* Waiting for another process's write lock. SQLite's own timeout sleeps
+ * ever longer (up to 100 ms a time), so a writer beside a long batch of
+ * deletes could wake up long after the lock was free; this one looks again
+ * every millisecond, up to STORE_BUSY_TIMEOUT_MS in all. */
+static int on_busy(void *ud, int tries)
+{
+	(void)ud;
+	static const struct timespec one_ms = {0, 1000000};
+	if (tries >= STORE_BUSY_TIMEOUT_MS)
+		return 0;
+	nanosleep(&one_ms, NULL);
+	return 1;
+}
+
 static int open_db(store_t *s, char **err)
 {
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
@@ -145,7 +160,7 @@ static int open_db(store_t *s, char **err)
 		return err_set(err, "out of memory");
 	}
 	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	sqlite3_busy_handler(s->db, on_busy, NULL);
 	if (prepare_tx(s, err) < 0)
 		return -1;
 	return set_pragmas(s, err);

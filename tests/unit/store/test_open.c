@@ -87,7 +87,39 @@ static void test_pragmas(void **state)
 	assert_string_equal(pragma(db, "PRAGMA journal_mode", buf, sizeof(buf)), "wal");
 	assert_string_equal(pragma(db, "PRAGMA foreign_keys", buf, sizeof(buf)), "1");
 	assert_string_equal(pragma(db, "PRAGMA synchronous", buf, sizeof(buf)), "1");
-	assert_string_equal(pragma(db, "PRAGMA busy_timeout", buf, sizeof(buf)), "5000");
+}
+
+/* Another process holds the write lock for a moment: the store waits for
+ * it (its busy handler) instead of failing at once with "busy". */
+static void test_waits_for_another_writer(void **state)
+{
+	fixture_t *fx = *state;
+	int held[2];
+	assert_int_equal(pipe(held), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		sqlite3 *db = NULL;
+		if (sqlite3_open(fx->path, &db) != SQLITE_OK ||
+		    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+			_exit(1);
+		if (write(held[1], "x", 1) != 1)
+			_exit(1);
+		usleep(300 * 1000);
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		sqlite3_close(db);
+		_exit(0);
+	}
+	char c;
+	assert_int_equal(read(held[0], &c, 1), 1);
+	char *err = NULL;
+	OK(store_begin(fx->s, &err));
+	OK(store_commit(fx->s, &err));
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(held[0]);
+	close(held[1]);
 }
 
 static void test_not_a_database(void **state)
@@ -264,6 +296,7 @@ int main(void)
 		cmocka_unit_test(test_creates_file_and_parents),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_id, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_pragmas, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_waits_for_another_writer, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_database, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_database, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_parent_is_a_file, fx_setup, fx_teardown),
