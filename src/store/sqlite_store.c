@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/timeutil.h"
+
 #include "util/err.h"
 
 /* strerror() capitalises ("Permission denied"); our messages continue a
@@ -143,8 +145,13 @@ static void free_store(store_t *s)
 static int on_busy(void *ud, int tries)
 {
 	(void)ud;
+	/* By the clock, not by the count of tries: on a loaded machine a
+	 * millisecond's sleep takes longer. */
+	static int64_t since;
 	static const struct timespec one_ms = {0, 1000000};
-	if (tries >= STORE_BUSY_TIMEOUT_MS)
+	if (tries == 0)
+		since = mono_ms();
+	else if (mono_ms() - since >= STORE_BUSY_TIMEOUT_MS)
 		return 0;
 	nanosleep(&one_ms, NULL);
 	return 1;
