@@ -141,9 +141,46 @@ static const char schema_v2[] =
 	"ALTER TABLE jobs ADD COLUMN retry_strategy TEXT;"
 	"ALTER TABLE jobs ADD COLUMN retry_exit_codes TEXT;";
 
+/* The number of jobs per host and status, kept by triggers, so that
+ * `manage-jobs status` reads a handful of rows instead of counting a
+ * table of a million finished jobs. host_key is the host a job belongs to
+ * (store/report.h: the host it ran on, else its pinned host), '' for
+ * none. Queued jobs are not counted here: they are read from the queued
+ * jobs' own partial indexes. Rows that fall to 0 stay. */
+#define JOB_HOST_KEY(row) "coalesce(" row ".ran_on, " row ".host, '')"
+#define COUNT_UP(row)                                                            \
+	"INSERT INTO job_counts (host_key, status, n) SELECT " JOB_HOST_KEY(row)     \
+	", " row ".status, 1 WHERE " row ".status <> 'queued' "                       \
+	"ON CONFLICT (host_key, status) DO UPDATE SET n = n + 1;"
+#define COUNT_DOWN(row)                                                          \
+	"UPDATE job_counts SET n = n - 1 WHERE host_key = " JOB_HOST_KEY(row)        \
+	" AND status = " row ".status;"
+
+static const char schema_v3[] =
+	"CREATE TABLE job_counts ("
+	"  host_key TEXT NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  n INTEGER NOT NULL,"
+	"  PRIMARY KEY (host_key, status)) WITHOUT ROWID;"
+	"INSERT INTO job_counts (host_key, status, n) SELECT " JOB_HOST_KEY("jobs")
+	", status, count(*) FROM jobs WHERE status <> 'queued' GROUP BY 1, 2;"
+	"CREATE TRIGGER job_counts_insert AFTER INSERT ON jobs "
+	"  WHEN NEW.status <> 'queued' BEGIN " COUNT_UP("NEW") " END;"
+	"CREATE TRIGGER job_counts_delete AFTER DELETE ON jobs "
+	"  WHEN OLD.status <> 'queued' BEGIN " COUNT_DOWN("OLD") " END;"
+	"CREATE TRIGGER job_counts_update AFTER UPDATE OF status, host, ran_on ON jobs "
+	"  WHEN OLD.status IS NOT NEW.status OR OLD.host IS NOT NEW.host "
+	"    OR OLD.ran_on IS NOT NEW.ran_on "
+	"  BEGIN " COUNT_DOWN("OLD") " " COUNT_UP("NEW") " END;"
+	/* Cleanup and the report select finished jobs by when they finished;
+	 * partial, so that queued jobs (bulk submits) do not pay for it. */
+	"CREATE INDEX jobs_done ON jobs (coalesce(nullif(finished_at, 0), created_at)) "
+	"  WHERE status IN ('completed', 'failed', 'timeout', 'cancelled');";
+
 static const migration_t migrations[] = {
 	{1, "0001_initial_schema", schema_v1, make_store_id},
 	{2, "0002_retry_policy", schema_v2, NULL},
+	{3, "0003_job_counts_and_done_index", schema_v3, NULL},
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -10,6 +10,8 @@
  */
 #include "store/report.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,8 +88,8 @@ void store_status_free(store_status_t *st)
 	memset(st, 0, sizeof(*st));
 }
 
-static int status_counts(store_t *s, const char *host, int64_t now, store_status_t *out,
-			 char **err)
+static int status_counts_scan(store_t *s, const char *host, int64_t now, store_status_t *out,
+			      char **err)
 {
 	strbuf_t sql = STRBUF_INIT;
 	sb_puts(&sql, "SELECT " HOST_KEY " AS k, status, count(*), "
@@ -155,6 +157,116 @@ static int status_counts(store_t *s, const char *host, int64_t now, store_status
 		rc = db_fail_rc(s, step, "cannot count the jobs", err);
 	st_release(s, st);
 	return rc;
+}
+
+/* The row of out->hosts for key k (NULL: none), added when missing. */
+static store_host_counts_t *host_row(store_status_t *out, const char *k, char **err)
+{
+	for (size_t i = 0; i < out->nhosts; i++)
+		if (same_key(out->hosts[i].host, k))
+			return &out->hosts[i];
+	store_host_counts_t *nv = realloc(out->hosts, (out->nhosts + 1) * sizeof(*nv));
+	if (!nv)
+		return err_set(err, "out of memory"), NULL;
+	out->hosts = nv;
+	store_host_counts_t *h = &out->hosts[out->nhosts];
+	memset(h, 0, sizeof(*h));
+	if (k && !(h->host = strdup(k)))
+		return err_set(err, "out of memory"), NULL;
+	out->nhosts++;
+	return h;
+}
+
+static void add_count(store_status_t *out, store_host_counts_t *h, job_status_t status,
+		      int64_t n)
+{
+	h->counts[status] += n;
+	h->total += n;
+	out->counts[status] += n;
+	out->total += n;
+}
+
+static int cmp_host_counts(const void *a, const void *b)
+{
+	const char *x = ((const store_host_counts_t *)a)->host;
+	const char *y = ((const store_host_counts_t *)b)->host;
+	if (!x || !y)
+		return (!x) - (!y); /* NULL last */
+	return strcmp(x, y);
+}
+
+/* Every host and status: jobs past the queue from the counts the triggers
+ * keep (migration 3), queued ones from the queued jobs themselves (their
+ * partial indexes), with the queue's ready/scheduled split. */
+static int status_counts_table(store_t *s, int64_t now, store_status_t *out, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	if (st_prepare(s, "SELECT nullif(host_key, ''), status, n FROM job_counts WHERE n > 0",
+		       &st, err) < 0)
+		return -1;
+	int rc = 0, step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		job_status_t status;
+		if ((rc = read_status_col(st, 1, &status, err)) < 0)
+			break;
+		store_host_counts_t *h =
+			host_row(out, (const char *)sqlite3_column_text(st, 0), err);
+		if (!h) {
+			rc = -1;
+			break;
+		}
+		add_count(out, h, status, sqlite3_column_int64(st, 2));
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = db_fail_rc(s, step, "cannot count the jobs", err);
+	st_release(s, st);
+	if (rc < 0)
+		return -1;
+	/* A queued job belongs to its pinned host (NULL: none). */
+	if (st_prepare(s, "SELECT host, count(*), sum(not_before <= ?1), sum(not_before > ?1), "
+			  "min(CASE WHEN not_before > ?1 THEN not_before END) FROM jobs "
+			  "WHERE status = 'queued' GROUP BY host",
+		       &st, err) < 0)
+		return -1;
+	binder_t b;
+	bind_start(&b, st);
+	bind_i64(&b, now);
+	rc = bind_check(s, &b, "cannot count the jobs", err);
+	step = SQLITE_DONE;
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		store_host_counts_t *h =
+			host_row(out, (const char *)sqlite3_column_text(st, 0), err);
+		if (!h) {
+			rc = -1;
+			break;
+		}
+		add_count(out, h, JOB_QUEUED, sqlite3_column_int64(st, 1));
+		int64_t ready = sqlite3_column_int64(st, 2), later = sqlite3_column_int64(st, 3);
+		h->ready += ready;
+		h->scheduled += later;
+		out->ready += ready;
+		out->scheduled += later;
+		if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
+			int64_t next = sqlite3_column_int64(st, 4);
+			if (!out->next_at || next < out->next_at)
+				out->next_at = next;
+		}
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = db_fail_rc(s, step, "cannot count the jobs", err);
+	st_release(s, st);
+	if (rc == 0 && out->nhosts > 1)
+		qsort(out->hosts, out->nhosts, sizeof(*out->hosts), cmp_host_counts);
+	return rc;
+}
+
+static int status_counts(store_t *s, const char *host, int64_t now, store_status_t *out,
+			 char **err)
+{
+	/* Counts per host cannot answer "pinned to or ran on" exactly (a job
+	 * belongs to one key): one host's jobs are counted from the table. */
+	return host ? status_counts_scan(s, host, now, out, err)
+		    : status_counts_table(s, now, out, err);
 }
 
 static int status_oldest(store_t *s, const char *host, int64_t now, store_status_t *out,
@@ -278,150 +390,280 @@ void store_report_free(store_report_t *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* The jobs of the period: ?1 since, ?2 until, ?3 host. */
-static void period_where(strbuf_t *sql, const char *host)
+/* The report reads the period's jobs once, in one scan, and computes every
+ * count and statistic here: counting, averaging and ranking per key in SQL
+ * took one scan of the table per group and measure (fifteen in all). */
+
+/* Distinct keys (host or image names; NULL too) and their indexes. */
+typedef struct {
+	char **names;         /* by index; NULL for the NULL key */
+	size_t n, cap;
+	uint32_t *slots;      /* open addressing: index + 1, 0 empty */
+	size_t nslots;
+	long null_index;      /* -1: not seen */
+} interner_t;
+
+static void interner_free(interner_t *in)
 {
-	sb_puts(sql, " FROM jobs WHERE " WHEN_DONE " >= ?1 AND " WHEN_DONE " < ?2");
-	if (host)
-		sb_puts(sql, " AND (host = ?3 OR ran_on = ?3)");
+	for (size_t i = 0; i < in->n; i++)
+		free(in->names[i]);
+	free(in->names);
+	free(in->slots);
 }
 
-static int bind_period(store_t *s, sqlite3_stmt *st, int64_t since, int64_t until,
-		       const char *host, char **err)
+static uint64_t hash_text(const char *s)
 {
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static int interner_grow(interner_t *in)
+{
+	size_t ns = in->nslots ? in->nslots * 2 : 64;
+	uint32_t *slots = calloc(ns, sizeof(*slots));
+	if (!slots)
+		return -1;
+	for (size_t i = 0; i < in->n; i++) {
+		if (!in->names[i])
+			continue;
+		size_t j = hash_text(in->names[i]) & (ns - 1);
+		while (slots[j])
+			j = (j + 1) & (ns - 1);
+		slots[j] = (uint32_t)i + 1;
+	}
+	free(in->slots);
+	in->slots = slots;
+	in->nslots = ns;
+	return 0;
+}
+
+/* The index of key (added when new); -1 when out of memory. */
+static long intern(interner_t *in, const char *key)
+{
+	if (!key && in->null_index >= 0)
+		return in->null_index;
+	size_t j = 0;
+	if (key) {
+		if ((in->n + 1) * 2 > in->nslots && interner_grow(in) < 0)
+			return -1;
+		j = hash_text(key) & (in->nslots - 1);
+		for (; in->slots[j]; j = (j + 1) & (in->nslots - 1))
+			if (strcmp(in->names[in->slots[j] - 1], key) == 0)
+				return (long)in->slots[j] - 1;
+	}
+	if (in->n == in->cap) {
+		size_t ncap = in->cap ? in->cap * 2 : 16;
+		char **nv = realloc(in->names, ncap * sizeof(*nv));
+		if (!nv)
+			return -1;
+		in->names = nv;
+		in->cap = ncap;
+	}
+	char *copy = NULL;
+	if (key && !(copy = strdup(key)))
+		return -1;
+	long idx = (long)in->n;
+	in->names[in->n++] = copy;
+	if (key)
+		in->slots[j] = (uint32_t)idx + 1;
+	else
+		in->null_index = idx;
+	return idx;
+}
+
+/* One value of one measure, with the keys of its job. */
+typedef struct {
+	int64_t v;
+	uint32_t host, image;
+} sample_t;
+
+typedef struct {
+	sample_t *v;
+	size_t n, cap;
+} samples_t;
+
+enum { M_WAIT, M_RUN, M_MEMORY, M_CPU, M_COUNT };
+static const size_t measure_offset[M_COUNT] = {
+	offsetof(store_report_row_t, wait_ms),
+	offsetof(store_report_row_t, run_ms),
+	offsetof(store_report_row_t, memory),
+	offsetof(store_report_row_t, cpu_ns),
+};
+
+static int samples_push(samples_t *s, int64_t v, uint32_t host, uint32_t image)
+{
+	if (s->n == s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 1024;
+		sample_t *nv = realloc(s->v, ncap * sizeof(*nv));
+		if (!nv)
+			return -1;
+		s->v = nv;
+		s->cap = ncap;
+	}
+	s->v[s->n++] = (sample_t){v, host, image};
+	return 0;
+}
+
+static int cmp_sample(const void *a, const void *b)
+{
+	int64_t x = ((const sample_t *)a)->v, y = ((const sample_t *)b)->v;
+	return (x > y) - (x < y);
+}
+
+/* Rows for the keys of one group, in key order (NULL last). */
+typedef struct {
+	interner_t keys;
+	store_report_row_t *rows; /* by key index */
+} group_t;
+
+/* Which key of group g a sample has: 0 for the group of all jobs. */
+static uint32_t sample_key(const sample_t *x, int g)
+{
+	return g == 0 ? 0 : g == 1 ? x->host : x->image;
+}
+
+/* Count, average, median, 95th percentile (nearest rank) and maximum of
+ * one measure per key of one group, from samples sorted by value. */
+static int group_stats(group_t *gr, int g, const samples_t *ss, size_t offset)
+{
+	size_t nk = gr->keys.n ? gr->keys.n : 1;
+	int64_t *seen = calloc(nk, sizeof(int64_t));
+	/* exact, as SQLite's avg() sums integers before dividing */
+	__int128 *sum = calloc(nk, sizeof(*sum));
+	if (!seen || !sum) {
+		free(seen);
+		free(sum);
+		return -1;
+	}
+	for (size_t i = 0; i < ss->n; i++) {
+		uint32_t k = sample_key(&ss->v[i], g);
+		store_stat_t *st = (store_stat_t *)((char *)&gr->rows[k] + offset);
+		st->n++;
+		sum[k] += ss->v[i].v;
+		st->max = ss->v[i].v; /* sorted: the last is the largest */
+	}
+	for (size_t i = 0; i < ss->n; i++) {
+		uint32_t k = sample_key(&ss->v[i], g);
+		store_stat_t *st = (store_stat_t *)((char *)&gr->rows[k] + offset);
+		int64_t n = st->n, rank = ++seen[k], v = ss->v[i].v;
+		int64_t lo = (n + 1) / 2, hi = (n + 2) / 2;
+		if (rank == lo)
+			st->median = (double)v;
+		if (rank == hi && hi != lo)
+			st->median = (st->median + (double)v) / 2;
+		if (rank == (95 * n + 99) / 100)
+			st->p95 = v;
+	}
+	for (size_t k = 0; k < gr->keys.n; k++) {
+		store_stat_t *st = (store_stat_t *)((char *)&gr->rows[k] + offset);
+		if (st->n > 0)
+			st->avg = sum[k] / (double)st->n;
+	}
+	free(seen);
+	free(sum);
+	return 0;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	const char *x = ((const store_report_row_t *)a)->key;
+	const char *y = ((const store_report_row_t *)b)->key;
+	if (!x || !y)
+		return (!x) - (!y); /* NULL last */
+	return strcmp(x, y);
+}
+
+/* Hands the group's rows over, sorted by key; the keys move to the rows. */
+static void group_take(group_t *gr, store_report_row_t **rows, size_t *n)
+{
+	for (size_t k = 0; k < gr->keys.n; k++) {
+		gr->rows[k].key = gr->keys.names[k];
+		gr->keys.names[k] = NULL;
+	}
+	if (gr->keys.n > 1)
+		qsort(gr->rows, gr->keys.n, sizeof(*gr->rows), cmp_key);
+	*rows = gr->rows;
+	*n = gr->keys.n;
+	gr->rows = NULL;
+}
+
+static int group_add_key(group_t *gr, const char *key, long *idx)
+{
+	size_t before = gr->keys.n;
+	*idx = intern(&gr->keys, key);
+	if (*idx < 0)
+		return -1;
+	if (gr->keys.n > before) {
+		store_report_row_t *nv = realloc(gr->rows, gr->keys.cap * sizeof(*nv));
+		if (!nv)
+			return -1;
+		gr->rows = nv;
+		memset(&gr->rows[*idx], 0, sizeof(*gr->rows));
+	}
+	return 0;
+}
+
+/* Reads the period's jobs (finish time, else creation time, in [since,
+ * until); with host, pinned to or run on it) into the groups and samples. */
+static int report_read(store_t *s, int64_t since, int64_t until, const char *host,
+		       group_t gr[3], samples_t ss[M_COUNT], char **err)
+{
+	strbuf_t sql = STRBUF_INIT;
+	sb_puts(&sql, "SELECT " HOST_KEY ", image, status, queued_at, started_at, finished_at, "
+		      "peak_memory_bytes, cpu_usage_ns FROM jobs WHERE " WHEN_DONE " >= ?1 AND "
+		      WHEN_DONE " < ?2");
+	if (host)
+		sb_puts(&sql, " AND (host = ?3 OR ran_on = ?3)");
+	sqlite3_stmt *st = NULL;
+	if (prepare_sb(s, &sql, &st, err) < 0)
+		return -1;
 	binder_t b;
 	bind_start(&b, st);
 	bind_i64(&b, since);
 	bind_i64(&b, until);
 	if (host)
 		bind_text(&b, host);
-	return bind_check(s, &b, "cannot make the report", err);
-}
-
-typedef struct {
-	store_report_row_t **rows;
-	size_t *n;
-} row_set_t;
-
-static store_report_row_t *find_row(row_set_t set, const char *key)
-{
-	for (size_t i = 0; i < *set.n; i++)
-		if (same_key((*set.rows)[i].key, key))
-			return &(*set.rows)[i];
-	return NULL;
-}
-
-/* Counts per key and status; makes the rows (every key of the period). */
-static int report_counts(store_t *s, const char *key_sql, row_set_t set, int64_t since,
-			 int64_t until, const char *host, char **err)
-{
-	strbuf_t sql = STRBUF_INIT;
-	sb_printf(&sql, "SELECT %s AS k, status, count(*)", key_sql);
-	period_where(&sql, host);
-	sb_puts(&sql, " GROUP BY k, status ORDER BY k IS NULL, k");
-	sqlite3_stmt *st = NULL;
-	if (prepare_sb(s, &sql, &st, err) < 0)
-		return -1;
-	int rc = bind_period(s, st, since, until, host, err), step = SQLITE_DONE;
+	int rc = bind_check(s, &b, "cannot make the report", err), step = SQLITE_DONE;
+	long all;
+	if (rc == 0 && group_add_key(&gr[0], NULL, &all) < 0)
+		rc = err_set(err, "out of memory");
 	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		bool oom = false;
-		char *k = col_text(st, 0, &oom);
 		job_status_t status;
-		if (oom || read_status_col(st, 1, &status, err) < 0) {
-			rc = oom ? err_set(err, "out of memory") : -1;
-			free(k);
+		if ((rc = read_status_col(st, 2, &status, err)) < 0)
 			break;
-		}
-		store_report_row_t *r = find_row(set, k);
-		if (r) {
-			free(k);
-		} else {
-			store_report_row_t *nv = realloc(*set.rows, (*set.n + 1) * sizeof(*nv));
-			if (!nv) {
-				free(k);
-				rc = err_set(err, "out of memory");
-				break;
-			}
-			*set.rows = nv;
-			r = &nv[(*set.n)++];
-			memset(r, 0, sizeof(*r));
-			r->key = k;
-		}
-		int64_t n = sqlite3_column_int64(st, 2);
-		r->counts[status] += n;
-		r->total += n;
-	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = db_fail_rc(s, step, "cannot make the report", err);
-	st_release(s, st);
-	return rc;
-}
-
-typedef struct {
-	const char *expr;
-	const char *valid;
-	size_t offset; /* of the store_stat_t in store_report_row_t */
-} measure_t;
-
-static const measure_t measures[] = {
-	{"started_at - queued_at", "started_at > 0 AND queued_at > 0",
-	 offsetof(store_report_row_t, wait_ms)},
-	{"finished_at - started_at", FINAL_IN " AND started_at > 0 AND finished_at >= started_at",
-	 offsetof(store_report_row_t, run_ms)},
-	{"peak_memory_bytes", "peak_memory_bytes >= 0", offsetof(store_report_row_t, memory)},
-	{"cpu_usage_ns", "cpu_usage_ns >= 0", offsetof(store_report_row_t, cpu_ns)},
-};
-
-/* Average, median, 95th percentile (nearest rank) and maximum of one
- * measure per key, all in SQL (window functions). */
-static int report_measure(store_t *s, const char *key_sql, const measure_t *m, row_set_t set,
-			  int64_t since, int64_t until, const char *host, char **err)
-{
-	strbuf_t sql = STRBUF_INIT;
-	sb_printf(&sql, "WITH v AS (SELECT %s AS k, (%s) AS x", key_sql, m->expr);
-	period_where(&sql, host);
-	sb_printf(&sql, " AND %s), r AS (SELECT k, x, row_number() OVER (PARTITION BY k "
-			"ORDER BY x) AS rn, count(*) OVER (PARTITION BY k) AS n FROM v) "
-			"SELECT k, count(*), avg(x), "
-			"avg(CASE WHEN rn IN ((n + 1) / 2, (n + 2) / 2) THEN x END), "
-			"max(CASE WHEN rn = (95 * n + 99) / 100 THEN x END), max(x) "
-			"FROM r GROUP BY k",
-		  m->valid);
-	sqlite3_stmt *st = NULL;
-	if (prepare_sb(s, &sql, &st, err) < 0)
-		return -1;
-	int rc = bind_period(s, st, since, until, host, err), step = SQLITE_DONE;
-	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *k = (const char *)sqlite3_column_text(st, 0);
-		if (!k && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		long hk, ik;
+		if (group_add_key(&gr[1], (const char *)sqlite3_column_text(st, 0), &hk) < 0 ||
+		    group_add_key(&gr[2], (const char *)sqlite3_column_text(st, 1), &ik) < 0) {
 			rc = err_set(err, "out of memory");
 			break;
 		}
-		store_report_row_t *r = find_row(set, k);
-		if (!r)
-			continue; /* a job that arrived between the two reads */
-		store_stat_t *stat = (store_stat_t *)((char *)r + m->offset);
-		stat->n = sqlite3_column_int64(st, 1);
-		stat->avg = sqlite3_column_double(st, 2);
-		stat->median = sqlite3_column_double(st, 3);
-		stat->p95 = sqlite3_column_int64(st, 4);
-		stat->max = sqlite3_column_int64(st, 5);
+		store_report_row_t *rows[3] = {&gr[0].rows[0], &gr[1].rows[hk], &gr[2].rows[ik]};
+		for (int g = 0; g < 3; g++) {
+			rows[g]->counts[status]++;
+			rows[g]->total++;
+		}
+		int64_t queued = sqlite3_column_int64(st, 3), started = sqlite3_column_int64(st, 4);
+		int64_t finished = sqlite3_column_int64(st, 5), mem = sqlite3_column_int64(st, 6);
+		int64_t cpu = sqlite3_column_int64(st, 7);
+		uint32_t h = (uint32_t)hk, i = (uint32_t)ik;
+		bool oom = false;
+		if (started > 0 && queued > 0)
+			oom |= samples_push(&ss[M_WAIT], started - queued, h, i) < 0;
+		if (job_status_is_final(status) && started > 0 && finished >= started)
+			oom |= samples_push(&ss[M_RUN], finished - started, h, i) < 0;
+		if (mem >= 0)
+			oom |= samples_push(&ss[M_MEMORY], mem, h, i) < 0;
+		if (cpu >= 0)
+			oom |= samples_push(&ss[M_CPU], cpu, h, i) < 0;
+		if (oom)
+			rc = err_set(err, "out of memory");
 	}
 	if (rc == 0 && step != SQLITE_DONE)
 		rc = db_fail_rc(s, step, "cannot make the report", err);
 	st_release(s, st);
 	return rc;
-}
-
-static int report_group(store_t *s, const char *key_sql, row_set_t set, int64_t since,
-			int64_t until, const char *host, char **err)
-{
-	if (report_counts(s, key_sql, set, since, until, host, err) < 0)
-		return -1;
-	for (size_t i = 0; i < sizeof(measures) / sizeof(measures[0]); i++)
-		if (report_measure(s, key_sql, &measures[i], set, since, until, host, err) < 0)
-			return -1;
-	return 0;
 }
 
 int store_report(store_t *s, int64_t since, int64_t until, const char *host,
@@ -430,24 +672,44 @@ int store_report(store_t *s, int64_t since, int64_t until, const char *host,
 	memset(out, 0, sizeof(*out));
 	if (store_ready(s, err) < 0)
 		return -1;
+	group_t gr[3];
+	samples_t ss[M_COUNT];
+	memset(gr, 0, sizeof(gr));
+	memset(ss, 0, sizeof(ss));
+	for (int g = 0; g < 3; g++)
+		gr[g].keys.null_index = -1;
 	bool own;
 	if (snap_begin(s, &own, err) < 0)
 		return -1;
-	store_report_row_t *all = NULL;
-	size_t nall = 0;
-	int rc = report_group(s, "NULL", (row_set_t){&all, &nall}, since, until, host, err);
-	if (rc == 0)
-		rc = report_group(s, HOST_KEY, (row_set_t){&out->hosts, &out->nhosts}, since,
-				  until, host, err);
-	if (rc == 0)
-		rc = report_group(s, "image", (row_set_t){&out->images, &out->nimages}, since,
-				  until, host, err);
+	int rc = report_read(s, since, until, host, gr, ss, err);
 	snap_end(s, own);
-	if (nall > 0)
+	for (int m = 0; rc == 0 && m < M_COUNT; m++) {
+		if (ss[m].n > 1)
+			qsort(ss[m].v, ss[m].n, sizeof(sample_t), cmp_sample);
+		for (int g = 0; rc == 0 && g < 3; g++)
+			if (group_stats(&gr[g], g, &ss[m], measure_offset[m]) < 0)
+				rc = err_set(err, "out of memory");
+	}
+	if (rc == 0) {
+		store_report_row_t *all;
+		size_t nall;
+		group_take(&gr[0], &all, &nall);
 		out->all = all[0];
-	for (size_t i = 1; i < nall; i++)
-		report_row_free(&all[i]);
-	free(all);
+		free(all);
+		/* With no job in the period there is no host nor image row. */
+		if (out->all.total > 0) {
+			group_take(&gr[1], &out->hosts, &out->nhosts);
+			group_take(&gr[2], &out->images, &out->nimages);
+		}
+	}
+	for (int g = 0; g < 3; g++) {
+		for (size_t k = 0; gr[g].rows && k < gr[g].keys.n; k++)
+			free(gr[g].rows[k].key);
+		free(gr[g].rows);
+		interner_free(&gr[g].keys);
+	}
+	for (int m = 0; m < M_COUNT; m++)
+		free(ss[m].v);
 	if (rc < 0)
 		store_report_free(out);
 	return rc;
@@ -462,6 +724,16 @@ int store_cleanup_list(store_t *s, int64_t before, int64_t **ids, size_t *n,
 	*n = 0;
 	*output_bytes = 0;
 	if (store_ready(s, err) < 0)
+		return -1;
+	/* Batches of deletes that follow touch the same index pages again and
+	 * again (the uuid index is in random order): with the default 2 MiB
+	 * cache each batch reads them back, and with the default checkpoint
+	 * every 1000 pages each batch rewrites and syncs them into the file.
+	 * This connection gets a 64 MiB cache (taken as pages are used) and a
+	 * checkpoint every 64 MiB of log for the rest of its life: a cleanup
+	 * is the last thing it does. */
+	if (st_run(s, "PRAGMA cache_size = -65536", "cannot size the page cache", err) < 0 ||
+	    st_run(s, "PRAGMA wal_autocheckpoint = 16384", "cannot set the checkpoint size", err) < 0)
 		return -1;
 	sqlite3_stmt *st = NULL;
 	if (st_prepare(s, "SELECT id, (SELECT coalesce(sum(length(data)), 0) FROM job_output o "

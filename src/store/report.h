@@ -100,7 +100,9 @@ void store_report_free(store_report_t *r);
 
 /* The ids (ascending) of the jobs in a final status that finished before
  * `before` (a job without a finish time counts from its creation), and the
- * bytes of captured output they hold. */
+ * bytes of captured output they hold. It also readies the connection for
+ * the batches of deletes that follow: a 64 MiB page cache and a WAL
+ * checkpoint every 64 MiB, for the rest of the connection's life. */
 int store_cleanup_list(store_t *s, int64_t before, int64_t **ids, size_t *n,
 		       int64_t *output_bytes, char **err);
 
