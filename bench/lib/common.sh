@@ -15,6 +15,14 @@ if [ ! -f "$BENCH_BUILD/build.ninja" ]; then
 fi
 ninja -C "$BENCH_BUILD" cjobs >/dev/null 2>&1 || { echo "bench: build failed" >&2; exit 1; }
 CJOBS=$BENCH_BUILD/cjobs
+# The engine-throughput reference (bench/ref/ref-driver.c, libcurl), built
+# beside cjobs with the same optimization.
+REF_DRIVER=$BENCH_BUILD/ref-driver
+if [ ! -x "$REF_DRIVER" ] || [ "$BENCH_ROOT/bench/ref/ref-driver.c" -nt "$REF_DRIVER" ]; then
+	cc -O2 -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -o "$REF_DRIVER" \
+		"$BENCH_ROOT/bench/ref/ref-driver.c" -lcurl -lpthread ||
+		{ echo "bench: cannot build bench/ref/ref-driver.c" >&2; exit 1; }
+fi
 
 BENCH_DIR=$(mktemp -d /tmp/cjbench.XXXXXX)
 export HOME=$BENCH_DIR/home XDG_DATA_HOME=$BENCH_DIR/data XDG_CONFIG_HOME=$BENCH_DIR/config
