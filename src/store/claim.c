@@ -50,12 +50,42 @@ void claim_sql(strbuf_t *sql, char *const *hosts)
 	sb_puts(sql, ") ORDER BY priority DESC, id LIMIT ?2");
 }
 
-/* Ids of up to max ready jobs, best first. */
-static int pick(store_t *s, char *const *hosts, int64_t now, int max, int64_t **ids,
-		size_t *n, char **err)
+/* Best first: the order the pick chose, which RETURNING does not keep. */
+static int by_priority_then_id(const void *a, const void *b)
 {
+	const job_t *x = a, *y = b;
+	if (x->priority != y->priority)
+		return x->priority > y->priority ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* One statement picks the best max ready jobs (claim_sql, walking its
+ * indexes), moves them to launching and returns them: per claim, not per
+ * job, SQLite builds the temporary tables an UPDATE with RETURNING and an
+ * IN subquery need. With run_on, the same statement records the host and
+ * names each container, so the name is stored (for a worker that dies
+ * mid-create to be found) without a write of its own; in SET, attempt is
+ * still the old value. */
+static int take_all(store_t *s, const char *worker_id, int64_t lease_until,
+		    char *const *hosts, const char *run_on, int64_t now, int max, job_t **out,
+		    size_t *n, char **err)
+{
+	size_t nhosts = 0;
+	while (hosts && hosts[nhosts])
+		nhosts++;
+	/* claim_sql numbers its parameters ?1 (now), ?2 (max), ?3... (hosts). */
+	size_t p = nhosts + 3;
 	strbuf_t sql = STRBUF_INIT;
+	sb_printf(&sql, "UPDATE jobs SET status = 'launching', worker_id = ?%zu, "
+			"lease_until = ?%zu, attempt = attempt + 1",
+		  p, p + 1);
+	if (run_on)
+		sb_printf(&sql, ", ran_on = ?%zu, container_name = 'cjobs-' || uuid || '-' || "
+				"(attempt + 1), container_id = NULL",
+			  p + 2);
+	sb_puts(&sql, " WHERE status = 'queued' AND id IN (");
 	claim_sql(&sql, hosts);
+	sb_puts(&sql, ") RETURNING " JOB_COLUMNS);
 	if (sql.failed) {
 		sb_free(&sql);
 		return err_set(err, "out of memory");
@@ -70,14 +100,18 @@ static int pick(store_t *s, char *const *hosts, int64_t now, int max, int64_t **
 	bind_i64(&b, now);
 	bind_i64(&b, max);
 	bind_hosts(&b, hosts);
+	bind_text(&b, worker_id);
+	bind_i64(&b, lease_until);
+	if (run_on)
+		bind_text(&b, run_on);
 	rc = bind_check(s, &b, "cannot claim jobs", err);
-	int64_t *v = NULL;
+	job_t *v = NULL;
 	size_t count = 0, cap = 0;
 	int step = SQLITE_DONE;
 	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		if (count == cap) {
 			size_t ncap = cap ? cap * 2 : 16;
-			int64_t *nv = realloc(v, ncap * sizeof(*nv));
+			job_t *nv = realloc(v, ncap * sizeof(*nv));
 			if (!nv) {
 				rc = err_set(err, "out of memory");
 				break;
@@ -85,83 +119,45 @@ static int pick(store_t *s, char *const *hosts, int64_t now, int max, int64_t **
 			v = nv;
 			cap = ncap;
 		}
-		v[count++] = sqlite3_column_int64(st, 0);
+		if (job_from_row(st, &v[count], err) < 0) {
+			rc = -1;
+			break;
+		}
+		count++;
 	}
+	/* RETURNING's statement must run to its end before the update counts. */
 	if (rc == 0 && step != SQLITE_DONE)
 		rc = db_fail_rc(s, step, "cannot claim jobs", err);
 	st_release(s, st);
 	if (rc < 0) {
-		free(v);
+		store_job_list_free(v, count);
 		return -1;
 	}
-	*ids = v;
+	if (count > 1)
+		qsort(v, count, sizeof(*v), by_priority_then_id);
+	*out = v;
 	*n = count;
 	return 0;
 }
 
-/* Moves one picked job to launching and reads it back. */
-static int take(store_t *s, int64_t id, const char *worker_id, int64_t lease_until,
-		job_t *out, char **err)
-{
-	sqlite3_stmt *st = NULL;
-	if (st_prepare(s, "UPDATE jobs SET status = 'launching', worker_id = ?, "
-			  "lease_until = ?, attempt = attempt + 1 "
-			  "WHERE id = ? AND status = 'queued' RETURNING " JOB_COLUMNS,
-		       &st, err) < 0)
-		return -1;
-	binder_t b;
-	bind_start(&b, st);
-	bind_text(&b, worker_id);
-	bind_i64(&b, lease_until);
-	bind_i64(&b, id);
-	int rc = bind_check(s, &b, "cannot claim the job", err);
-	if (rc == 0) {
-		int step = sqlite3_step(st);
-		if (step == SQLITE_ROW)
-			rc = job_from_row(st, out, err);
-		else if (step == SQLITE_DONE)
-			rc = err_set(err, "job %lld left the queue while being claimed",
-				     (long long)id);
-		else
-			rc = db_fail_rc(s, step, "cannot claim the job", err);
-	}
-	/* RETURNING's statement must run to its end before the update counts. */
-	if (rc == 0 && sqlite3_step(st) != SQLITE_DONE) {
-		job_free(out);
-		rc = db_fail(s, "cannot claim the job", err);
-	}
-	st_release(s, st);
-	return rc;
-}
-
 static int claim_all(store_t *s, const char *worker_id, int64_t lease_until,
-		     char *const *hosts, int max, job_t **out, size_t *n, char **err)
+		     char *const *hosts, const char *run_on, int max, job_t **out, size_t *n,
+		     char **err)
 {
 	int64_t now = now_ms();
-	int64_t *ids = NULL;
-	size_t count = 0, done = 0;
-	if (pick(s, hosts, now, max, &ids, &count, err) < 0)
+	job_t *jobs = NULL;
+	size_t count = 0;
+	if (take_all(s, worker_id, lease_until, hosts, run_on, now, max, &jobs, &count, err) < 0)
 		return -1;
 	strbuf_t actor = STRBUF_INIT;
 	sb_printf(&actor, "worker:%s", worker_id);
-	job_t *jobs = count ? calloc(count, sizeof(*jobs)) : NULL;
-	int rc = (actor.failed || (count && !jobs)) ? err_set(err, "out of memory") : 0;
-	for (; rc == 0 && done < count; done++) {
-		if (take(s, ids[done], worker_id, lease_until, &jobs[done], err) < 0) {
-			rc = -1;
-			break;
-		}
-		if (history_append(s, ids[done], now, jobs[done].attempt, JOB_QUEUED,
-				   JOB_LAUNCHING, actor.buf, "claimed", err) < 0) {
-			job_free(&jobs[done]);
-			rc = -1;
-			break;
-		}
-	}
-	free(ids);
+	int rc = actor.failed ? err_set(err, "out of memory") : 0;
+	for (size_t i = 0; rc == 0 && i < count; i++)
+		rc = history_append(s, jobs[i].id, now, jobs[i].attempt, JOB_QUEUED, JOB_LAUNCHING,
+				    actor.buf, "claimed", err);
 	sb_free(&actor);
 	if (rc < 0) {
-		store_job_list_free(jobs, done);
+		store_job_list_free(jobs, count);
 		return -1;
 	}
 	*out = jobs;
@@ -170,7 +166,8 @@ static int claim_all(store_t *s, const char *worker_id, int64_t lease_until,
 }
 
 int store_job_claim(store_t *s, const char *worker_id, int64_t lease_until,
-		    char *const *hosts, int max, job_t **out, size_t *n, char **err)
+		    char *const *hosts, const char *run_on, int max, job_t **out, size_t *n,
+		    char **err)
 {
 	*out = NULL;
 	*n = 0;
@@ -184,7 +181,7 @@ int store_job_claim(store_t *s, const char *worker_id, int64_t lease_until,
 		return -1;
 	job_t *jobs = NULL;
 	size_t count = 0;
-	int rc = claim_all(s, worker_id, lease_until, hosts, max, &jobs, &count, err);
+	int rc = claim_all(s, worker_id, lease_until, hosts, run_on, max, &jobs, &count, err);
 	if (tx_finish(s, rc, err) < 0) {
 		store_job_list_free(jobs, count);
 		return -1;

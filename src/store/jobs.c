@@ -439,13 +439,15 @@ int store_job_add_many(store_t *s, const job_t *jobs, size_t n, int64_t copies,
 {
 	if (!actor)
 		return err_set(err, "cannot add the jobs: no actor given for their history");
-	if (store_ready(s, err) < 0 || store_begin(s, err) < 0)
+	bool own;
+	if (store_ready(s, err) < 0 || tx_lean_begin(s, &own, err) < 0)
 		return -1;
 	int64_t total = copies > 0 ? copies : (int64_t)n;
 	int64_t now = now_ms();
 	int rc = 0;
-	/* One transaction and no savepoint per job: the whole batch stands or
-	 * falls together, and a hundred thousand jobs take a second or two. */
+	/* One transaction and no savepoint, neither per job nor around them
+	 * (tx_lean_begin): the whole batch stands or falls together, and a
+	 * hundred thousand jobs take a second or two, also into a large store. */
 	for (int64_t i = 0; rc == 0 && i < total; i++) {
 		job_t copy = copies > 0 ? jobs[0] : jobs[i];
 		if (uuid_v4(copy.uuid) < 0) {
@@ -457,7 +459,7 @@ int store_job_add_many(store_t *s, const job_t *jobs, size_t n, int64_t copies,
 			rc = history_append(s, ids[i], now, 0, JOB_STATUS_COUNT, JOB_QUEUED, actor,
 					    reason, err);
 	}
-	return tx_finish(s, rc, err);
+	return tx_all_finish(s, own, rc, err);
 }
 
 /* ---- changing ---- */
@@ -615,18 +617,20 @@ int store_job_update(store_t *s, const job_t *job, unsigned set, char **err)
 		return -1;
 	if (set == 0)
 		return job_missing(s, job->id, err);
-	if (store_begin(s, err) < 0)
+	bool own;
+	if (tx_lean_begin(s, &own, err) < 0)
 		return -1;
 	int rc = write_fields(s, job, set, NULL, err);
 	if (rc == 1)
 		rc = err_set(err, "job %lld does not exist", (long long)job->id);
-	return tx_finish(s, rc, err);
+	return tx_one_finish(s, own, rc, err);
 }
 
 int store_job_renew_lease(store_t *s, int64_t id, const char *worker_id, int64_t lease_until,
 			  char **err)
 {
-	if (store_ready(s, err) < 0 || store_begin(s, err) < 0)
+	bool own;
+	if (store_ready(s, err) < 0 || tx_lean_begin(s, &own, err) < 0)
 		return -1;
 	sqlite3_stmt *st = NULL;
 	int rc = st_prepare(s,
@@ -641,7 +645,7 @@ int store_job_renew_lease(store_t *s, int64_t id, const char *worker_id, int64_t
 		bind_text(&b, worker_id);
 		rc = exec_changes(s, st, &b, "cannot renew the lease", err);
 	}
-	return tx_finish(s, rc, err);
+	return tx_one_finish(s, own, rc, err);
 }
 
 /* ---- removing ---- */

@@ -61,9 +61,10 @@ int store_output_put(store_t *s, int64_t job_id, int attempt, job_stream_t strea
 			       attempt);
 	if (!out->data && out->len > 0)
 		return err_set(err, "cannot store output: no data for %zu bytes", out->len);
-	if (store_ready(s, err) < 0 || store_begin(s, err) < 0)
+	bool own;
+	if (store_ready(s, err) < 0 || tx_lean_begin(s, &own, err) < 0)
 		return -1;
-	return tx_finish(s, put(s, job_id, attempt, stream, out, err), err);
+	return tx_one_finish(s, own, put(s, job_id, attempt, stream, out, err), err);
 }
 
 int store_output_get(store_t *s, int64_t job_id, int attempt, job_stream_t stream,

@@ -326,6 +326,37 @@ int tx_finish(store_t *s, int rc, char **err)
 	return rc;
 }
 
+int tx_lean_begin(store_t *s, bool *own, char **err)
+{
+	*own = s->depth == 0;
+	if (*own)
+		return store_begin(s, err);
+	if (s->aborted)
+		return err_set(err, "the transaction was already rolled back after an earlier error");
+	return 0;
+}
+
+int tx_one_finish(store_t *s, bool own, int rc, char **err)
+{
+	if (own)
+		return tx_finish(s, rc, err);
+	/* A failed statement is undone alone, except when SQLite had to drop
+	 * the whole transaction (a full disk, for one): then no level may
+	 * commit. */
+	if (rc < 0 && sqlite3_get_autocommit(s->db))
+		s->aborted = true;
+	return rc;
+}
+
+int tx_all_finish(store_t *s, bool own, int rc, char **err)
+{
+	if (own)
+		return tx_finish(s, rc, err);
+	if (rc < 0)
+		s->aborted = true;
+	return rc;
+}
+
 /* ---- statement cache ---- */
 
 static uint64_t hash_sql(const char *sql)

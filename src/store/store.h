@@ -41,7 +41,8 @@ int store_migrate(store_t *s, int *applied, char **err);
  * up to 5 s for another process), so keep these transactions short. Inner
  * levels are savepoints: a store call that fails inside a caller's
  * transaction undoes only its own writes, and the caller may still commit
- * the rest or roll everything back. store_close() rolls back whatever is
+ * the rest or roll everything back. The one exception is
+ * store_job_add_many, which says so. store_close() rolls back whatever is
  * still open. A store_t is for one thread at a time, and must not be used
  * across fork(): open a new one in the child. */
 int store_begin(store_t *s, char **err);
@@ -84,7 +85,10 @@ int store_job_add(store_t *s, job_t *job, const char *actor, const char *reason,
 /* Adds many queued jobs in one transaction (all or none): jobs[0..n), or
  * `copies` copies of jobs[0] when copies > 0, each with a new uuid and its
  * creation history row. ids[] (room for all) gets their ids, in order. The
- * jobs themselves are not changed. */
+ * jobs themselves are not changed. Inside a caller's transaction it opens
+ * no savepoint (around many inserts into a large store one would make each
+ * insert slower than the last): when it fails there, the caller's
+ * transaction cannot commit any more (store_commit rolls it back). */
 int store_job_add_many(store_t *s, const job_t *jobs, size_t n, int64_t copies,
 		       const char *actor, const char *reason, int64_t *ids, char **err);
 /* 0 found, 1 not found, -1 error. */
@@ -146,9 +150,13 @@ int store_job_take_over(store_t *s, const job_t *job, const char *old_worker,
  * ordered by priority (high first) then id. Each claimed job is moved to
  * JOB_LAUNCHING with worker_id/lease_until set and attempt incremented, with
  * a history row, all in one transaction; two workers never claim the same
- * job. *out gets the claimed jobs (full records). */
+ * job. With run_on (the host the worker will run them on), each job's
+ * ran_on is set to it and its container is named, container_id cleared:
+ * the container's name is "cjobs-UUID-ATTEMPT". *out gets the claimed jobs
+ * (full records). */
 int store_job_claim(store_t *s, const char *worker_id, int64_t lease_until,
-		    char *const *hosts, int max, job_t **out, size_t *n, char **err);
+		    char *const *hosts, const char *run_on, int max, job_t **out, size_t *n,
+		    char **err);
 /* Number of queued jobs that are ready now (optionally for the given hosts),
  * and the soonest not_before among the queued ones not ready yet (0 if none). */
 int store_job_ready_count(store_t *s, char *const *hosts, int64_t now,

@@ -37,7 +37,8 @@ struct store {
 	char id[37];           /* "" until the first migration has made it */
 	int schema;            /* highest applied migration */
 	int depth;             /* open store_begin() levels */
-	bool aborted;          /* SQLite dropped the transaction under a nested level */
+	bool aborted;          /* the transaction can no longer commit (SQLite dropped it,
+	                        * or a tx_all_finish write failed inside it) */
 	stmt_slot_t *cache;
 	size_t ncache;
 };
@@ -66,6 +67,20 @@ int tx_heal(store_t *s, char **err);
 /* Ends a transaction opened with store_begin(): rolls back when rc < 0,
  * else commits; returns rc, or -1 when the commit fails. */
 int tx_finish(store_t *s, int rc, char **err);
+/* Writes that open no savepoint inside a caller's transaction. A savepoint
+ * copies every page a write touches into a sub-journal, and every statement
+ * inside it then rewinds that journal from its start: for a single write
+ * the copy costs more than the write, and around a bulk insert into a large
+ * store each insert gets slower than the last. tx_lean_begin opens a
+ * transaction only when none is open (*own says so; pass it on).
+ * tx_one_finish is for a write of exactly one statement: SQLite undoes a
+ * failed statement by itself, so the caller may still commit the rest.
+ * tx_all_finish is for several statements that stand or fall together: a
+ * failure inside a caller's transaction leaves it unable to commit (its
+ * store_commit rolls back and says so). */
+int tx_lean_begin(store_t *s, bool *own, char **err);
+int tx_one_finish(store_t *s, bool own, int rc, char **err);
+int tx_all_finish(store_t *s, bool own, int rc, char **err);
 
 /* Positional binding that remembers the first failure, so a long list of
  * parameters is bound first and checked once. */

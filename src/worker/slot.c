@@ -134,7 +134,8 @@ static void launch_failed(slot_t *s, const engine_status_t *st, const char *what
 		free(s->job.worker_id);
 		s->job.worker_id = NULL;
 		s->job.lease_until = 0;
-		if (move(s, JOB_FAILED, JOB_SET_LAST_ERROR | JOB_SET_FINISHED_AT | JOB_SET_LEASE,
+		if (move(s, JOB_FAILED,
+			 JOB_SET_LAST_ERROR | JOB_SET_FINISHED_AT | JOB_SET_LEASE | JOB_SET_CONTAINER,
 			 msg) == 0)
 			s->w->result->failed++;
 	}
@@ -180,7 +181,7 @@ static void on_started(void *ud, const engine_status_t *st)
 	}
 	s->job.started_at = now_ms();
 	/* 1: cancelled (manage-jobs cancel) while it was launching: drop it. */
-	if (move(s, JOB_RUNNING, JOB_SET_STARTED_AT, "container started") != 0) {
+	if (move(s, JOB_RUNNING, JOB_SET_STARTED_AT | JOB_SET_CONTAINER, "container started") != 0) {
 		slot_remove(s);
 		return;
 	}
@@ -270,7 +271,10 @@ static void on_created(void *ud, const engine_status_t *st, const char *id)
 		launch_failed(s, st, "cannot create the container");
 		return;
 	}
-	record_container_id(s, id);
+	/* The id reaches the store with the move to running (or the failure):
+	 * until then the name, stored by the claim, finds the container. */
+	free(s->job.container_id);
+	s->job.container_id = strdup(id);  /* NULL (no memory): the name serves */
 	s->state = SLOT_STARTING;
 	s->pending++;
 	log_debug("job %lld: start %.12s", (long long)s->job.id, id);
@@ -304,24 +308,9 @@ static void slot_create(slot_t *s)
 
 void slot_launch(slot_t *s)
 {
-	char *name = NULL;
-	char *err = NULL;
-	if (asprintf(&name, "cjobs-%s-%d", s->job.uuid, s->job.attempt) < 0) {
-		log_error("out of memory");
-		return;
-	}
-	free(s->job.container_name);
-	s->job.container_name = name;
-	free(s->job.ran_on);
-	s->job.ran_on = strdup(s->h->host.name);
-	free(s->job.container_id);
-	s->job.container_id = NULL;
-	/* The name is in the store before the engine hears of it, so that a
+	/* The claim recorded ran_on and the container's name in the store
+	 * (store_job_claim with run_on) before the engine hears of it, so a
 	 * worker that dies mid-create leaves a container that can be found. */
-	if (store_job_update(s->w->store, &s->job, JOB_SET_CONTAINER | JOB_SET_RAN_ON, &err) < 0)
-		log_warn("job %lld: cannot record container name: %s", (long long)s->job.id,
-			 err_str(err));
-	free(err);
 	log_detail("job %lld: launching %s on %s (attempt %d)", (long long)s->job.id, s->job.image,
 		   s->h->host.name, s->job.attempt);
 	slot_create(s);

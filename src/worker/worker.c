@@ -554,8 +554,8 @@ static int claim_jobs(worker_t *w, char **err)
 		char *names[] = {h->host.name, NULL};
 		job_t *jobs = NULL;
 		size_t n = 0;
-		if (store_job_claim(w->store, w->worker_id, now_ms() + LEASE_MS, names, want, &jobs,
-				    &n, err) < 0)
+		if (store_job_claim(w->store, w->worker_id, now_ms() + LEASE_MS, names, h->host.name,
+				    want, &jobs, &n, err) < 0)
 			return -1;
 		if (n == 0) {
 			store_job_list_free(jobs, n);

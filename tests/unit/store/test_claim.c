@@ -20,7 +20,7 @@ static void claim_ids(store_t *s, char *const *hosts, int max, int64_t *ids, siz
 {
 	char *err = NULL;
 	job_t *jobs = NULL;
-	OK(store_job_claim(s, "w", 42, hosts, max, &jobs, n, &err));
+	OK(store_job_claim(s, "w", 42, hosts, NULL, max, &jobs, n, &err));
 	for (size_t i = 0; i < *n; i++) {
 		assert_int_equal(jobs[i].status, JOB_LAUNCHING);
 		assert_string_equal(jobs[i].worker_id, "w");
@@ -64,7 +64,7 @@ static void test_full_record_and_history(void **state)
 	OK(store_job_add(fx->s, &j, "submit", NULL, &err));
 	job_t *c = NULL;
 	size_t n = 0;
-	OK(store_job_claim(fx->s, "worker-7", 999, NULL, 10, &c, &n, &err));
+	OK(store_job_claim(fx->s, "worker-7", 999, NULL, NULL, 10, &c, &n, &err));
 	assert_int_equal(n, 1);
 	assert_string_equal(c[0].uuid, j.uuid);
 	assert_int_equal(c[0].argc, j.argc);
@@ -86,9 +86,9 @@ static void test_full_record_and_history(void **state)
 	store_job_list_free(c, n);
 	job_free(&j);
 
-	assert_int_equal(store_job_claim(fx->s, NULL, 0, NULL, 1, &c, &n, &err), -1);
+	assert_int_equal(store_job_claim(fx->s, NULL, 0, NULL, NULL, 1, &c, &n, &err), -1);
 	assert_err_contains(err, "worker id");
-	OK(store_job_claim(fx->s, "w", 0, NULL, 0, &c, &n, &err));
+	OK(store_job_claim(fx->s, "w", 0, NULL, NULL, 0, &c, &n, &err));
 	assert_int_equal(n, 0);
 	assert_null(c);
 }
@@ -193,7 +193,7 @@ static int claimer(const char *path, const char *out, const char *worker, int ga
 	for (;;) {
 		job_t *jobs = NULL;
 		size_t n = 0;
-		if (store_job_claim(s, worker, 1, NULL, 2, &jobs, &n, &err) != 0) {
+		if (store_job_claim(s, worker, 1, NULL, NULL, 2, &jobs, &n, &err) != 0) {
 			fprintf(stderr, "%s: %s\n", worker, err ? err : "?");
 			return 2;
 		}
@@ -345,7 +345,7 @@ static void test_claim_figures_100k(void **state)
 		job_t *jobs = NULL;
 		size_t n = 0;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		OK(store_job_claim(fx->s, "bench", 1, hosts, 10, &jobs, &n, &err));
+		OK(store_job_claim(fx->s, "bench", 1, hosts, NULL, 10, &jobs, &n, &err));
 		double ms = ms_since(&t0);
 		assert_int_equal(n, 10);
 		store_job_list_free(jobs, n);
@@ -422,6 +422,54 @@ static void test_take_over(void **state)
 	job_free(&seen);
 }
 
+/* A claim for a host records that host and names the container in the
+ * same statement: a second attempt gets a new name, and an id left from
+ * the first attempt is cleared. */
+static void test_claim_names_the_container(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	int64_t id = add_job(fx->s, 0, NULL, 0);
+	job_t *c = NULL;
+	size_t n = 0;
+	OK(store_job_claim(fx->s, "w", 5, NULL, "hostA", 1, &c, &n, &err));
+	assert_int_equal(n, 1);
+	char want[96];
+	snprintf(want, sizeof(want), "cjobs-%s-1", c[0].uuid);
+	assert_string_equal(c[0].container_name, want);
+	assert_string_equal(c[0].ran_on, "hostA");
+	assert_null(c[0].container_id);
+	/* What the claim returned is what the store holds. */
+	job_t j;
+	OK(store_job_get(fx->s, id, &j, &err));
+	assert_string_equal(j.container_name, want);
+	assert_string_equal(j.ran_on, "hostA");
+	job_free(&j);
+
+	/* Back to the queue with an id from the first attempt, then again. */
+	free(c[0].container_id);
+	c[0].container_id = strdup("abc123");
+	OK(store_job_update(fx->s, &c[0], JOB_SET_CONTAINER, &err));
+	c[0].status = JOB_QUEUED;
+	OK(store_job_move(fx->s, &c[0], JOB_LAUNCHING, JOB_QUEUED, 0, "test", "again", &err));
+	store_job_list_free(c, n);
+	OK(store_job_claim(fx->s, "w", 5, NULL, "hostB", 1, &c, &n, &err));
+	assert_int_equal(n, 1);
+	snprintf(want, sizeof(want), "cjobs-%s-2", c[0].uuid);
+	assert_string_equal(c[0].container_name, want);
+	assert_string_equal(c[0].ran_on, "hostB");
+	assert_null(c[0].container_id);
+	store_job_list_free(c, n);
+
+	/* Without run_on the claim leaves both alone (the unit tests' use). */
+	add_job(fx->s, 0, NULL, 0);
+	OK(store_job_claim(fx->s, "w", 5, NULL, NULL, 1, &c, &n, &err));
+	assert_int_equal(n, 1);
+	assert_null(c[0].container_name);
+	assert_null(c[0].ran_on);
+	store_job_list_free(c, n);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
@@ -436,6 +484,7 @@ int main(void)
 		T(test_renew_lease),
 		T(test_take_over),
 		T(test_claim_figures_100k),
+		T(test_claim_names_the_container),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

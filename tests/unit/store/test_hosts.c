@@ -205,7 +205,7 @@ static void test_remove_refusals(void **state)
 	int64_t id = add_job(fx->s, 0, NULL, 0);
 	job_t *claimed = NULL;
 	size_t n = 0;
-	OK(store_job_claim(fx->s, "w1", 0, NULL, 1, &claimed, &n, &err));
+	OK(store_job_claim(fx->s, "w1", 0, NULL, NULL, 1, &claimed, &n, &err));
 	assert_int_equal(n, 1);
 	claimed[0].ran_on = strdup("busy");
 	OK(store_job_move(fx->s, &claimed[0], JOB_LAUNCHING, JOB_RUNNING, JOB_SET_RAN_ON,

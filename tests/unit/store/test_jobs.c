@@ -276,7 +276,7 @@ static void test_history_of_moves(void **state)
 	int64_t id = add_job(fx->s, 0, NULL, 0);
 	job_t *c = NULL;
 	size_t n = 0;
-	OK(store_job_claim(fx->s, "w9", 1, NULL, 1, &c, &n, &err));
+	OK(store_job_claim(fx->s, "w9", 1, NULL, NULL, 1, &c, &n, &err));
 	assert_int_equal(n, 1);
 	OK(store_job_move(fx->s, &c[0], JOB_LAUNCHING, JOB_RUNNING, 0, "worker:w9", "started",
 			  &err));
@@ -285,7 +285,7 @@ static void test_history_of_moves(void **state)
 	OK(store_job_move(fx->s, &c[0], JOB_TIMEOUT, JOB_QUEUED, 0, "manage-jobs", "retry",
 			  &err));
 	store_job_list_free(c, n);
-	OK(store_job_claim(fx->s, "w9", 1, NULL, 1, &c, &n, &err));
+	OK(store_job_claim(fx->s, "w9", 1, NULL, NULL, 1, &c, &n, &err));
 	assert_int_equal(c[0].attempt, 2);
 	store_job_list_free(c, n);
 

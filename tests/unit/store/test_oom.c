@@ -283,7 +283,7 @@ static int op_claim(store_t *s, long n, char **err)
 	job_t *jobs = NULL;
 	size_t count_ = 0;
 	char *hosts[] = {"fixed", NULL};
-	int rc = store_job_claim(s, "w", 5, hosts, 2, &jobs, &count_, err);
+	int rc = store_job_claim(s, "w", 5, hosts, NULL, 2, &jobs, &count_, err);
 	hand_back(s, jobs, count_);
 	return rc;
 }
@@ -294,7 +294,7 @@ static int op_move(store_t *s, long n, char **err)
 	size_t count_ = 0;
 	char *e = NULL;
 	pause_faults();
-	assert_int_equal(store_job_claim(s, "w", 5, NULL, 1, &jobs, &count_, &e), 0);
+	assert_int_equal(store_job_claim(s, "w", 5, NULL, NULL, 1, &jobs, &count_, &e), 0);
 	assert_int_equal(count_, 1);
 	free(jobs[0].last_error);
 	jobs[0].last_error = strdup("x");
@@ -379,6 +379,45 @@ static int op_purge(store_t *s, long n, char **err)
 	return store_job_purge(s, 0, 1LL << 62, false, &jobs, &bytes, err);
 }
 
+static int op_job_add_many(store_t *s, long n, char **err)
+{
+	(void)n;
+	int64_t ids[3];
+	return store_job_add_many(s, &template_job, 1, 3, "submit", "oom test", ids, err);
+}
+
+/* store_job_add_many inside a caller's transaction opens no savepoint:
+ * when it fails, the caller's commit must fail too and undo the rest. */
+static int op_job_add_many_in_tx(store_t *s, long n, char **err)
+{
+	/* n repeats between the two passes; the name must not. */
+	static long runs;
+	(void)n;
+	char name[32];
+	snprintf(name, sizeof(name), "m%ld", ++runs);
+	if (store_begin(s, err) < 0)
+		return -1;
+	host_t h;
+	host_init(&h);
+	h.name = name;
+	h.url = "unix:///x";
+	int rc = store_host_add(s, &h, err);
+	if (rc < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	int64_t ids[2];
+	job_t jobs[2] = {template_job, template_job};
+	if (store_job_add_many(s, jobs, 2, 0, "submit", "oom test", ids, err) < 0) {
+		char *e2 = NULL;
+		assert_int_equal(store_commit(s, &e2), -1);
+		assert_non_null(e2);
+		free(e2);
+		return -1;
+	}
+	return store_commit(s, err);
+}
+
 /* Several writes in one caller transaction: all or nothing. */
 static int op_tx_group(store_t *s, long n, char **err)
 {
@@ -451,6 +490,8 @@ OOM_TEST(template_add)
 OOM_TEST(template_reads)
 OOM_TEST(purge)
 OOM_TEST(tx_group)
+OOM_TEST(job_add_many)
+OOM_TEST(job_add_many_in_tx)
 
 static void open_mode(fixture_t *fx, bool all_after)
 {
@@ -504,6 +545,7 @@ int main(void)
 		T(test_claim),        T(test_move),        T(test_job_update),
 		T(test_output_put),   T(test_output_get),  T(test_template_add),
 		T(test_template_reads), T(test_purge),     T(test_tx_group),
+		T(test_job_add_many), T(test_job_add_many_in_tx),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	job_free(&template_job);

@@ -118,6 +118,48 @@ static void test_failed_write_inside_transaction(void **state)
 	job_free(&j);
 }
 
+/* Writes of one statement open no savepoint inside a caller's transaction;
+ * one that fails still undoes only itself, and the caller commits the rest
+ * (what the worker's batch of engine answers relies on). */
+static void test_failed_single_write_inside_transaction(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	int64_t id = add_job(fx->s, 0, NULL, 0);
+	job_t j;
+	OK(store_job_get(fx->s, id, &j, &err));
+	OK(store_begin(fx->s, &err));
+	add_host(fx->s, "a");
+	job_output_t o = {.data = (char *)"hello", .len = 5, .total_bytes = 5};
+	OK(store_output_put(fx->s, id, 1, JOB_STDOUT, &o, &err));
+	/* A job that does not exist: the output and the update both fail. */
+	assert_int_equal(store_output_put(fx->s, id + 100, 1, JOB_STDOUT, &o, &err), -1);
+	assert_err_contains(err, "does not exist");
+	free(err);
+	err = NULL;
+	job_t ghost;
+	OK(store_job_get(fx->s, id, &ghost, &err));
+	ghost.id = id + 100;
+	assert_int_equal(store_job_update(fx->s, &ghost, JOB_SET_LAST_ERROR, &err), -1);
+	assert_err_contains(err, "does not exist");
+	free(err);
+	err = NULL;
+	job_free(&ghost);
+	free(j.last_error);
+	j.last_error = strdup("kept");
+	OK(store_job_update(fx->s, &j, JOB_SET_LAST_ERROR, &err));
+	OK(store_commit(fx->s, &err));
+	assert_true(has_host(fx->s, "a"));
+	job_output_t got;
+	OK(store_output_get(fx->s, id, 1, JOB_STDOUT, &got, &err));
+	assert_int_equal(got.len, 5);
+	job_output_free(&got);
+	job_free(&j);
+	OK(store_job_get(fx->s, id, &j, &err));
+	assert_string_equal(j.last_error, "kept");
+	job_free(&j);
+}
+
 static void test_unbalanced_calls(void **state)
 {
 	fixture_t *fx = *state;
@@ -171,6 +213,7 @@ int main(void)
 		T(test_outer_rollback_undoes_all),
 		T(test_inner_rollback_only),
 		T(test_failed_write_inside_transaction),
+		T(test_failed_single_write_inside_transaction),
 		T(test_unbalanced_calls),
 		T(test_close_rolls_back),
 		T(test_second_handle_reads_committed),
