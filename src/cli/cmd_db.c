@@ -291,8 +291,10 @@ static const cli_command_t db_check = {
 		"has a start time; no job finished before it started; a launching or running job "
 		"is held by a worker and has been attempted; a completed job exited 0; the "
 		"latest history row of each job names its status. Then it looks for history "
-		"and output rows whose job is gone. Each problem is printed on its own line, "
-		"starting with the job id it is about. Nothing is changed.",
+		"and output rows whose job is gone, and compares the job counts per host and "
+		"status that 'manage-jobs status' shows with the jobs themselves. Each problem "
+		"is printed on its own line, starting with the job id it is about. Nothing is "
+		"changed.",
 	.examples = (const cli_example_t[]){
 		{"cjobs db check", "check the store; prints ok, or one line per problem", 0},
 		{"cjobs db check && cjobs db backup checked.db",
@@ -303,7 +305,8 @@ static const cli_command_t db_check = {
 		{"How It Works",
 		 " 1. Opens the store (applying pending migrations, as every command does).\n"
 		 " 2. In one read transaction, so that a running worker does not disturb it:\n"
-		 "    PRAGMA integrity_check, the job checks, and the orphan checks.\n"
+		 "    PRAGMA integrity_check, the job checks, the orphan checks, and the job\n"
+		 "    counts.\n"
 		 " 3. Prints each problem, then a summary line."},
 		{"Important Notes",
 		 "Read-only and safe while workers run. The integrity check reads the whole file: "
@@ -311,8 +314,10 @@ static const cli_command_t db_check = {
 		 "What to do about a problem: an integrity failure means the file is damaged "
 		 "(restore a backup); a job whose record contradicts itself was most likely "
 		 "edited by hand or left by a crashed older version; 'cjobs job show ID' shows "
-		 "its history. A job that is launching or running with a lease from a worker "
-		 "that died is not a problem: the next worker recovers it when the lease ends."},
+		 "its history. Wrong job counts (from an edit by hand) change no job, only what "
+		 "'manage-jobs status' shows: 'cjobs db vacuum' counts them again. A job that is "
+		 "launching or running with a lease from a worker that died is not a problem: the "
+		 "next worker recovers it when the lease ends."},
 		{NULL, NULL},
 	},
 	.errors = (const cli_error_doc_t[]){
@@ -390,7 +395,9 @@ static const cli_command_t db_vacuum = {
 		"Removing jobs (manage-jobs cleanup) frees pages inside the store file but does "
 		"not shrink it. VACUUM rewrites the file without the free pages, then a WAL "
 		"checkpoint empties the -wal file. It prints the size (file plus -wal) before "
-		"and after. Refused while jobs are launching or running, unless --force.",
+		"and after. It also counts the jobs per host and status again (what "
+		"'manage-jobs status' shows), which mends counts 'cjobs db check' reports wrong. "
+		"Refused while jobs are launching or running, unless --force.",
 	.options = (const cli_option_t[]){
 		{.name = "dry-run", .type = OPT_FLAG,
 		 .help = "Print the size now, the free space, and whether it would vacuum or "
@@ -411,11 +418,12 @@ static const cli_command_t db_vacuum = {
 	.sections = (const cli_section_t[]){
 		{"How It Works",
 		 " 1. Counts the jobs launching or running; refuses if any, unless --force.\n"
-		 " 2. VACUUM: copies every live page into a new file and replaces the old one\n"
+		 " 2. Counts the jobs per host and status again, in one transaction.\n"
+		 " 3. VACUUM: copies every live page into a new file and replaces the old one\n"
 		 "    (the store's write lock is held throughout; readers continue).\n"
-		 " 3. PRAGMA wal_checkpoint(TRUNCATE): moves the pages into the file and empties\n"
+		 " 4. PRAGMA wal_checkpoint(TRUNCATE): moves the pages into the file and empties\n"
 		 "    the -wal file.\n"
-		 " 4. Prints the size before and after."},
+		 " 5. Prints the size before and after."},
 		{"Important Notes",
 		 "Run it in a quiet period: it takes about a second per 100 MB of store, during "
 		 "which no worker can record anything. It needs free disk space of up to twice "

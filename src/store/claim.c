@@ -133,6 +133,14 @@ static int take_all(store_t *s, const char *worker_id, int64_t lease_until,
 		store_job_list_free(v, count);
 		return -1;
 	}
+	for (size_t i = 0; rc == 0 && i < count; i++) {
+		const char *key = v[i].ran_on ? v[i].ran_on : v[i].host ? v[i].host : "";
+		rc = counts_note(s, key, JOB_QUEUED, key, JOB_LAUNCHING, err);
+	}
+	if (rc < 0) {
+		store_job_list_free(v, count);
+		return -1;
+	}
 	if (count > 1)
 		qsort(v, count, sizeof(*v), by_priority_then_id);
 	*out = v;

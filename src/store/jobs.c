@@ -524,8 +524,35 @@ static void bind_field(binder_t *b, const job_t *j, unsigned bit)
 
 /* UPDATE of the fields in set, and of the status when move is given
  * (move[0] = from, move[1] = to), compared and set. 1 when no row matched. */
-static int write_fields(store_t *s, const job_t *j, unsigned set, const job_status_t *move,
-			char **err)
+/* The row's host key and status as stored, for the job counts. 1 when the
+ * job does not exist. */
+static int read_count_key(store_t *s, int64_t id, char **ran_on, char **host,
+			  job_status_t *status, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	if (st_prepare(s, "SELECT ran_on, host, status FROM jobs WHERE id = ?", &st, err) < 0)
+		return -1;
+	binder_t b;
+	bind_start(&b, st);
+	bind_i64(&b, id);
+	int rc = bind_check(s, &b, "cannot read the job", err);
+	if (rc == 0) {
+		int step = sqlite3_step(st);
+		if (step == SQLITE_ROW) {
+			bool oom = false;
+			*ran_on = col_text(st, 0, &oom);
+			*host = col_text(st, 1, &oom);
+			rc = oom ? err_set(err, "out of memory") : read_status(st, 2, status, err);
+		} else {
+			rc = step == SQLITE_DONE ? 1 : db_fail_rc(s, step, "cannot read the job", err);
+		}
+	}
+	st_release(s, st);
+	return rc;
+}
+
+static int update_row(store_t *s, const job_t *j, unsigned set, const job_status_t *move,
+		      char **err)
 {
 	strbuf_t sql = STRBUF_INIT;
 	const char *sep = "";
@@ -561,6 +588,31 @@ static int write_fields(store_t *s, const job_t *j, unsigned set, const job_stat
 	if (move)
 		bind_text(&b, job_status_name(move[0]));
 	return exec_changes(s, st, &b, "cannot update the job", err);
+}
+
+/* UPDATE of the fields in set, and of the status when move is given
+ * ({from, to}: only if the job is still in from); 1 when no row changed.
+ * A change of status or ran_on is noted for the job counts (counts.c),
+ * from the row as stored, not as the caller remembers it. */
+static int write_fields(store_t *s, const job_t *j, unsigned set, const job_status_t *move,
+			char **err)
+{
+	if (!move && !(set & JOB_SET_RAN_ON))
+		return update_row(s, j, set, move, err);
+	char *ran_on = NULL, *host = NULL;
+	job_status_t status = JOB_QUEUED;
+	int rc = read_count_key(s, j->id, &ran_on, &host, &status, err);
+	if (rc == 0)
+		rc = update_row(s, j, set, move, err);
+	if (rc == 0) {
+		const char *old_key = ran_on ? ran_on : host ? host : "";
+		const char *new_ran_on = set & JOB_SET_RAN_ON ? j->ran_on : ran_on;
+		const char *new_key = new_ran_on ? new_ran_on : host ? host : "";
+		rc = counts_note(s, old_key, status, new_key, move ? move[1] : status, err);
+	}
+	free(ran_on);
+	free(host);
+	return rc;
 }
 
 /* Tells a job that is gone from one whose status changed under us. */

@@ -261,6 +261,34 @@ static int check_orphans(store_t *s, problems_t *p, const char *table, const cha
 	return 0;
 }
 
+/* The counts manage-jobs status shows (job_counts, kept by the store and
+ * its triggers) against the jobs themselves. */
+static int check_counts(store_t *s, problems_t *p, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	if (st_prepare(s, "SELECT k, st, sum(c), sum(a) FROM ("
+			  "SELECT host_key AS k, status AS st, n AS c, 0 AS a FROM job_counts "
+			  "UNION ALL SELECT coalesce(ran_on, host, ''), status, 0, count(*) "
+			  "FROM jobs WHERE status <> 'queued' GROUP BY 1, 2) "
+			  "GROUP BY k, st HAVING sum(c) <> sum(a) ORDER BY k, st",
+		       &st, err) < 0)
+		return -1;
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(st, 0);
+		const char *status = (const char *)sqlite3_column_text(st, 1);
+		problem(p, 0, "job counts: %s jobs %s%s%s: counted %lld, but the jobs table has "
+			"%lld ('cjobs db vacuum' counts them again)",
+			status ? status : "(null)", key && *key ? "of host '" : "without a host",
+			key && *key ? key : "", key && *key ? "'" : "",
+			(long long)sqlite3_column_int64(st, 2), (long long)sqlite3_column_int64(st, 3));
+	}
+	st_release(s, st);
+	if (step != SQLITE_DONE)
+		return db_fail_rc(s, step, "cannot check the job counts", err);
+	return 0;
+}
+
 int store_check(store_t *s, store_problem_t **out, size_t *n, char **err)
 {
 	*out = NULL;
@@ -279,6 +307,8 @@ int store_check(store_t *s, store_problem_t **out, size_t *n, char **err)
 			rc = check_orphans(s, &p, "job_history", "history", err);
 		if (rc == 0)
 			rc = check_orphans(s, &p, "job_output", "output", err);
+		if (rc == 0)
+			rc = check_counts(s, &p, err);
 		st_run(s, "COMMIT", "cannot finish reading", NULL);
 	}
 	if (rc == 0 && p.dropped)
@@ -303,6 +333,12 @@ int store_vacuum(store_t *s, int64_t *before, int64_t *after, char **err)
 	if (s->depth > 0)
 		return err_set(err, "cannot vacuum inside a transaction");
 	store_file_bytes(s, before, err);
+	/* The job counts are derived data: counted again, they heal whatever
+	 * 'db check' found wrong in them (an edit by hand, for one). */
+	if (store_begin(s, err) < 0)
+		return -1;
+	if (tx_finish(s, counts_recount(s, err), err) < 0)
+		return -1;
 	if (sqlite3_exec(s->db, "VACUUM", NULL, NULL, NULL) != SQLITE_OK)
 		return db_fail(s, "cannot vacuum the job store", err);
 	/* VACUUM in WAL mode writes the new pages to the -wal file; the

@@ -133,6 +133,7 @@ static void free_store(store_t *s)
 		free(s->cache[i].sql);
 	}
 	free(s->cache);
+	counts_free(s);
 	sqlite3_close_v2(s->db);
 	free(s->path);
 	free(s);
@@ -157,8 +158,23 @@ static int on_busy(void *ud, int tries)
 	return 1;
 }
 
+/* SQLite keeps memory statistics, which cjobs never reads, by taking a
+ * global mutex around every allocation: several percent of a worker's time.
+ * It can only be switched off before SQLite initialises; after that (a
+ * program that set SQLite up itself, like the allocation-failure tests)
+ * sqlite3_config refuses and the statistics simply stay on. */
+static void no_memory_statistics(void)
+{
+	static bool tried;
+	if (tried)
+		return;
+	tried = true;
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int open_db(store_t *s, char **err)
 {
+	no_memory_statistics();
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
 	int rc = sqlite3_open_v2(s->path, &s->db, flags, NULL);
 	if (rc != SQLITE_OK) {
@@ -238,6 +254,7 @@ int tx_heal(store_t *s, char **err)
 		return 0;
 	if (st_run(s, "ROLLBACK", "cannot roll back an earlier failed write", err) < 0)
 		return -1;
+	counts_clear(s);
 	return 0;
 }
 
@@ -261,6 +278,10 @@ int store_begin(store_t *s, char **err)
 			return -1;
 	}
 	s->depth++;
+	if (counts_level_begin(s) < 0) {
+		store_rollback(s);
+		return err_set(err, "cannot start a transaction: out of memory");
+	}
 	return 0;
 }
 
@@ -271,25 +292,30 @@ int store_commit(store_t *s, char **err)
 	if (s->depth > 1) {
 		if (s->aborted || sqlite3_get_autocommit(s->db)) {
 			s->aborted = true;
+			counts_level_rollback(s);
 			s->depth--;
 			return err_set(err, "the transaction was rolled back after an "
 					    "earlier error");
 		}
 		int rc = st_run(s, "RELEASE nested", "cannot commit", err);
-		if (rc < 0)
+		if (rc < 0) {
 			store_rollback(s);
-		else
+		} else {
+			counts_level_commit(s);
 			s->depth--;
+		}
 		return rc;
 	}
 	if (s->aborted || sqlite3_get_autocommit(s->db)) {
 		store_rollback(s);
 		return err_set(err, "the transaction was rolled back after an earlier error");
 	}
-	if (st_run(s, "COMMIT", "cannot commit", err) < 0) {
+	/* The job counts of this transaction's status changes go in with it. */
+	if (counts_flush(s, err) < 0 || st_run(s, "COMMIT", "cannot commit", err) < 0) {
 		store_rollback(s);
 		return -1;
 	}
+	counts_clear(s);
 	s->depth = 0;
 	return 0;
 }
@@ -306,11 +332,13 @@ void store_rollback(store_t *s)
 		    st_run(s, "ROLLBACK TO nested", "rollback", NULL) < 0 ||
 		    st_run(s, "RELEASE nested", "rollback", NULL) < 0)
 			s->aborted = true;
+		counts_level_rollback(s);
 		s->depth--;
 		return;
 	}
 	if (!gone)
 		st_run(s, "ROLLBACK", "rollback", NULL);
+	counts_clear(s);
 	s->depth = 0;
 	s->aborted = false;
 }
@@ -359,18 +387,27 @@ int tx_all_finish(store_t *s, bool own, int rc, char **err)
 
 /* ---- statement cache ---- */
 
-static uint64_t hash_sql(const char *sql)
+/* The cache's key: the length and the two ends of the text. Statements here
+ * run to hundreds of bytes and are looked up for every write, so hashing all
+ * of it cost more than the lookup; texts alike at both ends and of one
+ * length are told apart by the comparison that follows. */
+static uint64_t hash_sql(const char *sql, size_t len)
 {
-	uint64_t h = 1469598103934665603ULL;
-	for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
-		h = (h ^ *p) * 1099511628211ULL;
+	uint64_t h = 1469598103934665603ULL ^ len;
+	size_t head = len < 48 ? len : 48;
+	size_t tail = len - head < 48 ? len - head : 48;
+	for (size_t i = 0; i < head; i++)
+		h = (h ^ (unsigned char)sql[i]) * 1099511628211ULL;
+	for (size_t i = len - tail; i < len; i++)
+		h = (h ^ (unsigned char)sql[i]) * 1099511628211ULL;
 	return h;
 }
 
 int st_prepare(store_t *s, const char *sql, sqlite3_stmt **out, char **err)
 {
 	*out = NULL;
-	uint64_t h = hash_sql(sql);
+	size_t len = strlen(sql);
+	uint64_t h = hash_sql(sql, len);
 	for (size_t i = 0; i < s->ncache; i++) {
 		if (s->cache[i].hash == h && strcmp(s->cache[i].sql, sql) == 0) {
 			*out = s->cache[i].st;

@@ -24,6 +24,13 @@ typedef struct {
 	sqlite3_stmt *st;
 } stmt_slot_t;
 
+/* A change to one job count not yet written (counts.c). */
+typedef struct {
+	char *key;             /* host key: coalesce(ran_on, host, '') */
+	job_status_t status;
+	int64_t delta;
+} count_delta_t;
+
 /* Statements beyond this many are prepared per use and finalized after, so
  * that SQL built from unusual inputs cannot grow the cache without bound. */
 #define STORE_STMT_CACHE_MAX 256
@@ -41,6 +48,10 @@ struct store {
 	                        * or a tx_all_finish write failed inside it) */
 	stmt_slot_t *cache;
 	size_t ncache;
+	count_delta_t *deltas; /* job count changes of the open transaction */
+	size_t ndeltas, capdeltas;
+	size_t *marks;         /* marks[d - 1]: ndeltas when level d began */
+	size_t nmarks, capmarks;
 };
 
 /* ---- sqlite_store.c ---- */
@@ -81,6 +92,27 @@ int tx_finish(store_t *s, int rc, char **err);
 int tx_lean_begin(store_t *s, bool *own, char **err);
 int tx_one_finish(store_t *s, bool own, int rc, char **err);
 int tx_all_finish(store_t *s, bool own, int rc, char **err);
+
+/* ---- counts.c: job counts for status changes ---- */
+
+/* Notes that a job moved from (old_key, old_status) to (new_key,
+ * new_status); the key is coalesce(ran_on, host, ''). Call it inside a
+ * transaction, after the change is written; on failure the transaction can
+ * no longer commit. */
+int counts_note(store_t *s, const char *old_key, job_status_t old_status, const char *new_key,
+		job_status_t new_status, char **err);
+/* Transaction levels (sqlite_store.c calls these): a level begun (depth
+ * already counts it), committed into its parent, or rolled back. */
+int counts_level_begin(store_t *s);
+void counts_level_commit(store_t *s);
+void counts_level_rollback(store_t *s);
+void counts_clear(store_t *s);
+/* Writes the noted changes into job_counts; just before the outermost
+ * commit. */
+int counts_flush(store_t *s, char **err);
+void counts_free(store_t *s);
+/* Counts every job again from the jobs table (inside a transaction). */
+int counts_recount(store_t *s, char **err);
 
 /* Positional binding that remembers the first failure, so a long list of
  * parameters is bound first and checked once. */

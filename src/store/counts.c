@@ -1,0 +1,194 @@
+/*
+ * store/counts.c: the job counts per host and status (table job_counts,
+ * migration 3) for status changes, kept here rather than by a trigger.
+ *
+ * Inserts and deletes still count themselves through triggers (a bulk
+ * submit inserts only queued jobs, which are not counted, and a cleanup
+ * deletes in batches). Status changes are the worker's hot path: a trigger
+ * on them ran a sub-program and a statement journal for every move, about a
+ * fifth of the worker's time per job on the mock executor (migration 5
+ * dropped it). Instead each change notes +1/-1 here, and the outermost
+ * commit adds the sums to job_counts in the same transaction: one upsert
+ * per host and status touched, not two per job.
+ *
+ * The notes follow the transaction levels: a savepoint rolled back takes
+ * its notes with it, a transaction rolled back takes them all. 'db check'
+ * compares the counts with the jobs, and 'db vacuum' counts them afresh.
+ */
+#include "store/store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+
+/* Notes made at or after from (the current level's start) with the same
+ * key and status are summed into one; earlier ones belong to an enclosing
+ * level and must stay apart so that a rollback of this level can drop its
+ * own. */
+static count_delta_t *find(store_t *s, size_t from, const char *key, job_status_t status)
+{
+	for (size_t i = from; i < s->ndeltas; i++)
+		if (s->deltas[i].status == status && strcmp(s->deltas[i].key, key) == 0)
+			return &s->deltas[i];
+	return NULL;
+}
+
+/* Where the notes of the current level begin (none yet: the end). */
+static size_t level_start(const store_t *s)
+{
+	return s->depth > 0 && (size_t)s->depth <= s->nmarks ? s->marks[s->depth - 1]
+								: s->ndeltas;
+}
+
+static int add(store_t *s, const char *key, job_status_t status, int64_t delta)
+{
+	if (status == JOB_QUEUED)
+		return 0;  /* queued jobs are counted from their own index */
+	count_delta_t *d = find(s, level_start(s), key, status);
+	if (d) {
+		d->delta += delta;
+		return 0;
+	}
+	if (s->ndeltas == s->capdeltas) {
+		size_t cap = s->capdeltas ? s->capdeltas * 2 : 16;
+		count_delta_t *v = realloc(s->deltas, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		s->deltas = v;
+		s->capdeltas = cap;
+	}
+	char *copy = strdup(key);
+	if (!copy)
+		return -1;
+	s->deltas[s->ndeltas++] = (count_delta_t){.key = copy, .status = status, .delta = delta};
+	return 0;
+}
+
+int counts_note(store_t *s, const char *old_key, job_status_t old_status, const char *new_key,
+		job_status_t new_status, char **err)
+{
+	if (old_status == new_status && strcmp(old_key, new_key) == 0)
+		return 0;
+	if (s->depth <= 0)
+		return err_set(err, "internal error: a job count changed outside a transaction");
+	if (add(s, old_key, old_status, -1) < 0 || add(s, new_key, new_status, 1) < 0) {
+		/* The change itself is written: the transaction must not commit
+		 * without its count. */
+		s->aborted = true;
+		return err_set(err, "out of memory");
+	}
+	return 0;
+}
+
+static void drop_from(store_t *s, size_t from)
+{
+	while (s->ndeltas > from)
+		free(s->deltas[--s->ndeltas].key);
+}
+
+int counts_level_begin(store_t *s)
+{
+	/* Called with depth already counting the new level. */
+	if ((size_t)s->depth > s->capmarks) {
+		size_t cap = s->capmarks ? s->capmarks * 2 : 8;
+		while (cap < (size_t)s->depth)
+			cap *= 2;
+		size_t *v = realloc(s->marks, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		s->marks = v;
+		s->capmarks = cap;
+	}
+	s->marks[s->depth - 1] = s->ndeltas;
+	s->nmarks = (size_t)s->depth;
+	return 0;
+}
+
+void counts_level_commit(store_t *s)
+{
+	/* The level's notes join its parent's, summed where they can be. */
+	size_t from = level_start(s);
+	size_t parent = s->depth > 1 && (size_t)s->depth - 1 <= s->nmarks ? s->marks[s->depth - 2]
+									   : 0;
+	size_t kept = from;
+	for (size_t i = from; i < s->ndeltas; i++) {
+		count_delta_t d = s->deltas[i];
+		count_delta_t *into = NULL;
+		for (size_t j = parent; j < from; j++)
+			if (s->deltas[j].status == d.status && strcmp(s->deltas[j].key, d.key) == 0)
+				into = &s->deltas[j];
+		if (into) {
+			into->delta += d.delta;
+			free(d.key);
+		} else {
+			s->deltas[kept++] = d;
+		}
+	}
+	s->ndeltas = kept;
+	if (s->depth > 0 && s->nmarks > (size_t)s->depth - 1)
+		s->nmarks = (size_t)s->depth - 1;
+}
+
+void counts_level_rollback(store_t *s)
+{
+	drop_from(s, level_start(s));
+	if (s->depth > 0 && s->nmarks > (size_t)s->depth - 1)
+		s->nmarks = (size_t)s->depth - 1;
+}
+
+void counts_clear(store_t *s)
+{
+	drop_from(s, 0);
+	s->nmarks = 0;
+}
+
+int counts_flush(store_t *s, char **err)
+{
+	if (s->ndeltas == 0)
+		return 0;
+	sqlite3_stmt *st = NULL;
+	if (st_prepare(s, "INSERT INTO job_counts (host_key, status, n) VALUES (?, ?, ?) "
+			  "ON CONFLICT (host_key, status) DO UPDATE SET n = n + excluded.n",
+		       &st, err) < 0)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < s->ndeltas; i++) {
+		const count_delta_t *d = &s->deltas[i];
+		if (d->delta == 0)
+			continue;
+		binder_t b;
+		bind_start(&b, st);
+		bind_text(&b, d->key);
+		bind_text(&b, job_status_name(d->status));
+		bind_i64(&b, d->delta);
+		rc = bind_check(s, &b, "cannot update the job counts", err);
+		if (rc == 0)
+			rc = st_exec(s, st, "cannot update the job counts", err);
+		sqlite3_reset(st);
+	}
+	st_release(s, st);
+	if (rc == 0)
+		counts_clear(s);
+	return rc;
+}
+
+void counts_free(store_t *s)
+{
+	counts_clear(s);
+	free(s->deltas);
+	free(s->marks);
+	s->deltas = NULL;
+	s->marks = NULL;
+	s->capdeltas = s->capmarks = 0;
+}
+
+int counts_recount(store_t *s, char **err)
+{
+	if (st_run(s, "DELETE FROM job_counts", "cannot recount the jobs", err) < 0)
+		return -1;
+	return st_run(s, "INSERT INTO job_counts (host_key, status, n) "
+			 "SELECT coalesce(ran_on, host, ''), status, count(*) FROM jobs "
+			 "WHERE status <> 'queued' GROUP BY 1, 2",
+		      "cannot recount the jobs", err);
+}

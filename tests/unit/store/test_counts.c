@@ -1,0 +1,191 @@
+/*
+ * tests/unit/store/test_counts.c: the job counts per host and status that
+ * the store keeps for status changes (counts.c): they follow claims, moves
+ * and host changes; a rolled-back savepoint or transaction takes its changes
+ * with it; 'db check' finds counts that disagree with the jobs, and a vacuum
+ * counts them again.
+ */
+#include "helpers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/maint.h"
+#include "store/report.h"
+#include "store/store_int.h"
+
+/* How many (host, status) pairs disagree between job_counts and the jobs. */
+static int64_t disagreements(store_t *s)
+{
+	int64_t n = -1;
+	char *err = NULL;
+	OK(query_count(s,
+		       "SELECT count(*) FROM (SELECT k, st FROM ("
+		       "SELECT host_key AS k, status AS st, n AS c, 0 AS a FROM job_counts "
+		       "UNION ALL SELECT coalesce(ran_on, host, ''), status, 0, count(*) "
+		       "FROM jobs WHERE status <> 'queued' GROUP BY 1, 2) "
+		       "GROUP BY k, st HAVING sum(c) <> sum(a))",
+		       NULL, &n, &err));
+	return n;
+}
+
+static int64_t counted(store_t *s, const char *key, const char *status)
+{
+	int64_t n = 0;
+	char *err = NULL, *sql = NULL;
+	assert_true(asprintf(&sql, "SELECT coalesce(sum(n), 0) FROM job_counts WHERE "
+				   "host_key = ? AND status = '%s'",
+			     status) > 0);
+	OK(query_count(s, sql, key, &n, &err));
+	free(sql);
+	return n;
+}
+
+static job_t claim_one(store_t *s, const char *run_on)
+{
+	char *err = NULL;
+	job_t *c = NULL;
+	size_t n = 0;
+	OK(store_job_claim(s, "w", 5, NULL, run_on, 1, &c, &n, &err));
+	assert_int_equal(n, 1);
+	job_t j = c[0];
+	free(c);
+	return j;
+}
+
+static void test_counts_follow_the_worker(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	add_job(fx->s, 0, NULL, 0);
+	add_job(fx->s, 0, NULL, 0);
+	job_t a = claim_one(fx->s, "h1"), b = claim_one(fx->s, "h2");
+	assert_int_equal(counted(fx->s, "h1", "launching"), 1);
+	assert_int_equal(counted(fx->s, "h2", "launching"), 1);
+	OK(store_job_move(fx->s, &a, JOB_LAUNCHING, JOB_RUNNING, 0, "t", NULL, &err));
+	a.status = JOB_RUNNING;
+	assert_int_equal(counted(fx->s, "h1", "launching"), 0);
+	assert_int_equal(counted(fx->s, "h1", "running"), 1);
+	a.finished_at = 10;
+	a.has_exit_code = true;
+	free(a.worker_id);
+	a.worker_id = NULL;
+	a.lease_until = 0;
+	OK(store_job_move(fx->s, &a, JOB_RUNNING, JOB_COMPLETED,
+			  JOB_SET_FINISHED_AT | JOB_SET_EXIT_CODE | JOB_SET_LEASE, "t", NULL, &err));
+	assert_int_equal(counted(fx->s, "h1", "running"), 0);
+	assert_int_equal(counted(fx->s, "h1", "completed"), 1);
+	/* A changed host (ran_on) moves the count with it, even when the
+	 * caller's record is stale: the store reads the row. */
+	free(b.ran_on);
+	b.ran_on = strdup("h3");
+	OK(store_job_update(fx->s, &b, JOB_SET_RAN_ON, &err));
+	assert_int_equal(counted(fx->s, "h2", "launching"), 0);
+	assert_int_equal(counted(fx->s, "h3", "launching"), 1);
+	free(b.ran_on);
+	b.ran_on = strdup("stale");
+	OK(store_job_move(fx->s, &b, JOB_LAUNCHING, JOB_QUEUED, 0, "t", NULL, &err));
+	assert_int_equal(counted(fx->s, "h3", "launching"), 0);
+	assert_int_equal(counted(fx->s, "stale", "launching"), 0);
+	/* A move refused (not in from) counts nothing. */
+	assert_int_equal(store_job_move(fx->s, &b, JOB_RUNNING, JOB_FAILED, 0, "t", NULL, &err),
+			 1);
+	assert_int_equal(disagreements(fx->s), 0);
+	job_free(&a);
+	job_free(&b);
+}
+
+static void test_rolled_back_changes_are_not_counted(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	add_job(fx->s, 0, NULL, 0);
+	add_job(fx->s, 0, NULL, 0);
+	job_t a = claim_one(fx->s, "h"), b = claim_one(fx->s, "h");
+	OK(store_begin(fx->s, &err));
+	OK(store_job_move(fx->s, &a, JOB_LAUNCHING, JOB_RUNNING, 0, "t", NULL, &err));
+	/* A savepoint that moves b, then is rolled back... */
+	OK(store_begin(fx->s, &err));
+	OK(store_job_move(fx->s, &b, JOB_LAUNCHING, JOB_RUNNING, 0, "t", NULL, &err));
+	store_rollback(fx->s);
+	/* ...and one that moves b and is kept. */
+	OK(store_begin(fx->s, &err));
+	OK(store_job_move(fx->s, &b, JOB_LAUNCHING, JOB_QUEUED, 0, "t", NULL, &err));
+	OK(store_commit(fx->s, &err));
+	OK(store_commit(fx->s, &err));
+	assert_int_equal(counted(fx->s, "h", "running"), 1);
+	assert_int_equal(counted(fx->s, "h", "launching"), 0);
+	assert_int_equal(disagreements(fx->s), 0);
+
+	/* A whole transaction rolled back counts nothing. */
+	a.status = JOB_RUNNING;
+	OK(store_begin(fx->s, &err));
+	OK(store_job_move(fx->s, &a, JOB_RUNNING, JOB_CANCELLED, 0, "t", NULL, &err));
+	store_rollback(fx->s);
+	assert_int_equal(counted(fx->s, "h", "running"), 1);
+	assert_int_equal(counted(fx->s, "h", "cancelled"), 0);
+	assert_int_equal(disagreements(fx->s), 0);
+	job_free(&a);
+	job_free(&b);
+}
+
+/* manage-jobs status reads the counts: it agrees with the jobs. */
+static void test_status_reads_the_counts(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	for (int i = 0; i < 3; i++)
+		add_job(fx->s, 0, NULL, 0);
+	job_t a = claim_one(fx->s, "h");
+	OK(store_job_move(fx->s, &a, JOB_LAUNCHING, JOB_RUNNING, 0, "t", NULL, &err));
+	store_status_t st;
+	OK(store_status(fx->s, NULL, 1, &st, &err));
+	assert_int_equal(st.counts[JOB_RUNNING], 1);
+	assert_int_equal(st.counts[JOB_QUEUED], 2);
+	assert_int_equal(st.counts[JOB_LAUNCHING], 0);
+	store_status_free(&st);
+	job_free(&a);
+}
+
+static void test_check_finds_and_vacuum_mends(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	add_job(fx->s, 0, NULL, 0);
+	job_t a = claim_one(fx->s, "h");
+	store_problem_t *p = NULL;
+	size_t n = 0;
+	OK(store_check(fx->s, &p, &n, &err));
+	for (size_t i = 0; i < n; i++)
+		assert_null(strstr(p[i].message, "job counts"));
+	store_problems_free(p, n);
+
+	OK(st_run(fx->s, "UPDATE job_counts SET n = n + 5", "edit", &err));
+	OK(store_check(fx->s, &p, &n, &err));
+	bool found = false;
+	for (size_t i = 0; i < n; i++)
+		if (strstr(p[i].message, "job counts: launching jobs of host 'h': counted 6, but "
+					 "the jobs table has 1"))
+			found = true;
+	assert_true(found);
+	store_problems_free(p, n);
+
+	int64_t before = 0, after = 0;
+	OK(store_vacuum(fx->s, &before, &after, &err));
+	assert_int_equal(disagreements(fx->s), 0);
+	assert_int_equal(counted(fx->s, "h", "launching"), 1);
+	job_free(&a);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_counts_follow_the_worker),
+		T(test_rolled_back_changes_are_not_counted),
+		T(test_status_reads_the_counts),
+		T(test_check_finds_and_vacuum_mends),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
