@@ -29,6 +29,7 @@ export HOME=$BENCH_DIR/home XDG_DATA_HOME=$BENCH_DIR/data XDG_CONFIG_HOME=$BENCH
 export CJOBS_DATABASE=$BENCH_DIR/cjobs.db
 unset CJOBS_CONFIG DOCKER_HOST
 . "$BENCH_ROOT/tests/lib/engine.sh"
+. "$BENCH_ROOT/tests/lib/store.sh"
 BENCH_ENGINE=""
 bench_cleanup() {
 	[ -n "$BENCH_ENGINE" ] && engine_stop "$BENCH_ENGINE"

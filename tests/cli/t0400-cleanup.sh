@@ -58,7 +58,8 @@ backdate() {
 	   WHERE $FINAL AND finished_at > $(now_ms) - $DAY / 2;
 	   UPDATE jobs SET status = 'cancelled', finished_at = 0, started_at = 0, exit_code = NULL,
 	     created_at = $(now_ms) - 40 * $DAY, queued_at = $(now_ms) - 40 * $DAY
-	   WHERE id = (SELECT max(id) FROM jobs WHERE id % 4 = 3 AND $FINAL);"
+	   WHERE id = (SELECT max(id) FROM jobs WHERE id % 4 = 3 AND $FINAL);" &&
+	store_recount "$CJOBS_DATABASE"
 }
 
 # The ids the dry run printed under "Jobs to remove", one per line.

@@ -15,7 +15,7 @@ IMG=cjobs-test/busybox:1
 fake_state() {
 	local cid=NULL
 	[ -n "${5:-}" ] && cid="'$5'"
-	sqlite3 "$CJOBS_DATABASE" "UPDATE jobs SET status = '$2', attempt = 1, ran_on = '$3',
+	store_edit "$CJOBS_DATABASE" "UPDATE jobs SET status = '$2', attempt = 1, ran_on = '$3',
 		container_name = '$4', container_id = $cid, worker_id = 'gone:1:x' WHERE id = $1"
 }
 

@@ -66,7 +66,7 @@ test_expect_success '--host checks only that host: exit 0 when it is healthy' '
 
 test_expect_success 'json: one object per host with versions, containers and capacity in use' '
 	id=$(cjobs job submit --image $IMG --host e1 -- sleep 300) &&
-	sqlite3 "$CJOBS_DATABASE" "UPDATE jobs SET status = '\''running'\'', attempt = 1, ran_on = '\''e1'\'' WHERE id = $id" &&
+	store_edit "$CJOBS_DATABASE" "UPDATE jobs SET status = '\''running'\'', attempt = 1, ran_on = '\''e1'\'' WHERE id = $id" &&
 	expect_code 2 cjobs manage-jobs health-check --format json --timeout 5 >out &&
 	python3 -c "
 import json,sys
@@ -83,7 +83,7 @@ assert n[\"engine_version\"] is None and n[\"recorded\"] is True, n
 " &&
 	cjobs manage-jobs health-check --host e1 >out &&
 	grep -E "^e1 .* 1/4 jobs " out &&
-	sqlite3 "$CJOBS_DATABASE" "UPDATE jobs SET status = '\''cancelled'\'' WHERE id = $id"
+	store_edit "$CJOBS_DATABASE" "UPDATE jobs SET status = '\''cancelled'\'' WHERE id = $id"
 '
 
 test_expect_success 'an engine that accepts but never answers is reported as timed out, on time' '

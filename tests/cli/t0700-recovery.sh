@@ -174,7 +174,7 @@ test_expect_success 'a job held by a worker elsewhere: taken over when its lease
 	for id in $old $live; do
 		uuid=$(job_field $id uuid) &&
 		lease=$([ $id = $old ] && echo $((now - 1000)) || echo $((now + 600000))) &&
-		sqlite3 "$CJOBS_DATABASE" "UPDATE jobs SET status = '"'"'launching'"'"', attempt = 1,
+		store_edit "$CJOBS_DATABASE" "UPDATE jobs SET status = '"'"'launching'"'"', attempt = 1,
 			worker_id = '"'"'elsewhere:1:1:abcd'"'"', lease_until = $lease, ran_on = '"'"'e1'"'"',
 			container_name = '"'"'cjobs-$uuid-1'"'"' WHERE id = $id" || exit 1
 	done &&

@@ -25,6 +25,7 @@ test_skipped=0
 ENGINE_DIRS=""
 
 . "$TEST_ROOT/tests/lib/engine.sh"
+. "$TEST_ROOT/tests/lib/store.sh"
 
 # Backgrounded commands must run "$CJOBS_BIN" itself, so that $! is its pid.
 cjobs() { "$CJOBS_BIN" "$@"; }
