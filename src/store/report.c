@@ -727,14 +727,12 @@ int store_cleanup_list(store_t *s, int64_t before, int64_t **ids, size_t *n,
 		return -1;
 	/* Batches of deletes that follow touch the same index pages again and
 	 * again (the uuid index is in random order): with the default 2 MiB
-	 * cache each batch reads them back, and with the default checkpoint
-	 * every 1000 pages each batch rewrites and syncs them into the file.
-	 * This connection gets a 64 MiB cache (taken as pages are used) and a
-	 * checkpoint every 64 MiB of log for the rest of its life: a cleanup
+	 * cache each batch reads them back. This connection gets a 64 MiB
+	 * cache (taken as pages are used) for the rest of its life: a cleanup
 	 * is the last thing it does. */
-	if (st_run(s, "PRAGMA cache_size = -65536", "cannot size the page cache", err) < 0 ||
-	    st_run(s, "PRAGMA wal_autocheckpoint = 16384", "cannot set the checkpoint size", err) < 0)
+	if (st_run(s, "PRAGMA cache_size = -65536", "cannot size the page cache", err) < 0)
 		return -1;
+	store_long_writer(s);
 	sqlite3_stmt *st = NULL;
 	if (st_prepare(s, "SELECT id, (SELECT coalesce(sum(length(data)), 0) FROM job_output o "
 			  "WHERE o.job_id = jobs.id) FROM jobs WHERE " FINAL_IN " AND " WHEN_DONE

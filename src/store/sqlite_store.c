@@ -101,9 +101,20 @@ static int set_pragmas(store_t *s, char **err)
 	    st_run(s, "PRAGMA synchronous = NORMAL", "cannot set synchronous mode", err) < 0 ||
 	    /* Savepoints (nested store_begin) keep page copies in a
 	     * sub-journal; in a temporary file that costs a write per page. */
-	    st_run(s, "PRAGMA temp_store = MEMORY", "cannot set temp_store", err) < 0)
+	    st_run(s, "PRAGMA temp_store = MEMORY", "cannot set temp_store", err) < 0 ||
+	    /* The connection whose commit takes the log past 16 MiB copies it
+	     * into the file (and syncs it) before its command goes on. SQLite's
+	     * 1000 pages (4 MiB) made a cleanup rewrite and sync the same pages
+	     * again and again; much more made whoever crossed it wait long. */
+	    st_run(s, "PRAGMA wal_autocheckpoint = 4096", "cannot set the checkpoint size",
+		   err) < 0)
 		return -1;
 	return 0;
+}
+
+void store_long_writer(store_t *s)
+{
+	s->long_writer = true;
 }
 
 /* The transaction statements are prepared once, at open, so that rolling
@@ -211,6 +222,25 @@ int store_open(const char *path, bool migrate, store_t **out, char **err)
 	return 0;
 }
 
+/* A long writer copies what is left of its log into the file before it
+ * closes, with PASSIVE checkpoints, which block no one (a reader still on
+ * older pages can hold part back for a moment: it looks again, for up to
+ * about 200 ms). The last connection to close copies whatever is left under
+ * an exclusive lock, which a command starting meanwhile waits for: after a
+ * cleanup, with up to 16 MiB of log left, that was most of a second. */
+static void copy_log_before_close(store_t *s)
+{
+	static const struct timespec ten_ms = {0, 10000000};
+	for (int i = 0; i < 20; i++) {
+		int frames = 0, copied = 0;
+		if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames,
+					      &copied) != SQLITE_OK ||
+		    copied >= frames)
+			break;
+		nanosleep(&ten_ms, NULL);
+	}
+}
+
 void store_close(store_t *s)
 {
 	if (!s)
@@ -219,6 +249,8 @@ void store_close(store_t *s)
 		s->depth = 1;
 		store_rollback(s);
 	}
+	if (s->long_writer)
+		copy_log_before_close(s);
 	free_store(s);
 }
 

@@ -46,6 +46,11 @@ int store_migrate(store_t *s, int *applied, char **err);
  * still open. A store_t is for one thread at a time, and must not be used
  * across fork(): open a new one in the child. */
 int store_begin(store_t *s, char **err);
+/* Marks a long-running writer (a worker, a cleanup): before it closes, it
+ * copies what is left of the write-ahead log into the store file, without
+ * blocking anyone, so that a short command that happens to close last (and
+ * then copies the rest under an exclusive lock) finds little to do. */
+void store_long_writer(store_t *s);
 int store_commit(store_t *s, char **err);
 void store_rollback(store_t *s);
 

@@ -44,6 +44,7 @@ struct store {
 	char id[37];           /* "" until the first migration has made it */
 	int schema;            /* highest applied migration */
 	int depth;             /* open store_begin() levels */
+	bool long_writer;      /* store_long_writer was called */
 	bool aborted;          /* the transaction can no longer commit (SQLite dropped it,
 	                        * or a tx_all_finish write failed inside it) */
 	stmt_slot_t *cache;

@@ -848,6 +848,7 @@ int worker_run(store_t *store, worker_opts_t *opts, worker_result_t *result, cha
 		return err_set(err, "cannot read random bytes for the worker id");
 	snprintf(w.actor, sizeof(w.actor), "worker:%s", w.worker_id);
 	got_term = got_int = got_usr1 = 0;
+	store_long_writer(store);
 	if (install_signals(err) < 0)
 		return -1;
 	w.loop = engine_loop_new();
