@@ -225,9 +225,9 @@ int store_open(const char *path, bool migrate, store_t **out, char **err)
 /* A long writer copies what is left of its log into the file before it
  * closes, with PASSIVE checkpoints, which block no one (a reader still on
  * older pages can hold part back for a moment: it looks again, for up to
- * about 200 ms). The last connection to close copies whatever is left under
- * an exclusive lock, which a command starting meanwhile waits for: after a
- * cleanup, with up to 16 MiB of log left, that was most of a second. */
+ * about 200 ms). The last connection to close copies whatever is left, and
+ * deletes the log file, under an exclusive lock, which a command starting
+ * meanwhile waits for: after a cleanup that was most of a second. */
 static void copy_log_before_close(store_t *s)
 {
 	static const struct timespec ten_ms = {0, 10000000};
