@@ -522,8 +522,6 @@ static void bind_field(binder_t *b, const job_t *j, unsigned bit)
 	}
 }
 
-/* UPDATE of the fields in set, and of the status when move is given
- * (move[0] = from, move[1] = to), compared and set. 1 when no row matched. */
 /* The row's host key and status as stored, for the job counts. 1 when the
  * job does not exist. */
 static int read_count_key(store_t *s, int64_t id, char **ran_on, char **host,
@@ -551,8 +549,9 @@ static int read_count_key(store_t *s, int64_t id, char **ran_on, char **host,
 	return rc;
 }
 
+/* The UPDATE itself; with key, only if the row's host key is still that. */
 static int update_row(store_t *s, const job_t *j, unsigned set, const job_status_t *move,
-		      char **err)
+		      const char *key, char **err)
 {
 	strbuf_t sql = STRBUF_INIT;
 	const char *sep = "";
@@ -568,6 +567,8 @@ static int update_row(store_t *s, const job_t *j, unsigned set, const job_status
 		}
 	}
 	sb_puts(&sql, move ? " WHERE id = ? AND status = ?" : " WHERE id = ?");
+	if (key)
+		sb_puts(&sql, " AND coalesce(ran_on, host, '') = ?");
 	if (sql.failed) {
 		sb_free(&sql);
 		return err_set(err, "out of memory");
@@ -587,27 +588,38 @@ static int update_row(store_t *s, const job_t *j, unsigned set, const job_status
 	bind_i64(&b, j->id);
 	if (move)
 		bind_text(&b, job_status_name(move[0]));
+	if (key)
+		bind_text(&b, key);
 	return exec_changes(s, st, &b, "cannot update the job", err);
 }
 
 /* UPDATE of the fields in set, and of the status when move is given
  * ({from, to}: only if the job is still in from); 1 when no row changed.
- * A change of status or ran_on is noted for the job counts (counts.c),
- * from the row as stored, not as the caller remembers it. */
+ * A change of status or ran_on is noted for the job counts (counts.c) with
+ * the row's host key as stored: a move checks in its own WHERE that the key
+ * is the one the caller's record gives (nothing changes a job's host, and
+ * only a claim its ran_on, which also moves it, so a record that passes the
+ * status check has the right key); a change of ran_on reads the row first. */
 static int write_fields(store_t *s, const job_t *j, unsigned set, const job_status_t *move,
 			char **err)
 {
 	if (!move && !(set & JOB_SET_RAN_ON))
-		return update_row(s, j, set, move, err);
+		return update_row(s, j, set, move, NULL, err);
+	if (!(set & JOB_SET_RAN_ON)) {
+		const char *key = j->ran_on ? j->ran_on : j->host ? j->host : "";
+		int rc = update_row(s, j, set, move, key, err);
+		if (rc == 0)
+			rc = counts_note(s, key, move[0], key, move[1], err);
+		return rc;
+	}
 	char *ran_on = NULL, *host = NULL;
 	job_status_t status = JOB_QUEUED;
 	int rc = read_count_key(s, j->id, &ran_on, &host, &status, err);
 	if (rc == 0)
-		rc = update_row(s, j, set, move, err);
+		rc = update_row(s, j, set, move, NULL, err);
 	if (rc == 0) {
 		const char *old_key = ran_on ? ran_on : host ? host : "";
-		const char *new_ran_on = set & JOB_SET_RAN_ON ? j->ran_on : ran_on;
-		const char *new_key = new_ran_on ? new_ran_on : host ? host : "";
+		const char *new_key = j->ran_on ? j->ran_on : host ? host : "";
 		rc = counts_note(s, old_key, status, new_key, move ? move[1] : status, err);
 	}
 	free(ran_on);

@@ -114,8 +114,9 @@ int store_job_counts(store_t *s, int64_t counts[JOB_STATUS_COUNT], char **err);
 /* Changes fields that the status change carries, in one transaction with the
  * history row. Only the fields named by the JOB_SET_* bits in set are
  * written, from job. Returns 0 on success, 1 when the job's status in the
- * store is no longer `from` (someone else moved it; nothing written), -1 on
- * error (including an illegal change, which is never written). */
+ * store is no longer `from` (someone else moved it; nothing written) or its
+ * host (ran_on, else host) is not the one job gives, -1 on error (including
+ * an illegal change, which is never written). */
 enum {
 	JOB_SET_ATTEMPT = 1 << 0,
 	JOB_SET_EXIT_CODE = 1 << 1,     /* has_exit_code and exit_code */

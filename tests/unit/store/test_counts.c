@@ -76,18 +76,24 @@ static void test_counts_follow_the_worker(void **state)
 			  JOB_SET_FINISHED_AT | JOB_SET_EXIT_CODE | JOB_SET_LEASE, "t", NULL, &err));
 	assert_int_equal(counted(fx->s, "h1", "running"), 0);
 	assert_int_equal(counted(fx->s, "h1", "completed"), 1);
-	/* A changed host (ran_on) moves the count with it, even when the
-	 * caller's record is stale: the store reads the row. */
+	/* A changed host (ran_on) moves the count with it. */
 	free(b.ran_on);
 	b.ran_on = strdup("h3");
 	OK(store_job_update(fx->s, &b, JOB_SET_RAN_ON, &err));
 	assert_int_equal(counted(fx->s, "h2", "launching"), 0);
 	assert_int_equal(counted(fx->s, "h3", "launching"), 1);
+	/* A move from a record whose host is not the stored one is refused
+	 * like one whose status is not (compare and set), and counts nothing. */
 	free(b.ran_on);
 	b.ran_on = strdup("stale");
+	assert_int_equal(store_job_move(fx->s, &b, JOB_LAUNCHING, JOB_QUEUED, 0, "t", NULL, &err),
+			 1);
+	assert_int_equal(counted(fx->s, "h3", "launching"), 1);
+	assert_int_equal(counted(fx->s, "stale", "queued"), 0);
+	free(b.ran_on);
+	b.ran_on = strdup("h3");
 	OK(store_job_move(fx->s, &b, JOB_LAUNCHING, JOB_QUEUED, 0, "t", NULL, &err));
 	assert_int_equal(counted(fx->s, "h3", "launching"), 0);
-	assert_int_equal(counted(fx->s, "stale", "launching"), 0);
 	/* A move refused (not in from) counts nothing. */
 	assert_int_equal(store_job_move(fx->s, &b, JOB_RUNNING, JOB_FAILED, 0, "t", NULL, &err),
 			 1);
