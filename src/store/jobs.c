@@ -562,7 +562,8 @@ static int update_row(store_t *s, const job_t *j, unsigned set, const job_status
 	}
 	for (size_t i = 0; i < NFIELDS; i++) {
 		if (set & job_fields[i].bit) {
-			sb_printf(&sql, "%s%s", sep, job_fields[i].sql);
+			sb_puts(&sql, sep);
+			sb_puts(&sql, job_fields[i].sql);
 			sep = ", ";
 		}
 	}

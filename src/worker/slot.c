@@ -404,9 +404,9 @@ static outcome_t judge(slot_t *s)
 	return o;
 }
 
-/* Commits the result of a finished container in one transaction: its
- * output, exit code and resources, and the job's next status (final, or
- * queued again for a retry). */
+/* Stores the result of a finished container: its output, exit code and
+ * resources, and the job's next status (final, or queued again for a
+ * retry). */
 static void record(slot_t *s)
 {
 	worker_t *w = s->w;
@@ -418,28 +418,26 @@ static void record(slot_t *s)
 	outcome_t o = judge(s);
 	unsigned set = JOB_SET_EXIT_CODE | JOB_SET_FINISHED_AT | JOB_SET_RESOURCES |
 		       JOB_SET_LAST_ERROR | JOB_SET_LEASE;
-	int rc = -1;
-	if (store_begin(w->store, &err) == 0) {
-		rc = 0;
-		if (s->have_logs &&
-		    (store_output_put(w->store, s->job.id, s->job.attempt, JOB_STDOUT, &s->out, &err) < 0 ||
-		     store_output_put(w->store, s->job.id, s->job.attempt, JOB_STDERR, &s->err, &err) < 0))
-			rc = -1;
-		if (rc == 0 && o.retry) {
-			rc = requeue(s, true, set & ~JOB_SET_FINISHED_AT, o.reason);
-			if (rc == 0)
-				s->job.status = JOB_QUEUED;
-		} else if (rc == 0) {
-			free(s->job.worker_id);
-			s->job.worker_id = NULL;
-			s->job.lease_until = 0;
-			rc = store_job_move(w->store, &s->job, JOB_RUNNING, o.to, set, actor(s),
-					    o.reason, &err);
-		}
-		if (rc == 0 && store_commit(w->store, &err) < 0)
-			rc = -1;
-		if (rc != 0)
-			store_rollback(w->store);
+	/* The output first, each stream one statement, then the move with its
+	 * history row, all in the worker's transaction of this turn. No
+	 * savepoint around them: output stored without the move (when the
+	 * move fails) is still this attempt's own, and whoever finishes the
+	 * job later stores it again. */
+	int rc = 0;
+	if (s->have_logs &&
+	    (store_output_put(w->store, s->job.id, s->job.attempt, JOB_STDOUT, &s->out, &err) < 0 ||
+	     store_output_put(w->store, s->job.id, s->job.attempt, JOB_STDERR, &s->err, &err) < 0))
+		rc = -1;
+	if (rc == 0 && o.retry) {
+		rc = requeue(s, true, set & ~JOB_SET_FINISHED_AT, o.reason);
+		if (rc == 0)
+			s->job.status = JOB_QUEUED;
+	} else if (rc == 0) {
+		free(s->job.worker_id);
+		s->job.worker_id = NULL;
+		s->job.lease_until = 0;
+		rc = store_job_move(w->store, &s->job, JOB_RUNNING, o.to, set, actor(s), o.reason,
+				    &err);
 	}
 	if (rc == 0 && o.retry) {
 		return;
