@@ -135,6 +135,12 @@ int store_job_move(store_t *s, const job_t *job, job_status_t from, job_status_t
 		   unsigned set, const char *actor, const char *reason, char **err);
 /* store_job_move returns -1 (not 1) when the job does not exist at all; the
  * history row's attempt is job->attempt. */
+/* Two moves in one write: from -> via -> to, both history rows (the first at
+ * job->started_at when set), the row written once. For a container whose
+ * end the worker learned before it recorded its start. Same returns. */
+int store_job_move_via(store_t *s, const job_t *job, job_status_t from, job_status_t via,
+		       job_status_t to, unsigned set, const char *actor, const char *via_reason,
+		       const char *reason, char **err);
 /* Writes the fields named in set without a status change (no history row);
  * e.g. the container id once it is known, a renewed lease, peak memory.
  * -1 when the job does not exist. */

@@ -50,6 +50,8 @@ typedef struct slot {
 	int64_t deadline_mono;     /* 0: no time limit */
 	bool timed_out;            /* killed for its time limit */
 	bool exited;               /* the engine said the container exited */
+	bool start_unrecorded;     /* started, but its end was known first: the move to
+	                            * running is written with the result */
 	bool abort;                /* SIGINT: remove and hand back */
 	const char *handback;      /* remove the container, then queue the job
 				    * again without counting the attempt, saying this */

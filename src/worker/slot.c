@@ -180,8 +180,15 @@ static void on_started(void *ud, const engine_status_t *st)
 		return;
 	}
 	s->job.started_at = now_ms();
-	/* 1: cancelled (manage-jobs cancel) while it was launching: drop it. */
-	if (move(s, JOB_RUNNING, JOB_SET_STARTED_AT | JOB_SET_CONTAINER, "container started") != 0) {
+	if (s->exited && !s->abort && !s->handback) {
+		/* Its end is known already (the engine's events came first): the
+		 * move to running goes into the store with the result, one write
+		 * instead of two (store_job_move_via); meanwhile the job shows as
+		 * launching, for the moment its result takes. */
+		s->start_unrecorded = true;
+	} else if (move(s, JOB_RUNNING, JOB_SET_STARTED_AT | JOB_SET_CONTAINER,
+			"container started") != 0) {
+		/* 1: cancelled (manage-jobs cancel) while it was launching: drop it. */
 		slot_remove(s);
 		return;
 	}
@@ -428,6 +435,11 @@ static void record(slot_t *s)
 	    (store_output_put(w->store, s->job.id, s->job.attempt, JOB_STDOUT, &s->out, &err) < 0 ||
 	     store_output_put(w->store, s->job.id, s->job.attempt, JOB_STDERR, &s->err, &err) < 0))
 		rc = -1;
+	bool via_running = s->start_unrecorded && !o.retry;
+	if (rc == 0 && s->start_unrecorded && o.retry) {
+		s->start_unrecorded = false;
+		rc = move(s, JOB_RUNNING, JOB_SET_STARTED_AT | JOB_SET_CONTAINER, "container started");
+	}
 	if (rc == 0 && o.retry) {
 		rc = requeue(s, true, set & ~JOB_SET_FINISHED_AT, o.reason);
 		if (rc == 0)
@@ -436,8 +448,14 @@ static void record(slot_t *s)
 		free(s->job.worker_id);
 		s->job.worker_id = NULL;
 		s->job.lease_until = 0;
-		rc = store_job_move(w->store, &s->job, JOB_RUNNING, o.to, set, actor(s), o.reason,
-				    &err);
+		if (via_running)
+			rc = store_job_move_via(w->store, &s->job, JOB_LAUNCHING, JOB_RUNNING, o.to,
+						set | JOB_SET_STARTED_AT | JOB_SET_CONTAINER, actor(s),
+						"container started", o.reason, &err);
+		else
+			rc = store_job_move(w->store, &s->job, JOB_RUNNING, o.to, set, actor(s),
+					    o.reason, &err);
+		s->start_unrecorded = false;
 	}
 	if (rc == 0 && o.retry) {
 		return;

@@ -22,8 +22,14 @@ test_expect_success 'a queue of jobs runs to completion on it, history and all' 
 	test "$(job_field $id ran_on)" = dry &&
 	cjobs job show $id --format json | python3 -c "
 import json,sys
-h=[(e[\"from\"],e[\"to\"]) for e in json.load(sys.stdin)[\"history\"]]
-assert h == [(None,\"queued\"),(\"queued\",\"launching\"),(\"launching\",\"running\"),(\"running\",\"completed\")], h" &&
+j=json.load(sys.stdin)
+h=[(e[\"from\"],e[\"to\"]) for e in j[\"history\"]]
+assert h == [(None,\"queued\"),(\"queued\",\"launching\"),(\"launching\",\"running\"),(\"running\",\"completed\")], h
+# The move to running is written with the result (the end was known first),
+# but at its own time: the start.
+at=[e[\"at\"] for e in j[\"history\"]]
+assert at == sorted(at), at
+assert j[\"started_at\"] and j[\"started_at\"] <= j[\"finished_at\"], j" &&
 	test -z "$(cjobs job logs $id --stream stdout)" &&
 	cjobs db check
 '

@@ -184,6 +184,58 @@ static void test_check_finds_and_vacuum_mends(void **state)
 	job_free(&a);
 }
 
+/* Two moves in one write: both history rows (the first at the start time),
+ * the counts moved once, and the same checks as a single move. */
+static void test_move_via(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	add_job(fx->s, 0, NULL, 0);
+	job_t a = claim_one(fx->s, "h");
+	a.started_at = 1000;
+	a.finished_at = 2000;
+	a.has_exit_code = true;
+	free(a.worker_id);
+	a.worker_id = NULL;
+	a.lease_until = 0;
+	unsigned set = JOB_SET_STARTED_AT | JOB_SET_FINISHED_AT | JOB_SET_EXIT_CODE | JOB_SET_LEASE;
+	/* Not a path a job may take; nothing is written. */
+	assert_int_equal(store_job_move_via(fx->s, &a, JOB_LAUNCHING, JOB_QUEUED, JOB_COMPLETED, set,
+					    "t", "x", "y", &err),
+			 -1);
+	assert_err_contains(err, "cannot move from launching through queued to completed");
+	free(err);
+	err = NULL;
+	OK(store_job_move_via(fx->s, &a, JOB_LAUNCHING, JOB_RUNNING, JOB_COMPLETED, set, "t",
+			      "container started", "exited 0", &err));
+	assert_int_equal(counted(fx->s, "h", "launching"), 0);
+	assert_int_equal(counted(fx->s, "h", "running"), 0);
+	assert_int_equal(counted(fx->s, "h", "completed"), 1);
+	assert_int_equal(disagreements(fx->s), 0);
+	job_event_t *ev = NULL;
+	size_t n = 0;
+	OK(store_history(fx->s, a.id, &ev, &n, &err));
+	assert_int_equal(n, 4);
+	assert_int_equal(ev[2].from, JOB_LAUNCHING);
+	assert_int_equal(ev[2].to, JOB_RUNNING);
+	assert_int_equal(ev[2].at, 1000);
+	assert_string_equal(ev[2].reason, "container started");
+	assert_int_equal(ev[3].from, JOB_RUNNING);
+	assert_int_equal(ev[3].to, JOB_COMPLETED);
+	assert_string_equal(ev[3].reason, "exited 0");
+	store_history_free(ev, n);
+	job_t now;
+	OK(store_job_get(fx->s, a.id, &now, &err));
+	assert_int_equal(now.status, JOB_COMPLETED);
+	assert_int_equal(now.started_at, 1000);
+	job_free(&now);
+	/* Again: the job is no longer launching, so nothing is written (1). */
+	assert_int_equal(store_job_move_via(fx->s, &a, JOB_LAUNCHING, JOB_RUNNING, JOB_COMPLETED, set,
+					    "t", "x", "y", &err),
+			 1);
+	job_free(&a);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
@@ -192,6 +244,7 @@ int main(void)
 		T(test_rolled_back_changes_are_not_counted),
 		T(test_status_reads_the_counts),
 		T(test_check_finds_and_vacuum_mends),
+		T(test_move_via),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
