@@ -412,7 +412,7 @@ int store_job_add(store_t *s, job_t *job, const char *actor, const char *reason,
 	char uuid[37];
 	memcpy(uuid, job->uuid, sizeof(uuid));
 	uuid[36] = '\0';
-	if (!job->uuid[0] && uuid_v4(uuid) < 0)
+	if (!job->uuid[0] && uuid_v7(uuid) < 0)
 		return err_set(err, "cannot make a job uuid: no random bytes");
 	job_t copy = *job;
 	memcpy(copy.uuid, uuid, sizeof(uuid));
@@ -450,7 +450,7 @@ int store_job_add_many(store_t *s, const job_t *jobs, size_t n, int64_t copies,
 	 * hundred thousand jobs take a second or two, also into a large store. */
 	for (int64_t i = 0; rc == 0 && i < total; i++) {
 		job_t copy = copies > 0 ? jobs[0] : jobs[i];
-		if (uuid_v4(copy.uuid) < 0) {
+		if (uuid_v7(copy.uuid) < 0) {
 			rc = err_set(err, "cannot make a job uuid: no random bytes");
 			break;
 		}

@@ -650,7 +650,7 @@ int store_sample_job_add(store_t *s, job_t *job, const job_output_t *out,
 	if (store_ready(s, err) < 0)
 		return -1;
 	job_t copy = *job;
-	if (!copy.uuid[0] && uuid_v4(copy.uuid) < 0)
+	if (!copy.uuid[0] && uuid_v7(copy.uuid) < 0)
 		return err_set(err, "cannot make a job uuid: no random bytes");
 	if (store_begin(s, err) < 0)
 		return -1;
