@@ -649,38 +649,18 @@ static int job_missing(store_t *s, int64_t id, char **err)
 	return rc;
 }
 
-int store_job_move(store_t *s, const job_t *job, job_status_t from, job_status_t to,
-		   unsigned set, const char *actor, const char *reason, char **err)
+/* The move from -> to (through via, unless via is JOB_STATUS_COUNT): the row
+ * written once, one history row per step, the first of two at the start
+ * time. The checks of both public calls are here. */
+static int move_job(store_t *s, const job_t *job, job_status_t from, job_status_t via,
+		    job_status_t to, unsigned set, const char *actor, const char *via_reason,
+		    const char *reason, char **err)
 {
-	if (!job_can_move(from, to))
-		return err_set(err, "job %lld: cannot move from %s to %s", (long long)job->id,
-			       job_status_name(from), job_status_name(to));
-	if (set & ~JOB_SET_ALL)
-		return err_set(err, "job %lld: unknown fields to set (0x%x)",
-			       (long long)job->id, set & ~JOB_SET_ALL);
-	if (!actor)
-		return err_set(err, "job %lld: no actor given for its history",
-			       (long long)job->id);
-	if (store_ready(s, err) < 0 || store_begin(s, err) < 0)
-		return -1;
-	job_status_t move[2] = {from, to};
-	int rc = write_fields(s, job, set, move, err);
-	if (rc == 1 && job_missing(s, job->id, err) < 0)
-		rc = -1;
-	if (rc == 0)
-		rc = history_append(s, job->id, now_ms(), job->attempt, from, to, actor,
-				    reason, err);
-	return tx_finish(s, rc, err);
-}
-
-int store_job_move_via(store_t *s, const job_t *job, job_status_t from, job_status_t via,
-		       job_status_t to, unsigned set, const char *actor, const char *via_reason,
-		       const char *reason, char **err)
-{
-	if (!job_can_move(from, via) || !job_can_move(via, to))
-		return err_set(err, "job %lld: cannot move from %s through %s to %s",
-			       (long long)job->id, job_status_name(from), job_status_name(via),
-			       job_status_name(to));
+	bool through = via != JOB_STATUS_COUNT;
+	if (through ? !job_can_move(from, via) || !job_can_move(via, to) : !job_can_move(from, to))
+		return err_set(err, "job %lld: cannot move from %s%s%s to %s", (long long)job->id,
+			       job_status_name(from), through ? " through " : "",
+			       through ? job_status_name(via) : "", job_status_name(to));
 	if (set & ~JOB_SET_ALL)
 		return err_set(err, "job %lld: unknown fields to set (0x%x)",
 			       (long long)job->id, set & ~JOB_SET_ALL);
@@ -694,12 +674,26 @@ int store_job_move_via(store_t *s, const job_t *job, job_status_t from, job_stat
 	if (rc == 1 && job_missing(s, job->id, err) < 0)
 		rc = -1;
 	int64_t now = now_ms();
-	if (rc == 0)
+	if (rc == 0 && through)
 		rc = history_append(s, job->id, job->started_at > 0 ? job->started_at : now,
 				    job->attempt, from, via, actor, via_reason, err);
 	if (rc == 0)
-		rc = history_append(s, job->id, now, job->attempt, via, to, actor, reason, err);
+		rc = history_append(s, job->id, now, job->attempt, through ? via : from, to, actor,
+				    reason, err);
 	return tx_finish(s, rc, err);
+}
+
+int store_job_move(store_t *s, const job_t *job, job_status_t from, job_status_t to,
+		   unsigned set, const char *actor, const char *reason, char **err)
+{
+	return move_job(s, job, from, JOB_STATUS_COUNT, to, set, actor, NULL, reason, err);
+}
+
+int store_job_move_via(store_t *s, const job_t *job, job_status_t from, job_status_t via,
+		       job_status_t to, unsigned set, const char *actor, const char *via_reason,
+		       const char *reason, char **err)
+{
+	return move_job(s, job, from, via, to, set, actor, via_reason, reason, err);
 }
 
 int store_job_update(store_t *s, const job_t *job, unsigned set, char **err)
