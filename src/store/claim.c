@@ -134,7 +134,7 @@ static int take_all(store_t *s, const char *worker_id, int64_t lease_until,
 		return -1;
 	}
 	for (size_t i = 0; rc == 0 && i < count; i++) {
-		const char *key = v[i].ran_on ? v[i].ran_on : v[i].host ? v[i].host : "";
+		const char *key = count_key(v[i].ran_on, v[i].host);
 		rc = counts_note(s, key, JOB_QUEUED, key, JOB_LAUNCHING, err);
 	}
 	if (rc < 0) {

@@ -22,13 +22,14 @@
 
 #include "util/err.h"
 
-/* Notes made at or after from (the current level's start) with the same
- * key and status are summed into one; earlier ones belong to an enclosing
- * level and must stay apart so that a rollback of this level can drop its
- * own. */
-static count_delta_t *find(store_t *s, size_t from, const char *key, job_status_t status)
+/* The note in [from, to) with this key and status. Notes of the current
+ * level (from its start) with the same key and status are summed into one;
+ * earlier ones belong to an enclosing level and must stay apart, so that a
+ * rollback of this level can drop its own. */
+static count_delta_t *find(store_t *s, size_t from, size_t to, const char *key,
+			   job_status_t status)
 {
-	for (size_t i = from; i < s->ndeltas; i++)
+	for (size_t i = from; i < to; i++)
 		if (s->deltas[i].status == status && strcmp(s->deltas[i].key, key) == 0)
 			return &s->deltas[i];
 	return NULL;
@@ -45,7 +46,7 @@ static int add(store_t *s, const char *key, job_status_t status, int64_t delta)
 {
 	if (status == JOB_QUEUED)
 		return 0;  /* queued jobs are counted from their own index */
-	count_delta_t *d = find(s, level_start(s), key, status);
+	count_delta_t *d = find(s, level_start(s), s->ndeltas, key, status);
 	if (d) {
 		d->delta += delta;
 		return 0;
@@ -114,10 +115,7 @@ void counts_level_commit(store_t *s)
 	size_t kept = from;
 	for (size_t i = from; i < s->ndeltas; i++) {
 		count_delta_t d = s->deltas[i];
-		count_delta_t *into = NULL;
-		for (size_t j = parent; j < from; j++)
-			if (s->deltas[j].status == d.status && strcmp(s->deltas[j].key, d.key) == 0)
-				into = &s->deltas[j];
+		count_delta_t *into = find(s, parent, from, d.key, d.status);
 		if (into) {
 			into->delta += d.delta;
 			free(d.key);

@@ -607,7 +607,7 @@ static int write_fields(store_t *s, const job_t *j, unsigned set, const job_stat
 	if (!move && !(set & JOB_SET_RAN_ON))
 		return update_row(s, j, set, move, NULL, err);
 	if (!(set & JOB_SET_RAN_ON)) {
-		const char *key = j->ran_on ? j->ran_on : j->host ? j->host : "";
+		const char *key = count_key(j->ran_on, j->host);
 		int rc = update_row(s, j, set, move, key, err);
 		if (rc == 0)
 			rc = counts_note(s, key, move[0], key, move[1], err);
@@ -619,8 +619,8 @@ static int write_fields(store_t *s, const job_t *j, unsigned set, const job_stat
 	if (rc == 0)
 		rc = update_row(s, j, set, move, NULL, err);
 	if (rc == 0) {
-		const char *old_key = ran_on ? ran_on : host ? host : "";
-		const char *new_key = j->ran_on ? j->ran_on : host ? host : "";
+		const char *old_key = count_key(ran_on, host);
+		const char *new_key = count_key(j->ran_on, host);
 		rc = counts_note(s, old_key, status, new_key, move ? move[1] : status, err);
 	}
 	free(ran_on);

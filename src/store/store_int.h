@@ -96,6 +96,11 @@ int tx_all_finish(store_t *s, bool own, int rc, char **err);
 
 /* ---- counts.c: job counts for status changes ---- */
 
+/* The host a job is counted under: coalesce(ran_on, host, ''). */
+static inline const char *count_key(const char *ran_on, const char *host)
+{
+	return ran_on ? ran_on : host ? host : "";
+}
 /* Notes that a job moved from (old_key, old_status) to (new_key,
  * new_status); the key is coalesce(ran_on, host, ''). Call it inside a
  * transaction, after the change is written; on failure the transaction can
