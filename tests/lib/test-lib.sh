@@ -81,6 +81,11 @@ test_expect_success() {
 		test_failed=$((test_failed + 1))
 		echo "not ok $test_count - $desc"
 		printf '%s\n' "$out" | tail -40 | sed 's/^/#   /'
+		# CJOBS_TEST_FAIL_FAST=1 (scripts/mutants): stop at the first
+		# failure; the EXIT trap still stops the engines.
+		if [ "${CJOBS_TEST_FAIL_FAST:-}" = 1 ]; then
+			exit 1
+		fi
 	fi
 }
 
