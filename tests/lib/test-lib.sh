@@ -147,3 +147,31 @@ add_test_host() {
 	shift
 	cjobs host add "$name" --url "$ENGINE_URL" "$@" >/dev/null
 }
+
+# max_at_once [HOST]: the most jobs (of HOST, by ran_on, or of all hosts)
+# that were claimed and not yet ended at any one moment, read from the
+# store's history (a claim opens, the next move out of launching or
+# running closes; at equal times the close comes first, as in the worker).
+# No sampling: it counts every job that ran.
+max_at_once() {
+	python3 - "$CJOBS_DATABASE" "${1:-}" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute("""SELECT h.job_id, h.at, h.to_status, j.ran_on FROM job_history h
+	JOIN jobs j ON j.id = h.job_id ORDER BY h.id""").fetchall()
+ev, open_ = [], {}
+for job, at, to, ran_on in rows:
+    if sys.argv[2] and ran_on != sys.argv[2]:
+        continue
+    if to == "launching":
+        open_[job] = at
+    elif to != "running" and job in open_:
+        ev.append((open_.pop(job), 1)); ev.append((at, -1))
+ev += [(at, 1) for at in open_.values()]
+cur = most = 0
+for _, d in sorted(ev):
+    cur += d
+    most = max(most, cur)
+print(most)
+PY
+}
