@@ -175,3 +175,27 @@ for _, d in sorted(ev):
 print(most)
 PY
 }
+
+# wait_exit SECONDS PID: waits (at most SECONDS) for the background process
+# PID of this shell to end, then reaps it and returns its exit code (124
+# when it did not end in time; it is left running). A plain `wait` could
+# hang the script for as long as a worker that ignores a signal keeps going.
+wait_exit() {
+	local limit=$1 pid=$2
+	wait_for "$limit" "! test -e /proc/$pid/stat || test \"\$(sed 's/.*) //' /proc/$pid/stat | cut -c1)\" = Z" ||
+		return 124
+	wait "$pid"
+}
+
+# GATED: a job command that runs until its container gets SIGUSR1
+# (job_signal), then prints "done" and exits 0: a job that is surely still
+# running when a test acts, and ends when the test says, without timing.
+GATED='trap "echo done; exit 0" USR1; sleep 600 & wait'
+# job_signal ID [SIGNAL]: send SIGNAL (USR1) to the container of job ID on
+# the test engine ($ENGINE_SOCK), through the engine's API.
+job_signal() {
+	local cid
+	cid=$(job_field "$1" container_id) && test -n "$cid" &&
+		curl -s --fail --unix-socket "$ENGINE_SOCK" -X POST \
+			"http://d/containers/$cid/kill?signal=${2:-USR1}" >/dev/null
+}
