@@ -330,6 +330,7 @@ test_expect_success 'bad option values are refused before anything changes' '
 	expect_code 1 cjobs manage-jobs cancel --job-id $id --grace 2h 2>err &&
 	grep -q "from 0 to 3600 seconds" err &&
 	expect_code 1 cjobs manage-jobs cancel --job-id 0 2>err &&
+	grep -q "option --job-id: .0. is not a whole number from 1 to" err &&
 	test "$(store_digest)" = "$before" &&
 	cjobs manage-jobs cancel --job-id $id --dry-run >out &&
 	grep -q "would cancel job $id (queued" out &&
