@@ -204,3 +204,22 @@ job_signal() {
 		curl -s --fail --unix-socket "$ENGINE_SOCK" -X POST \
 			"http://d/containers/$cid/kill?signal=${2:-USR1}" >/dev/null
 }
+
+# hold_write_lock DB HELD RELEASE: take DB's write lock (BEGIN IMMEDIATE),
+# write "locked" to the file HELD, and keep the lock until the file RELEASE
+# exists; then commit and return. Run it in the background, wait_for HELD,
+# run what must meet the lock, then create RELEASE and wait for the holder:
+# the lock is held for exactly as long as the test needs, however slow.
+hold_write_lock() {
+	python3 -c '
+import os, sqlite3, sys, time
+db, held, release = sys.argv[1:4]
+c = sqlite3.connect(db, isolation_level=None, timeout=60)
+c.execute("BEGIN IMMEDIATE")
+with open(held + ".tmp", "w") as f:
+    f.write("locked\n")
+os.rename(held + ".tmp", held)
+while not os.path.exists(release):
+    time.sleep(0.05)
+c.execute("COMMIT")' "$1" "$2" "$3"
+}
