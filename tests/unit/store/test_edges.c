@@ -1,0 +1,162 @@
+/*
+ * tests/unit/store/test_edges.c: edges of the store's readers and
+ * maintenance calls that the command-line tests do not reach:
+ *
+ * - store_status: the soonest start time still to come is the smallest
+ *   over every host, whatever order the hosts are read in; with a host,
+ *   the jobs pinned to it and the queued ones that last ran on it count,
+ *   another host's do not.
+ * - store_backup and store_vacuum refuse inside a transaction; a backup
+ *   refuses the store itself, a directory, and an existing file unless
+ *   told to overwrite it, and then replaces it with a complete copy.
+ *
+ * Every store is a real SQLite file in the test's own directory.
+ */
+#include "helpers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/maint.h"
+#include "store/report.h"
+
+#define NOW 1000000000000LL
+
+/* ---- status ---- */
+
+/* The soonest start time over three hosts (the unpinned jobs count as one),
+ * the soonest read neither first nor last. */
+static void test_status_next_start_over_hosts(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	add_job(fx->s, 0, NULL, NOW + 3000);
+	add_job(fx->s, 0, "h1", NOW + 1000);
+	add_job(fx->s, 0, "h2", NOW + 2000);
+	add_job(fx->s, 0, "h2", 0);
+	store_status_t st;
+	OK(store_status(fx->s, NULL, NOW, &st, &err));
+	assert_int_equal(st.next_at, NOW + 1000);
+	assert_int_equal(st.scheduled, 3);
+	assert_int_equal(st.ready, 1);
+	store_status_free(&st);
+	/* Once that time has come, the next one. */
+	OK(store_status(fx->s, NULL, NOW + 1000, &st, &err));
+	assert_int_equal(st.next_at, NOW + 2000);
+	assert_int_equal(st.scheduled, 2);
+	assert_int_equal(st.ready, 2);
+	store_status_free(&st);
+}
+
+/* One host's status: a job pinned to h1, waiting until `pinned_at`, and an
+ * unpinned job that ran on h1 and was handed back to wait until
+ * `ran_at`; a job of h2 waiting less long than both. */
+static void one_host(const char *dir, const char *name, int64_t pinned_at, int64_t ran_at)
+{
+	char *path = path_join(dir, name), *err = NULL;
+	store_t *s = NULL;
+	OK(store_open(path, true, &s, &err));
+	add_job(s, 0, NULL, 0);
+	job_t *c = NULL;
+	size_t n = 0;
+	OK(store_job_claim(s, "w", NOW * 2, NULL, "h1", 1, &c, &n, &err));
+	assert_int_equal(n, 1);
+	assert_string_equal(c[0].ran_on, "h1");
+	c[0].not_before = ran_at;
+	free(c[0].worker_id);
+	c[0].worker_id = NULL;
+	c[0].lease_until = 0;
+	OK(store_job_move(s, &c[0], JOB_LAUNCHING, JOB_QUEUED, JOB_SET_NOT_BEFORE | JOB_SET_LEASE,
+			  "t", "handed back", &err));
+	store_job_list_free(c, n);
+	add_job(s, 0, "h1", pinned_at);
+	add_job(s, 0, "h2", NOW + 10);
+	store_status_t st;
+	OK(store_status(s, "h1", NOW, &st, &err));
+	assert_int_equal(st.total, 2);
+	assert_int_equal(st.counts[JOB_QUEUED], 2);
+	assert_int_equal(st.scheduled, 2);
+	assert_int_equal(st.ready, 0);
+	assert_int_equal(st.next_at, pinned_at < ran_at ? pinned_at : ran_at);
+	store_status_free(&st);
+	store_close(s);
+	free(path);
+}
+
+static void test_status_of_one_host(void **state)
+{
+	fixture_t *fx = *state;
+	one_host(fx->dir, "a.db", NOW + 4000, NOW + 1500);
+	one_host(fx->dir, "b.db", NOW + 1500, NOW + 4000);
+}
+
+/* ---- backup and vacuum ---- */
+
+static void test_backup_refusals(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	add_job(fx->s, 0, NULL, 0);
+	int64_t bytes = -1;
+	char *before = db_fingerprint(fx->path);
+
+	OK(store_begin(fx->s, &err));
+	char *dest = path_join(fx->dir, "copy.db");
+	assert_int_equal(store_backup(fx->s, dest, false, &bytes, NULL, NULL, &err), -1);
+	assert_err_contains(err, "cannot back up inside a transaction");
+	int64_t b = 0, a = 0;
+	assert_int_equal(store_vacuum(fx->s, &b, &a, &err), -1);
+	assert_err_contains(err, "cannot vacuum inside a transaction");
+	store_rollback(fx->s);
+	struct stat sb;
+	assert_int_equal(stat(dest, &sb), -1);
+
+	assert_int_equal(store_backup(fx->s, fx->path, true, &bytes, NULL, NULL, &err), -1);
+	assert_err_contains(err, "is the job store itself");
+	/* The same file under another name. */
+	char *alias = path_join(fx->dir, "alias.db");
+	assert_int_equal(link(fx->path, alias), 0);
+	assert_int_equal(store_backup(fx->s, alias, true, &bytes, NULL, NULL, &err), -1);
+	assert_err_contains(err, "is the job store itself");
+	assert_int_equal(store_backup(fx->s, fx->dir, true, &bytes, NULL, NULL, &err), -1);
+	assert_err_contains(err, "is a directory");
+
+	FILE *f = fopen(dest, "w");
+	fputs("keep me", f);
+	fclose(f);
+	assert_int_equal(store_backup(fx->s, dest, false, &bytes, NULL, NULL, &err), -1);
+	assert_err_contains(err, "already exists");
+	char buf[16] = {0};
+	f = fopen(dest, "r");
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_string_equal(buf, "keep me");
+	char *after = db_fingerprint(fx->path);
+	assert_string_equal(before, after);
+	free(after);
+
+	/* Told to overwrite: a complete copy replaces it. */
+	OK(store_backup(fx->s, dest, true, &bytes, NULL, NULL, &err));
+	assert_int_equal(stat(dest, &sb), 0);
+	assert_int_equal(bytes, sb.st_size);
+	char *copy = db_fingerprint(dest);
+	assert_string_equal(before, copy);
+	free(copy);
+	free(before);
+	free(alias);
+	free(dest);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_status_next_start_over_hosts),
+		T(test_status_of_one_host),
+		T(test_backup_refusals),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
