@@ -405,7 +405,7 @@ static bool template_exists(store_t *s, const char *name)
 /* Which statements an op makes when nothing fails: a bit per fault, read
  * from triggers that note each table and kind of statement (BEFORE, like
  * the faults, so that both see the same statements). */
-static unsigned observe(const char *dir, size_t o)
+static unsigned observe_run(const char *dir, size_t o)
 {
 	char *path = NULL, *err = NULL;
 	store_t *s = open_copy(dir, &path);
@@ -435,11 +435,22 @@ static unsigned observe(const char *dir, size_t o)
 	return seen;
 }
 
-/* Every write under every fault: a write fails exactly when it makes the
- * statement the fault stops (as observed without the fault), says why,
- * and leaves the data as it was; one that succeeds changed something
- * (VACUUM excepted, which counts the jobs again to the same figures).
- * Every write meets some fault, so each one's undo is checked. */
+static unsigned observed[NOPS];
+static bool observed_done[NOPS];
+
+static unsigned observe(const char *dir, size_t o)
+{
+	if (!observed_done[o]) {
+		observed[o] = observe_run(dir, o);
+		observed_done[o] = true;
+	}
+	return observed[o];
+}
+
+/* Every write under each fault on a statement it makes (as observed
+ * without the fault): it fails, says why, and leaves the data as it was,
+ * also when the failing statement is not its first. Every write makes some
+ * statement a fault can stop, so each one's undo is checked. */
 static void test_failed_statement_changes_nothing(void **state)
 {
 	fixture_t *fx = *state;
@@ -448,30 +459,22 @@ static void test_failed_statement_changes_nothing(void **state)
 		if (!touches)
 			fail_msg("%s made no statement a fault can stop", ops[o].name);
 		for (size_t f = 0; f < NFAULTS; f++) {
+			/* A fault on a statement the op does not make cannot stop it
+			 * (and costs a copy of the store to show). */
+			if (!(touches & (1u << f)))
+				continue;
 			char *path = NULL, *err = NULL;
 			store_t *s = open_copy(fx->dir, &path);
 			plant(path, f);
 			char *before = db_fingerprint(path);
 			int rc = ops[o].fn(s, &err);
 			char *after = db_fingerprint(path);
-			bool want_fail = touches & (1u << f);
-			if (want_fail) {
-				if (rc != -1 || !err || !strstr(err, "injected fault"))
-					fail_msg("%s under %s %s returned %d: \"%s\"", ops[o].name,
-						 faults[f][1], faults[f][0], rc,
-						 err ? err : "(no message)");
-				if (strcmp(before, after) != 0)
-					fail_msg("%s under %s %s failed but changed the store",
-						 ops[o].name, faults[f][1], faults[f][0]);
-			} else {
-				if (rc != 0)
-					fail_msg("%s under %s %s, which it does not use, returned %d: %s",
-						 ops[o].name, faults[f][1], faults[f][0], rc,
-						 err ? err : "(no message)");
-				if (ops[o].fn != op_vacuum && strcmp(before, after) == 0)
-					fail_msg("%s under %s %s succeeded but wrote nothing",
-						 ops[o].name, faults[f][1], faults[f][0]);
-			}
+			if (rc != -1 || !err || !strstr(err, "injected fault"))
+				fail_msg("%s under %s %s returned %d: \"%s\"", ops[o].name, faults[f][1],
+					 faults[f][0], rc, err ? err : "(no message)");
+			if (strcmp(before, after) != 0)
+				fail_msg("%s under %s %s failed but changed the store", ops[o].name,
+					 faults[f][1], faults[f][0]);
 			assert_true(sqlite3_get_autocommit(store_db(s)));
 			free(err);
 			free(before);
@@ -498,6 +501,8 @@ static void test_failed_statement_inside_caller_transaction(void **state)
 		for (size_t o = 0; o < NOPS; o++) {
 			if (ops[o].fn == op_vacuum)
 				continue; /* refuses to run inside a transaction */
+			if (!(observe(fx->dir, o) & (1u << f)))
+				continue; /* the fault cannot stop it */
 			char *path = NULL, *err = NULL;
 			store_t *s = open_copy(fx->dir, &path);
 			plant(path, f);
@@ -627,7 +632,8 @@ static void test_unmigrated_store_refuses_every_call(void **state)
 	job_output_t out;
 	size_t n = 0;
 	int64_t count = 0, next = 0, counts[JOB_STATUS_COUNT], *idl = NULL;
-	REFUSED(store_host_get(s, "h", &h, &err));
+	host_t hg;
+	REFUSED(store_host_get(s, "h", &hg, &err));
 	REFUSED(store_host_list(s, &hl, &n, &err));
 	REFUSED(store_host_count(s, &count, &err));
 	REFUSED(store_template_get(s, "t", &t, &err));
