@@ -3,7 +3,8 @@
  * tests/mutants/store.txt showed no other test checked: a savepoint's count
  * changes join its transaction's, a new store file is private whatever the
  * umask, two processes that open a new store at once apply each
- * migration once, and a store one schema version newer is refused.
+ * migration once, a store one schema version newer is refused, and a
+ * migration that fails half-way is rolled back whole.
  *
  * Each test runs against real SQLite files in its own mkdtemp directory.
  */
@@ -195,6 +196,39 @@ static void test_store_one_version_newer_refused(void **state)
 	free(after);
 }
 
+/* db migrate: "a migration that fails is rolled back whole and the store
+ * stays at the version before it". A store whose migration 3 will fail
+ * half-way (its table is created, then one of its triggers already exists):
+ * migrating fails naming that migration, its table is gone again, the
+ * version stays 2, and the later migrations are not applied. */
+static void test_failed_migration_rolled_back_whole(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	assert_int_equal(sqlite3_exec(store_db(fx->s),
+				      "DELETE FROM schema_migrations WHERE version >= 3;"
+				      "DROP TABLE job_counts;",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	store_close(fx->s);
+	fx->s = NULL;
+	OK(store_open(fx->path, false, &fx->s, &err));
+	char *before = db_fingerprint(fx->path);
+	int applied = -1, cur = -1;
+	assert_int_equal(store_migrate(fx->s, &applied, &err), -1);
+	assert_err_contains(err, "cannot apply migration 0003_job_counts_and_done_index");
+	char *after = db_fingerprint(fx->path);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	OK(store_schema_version(fx->s, &cur, NULL, &err));
+	assert_int_equal(cur, 2);
+	int64_t n = -1;
+	OK(query_count(fx->s, "SELECT count(*) FROM sqlite_master WHERE name = 'job_counts'",
+		       NULL, &n, &err));
+	assert_int_equal(n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +237,8 @@ int main(void)
 		cmocka_unit_test(test_new_store_file_is_private),
 		cmocka_unit_test(test_two_openers_migrate_once),
 		cmocka_unit_test_setup_teardown(test_store_one_version_newer_refused, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_failed_migration_rolled_back_whole, fx_setup,
 						fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
