@@ -4,7 +4,8 @@
  * changes join its transaction's, a new store file is private whatever the
  * umask, two processes that open a new store at once apply each
  * migration once, a store one schema version newer is refused, and a
- * migration that fails half-way is rolled back whole.
+ * migration that fails half-way is rolled back whole, and each attempt's
+ * output is kept and read back by its number.
  *
  * Each test runs against real SQLite files in its own mkdtemp directory.
  */
@@ -229,6 +230,51 @@ static void test_failed_migration_rolled_back_whole(void **state)
 	assert_int_equal(n, 0);
 }
 
+static void put_text(store_t *s, int64_t id, int attempt, job_stream_t stream, const char *text)
+{
+	char *err = NULL;
+	job_output_t o = {.data = (char *)text, .len = strlen(text),
+			  .total_bytes = (int64_t)strlen(text)};
+	OK(store_output_put(s, id, attempt, stream, &o, &err));
+}
+
+static void expect_text(store_t *s, int64_t id, int attempt, job_stream_t stream,
+			const char *want)
+{
+	char *err = NULL;
+	job_output_t got;
+	OK(store_output_get(s, id, attempt, stream, &got, &err));
+	assert_int_equal(got.len, strlen(want));
+	assert_memory_equal(got.data, want, got.len);
+	job_output_free(&got);
+}
+
+/* job logs --attempt N: a retried job's earlier attempts keep their own
+ * output; N picks that attempt's, 0 the latest one's. */
+static void test_each_attempts_output_kept(void **state)
+{
+	fixture_t *fx = *state;
+	int64_t id = add_job(fx->s, 0, NULL, 0);
+	put_text(fx->s, id, 1, JOB_STDOUT, "first try");
+	put_text(fx->s, id, 1, JOB_STDERR, "first error");
+	put_text(fx->s, id, 2, JOB_STDOUT, "second try");
+	put_text(fx->s, id, 2, JOB_STDERR, "second error");
+	put_text(fx->s, id, 3, JOB_STDOUT, "third try");
+	expect_text(fx->s, id, 1, JOB_STDOUT, "first try");
+	expect_text(fx->s, id, 2, JOB_STDOUT, "second try");
+	expect_text(fx->s, id, 3, JOB_STDOUT, "third try");
+	expect_text(fx->s, id, 1, JOB_STDERR, "first error");
+	expect_text(fx->s, id, 2, JOB_STDERR, "second error");
+	expect_text(fx->s, id, 0, JOB_STDOUT, "third try");
+	/* The latest attempt wrote nothing to stderr: none, not attempt 2's. */
+	char *err = NULL;
+	job_output_t got;
+	assert_int_equal(store_output_get(fx->s, id, 0, JOB_STDERR, &got, &err), 1);
+	assert_null(err);
+	assert_int_equal(store_output_get(fx->s, id, 3, JOB_STDERR, &got, &err), 1);
+	assert_null(err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -239,6 +285,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_one_version_newer_refused, fx_setup,
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_failed_migration_rolled_back_whole, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_each_attempts_output_kept, fx_setup,
 						fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
