@@ -1,11 +1,12 @@
 /*
  * tests/unit/store/test_rules.c: rules of the job store that the mutants of
- * tests/mutants/store.txt showed no other test checked: a savepoint's count
- * changes join its transaction's, a new store file is private whatever the
- * umask, two processes that open a new store at once apply each
- * migration once, a store one schema version newer is refused, and a
- * migration that fails half-way is rolled back whole, and each attempt's
- * output is kept and read back by its number.
+ * tests/mutants/store.txt (and bugs planted by hand) showed no other test
+ * checked: a savepoint's count changes join its transaction's; a
+ * rolled-back transaction's are not written by the next commit; a new
+ * store file is private whatever the umask; two processes that open a new
+ * store at once apply each migration once; a store one schema version
+ * newer is refused; a migration that fails half-way is rolled back whole;
+ * each attempt's output is kept and read back by its number.
  *
  * Each test runs against real SQLite files in its own mkdtemp directory.
  */
@@ -84,6 +85,27 @@ static void test_savepoint_counts_join_the_transaction(void **state)
 	job_free(&a);
 	job_free(&b);
 	job_free(&c);
+}
+
+/* A transaction rolled back takes its count changes with it also for what
+ * comes after: the next commit writes only its own moves. */
+static void test_rolled_back_counts_not_written_later(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	add_job(fx->s, 0, NULL, 0);
+	add_job(fx->s, 0, NULL, 0);
+	job_t a = claim_one(fx->s, "h"), b = claim_one(fx->s, "h");
+	OK(store_begin(fx->s, &err));
+	OK(store_job_move(fx->s, &a, JOB_LAUNCHING, JOB_RUNNING, 0, "t", NULL, &err));
+	store_rollback(fx->s);
+	OK(store_job_move(fx->s, &b, JOB_LAUNCHING, JOB_RUNNING, 0, "t", NULL, &err));
+	assert_int_equal(counted(fx->s, "h", "running"), 1);
+	assert_int_equal(counted(fx->s, "h", "launching"), 1);
+	assert_int_equal(status_count(fx->s, JOB_RUNNING), 1);
+	assert_int_equal(status_count(fx->s, JOB_LAUNCHING), 1);
+	job_free(&a);
+	job_free(&b);
 }
 
 static mode_t mode_of(const char *path)
@@ -279,6 +301,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_savepoint_counts_join_the_transaction, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_rolled_back_counts_not_written_later, fx_setup,
 						fx_teardown),
 		cmocka_unit_test(test_new_store_file_is_private),
 		cmocka_unit_test(test_two_openers_migrate_once),
