@@ -26,7 +26,7 @@ test_expect_success 'the daemon notices a job submitted while it idles at once (
 	kill -TERM $pid &&
 	wait_for 30 "grep -q \"SIGTERM: taking no new jobs; waiting for 1 running job\" d.log" &&
 	late=$(cjobs job submit --image $IMG -- true) &&
-	job_signal $id &&
+	job_release $id &&
 	wait_exit 60 $pid &&
 	test "$(job_field $id status)" = completed &&
 	test "$(cjobs job logs $id --stream stdout)" = done &&
