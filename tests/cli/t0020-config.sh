@@ -49,7 +49,7 @@ test_expect_success 'a named configuration file that does not exist is an error'
 	expect_code 1 cjobs --config $TEST_DIR/none.ini job list 2>err &&
 	grep -q "cannot read configuration file .*none.ini" err &&
 	CJOBS_CONFIG=$TEST_DIR/none.ini expect_code 1 cjobs job list 2>err &&
-	grep -q "none.ini" err
+	grep -q "cannot read configuration file $TEST_DIR/none.ini: No such file or directory" err
 '
 
 # where [OPTIONS]: the store a command would use, as 'db status' names it
@@ -132,15 +132,19 @@ test_expect_success 'each [worker] key takes the ends of its option range and re
 
 test_expect_success 'db migrate --dry-run lists nothing on a current store; migrate is idempotent' '
 	cjobs job list >/dev/null &&
+	before=$(store_digest) &&
 	cjobs db migrate --dry-run >out && grep -q "nothing to apply" out &&
-	cjobs db migrate >out && grep -q "schema version" out
+	cjobs db migrate >out && grep -q "schema version" out &&
+	test "$(store_digest)" = "$before"
 '
 
 test_expect_success 'db migrate --dry-run on a new store lists the migrations and changes nothing' '
 	cjobs --database $TEST_DIR/fresh.db db migrate --dry-run >out &&
-	grep -q "would apply" out &&
-	cjobs --database $TEST_DIR/fresh.db db migrate --dry-run >out2 && grep -q "would apply" out2 &&
-	cjobs --database $TEST_DIR/fresh.db db migrate >out3 && grep -q "applied" out3
+	grep -q "would apply: 0001_initial_schema" out &&
+	test "$(sqlite3 $TEST_DIR/fresh.db "SELECT count(*) FROM sqlite_master")" = 0 &&
+	cjobs --database $TEST_DIR/fresh.db db migrate --dry-run >out2 && test_cmp out out2 &&
+	cjobs --database $TEST_DIR/fresh.db db migrate >out3 && grep -q "applied" out3 &&
+	test "$(sqlite3 $TEST_DIR/fresh.db "SELECT count(*) FROM jobs")" = 0
 '
 
 test_done

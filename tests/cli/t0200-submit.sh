@@ -242,9 +242,11 @@ test_expect_success 'templates: list, show (masked), remove' '
 	cjobs template list | grep -q "^creds " &&
 	cjobs template show creds | grep -q "DB_PASSWORD=\*\*\*\*\*\*\*\*" &&
 	cjobs template show creds --show-secrets | grep -q "DB_PASSWORD=pw" &&
+	before=$(store_digest) &&
 	cjobs template remove creds --dry-run | grep -q "would remove template .creds. (2 variables)" &&
-	expect_code 1 cjobs template remove creds </dev/null 2>err && grep -q "add --force" err &&
-	cjobs template show creds >/dev/null &&
+	expect_code 1 cjobs template remove creds </dev/null 2>err &&
+	grep -q "needs confirmation, but standard input is not a terminal; add --force" err &&
+	test "$(store_digest)" = "$before" &&
 	cjobs template remove creds --force >/dev/null &&
 	expect_code 1 cjobs template show creds 2>err && grep -q "no environment template" err
 '
@@ -253,10 +255,9 @@ test_expect_success 'the store file is created with mode 0600' '
 	test "$(stat -c %a "$CJOBS_DATABASE")" = 600
 '
 
-test_expect_success 'a store that cannot be opened exits 1 naming the file' '
-	mkdir -p ro && chmod 500 ro &&
+test_expect_success 'a store that cannot be opened exits 1 naming the file and the reason' '
 	expect_code 1 cjobs --database /proc/nope/x.db job list 2>err &&
-	grep -q "/proc/nope/x.db" err
+	grep -q "cannot open job store /proc/nope/x.db: cannot create directory /proc/nope" err
 '
 
 test_done
