@@ -626,9 +626,11 @@ static void handle_signals(worker_t *w)
 			log_error("SIGUSR1: configuration not reloaded: %s", err_str(err));
 		else
 			log_info("SIGUSR1: configuration reloaded (max jobs %d, poll interval %ds, "
-				 "timeout %llds)",
+				 "timeout %llds, output limit %lld bytes, shutdown timeout %llds)",
 				 w->opts->max_jobs, w->opts->poll_interval_s,
-				 (long long)w->opts->default_timeout_s);
+				 (long long)w->opts->default_timeout_s,
+				 (long long)w->opts->output_limit,
+				 (long long)w->opts->shutdown_timeout_s);
 		free(err);
 		refresh_hosts(w);
 		w->next_claim_mono = 0;
@@ -778,6 +780,7 @@ static int loop(worker_t *w, char **err)
 				 * interval too: a host that answers again, or a job that
 				 * finishes, calls for a claim at once (next_claim_mono = 0). */
 				w->next_claim_mono = now + (int64_t)w->opts->poll_interval_s * 1000;
+				log_debug("no job ready for this worker%s", room ? "" : " (no host has room)");
 				if (room) {
 					if (!w->opts->daemon)
 						w->idle_seen = true;

@@ -51,4 +51,81 @@ test_expect_success 'mock:// takes no TLS files and no other form' '
 	grep -q "TLS" err
 '
 
+# Routing and limits are the worker's own rules, not an engine's behaviour:
+# mock hosts show them without containers, and every job's claim and end
+# are in the store's history (max_at_once), so nothing here samples or
+# waits on time.
+
+test_expect_success 'host weights: with room everywhere, a host of weight 3 gets three jobs for each one of a host of weight 1' '
+	cjobs host disable dry >/dev/null &&
+	cjobs host add heavy --url mock:// --weight 3 >/dev/null &&
+	cjobs host add light --url mock:// --weight 1 >/dev/null &&
+	cjobs job submit --image busybox --count 4 -- true >/dev/null &&
+	cjobs process-jobs --max-jobs 4 &&
+	test "$(sqlite3 "$CJOBS_DATABASE" "SELECT ran_on || count(*) FROM jobs WHERE status = '"'"'completed'"'"' AND ran_on IN ('"'"'heavy'"'"', '"'"'light'"'"') GROUP BY ran_on")" = "heavy3
+light1" &&
+	cjobs host update heavy --weight 1 >/dev/null && cjobs host update light --weight 3 >/dev/null &&
+	cjobs job submit --image busybox --count 4 -- true >/dev/null &&
+	cjobs process-jobs --max-jobs 4 &&
+	test "$(sqlite3 "$CJOBS_DATABASE" "SELECT ran_on || count(*) FROM jobs WHERE status = '"'"'completed'"'"' AND ran_on IN ('"'"'heavy'"'"', '"'"'light'"'"') GROUP BY ran_on")" = "heavy4
+light4"
+'
+
+clear_jobs() { sqlite3 "$CJOBS_DATABASE" "PRAGMA foreign_keys = ON; DELETE FROM jobs"; }
+
+test_expect_success '--max-jobs counts across all hosts: exactly N jobs at once, never N + 1' '
+	clear_jobs &&
+	cjobs job submit --image busybox --count 9 -- true >/dev/null &&
+	cjobs process-jobs --max-jobs 3 &&
+	test "$(max_at_once)" = 3 &&
+	test "$(sqlite3 "$CJOBS_DATABASE" "SELECT count(*) FROM jobs WHERE status = '"'"'completed'"'"'")" = 9
+'
+
+test_expect_success 'a host'"'"'s own --max-jobs bounds it below the worker'"'"'s: exactly that many there at once' '
+	clear_jobs &&
+	cjobs host update heavy --max-jobs 2 --weight 1000 >/dev/null &&
+	cjobs host update light --max-jobs 10 --weight 1 >/dev/null &&
+	cjobs job submit --image busybox --count 12 -- true >/dev/null &&
+	cjobs process-jobs --max-jobs 8 &&
+	test "$(max_at_once heavy)" = 2 &&
+	test "$(max_at_once)" = 8 &&
+	cjobs host disable light >/dev/null &&
+	cjobs job submit --image busybox --count 5 -- true >/dev/null &&
+	cjobs process-jobs --max-jobs 8 &&
+	test "$(max_at_once heavy)" = 2 &&
+	test "$(sqlite3 "$CJOBS_DATABASE" "SELECT count(*) FROM jobs WHERE status = '"'"'completed'"'"'")" = 17 &&
+	cjobs host enable light >/dev/null
+'
+
+test_expect_success 'config key worker.max_jobs sets the limit; --max-jobs given wins over it' '
+	clear_jobs &&
+	printf "[worker]\nmax_jobs = 2\n" >mj.ini &&
+	cjobs job submit --image busybox --count 6 -- true >/dev/null &&
+	cjobs --config mj.ini process-jobs &&
+	test "$(max_at_once)" = 2 &&
+	clear_jobs &&
+	cjobs job submit --image busybox --count 6 -- true >/dev/null &&
+	cjobs --config mj.ini process-jobs --max-jobs 5 &&
+	test "$(max_at_once)" = 5
+'
+
+test_expect_success '--host: that host'"'"'s jobs and unpinned ones run there; jobs pinned elsewhere and disabled hosts are left alone' '
+	clear_jobs &&
+	on_heavy=$(cjobs job submit --image busybox --host heavy -- true) &&
+	on_light=$(cjobs job submit --image busybox --host light -- true) &&
+	free=$(cjobs job submit --image busybox -- true) &&
+	cjobs process-jobs --host light &&
+	test "$(job_field $on_light status)" = completed && test "$(job_field $on_light ran_on)" = light &&
+	test "$(job_field $free status)" = completed && test "$(job_field $free ran_on)" = light &&
+	test "$(job_field $on_heavy status)" = queued &&
+	cjobs host disable heavy >/dev/null &&
+	free2=$(cjobs job submit --image busybox -- true) &&
+	cjobs process-jobs &&
+	test "$(job_field $free2 ran_on)" = light &&
+	test "$(job_field $on_heavy status)" = queued &&
+	cjobs host enable heavy >/dev/null &&
+	cjobs process-jobs &&
+	test "$(job_field $on_heavy status)" = completed && test "$(job_field $on_heavy ran_on)" = heavy
+'
+
 test_done

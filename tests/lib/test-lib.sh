@@ -27,6 +27,13 @@ ENGINE_DIRS=""
 . "$TEST_ROOT/tests/lib/engine.sh"
 . "$TEST_ROOT/tests/lib/store.sh"
 
+# The tests' python3 is Debian's (scripts/install-deps installs it): a
+# version manager's shim in front of it in PATH (pyenv's is a bash script)
+# costs each of the many small calls seconds on a loaded machine.
+if [ -x /usr/bin/python3 ]; then
+	python3() { /usr/bin/python3 "$@"; }
+fi
+
 # Backgrounded commands must run "$CJOBS_BIN" itself, so that $! is its pid.
 cjobs() { "$CJOBS_BIN" "$@"; }
 
@@ -81,6 +88,11 @@ test_expect_success() {
 		test_failed=$((test_failed + 1))
 		echo "not ok $test_count - $desc"
 		printf '%s\n' "$out" | tail -40 | sed 's/^/#   /'
+		# CJOBS_TEST_FAIL_FAST=1 (scripts/mutants): stop at the first
+		# failure; the EXIT trap still stops the engines.
+		if [ "${CJOBS_TEST_FAIL_FAST:-}" = 1 ]; then
+			exit 1
+		fi
 	fi
 }
 
@@ -146,4 +158,75 @@ add_test_host() {
 	local name=$1
 	shift
 	cjobs host add "$name" --url "$ENGINE_URL" "$@" >/dev/null
+}
+
+# max_at_once [HOST]: the most jobs (of HOST, by ran_on, or of all hosts)
+# that were claimed and not yet ended at any one moment, read from the
+# store's history (a claim opens, the next move out of launching or
+# running closes; at equal times the close comes first, as in the worker).
+# No sampling: it counts every job that ran.
+max_at_once() {
+	python3 - "$CJOBS_DATABASE" "${1:-}" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute("""SELECT h.job_id, h.at, h.to_status, j.ran_on FROM job_history h
+	JOIN jobs j ON j.id = h.job_id ORDER BY h.id""").fetchall()
+ev, open_ = [], {}
+for job, at, to, ran_on in rows:
+    if sys.argv[2] and ran_on != sys.argv[2]:
+        continue
+    if to == "launching":
+        open_[job] = at
+    elif to != "running" and job in open_:
+        ev.append((open_.pop(job), 1)); ev.append((at, -1))
+ev += [(at, 1) for at in open_.values()]
+cur = most = 0
+for _, d in sorted(ev):
+    cur += d
+    most = max(most, cur)
+print(most)
+PY
+}
+
+# wait_exit SECONDS PID: waits (at most SECONDS) for the background process
+# PID of this shell to end, then reaps it and returns its exit code (124
+# when it did not end in time; it is left running). A plain `wait` could
+# hang the script for as long as a worker that ignores a signal keeps going.
+wait_exit() {
+	local limit=$1 pid=$2
+	wait_for "$limit" "! test -e /proc/$pid/stat || test \"\$(sed 's/.*) //' /proc/$pid/stat | cut -c1)\" = Z" ||
+		return 124
+	wait "$pid"
+}
+
+# GATED: a job command that runs until its container gets SIGUSR1
+# (job_signal), then prints "done" and exits 0: a job that is surely still
+# running when a test acts, and ends when the test says, without timing.
+GATED='trap "echo done; exit 0" USR1; sleep 600 & wait'
+# job_signal ID [SIGNAL]: send SIGNAL (USR1) to the container of job ID on
+# the test engine ($ENGINE_SOCK), through the engine's API.
+job_signal() {
+	local cid
+	cid=$(job_field "$1" container_id) && test -n "$cid" &&
+		curl -s --fail --unix-socket "$ENGINE_SOCK" -X POST \
+			"http://d/containers/$cid/kill?signal=${2:-USR1}" >/dev/null
+}
+
+# hold_write_lock DB HELD RELEASE: take DB's write lock (BEGIN IMMEDIATE),
+# write "locked" to the file HELD, and keep the lock until the file RELEASE
+# exists; then commit and return. Run it in the background, wait_for HELD,
+# run what must meet the lock, then create RELEASE and wait for the holder:
+# the lock is held for exactly as long as the test needs, however slow.
+hold_write_lock() {
+	python3 -c '
+import os, sqlite3, sys, time
+db, held, release = sys.argv[1:4]
+c = sqlite3.connect(db, isolation_level=None, timeout=60)
+c.execute("BEGIN IMMEDIATE")
+with open(held + ".tmp", "w") as f:
+    f.write("locked\n")
+os.rename(held + ".tmp", held)
+while not os.path.exists(release):
+    time.sleep(0.05)
+c.execute("COMMIT")' "$1" "$2" "$3"
 }

@@ -52,6 +52,100 @@ static void test_order_priority_then_id(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* The worker always claims for named hosts (one ordered walk per host,
+ * merged): the same order holds there. Each walk must take the best of its
+ * own jobs (a cut inside every walk), the merge must keep the best of the
+ * walks, and a tie of priority at the cut goes to the older job. */
+static void test_order_with_hosts(void **state)
+{
+	fixture_t *fx = *state;
+	int64_t any0 = add_job(fx->s, 0, NULL, 0);
+	int64_t a10 = add_job(fx->s, 10, "a", 0);
+	int64_t any10 = add_job(fx->s, 10, NULL, 0);
+	int64_t a0 = add_job(fx->s, 0, "a", 0);
+	int64_t anylow = add_job(fx->s, -5, NULL, 0);
+	int64_t b100 = add_job(fx->s, 100, "b", 0);
+	int64_t alow = add_job(fx->s, -5, "a", 0);
+	char *only_a[] = {"a", NULL};
+	int64_t ids[8];
+	size_t n = 0;
+	/* a10 and any10 tie on priority; a10 is older. */
+	claim_ids(fx->s, only_a, 1, ids, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], a10);
+	/* Next best: any10, then the tie at 0 (any0 older than a0). */
+	claim_ids(fx->s, only_a, 2, ids, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(ids[0], any10);
+	assert_int_equal(ids[1], any0);
+	claim_ids(fx->s, only_a, 1, ids, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], a0);
+	/* The two at -5 again in age order; b's job is never taken for a. */
+	claim_ids(fx->s, only_a, 8, ids, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(ids[0], anylow);
+	assert_int_equal(ids[1], alow);
+	claim_ids(fx->s, only_a, 8, ids, &n);
+	assert_int_equal(n, 0);
+	claim_ids(fx->s, NULL, 8, ids, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], b100);
+}
+
+/* A claim of at most N from N + 1 ready jobs takes exactly N, best first;
+ * the one left is the worst, and a claim of N from N takes them all. */
+static void test_claim_max_boundary(void **state)
+{
+	fixture_t *fx = *state;
+	char *hosts[] = {"h", NULL};
+	int64_t want[5];
+	for (int i = 0; i < 5; i++)
+		want[i] = add_job(fx->s, 5 - i, i % 2 ? "h" : NULL, 0);
+	int64_t ids[8];
+	size_t n = 0;
+	claim_ids(fx->s, hosts, 4, ids, &n);
+	assert_int_equal(n, 4);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(ids[i], want[i]);
+	int64_t ready = 0;
+	char *err = NULL;
+	OK(store_job_ready_count(fx->s, hosts, now_ms(), &ready, NULL, &err));
+	assert_int_equal(ready, 1);
+	claim_ids(fx->s, hosts, 1, ids, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], want[4]);
+}
+
+/* A job whose start time is exactly now is ready; one a millisecond later
+ * is not, and is the next start time. */
+static void test_not_before_boundary(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	char *hosts[] = {"h", NULL};
+	int64_t t = now_ms() + 3600 * 1000;
+	add_job(fx->s, 0, NULL, t);
+	add_job(fx->s, 0, "h", t + 1);
+	int64_t ready = -1, next = -1;
+	OK(store_job_ready_count(fx->s, hosts, t - 1, &ready, &next, &err));
+	assert_int_equal(ready, 0);
+	assert_int_equal(next, t);
+	OK(store_job_ready_count(fx->s, hosts, t, &ready, &next, &err));
+	assert_int_equal(ready, 1);
+	assert_int_equal(next, t + 1);
+	OK(store_job_ready_count(fx->s, hosts, t + 1, &ready, &next, &err));
+	assert_int_equal(ready, 2);
+	assert_int_equal(next, 0);
+	/* Not ready yet at the time of a claim: neither is taken. */
+	int64_t ids[4];
+	size_t n = 0;
+	claim_ids(fx->s, hosts, 4, ids, &n);
+	assert_int_equal(n, 0);
+	claim_ids(fx->s, NULL, 4, ids, &n);
+	assert_int_equal(n, 0);
+}
+
 static void test_full_record_and_history(void **state)
 {
 	fixture_t *fx = *state;
@@ -415,9 +509,17 @@ static void test_take_over(void **state)
 	assert_int_equal(j.status, JOB_LAUNCHING);
 	/* The old holder can no longer renew. */
 	assert_int_equal(store_job_renew_lease(fx->s, id, "w", 7000, &err), 1);
+	/* A holder that renewed its lease after the taker read the row (it
+	 * was alive after all) keeps the job: same worker, other lease. */
+	assert_int_equal(store_job_renew_lease(fx->s, id, "new", 5500, &err), 0);
+	assert_int_equal(store_job_take_over(fx->s, &j, "new", 5000, "x", 9000, &err), 1);
+	job_free(&j);
+	OK(store_job_get(fx->s, id, &j, &err));
+	assert_string_equal(j.worker_id, "new");
+	assert_int_equal(j.lease_until, 5500);
 	/* A status that changed meanwhile also makes the take-over lose. */
 	OK(store_job_move(fx->s, &j, JOB_LAUNCHING, JOB_CANCELLED, 0, "test", "cancelled", &err));
-	assert_int_equal(store_job_take_over(fx->s, &j, "new", 5000, "x", 8000, &err), 1);
+	assert_int_equal(store_job_take_over(fx->s, &j, "new", 5500, "x", 8000, &err), 1);
 	job_free(&j);
 	job_free(&seen);
 }
@@ -475,6 +577,9 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_order_priority_then_id),
+		T(test_order_with_hosts),
+		T(test_claim_max_boundary),
+		T(test_not_before_boundary),
 		T(test_full_record_and_history),
 		T(test_not_before),
 		T(test_pinned_hosts),

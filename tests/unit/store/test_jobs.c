@@ -717,6 +717,68 @@ static void test_report_period_bounds(void **state)
 	store_report_free(&r);
 }
 
+/* manage-jobs cleanup removes jobs that finished "more than N days ago":
+ * strictly before the cut-off, never at it; only finished jobs; a job
+ * cancelled before it ran counts from its creation; and each batch checks
+ * status and age again, whatever ids it is given. */
+static void test_cleanup_boundary(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	int64_t at = add_job(fx->s, 0, NULL, 0);      /* finished at the cut-off */
+	int64_t before = add_job(fx->s, 0, NULL, 0);  /* a millisecond before it */
+	int64_t failed = add_job(fx->s, 0, NULL, 0);  /* failed long before */
+	int64_t queued = add_job(fx->s, 0, NULL, 0);  /* queued: never */
+	int64_t never = add_job(fx->s, 0, NULL, 0);   /* cancelled before it ran */
+	const int64_t cut = 5000;
+	finish(fx->s, at, JOB_COMPLETED, cut);
+	finish(fx->s, before, JOB_COMPLETED, cut - 1);
+	finish(fx->s, failed, JOB_FAILED, 10);
+	finish(fx->s, never, JOB_CANCELLED, 0);
+	job_t j;
+	OK(store_job_get(fx->s, never, &j, &err));
+	assert_int_equal(j.finished_at, 0);
+	int64_t created = j.created_at;
+	job_free(&j);
+	job_output_t o = {.data = "abc", .len = 3};
+	OK(store_output_put(fx->s, before, 1, JOB_STDOUT, &o, &err));
+
+	int64_t *ids = NULL, bytes = 0;
+	size_t n = 0;
+	OK(store_cleanup_list(fx->s, cut, &ids, &n, &bytes, &err));
+	assert_int_equal(n, 2);
+	assert_int_equal(ids[0], before);
+	assert_int_equal(ids[1], failed);
+	assert_int_equal(bytes, 3);
+	free(ids);
+	/* The job without a finish time: by its creation time (the others
+	 * finished long before it was created). */
+	OK(store_cleanup_list(fx->s, created, &ids, &n, &bytes, &err));
+	assert_int_equal(n, 3);
+	assert_int_equal(ids[2], failed);
+	free(ids);
+	OK(store_cleanup_list(fx->s, created + 1, &ids, &n, &bytes, &err));
+	assert_int_equal(n, 4);
+	assert_int_equal(ids[3], never);
+	free(ids);
+
+	/* Given every id, a batch removes only the finished jobs old enough. */
+	int64_t all[] = {at, before, failed, queued, never};
+	store_cleanup_counts_t c = {0};
+	OK(store_cleanup_delete(fx->s, all, 5, cut, &c, &err));
+	assert_int_equal(c.jobs, 2);
+	assert_int_equal(c.outputs, 1);
+	assert_int_equal(c.bytes, 3);
+	assert_int_equal(store_job_get(fx->s, before, &j, &err), 1);
+	assert_int_equal(store_job_get(fx->s, failed, &j, &err), 1);
+	OK(store_job_get(fx->s, at, &j, &err));
+	job_free(&j);
+	OK(store_job_get(fx->s, queued, &j, &err));
+	job_free(&j);
+	OK(store_job_get(fx->s, never, &j, &err));
+	job_free(&j);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
@@ -736,6 +798,7 @@ int main(void)
 		T(test_status_ready_at_now),
 		T(test_status_oldest_by_queue_time),
 		T(test_report_period_bounds),
+		T(test_cleanup_boundary),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
