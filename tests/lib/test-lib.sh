@@ -29,9 +29,12 @@ ENGINE_DIRS=""
 
 # The tests' python3 is Debian's (scripts/install-deps installs it): a
 # version manager's shim in front of it in PATH (pyenv's is a bash script)
-# costs each of the many small calls seconds on a loaded machine.
+# costs each of the many small calls seconds on a loaded machine. A link
+# first in PATH, not a shell function, so that `python3 ... &` leaves the
+# interpreter's own pid in $!.
 if [ -x /usr/bin/python3 ]; then
-	python3() { /usr/bin/python3 "$@"; }
+	mkdir -p "$TEST_DIR/bin" && ln -sf /usr/bin/python3 "$TEST_DIR/bin/python3" &&
+		PATH=$TEST_DIR/bin:$PATH
 fi
 
 # Backgrounded commands must run "$CJOBS_BIN" itself, so that $! is its pid.
