@@ -60,7 +60,7 @@ static int open_existing(cli_ctx_t *ctx)
 	"cjobs: error: ...: the job store is busy (another process held it for more than 5 s)",\
 	"a worker or another command held the write lock for longer than the busy timeout",\
 	"run the command again; for vacuum, stop the workers first (SIGTERM lets them finish)",\
-	"see tests/cli/t0500-db.sh"}
+	"cjobs --database busy.db db vacuum"}
 
 static int migrate_run(cli_ctx_t *ctx, cli_args_t *a)
 {
@@ -322,12 +322,12 @@ static const cli_command_t db_check = {
 	},
 	.errors = (const cli_error_doc_t[]){
 		NO_STORE_ERROR("check"),
-		{"job N: is completed but has no finish time (finished_at is 0)",
+		{"job 1: is completed but has no finish time (finished_at is 0)",
 		 "(a problem line, not an error) the job's record contradicts its status; other "
 		 "lines of this form name other contradictions",
 		 "look at the job with 'cjobs job show N'; remove it with 'cjobs manage-jobs "
 		 "cleanup' when it is finished, or restore a backup",
-		 "see tests/cli/t0500-db.sh"},
+		 "cjobs --database broken.db db check"},
 		{NULL, NULL, NULL},
 	},
 	.exit_codes = (const cli_exit_doc_t[]){
@@ -437,11 +437,11 @@ static const cli_command_t db_vacuum = {
 		   "after waiting 5 s and be retried on their next turn.",
 	.errors = (const cli_error_doc_t[]){
 		NO_STORE_ERROR("vacuum"),
-		{"cjobs: error: N jobs are launching or running; vacuum locks the store while it "
+		{"cjobs: error: 2 jobs are launching or running; vacuum locks the store while it "
 		 "runs, ...",
 		 "workers are running jobs, and would wait for the store",
 		 "wait until they finish, stop the workers (SIGTERM), or give --force",
-		 "see tests/cli/t0500-db.sh"},
+		 "cjobs --database running.db db vacuum"},
 		BUSY_ERROR,
 		{NULL, NULL, NULL},
 	},

@@ -325,7 +325,7 @@ const cli_command_t cmd_job_submit = {
 		 "a line of the --file has a value the option refuses (the message names the line "
 		 "and the key); no job of the file was stored",
 		 "correct that line and submit the whole file again",
-		 "see tests/cli/t0210-bulk-submit.sh"},
+		 "cjobs job submit --file bad.jsonl"},
 		{NULL, NULL, NULL},
 	},
 	.run = submit_run,

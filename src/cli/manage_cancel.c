@@ -367,7 +367,7 @@ const cli_command_t manage_cancel = {
 		 "check the engine with 'cjobs manage-jobs health-check --host NAME'; the worker "
 		 "running the job removes the container when it ends or reaches its time limit, or "
 		 "remove it on that engine with docker rm -f and the container's name",
-		 "see tests/cli/t0420-cancel.sh"},
+		 "cjobs --database leftover.db manage-jobs cancel --job-id 5"},
 		{NULL, NULL, NULL, NULL},
 	},
 	.exit_codes = (const cli_exit_doc_t[]){

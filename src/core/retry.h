@@ -48,7 +48,8 @@ typedef enum {
 
 /* Classifies an engine failure from what the engine layer reports: no
  * connection or no answer is transient; otherwise the message decides
- * (permanent kinds first), then the HTTP status (5xx transient). */
+ * (transient kinds first, then permanent ones), then the HTTP status (5xx
+ * transient). */
 retry_class_t retry_classify(int http_status, bool unreachable, bool timed_out,
 			     const char *message);
 

@@ -104,7 +104,8 @@ typedef struct {
 __attribute__((format(printf, 3, 4))) static void problem(problems_t *p, int64_t job_id,
 							   const char *fmt, ...)
 {
-	if (p->n >= CHECK_MAX_PROBLEMS) {
+	/* dropped < 0: the closing "... and N more" line, never dropped. */
+	if (p->n >= CHECK_MAX_PROBLEMS && p->dropped >= 0) {
 		p->dropped++;
 		return;
 	}
@@ -311,8 +312,11 @@ int store_check(store_t *s, store_problem_t **out, size_t *n, char **err)
 			rc = check_counts(s, &p, err);
 		st_run(s, "COMMIT", "cannot finish reading", NULL);
 	}
-	if (rc == 0 && p.dropped)
-		problem(&p, 0, "... and %lld more problems", (long long)p.dropped);
+	if (rc == 0 && p.dropped) {
+		int64_t more = p.dropped;
+		p.dropped = -1;
+		problem(&p, 0, "... and %lld more problems", (long long)more);
+	}
 	if (rc == 0 && p.oom)
 		rc = err_set(err, "out of memory");
 	if (rc < 0) {

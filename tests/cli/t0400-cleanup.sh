@@ -70,19 +70,33 @@ listed_ids() {
 old_ids() { q "SELECT id FROM jobs WHERE $FINAL AND $WHEN < $(now_ms) - $1 * $DAY ORDER BY id"; }
 
 make_fixture 190 || { echo "Bail out! fixture"; exit 1; }
+# Either side of 7 days by an hour: one job finished 7 days less an hour
+# ago (kept by --days 7), one 7 days and an hour ago (removed); and a job
+# cancelled before it ran (no finish time) created a day ago, which counts
+# from its creation (kept).
+q "UPDATE jobs SET finished_at = $(now_ms) - 7 * $DAY + 3600000 WHERE id = 8;
+   UPDATE jobs SET finished_at = $(now_ms) - 7 * $DAY - 3600000 WHERE id = 12;
+   UPDATE jobs SET status = 'cancelled', finished_at = 0, started_at = 0, exit_code = NULL,
+     created_at = $(now_ms) - $DAY, queued_at = $(now_ms) - $DAY WHERE id = 16" &&
+	store_recount "$CJOBS_DATABASE" || { echo "Bail out! fixture"; exit 1; }
 for i in 1 2 3 4 5; do cjobs job submit --image $IMG -- true >/dev/null; done
 # Queued jobs, however old, are never removed.
 q "UPDATE jobs SET created_at = created_at - 50 * $DAY, queued_at = queued_at - 50 * $DAY WHERE status = 'queued'"
 
-test_expect_success 'the fixture: 200 finished jobs of mixed ages and 5 queued ones' '
+test_expect_success 'the fixture: 200 finished jobs of mixed ages, some either side of 7 days, and 5 queued ones' '
 	test "$(q "select count(*) from jobs where $FINAL")" = 200 &&
 	test "$(q "select count(*) from jobs where status = '\''queued'\''")" = 5 &&
 	test "$(old_ids 7 | wc -l)" -gt 50 &&
-	test "$(old_ids 7 | wc -l)" -lt 150
+	test "$(old_ids 7 | wc -l)" -lt 150 &&
+	old_ids 7 | grep -qx 12 && ! old_ids 7 | grep -qx 8 && ! old_ids 7 | grep -qx 16 &&
+	test "$(q "select status, finished_at from jobs where id = 16")" = "cancelled|0"
 '
 
-test_expect_success 'cleanup --days 7 --dry-run lists exactly the jobs older than 7 days and changes nothing' '
+test_expect_success 'cleanup --days 7 --dry-run lists exactly the jobs older than 7 days and changes nothing, even with --force' '
 	before=$(store_digest) &&
+	cjobs manage-jobs cleanup --days 7 --dry-run --force </dev/null >out &&
+	test_grep "^Dry run: nothing was changed" out &&
+	test "$(store_digest)" = "$before" &&
 	cjobs manage-jobs cleanup --days 7 --dry-run </dev/null >out &&
 	test "$(store_digest)" = "$before" &&
 	listed_ids out >got && old_ids 7 >want && test_cmp want got &&
@@ -111,7 +125,7 @@ test_expect_success 'answering no at the terminal prompt changes nothing' '
 '
 
 test_expect_success 'cleanup --days 7 --force removes exactly those jobs with history and output, and reports it' '
-	old_ids 7 >gone && n=$(wc -l <gone) &&
+	old_ids 7 >gone && n=$(wc -l <gone) && grep -qx 12 gone &&
 	q "select id from jobs where not ($FINAL and $WHEN < $(now_ms) - 7 * $DAY) order by id" >kept &&
 	idlist=$(paste -sd, gone) &&
 	hist=$(q "select count(*) from job_history where job_id in ($idlist)") &&
@@ -120,6 +134,7 @@ test_expect_success 'cleanup --days 7 --force removes exactly those jobs with hi
 	cjobs manage-jobs cleanup --days 7 --force </dev/null >out 2>err &&
 	test_grep "^removed $n jobs with $hist history records and $outs output records; .* ($bytes bytes) of stored output reclaimed" out &&
 	q "select id from jobs order by id" >now && test_cmp kept now &&
+	grep -qx 8 now && grep -qx 16 now &&
 	test "$(q "select count(*) from jobs where status = '\''queued'\''")" = 5 &&
 	test "$(q "select count(*) from job_history where job_id not in (select id from jobs)")" = 0 &&
 	test "$(q "select count(*) from job_output where job_id not in (select id from jobs)")" = 0 &&
@@ -187,6 +202,14 @@ test_expect_success 'a host that cannot be reached is named with its address; th
 	cjobs host remove dead --force >/dev/null
 '
 
+test_expect_success 'a disabled host is not searched for leftovers' '
+	cjobs host add off --url "unix://$TEST_DIR/no-such.sock" >/dev/null &&
+	cjobs host disable off >/dev/null &&
+	cjobs manage-jobs cleanup --days 7 --force </dev/null >out 2>err &&
+	test ! -s err &&
+	cjobs host remove off --force >/dev/null
+'
+
 test_expect_success '--days 0 removes every finished job and leaves the queued and live ones' '
 	cjobs manage-jobs cleanup --days 0 --force </dev/null >out &&
 	test "$(q "select count(*) from jobs where $FINAL")" = 0 &&
@@ -233,11 +256,13 @@ test_expect_success 'on a terminal, a long run shows progress; answering yes rem
 test_expect_success 'a store held busy by another process: the documented error, exit 1, nothing half-done' '
 	big_fixture 10 || exit 1
 	before=$(store_digest)
-	{ printf "BEGIN IMMEDIATE;\n"; sleep 8; printf "COMMIT;\n"; } | sqlite3 "$CJOBS_DATABASE" >/dev/null &
+	# The holder keeps the write lock until the cleanup has given up.
+	hold_write_lock "$CJOBS_DATABASE" held release &
 	holder=$!
-	sleep 1
+	wait_for 60 "test -s held" &&
 	expect_code 1 cjobs manage-jobs cleanup --days 7 --force </dev/null >out 2>err
 	rc=$?
+	touch release
 	wait $holder
 	test $rc = 0 &&
 	test_grep "cannot start a transaction: the job store is busy (another process held it for more than 5 s); the jobs removed so far stay removed: run the cleanup again" err &&

@@ -20,9 +20,9 @@ fake_state() {
 }
 
 # history_last ID: "from to actor reason" of the job's last history row.
-# container_events NAME...: "NAME ACTION SIGNAL" for each kill and die
-# event of those containers, in the engine's order (until the next whole
-# second, so that the events of this second are all in).
+# container_events NAME...: "NAME kill SIGNAL" or "NAME die EXITCODE" for
+# each kill and die event of those containers, in the engine's order (until
+# the next whole second, so that the events of this second are all in).
 container_events() {
 	local f
 	f=$(printf '"%s",' "$@")
@@ -34,8 +34,37 @@ import json, sys
 for l in sys.stdin:
     if l.strip():
         e = json.loads(l); a = e["Actor"]["Attributes"]
-        print(a.get("name"), e["Action"], a.get("signal", "-"))'
+        print(a.get("name"), e["Action"], a.get("signal", a.get("exitCode", "-")))'
 }
+# said NAME TEXT: the container NAME has written a line TEXT (its logs, read
+# from the engine): what the job does before it is cancelled has happened.
+said() {
+	curl -s --max-time 10 --unix-socket "$ENGINE_SOCK" \
+		"http://d/containers/$1/logs?stdout=1&stderr=1" | tr -c "[:print:]\n" "\n" | grep -qx "$2"
+}
+# mkbox NAME SCRIPT: create and start a container of this store's labels
+# running sh -c SCRIPT, as a worker that then died would have left it;
+# prints its id.
+mkbox() {
+	local id
+	id=$(python3 -c '
+import json, sys
+print(json.dumps({"Image": sys.argv[1], "Cmd": ["sh", "-c", sys.argv[2]],
+    "Labels": {"cjobs.job": "fake", "cjobs.attempt": "1"},
+    "HostConfig": {"NetworkMode": "none"}}))' "$IMG" "$2" |
+		curl -s --fail --unix-socket "$ENGINE_SOCK" -H "Content-Type: application/json" \
+			-d @- "http://d/containers/create?name=$1" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["Id"])') &&
+	curl -s --fail --unix-socket "$ENGINE_SOCK" -X POST "http://d/containers/$id/start" &&
+	echo "$id"
+}
+# traps N: a job's script that says "started", then on SIGTERM says "term"
+# and exits 0 by itself N seconds later (PID 1 of a container ignores
+# SIGTERM unless it traps it).
+traps() { echo "trap \"echo term; sleep $1; exit 0\" TERM; echo started; sleep 300 & wait"; }
+# status_of ID: the job's status read from the store with sqlite3 (cheaper
+# than job_field in a wait_for loop on a loaded machine).
+status_of() { sqlite3 "$CJOBS_DATABASE" "SELECT status FROM jobs WHERE id = $1"; }
 history_last() {
 	cjobs job show "$1" --format json | python3 -c '
 import json,sys
@@ -89,30 +118,32 @@ test_expect_success 'cancelling a finished job is an error that names its status
 	test "$(store_digest)" = "$before"
 '
 
-test_expect_success 'a running job is stopped within the grace period, its output kept; the daemon is unharmed' '
-	id=$(cjobs job submit --image $IMG --host e1 --name victim -- sh -c "echo started; sleep 300") || exit 1
+test_expect_success 'a running job is stopped within the grace period: SIGKILL --grace seconds after SIGTERM, its output kept; the daemon is unharmed' '
+	# The job would exit by itself 6 s after SIGTERM: with --grace 1 the
+	# engine kills it first (kill 9, exit 137), while it says "term".
+	id=$(cjobs job submit --image $IMG --host e1 --name victim -- sh -c "$(traps 6)") || exit 1
 	"$CJOBS_BIN" process-jobs --daemon --poll-interval 1 >/dev/null 2>daemon.log &
 	pid=$!
 	{
-		wait_for 60 "test \"\$(job_field $id status)\" = running" &&
-		sleep 1 &&
-		cjobs manage-jobs cancel --job-id $id --grace 2 --reason "stopped by the test" >out &&
-		cat out &&
+		wait_for 60 "test \"\$(status_of $id)\" = running" &&
 		name=$(job_field $id container_name) &&
+		wait_for 60 "said $name started" &&
+		cjobs manage-jobs cancel --job-id $id --grace 1 --reason "stopped by the test" </dev/null >out &&
+		cat out &&
 		container_events $name >events && cat events &&
-		test "$(cat events)" = "$(printf "%s\n" "$name kill 15" "$name kill 9" "$name die -")" &&
+		test "$(cat events)" = "$(printf "%s\n" "$name kill 15" "$name kill 9" "$name die 137")" &&
 		grep -q "cancelled job $id (was running on host e1; container stopped and removed; output so far kept)" out &&
 		test "$(job_field $id status)" = cancelled &&
 		test "$(history_last $id)" = "running cancelled manage-jobs stopped by the test" &&
-		test "$(cjobs job logs $id --stream stdout)" = started &&
+		test "$(cjobs job logs $id --stream stdout)" = "$(printf "started\nterm")" &&
 		test -z "$(engine_containers "$ENGINE_SOCK")" &&
-		sleep 3 &&
-		kill -0 $pid &&
-		test "$(job_field $id status)" = cancelled &&
-		test "$(history_last $id)" = "running cancelled manage-jobs stopped by the test" &&
-		test "$(cjobs job logs $id --stream stdout)" = started &&
+		# The worker that ran it sees it die; once it has run a job after
+		# that, it has had its say about the victim too.
 		after=$(cjobs job submit --image $IMG --host e1 -- echo after) &&
-		wait_for 60 "test \"\$(job_field $after status)\" = completed"
+		wait_for 60 "test \"\$(status_of $after)\" = completed" &&
+		kill -0 $pid &&
+		test "$(history_last $id)" = "running cancelled manage-jobs stopped by the test" &&
+		test "$(cjobs job logs $id --stream stdout)" = "$(printf "started\nterm")"
 	}; ok=$?
 	kill -TERM $pid; wait $pid; rc=$?
 	cat daemon.log
@@ -120,10 +151,46 @@ test_expect_success 'a running job is stopped within the grace period, its outpu
 	test -z "$(engine_containers "$ENGINE_SOCK")"
 '
 
+test_expect_success 'a container that stops by itself within --grace is not killed; the output kept is cut at [worker] output_limit' '
+	# Its worker died: only the cancel touches it. It exits 2 s after
+	# SIGTERM, well within --grace 60.
+	id=$(cjobs job submit --image $IMG -- sleep 300) &&
+	cid=$(mkbox cjobs-grace-1 "$(traps 2)") &&
+	wait_for 60 "said cjobs-grace-1 started" &&
+	fake_state $id running e1 cjobs-grace-1 $cid &&
+	printf "[worker]\noutput_limit = 5\n" >limit5.ini &&
+	cjobs --config limit5.ini manage-jobs cancel --job-id $id --grace 60 </dev/null >out &&
+	cat out &&
+	container_events cjobs-grace-1 >events && cat events &&
+	test "$(cat events)" = "$(printf "%s\n" "cjobs-grace-1 kill 15" "cjobs-grace-1 die 0")" &&
+	grep -q "cancelled job $id (was running on host e1; container stopped and removed; output so far kept)" out &&
+	test "$(sqlite3 "$CJOBS_DATABASE" "select cast(data as text), total_bytes from job_output where job_id = $id and stream = 1")" = "start|13" &&
+	test -z "$(engine_containers "$ENGINE_SOCK")"
+'
+
+test_expect_success '--grace 0 kills at once; --output-limit given on the command line wins over the configuration' '
+	# It would exit by itself 6 s after SIGTERM, but is not given the time.
+	id=$(cjobs job submit --image $IMG -- sleep 300) &&
+	cid=$(mkbox cjobs-grace-2 "$(traps 6)") &&
+	wait_for 60 "said cjobs-grace-2 started" &&
+	fake_state $id running e1 cjobs-grace-2 $cid &&
+	cjobs --config limit5.ini manage-jobs cancel --job-id $id --grace 0 --output-limit 3 </dev/null >out &&
+	cat out &&
+	container_events cjobs-grace-2 >events && cat events &&
+	test "$(cat events)" = "$(printf "%s\n" "cjobs-grace-2 kill 15" "cjobs-grace-2 kill 9" "cjobs-grace-2 die 137")" &&
+	test "$(sqlite3 "$CJOBS_DATABASE" "select cast(data as text) from job_output where job_id = $id and stream = 1")" = sta &&
+	test "$(job_field $id status)" = cancelled &&
+	test -z "$(engine_containers "$ENGINE_SOCK")"
+'
+
 test_expect_success '--host on a non-terminal refuses without --force and changes nothing' '
 	a=$(cjobs job submit --image $IMG --host e1 -- true) &&
 	b=$(cjobs job submit --image $IMG --host e1 -- true) &&
 	c=$(cjobs job submit --image $IMG --host other -- true) &&
+	# Queued again after an attempt on e1, but not pinned to it: not one of
+	# the jobs of e1 that --host cancels.
+	d=$(cjobs job submit --image $IMG -- true) &&
+	store_edit "$CJOBS_DATABASE" "UPDATE jobs SET attempt = 1, ran_on = '\''e1'\'' WHERE id = $d" &&
 	before=$(store_digest) &&
 	expect_code 1 cjobs manage-jobs cancel --host e1 </dev/null 2>err &&
 	grep -q "refusing to cancel 2 job(s) on host .e1. without confirmation: standard input is not a terminal; add --force to cancel them" err &&
@@ -133,12 +200,26 @@ test_expect_success '--host on a non-terminal refuses without --force and change
 	test "$(store_digest)" = "$before"
 '
 
-test_expect_success '--host --dry-run lists the jobs and changes nothing' '
+test_expect_success '--host --dry-run lists the jobs and changes nothing, even with --force' '
 	before=$(store_digest) &&
 	cjobs manage-jobs cancel --host e1 --dry-run </dev/null >out &&
 	test "$(grep -c "^would cancel job" out)" = 2 &&
 	grep -q "2 job(s) would be cancelled" out &&
+	test "$(store_digest)" = "$before" &&
+	cjobs manage-jobs cancel --host e1 --dry-run --force </dev/null >out &&
+	grep -q "2 job(s) would be cancelled" out &&
 	test "$(store_digest)" = "$before"
+'
+
+test_expect_success '--host on a terminal asks: no changes nothing, yes cancels' '
+	before=$(store_digest) &&
+	printf "n\n" | expect_code 1 script -qec "\"$CJOBS_BIN\" manage-jobs cancel --host other" /dev/null >out &&
+	grep -q "Cancel these 1 job(s) on host .other.? \[y/N\]" out &&
+	grep -q "nothing was cancelled" out &&
+	test "$(store_digest)" = "$before" &&
+	printf "y\n" | script -qec "\"$CJOBS_BIN\" manage-jobs cancel --host other" /dev/null >out &&
+	grep -q "cancelled 1 of 1 job(s) on host .other." out &&
+	test "$(cjobs job list --status queued --format csv | sed 1d | wc -l)" = 3
 '
 
 test_expect_success '--host --force cancels every job of that host and only those' '
@@ -147,13 +228,14 @@ test_expect_success '--host --force cancels every job of that host and only thos
 	cjobs manage-jobs cancel --host e1 --force --reason "host maintenance" </dev/null >out &&
 	grep -q "cancelled 2 of 2 job(s) on host .e1." out &&
 	for j in $ids; do
-		test "$(job_field $j status)" = cancelled || exit 1
+		test "$(status_of $j)" = cancelled || exit 1
 		test "$(history_last $j)" = "queued cancelled manage-jobs host maintenance" || exit 1
 	done &&
-	test "$(cjobs job list --status queued --format csv | sed 1d | wc -l)" = 1 &&
+	left=$(cjobs job list --status queued --format csv | sed 1d | cut -d, -f1) &&
+	test "$left" = "$(sqlite3 "$CJOBS_DATABASE" "select id from jobs where ran_on = '\''e1'\'' and status = '\''queued'\''")" &&
 	cjobs manage-jobs cancel --host e1 --force >out &&
 	grep -q "nothing to cancel" out &&
-	cjobs manage-jobs cancel --host other --force >/dev/null
+	cjobs manage-jobs cancel --job-id $left </dev/null >/dev/null
 '
 
 test_expect_success '--host --force stops several running jobs at once, not one after the other' '
@@ -162,8 +244,8 @@ test_expect_success '--host --force stops several running jobs at once, not one 
 	"$CJOBS_BIN" process-jobs --daemon --poll-interval 1 >/dev/null 2>daemon2.log &
 	pid=$!
 	{
-		wait_for 60 "test \"\$(job_field $a status)\" = running && test \"\$(job_field $b status)\" = running" &&
-		sleep 1 &&
+		wait_for 60 "test \"\$(status_of $a)\" = running && test \"\$(status_of $b)\" = running" &&
+		wait_for 60 "said $(job_field $a container_name) a && said $(job_field $b container_name) b" &&
 		cjobs manage-jobs cancel --host e1 --force --grace 3 </dev/null >out &&
 		cat out &&
 		container_events $(job_field $a container_name) $(job_field $b container_name) >events &&
@@ -195,19 +277,21 @@ test_expect_success 'a launching job whose worker died: cancelled, and its conta
 
 test_expect_success 'a job launching in a live worker: cancelled, and the worker leaves no container' '
 	dpid=$(cat "$TEST_DIR/e1/docker.pid") || exit 1
-	"$CJOBS_BIN" process-jobs --daemon --poll-interval 1 --host e1 >/dev/null 2>daemon3.log &
+	"$CJOBS_BIN" process-jobs --daemon --poll-interval 1 --host e1 --verbosity 2 >/dev/null 2>daemon3.log &
 	pid=$!
-	sleep 2
-	# A stopped engine holds the worker in the middle of the launch.
+	# Once the worker has found the engine, a stopped engine holds it in
+	# the middle of the launch.
+	wait_for 60 "grep -q \"host .e1.: engine\" daemon3.log"; ok=$?
 	kill -STOP $dpid
 	{
+		test $ok = 0 &&
 		id=$(cjobs job submit --image $IMG --host e1 -- sh -c "echo never; sleep 300") &&
-		wait_for 60 "test \"\$(job_field $id status)\" = launching"
+		wait_for 60 "test \"\$(status_of $id)\" = launching"
 	}; ok=$?
 	if [ $ok = 0 ]; then
 		"$CJOBS_BIN" manage-jobs cancel --job-id $id >out 2>err &
 		cpid=$!
-		wait_for 60 "test \"\$(job_field $id status)\" = cancelled"; ok=$?
+		wait_for 60 "test \"\$(status_of $id)\" = cancelled"; ok=$?
 	fi
 	kill -CONT $dpid
 	test $ok = 0 && wait $cpid; ok=$?
@@ -215,7 +299,9 @@ test_expect_success 'a job launching in a live worker: cancelled, and the worker
 		test $ok = 0 &&
 		cat out err &&
 		wait_for 60 "test -z \"\$(engine_containers "$ENGINE_SOCK")\"" &&
-		sleep 2 &&
+		# A job the worker runs after it has dropped the cancelled one.
+		after=$(cjobs job submit --image $IMG --host e1 -- echo after) &&
+		wait_for 60 "test \"\$(status_of $after)\" = completed" &&
 		test "$(job_field $id status)" = cancelled &&
 		test "$(history_last $id)" = "launching cancelled manage-jobs Manual cancellation" &&
 		kill -0 $pid
@@ -246,6 +332,7 @@ test_expect_success 'bad option values are refused before anything changes' '
 	expect_code 1 cjobs manage-jobs cancel --job-id $id --grace 2h 2>err &&
 	grep -q "from 0 to 3600 seconds" err &&
 	expect_code 1 cjobs manage-jobs cancel --job-id 0 2>err &&
+	grep -q "option --job-id: .0. is not a whole number from 1 to" err &&
 	test "$(store_digest)" = "$before" &&
 	cjobs manage-jobs cancel --job-id $id --dry-run >out &&
 	grep -q "would cancel job $id (queued" out &&

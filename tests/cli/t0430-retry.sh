@@ -96,7 +96,7 @@ test_expect_success 'usage errors: which jobs, unknown job or host, values out o
 	expect_code 1 cjobs manage-jobs retry --host nosuch 2>err &&
 	grep -q "no host named .nosuch.; .cjobs host list. shows the hosts" err &&
 	expect_code 1 cjobs manage-jobs retry --job-id 1 --memory 1m 2>err &&
-	grep -q "option --memory: .1m. is out of range: give from 6m to 1p" err &&
+	grep -q "option --memory: .1m. is out of range: give from 6m to 1024t" err &&
 	expect_code 1 cjobs manage-jobs retry --job-id 1 --cpus 2000 2>err &&
 	grep -q "the CPU limit must be 0 (none) or from 0.01 to 1024 CPUs, e.g. 0.5" err &&
 	expect_code 1 cjobs manage-jobs retry --job-id 1 --timeout 8d 2>err &&
@@ -108,43 +108,89 @@ test_expect_success 'usage errors: which jobs, unknown job or host, values out o
 	test "$(store_digest)" = "$before"
 '
 
-test_expect_success 'several jobs: --since picks those finished since; no terminal means --force' '
-	old=$(cjobs job submit --image $IMG --host e1 -- false) &&
-	expect_code 3 cjobs process-jobs &&
-	sleep 1.1 &&
-	since=$(date +%s) &&
-	a=$(cjobs job submit --image $IMG --host e1 -- false) &&
-	b=$(cjobs job submit --image $IMG --host e1 -- sh -c "exit 2") &&
-	expect_code 3 cjobs process-jobs &&
-	before=$(store_digest) &&
-	expect_code 1 cjobs manage-jobs retry --since @$since </dev/null 2>err &&
-	grep -q "refusing to retry 2 job(s) without confirmation: standard input is not a terminal; add --force to retry them" err &&
-	echo y | expect_code 1 cjobs manage-jobs retry --since @$since 2>err &&
-	grep -q "add --force" err &&
-	test "$(store_digest)" = "$before" &&
-	cjobs manage-jobs retry --since @$since --dry-run --priority 7 >out &&
-	cat out &&
-	test "$(grep -c "^would retry job" out)" = 2 &&
-	grep -q "^would retry job $a (failed after attempt 1 on host e1, .*): priority 0 -> 7$" out &&
-	test "$(store_digest)" = "$before" &&
-	cjobs manage-jobs retry --since @$since --force >out &&
-	grep -q "retried 2 of 2 job(s)" out &&
-	test "$(job_field $a status)" = queued && test "$(job_field $b status)" = queued &&
-	test "$(job_field $old status)" = failed &&
-	expect_code 3 cjobs process-jobs
+# A store of its own for the selection rules, with jobs put in their
+# final states by hand (nothing runs): finish times either side of the
+# second T, on two hosts, pinned or not.
+T=$(( $(date +%s) - 3600 ))
+sel() { CJOBS_DATABASE=$TEST_DIR/sel.db "$CJOBS_BIN" "$@"; }
+# fake ID STATUS RAN_ON FINISHED_AT_MS
+fake() {
+	local code=NULL
+	case $2 in failed) code=1 ;; completed) code=0 ;; esac
+	store_edit "$TEST_DIR/sel.db" "UPDATE jobs SET status = '$2', attempt = 1, ran_on = '$3',
+		started_at = $4 - 10, finished_at = $4, exit_code = $code WHERE id = $1"
+}
+sel_digest() { CJOBS_DATABASE=$TEST_DIR/sel.db store_digest; }
+selected() { sed -n "s/^would retry job \([0-9]*\) .*/\1/p" "$1" | tr "\n" " "; }
+
+test_expect_success 'the selection fixture: failed, timeout, completed, cancelled and queued jobs either side of T' '
+	sel host add e1 --url "$ENGINE_URL" >/dev/null && sel host add e2 --url "$ENGINE_URL" >/dev/null &&
+	for i in 1 2 3 4 5 6 7 8; do sel job submit --image $IMG -- true >/dev/null || exit 1; done &&
+	sqlite3 sel.db "UPDATE jobs SET host = '\''e2'\'' WHERE id = 7" &&
+	fake 1 failed e1 $((T * 1000 - 1)) &&
+	fake 2 failed e1 $((T * 1000)) &&
+	fake 3 timeout e1 $((T * 1000 + 500)) &&
+	fake 4 completed e1 $((T * 1000 + 500)) &&
+	fake 5 cancelled e1 $((T * 1000 + 500)) &&
+	fake 7 failed e2 $((T * 1000 + 500)) &&
+	fake 8 failed e2 $((T * 1000 - 1000)) &&
+	test "$(sqlite3 sel.db "select group_concat(status) from (select status from jobs order by id)")" = failed,failed,timeout,completed,cancelled,queued,failed,failed
 '
 
-test_expect_success '--host picks the failed jobs of that host only' '
-	add_test_host e2 &&
-	x=$(cjobs job submit --image $IMG --host e2 -- false) &&
-	expect_code 3 cjobs process-jobs &&
-	cjobs manage-jobs retry --host e2 --dry-run >out &&
-	test "$(grep -c "^would retry job" out)" = 1 &&
-	grep -q "^would retry job $x " out &&
-	cjobs manage-jobs retry --host e2 --force >out &&
-	test "$(job_field $x status)" = queued &&
-	cjobs manage-jobs retry --host e2 --force >out &&
-	grep -q "nothing to retry" out
+test_expect_success '--since picks the failed and timed-out jobs finished at or after it, of every host, and no other' '
+	before=$(sel_digest) &&
+	sel manage-jobs retry --since @$T --dry-run </dev/null >out &&
+	cat out &&
+	test "$(selected out)" = "2 3 7 " &&
+	grep -q "^dry run: 3 job(s) would be queued again; nothing was changed" out &&
+	test "$(sel_digest)" = "$before"
+'
+
+test_expect_success '--host picks the failed and timed-out jobs that ran on it, pinned or not; with --since, both must hold' '
+	before=$(sel_digest) &&
+	sel manage-jobs retry --host e2 --dry-run </dev/null >out && test "$(selected out)" = "7 8 " &&
+	sel manage-jobs retry --host e1 --dry-run </dev/null >out && test "$(selected out)" = "1 2 3 " &&
+	sel manage-jobs retry --host e2 --since @$T --dry-run </dev/null >out && test "$(selected out)" = "7 " &&
+	test "$(sel_digest)" = "$before"
+'
+
+test_expect_success 'several jobs off a terminal need --force, even with --host alone; --dry-run --force changes nothing' '
+	before=$(sel_digest) &&
+	expect_code 1 sel manage-jobs retry --since @$T </dev/null 2>err &&
+	grep -q "refusing to retry 3 job(s) without confirmation: standard input is not a terminal; add --force to retry them" err &&
+	echo y | expect_code 1 sel manage-jobs retry --since @$T 2>err &&
+	grep -q "refusing to retry 3 job(s) without confirmation" err &&
+	expect_code 1 sel manage-jobs retry --host e2 </dev/null 2>err &&
+	grep -q "refusing to retry 2 job(s) without confirmation" err &&
+	sel manage-jobs retry --since @$T --dry-run --force --priority 7 </dev/null >out &&
+	grep -q "^would retry job 2 (failed after attempt 1 on host e1, .*): priority 0 -> 7$" out &&
+	test "$(sel_digest)" = "$before"
+'
+
+test_expect_success 'on a terminal, retry asks: no changes nothing, yes queues them again' '
+	before=$(sel_digest) &&
+	printf "n\n" | CJOBS_DATABASE=$TEST_DIR/sel.db expect_code 1 script -qec "\"$CJOBS_BIN\" manage-jobs retry --host e2 --since @$T" /dev/null >out &&
+	grep -q "Queue these 1 job(s) again? \[y/N\]" out &&
+	grep -q "nothing was retried" out &&
+	test "$(sel_digest)" = "$before" &&
+	printf "y\n" | CJOBS_DATABASE=$TEST_DIR/sel.db script -qec "\"$CJOBS_BIN\" manage-jobs retry --host e2 --since @$T" /dev/null >out &&
+	grep -q "retried 1 of 1 job(s)" out &&
+	test "$(sqlite3 sel.db "select group_concat(status) from (select status from jobs order by id)")" = failed,failed,timeout,completed,cancelled,queued,queued,failed
+'
+
+test_expect_success '--since --force queues exactly the chosen jobs again, and a second run finds none' '
+	sel manage-jobs retry --since @$T --force </dev/null >out &&
+	cat out &&
+	grep -q "retried 2 of 2 job(s)" out &&
+	test "$(sqlite3 sel.db "select group_concat(status) from (select status from jobs order by id)")" = failed,queued,queued,completed,cancelled,queued,queued,failed &&
+	sel manage-jobs retry --since @$T --force </dev/null >out &&
+	grep -q "no failed or timed-out job matches; nothing to retry" out
+'
+
+test_expect_success 'one job by --job-id needs no confirmation, even off a terminal' '
+	sel manage-jobs retry --job-id 8 </dev/null >out &&
+	grep -q "retried job 8: queued again for attempt 2" out &&
+	test "$(sqlite3 sel.db "select status from jobs where id = 8")" = queued
 '
 
 test_expect_success 'no container labelled by cjobs is left on the engine' '

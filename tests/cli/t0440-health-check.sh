@@ -35,13 +35,10 @@ test_expect_success 'health-check has the full help; health_check is an alias' '
 	cjobs manage-jobs health_check --help >out2 && test_cmp out out2
 '
 
-test_expect_success 'a healthy host, a stopped engine and a missing socket: all shown, exit 2, within the timeout' '
+test_expect_success 'a healthy host, a stopped engine and a missing socket: all shown and recorded, exit 2' '
 	test "$(host_check e1)" = "None False" &&
-	start=$(date +%s%N) &&
 	expect_code 2 cjobs manage-jobs health-check --timeout 5 >out &&
-	took=$(( ($(date +%s%N) - start) / 1000000 )) &&
-	cat out && echo "took ${took}ms" &&
-	test $took -le 7000 &&
+	cat out &&
 	grep -E "^e1 +healthy +yes +[0-9]" out &&
 	grep -E "^stopped +unreachable +yes" out &&
 	grep -E "^nosock +unreachable +yes" out &&
@@ -86,7 +83,7 @@ assert n[\"engine_version\"] is None and n[\"recorded\"] is True, n
 	store_edit "$CJOBS_DATABASE" "UPDATE jobs SET status = '\''cancelled'\'' WHERE id = $id"
 '
 
-test_expect_success 'an engine that accepts but never answers is reported as timed out, on time' '
+test_expect_success 'an engine that accepts but never answers is reported as timed out after --timeout' '
 	python3 -c "
 import socket,sys,time
 s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8)
@@ -95,20 +92,50 @@ while True:
     c,_=s.accept(); conns.append(c)
 " "$TEST_DIR/hang.sock" &
 	hpid=$!
-	wait_for 5 "test -S \"$TEST_DIR/hang.sock\"" &&
+	wait_for 30 "test -S \"$TEST_DIR/hang.sock\"" &&
 	cjobs host add hang --url "unix://$TEST_DIR/hang.sock" >/dev/null &&
-	start=$(date +%s%N) &&
-	expect_code 2 cjobs manage-jobs health-check --timeout 2 >out; rc=$?
-	took=$(( ($(date +%s%N) - start) / 1000000 ))
+	expect_code 2 cjobs manage-jobs health-check --timeout 2 >out &&
+	expect_code 2 cjobs manage-jobs health-check --timeout 3 --format json >out.json; rc=$?
 	kill $hpid; wait $hpid 2>/dev/null
-	cat out && echo "took ${took}ms" &&
-	test $rc = 0 &&
-	test $took -le 4000 &&
+	cat out && test $rc = 0 &&
 	grep -E "^hang +timed out" out &&
 	grep -E "^e1 +healthy" out &&
 	grep -q "^  hang: no answer from unix://$TEST_DIR/hang.sock within 2s" out &&
 	test "$(host_check hang)" = "False True" &&
+	python3 -c "
+import json
+hs = {h[\"name\"]: h for h in json.load(open(\"out.json\"))}
+h = hs[\"hang\"]
+print(\"hang gave up after\", h[\"response_ms\"], \"ms\")
+assert h[\"status\"] == \"timed out\" and h[\"healthy\"] is False, h
+assert h[\"error\"].endswith(\"within 3s\"), h
+# It waited the whole --timeout (load can only make this longer).
+assert h[\"response_ms\"] >= 3000, h
+assert hs[\"e1\"][\"healthy\"] is True, hs[\"e1\"]
+" &&
 	cjobs host remove hang --force >/dev/null
+'
+
+test_expect_success 'a disabled host that is down fails the check only when named with --host' '
+	cjobs host disable stopped >/dev/null && cjobs host disable nosock >/dev/null &&
+	cjobs manage-jobs health-check --timeout 5 >out; rc=$?
+	cjobs manage-jobs health-check --host nosock --timeout 5 >out2; rc2=$?
+	cjobs host enable stopped >/dev/null && cjobs host enable nosock >/dev/null &&
+	cat out && test $rc = 0 &&
+	grep -E "^nosock +unreachable +no \(disabled\)" out &&
+	grep -q "^4 host(s) checked: 2 healthy, 2 not$" out &&
+	test $rc2 = 2 && grep -E "^nosock +unreachable" out2
+'
+
+test_expect_success '--timeout takes 1 to 3600 seconds' '
+	cjobs manage-jobs health-check --host e1 --timeout 3600 >out &&
+	grep -q "^1 host(s) checked: 1 healthy, 0 not$" out &&
+	{ cjobs manage-jobs health-check --host e1 --timeout 1 >out 2>err; rc=$?; } &&
+	test ! -s err && { test $rc = 0 || test $rc = 2; } && grep -q "^1 host(s) checked" out &&
+	expect_code 1 cjobs manage-jobs health-check --host e1 --timeout 3601 2>err &&
+	grep -q "option --timeout: .3601. is not a duration from 1 to 3600 seconds" err &&
+	expect_code 1 cjobs manage-jobs health-check --host e1 --timeout 61m 2>err &&
+	grep -q "is not a duration from 1 to 3600 seconds" err
 '
 
 test_expect_success 'documented errors: unknown host, no host at all, timeout out of range' '
@@ -118,7 +145,8 @@ test_expect_success 'documented errors: unknown host, no host at all, timeout ou
 	grep -q "no executor host is registered; add one with .cjobs host add NAME --url URL." err &&
 	expect_code 1 cjobs manage-jobs health-check --timeout 0 2>err &&
 	grep -q "option --timeout: .0. is not a duration from 1 to 3600 seconds" err &&
-	expect_code 1 cjobs manage-jobs health-check --format xml 2>err
+	expect_code 1 cjobs manage-jobs health-check --format xml 2>err &&
+	grep -q "option --format: .xml. is not one of: table, json" err
 '
 
 test_done

@@ -65,6 +65,21 @@ test_expect_success 'db check finds a job that finished before it started' '
 	grep -q "^job 1: finished (.*) before it started" out
 '
 
+test_expect_success 'db check names the other contradictions: no start time, no worker, a completed job exiting non-zero, a history that disagrees, output without its job' '
+	cp "$CJOBS_DATABASE" planted3.db &&
+	sqlite3 planted3.db "update jobs set status = \"running\", started_at = 0, finished_at = 0, worker_id = null, lease_until = 0 where id = 2;
+		update jobs set exit_code = 3 where id = 1;
+		pragma foreign_keys = off;
+		insert into job_output (job_id, attempt, stream, data, truncated, total_bytes) values (998, 1, 1, zeroblob(1), 0, 1)" &&
+	expect_code 1 cjobs --database planted3.db db check >out &&
+	grep -q "^job 1: is completed but its exit code is 3$" out &&
+	grep -q "^job 2: is running but has no start time (started_at is 0)$" out &&
+	grep -q "^job 2: is running but no worker holds it (worker_id is empty)$" out &&
+	grep -q "^job 2: is running but its latest history row says failed$" out &&
+	grep -q "^job 998: does not exist, but 1 output rows are left (table job_output)$" out &&
+	grep -q "^job counts: " out
+'
+
 test_expect_success 'db vacuum returns the space of removed rows' '
 	sqlite3 "$CJOBS_DATABASE" "create table filler (x); insert into filler select randomblob(1000) from generate_series(1, 2000); drop table filler;" 2>/dev/null ||
 	python3 -c "
@@ -72,8 +87,10 @@ import sqlite3; c=sqlite3.connect(\"$CJOBS_DATABASE\")
 c.execute(\"create table filler (x)\"); c.executemany(\"insert into filler values (randomblob(1000))\", [()]*2000)
 c.commit(); c.execute(\"drop table filler\"); c.commit()" &&
 	before=$(stat -c %s "$CJOBS_DATABASE") &&
+	digest=$(store_digest) &&
 	cjobs db vacuum --dry-run >out && grep -q "would vacuum" out &&
 	test "$(stat -c %s "$CJOBS_DATABASE")" = "$before" &&
+	test "$(store_digest)" = "$digest" &&
 	cjobs db vacuum >out && grep -q "^vacuumed .* before, .* after" out &&
 	test "$(stat -c %s "$CJOBS_DATABASE")" -lt "$before" &&
 	cjobs db check >/dev/null
@@ -82,23 +99,34 @@ c.commit(); c.execute(\"drop table filler\"); c.commit()" &&
 test_expect_success 'db vacuum refuses while jobs run, unless --force' '
 	cp "$CJOBS_DATABASE" busy.db &&
 	sqlite3 busy.db "update jobs set status = \"running\", worker_id = \"w\" where id = 3" &&
+	size=$(stat -c %s busy.db) &&
 	expect_code 1 cjobs --database busy.db db vacuum 2>err &&
 	grep -q "1 jobs are launching or running; vacuum locks the store" err &&
+	test "$(stat -c %s busy.db)" = "$size" &&
 	cjobs --database busy.db db vacuum --dry-run >out && grep -q "would refuse" out &&
+	cjobs --database busy.db db vacuum --dry-run --force >out && grep -q "would vacuum" out &&
+	test "$(stat -c %s busy.db)" = "$size" &&
 	cjobs --database busy.db db vacuum --force >out && grep -q "^vacuumed" out
 '
 
 test_expect_success 'db vacuum says when another process holds the store too long' '
 	cp "$CJOBS_DATABASE" locked.db &&
-	python3 -c "
-import sqlite3, time, sys
-c = sqlite3.connect(\"locked.db\", isolation_level=None)
-c.execute(\"begin immediate\"); print(\"locked\", flush=True); time.sleep(9)" >lock.out &
+	# The holder keeps the write lock until vacuum has given up.
+	hold_write_lock locked.db held release &
 	pid=$!
-	wait_for 5 "grep -q locked lock.out" &&
-	expect_code 1 cjobs --database locked.db db vacuum 2>err;
-	rc=$?; kill $pid 2>/dev/null; wait $pid 2>/dev/null;
+	wait_for 60 "test -s held" &&
+	expect_code 1 cjobs --database locked.db db vacuum 2>err
+	rc=$?; touch release; wait $pid
 	test $rc = 0 && grep -q "the job store is busy (another process held it for more than 5 s)" err
+'
+
+test_expect_success 'db vacuum counts the jobs per host and status again, which mends what db check finds' '
+	cp "$CJOBS_DATABASE" counts.db &&
+	sqlite3 counts.db "update job_counts set n = n + 5 where status = \"completed\"" &&
+	expect_code 1 cjobs --database counts.db db check >out &&
+	grep -q "^job counts: completed jobs of host .e1.: counted 6, but the jobs table has 1" out &&
+	cjobs --database counts.db db vacuum >/dev/null &&
+	cjobs --database counts.db db check >out && grep -q ": ok" out
 '
 
 test_expect_success 'jobs for the worker to run during the backups are queued' '
@@ -110,7 +138,7 @@ test_expect_success 'jobs for the worker to run during the backups are queued' '
 test_expect_success 'db backup copies the store while a worker runs jobs' '
 	"$CJOBS_BIN" process-jobs --daemon --poll-interval 1 2>daemon.err &
 	pid=$!
-	sleep 1 &&
+	wait_for 60 "test \$(sqlite3 \"\$CJOBS_DATABASE\" \"select count(*) from jobs where id > 3 and status <> \\\"queued\\\"\") -gt 0" &&
 	cjobs db backup backup.db >out &&
 	cjobs db backup b2.db >/dev/null &&
 	wait_for 60 "test \$(sqlite3 \"\$CJOBS_DATABASE\" \"select count(*) from jobs where id > 3 and status in (\\\"queued\\\", \\\"launching\\\", \\\"running\\\")\") = 0" &&
@@ -142,6 +170,30 @@ test_expect_success 'db backup refuses to overwrite a file, unless --force' '
 test_expect_success 'db backup into a missing directory fails and says why' '
 	expect_code 1 cjobs db backup nodir/b.db 2>err &&
 	grep -q "cannot create backup file nodir/b.db: No such file or directory" err
+'
+
+test_expect_success 'db backup refuses a directory, and the store itself even with --force' '
+	mkdir adir &&
+	expect_code 1 cjobs db backup adir --force 2>err &&
+	grep -q "backup file adir is a directory; name a file" err &&
+	before=$(store_digest) &&
+	expect_code 1 cjobs db backup "$CJOBS_DATABASE" --force 2>err &&
+	grep -q "backup file .* is the job store itself" err &&
+	test "$(store_digest)" = "$before" &&
+	! ls "$(dirname "$CJOBS_DATABASE")" adir | grep -q "\.tmp-"
+'
+
+test_expect_success 'db migrate --dry-run lists what a new store lacks and applies nothing; db migrate applies it once' '
+	expect_code 0 cjobs --database new.db db migrate --dry-run >out &&
+	grep -q "^store new.db: schema version 0 of [1-9]" out &&
+	n=$(grep -c "^would apply: " out) && test "$n" -gt 1 &&
+	test "$(sqlite3 new.db "select count(*) from sqlite_master where name = \"jobs\"")" = 0 &&
+	cjobs --database new.db db migrate >out &&
+	test "$(grep -c "^applied: " out)" = "$n" &&
+	cjobs --database new.db db migrate --dry-run >out &&
+	grep -q "^nothing to apply" out &&
+	cjobs --database new.db db migrate >out &&
+	! grep -q "^applied: " out
 '
 
 test_expect_success 'every db subcommand has its help' '

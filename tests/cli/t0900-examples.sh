@@ -36,11 +36,13 @@ while IFS=$'\t' read -r path want line; do
 	[ -n "$line" ] || continue
 	run=${line#cjobs }
 	if [[ $line == *--daemon* ]]; then
-		# A daemon example runs briefly and is stopped with SIGTERM.
+		# A daemon example runs until it says (at verbosity 2) that it is
+		# up, and is then stopped with SIGTERM.
 		test_expect_success "example of $path: $line" '
-			eval "exec \"\$CJOBS_BIN\" $run" >/dev/null 2>daemon.err &
+			eval "exec \"\$CJOBS_BIN\" $run --verbosity 2" >/dev/null 2>daemon.err &
 			pid=$!
-			sleep 2 && kill -TERM $pid && wait $pid; rc=$?;
+			wait_for 60 "grep -q \"job(s) at once, daemon\" daemon.err || ! kill -0 $pid";
+			kill -TERM $pid; wait $pid; rc=$?;
 			test $rc = '"$want"' || { echo "exit $rc"; cat daemon.err; false; }
 		'
 	else

@@ -27,6 +27,13 @@ ENGINE_DIRS=""
 . "$TEST_ROOT/tests/lib/engine.sh"
 . "$TEST_ROOT/tests/lib/store.sh"
 
+# The tests' python3 is Debian's (scripts/install-deps installs it): a
+# version manager's shim in front of it in PATH (pyenv's is a bash script)
+# costs each of the many small calls seconds on a loaded machine.
+if [ -x /usr/bin/python3 ]; then
+	python3() { /usr/bin/python3 "$@"; }
+fi
+
 # Backgrounded commands must run "$CJOBS_BIN" itself, so that $! is its pid.
 cjobs() { "$CJOBS_BIN" "$@"; }
 
@@ -81,6 +88,11 @@ test_expect_success() {
 		test_failed=$((test_failed + 1))
 		echo "not ok $test_count - $desc"
 		printf '%s\n' "$out" | tail -40 | sed 's/^/#   /'
+		# CJOBS_TEST_FAIL_FAST=1 (scripts/mutants): stop at the first
+		# failure; the EXIT trap still stops the engines.
+		if [ "${CJOBS_TEST_FAIL_FAST:-}" = 1 ]; then
+			exit 1
+		fi
 	fi
 }
 
@@ -203,4 +215,23 @@ job_release() {
 			python3 -c 'import json,sys; print(json.load(sys.stdin)["Id"])') &&
 		curl -s --fail --unix-socket "$ENGINE_SOCK" -H "Content-Type: application/json" \
 			-d '{"Detach":true}' "http://d/exec/$ex/start" >/dev/null
+}
+
+# hold_write_lock DB HELD RELEASE: take DB's write lock (BEGIN IMMEDIATE),
+# write "locked" to the file HELD, and keep the lock until the file RELEASE
+# exists; then commit and return. Run it in the background, wait_for HELD,
+# run what must meet the lock, then create RELEASE and wait for the holder:
+# the lock is held for exactly as long as the test needs, however slow.
+hold_write_lock() {
+	python3 -c '
+import os, sqlite3, sys, time
+db, held, release = sys.argv[1:4]
+c = sqlite3.connect(db, isolation_level=None, timeout=60)
+c.execute("BEGIN IMMEDIATE")
+with open(held + ".tmp", "w") as f:
+    f.write("locked\n")
+os.rename(held + ".tmp", held)
+while not os.path.exists(release):
+    time.sleep(0.05)
+c.execute("COMMIT")' "$1" "$2" "$3"
 }

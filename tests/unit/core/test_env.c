@@ -178,6 +178,25 @@ static void test_envlist_set_and_replace(void **state)
 	envlist_free(&l);
 }
 
+/* A key replaces only the same key, not one it is a prefix of, nor one that
+ * is a prefix of it, whichever came first. */
+static void test_envlist_replace_exact_key(void **state)
+{
+	(void)state;
+	envlist_t l = {0};
+	char *err = NULL;
+	assert_int_equal(envlist_set(&l, "AB=long", &err), 0);
+	assert_int_equal(envlist_set(&l, "A=short", &err), 0);
+	assert_int_equal(envlist_set(&l, "ABC=longer", &err), 0);
+	assert_int_equal(envlist_set(&l, "AB=again", &err), 0);
+	assert_null(err);
+	assert_int_equal(l.n, 3);
+	assert_string_equal(l.v[0], "AB=again");
+	assert_string_equal(l.v[1], "A=short");
+	assert_string_equal(l.v[2], "ABC=longer");
+	envlist_free(&l);
+}
+
 static void test_envlist_steal_empty(void **state)
 {
 	(void)state;
@@ -541,6 +560,7 @@ int main(void)
 		cmocka_unit_test(test_check_key_length),
 		cmocka_unit_test(test_check_entry_length),
 		cmocka_unit_test(test_envlist_set_and_replace),
+		cmocka_unit_test(test_envlist_replace_exact_key),
 		cmocka_unit_test(test_envlist_steal_empty),
 		cmocka_unit_test(test_envlist_limit),
 		cmocka_unit_test_setup_teardown(test_file_basic, setup_dir, teardown_dir),

@@ -96,6 +96,28 @@ static void test_classify(void **state)
 	assert_int_equal(retry_classify(409, false, false, "something else"), RETRY_PERMANENT);
 }
 
+/* The message decides before the HTTP status, and a transient cause decides
+ * before a permanent word later in the same chain: a full disk is retried
+ * whatever status and wording the engine wraps it in, and a missing
+ * executable is never retried even when the engine answers 500. */
+static void test_classify_kind_before_status(void **state)
+{
+	(void)state;
+	assert_int_equal(retry_classify(400, false, false,
+					"mkdir /var/lib/docker/overlay2/x: no space left on device"),
+			 RETRY_TRANSIENT);
+	assert_int_equal(retry_classify(500, false, false,
+					"write /var/lib/docker/x: no space left on device: "
+					"invalid argument"),
+			 RETRY_TRANSIENT);
+	assert_int_equal(retry_classify(500, false, false,
+					"OCI runtime create failed: runc create failed: unable to "
+					"start container process: exec: \"/nope\": stat /nope: no such "
+					"file or directory: unknown"),
+			 RETRY_PERMANENT);
+	assert_int_equal(retry_classify(500, false, false, "exec format error"), RETRY_PERMANENT);
+}
+
 static void test_exit_code_lists(void **state)
 {
 	(void)state;
@@ -129,6 +151,7 @@ int main(void)
 		cmocka_unit_test(test_delays_grow_and_stop_at_ceiling),
 		cmocka_unit_test(test_jitter_bounds),
 		cmocka_unit_test(test_classify),
+		cmocka_unit_test(test_classify_kind_before_status),
 		cmocka_unit_test(test_exit_code_lists),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

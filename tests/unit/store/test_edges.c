@@ -1,0 +1,296 @@
+/*
+ * tests/unit/store/test_edges.c: edges of the store's readers and
+ * maintenance calls that the command-line tests do not reach:
+ *
+ * - store_status: the soonest start time still to come is the smallest
+ *   over every host, whatever order the hosts are read in; with a host,
+ *   the jobs pinned to it and the queued ones that last ran on it count,
+ *   another host's do not.
+ * - store_backup and store_vacuum refuse inside a transaction; a backup
+ *   refuses the store itself, a directory, and an existing file unless
+ *   told to overwrite it, and then replaces it with a complete copy.
+ *
+ * - store_check (db check): each contradiction between a job's status and
+ *   its fields is reported with the job's id and what is wrong; past its
+ *   limit of problems, one line says how many more there are.
+ * - store_host_remove: a host with both running and pinned queued jobs is
+ *   refused naming both.
+ *
+ * Every store is a real SQLite file in the test's own directory.
+ */
+#include "helpers.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/maint.h"
+#include "store/report.h"
+
+#define NOW 1000000000000LL
+
+/* ---- status ---- */
+
+/* The soonest start time over three hosts (the unpinned jobs count as one),
+ * the soonest read neither first nor last. */
+static void test_status_next_start_over_hosts(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	add_job(fx->s, 0, NULL, NOW + 3000);
+	add_job(fx->s, 0, "h1", NOW + 1000);
+	add_job(fx->s, 0, "h2", NOW + 2000);
+	add_job(fx->s, 0, "h2", 0);
+	store_status_t st;
+	OK(store_status(fx->s, NULL, NOW, &st, &err));
+	assert_int_equal(st.next_at, NOW + 1000);
+	assert_int_equal(st.scheduled, 3);
+	assert_int_equal(st.ready, 1);
+	store_status_free(&st);
+	/* Once that time has come, the next one. */
+	OK(store_status(fx->s, NULL, NOW + 1000, &st, &err));
+	assert_int_equal(st.next_at, NOW + 2000);
+	assert_int_equal(st.scheduled, 2);
+	assert_int_equal(st.ready, 2);
+	store_status_free(&st);
+}
+
+/* One host's status: a job pinned to h1, waiting until `pinned_at`, and an
+ * unpinned job that ran on h1 and was handed back to wait until
+ * `ran_at`; a job of h2 waiting less long than both. */
+static void one_host(const char *dir, const char *name, int64_t pinned_at, int64_t ran_at)
+{
+	char *path = path_join(dir, name), *err = NULL;
+	store_t *s = NULL;
+	OK(store_open(path, true, &s, &err));
+	add_job(s, 0, NULL, 0);
+	job_t *c = NULL;
+	size_t n = 0;
+	OK(store_job_claim(s, "w", NOW * 2, NULL, "h1", 1, &c, &n, &err));
+	assert_int_equal(n, 1);
+	assert_string_equal(c[0].ran_on, "h1");
+	c[0].not_before = ran_at;
+	free(c[0].worker_id);
+	c[0].worker_id = NULL;
+	c[0].lease_until = 0;
+	OK(store_job_move(s, &c[0], JOB_LAUNCHING, JOB_QUEUED, JOB_SET_NOT_BEFORE | JOB_SET_LEASE,
+			  "t", "handed back", &err));
+	store_job_list_free(c, n);
+	add_job(s, 0, "h1", pinned_at);
+	add_job(s, 0, "h2", NOW + 10);
+	store_status_t st;
+	OK(store_status(s, "h1", NOW, &st, &err));
+	assert_int_equal(st.total, 2);
+	assert_int_equal(st.counts[JOB_QUEUED], 2);
+	assert_int_equal(st.scheduled, 2);
+	assert_int_equal(st.ready, 0);
+	assert_int_equal(st.next_at, pinned_at < ran_at ? pinned_at : ran_at);
+	store_status_free(&st);
+	store_close(s);
+	free(path);
+}
+
+static void test_status_of_one_host(void **state)
+{
+	fixture_t *fx = *state;
+	one_host(fx->dir, "a.db", NOW + 4000, NOW + 1500);
+	one_host(fx->dir, "b.db", NOW + 1500, NOW + 4000);
+}
+
+/* ---- backup and vacuum ---- */
+
+static void test_backup_refusals(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	add_job(fx->s, 0, NULL, 0);
+	int64_t bytes = -1;
+	char *before = db_fingerprint(fx->path);
+
+	OK(store_begin(fx->s, &err));
+	char *dest = path_join(fx->dir, "copy.db");
+	assert_int_equal(store_backup(fx->s, dest, false, &bytes, NULL, NULL, &err), -1);
+	assert_err_contains(err, "cannot back up inside a transaction");
+	int64_t b = 0, a = 0;
+	assert_int_equal(store_vacuum(fx->s, &b, &a, &err), -1);
+	assert_err_contains(err, "cannot vacuum inside a transaction");
+	store_rollback(fx->s);
+	struct stat sb;
+	assert_int_equal(stat(dest, &sb), -1);
+
+	assert_int_equal(store_backup(fx->s, fx->path, true, &bytes, NULL, NULL, &err), -1);
+	assert_err_contains(err, "is the job store itself");
+	/* The same file under another name. */
+	char *alias = path_join(fx->dir, "alias.db");
+	assert_int_equal(link(fx->path, alias), 0);
+	assert_int_equal(store_backup(fx->s, alias, true, &bytes, NULL, NULL, &err), -1);
+	assert_err_contains(err, "is the job store itself");
+	assert_int_equal(store_backup(fx->s, fx->dir, true, &bytes, NULL, NULL, &err), -1);
+	assert_err_contains(err, "is a directory");
+
+	FILE *f = fopen(dest, "w");
+	fputs("keep me", f);
+	fclose(f);
+	assert_int_equal(store_backup(fx->s, dest, false, &bytes, NULL, NULL, &err), -1);
+	assert_err_contains(err, "already exists");
+	char buf[16] = {0};
+	f = fopen(dest, "r");
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_string_equal(buf, "keep me");
+	char *after = db_fingerprint(fx->path);
+	assert_string_equal(before, after);
+	free(after);
+
+	/* Told to overwrite: a complete copy replaces it. */
+	OK(store_backup(fx->s, dest, true, &bytes, NULL, NULL, &err));
+	assert_int_equal(stat(dest, &sb), 0);
+	assert_int_equal(bytes, sb.st_size);
+	char *copy = db_fingerprint(dest);
+	assert_string_equal(before, copy);
+	free(copy);
+	free(before);
+	free(alias);
+	free(dest);
+}
+
+/* ---- db check ---- */
+
+static void raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	char *msg = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("sqlite3 %s: %s", sql, msg ? msg : "?");
+	sqlite3_close(db);
+}
+
+static bool reported(const store_problem_t *p, size_t n, int64_t id, const char *text)
+{
+	char want[256];
+	snprintf(want, sizeof(want), "job %lld: %s", (long long)id, text);
+	for (size_t i = 0; i < n; i++)
+		if (p[i].job_id == id && strcmp(p[i].message, want) == 0)
+			return true;
+	return false;
+}
+
+/* Each contradiction, written with sqlite3 into a job that was consistent,
+ * is reported for that job in words that say what is wrong. */
+static void test_check_names_each_contradiction(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	struct {
+		const char *set;   /* SQL assignments for the job */
+		const char *says;  /* the problem reported */
+	} cases[] = {
+		{"status = 'running', started_at = 0, attempt = 1, worker_id = 'w', "
+		 "lease_until = 1",
+		 "is running but has no start time (started_at is 0)"},
+		{"finished_at = 5", "is queued but has a finish time"},
+		{"status = 'launching', attempt = 0, worker_id = 'w', lease_until = 1",
+		 "is launching but its attempt count is 0"},
+		{"status = 'launching', attempt = 1, worker_id = NULL, lease_until = 1",
+		 "is launching but no worker holds it (worker_id is empty)"},
+		{"status = 'cancelled', finished_at = created_at, lease_until = 7",
+		 "is cancelled but still holds a lease (worker_id empty, lease_until 7)"},
+		{"status = 'cancelled', finished_at = created_at, worker_id = 'w9'",
+		 "is cancelled but still holds a lease (worker_id w9, lease_until 0)"},
+		{"status = 'completed', finished_at = created_at, exit_code = 2",
+		 "is completed but its exit code is 2"},
+		{"status = 'completed', finished_at = created_at, exit_code = NULL",
+		 "is completed but has no exit code"},
+	};
+	size_t nc = sizeof(cases) / sizeof(cases[0]);
+	int64_t ids[16];
+	for (size_t i = 0; i < nc; i++)
+		ids[i] = add_job(fx->s, 0, NULL, 0);
+	int64_t fine = add_job(fx->s, 0, NULL, 0);
+	for (size_t i = 0; i < nc; i++) {
+		char sql[512];
+		snprintf(sql, sizeof(sql), "UPDATE jobs SET %s WHERE id = %lld", cases[i].set,
+			 (long long)ids[i]);
+		raw_exec(fx->path, sql);
+	}
+	store_problem_t *p = NULL;
+	size_t n = 0;
+	OK(store_check(fx->s, &p, &n, &err));
+	for (size_t i = 0; i < nc; i++)
+		if (!reported(p, n, ids[i], cases[i].says)) {
+			for (size_t k = 0; k < n; k++)
+				fprintf(stderr, "# %s\n", p[k].message);
+			fail_msg("job %lld: \"%s\" not reported", (long long)ids[i], cases[i].says);
+		}
+	for (size_t i = 0; i < n; i++)
+		assert_int_not_equal(p[i].job_id, fine);
+	store_problems_free(p, n);
+}
+
+/* Past 10000 problems, the rest are counted in one last line. */
+static void test_check_counts_what_it_does_not_list(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	/* History rows of 10005 jobs that do not exist: one problem each. */
+	raw_exec(fx->path, "WITH RECURSIVE c(x) AS (SELECT 1000 UNION ALL SELECT x + 1 FROM c "
+			   "LIMIT 10005) INSERT INTO job_history (job_id, at, attempt, "
+			   "from_status, to_status, actor) SELECT x, 1, 0, NULL, 'queued', 'a' "
+			   "FROM c");
+	store_problem_t *p = NULL;
+	size_t n = 0;
+	OK(store_check(fx->s, &p, &n, &err));
+	assert_int_equal(n, 10001);
+	assert_int_equal(p[0].job_id, 1000);
+	assert_string_equal(p[0].message, "job 1000: does not exist, but 1 history rows are left "
+					  "(table job_history)");
+	assert_int_equal(p[9999].job_id, 10999);
+	assert_int_equal(p[10000].job_id, 0);
+	assert_string_equal(p[10000].message, "... and 5 more problems");
+	store_problems_free(p, n);
+}
+
+/* ---- host remove ---- */
+
+static void test_host_remove_names_running_and_queued(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	host_t h;
+	sample_host(&h, "h1");
+	OK(store_host_add(fx->s, &h, &err));
+	host_free(&h);
+	add_job(fx->s, 0, NULL, 0);
+	job_t *c = NULL;
+	size_t n = 0;
+	OK(store_job_claim(fx->s, "w", NOW, NULL, "h1", 1, &c, &n, &err));
+	store_job_list_free(c, n);
+	add_job(fx->s, 0, "h1", 0);
+	add_job(fx->s, 0, "h1", 0);
+	char *before = db_fingerprint(fx->path);
+	assert_int_equal(store_host_remove(fx->s, "h1", &err), -1);
+	assert_err_contains(err, "1 job(s) are launching or running on it and 2 queued job(s) "
+				 "are pinned to it");
+	char *after = db_fingerprint(fx->path);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_status_next_start_over_hosts),
+		T(test_status_of_one_host),
+		T(test_backup_refusals),
+		T(test_check_names_each_contradiction),
+		T(test_check_counts_what_it_does_not_list),
+		T(test_host_remove_names_running_and_queued),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,302 @@
+/*
+ * tests/unit/store/test_worker_ops.c: what of the worker layer needs only
+ * the store (a real SQLite file) or this machine's /proc, no engine:
+ *
+ * - `manage-jobs retry` (ops_retry, ops_retry_describe): only failed or
+ *   timed-out jobs go back to the queue; the changes are applied and
+ *   described in the history; an invalid change, or a job that changed
+ *   meanwhile, changes nothing.
+ * - Worker ids (worker_id_make, worker_id_dead): a worker on the same
+ *   machine knows for certain that the holder of a lease is gone, also
+ *   when its pid was reused; of another machine's worker, or of an id it
+ *   cannot read, it assumes nothing (the lease decides).
+ */
+#include "helpers.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "worker/internal.h"
+#include "worker/ops.h"
+
+/* A job that ran and ended in `end` (failed with exit 3, or timeout). */
+static int64_t ended_job(store_t *s, job_status_t end)
+{
+	char *err = NULL;
+	/* Above any job already queued, so that the claim takes this one. */
+	int64_t id = add_job(s, 100, NULL, 0);
+	job_t *c = NULL;
+	size_t n = 0;
+	OK(store_job_claim(s, "w", 1LL << 50, NULL, "h1", 1, &c, &n, &err));
+	assert_int_equal(n, 1);
+	assert_int_equal(c[0].id, id);
+	c[0].started_at = 1000;
+	OK(store_job_move(s, &c[0], JOB_LAUNCHING, JOB_RUNNING, JOB_SET_STARTED_AT, "t", NULL, &err));
+	c[0].has_exit_code = end == JOB_FAILED;
+	c[0].exit_code = 3;
+	c[0].finished_at = 2000;
+	c[0].peak_memory_bytes = 4096;
+	c[0].cpu_usage_ns = 77;
+	c[0].last_error = strdup("exit code 3");
+	free(c[0].worker_id);
+	c[0].worker_id = NULL;
+	c[0].lease_until = 0;
+	OK(store_job_move(s, &c[0], JOB_RUNNING, end,
+			  JOB_SET_EXIT_CODE | JOB_SET_FINISHED_AT | JOB_SET_RESOURCES |
+				  JOB_SET_LAST_ERROR | JOB_SET_LEASE,
+			  "t", NULL, &err));
+	store_job_list_free(c, n);
+	return id;
+}
+
+static job_t load(store_t *s, int64_t id)
+{
+	char *err = NULL;
+	job_t j;
+	OK(store_job_get(s, id, &j, &err));
+	return j;
+}
+
+static char *last_reason(store_t *s, int64_t id)
+{
+	char *err = NULL;
+	job_event_t *ev = NULL;
+	size_t n = 0;
+	OK(store_history(s, id, &ev, &n, &err));
+	assert_true(n > 0);
+	char *r = ev[n - 1].reason ? strdup(ev[n - 1].reason) : NULL;
+	store_history_free(ev, n);
+	return r;
+}
+
+static void test_retry_describe(void **state)
+{
+	(void)state;
+	job_t j;
+	job_init(&j);
+	j.timeout_s = 3600;
+	j.memory_bytes = 64LL << 20;
+	j.nano_cpus = 1500000000LL;
+	j.priority = 2;
+	struct {
+		ops_retry_changes_t c;
+		const char *want;
+	} cases[] = {
+		{{0}, ""},
+		/* Values equal to the job's are no change. */
+		{{.timeout = true, .timeout_s = 3600, .memory = true, .memory_bytes = 64LL << 20,
+		  .cpus = true, .nano_cpus = 1500000000LL, .priority = true, .priority_value = 2},
+		 ""},
+		{{.timeout = true, .timeout_s = 0}, "timeout 3600s -> none"},
+		{{.timeout = true, .timeout_s = JOB_TIMEOUT_DEFAULT},
+		 "timeout 3600s -> the worker's default"},
+		{{.memory = true, .memory_bytes = 0}, "memory 64m -> none"},
+		{{.memory = true, .memory_bytes = 6291457}, "memory 64m -> 6291457"},
+		{{.memory = true, .memory_bytes = 1LL << 40}, "memory 64m -> 1t"},
+		{{.memory = true, .memory_bytes = 1LL << 50}, "memory 64m -> 1024t"},
+		{{.cpus = true, .nano_cpus = 0}, "cpus 1.5 -> none"},
+		{{.priority = true, .priority_value = -3, .timeout = true, .timeout_s = 30,
+		  .cpus = true, .nano_cpus = 2000000000LL},
+		 "timeout 3600s -> 30s, cpus 1.5 -> 2, priority 2 -> -3"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = ops_retry_describe(&j, &cases[i].c);
+		assert_non_null(got);
+		assert_string_equal(got, cases[i].want);
+		free(got);
+	}
+	/* From the job's own "none" values. */
+	j.timeout_s = JOB_TIMEOUT_DEFAULT;
+	j.memory_bytes = 1000;
+	ops_retry_changes_t c = {.timeout = true, .timeout_s = 0, .memory = true,
+				 .memory_bytes = 1LL << 30};
+	char *got = ops_retry_describe(&j, &c);
+	assert_string_equal(got, "timeout the worker's default -> none, memory 1000 -> 1g");
+	free(got);
+	job_free(&j);
+}
+
+/* A failed job goes back to the queue with the change applied and its last
+ * attempt's result cleared; the history row says what changed. A timed-out
+ * one too, and without changes the reason says only that. */
+static void test_retry_requeues_failed_and_timed_out(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL, *why = NULL;
+	int64_t failed = ended_job(fx->s, JOB_FAILED);
+	job_t j = load(fx->s, failed);
+	ops_retry_changes_t c = {.priority = true, .priority_value = 5};
+	OK(ops_retry(fx->s, &j, &c, "manage-jobs", &why, &err));
+	assert_string_equal(why, "retried by manage-jobs: priority 100 -> 5");
+	assert_int_equal(j.status, JOB_QUEUED);
+	job_t now = load(fx->s, failed);
+	assert_int_equal(now.status, JOB_QUEUED);
+	assert_int_equal(now.priority, 5);
+	assert_false(now.has_exit_code);
+	assert_null(now.last_error);
+	assert_int_equal(now.started_at, 0);
+	assert_int_equal(now.finished_at, 0);
+	assert_int_equal(now.peak_memory_bytes, -1);
+	assert_int_equal(now.cpu_usage_ns, -1);
+	assert_int_equal(now.attempt, 1); /* the attempt stays counted */
+	char *r = last_reason(fx->s, failed);
+	assert_string_equal(r, why);
+	free(r);
+	free(why);
+	job_free(&now);
+	job_free(&j);
+
+	int64_t timed_out = ended_job(fx->s, JOB_TIMEOUT);
+	j = load(fx->s, timed_out);
+	ops_retry_changes_t none = {0};
+	OK(ops_retry(fx->s, &j, &none, "manage-jobs", NULL, &err));
+	now = load(fx->s, timed_out);
+	assert_int_equal(now.status, JOB_QUEUED);
+	r = last_reason(fx->s, timed_out);
+	assert_string_equal(r, "retried by manage-jobs");
+	free(r);
+	job_free(&now);
+	job_free(&j);
+}
+
+/* What is not failed or timed out (now) stays as it is; so does a job
+ * given an invalid change. */
+static void test_retry_refusals_change_nothing(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL, *why = (char *)"untouched";
+	int64_t failed = ended_job(fx->s, JOB_FAILED);
+	int64_t queued = add_job(fx->s, 0, NULL, 0);
+	char *before = db_fingerprint(fx->path);
+	ops_retry_changes_t c = {.priority = true, .priority_value = 5};
+
+	job_t q = load(fx->s, queued);
+	assert_int_equal(ops_retry(fx->s, &q, &c, "manage-jobs", &why, &err), 1);
+	assert_null(why);
+	assert_err_contains(err, "is queued; only failed or timed-out jobs can be retried");
+	job_free(&q);
+
+	/* Below the smallest memory limit: validate_job refuses it. */
+	job_t f = load(fx->s, failed);
+	ops_retry_changes_t bad = {.memory = true, .memory_bytes = 1000};
+	assert_int_equal(ops_retry(fx->s, &f, &bad, "manage-jobs", NULL, &err), -1);
+	assert_err_contains(err, "memory limit");
+	ops_retry_changes_t bad_priority = {.priority = true, .priority_value = 1 << 20};
+	assert_int_equal(ops_retry(fx->s, &f, &bad_priority, "manage-jobs", NULL, &err), -1);
+	assert_err_contains(err, "priority");
+	char *after = db_fingerprint(fx->path);
+	assert_string_equal(before, after);
+	free(after);
+
+	/* Read while failed, retried by someone else meanwhile: the second
+	 * retry finds it queued and writes nothing. */
+	job_t stale = load(fx->s, failed);
+	OK(ops_retry(fx->s, &f, &c, "manage-jobs", NULL, &err));
+	free(before);
+	before = db_fingerprint(fx->path);
+	assert_int_equal(ops_retry(fx->s, &stale, &c, "manage-jobs", NULL, &err), 1);
+	assert_err_contains(err, "is queued now; only failed or timed-out jobs can be retried");
+	after = db_fingerprint(fx->path);
+	assert_string_equal(before, after);
+	free(after);
+	free(before);
+	job_free(&stale);
+	job_free(&f);
+}
+
+/* A store failure in the move: -1 with the store's message. */
+static void test_retry_store_failure(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	int64_t failed = ended_job(fx->s, JOB_FAILED);
+	job_t f = load(fx->s, failed);
+	OK(store_job_delete(fx->s, failed, &err));
+	ops_retry_changes_t none = {0};
+	assert_int_equal(ops_retry(fx->s, &f, &none, "manage-jobs", NULL, &err), -1);
+	assert_err_contains(err, "does not exist");
+	job_free(&f);
+}
+
+/* ---- worker ids ---- */
+
+static void own_machine(char *buf, size_t size)
+{
+	assert_int_equal(gethostname(buf, size - 1), 0);
+	buf[size - 1] = '\0';
+	for (char *p = buf; *p; p++)
+		if (*p == ':')
+			*p = '_';
+}
+
+static void test_worker_id_dead(void **state)
+{
+	(void)state;
+	char id[128], host[64], other[200];
+	assert_int_equal(worker_id_make(id, sizeof(id)), 0);
+	own_machine(host, sizeof(host));
+	/* machine:pid:start:random */
+	unsigned long long start = 0;
+	int pid = 0;
+	char rnd[16];
+	size_t hl = strlen(host);
+	assert_int_equal(strncmp(id, host, hl), 0);
+	assert_int_equal(sscanf(id + hl, ":%d:%llu:%15s", &pid, &start, rnd), 3);
+	assert_int_equal(pid, (int)getpid());
+	assert_true(start > 0);
+	assert_int_equal(strlen(rnd), 8);
+
+	/* This process: alive. */
+	assert_false(worker_id_dead(id));
+	/* Its pid, but another start time: the pid was reused, the worker is gone. */
+	snprintf(other, sizeof(other), "%s:%d:%llu:abcdefgh", host, pid, start + 1);
+	assert_true(worker_id_dead(other));
+	/* Start time unknown (0): only the lease tells. */
+	snprintf(other, sizeof(other), "%s:%d:0:abcdefgh", host, pid);
+	assert_false(worker_id_dead(other));
+	/* A process that has exited (and been reaped): gone. */
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0)
+		_exit(0);
+	int status = 0;
+	assert_int_equal(waitpid(child, &status, 0), child);
+	snprintf(other, sizeof(other), "%s:%d:%llu:abcdefgh", host, (int)child, start);
+	assert_true(worker_id_dead(other));
+	/* Another machine's worker, even with a dead pid: not known here. */
+	snprintf(other, sizeof(other), "%s-elsewhere:%d:%llu:abcdefgh", host, (int)child, start);
+	assert_false(worker_id_dead(other));
+	snprintf(other, sizeof(other), "x%s:%d:%llu:abcdefgh", host, (int)child, start);
+	assert_false(worker_id_dead(other));
+	/* One whose name starts with this one's, and whose rest would read as
+	 * an id of this machine if the name were taken for a prefix. */
+	snprintf(other, sizeof(other), "%sx%d:%d:%llu:abcdefgh", host, (int)child, (int)child,
+		 start);
+	assert_false(worker_id_dead(other));
+	/* Ids it cannot read: nothing assumed. */
+	const char *bad[] = {"%s", "%s:", "%s:abc:1:x", "%s:-5:1:x", "%s:0:1:x",
+			     "%s:%d", "%s:%d:", "%s:%d:12"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(other, sizeof(other), bad[i], host, (int)child);
+		if (worker_id_dead(other))
+			fail_msg("\"%s\" was taken for a dead worker", other);
+	}
+	assert_false(worker_id_dead(NULL));
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_retry_describe),
+		T(test_retry_requeues_failed_and_timed_out),
+		T(test_retry_refusals_change_nothing),
+		T(test_retry_store_failure),
+		cmocka_unit_test(test_worker_id_dead),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
