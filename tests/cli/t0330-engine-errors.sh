@@ -45,7 +45,9 @@ while True: held.append(s.accept()[0])" "$TEST_DIR/tarpit.sock" &
 test_engine_start e2 || { echo "Bail out! no engine"; exit 1; }
 
 # A worker that waits makes a few read calls per second (its signal pipe,
-# the store); one that spins makes thousands, however loaded the machine.
+# the store); one that spins makes hundreds even when it gets a small share
+# of a loaded machine (674 a second for a planted spin under a load of 30
+# on two cores), thousands on a quiet one.
 # /proc/PID/io counts them, so the rate below is no timing: the window is
 # from the worker saying its engine is gone to its saying it answers again.
 syscr() { awk '/^syscr:/ {print $2}' /proc/$1/io; }
@@ -64,7 +66,7 @@ test_expect_success 'a daemon whose engine goes away waits for it instead of spi
 	r2=$(syscr $pid) && t2=$(date +%s%N) &&
 	rate=$(( (r2 - r1) * 1000000000 / (t2 - t1 + 1) )) &&
 	echo "read calls while the engine was away: $((r2 - r1)) in $(( (t2 - t1) / 1000000 )) ms, $rate a second" &&
-	test "$rate" -lt 500 &&
+	test "$rate" -lt 100 &&
 	id=$(cjobs job submit --image cjobs-test/busybox:1 --host gone -- echo back) &&
 	wait_for 60 "test \"\$(job_field $id status)\" = completed" &&
 	test "$(cjobs job logs $id --stream stdout)" = back
