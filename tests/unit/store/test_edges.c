@@ -15,6 +15,8 @@
  *   limit of problems, one line says how many more there are.
  * - store_host_remove: a host with both running and pinned queued jobs is
  *   refused naming both.
+ * - The arguments the store refuses (store.h, report.h, maint.h): each is
+ *   refused with a message and nothing written; purge counts may be NULL.
  *
  * Every store is a real SQLite file in the test's own directory.
  */
@@ -281,6 +283,84 @@ static void test_host_remove_names_running_and_queued(void **state)
 	free(after);
 }
 
+/* ---- arguments the store refuses ---- */
+
+static void test_refused_arguments_change_nothing(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	int64_t id = add_job(fx->s, 0, NULL, 0);
+	job_t j;
+	OK(store_job_get(fx->s, id, &j, &err));
+	char *before = db_fingerprint(fx->path);
+	job_t *c = NULL;
+	size_t n = 0;
+	assert_int_equal(store_job_claim(fx->s, "", 1, NULL, NULL, 1, &c, &n, &err), -1);
+	assert_err_contains(err, "no worker id given");
+	int64_t ids[2];
+	assert_int_equal(store_job_add_many(fx->s, &j, 1, 0, NULL, "r", ids, &err), -1);
+	assert_err_contains(err, "no actor given");
+	assert_int_equal(store_job_move(fx->s, &j, JOB_QUEUED, JOB_CANCELLED, 0, NULL, "r", &err),
+			 -1);
+	assert_err_contains(err, "no actor given");
+	/* Each hop of a two-step move must be legal. */
+	assert_int_equal(store_job_move_via(fx->s, &j, JOB_QUEUED, JOB_LAUNCHING, JOB_COMPLETED, 0,
+					    "t", NULL, NULL, &err),
+			 -1);
+	assert_err_contains(err, "cannot move from queued through launching to completed");
+	assert_int_equal(store_job_update(fx->s, &j, 1u << 30, &err), -1);
+	assert_err_contains(err, "unknown fields to set");
+	int64_t jobs = -1, bytes = -1;
+	assert_int_equal(store_job_purge(fx->s, 1 << 20, 1LL << 60, false, &jobs, &bytes, &err),
+			 -1);
+	assert_err_contains(err, "unknown job status in the filter");
+	assert_int_equal(store_job_purge(fx->s, 1 << JOB_QUEUED, 1LL << 60, false, &jobs, &bytes,
+					 &err),
+			 -1);
+	assert_err_contains(err, "only finished jobs");
+	job_output_t o = {.data = NULL, .len = 3};
+	assert_int_equal(store_output_put(fx->s, id, 1, JOB_STDOUT, &o, &err), -1);
+	assert_err_contains(err, "no data for 3 bytes");
+	store_cleanup_counts_t removed = {0};
+	int64_t many[STORE_CLEANUP_BATCH + 1] = {0};
+	assert_int_equal(store_cleanup_delete(fx->s, many, STORE_CLEANUP_BATCH + 1, 1LL << 60,
+					      &removed, &err),
+			 -1);
+	assert_err_contains(err, "at most 1000 jobs");
+	job_t sj;
+	job_init(&sj);
+	sj.name = strdup("not-a-sample");
+	sj.created_at = 1;
+	assert_int_equal(store_sample_job_add(fx->s, &sj, NULL, NULL, &err), -1);
+	assert_err_contains(err, "must start with 'sample-'");
+	free(sj.name);
+	sj.name = strdup("sample-x");
+	sj.created_at = 0;
+	assert_int_equal(store_sample_job_add(fx->s, &sj, NULL, NULL, &err), -1);
+	assert_err_contains(err, "needs a status and a creation time");
+	job_free(&sj);
+	char *after = db_fingerprint(fx->path);
+	assert_string_equal(before, after);
+	free(after);
+	free(before);
+
+	/* No ids: nothing to do, and nothing done. */
+	OK(store_cleanup_delete(fx->s, many, 0, 1LL << 60, &removed, &err));
+	assert_int_equal(removed.jobs, 0);
+	/* Purge counts are optional; every status in the mask is no filter. */
+	OK(store_job_move(fx->s, &j, JOB_QUEUED, JOB_CANCELLED, 0, "t", NULL, &err));
+	OK(store_job_purge(fx->s, 0, 1LL << 60, true, NULL, NULL, &err));
+	job_filter_t all = {.status_mask = (1 << JOB_STATUS_COUNT) - 1};
+	OK(store_job_list(fx->s, &all, &c, &n, &err));
+	assert_int_equal(n, 1);
+	store_job_list_free(c, n);
+	OK(store_job_purge(fx->s, 0, 1LL << 60, false, NULL, NULL, &err));
+	OK(store_job_list(fx->s, &all, &c, &n, &err));
+	assert_int_equal(n, 0);
+	store_job_list_free(c, n);
+	job_free(&j);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
@@ -291,6 +371,7 @@ int main(void)
 		T(test_check_names_each_contradiction),
 		T(test_check_counts_what_it_does_not_list),
 		T(test_host_remove_names_running_and_queued),
+		T(test_refused_arguments_change_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
