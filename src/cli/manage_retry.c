@@ -336,7 +336,7 @@ const cli_command_t manage_retry = {
 		{"cjobs: error: no host named 'nosuch'; 'cjobs host list' shows the hosts",
 		 "--host names a host that is not registered, and no failed job ran there",
 		 "check the name with 'cjobs host list'", "cjobs manage-jobs retry --host nosuch"},
-		{"cjobs: error: option --memory: '1m' is out of range: give from 6m to 1p",
+		{"cjobs: error: option --memory: '1m' is out of range: give from 6m to 1024t",
 		 "a change is outside the range 'cjobs job submit' allows",
 		 "give a value in the range the option's help shows",
 		 "cjobs manage-jobs retry --job-id 2 --memory 1m"},

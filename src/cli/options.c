@@ -219,9 +219,9 @@ int cli_parse_argv(const cli_command_t *cmd, const char *path, int argc, char **
 /* A size as a person would write it: the largest unit that divides it. */
 static const char *size_text(int64_t v, char *buf, size_t size)
 {
-	static const char units[] = "kmgtp";
+	static const char units[] = "kmgt";
 	int u = -1;
-	while (u < 4 && v >= 1024 && v % 1024 == 0) {
+	while (u < 3 && v >= 1024 && v % 1024 == 0) {
 		v /= 1024;
 		u++;
 	}

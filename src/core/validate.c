@@ -219,7 +219,7 @@ int validate_job(const job_t *job, char **err)
 			return -1;
 	if (job->memory_bytes != 0 &&
 	    (job->memory_bytes < JOB_MEMORY_MIN || job->memory_bytes > JOB_MEMORY_MAX))
-		return err_set(err, "the memory limit must be 0 (none) or from 6m to 1p bytes; "
+		return err_set(err, "the memory limit must be 0 (none) or from 6m to 1024t bytes; "
 				    "write it like 512m or 2g");
 	if (job->nano_cpus < 0 || job->nano_cpus > JOB_CPUS_MAX_NANO ||
 	    (job->nano_cpus > 0 && job->nano_cpus < 10000000))

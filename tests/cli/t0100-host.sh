@@ -115,6 +115,14 @@ test_expect_success 'host remove is refused while a job is pinned to the host or
 	grep -q "removed host .e1." out
 '
 
+test_expect_success 'host add warns when the engine certificate will not be verified' '
+	echo x >ca.pem &&
+	cjobs host add e5 --url tcp://127.0.0.1:2376 --tls-ca ca.pem --tls-verify no 2>warn >/dev/null &&
+	grep -q "warning: host .e5.: the engine.s certificate will not be verified; anyone on the network path can pose as it" warn &&
+	! grep -q "without TLS" warn &&
+	cjobs host remove e5 --force >/dev/null
+'
+
 test_expect_success 'template remove: --dry-run (even with --force) and a no at the terminal change nothing; jobs keep their copy' '
 	cjobs template add tpl --env A=1 --env B=2 >/dev/null &&
 	id=$(cjobs job submit --image busybox --template tpl -- true) &&

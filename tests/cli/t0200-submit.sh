@@ -92,6 +92,141 @@ test_expect_success 'every invalid submit value is refused and changes nothing' 
 	test "$before" = "$(store_digest)"
 '
 
+# ok_job 'ASSERTION' OPTIONS...: the job is queued; ASSERTION (Python, over
+# its JSON as j) is noted in ok_jobs, for check_ok_jobs.
+ok_job() {
+	local want=$1 id
+	shift
+	id=$("$CJOBS_BIN" job submit --image busybox "$@" -- true) || { echo "refused: $*"; return 1; }
+	printf '%s\t%s\t%s\n' "$id" "$want" "$*" >>ok_jobs
+}
+# check_ok_jobs: every assertion noted by ok_job holds.
+check_ok_jobs() {
+	cjobs job list --limit 0 --format json >all.json &&
+	python3 -c '
+import json, sys
+jobs = {j["id"]: j for j in json.load(open("all.json"))}
+for line in open("ok_jobs"):
+    i, want, opts = line.rstrip("\n").split("\t")
+    j = jobs[int(i)]
+    assert eval(want), (opts, want, j)'
+}
+
+test_expect_success 'each limit takes its end values and refuses the next ones, changing nothing' '
+	ok_job "j[\"priority\"] == 1000" --priority 1000 &&
+	ok_job "j[\"priority\"] == -1000" --priority -1000 &&
+	ok_job "j[\"max_retries\"] == 100" --max-retries 100 &&
+	ok_job "j[\"max_retries\"] == 0" --max-retries 0 &&
+	ok_job "j[\"memory_bytes\"] == 6 << 20" --memory 6m &&
+	ok_job "j[\"memory_bytes\"] == 1 << 50" --memory 1024t &&
+	ok_job "j[\"cpus\"] == 0.01" --cpus 0.01 &&
+	ok_job "j[\"cpus\"] == 1024" --cpus 1024 &&
+	ok_job "j[\"timeout_seconds\"] == 604800" --timeout 7d &&
+	ok_job "j[\"timeout_seconds\"] == 1" --timeout 1 &&
+	check_ok_jobs &&
+	before=$(store_digest) &&
+	bad "option --priority: .1001. is not a whole number from -1000 to 1000" --image busybox --priority 1001 -- true &&
+	bad "option --priority: .-1001. is not a whole number from -1000 to 1000" --image busybox --priority -1001 -- true &&
+	bad "option --max-retries: .101. is not a whole number from 0 to 100" --image busybox --max-retries 101 -- true &&
+	bad "option --memory: .6291455. is out of range: give from 6m to 1024t" --image busybox --memory 6291455 -- true &&
+	bad "option --memory: .1125899906842625. is out of range: give from 6m to 1024t" --image busybox --memory 1125899906842625 -- true &&
+	bad "the CPU limit must be 0 (none) or from 0.01 to 1024 CPUs" --image busybox --cpus 0.009 -- true &&
+	bad "the CPU limit must be 0 (none) or from 0.01 to 1024 CPUs" --image busybox --cpus 1024.01 -- true &&
+	bad "option --timeout: .604801. is not a duration from 0 to 604800 seconds" --image busybox --timeout 604801 -- true &&
+	test "$(store_digest)" = "$before"
+'
+
+test_expect_success 'defaults: priority 0, no retries, the default strategy, no limits, the worker time limit' '
+	id=$(cjobs job submit --image busybox -- true) &&
+	cjobs job show $id --format json >j &&
+	python3 -c "
+import json; j = json.load(open(\"j\"))
+assert (j[\"priority\"], j[\"max_retries\"], j[\"retry_strategy\"]) == (0, 0, \"default\"), j
+assert (j[\"memory_bytes\"], j[\"cpus\"], j[\"timeout_seconds\"]) == (None, None, None), j
+assert (j[\"not_before\"], j[\"host\"], j[\"retry_on_exit_code\"]) == (None, None, None), j" &&
+	cjobs job show $id >t &&
+	grep -q "^time limit:    the worker.s --timeout$" t &&
+	grep -q "^memory limit:  none$" t && grep -q "^cpu limit:     none$" t
+'
+
+test_expect_success '0 is special: --timeout 0 is no time limit, --cpus 0 no CPU limit' '
+	id=$(cjobs job submit --image busybox --timeout 0 --cpus 0 -- true) &&
+	test "$(job_field $id timeout_seconds)" = 0 &&
+	test -z "$(job_field $id cpus)" &&
+	cjobs job show $id >t &&
+	grep -q "^time limit:    none$" t && grep -q "^cpu limit:     none$" t
+'
+
+test_expect_success 'the environment: the template, then each --env-file in order, then each --env; a later value wins' '
+	cjobs template add layers --env A=template --env B=template --env C=template --env D=template >/dev/null &&
+	printf "B=file1\nC=file1\nD=file1\n" >f1 &&
+	printf "C=file2\nD=file2\n" >f2 &&
+	id=$(cjobs job submit --image busybox --template layers --env-file f1 --env-file f2 \
+		--env D=option1 --env E=option --env D=option2 -- true) &&
+	cjobs job show $id --format json --show-secrets | python3 -c "
+import json,sys
+env = json.load(sys.stdin)[\"env\"]
+assert env == [\"A=template\", \"B=file1\", \"C=file2\", \"D=option2\", \"E=option\"], env"
+'
+
+test_expect_success 'job list: the newest 100 by default, --limit N the newest N, --limit 0 every job' '
+	L="--database $TEST_DIR/list.db" &&
+	cjobs $L job submit --image busybox --count 150 -- true >/dev/null 2>&1 &&
+	ids() { cjobs $L job list --format json "$@" | python3 -c "import json,sys; print(\" \".join(str(j[\"id\"]) for j in json.load(sys.stdin)))"; } &&
+	test "$(ids)" = "$(seq 150 -1 51 | paste -sd" ")" &&
+	test "$(ids --limit 100)" = "$(ids)" &&
+	test "$(ids --limit 1)" = 150 &&
+	test "$(ids --limit 149)" = "$(seq 150 -1 2 | paste -sd" ")" &&
+	test "$(ids --limit 0)" = "$(seq 150 -1 1 | paste -sd" ")" &&
+	test "$(cjobs $L job list | grep -c "^[0-9]")" = 100 &&
+	expect_code 1 cjobs $L job list --limit -1 2>err &&
+	grep -q "option --limit: .-1. is not a whole number from 0 to 2147483647" err
+'
+
+test_expect_success 'job list: --status given twice lists both, --host the jobs pinned to or run on it' '
+	L="--database $TEST_DIR/list.db" &&
+	store_edit "$TEST_DIR/list.db" "UPDATE jobs SET status = '\''failed'\'', attempt = 1, ran_on = '\''local'\'' WHERE id IN (3, 7);
+		UPDATE jobs SET status = '\''timeout'\'', attempt = 1, ran_on = '\''other'\'' WHERE id IN (5, 140);
+		UPDATE jobs SET host = '\''other'\'' WHERE id = 9" &&
+	ids() { cjobs $L job list --format json "$@" | python3 -c "import json,sys; print(\" \".join(str(j[\"id\"]) for j in json.load(sys.stdin)))"; } &&
+	test "$(ids --status failed)" = "7 3" &&
+	test "$(ids --status failed --status timeout)" = "140 7 5 3" &&
+	test "$(ids --status timeout --limit 1)" = "140" &&
+	test "$(ids --host other)" = "140 9 5" &&
+	test "$(ids --host other --status timeout)" = "140 5" &&
+	test "$(ids --host nosuch)" = "" &&
+	cjobs $L job list --host nosuch >out && test "$(cat out | wc -l)" = 1 && grep -q "^ID " out
+'
+
+test_expect_success 'job logs --attempt: 0 is the latest, up to the attempts the job has had' '
+	M="--database $TEST_DIR/mock.db" &&
+	cjobs $M host add dry --url mock:// >/dev/null &&
+	id=$(cjobs $M job submit --image busybox -- true) &&
+	cjobs $M process-jobs --host dry >/dev/null 2>&1 &&
+	test "$(cjobs $M job show $id --format json | python3 -c "import json,sys; j=json.load(sys.stdin); print(j[\"status\"], j[\"attempt\"])")" = "completed 1" &&
+	cjobs $M job logs $id --attempt 1 >out 2>err &&
+	cjobs $M job logs $id --attempt 0 >out 2>err &&
+	expect_code 1 cjobs $M job logs $id --attempt 2 2>err &&
+	grep -q "error: job $id has had 1 attempt(s); give --attempt from 1 to 1, or 0 for the latest" err &&
+	expect_code 1 cjobs $M job logs $id --attempt 1001 2>err &&
+	grep -q "option --attempt: .1001. is not a whole number from 0 to 1000" err
+'
+
+test_expect_success 'template add: a description of up to 500 characters, a name of up to 64' '
+	before=$(store_digest) &&
+	expect_code 1 cjobs template add longdesc --env A=1 -d "$(head -c 501 /dev/zero | tr "\0" d)" 2>err &&
+	grep -q "description is 501 bytes long; the limit is 500" err &&
+	expect_code 1 cjobs template add "$(head -c 65 /dev/zero | tr "\0" n)" --env A=1 2>err &&
+	grep -q "template name is 65 characters long; the limit is 64" err &&
+	test "$(store_digest)" = "$before" &&
+	cjobs template add longdesc --env A=1 -d "$(head -c 500 /dev/zero | tr "\0" d)" >/dev/null &&
+	cjobs template add "$(head -c 64 /dev/zero | tr "\0" n)" --env A=1 >/dev/null &&
+	cjobs template list --format json | python3 -c "
+import json,sys
+t = {x[\"name\"]: x for x in json.load(sys.stdin)}
+assert len(t[\"longdesc\"][\"description\"]) == 500 and \"n\" * 64 in t, t"
+'
+
 test_expect_success 'job show and logs refuse ids that do not exist' '
 	expect_code 1 cjobs job show 999 2>err && grep -q "no job with id 999" err &&
 	expect_code 1 cjobs job show abc 2>err && grep -q "not a job id" err &&
@@ -107,9 +242,11 @@ test_expect_success 'templates: list, show (masked), remove' '
 	cjobs template list | grep -q "^creds " &&
 	cjobs template show creds | grep -q "DB_PASSWORD=\*\*\*\*\*\*\*\*" &&
 	cjobs template show creds --show-secrets | grep -q "DB_PASSWORD=pw" &&
+	before=$(store_digest) &&
 	cjobs template remove creds --dry-run | grep -q "would remove template .creds. (2 variables)" &&
-	expect_code 1 cjobs template remove creds </dev/null 2>err && grep -q "add --force" err &&
-	cjobs template show creds >/dev/null &&
+	expect_code 1 cjobs template remove creds </dev/null 2>err &&
+	grep -q "needs confirmation, but standard input is not a terminal; add --force" err &&
+	test "$(store_digest)" = "$before" &&
 	cjobs template remove creds --force >/dev/null &&
 	expect_code 1 cjobs template show creds 2>err && grep -q "no environment template" err
 '
@@ -118,10 +255,9 @@ test_expect_success 'the store file is created with mode 0600' '
 	test "$(stat -c %a "$CJOBS_DATABASE")" = 600
 '
 
-test_expect_success 'a store that cannot be opened exits 1 naming the file' '
-	mkdir -p ro && chmod 500 ro &&
+test_expect_success 'a store that cannot be opened exits 1 naming the file and the reason' '
 	expect_code 1 cjobs --database /proc/nope/x.db job list 2>err &&
-	grep -q "/proc/nope/x.db" err
+	grep -q "cannot open job store /proc/nope/x.db: cannot create directory /proc/nope" err
 '
 
 test_done

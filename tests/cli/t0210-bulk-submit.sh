@@ -85,4 +85,41 @@ test_expect_success '--file and --count refuse bad use' '
 	test "$(store_digest)" = "$before"
 '
 
+test_expect_success '--count: 1 queues one job, 1000001 is refused, changing nothing' '
+	ids=$(cjobs job submit --image busybox --count 1 --name count-one -- true) &&
+	test "$(echo "$ids" | wc -l)" = 1 &&
+	test "$(sqlite3 "$CJOBS_DATABASE" "SELECT count(*) FROM jobs WHERE name = '\''count-one'\''")" = 1 &&
+	before=$(store_digest) &&
+	expect_code 1 cjobs job submit --image busybox --count 1000001 -- true 2>err &&
+	grep -q "option --count: .1000001. is not a whole number from 1 to 1000000" err &&
+	test "$(store_digest)" = "$before"
+'
+
+test_expect_success '--file: a line of 1 MiB (its line end included) is taken, one byte more is refused' '
+	python3 -c "
+import json
+def line(size):
+    base = {\"image\": \"busybox\", \"name\": \"mib\", \"command\": [\"true\"]}
+    pad = size - len(json.dumps(base)) - 1 - 4   # the newline, and the new argument quotes and separator
+    args = [\"true\"]
+    while pad > 0:
+        n = min(pad, 60000)
+        args.append(\"x\" * n)
+        pad -= n + 4
+    base[\"command\"] = args
+    s = json.dumps(base)
+    # adjust the last argument to reach the exact size
+    s = s[:-3] + \"x\" * (size - 1 - len(s)) + s[-3:]
+    assert len(s) + 1 == size, (len(s), size)
+    return s + \"\n\"
+open(\"mib.jsonl\", \"w\").write(line(1 << 20))
+open(\"over.jsonl\", \"w\").write(line((1 << 20) + 1))
+" &&
+	test "$(wc -c <mib.jsonl)" = 1048576 && test "$(wc -c <over.jsonl)" = 1048577 &&
+	cp over.jsonl bad.jsonl &&
+	bad_file "bad.jsonl:1: the line is 1048577 bytes long; the limit is 1048576" &&
+	cjobs job submit --file mib.jsonl >ids &&
+	test "$(wc -l <ids)" = 1
+'
+
 test_done

@@ -269,9 +269,13 @@ test_expect_success 'report table has the all, host and image sections' '
 	test_grep "WAIT avg/med/p95" r.txt
 '
 
-test_expect_success 'the documented errors: reversed period, unreadable time, unknown host, unknown format' '
+test_expect_success 'the documented errors: reversed or empty period, unreadable time, unknown host, unknown format' '
 	expect_code 1 cjobs manage-jobs report --since 2026-01-02 --until 2026-01-01 2>err &&
 	test_grep "error: --since (2026-01-02T00:00:00Z) must be before --until (2026-01-01T00:00:00Z)" err &&
+	expect_code 1 cjobs manage-jobs report --since @1000 --until @1000 2>err &&
+	test_grep "error: --since (1970-01-01T00:16:40Z) must be before --until (1970-01-01T00:16:40Z)" err &&
+	cjobs manage-jobs report --since @1000 --until @1001 --format json >r.json &&
+	python3 -c "import json; o = json.load(open(\"r.json\"))[\"overall\"]; assert o[\"jobs\"] == 0, o" &&
 	expect_code 1 cjobs manage-jobs report --since yesterday 2>err &&
 	test_grep "error: option --since: .yesterday. is not a time: write now, +10m, 2026-11-24T22:00:00Z or @UNIXSECONDS (times are UTC)" err &&
 	expect_code 1 cjobs manage-jobs report --host nope 2>err &&

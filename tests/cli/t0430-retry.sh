@@ -96,7 +96,7 @@ test_expect_success 'usage errors: which jobs, unknown job or host, values out o
 	expect_code 1 cjobs manage-jobs retry --host nosuch 2>err &&
 	grep -q "no host named .nosuch.; .cjobs host list. shows the hosts" err &&
 	expect_code 1 cjobs manage-jobs retry --job-id 1 --memory 1m 2>err &&
-	grep -q "option --memory: .1m. is out of range: give from 6m to 1p" err &&
+	grep -q "option --memory: .1m. is out of range: give from 6m to 1024t" err &&
 	expect_code 1 cjobs manage-jobs retry --job-id 1 --cpus 2000 2>err &&
 	grep -q "the CPU limit must be 0 (none) or from 0.01 to 1024 CPUs, e.g. 0.5" err &&
 	expect_code 1 cjobs manage-jobs retry --job-id 1 --timeout 8d 2>err &&

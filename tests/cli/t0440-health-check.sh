@@ -84,7 +84,11 @@ assert n[\"engine_version\"] is None and n[\"recorded\"] is True, n
 '
 
 test_expect_success 'an engine that accepts but never answers is reported as timed out after --timeout' '
-	python3 -c "
+	# The interpreter itself in the background (not a shell function
+	# around it), so that $! is the server and the kill below ends it.
+	srv=/usr/bin/python3
+	test -x $srv || srv=$(type -P python3)
+	"$srv" -c "
 import socket,sys,time
 s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8)
 conns=[]

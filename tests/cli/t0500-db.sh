@@ -65,6 +65,21 @@ test_expect_success 'db check finds a job that finished before it started' '
 	grep -q "^job 1: finished (.*) before it started" out
 '
 
+test_expect_success 'db check names the other contradictions: no start time, no worker, a completed job exiting non-zero, a history that disagrees, output without its job' '
+	cp "$CJOBS_DATABASE" planted3.db &&
+	sqlite3 planted3.db "update jobs set status = \"running\", started_at = 0, finished_at = 0, worker_id = null, lease_until = 0 where id = 2;
+		update jobs set exit_code = 3 where id = 1;
+		pragma foreign_keys = off;
+		insert into job_output (job_id, attempt, stream, data, truncated, total_bytes) values (998, 1, 1, zeroblob(1), 0, 1)" &&
+	expect_code 1 cjobs --database planted3.db db check >out &&
+	grep -q "^job 1: is completed but its exit code is 3$" out &&
+	grep -q "^job 2: is running but has no start time (started_at is 0)$" out &&
+	grep -q "^job 2: is running but no worker holds it (worker_id is empty)$" out &&
+	grep -q "^job 2: is running but its latest history row says failed$" out &&
+	grep -q "^job 998: does not exist, but 1 output rows are left (table job_output)$" out &&
+	grep -q "^job counts: " out
+'
+
 test_expect_success 'db vacuum returns the space of removed rows' '
 	sqlite3 "$CJOBS_DATABASE" "create table filler (x); insert into filler select randomblob(1000) from generate_series(1, 2000); drop table filler;" 2>/dev/null ||
 	python3 -c "

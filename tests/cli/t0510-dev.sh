@@ -113,6 +113,19 @@ test_expect_success 'sample-data refuses a --count out of range and a bad --url'
 	grep -q "engine address .http://x. is not understood" err
 '
 
+test_expect_success 'sample-data --count takes 1 to 100000 and test-job --timeout 1 to 3600 seconds, both ends' '
+	before=$(store_digest) &&
+	cjobs dev sample-data --count 1 --dry-run >out && grep -q "would add 1 sample jobs" out &&
+	cjobs dev sample-data --count 100000 --dry-run >out && grep -q "would add 100000 sample jobs" out &&
+	expect_code 1 cjobs dev sample-data --count 100001 2>err &&
+	grep -q "option --count: .100001. is not a whole number from 1 to 100000" err &&
+	expect_code 1 cjobs dev test-job --host e1 --timeout 3601 2>err &&
+	grep -q "option --timeout: .3601. is not a duration from 1 to 3600 seconds" err &&
+	expect_code 1 cjobs dev test-job --host e1 --timeout 0 2>err &&
+	grep -q "option --timeout: .0. is not a duration from 1 to 3600 seconds" err &&
+	test "$(store_digest)" = "$before"
+'
+
 test_expect_success 'test-job runs a container on the engine and shows each step' '
 	cjobs dev test-job --host e1 >out &&
 	for s in ping/info create start "wait (die)" inspect logs remove; do

@@ -104,7 +104,8 @@ test_expect_success 'bad configuration files: 6 kinds refused, the store unchang
 	refused "unknown-section.ini:2: unknown key" --config unknown-section.ini job list &&
 	refused "bad-value.ini:2: [worker] max_jobs" --config bad-value.ini job list &&
 	refused "outside any [section]" --config no-section.ini job list &&
-	refused "binary.ini:1" --config binary.ini job list &&
+	refused "binary.ini:1: " --config binary.ini job list &&
+	grep -Eq "binary.ini:1: (syntax error: expected \[section\] or key = value|key .* is outside any \[section\])" err &&
 	test "$(wc -c <err)" -lt 600 &&
 	refused "cannot read configuration file nothere.ini" --config nothere.ini job list &&
 	refused "is not a regular file" --config envdir job list &&
@@ -160,11 +161,11 @@ test_expect_success 'an engine without TLS verification is warned about, also by
 test_expect_success 'a corrupt or truncated store is refused by name, and not changed' '
 	head -c 100000 /dev/urandom >corrupt.db &&
 	sum=$(sha256sum <corrupt.db) &&
-	refused "corrupt.db" --database corrupt.db job list &&
+	refused "cannot open job store corrupt.db: the file is not an SQLite database" --database corrupt.db job list &&
 	test "$(sha256sum <corrupt.db)" = "$sum" &&
 	head -c 5000 "$CJOBS_DATABASE" >truncated.db &&
 	"$CJOBS_BIN" --database truncated.db job list >out 2>err;
-	test $? -eq 1 && grep -q "truncated.db" err
+	test $? -eq 1 && grep -q "cannot open job store truncated.db: " err
 '
 
 test_expect_success 'a full disk: a clear error naming the store, nothing half written, the store still sound' '

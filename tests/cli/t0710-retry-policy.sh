@@ -76,11 +76,19 @@ test_expect_success 'a time limit is never retried automatically' '
 test_expect_success 'bad retry settings are refused and nothing is stored' '
 	before=$(store_digest) &&
 	expect_code 1 cjobs job submit --image $IMG --retry-strategy fast -- true 2>err &&
-	grep -q "retry-strategy" err && grep -q "aggressive" err &&
-	for v in 0 256 abc 1, "1;2" ""; do
+	grep -q "option --retry-strategy: .fast. is not one of: default, aggressive, conservative" err &&
+	for v in 0 256; do
 		expect_code 1 cjobs job submit --image $IMG --retry-on-exit-code "$v" -- true 2>err &&
-		grep -q "retry-on-exit-code" err || { cat err; exit 1; }
+		grep -q "retry-on-exit-code: exit codes are from 1 to 255 (0 is success); .$v. is not" err ||
+			{ cat err; exit 1; }
 	done &&
+	for v in abc 1, "1;2"; do
+		expect_code 1 cjobs job submit --image $IMG --retry-on-exit-code "$v" -- true 2>err &&
+		grep -q "retry-on-exit-code: .$v. is not .any. or a comma-separated list of exit codes" err ||
+			{ cat err; exit 1; }
+	done &&
+	expect_code 1 cjobs job submit --image $IMG --retry-on-exit-code "" -- true 2>err &&
+	grep -q "retry-on-exit-code: give .any. or exit codes such as 1,75" err &&
 	test "$(store_digest)" = "$before"
 '
 

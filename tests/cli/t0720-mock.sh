@@ -13,6 +13,29 @@ test_expect_success 'a mock host is registered, checked and shown like any other
 	cjobs host show dry --format json | grep -q "\"url\": \"mock://\""
 '
 
+test_expect_success 'process-jobs option ranges: each edge is taken, one past it is refused saying the range, nothing stored' '
+	cjobs process-jobs --max-jobs 1 --poll-interval 1 --timeout 0 --output-limit 0 --shutdown-timeout 0 &&
+	cjobs process-jobs --max-jobs 10000 --poll-interval 1d --timeout 7d --output-limit 1g --shutdown-timeout 7d &&
+	before=$(store_digest) &&
+	expect_code 1 cjobs process-jobs --max-jobs 0 2>err &&
+	grep -q "option --max-jobs: .0. is not a whole number from 1 to 10000" err &&
+	expect_code 1 cjobs process-jobs --max-jobs 10001 2>err &&
+	grep -q "option --max-jobs: .10001. is not a whole number from 1 to 10000" err &&
+	expect_code 1 cjobs process-jobs --poll-interval 0 2>err &&
+	grep -q "option --poll-interval: .0. is not a duration from 1 to 86400 seconds" err &&
+	expect_code 1 cjobs process-jobs --poll-interval 86401 2>err &&
+	grep -q "option --poll-interval: .86401. is not a duration from 1 to 86400 seconds" err &&
+	expect_code 1 cjobs process-jobs --timeout 604801 2>err &&
+	grep -q "option --timeout: .604801. is not a duration from 0 to 604800 seconds" err &&
+	expect_code 1 cjobs process-jobs --output-limit 1073741825 2>err &&
+	grep -q "option --output-limit: .1073741825. is out of range: give from 0 to 1g" err &&
+	expect_code 1 cjobs process-jobs --shutdown-timeout -1 2>err &&
+	grep -q "option --shutdown-timeout: .-1. is not a duration from 0 to 604800 seconds" err &&
+	expect_code 1 cjobs process-jobs --shutdown-timeout 8d 2>err &&
+	grep -q "option --shutdown-timeout: .8d. is not a duration from 0 to 604800 seconds" err &&
+	test "$(store_digest)" = "$before"
+'
+
 test_expect_success 'a queue of jobs runs to completion on it, history and all' '
 	cjobs job submit --image busybox --host dry --count 500 -- sh -c "exit 7" >ids &&
 	cjobs process-jobs --host dry --max-jobs 50 &&

@@ -27,6 +27,16 @@ ENGINE_DIRS=""
 . "$TEST_ROOT/tests/lib/engine.sh"
 . "$TEST_ROOT/tests/lib/store.sh"
 
+# The tests' python3 is Debian's (scripts/install-deps installs it): a
+# version manager's shim in front of it in PATH (pyenv's is a bash script)
+# costs each of the many small calls seconds on a loaded machine. A link
+# first in PATH, not a shell function, so that `python3 ... &` leaves the
+# interpreter's own pid in $!.
+if [ -x /usr/bin/python3 ]; then
+	mkdir -p "$TEST_DIR/bin" && ln -sf /usr/bin/python3 "$TEST_DIR/bin/python3" &&
+		PATH=$TEST_DIR/bin:$PATH
+fi
+
 # Backgrounded commands must run "$CJOBS_BIN" itself, so that $! is its pid.
 cjobs() { "$CJOBS_BIN" "$@"; }
 
@@ -192,17 +202,22 @@ wait_exit() {
 	wait "$pid"
 }
 
-# GATED: a job command that runs until its container gets SIGUSR1
-# (job_signal), then prints "done" and exits 0: a job that is surely still
-# running when a test acts, and ends when the test says, without timing.
-GATED='trap "echo done; exit 0" USR1; sleep 600 & wait'
-# job_signal ID [SIGNAL]: send SIGNAL (USR1) to the container of job ID on
-# the test engine ($ENGINE_SOCK), through the engine's API.
-job_signal() {
-	local cid
+# GATED: a job command that runs until the test releases it (job_release),
+# then prints "done" and exits 0: a job that is surely still running when a
+# test acts, and ends when the test says, without timing. (Its loop, a sleep
+# inside the container, is the workload; a file cannot be missed the way a
+# signal sent before the shell set its trap can.)
+GATED='while [ ! -e /tmp/go ]; do sleep 0.2; done; echo done'
+# job_release ID: let the GATED job ID end: creates /tmp/go in its container
+# through the test engine's exec API ($ENGINE_SOCK).
+job_release() {
+	local cid ex
 	cid=$(job_field "$1" container_id) && test -n "$cid" &&
-		curl -s --fail --unix-socket "$ENGINE_SOCK" -X POST \
-			"http://d/containers/$cid/kill?signal=${2:-USR1}" >/dev/null
+		ex=$(curl -s --fail --unix-socket "$ENGINE_SOCK" -H "Content-Type: application/json" \
+			-d '{"Cmd":["sh","-c",": >/tmp/go"]}' "http://d/containers/$cid/exec" |
+			python3 -c 'import json,sys; print(json.load(sys.stdin)["Id"])') &&
+		curl -s --fail --unix-socket "$ENGINE_SOCK" -H "Content-Type: application/json" \
+			-d '{"Detach":true}' "http://d/exec/$ex/start" >/dev/null
 }
 
 # hold_write_lock DB HELD RELEASE: take DB's write lock (BEGIN IMMEDIATE),

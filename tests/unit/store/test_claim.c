@@ -91,6 +91,14 @@ static void test_order_with_hosts(void **state)
 	claim_ids(fx->s, NULL, 8, ids, &n);
 	assert_int_equal(n, 1);
 	assert_int_equal(ids[0], b100);
+	/* A tie inside one walk, at its cut: the older job. */
+	int64_t first = add_job(fx->s, 7, NULL, 0);
+	int64_t second = add_job(fx->s, 7, NULL, 0);
+	claim_ids(fx->s, only_a, 1, ids, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], first);
+	claim_ids(fx->s, only_a, 1, ids, &n);
+	assert_int_equal(ids[0], second);
 }
 
 /* A claim of at most N from N + 1 ready jobs takes exactly N, best first;

@@ -1,7 +1,8 @@
 /*
  * tests/unit/store/test_jobs.c: jobs: every field kept exactly, status
  * changes (legal, illegal, stale) with their history, field updates,
- * listing, counting, captured output, and removal of old jobs.
+ * listing, counting, captured output, and removal of old jobs; the
+ * boundaries of store_status's "now" and store_report's period.
  */
 #include "helpers.h"
 #include "store/report.h"
@@ -574,6 +575,148 @@ static void test_delete_and_purge(void **state)
 	assert_true(next > gone);
 }
 
+/* ---- status and report: the boundaries of "now" and of the period ---- */
+
+/* Cancels queued job id, recording `finished` as its finish time. */
+static void cancel_at(store_t *s, int64_t id, int64_t finished)
+{
+	char *err = NULL;
+	job_t j;
+	OK(store_job_get(s, id, &j, &err));
+	j.finished_at = finished;
+	OK(store_job_move(s, &j, JOB_QUEUED, JOB_CANCELLED, JOB_SET_FINISHED_AT, "t", NULL, &err));
+	job_free(&j);
+}
+
+/* A queued job whose not_before is exactly `now` is ready; one a
+ * millisecond later is scheduled, and the soonest of those is next_at.
+ * The same with --host, which counts by another query. */
+static void test_status_ready_at_now(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	int64_t a = add_job(fx->s, 0, NULL, 1000);
+	add_job(fx->s, 0, NULL, 1001);
+	int64_t c = add_job(fx->s, 0, "h1", 1000);
+	add_job(fx->s, 0, "h1", 1002);
+	store_status_t st;
+
+	OK(store_status(fx->s, NULL, 1000, &st, &err));
+	assert_int_equal(st.counts[JOB_QUEUED], 4);
+	assert_int_equal(st.total, 4);
+	assert_int_equal(st.ready, 2);
+	assert_int_equal(st.scheduled, 2);
+	assert_int_equal(st.next_at, 1001);
+	assert_int_equal(st.oldest_id, a);
+	assert_int_equal(st.nhosts, 2);
+	assert_string_equal(st.hosts[0].host, "h1");   /* by name, NULL last */
+	assert_int_equal(st.hosts[0].ready, 1);
+	assert_int_equal(st.hosts[0].scheduled, 1);
+	assert_null(st.hosts[1].host);
+	assert_int_equal(st.hosts[1].ready, 1);
+	assert_int_equal(st.hosts[1].scheduled, 1);
+	store_status_free(&st);
+
+	OK(store_status(fx->s, "h1", 1000, &st, &err));
+	assert_int_equal(st.total, 2);
+	assert_int_equal(st.ready, 1);
+	assert_int_equal(st.scheduled, 1);
+	assert_int_equal(st.next_at, 1002);
+	assert_int_equal(st.oldest_id, c);
+	store_status_free(&st);
+
+	OK(store_status(fx->s, NULL, 999, &st, &err));
+	assert_int_equal(st.ready, 0);
+	assert_int_equal(st.scheduled, 4);
+	assert_int_equal(st.next_at, 1000);
+	assert_int_equal(st.oldest_id, 0);
+	store_status_free(&st);
+
+	OK(store_status(fx->s, NULL, 1002, &st, &err));
+	assert_int_equal(st.ready, 4);
+	assert_int_equal(st.scheduled, 0);
+	assert_int_equal(st.next_at, 0);
+	store_status_free(&st);
+
+	OK(store_status(fx->s, "h1", 1001, &st, &err));
+	assert_int_equal(st.ready, 1);
+	assert_int_equal(st.scheduled, 1);
+	store_status_free(&st);
+}
+
+/* The oldest waiting job is the ready one queued first, whatever its id. */
+static void test_status_oldest_by_queue_time(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	int64_t a = add_job(fx->s, 0, NULL, 0);
+	int64_t b = add_job(fx->s, 0, NULL, 0);
+	job_t j;
+	OK(store_job_get(fx->s, a, &j, &err));
+	j.queued_at += 5000;   /* a waits since later than b */
+	OK(store_job_move(fx->s, &j, JOB_QUEUED, JOB_LAUNCHING, 0, "t", NULL, &err));
+	j.status = JOB_LAUNCHING;
+	OK(store_job_move(fx->s, &j, JOB_LAUNCHING, JOB_QUEUED, JOB_SET_QUEUED_AT, "t", NULL,
+			  &err));
+	job_free(&j);
+	store_status_t st;
+	OK(store_status(fx->s, NULL, INT64_MAX / 2, &st, &err));
+	assert_int_equal(st.ready, 2);
+	assert_int_equal(st.oldest_id, b);
+	store_status_free(&st);
+}
+
+/* The period is [since, until): a job finished exactly at since is in it,
+ * one finished exactly at until is not; an unfinished job counts by its
+ * creation time. With host, only jobs pinned to or run on it. */
+static void test_report_period_bounds(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	cancel_at(fx->s, add_job(fx->s, 0, NULL, 0), 4999);
+	cancel_at(fx->s, add_job(fx->s, 0, NULL, 0), 5000);
+	cancel_at(fx->s, add_job(fx->s, 0, "h1", 0), 5500);
+	cancel_at(fx->s, add_job(fx->s, 0, NULL, 0), 5999);
+	cancel_at(fx->s, add_job(fx->s, 0, NULL, 0), 6000);
+	store_report_t r;
+
+	OK(store_report(fx->s, 5000, 6000, NULL, &r, &err));
+	assert_int_equal(r.all.total, 3);
+	assert_int_equal(r.all.counts[JOB_CANCELLED], 3);
+	store_report_free(&r);
+	OK(store_report(fx->s, 4999, 5000, NULL, &r, &err));
+	assert_int_equal(r.all.total, 1);
+	store_report_free(&r);
+	OK(store_report(fx->s, 6000, 6001, NULL, &r, &err));
+	assert_int_equal(r.all.total, 1);
+	store_report_free(&r);
+	OK(store_report(fx->s, 5001, 5999, NULL, &r, &err));
+	assert_int_equal(r.all.total, 1);
+	store_report_free(&r);
+	OK(store_report(fx->s, 5000, 6000, "h1", &r, &err));
+	assert_int_equal(r.all.total, 1);
+	assert_int_equal(r.nhosts, 1);
+	assert_string_equal(r.hosts[0].key, "h1");
+	store_report_free(&r);
+
+	/* Unfinished: by creation time. */
+	int64_t q = add_job(fx->s, 0, NULL, 0);
+	job_t j;
+	OK(store_job_get(fx->s, q, &j, &err));
+	int64_t created = j.created_at;
+	job_free(&j);
+	OK(store_report(fx->s, created, created + 1, NULL, &r, &err));
+	assert_int_equal(r.all.total, 1);
+	assert_int_equal(r.all.counts[JOB_QUEUED], 1);
+	store_report_free(&r);
+	OK(store_report(fx->s, created - 1, created, NULL, &r, &err));
+	assert_int_equal(r.all.total, 0);
+	store_report_free(&r);
+	OK(store_report(fx->s, created + 1, created + 2, NULL, &r, &err));
+	assert_int_equal(r.all.total, 0);
+	store_report_free(&r);
+}
+
 /* manage-jobs cleanup removes jobs that finished "more than N days ago":
  * strictly before the cut-off, never at it; only finished jobs; a job
  * cancelled before it ran counts from its creation; and each batch checks
@@ -652,6 +795,9 @@ int main(void)
 		T(test_output),
 		T(test_list_does_not_read_output),
 		T(test_delete_and_purge),
+		T(test_status_ready_at_now),
+		T(test_status_oldest_by_queue_time),
+		T(test_report_period_bounds),
 		T(test_cleanup_boundary),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
