@@ -628,12 +628,18 @@ void slot_tick(slot_t *s, int64_t now)
 		worker_slot_done(s->w, s);
 		return;
 	}
-	if (s->abort || s->handback) {
+	if (s->abort) {
 		slot_remove(s);
 		return;
 	}
+	/* Before the hand-back: a container that has already exited is
+	 * recorded, not handed back to run again (SIGINT, shutdown timeout). */
 	if (s->exited && now >= s->next_poll_mono) {
 		harvest(s);
+		return;
+	}
+	if (s->handback) {
+		slot_remove(s);
 		return;
 	}
 	if (s->deadline_mono && now >= s->deadline_mono && !s->kill_sent &&

@@ -161,16 +161,16 @@ test_expect_success 'SIGTERM with --shutdown-timeout: a job ending within it is 
 	clear_jobs &&
 	id=$(cjobs job submit --image $IMG -- sleep 600) &&
 	quick=$(cjobs job submit --image $IMG -- sh -c "$GATED") &&
-	start_worker st.log --shutdown-timeout 6 &&
+	start_worker st.log --shutdown-timeout 12 &&
 	stop_on_exit $(cat st.log.pid) &&
 	wait_for 60 "test \$(count_status running) = 2" &&
 	kill -TERM $(cat st.log.pid) &&
-	wait_for 30 "grep -q \"SIGTERM: taking no new jobs; waiting up to 6s for 2 running job\" st.log" &&
+	wait_for 30 "grep -q \"SIGTERM: taking no new jobs; waiting up to 12s for 2 running job\" st.log" &&
 	job_release $quick &&
 	{ wait_exit 60 $(cat st.log.pid); test $? != 124; } &&
 	grep -q "shutdown timeout: removing" st.log &&
 	waited=$(log_ms_between st.log "SIGTERM: taking" "shutdown timeout: removing") &&
-	echo "handed back ${waited} ms after SIGTERM" && test "$waited" -ge 6000 &&
+	echo "handed back ${waited} ms after SIGTERM" && test "$waited" -ge 12000 &&
 	test "$(job_field $quick status)" = completed &&
 	test "$(cjobs job logs $quick --stream stdout)" = done &&
 	test "$(job_field $id status)" = queued &&
