@@ -38,6 +38,12 @@ void sample_job(job_t *j);
 int64_t add_job(store_t *s, int priority, const char *host, int64_t not_before);
 void sample_host(host_t *h, const char *name);
 
+/* The number job_counts keeps for host KEY and STATUS (0 when none). */
+int64_t counted(store_t *s, const char *key, const char *status);
+/* Claims, as worker "w", the one ready job for host RUN_ON; fails the test
+ * unless exactly one was claimed. */
+job_t claim_one(store_t *s, const char *run_on);
+
 /* Every row of every table of the database file, read through a separate
  * connection (so: what is committed), as one malloc'd string. */
 char *db_fingerprint(const char *path);

@@ -21,30 +21,6 @@
 #include "store/report.h"
 #include "store/store_int.h"
 
-static int64_t counted(store_t *s, const char *key, const char *status)
-{
-	int64_t n = 0;
-	char *err = NULL, *sql = NULL;
-	assert_true(asprintf(&sql, "SELECT coalesce(sum(n), 0) FROM job_counts WHERE "
-				   "host_key = ? AND status = '%s'",
-			     status) > 0);
-	OK(query_count(s, sql, key, &n, &err));
-	free(sql);
-	return n;
-}
-
-static job_t claim_one(store_t *s, const char *run_on)
-{
-	char *err = NULL;
-	job_t *c = NULL;
-	size_t n = 0;
-	OK(store_job_claim(s, "w", 5, NULL, run_on, 1, &c, &n, &err));
-	assert_int_equal(n, 1);
-	job_t j = c[0];
-	free(c);
-	return j;
-}
-
 static int64_t status_count(store_t *s, job_status_t status)
 {
 	char *err = NULL;
