@@ -23,6 +23,13 @@ int64_t mono_ms(void)
 	return clock_ms(CLOCK_MONOTONIC);
 }
 
+int64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 char *format_time(int64_t unix_ms, char *buf, size_t size)
 {
 	if (unix_ms <= 0) {

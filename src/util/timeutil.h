@@ -11,6 +11,7 @@
 
 int64_t now_ms(void);        /* wall clock, unix ms */
 int64_t mono_ms(void);       /* monotonic clock, ms */
+int64_t mono_us(void);       /* monotonic clock, microseconds */
 /* "2026-11-24T22:53:30Z" (UTC, ISO 8601) into buf (at least 32 bytes);
  * "-" for 0. Returns buf. */
 char *format_time(int64_t unix_ms, char *buf, size_t size);

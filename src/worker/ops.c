@@ -592,16 +592,37 @@ int ops_retry(store_t *s, job_t *job, const ops_retry_changes_t *c, const char *
 
 typedef struct {
 	ops_check_t *c;
-	int64_t started;
+	int64_t started;      /* mono_us(); -1 once answered */
+	const char *url;
+	int timeout_s;
 	bool *done;
 	int *pending;
 } check_op_t;
+
+/* Milliseconds since a mono_us() reading, to the nearest: whole
+ * milliseconds read at both ends could show a wait of the full timeout as
+ * one millisecond short of it. */
+static int64_t ms_since(int64_t started_us)
+{
+	return (mono_us() - started_us + 500) / 1000;
+}
+
+/* The one message for a host that took the connection and never answered,
+ * whichever timer noticed first: the engine's request timeout or the
+ * check's own deadline. */
+static char *no_answer(const char *url, int timeout_s)
+{
+	char *msg = NULL;
+	if (asprintf(&msg, "no answer from %s within %ds", url, timeout_s) < 0)
+		return NULL;
+	return msg;
+}
 
 static void on_info(void *ud, const engine_status_t *st, const engine_info_t *info)
 {
 	check_op_t *op = ud;
 	ops_check_t *c = op->c;
-	c->response_ms = mono_ms() - op->started;
+	c->response_ms = ms_since(op->started);
 	if (st->ok && info) {
 		c->ok = true;
 		c->engine_version = dup_or_null(info->version ? info->version : "?");
@@ -610,7 +631,10 @@ static void on_info(void *ud, const engine_status_t *st, const engine_info_t *in
 		c->containers_running = info->containers_running;
 	} else {
 		c->timed_out = st->timed_out;
-		c->error = strdup(st->error ? st->error : "the engine did not answer");
+		if (st->timed_out && !st->unreachable)
+			c->error = no_answer(op->url, op->timeout_s);
+		else
+			c->error = strdup(st->error ? st->error : "the engine did not answer");
 	}
 	op->started = -1;  /* answered */
 	if (--*op->pending == 0)
@@ -638,10 +662,10 @@ int ops_check_hosts(store_t *s, const host_t *hosts, size_t n, int timeout_s, op
 	long timeout_ms = (long)timeout_s * 1000;
 	bool done = false;
 	int pending = 0;
-	int64_t start = mono_ms();
+	int64_t start = mono_us();
 	for (size_t i = 0; i < n; i++) {
-		ops[i] = (check_op_t){.c = &out[i], .started = mono_ms(), .done = &done,
-				      .pending = &pending};
+		ops[i] = (check_op_t){.c = &out[i], .started = mono_us(), .url = hosts[i].url,
+				      .timeout_s = timeout_s, .done = &done, .pending = &pending};
 		char *e = NULL;
 		if (engine_for_host(loop, &hosts[i], timeout_ms, &engines[i], &e) < 0) {
 			out[i].error = e ? e : strdup("cannot set up the engine");
@@ -657,10 +681,8 @@ int ops_check_hosts(store_t *s, const host_t *hosts, size_t n, int timeout_s, op
 		if (ops[i].started >= 0) {
 			/* Still waiting: the callback will never come now. */
 			out[i].timed_out = true;
-			out[i].response_ms = mono_ms() - start;
-			if (asprintf(&out[i].error, "no answer from %s within %ds", hosts[i].url,
-				     timeout_s) < 0)
-				out[i].error = NULL;
+			out[i].response_ms = ms_since(start);
+			out[i].error = no_answer(hosts[i].url, timeout_s);
 		}
 		engine_free(engines[i]);
 	}
