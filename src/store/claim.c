@@ -90,7 +90,7 @@ static int take_all(store_t *s, const char *worker_id, int64_t lease_until,
 		sb_free(&sql);
 		return err_set(err, "out of memory");
 	}
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	int rc = st_prepare(s, sql.buf, &st, err);
 	sb_free(&sql);
 	if (rc < 0)
@@ -107,8 +107,8 @@ static int take_all(store_t *s, const char *worker_id, int64_t lease_until,
 	rc = bind_check(s, &b, "cannot claim jobs", err);
 	job_t *v = NULL;
 	size_t count = 0, cap = 0;
-	int step = SQLITE_DONE;
-	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+	int step = DB_DONE;
+	while (rc == 0 && (step = st_step(st)) == DB_ROW) {
 		if (count == cap) {
 			size_t ncap = cap ? cap * 2 : 16;
 			job_t *nv = realloc(v, ncap * sizeof(*nv));
@@ -126,7 +126,7 @@ static int take_all(store_t *s, const char *worker_id, int64_t lease_until,
 		count++;
 	}
 	/* RETURNING's statement must run to its end before the update counts. */
-	if (rc == 0 && step != SQLITE_DONE)
+	if (rc == 0 && step != DB_DONE)
 		rc = db_fail_rc(s, step, "cannot claim jobs", err);
 	st_release(s, st);
 	if (rc < 0) {
@@ -210,7 +210,7 @@ static int queued_number(store_t *s, const char *head, char *const *hosts, int64
 		sb_free(&sql);
 		return err_set(err, "out of memory");
 	}
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	int rc = st_prepare(s, sql.buf, &st, err);
 	sb_free(&sql);
 	if (rc < 0)
@@ -221,9 +221,9 @@ static int queued_number(store_t *s, const char *head, char *const *hosts, int64
 	bind_hosts(&b, hosts);
 	rc = bind_check(s, &b, "cannot count ready jobs", err);
 	if (rc == 0) {
-		int step = sqlite3_step(st);
-		if (step == SQLITE_ROW)
-			*out = sqlite3_column_int64(st, 0);   /* NULL reads as 0 */
+		int step = st_step(st);
+		if (step == DB_ROW)
+			*out = col_i64(st, 0);   /* NULL reads as 0 */
 		else
 			rc = db_fail_rc(s, step, "cannot count ready jobs", err);
 	}
@@ -272,7 +272,7 @@ int store_job_take_over(store_t *s, const job_t *job, const char *old_worker,
 {
 	if (store_ready(s, err) < 0 || store_begin(s, err) < 0)
 		return -1;
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	int rc = st_prepare(s,
 			    "UPDATE jobs SET worker_id = ?, lease_until = ? WHERE id = ? "
 			    "AND status = ? AND worker_id IS ? AND lease_until = ?",

@@ -145,7 +145,7 @@ int counts_flush(store_t *s, char **err)
 {
 	if (s->ndeltas == 0)
 		return 0;
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (st_prepare(s, "INSERT INTO job_counts (host_key, status, n) VALUES (?, ?, ?) "
 			  "ON CONFLICT (host_key, status) DO UPDATE SET n = n + excluded.n",
 		       &st, err) < 0)
@@ -163,7 +163,7 @@ int counts_flush(store_t *s, char **err)
 		rc = bind_check(s, &b, "cannot update the job counts", err);
 		if (rc == 0)
 			rc = st_exec(s, st, "cannot update the job counts", err);
-		sqlite3_reset(st);
+		st_reset(st);
 	}
 	st_release(s, st);
 	if (rc == 0)

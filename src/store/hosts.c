@@ -19,25 +19,25 @@
 	"pull_images, network_mode, enabled, created_at, checked_at, check_ok, "   \
 	"check_message"
 
-static int host_from_row(sqlite3_stmt *st, host_t *h, char **err)
+static int host_from_row(db_stmt_t *st, host_t *h, char **err)
 {
 	bool oom = false;
 	host_init(h);
-	h->id = sqlite3_column_int64(st, 0);
+	h->id = col_i64(st, 0);
 	h->name = col_text(st, 1, &oom);
 	h->url = col_text(st, 2, &oom);
 	h->tls_ca = col_text(st, 3, &oom);
 	h->tls_cert = col_text(st, 4, &oom);
 	h->tls_key = col_text(st, 5, &oom);
-	h->tls_verify = sqlite3_column_int(st, 6) != 0;
-	h->max_jobs = sqlite3_column_int(st, 7);
-	h->weight = sqlite3_column_int(st, 8);
-	h->pull_images = sqlite3_column_int(st, 9) != 0;
+	h->tls_verify = col_int(st, 6) != 0;
+	h->max_jobs = col_int(st, 7);
+	h->weight = col_int(st, 8);
+	h->pull_images = col_int(st, 9) != 0;
 	h->network_mode = col_text(st, 10, &oom);
-	h->enabled = sqlite3_column_int(st, 11) != 0;
-	h->created_at = sqlite3_column_int64(st, 12);
-	h->checked_at = sqlite3_column_int64(st, 13);
-	h->check_ok = sqlite3_column_int(st, 14) != 0;
+	h->enabled = col_int(st, 11) != 0;
+	h->created_at = col_i64(st, 12);
+	h->checked_at = col_i64(st, 13);
+	h->check_ok = col_int(st, 14) != 0;
 	h->check_message = col_text(st, 15, &oom);
 	if (oom) {
 		host_free(h);
@@ -64,9 +64,9 @@ static void bind_host_fields(binder_t *b, const host_t *h)
 	bind_text(b, h->check_message);
 }
 
-static int insert_host(store_t *s, const host_t *h, int64_t now, char **err)
+static int insert_host(store_t *s, const host_t *h, int64_t now, int64_t *id, char **err)
 {
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (st_prepare(s, "INSERT INTO hosts (url, tls_ca, tls_cert, tls_key, tls_verify, "
 			  "max_jobs, weight, pull_images, network_mode, enabled, checked_at, "
 			  "check_ok, check_message, name, created_at) "
@@ -80,11 +80,13 @@ static int insert_host(store_t *s, const host_t *h, int64_t now, char **err)
 	bind_i64(&b, now);
 	int rc = bind_check(s, &b, "cannot add the host", err);
 	if (rc == 0) {
-		int step = sqlite3_step(st);
-		if (step == SQLITE_CONSTRAINT_UNIQUE)
+		int step = st_step(st);
+		if (step == DB_E_UNIQUE)
 			rc = err_set(err, "an executor host named \"%s\" already exists",
 				     h->name);
-		else if (step != SQLITE_DONE)
+		else if (step == DB_DONE)
+			*id = db_last_id(s, st);
+		else
 			rc = db_fail_rc(s, step, "cannot add the host", err);
 	}
 	st_release(s, st);
@@ -96,8 +98,8 @@ int store_host_add(store_t *s, host_t *host, char **err)
 	if (store_ready(s, err) < 0 || store_begin(s, err) < 0)
 		return -1;
 	int64_t now = now_ms();
-	int rc = insert_host(s, host, now, err);
-	int64_t id = sqlite3_last_insert_rowid(s->db);
+	int64_t id = 0;
+	int rc = insert_host(s, host, now, &id, err);
 	if (tx_finish(s, rc, err) < 0)
 		return -1;
 	host->id = id;
@@ -110,7 +112,7 @@ int store_host_get(store_t *s, const char *name, host_t *out, char **err)
 	host_init(out);
 	if (store_ready(s, err) < 0)
 		return -1;
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (st_prepare(s, "SELECT " HOST_COLUMNS " FROM hosts WHERE name = ?", &st, err) < 0)
 		return -1;
 	binder_t b;
@@ -118,10 +120,10 @@ int store_host_get(store_t *s, const char *name, host_t *out, char **err)
 	bind_text(&b, name);
 	int rc = bind_check(s, &b, "cannot read the host", err);
 	if (rc == 0) {
-		int step = sqlite3_step(st);
-		if (step == SQLITE_ROW)
+		int step = st_step(st);
+		if (step == DB_ROW)
 			rc = host_from_row(st, out, err);
-		else if (step == SQLITE_DONE)
+		else if (step == DB_DONE)
 			rc = 1;
 		else
 			rc = db_fail_rc(s, step, "cannot read the host", err);
@@ -143,13 +145,13 @@ int store_host_list(store_t *s, host_t **out, size_t *n, char **err)
 	*n = 0;
 	if (store_ready(s, err) < 0)
 		return -1;
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (st_prepare(s, "SELECT " HOST_COLUMNS " FROM hosts ORDER BY name", &st, err) < 0)
 		return -1;
 	host_t *v = NULL;
 	size_t count = 0, cap = 0;
-	int rc = 0, step = SQLITE_DONE;
-	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+	int rc = 0, step = DB_DONE;
+	while (rc == 0 && (step = st_step(st)) == DB_ROW) {
 		if (count == cap) {
 			size_t ncap = cap ? cap * 2 : 8;
 			host_t *nv = realloc(v, ncap * sizeof(*nv));
@@ -163,7 +165,7 @@ int store_host_list(store_t *s, host_t **out, size_t *n, char **err)
 		if ((rc = host_from_row(st, &v[count], err)) == 0)
 			count++;
 	}
-	if (rc == 0 && step != SQLITE_DONE)
+	if (rc == 0 && step != DB_DONE)
 		rc = db_fail_rc(s, step, "cannot list the hosts", err);
 	st_release(s, st);
 	if (rc < 0) {
@@ -179,7 +181,7 @@ int store_host_update(store_t *s, const host_t *host, char **err)
 {
 	if (store_ready(s, err) < 0 || store_begin(s, err) < 0)
 		return -1;
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	int rc = st_prepare(s, "UPDATE hosts SET url = ?, tls_ca = ?, tls_cert = ?, "
 			       "tls_key = ?, tls_verify = ?, max_jobs = ?, weight = ?, "
 			       "pull_images = ?, network_mode = ?, enabled = ?, checked_at = ?, "
@@ -232,7 +234,7 @@ static int remove_host(store_t *s, const char *name, char **err)
 		return 1;
 	if (check_unused(s, name, err) < 0)
 		return -1;
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (st_prepare(s, "DELETE FROM hosts WHERE name = ?", &st, err) < 0)
 		return -1;
 	binder_t b;
@@ -261,7 +263,7 @@ int store_host_checked(store_t *s, const char *name, bool ok, const char *messag
 {
 	if (store_ready(s, err) < 0 || store_begin(s, err) < 0)
 		return -1;
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	int rc = st_prepare(s, "UPDATE hosts SET checked_at = ?, check_ok = ?, "
 			       "check_message = ? WHERE name = ?",
 			    &st, err);

@@ -25,10 +25,10 @@
 
 /* ---- reading ---- */
 
-static int read_status(sqlite3_stmt *st, int col, job_status_t *out, char **err)
+static int read_status(db_stmt_t *st, int col, job_status_t *out, char **err)
 {
-	const char *name = (const char *)sqlite3_column_text(st, col);
-	if (!name && sqlite3_column_type(st, col) != SQLITE_NULL)
+	const char *name = col_str(st, col);
+	if (!name && !col_null(st, col))
 		return err_set(err, "out of memory");
 	if (!job_status_parse(name, out))
 		return err_set(err, "unknown job status \"%s\" in the job store",
@@ -36,47 +36,50 @@ static int read_status(sqlite3_stmt *st, int col, job_status_t *out, char **err)
 	return 0;
 }
 
-static int read_strv(sqlite3_stmt *st, int col, char ***v, size_t *n, char **err)
+static int read_strv(db_stmt_t *st, int col, char ***v, size_t *n, char **err)
 {
-	const void *blob = sqlite3_column_blob(st, col);
-	size_t len = (size_t)sqlite3_column_bytes(st, col);
+	size_t len = 0;
+	bool oom = false;
+	const void *blob = col_raw(st, col, &len, &oom);
+	if (oom)
+		return err_set(err, "out of memory");
 	return strv_decode(blob, len, v, n, err);
 }
 
-int job_from_row(sqlite3_stmt *st, job_t *j, char **err)
+int job_from_row(db_stmt_t *st, job_t *j, char **err)
 {
 	bool oom = false;
 	job_init(j);
-	j->id = sqlite3_column_int64(st, 0);
-	const char *uuid = (const char *)sqlite3_column_text(st, 1);
+	j->id = col_i64(st, 0);
+	const char *uuid = col_str(st, 1);
 	if (uuid && strlen(uuid) < sizeof(j->uuid))
 		memcpy(j->uuid, uuid, strlen(uuid) + 1);
 	j->name = col_text(st, 2, &oom);
 	j->image = col_text(st, 3, &oom);
 	j->workdir = col_text(st, 5, &oom);
 	j->template_name = col_text(st, 7, &oom);
-	j->memory_bytes = sqlite3_column_int64(st, 8);
-	j->nano_cpus = sqlite3_column_int64(st, 9);
-	j->timeout_s = sqlite3_column_int64(st, 10);
-	j->priority = sqlite3_column_int(st, 11);
-	j->not_before = sqlite3_column_int64(st, 12);
+	j->memory_bytes = col_i64(st, 8);
+	j->nano_cpus = col_i64(st, 9);
+	j->timeout_s = col_i64(st, 10);
+	j->priority = col_int(st, 11);
+	j->not_before = col_i64(st, 12);
 	j->host = col_text(st, 13, &oom);
-	j->max_retries = sqlite3_column_int(st, 14);
-	j->attempt = sqlite3_column_int(st, 16);
-	j->has_exit_code = sqlite3_column_type(st, 17) != SQLITE_NULL;
-	j->exit_code = sqlite3_column_int(st, 17);
-	j->created_at = sqlite3_column_int64(st, 18);
-	j->queued_at = sqlite3_column_int64(st, 19);
-	j->started_at = sqlite3_column_int64(st, 20);
-	j->finished_at = sqlite3_column_int64(st, 21);
-	j->peak_memory_bytes = sqlite3_column_int64(st, 22);
-	j->cpu_usage_ns = sqlite3_column_int64(st, 23);
+	j->max_retries = col_int(st, 14);
+	j->attempt = col_int(st, 16);
+	j->has_exit_code = !col_null(st, 17);
+	j->exit_code = col_int(st, 17);
+	j->created_at = col_i64(st, 18);
+	j->queued_at = col_i64(st, 19);
+	j->started_at = col_i64(st, 20);
+	j->finished_at = col_i64(st, 21);
+	j->peak_memory_bytes = col_i64(st, 22);
+	j->cpu_usage_ns = col_i64(st, 23);
 	j->last_error = col_text(st, 24, &oom);
 	j->container_name = col_text(st, 25, &oom);
 	j->container_id = col_text(st, 26, &oom);
 	j->ran_on = col_text(st, 27, &oom);
 	j->worker_id = col_text(st, 28, &oom);
-	j->lease_until = sqlite3_column_int64(st, 29);
+	j->lease_until = col_i64(st, 29);
 	j->retry_strategy = col_text(st, 30, &oom);
 	j->retry_exit_codes = col_text(st, 31, &oom);
 	int rc = oom ? err_set(err, "out of memory") : 0;
@@ -98,7 +101,7 @@ int store_job_get(store_t *s, int64_t id, job_t *out, char **err)
 	job_init(out);
 	if (store_ready(s, err) < 0)
 		return -1;
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (st_prepare(s, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?", &st, err) < 0)
 		return -1;
 	binder_t b;
@@ -106,10 +109,10 @@ int store_job_get(store_t *s, int64_t id, job_t *out, char **err)
 	bind_i64(&b, id);
 	int rc = bind_check(s, &b, "cannot read the job", err);
 	if (rc == 0) {
-		int step = sqlite3_step(st);
-		if (step == SQLITE_ROW)
+		int step = st_step(st);
+		if (step == DB_ROW)
 			rc = job_from_row(st, out, err);
-		else if (step == SQLITE_DONE)
+		else if (step == DB_DONE)
 			rc = 1;
 		else
 			rc = db_fail_rc(s, step, "cannot read the job", err);
@@ -141,12 +144,12 @@ static void sql_status_in(strbuf_t *sb, int mask)
 }
 
 /* Steps a SELECT of JOB_COLUMNS to the end, collecting every row. */
-static int collect_jobs(store_t *s, sqlite3_stmt *st, job_t **out, size_t *n, char **err)
+static int collect_jobs(store_t *s, db_stmt_t *st, job_t **out, size_t *n, char **err)
 {
 	job_t *v = NULL;
 	size_t count = 0, cap = 0;
-	int rc = 0, step = SQLITE_DONE;
-	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+	int rc = 0, step = DB_DONE;
+	while (rc == 0 && (step = st_step(st)) == DB_ROW) {
 		if (count == cap) {
 			size_t ncap = cap ? cap * 2 : 16;
 			job_t *nv = realloc(v, ncap * sizeof(*nv));
@@ -160,7 +163,7 @@ static int collect_jobs(store_t *s, sqlite3_stmt *st, job_t **out, size_t *n, ch
 		if ((rc = job_from_row(st, &v[count], err)) == 0)
 			count++;
 	}
-	if (rc == 0 && step != SQLITE_DONE)
+	if (rc == 0 && step != DB_DONE)
 		rc = db_fail_rc(s, step, "cannot list the jobs", err);
 	if (rc < 0) {
 		store_job_list_free(v, count);
@@ -197,7 +200,7 @@ int store_job_list(store_t *s, const job_filter_t *f, job_t **out, size_t *n,
 		sb_free(&sql);
 		return err_set(err, "out of memory");
 	}
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	int rc = st_prepare(s, sql.buf, &st, err);
 	sb_free(&sql);
 	if (rc < 0)
@@ -221,17 +224,17 @@ int store_job_counts(store_t *s, int64_t counts[JOB_STATUS_COUNT], char **err)
 		counts[i] = 0;
 	if (store_ready(s, err) < 0)
 		return -1;
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (st_prepare(s, "SELECT status, count(*) FROM jobs GROUP BY status", &st, err) < 0)
 		return -1;
 	int rc = 0, step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((step = st_step(st)) == DB_ROW) {
 		job_status_t status;
 		if ((rc = read_status(st, 0, &status, err)) < 0)
 			break;
-		counts[status] = sqlite3_column_int64(st, 1);
+		counts[status] = col_i64(st, 1);
 	}
-	if (rc == 0 && step != SQLITE_DONE)
+	if (rc == 0 && step != DB_DONE)
 		rc = db_fail_rc(s, step, "cannot count the jobs", err);
 	st_release(s, st);
 	if (rc < 0)
@@ -246,7 +249,7 @@ int history_append(store_t *s, int64_t job_id, int64_t at, int attempt,
 		   job_status_t from, job_status_t to, const char *actor,
 		   const char *reason, char **err)
 {
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (st_prepare(s, "INSERT INTO job_history (job_id, at, attempt, from_status, "
 			  "to_status, actor, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
 		       &st, err) < 0)
@@ -277,17 +280,17 @@ void store_history_free(job_event_t *ev, size_t n)
 	free(ev);
 }
 
-static int event_from_row(sqlite3_stmt *st, job_event_t *ev, char **err)
+static int event_from_row(db_stmt_t *st, job_event_t *ev, char **err)
 {
 	bool oom = false;
 	memset(ev, 0, sizeof(*ev));
-	ev->at = sqlite3_column_int64(st, 0);
-	ev->attempt = sqlite3_column_int(st, 1);
+	ev->at = col_i64(st, 0);
+	ev->attempt = col_int(st, 1);
 	ev->from = JOB_STATUS_COUNT;
 	ev->actor = col_text(st, 4, &oom);
 	ev->reason = col_text(st, 5, &oom);
 	int rc = oom ? err_set(err, "out of memory") : 0;
-	if (rc == 0 && sqlite3_column_type(st, 2) != SQLITE_NULL)
+	if (rc == 0 && !col_null(st, 2))
 		rc = read_status(st, 2, &ev->from, err);
 	if (rc == 0)
 		rc = read_status(st, 3, &ev->to, err);
@@ -302,7 +305,7 @@ int store_history(store_t *s, int64_t job_id, job_event_t **out, size_t *n, char
 	*n = 0;
 	if (store_ready(s, err) < 0)
 		return -1;
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (st_prepare(s, "SELECT at, attempt, from_status, to_status, actor, reason "
 			  "FROM job_history WHERE job_id = ? ORDER BY id",
 		       &st, err) < 0)
@@ -313,8 +316,8 @@ int store_history(store_t *s, int64_t job_id, job_event_t **out, size_t *n, char
 	int rc = bind_check(s, &b, "cannot read the job's history", err);
 	job_event_t *v = NULL;
 	size_t count = 0, cap = 0;
-	int step = SQLITE_DONE;
-	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+	int step = DB_DONE;
+	while (rc == 0 && (step = st_step(st)) == DB_ROW) {
 		if (count == cap) {
 			size_t ncap = cap ? cap * 2 : 8;
 			job_event_t *nv = realloc(v, ncap * sizeof(*nv));
@@ -328,7 +331,7 @@ int store_history(store_t *s, int64_t job_id, job_event_t **out, size_t *n, char
 		if ((rc = event_from_row(st, &v[count], err)) == 0)
 			count++;
 	}
-	if (rc == 0 && step != SQLITE_DONE)
+	if (rc == 0 && step != DB_DONE)
 		rc = db_fail_rc(s, step, "cannot read the job's history", err);
 	st_release(s, st);
 	if (rc < 0) {
@@ -372,7 +375,7 @@ static int insert_job(store_t *s, const job_t *j, int64_t now, int64_t *id, char
 		sb_free(&argv);
 		return -1;
 	}
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	int rc = st_prepare(s, "INSERT INTO jobs (uuid, name, image, argv, workdir, env, "
 			       "template_name, memory_bytes, nano_cpus, timeout_s, priority, "
 			       "not_before, host, max_retries, retry_strategy, retry_exit_codes, "
@@ -389,13 +392,14 @@ static int insert_job(store_t *s, const job_t *j, int64_t now, int64_t *id, char
 		rc = bind_check(s, &b, "cannot add the job", err);
 	}
 	if (rc == 0) {
-		int step = sqlite3_step(st);
-		if (step == SQLITE_CONSTRAINT_UNIQUE)
+		int step = st_step(st);
+		if (step == DB_E_UNIQUE)
 			rc = err_set(err, "a job with uuid %s already exists", j->uuid);
-		else if (step != SQLITE_DONE)
+		else if (step == DB_DONE)
+			*id = db_last_id(s, st);
+		else
 			rc = db_fail_rc(s, step, "cannot add the job", err);
 	}
-	*id = sqlite3_last_insert_rowid(s->db);
 	st_release(s, st);
 	sb_free(&argv);
 	sb_free(&env);
@@ -527,7 +531,7 @@ static void bind_field(binder_t *b, const job_t *j, unsigned bit)
 static int read_count_key(store_t *s, int64_t id, char **ran_on, char **host,
 			  job_status_t *status, char **err)
 {
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (st_prepare(s, "SELECT ran_on, host, status FROM jobs WHERE id = ?", &st, err) < 0)
 		return -1;
 	binder_t b;
@@ -535,14 +539,14 @@ static int read_count_key(store_t *s, int64_t id, char **ran_on, char **host,
 	bind_i64(&b, id);
 	int rc = bind_check(s, &b, "cannot read the job", err);
 	if (rc == 0) {
-		int step = sqlite3_step(st);
-		if (step == SQLITE_ROW) {
+		int step = st_step(st);
+		if (step == DB_ROW) {
 			bool oom = false;
 			*ran_on = col_text(st, 0, &oom);
 			*host = col_text(st, 1, &oom);
 			rc = oom ? err_set(err, "out of memory") : read_status(st, 2, status, err);
 		} else {
-			rc = step == SQLITE_DONE ? 1 : db_fail_rc(s, step, "cannot read the job", err);
+			rc = step == DB_DONE ? 1 : db_fail_rc(s, step, "cannot read the job", err);
 		}
 	}
 	st_release(s, st);
@@ -574,7 +578,7 @@ static int update_row(store_t *s, const job_t *j, unsigned set, const job_status
 		sb_free(&sql);
 		return err_set(err, "out of memory");
 	}
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	int rc = st_prepare(s, sql.buf, &st, err);
 	sb_free(&sql);
 	if (rc < 0)
@@ -631,7 +635,7 @@ static int write_fields(store_t *s, const job_t *j, unsigned set, const job_stat
 /* Tells a job that is gone from one whose status changed under us. */
 static int job_missing(store_t *s, int64_t id, char **err)
 {
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (st_prepare(s, "SELECT count(*) FROM jobs WHERE id = ?", &st, err) < 0)
 		return -1;
 	binder_t b;
@@ -639,10 +643,10 @@ static int job_missing(store_t *s, int64_t id, char **err)
 	bind_i64(&b, id);
 	int rc = bind_check(s, &b, "cannot read the job", err);
 	if (rc == 0) {
-		int step = sqlite3_step(st);
-		if (step != SQLITE_ROW)
+		int step = st_step(st);
+		if (step != DB_ROW)
 			rc = db_fail_rc(s, step, "cannot read the job", err);
-		else if (sqlite3_column_int64(st, 0) == 0)
+		else if (col_i64(st, 0) == 0)
 			rc = err_set(err, "job %lld does not exist", (long long)id);
 	}
 	st_release(s, st);
@@ -720,7 +724,7 @@ int store_job_renew_lease(store_t *s, int64_t id, const char *worker_id, int64_t
 	bool own;
 	if (store_ready(s, err) < 0 || tx_lean_begin(s, &own, err) < 0)
 		return -1;
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	int rc = st_prepare(s,
 			    "UPDATE jobs SET lease_until = ? WHERE id = ? AND worker_id = ? "
 			    "AND status IN ('launching', 'running')",
@@ -750,7 +754,7 @@ int store_job_delete(store_t *s, int64_t id, char **err)
 			     (long long)id, job_status_name(job.status));
 	job_free(&job);
 	if (rc == 0) {
-		sqlite3_stmt *st = NULL;
+		db_stmt_t *st = NULL;
 		rc = st_prepare(s, "DELETE FROM jobs WHERE id = ?", &st, err);
 		if (rc == 0) {
 			binder_t b;
@@ -789,7 +793,7 @@ static int purge_count(store_t *s, const char *where, int64_t before, int64_t *j
 		sb_free(&sql);
 		return err_set(err, "out of memory");
 	}
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	int rc = st_prepare(s, sql.buf, &st, err);
 	sb_free(&sql);
 	if (rc < 0)
@@ -799,10 +803,10 @@ static int purge_count(store_t *s, const char *where, int64_t before, int64_t *j
 	bind_i64(&b, before);
 	rc = bind_check(s, &b, "cannot count old jobs", err);
 	if (rc == 0) {
-		int step = sqlite3_step(st);
-		if (step == SQLITE_ROW) {
-			*jobs = sqlite3_column_int64(st, 0);
-			*bytes = sqlite3_column_int64(st, 1);
+		int step = st_step(st);
+		if (step == DB_ROW) {
+			*jobs = col_i64(st, 0);
+			*bytes = col_i64(st, 1);
 		} else {
 			rc = db_fail_rc(s, step, "cannot count old jobs", err);
 		}
@@ -819,7 +823,7 @@ static int purge_delete(store_t *s, const char *where, int64_t before, char **er
 		sb_free(&sql);
 		return err_set(err, "out of memory");
 	}
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	int rc = st_prepare(s, sql.buf, &st, err);
 	sb_free(&sql);
 	if (rc < 0)

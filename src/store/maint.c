@@ -33,20 +33,9 @@
 	"FROM job_history h WHERE h.job_id = jobs.id AND h.from_status IS NULL "   \
 	"AND h.actor = '" STORE_SAMPLE_ACTOR "')"
 
-static int64_t file_size(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0 ? (int64_t)st.st_size : 0;
-}
-
 int store_file_bytes(store_t *s, int64_t *bytes, char **err)
 {
-	char *wal = NULL;
-	if (asprintf(&wal, "%s-wal", s->path) < 0)
-		return err_set(err, "out of memory");
-	*bytes = file_size(s->path) + file_size(wal);
-	free(wal);
-	return 0;
+	return s->drv->file_bytes(s, bytes, err);
 }
 
 /* One integer from a query without parameters. */
@@ -60,34 +49,25 @@ static int query_i64(store_t *s, const char *sql, int64_t *out, char **err)
 int store_stats(store_t *s, store_stats_t *o, char **err)
 {
 	memset(o, 0, sizeof(*o));
-	char *wal = NULL;
-	if (asprintf(&wal, "%s-wal", s->path) < 0)
-		return err_set(err, "out of memory");
-	o->file_bytes = file_size(s->path);
-	o->wal_bytes = file_size(wal);
-	free(wal);
-	if (store_schema_version(s, &o->schema, &o->latest, err) < 0 ||
+	if (s->drv->space(s, o, err) < 0 || store_schema_version(s, &o->schema, &o->latest, err) < 0 ||
 	    store_job_counts(s, o->jobs, err) < 0)
 		return -1;
 	for (int i = 0; i < JOB_STATUS_COUNT; i++)
 		o->jobs_total += o->jobs[i];
-	sqlite3_stmt *st = NULL;
-	if (query_i64(s, "PRAGMA page_size", &o->page_size, err) < 0 ||
-	    query_i64(s, "PRAGMA page_count", &o->page_count, err) < 0 ||
-	    query_i64(s, "PRAGMA freelist_count", &o->freelist_count, err) < 0 ||
-	    query_i64(s, "SELECT count(*) FROM job_history", &o->history_rows, err) < 0 ||
+	db_stmt_t *st = NULL;
+	if (query_i64(s, "SELECT count(*) FROM job_history", &o->history_rows, err) < 0 ||
 	    query_i64(s, "SELECT count(*) FROM hosts", &o->hosts, err) < 0 ||
 	    query_i64(s, "SELECT count(*) FROM env_templates", &o->templates, err) < 0 ||
 	    st_prepare(s, "SELECT count(*), coalesce(sum(length(data)), 0) FROM job_output",
 		       &st, err) < 0)
 		return -1;
-	int step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
-		o->output_rows = sqlite3_column_int64(st, 0);
-		o->output_bytes = sqlite3_column_int64(st, 1);
+	int step = st_step(st);
+	if (step == DB_ROW) {
+		o->output_rows = col_i64(st, 0);
+		o->output_bytes = col_i64(st, 1);
 	}
 	st_release(s, st);
-	if (step != SQLITE_ROW)
+	if (step != DB_ROW)
 		return db_fail_rc(s, step, "cannot count the captured output", err);
 	return 0;
 }
@@ -141,28 +121,17 @@ __attribute__((format(printf, 3, 4))) static void problem(problems_t *p, int64_t
 	p->v[p->n++] = (store_problem_t){job_id, msg};
 }
 
+/* For the driver's own integrity check. */
+static void add_problem(void *ud, const char *message)
+{
+	problem(ud, 0, "integrity: %s", message);
+}
+
 void store_problems_free(store_problem_t *p, size_t n)
 {
 	for (size_t i = 0; p && i < n; i++)
 		free(p[i].message);
 	free(p);
-}
-
-static int check_integrity(store_t *s, problems_t *p, char **err)
-{
-	sqlite3_stmt *st = NULL;
-	if (st_prepare(s, "PRAGMA integrity_check", &st, err) < 0)
-		return -1;
-	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *r = (const char *)sqlite3_column_text(st, 0);
-		if (r && strcmp(r, "ok") != 0)
-			problem(p, 0, "integrity: %s", r);
-	}
-	st_release(s, st);
-	if (step != SQLITE_DONE)
-		return db_fail_rc(s, step, "cannot run the integrity check", err);
-	return 0;
 }
 
 static void time_text(int64_t ms, char *buf, size_t size)
@@ -172,7 +141,7 @@ static void time_text(int64_t ms, char *buf, size_t size)
 
 static int check_jobs(store_t *s, problems_t *p, char **err)
 {
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (st_prepare(s, "SELECT id, status, attempt, exit_code, created_at, started_at, "
 			  "finished_at, worker_id, lease_until, "
 			  "(SELECT to_status FROM job_history h WHERE h.job_id = jobs.id "
@@ -181,23 +150,23 @@ static int check_jobs(store_t *s, problems_t *p, char **err)
 		       &st, err) < 0)
 		return -1;
 	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		const char *name = (const char *)sqlite3_column_text(st, 1);
+	while ((step = st_step(st)) == DB_ROW) {
+		int64_t id = col_i64(st, 0);
+		const char *name = col_str(st, 1);
 		job_status_t status;
 		if (!job_status_parse(name, &status)) {
 			problem(p, id, "unknown status '%s'", name ? name : "(null)");
 			continue;
 		}
-		int attempt = sqlite3_column_int(st, 2);
-		bool has_exit = sqlite3_column_type(st, 3) != SQLITE_NULL;
-		int exit_code = sqlite3_column_int(st, 3);
-		int64_t created = sqlite3_column_int64(st, 4);
-		int64_t started = sqlite3_column_int64(st, 5);
-		int64_t finished = sqlite3_column_int64(st, 6);
-		const char *worker = (const char *)sqlite3_column_text(st, 7);
-		int64_t lease = sqlite3_column_int64(st, 8);
-		const char *last = (const char *)sqlite3_column_text(st, 9);
+		int attempt = col_int(st, 2);
+		bool has_exit = !col_null(st, 3);
+		int exit_code = col_int(st, 3);
+		int64_t created = col_i64(st, 4);
+		int64_t started = col_i64(st, 5);
+		int64_t finished = col_i64(st, 6);
+		const char *worker = col_str(st, 7);
+		int64_t lease = col_i64(st, 8);
+		const char *last = col_str(st, 9);
 		bool final = job_status_is_final(status);
 		bool active = status == JOB_LAUNCHING || status == JOB_RUNNING;
 		char t1[40], t2[40];
@@ -234,7 +203,7 @@ static int check_jobs(store_t *s, problems_t *p, char **err)
 			problem(p, id, "is %s but its latest history row says %s", name, last);
 	}
 	st_release(s, st);
-	if (step != SQLITE_DONE)
+	if (step != DB_DONE)
 		return db_fail_rc(s, step, "cannot check the jobs", err);
 	return 0;
 }
@@ -247,17 +216,17 @@ static int check_orphans(store_t *s, problems_t *p, const char *table, const cha
 			   "FROM jobs WHERE jobs.id = t.job_id) GROUP BY job_id ORDER BY job_id",
 		     table) < 0)
 		return err_set(err, "out of memory");
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	int rc = st_prepare(s, sql, &st, err);
 	free(sql);
 	if (rc < 0)
 		return -1;
 	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW)
-		problem(p, sqlite3_column_int64(st, 0), "does not exist, but %lld %s rows are "
-			"left (table %s)", (long long)sqlite3_column_int64(st, 1), what, table);
+	while ((step = st_step(st)) == DB_ROW)
+		problem(p, col_i64(st, 0), "does not exist, but %lld %s rows are "
+			"left (table %s)", (long long)col_i64(st, 1), what, table);
 	st_release(s, st);
-	if (step != SQLITE_DONE)
+	if (step != DB_DONE)
 		return db_fail_rc(s, step, "cannot check for rows without their job", err);
 	return 0;
 }
@@ -266,7 +235,7 @@ static int check_orphans(store_t *s, problems_t *p, const char *table, const cha
  * its triggers) against the jobs themselves. */
 static int check_counts(store_t *s, problems_t *p, char **err)
 {
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (st_prepare(s, "SELECT k, st, sum(c), sum(a) FROM ("
 			  "SELECT host_key AS k, status AS st, n AS c, 0 AS a FROM job_counts "
 			  "UNION ALL SELECT coalesce(ran_on, host, ''), status, 0, count(*) "
@@ -275,17 +244,17 @@ static int check_counts(store_t *s, problems_t *p, char **err)
 		       &st, err) < 0)
 		return -1;
 	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *key = (const char *)sqlite3_column_text(st, 0);
-		const char *status = (const char *)sqlite3_column_text(st, 1);
+	while ((step = st_step(st)) == DB_ROW) {
+		const char *key = col_str(st, 0);
+		const char *status = col_str(st, 1);
 		problem(p, 0, "job counts: %s jobs %s%s%s: counted %lld, but the jobs table has "
 			"%lld ('cjobs db vacuum' counts them again)",
 			status ? status : "(null)", key && *key ? "of host '" : "without a host",
 			key && *key ? key : "", key && *key ? "'" : "",
-			(long long)sqlite3_column_int64(st, 2), (long long)sqlite3_column_int64(st, 3));
+			(long long)col_i64(st, 2), (long long)col_i64(st, 3));
 	}
 	st_release(s, st);
-	if (step != SQLITE_DONE)
+	if (step != DB_DONE)
 		return db_fail_rc(s, step, "cannot check the job counts", err);
 	return 0;
 }
@@ -301,7 +270,7 @@ int store_check(store_t *s, store_problem_t **out, size_t *n, char **err)
 	 * while a worker writes. */
 	int rc = st_run(s, "BEGIN", "cannot start reading", err);
 	if (rc == 0) {
-		rc = check_integrity(s, &p, err);
+		rc = s->drv->integrity(s, add_problem, &p, err);
 		if (rc == 0)
 			rc = check_jobs(s, &p, err);
 		if (rc == 0)
@@ -343,66 +312,13 @@ int store_vacuum(store_t *s, int64_t *before, int64_t *after, char **err)
 		return -1;
 	if (tx_finish(s, counts_recount(s, err), err) < 0)
 		return -1;
-	if (sqlite3_exec(s->db, "VACUUM", NULL, NULL, NULL) != SQLITE_OK)
-		return db_fail(s, "cannot vacuum the job store", err);
-	/* VACUUM in WAL mode writes the new pages to the -wal file; the
-	 * checkpoint moves them into the file and empties the -wal. A reader
-	 * of another process may keep part of it for now: that is fine. */
-	sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+	if (s->drv->vacuum(s, err) < 0)
+		return -1;
 	store_file_bytes(s, after, err);
 	return 0;
 }
 
 /* ---- backup ---- */
-
-static void remove_temp(const char *tmp)
-{
-	char *extra = NULL;
-	unlink(tmp);
-	if (asprintf(&extra, "%s-journal", tmp) >= 0) {
-		unlink(extra);
-		free(extra);
-	}
-	if (asprintf(&extra, "%s-wal", tmp) >= 0) {
-		unlink(extra);
-		free(extra);
-	}
-}
-
-static int copy_pages(store_t *s, sqlite3 *dst, const char *dest, store_progress_fn progress,
-		      void *ud, char **err)
-{
-	sqlite3_backup *b = sqlite3_backup_init(dst, "main", s->db, "main");
-	if (!b)
-		return err_set(err, "cannot start the backup to %s: %s", dest, sqlite3_errmsg(dst));
-	int rc, busy_ms = 0;
-	do {
-		rc = sqlite3_backup_step(b, BACKUP_STEP_PAGES);
-		if (progress && (rc == SQLITE_OK || rc == SQLITE_DONE)) {
-			int total = sqlite3_backup_pagecount(b);
-			progress(ud, total - sqlite3_backup_remaining(b), total);
-		}
-		if (rc == SQLITE_OK) {
-			busy_ms = 0;
-			sqlite3_sleep(1); /* let other processes in between steps */
-		} else if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
-			if (busy_ms >= STORE_BUSY_TIMEOUT_MS)
-				break;
-			sqlite3_sleep(20);
-			busy_ms += 20;
-		}
-	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
-	int fin = sqlite3_backup_finish(b);
-	if (rc == SQLITE_DONE && fin == SQLITE_OK)
-		return 0;
-	if (rc == SQLITE_DONE)
-		rc = fin;
-	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-		return err_set(err, "cannot back up to %s: the job store stayed busy for more "
-				    "than %d s",
-			       dest, STORE_BUSY_TIMEOUT_MS / 1000);
-	return err_set(err, "cannot back up to %s: %s", dest, sqlite3_errstr(rc));
-}
 
 int store_backup(store_t *s, const char *dest, bool overwrite, int64_t *bytes,
 		 store_progress_fn progress, void *ud, char **err)
@@ -412,74 +328,7 @@ int store_backup(store_t *s, const char *dest, bool overwrite, int64_t *bytes,
 		return -1;
 	if (s->depth > 0)
 		return err_set(err, "cannot back up inside a transaction");
-	struct stat dst_st, src_st;
-	if (stat(dest, &dst_st) == 0) {
-		if (S_ISDIR(dst_st.st_mode))
-			return err_set(err, "backup file %s is a directory; name a file", dest);
-		if (stat(s->path, &src_st) == 0 && src_st.st_dev == dst_st.st_dev &&
-		    src_st.st_ino == dst_st.st_ino)
-			return err_set(err, "backup file %s is the job store itself", dest);
-		if (!overwrite)
-			return err_set(err, "backup file %s already exists; give --force to "
-					    "replace it, or choose another name",
-				       dest);
-	}
-	char *tmp = NULL;
-	if (asprintf(&tmp, "%s.tmp-XXXXXX", dest) < 0)
-		return err_set(err, "out of memory");
-	/* mkstemp makes the file 0600 whatever the umask: a copy of the
-	 * store holds job environments as the store does. */
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		int e = errno;
-		free(tmp);
-		return err_set(err, "cannot create backup file %s: %s", dest, strerror(e));
-	}
-	close(fd);
-	sqlite3 *dst = NULL;
-	int rc = 0;
-	if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK)
-		rc = err_set(err, "cannot open backup file %s: %s", dest,
-			     dst ? sqlite3_errmsg(dst) : "out of memory");
-	if (rc == 0)
-		rc = copy_pages(s, dst, dest, progress, ud, err);
-	/* The copy's header says WAL, like the store's; a rollback journal
-	 * leaves one self-contained file, and the store makes it WAL again
-	 * when the copy is opened. */
-	if (rc == 0 &&
-	    sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) != SQLITE_OK)
-		rc = err_set(err, "cannot finish backup file %s: %s", dest, sqlite3_errmsg(dst));
-	if (sqlite3_close(dst) != SQLITE_OK && rc == 0)
-		rc = err_set(err, "cannot close backup file %s", dest);
-	if (rc == 0) {
-		fd = open(tmp, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || fsync(fd) != 0)
-			rc = err_set(err, "cannot write backup file %s: %s", dest, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-	}
-	if (rc == 0) {
-		if (overwrite) {
-			if (rename(tmp, dest) != 0)
-				rc = err_set(err, "cannot create backup file %s: %s", dest,
-					     strerror(errno));
-		} else if (link(tmp, dest) != 0) {
-			/* link() refuses an existing name atomically. */
-			if (errno == EEXIST)
-				rc = err_set(err, "backup file %s already exists; give --force to "
-						  "replace it, or choose another name",
-					     dest);
-			else if (access(dest, F_OK) == 0 || rename(tmp, dest) != 0)
-				rc = err_set(err, "cannot create backup file %s: %s", dest,
-					     strerror(errno));
-		}
-	}
-	remove_temp(tmp);
-	free(tmp);
-	if (rc == 0)
-		*bytes = file_size(dest);
-	return rc;
+	return s->drv->backup(s, dest, overwrite, bytes, progress, ud, err);
 }
 
 /* ---- sample data ---- */
@@ -493,7 +342,7 @@ static int insert_full_job(store_t *s, const job_t *j, int64_t *id, char **err)
 		sb_free(&argv);
 		return -1;
 	}
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	int rc = st_prepare(s, "INSERT INTO jobs (uuid, name, image, argv, workdir, env, "
 			       "template_name, memory_bytes, nano_cpus, timeout_s, priority, "
 			       "not_before, host, max_retries, status, attempt, exit_code, "
@@ -540,13 +389,14 @@ static int insert_full_job(store_t *s, const job_t *j, int64_t *id, char **err)
 		rc = bind_check(s, &b, "cannot add the sample job", err);
 	}
 	if (rc == 0) {
-		int step = sqlite3_step(st);
-		if (step == SQLITE_CONSTRAINT_UNIQUE)
+		int step = st_step(st);
+		if (step == DB_E_UNIQUE)
 			rc = err_set(err, "a job with uuid %s already exists", j->uuid);
-		else if (step != SQLITE_DONE)
+		else if (step == DB_DONE)
+			*id = db_last_id(s, st);
+		else
 			rc = db_fail_rc(s, step, "cannot add the sample job", err);
 	}
-	*id = sqlite3_last_insert_rowid(s->db);
 	st_release(s, st);
 	sb_free(&argv);
 	sb_free(&env);
@@ -622,7 +472,7 @@ static int sample_output(store_t *s, int64_t id, int attempt, job_stream_t strea
 {
 	if (!o)
 		return 0;
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (st_prepare(s, "INSERT INTO job_output (job_id, attempt, stream, data, truncated, "
 			  "total_bytes) VALUES (?, ?, ?, ?, ?, ?)",
 		       &st, err) < 0)
@@ -678,7 +528,7 @@ int store_sample_job_add(store_t *s, job_t *job, const job_output_t *out,
 static int exec_named(store_t *s, const char *sql, const char *arg, int64_t *changes,
 		      char **err)
 {
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (st_prepare(s, sql, &st, err) < 0)
 		return -1;
 	binder_t b;
@@ -690,7 +540,7 @@ static int exec_named(store_t *s, const char *sql, const char *arg, int64_t *cha
 		rc = st_exec(s, st, "cannot remove sample data", err);
 	st_release(s, st);
 	if (rc == 0 && changes)
-		*changes = sqlite3_changes(s->db);
+		*changes = db_changes(s);
 	return rc;
 }
 

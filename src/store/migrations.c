@@ -21,207 +21,39 @@
 #include "util/timeutil.h"
 #include "util/uuid.h"
 
-typedef struct {
-	int version;
-	const char *name;
-	const char *sql;
-	/* Data steps that SQL alone cannot do, in the same transaction. */
-	int (*after)(store_t *s, char **err);
-} migration_t;
 
-static int make_store_id(store_t *s, char **err);
-
-static const char schema_v1[] =
-	"CREATE TABLE meta ("
-	"  key TEXT PRIMARY KEY,"
-	"  value TEXT NOT NULL);"
-
-	"CREATE TABLE hosts ("
-	"  id INTEGER PRIMARY KEY,"
-	"  name TEXT NOT NULL UNIQUE,"
-	"  url TEXT NOT NULL,"
-	"  tls_ca TEXT,"
-	"  tls_cert TEXT,"
-	"  tls_key TEXT,"
-	"  tls_verify INTEGER NOT NULL,"
-	"  max_jobs INTEGER NOT NULL,"
-	"  weight INTEGER NOT NULL,"
-	"  pull_images INTEGER NOT NULL,"
-	"  network_mode TEXT,"
-	"  enabled INTEGER NOT NULL,"
-	"  created_at INTEGER NOT NULL,"
-	"  checked_at INTEGER NOT NULL DEFAULT 0,"
-	"  check_ok INTEGER NOT NULL DEFAULT 0,"
-	"  check_message TEXT);"
-
-	/* env: the string-vector codec of strv_codec.c, byte-exact. */
-	"CREATE TABLE env_templates ("
-	"  id INTEGER PRIMARY KEY,"
-	"  name TEXT NOT NULL UNIQUE,"
-	"  description TEXT,"
-	"  env BLOB NOT NULL,"
-	"  created_at INTEGER NOT NULL);"
-
-	/* AUTOINCREMENT: people and scripts refer to jobs by id, so an id
-	 * freed by cleanup must never name a different job later. */
-	"CREATE TABLE jobs ("
-	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	"  uuid TEXT NOT NULL UNIQUE,"
-	"  name TEXT,"
-	"  image TEXT NOT NULL,"
-	"  argv BLOB NOT NULL,"
-	"  workdir TEXT,"
-	"  env BLOB NOT NULL,"
-	"  template_name TEXT,"
-	"  memory_bytes INTEGER NOT NULL DEFAULT 0,"
-	"  nano_cpus INTEGER NOT NULL DEFAULT 0,"
-	"  timeout_s INTEGER NOT NULL DEFAULT -1,"
-	"  priority INTEGER NOT NULL DEFAULT 0,"
-	"  not_before INTEGER NOT NULL DEFAULT 0,"
-	"  host TEXT,"
-	"  max_retries INTEGER NOT NULL DEFAULT 0,"
-	"  status TEXT NOT NULL CHECK (status IN ('queued', 'launching', 'running',"
-	"    'completed', 'failed', 'timeout', 'cancelled')),"
-	"  attempt INTEGER NOT NULL DEFAULT 0,"
-	"  exit_code INTEGER,"                   /* NULL: none */
-	"  created_at INTEGER NOT NULL,"
-	"  queued_at INTEGER NOT NULL DEFAULT 0,"
-	"  started_at INTEGER NOT NULL DEFAULT 0,"
-	"  finished_at INTEGER NOT NULL DEFAULT 0,"
-	"  peak_memory_bytes INTEGER NOT NULL DEFAULT -1,"
-	"  cpu_usage_ns INTEGER NOT NULL DEFAULT -1,"
-	"  last_error TEXT,"
-	"  container_name TEXT,"
-	"  container_id TEXT,"
-	"  ran_on TEXT,"
-	"  worker_id TEXT,"
-	"  lease_until INTEGER NOT NULL DEFAULT 0);"
-
-	/* Claiming walks these in order and stops after `max` rows: one for
-	 * any host, one per pinned host (NULL = not pinned). Partial, so
-	 * finished jobs (the bulk of the table) cost them nothing. They
-	 * cover every column the queries test (SQLite 3.40 does not count a
-	 * partial index's own WHERE as covering status), so that scheduled
-	 * jobs are stepped over without reading their rows. */
-	"CREATE INDEX jobs_claim ON jobs (priority DESC, id, not_before, status) "
-	"  WHERE status = 'queued';"
-	"CREATE INDEX jobs_claim_host ON jobs (host, priority DESC, id, not_before, status) "
-	"  WHERE status = 'queued';"
-	/* The soonest scheduled job, and how many are ready. */
-	"CREATE INDEX jobs_ready ON jobs (not_before, host, status) WHERE status = 'queued';"
-	"CREATE INDEX jobs_status ON jobs (status, id);"
-	/* Listing by host: pinned there, or ran there. */
-	"CREATE INDEX jobs_host ON jobs (host) WHERE host IS NOT NULL;"
-	"CREATE INDEX jobs_ran_on ON jobs (ran_on) WHERE ran_on IS NOT NULL;"
-
-	/* from_status NULL: the creation row. */
-	"CREATE TABLE job_history ("
-	"  id INTEGER PRIMARY KEY,"
-	"  job_id INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,"
-	"  at INTEGER NOT NULL,"
-	"  attempt INTEGER NOT NULL,"
-	"  from_status TEXT,"
-	"  to_status TEXT NOT NULL,"
-	"  actor TEXT NOT NULL,"
-	"  reason TEXT);"
-	"CREATE INDEX job_history_job ON job_history (job_id);"
-
-	"CREATE TABLE job_output ("
-	"  job_id INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,"
-	"  attempt INTEGER NOT NULL,"
-	"  stream INTEGER NOT NULL CHECK (stream IN (1, 2)),"
-	"  data BLOB NOT NULL,"
-	"  truncated INTEGER NOT NULL DEFAULT 0,"
-	"  total_bytes INTEGER NOT NULL DEFAULT 0,"
-	"  PRIMARY KEY (job_id, attempt, stream));";
-
-/* Retry policy of a job (core/retry.h): NULL strategy = the default one,
- * NULL exit codes = a non-zero exit is not retried. */
-static const char schema_v2[] =
-	"ALTER TABLE jobs ADD COLUMN retry_strategy TEXT;"
-	"ALTER TABLE jobs ADD COLUMN retry_exit_codes TEXT;";
-
-/* The number of jobs per host and status, kept by triggers, so that
- * `manage-jobs status` reads a handful of rows instead of counting a
- * table of a million finished jobs. host_key is the host a job belongs to
- * (store/report.h: the host it ran on, else its pinned host), '' for
- * none. Queued jobs are not counted here: they are read from the queued
- * jobs' own partial indexes. Rows that fall to 0 stay. */
-#define JOB_HOST_KEY(row) "coalesce(" row ".ran_on, " row ".host, '')"
-#define COUNT_UP(row)                                                            \
-	"INSERT INTO job_counts (host_key, status, n) SELECT " JOB_HOST_KEY(row)     \
-	", " row ".status, 1 WHERE " row ".status <> 'queued' "                       \
-	"ON CONFLICT (host_key, status) DO UPDATE SET n = n + 1;"
-#define COUNT_DOWN(row)                                                          \
-	"UPDATE job_counts SET n = n - 1 WHERE host_key = " JOB_HOST_KEY(row)        \
-	" AND status = " row ".status;"
-
-static const char schema_v3[] =
-	"CREATE TABLE job_counts ("
-	"  host_key TEXT NOT NULL,"
-	"  status TEXT NOT NULL,"
-	"  n INTEGER NOT NULL,"
-	"  PRIMARY KEY (host_key, status)) WITHOUT ROWID;"
-	"INSERT INTO job_counts (host_key, status, n) SELECT " JOB_HOST_KEY("jobs")
-	", status, count(*) FROM jobs WHERE status <> 'queued' GROUP BY 1, 2;"
-	"CREATE TRIGGER job_counts_insert AFTER INSERT ON jobs "
-	"  WHEN NEW.status <> 'queued' BEGIN " COUNT_UP("NEW") " END;"
-	"CREATE TRIGGER job_counts_delete AFTER DELETE ON jobs "
-	"  WHEN OLD.status <> 'queued' BEGIN " COUNT_DOWN("OLD") " END;"
-	"CREATE TRIGGER job_counts_update AFTER UPDATE OF status, host, ran_on ON jobs "
-	"  WHEN OLD.status IS NOT NEW.status OR OLD.host IS NOT NEW.host "
-	"    OR OLD.ran_on IS NOT NEW.ran_on "
-	"  BEGIN " COUNT_DOWN("OLD") " " COUNT_UP("NEW") " END;"
-	/* Cleanup and the report select finished jobs by when they finished;
-	 * partial, so that queued jobs (bulk submits) do not pay for it. */
-	"CREATE INDEX jobs_done ON jobs (coalesce(nullif(finished_at, 0), created_at)) "
-	"  WHERE status IN ('completed', 'failed', 'timeout', 'cancelled');";
-
-/* jobs_done served no query: without ANALYZE statistics SQLite never chose
- * it (cleanup walks jobs_status, the report reads every job of its period,
- * queued and running ones included), yet every status change paid for it,
- * twice evaluating its IN list into a temporary table: about a third of a
- * worker's store time per job on the mock executor. */
-static const char schema_v4[] = "DROP INDEX IF EXISTS jobs_done;";
-
-/* Status changes are counted by the store itself (counts.c): the trigger
- * ran a sub-program and a statement journal for every move, a fifth of a
- * worker's time per job. Inserts and deletes keep their triggers. */
-static const char schema_v5[] = "DROP TRIGGER IF EXISTS job_counts_update;";
-
-static const migration_t migrations[] = {
-	{1, "0001_initial_schema", schema_v1, make_store_id},
-	{2, "0002_retry_policy", schema_v2, NULL},
-	{3, "0003_job_counts_and_done_index", schema_v3, NULL},
-	{4, "0004_drop_done_index", schema_v4, NULL},
-	{5, "0005_status_counts_without_trigger", schema_v5, NULL},
-};
-#define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
-
-int migrations_latest(void)
+/* The driver's migrations end with an entry of version 0. */
+static size_t nmigrations(const store_t *s)
 {
-	return migrations[NMIGRATIONS - 1].version;
+	size_t n = 0;
+	while (s->drv->migrations[n].version)
+		n++;
+	return n;
+}
+
+int migrations_latest(const store_t *s)
+{
+	return s->drv->migrations[nmigrations(s) - 1].version;
 }
 
 static int query_int(store_t *s, const char *sql, int64_t *out, char **err)
 {
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (st_prepare(s, sql, &st, err) < 0)
 		return -1;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);
+	int rc = st_step(st);
+	if (rc == DB_ROW)
+		*out = col_i64(st, 0);
 	else
 		db_fail_rc(s, rc, "cannot read the schema version", err);
 	st_release(s, st);
-	return rc == SQLITE_ROW ? 0 : -1;
+	return rc == DB_ROW ? 0 : -1;
 }
 
 static int read_version(store_t *s, int *version, char **err)
 {
 	int64_t has = 0, v = 0;
-	if (query_int(s, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
-			 "AND name = 'schema_migrations'",
+	if (query_int(s, s->drv->sql_has_migrations,
 		      &has, err) < 0)
 		return -1;
 	if (has && query_int(s, "SELECT coalesce(max(version), 0) FROM schema_migrations",
@@ -235,28 +67,29 @@ int migrations_check(store_t *s, char **err)
 {
 	if (read_version(s, &s->schema, err) < 0)
 		return -1;
-	if (s->schema > migrations_latest())
+	if (s->schema > migrations_latest(s))
 		return err_set(err, "its schema version %d is newer than this cjobs knows "
 				    "(%d); use a newer cjobs",
-			       s->schema, migrations_latest());
+			       s->schema, migrations_latest(s));
 	if (s->schema > 0)
 		return 0;
 	/* Migrating someone else's database would mix our tables into it. */
 	int64_t others = 0;
-	if (query_int(s, "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite%'",
+	if (query_int(s, s->drv->sql_count_tables,
 		      &others, err) < 0)
 		return -1;
 	if (others > 0)
-		return err_set(err, "it is an SQLite database but not a cjobs job store");
+		return err_set(err, "it is %s database but not a cjobs job store",
+			       s->drv->a_name);
 	return 0;
 }
 
-static int make_store_id(store_t *s, char **err)
+int migrations_make_store_id(store_t *s, char **err)
 {
 	char id[37];
 	if (uuid_v4(id) < 0)
 		return err_set(err, "cannot make the store id: no random bytes");
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (st_prepare(s, "INSERT INTO meta (key, value) VALUES ('store_id', ?), "
 			  "('created_at', ?)",
 		       &st, err) < 0)
@@ -276,12 +109,12 @@ int migrations_load_id(store_t *s, char **err)
 {
 	if (s->schema < 1)
 		return 0;
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (st_prepare(s, "SELECT value FROM meta WHERE key = 'store_id'", &st, err) < 0)
 		return -1;
-	int rc = sqlite3_step(st), ret = -1;
-	const char *v = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	int rc = st_step(st), ret = -1;
+	const char *v = rc == DB_ROW ? col_str(st, 0) : NULL;
+	if (rc != DB_ROW && rc != DB_DONE)
 		db_fail_rc(s, rc, "cannot read the store id", err);
 	else if (!v || strlen(v) != 36)
 		err_set(err, "the store has no valid id (table meta, key store_id)");
@@ -301,16 +134,14 @@ static int apply_one(store_t *s, const migration_t *m, bool *applied, char **err
 		return -1;
 	if (current >= m->version)
 		return 0;
-	if (sqlite3_exec(s->db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-				"  version INTEGER PRIMARY KEY,"
-				"  name TEXT NOT NULL,"
-				"  applied_at INTEGER NOT NULL)",
-			 NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(s->db, m->sql, NULL, NULL, NULL) != SQLITE_OK)
-		return db_fail(s, m->name, err);
+	int rc = s->drv->exec_script(s, s->drv->sql_create_migrations);
+	if (rc == DB_DONE)
+		rc = s->drv->exec_script(s, m->sql);
+	if (rc != DB_DONE)
+		return db_fail_rc(s, rc, m->name, err);
 	if (m->after && m->after(s, err) < 0)
 		return err_prefix(err, "%s", m->name);
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (st_prepare(s, "INSERT INTO schema_migrations (version, name, applied_at) "
 			  "VALUES (?, ?, ?)",
 		       &st, err) < 0)
@@ -320,7 +151,7 @@ static int apply_one(store_t *s, const migration_t *m, bool *applied, char **err
 	bind_i64(&b, m->version);
 	bind_text(&b, m->name);
 	bind_i64(&b, now_ms());
-	int rc = bind_check(s, &b, m->name, err);
+	rc = bind_check(s, &b, m->name, err);
 	if (rc == 0)
 		rc = st_exec(s, st, m->name, err);
 	st_release(s, st);
@@ -333,8 +164,8 @@ int store_migrate(store_t *s, int *applied, char **err)
 	int n = 0;
 	if (applied)
 		*applied = 0;
-	for (size_t i = 0; i < NMIGRATIONS; i++) {
-		const migration_t *m = &migrations[i];
+	for (size_t i = 0; i < nmigrations(s); i++) {
+		const migration_t *m = &s->drv->migrations[i];
 		if (m->version <= s->schema)
 			continue;
 		bool did = false;
@@ -359,7 +190,7 @@ int store_schema_version(store_t *s, int *current, int *latest, char **err)
 	if (current)
 		*current = v;
 	if (latest)
-		*latest = migrations_latest();
+		*latest = migrations_latest(s);
 	return 0;
 }
 
@@ -369,11 +200,12 @@ int store_pending_migrations(store_t *s, char ***names, char **err)
 	int current = 0;
 	if (store_schema_version(s, &current, NULL, err) < 0)
 		return -1;
-	char **v = calloc(NMIGRATIONS + 1, sizeof(char *));
+	char **v = calloc(nmigrations(s) + 1, sizeof(char *));
 	if (!v)
 		return err_set(err, "out of memory");
 	size_t n = 0;
-	for (size_t i = 0; i < NMIGRATIONS; i++) {
+	const migration_t *migrations = s->drv->migrations;
+	for (size_t i = 0; i < nmigrations(s); i++) {
 		if (migrations[i].version <= current)
 			continue;
 		if (!(v[n++] = strdup(migrations[i].name))) {

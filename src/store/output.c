@@ -22,7 +22,7 @@ static int check_stream(job_stream_t stream, char **err)
 static int put(store_t *s, int64_t job_id, int attempt, job_stream_t stream,
 	       const job_output_t *o, char **err)
 {
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (st_prepare(s, "INSERT INTO job_output (job_id, attempt, stream, data, truncated, "
 			  "total_bytes) VALUES (?, ?, ?, ?, ?, ?) "
 			  "ON CONFLICT (job_id, attempt, stream) DO UPDATE SET "
@@ -40,11 +40,11 @@ static int put(store_t *s, int64_t job_id, int attempt, job_stream_t stream,
 	bind_i64(&b, o->total_bytes);
 	int rc = bind_check(s, &b, "cannot store the job's output", err);
 	if (rc == 0) {
-		int step = sqlite3_step(st);
-		if (step == SQLITE_CONSTRAINT_FOREIGNKEY)
+		int step = st_step(st);
+		if (step == DB_E_FOREIGN_KEY)
 			rc = err_set(err, "cannot store output: job %lld does not exist",
 				     (long long)job_id);
-		else if (step != SQLITE_DONE)
+		else if (step != DB_DONE)
 			rc = db_fail_rc(s, step, "cannot store the job's output", err);
 	}
 	st_release(s, st);
@@ -81,7 +81,7 @@ int store_output_get(store_t *s, int64_t job_id, int attempt, job_stream_t strea
 				  : "SELECT data, truncated, total_bytes FROM job_output "
 				    "WHERE job_id = ?1 AND stream = ?2 AND attempt = "
 				    "(SELECT max(attempt) FROM job_output WHERE job_id = ?1)";
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (st_prepare(s, sql, &st, err) < 0)
 		return -1;
 	binder_t b;
@@ -92,17 +92,17 @@ int store_output_get(store_t *s, int64_t job_id, int attempt, job_stream_t strea
 		bind_i64(&b, attempt);
 	int rc = bind_check(s, &b, "cannot read the job's output", err);
 	if (rc == 0) {
-		int step = sqlite3_step(st);
+		int step = st_step(st);
 		bool oom = false;
-		if (step == SQLITE_ROW) {
+		if (step == DB_ROW) {
 			out->data = col_blob(st, 0, &out->len, &oom);
-			out->truncated = sqlite3_column_int(st, 1) != 0;
-			out->total_bytes = sqlite3_column_int64(st, 2);
+			out->truncated = col_int(st, 1) != 0;
+			out->total_bytes = col_i64(st, 2);
 			if (oom) {
 				job_output_free(out);
 				rc = err_set(err, "out of memory");
 			}
-		} else if (step == SQLITE_DONE) {
+		} else if (step == DB_DONE) {
 			rc = 1;
 		} else {
 			rc = db_fail_rc(s, step, "cannot read the job's output", err);

@@ -29,7 +29,7 @@
 static int snap_begin(store_t *s, bool *own, char **err)
 {
 	*own = false;
-	if (s->depth > 0 || !sqlite3_get_autocommit(s->db))
+	if (s->depth > 0 || !!db_in_tx(s))
 		return 0; /* the caller's transaction is the snapshot */
 	if (st_run(s, "BEGIN DEFERRED", "cannot read the job store", err) < 0)
 		return -1;
@@ -39,12 +39,12 @@ static int snap_begin(store_t *s, bool *own, char **err)
 
 static void snap_end(store_t *s, bool own)
 {
-	if (own && !sqlite3_get_autocommit(s->db) &&
+	if (own && !!db_in_tx(s) &&
 	    st_run(s, "COMMIT", "cannot end the read", NULL) < 0)
 		st_run(s, "ROLLBACK", "rollback", NULL);
 }
 
-static int prepare_sb(store_t *s, strbuf_t *sql, sqlite3_stmt **st, char **err)
+static int prepare_sb(store_t *s, strbuf_t *sql, db_stmt_t **st, char **err)
 {
 	if (sql->failed) {
 		sb_free(sql);
@@ -60,9 +60,9 @@ static bool same_key(const char *a, const char *b)
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-static int read_status_col(sqlite3_stmt *st, int col, job_status_t *out, char **err)
+static int read_status_col(db_stmt_t *st, int col, job_status_t *out, char **err)
 {
-	const char *name = (const char *)sqlite3_column_text(st, col);
+	const char *name = col_str(st, col);
 	if (!job_status_parse(name, out))
 		return err_set(err, "unknown job status \"%s\" in the job store",
 			       name ? name : "(null)");
@@ -100,7 +100,7 @@ static int status_counts_scan(store_t *s, const char *host, int64_t now, store_s
 	if (host)
 		sb_puts(&sql, " AND (host = ?2 OR ran_on = ?2)");
 	sb_puts(&sql, " GROUP BY k, status ORDER BY k IS NULL, k");
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (prepare_sb(s, &sql, &st, err) < 0)
 		return -1;
 	binder_t b;
@@ -108,8 +108,8 @@ static int status_counts_scan(store_t *s, const char *host, int64_t now, store_s
 	bind_i64(&b, now);
 	if (host)
 		bind_text(&b, host);
-	int rc = bind_check(s, &b, "cannot count the jobs", err), step = SQLITE_DONE;
-	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+	int rc = bind_check(s, &b, "cannot count the jobs", err), step = DB_DONE;
+	while (rc == 0 && (step = st_step(st)) == DB_ROW) {
 		bool oom = false;
 		char *k = col_text(st, 0, &oom);
 		job_status_t status;
@@ -138,22 +138,22 @@ static int status_counts_scan(store_t *s, const char *host, int64_t now, store_s
 			memset(h, 0, sizeof(*h));
 			h->host = k;
 		}
-		int64_t n = sqlite3_column_int64(st, 2);
+		int64_t n = col_i64(st, 2);
 		h->counts[status] += n;
 		h->total += n;
-		h->ready += sqlite3_column_int64(st, 3);
-		h->scheduled += sqlite3_column_int64(st, 4);
+		h->ready += col_i64(st, 3);
+		h->scheduled += col_i64(st, 4);
 		out->counts[status] += n;
 		out->total += n;
-		out->ready += sqlite3_column_int64(st, 3);
-		out->scheduled += sqlite3_column_int64(st, 4);
-		if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
-			int64_t next = sqlite3_column_int64(st, 5);
+		out->ready += col_i64(st, 3);
+		out->scheduled += col_i64(st, 4);
+		if (!col_null(st, 5)) {
+			int64_t next = col_i64(st, 5);
 			if (!out->next_at || next < out->next_at)
 				out->next_at = next;
 		}
 	}
-	if (rc == 0 && step != SQLITE_DONE)
+	if (rc == 0 && step != DB_DONE)
 		rc = db_fail_rc(s, step, "cannot count the jobs", err);
 	st_release(s, st);
 	return rc;
@@ -200,24 +200,24 @@ static int cmp_host_counts(const void *a, const void *b)
  * partial indexes), with the queue's ready/scheduled split. */
 static int status_counts_table(store_t *s, int64_t now, store_status_t *out, char **err)
 {
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (st_prepare(s, "SELECT nullif(host_key, ''), status, n FROM job_counts WHERE n > 0",
 		       &st, err) < 0)
 		return -1;
 	int rc = 0, step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((step = st_step(st)) == DB_ROW) {
 		job_status_t status;
 		if ((rc = read_status_col(st, 1, &status, err)) < 0)
 			break;
 		store_host_counts_t *h =
-			host_row(out, (const char *)sqlite3_column_text(st, 0), err);
+			host_row(out, col_str(st, 0), err);
 		if (!h) {
 			rc = -1;
 			break;
 		}
-		add_count(out, h, status, sqlite3_column_int64(st, 2));
+		add_count(out, h, status, col_i64(st, 2));
 	}
-	if (rc == 0 && step != SQLITE_DONE)
+	if (rc == 0 && step != DB_DONE)
 		rc = db_fail_rc(s, step, "cannot count the jobs", err);
 	st_release(s, st);
 	if (rc < 0)
@@ -232,27 +232,27 @@ static int status_counts_table(store_t *s, int64_t now, store_status_t *out, cha
 	bind_start(&b, st);
 	bind_i64(&b, now);
 	rc = bind_check(s, &b, "cannot count the jobs", err);
-	step = SQLITE_DONE;
-	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+	step = DB_DONE;
+	while (rc == 0 && (step = st_step(st)) == DB_ROW) {
 		store_host_counts_t *h =
-			host_row(out, (const char *)sqlite3_column_text(st, 0), err);
+			host_row(out, col_str(st, 0), err);
 		if (!h) {
 			rc = -1;
 			break;
 		}
-		add_count(out, h, JOB_QUEUED, sqlite3_column_int64(st, 1));
-		int64_t ready = sqlite3_column_int64(st, 2), later = sqlite3_column_int64(st, 3);
+		add_count(out, h, JOB_QUEUED, col_i64(st, 1));
+		int64_t ready = col_i64(st, 2), later = col_i64(st, 3);
 		h->ready += ready;
 		h->scheduled += later;
 		out->ready += ready;
 		out->scheduled += later;
-		if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
-			int64_t next = sqlite3_column_int64(st, 4);
+		if (!col_null(st, 4)) {
+			int64_t next = col_i64(st, 4);
 			if (!out->next_at || next < out->next_at)
 				out->next_at = next;
 		}
 	}
-	if (rc == 0 && step != SQLITE_DONE)
+	if (rc == 0 && step != DB_DONE)
 		rc = db_fail_rc(s, step, "cannot count the jobs", err);
 	st_release(s, st);
 	if (rc == 0 && out->nhosts > 1)
@@ -278,7 +278,7 @@ static int status_oldest(store_t *s, const char *host, int64_t now, store_status
 	if (host)
 		sb_puts(&sql, " AND (host = ?2 OR ran_on = ?2)");
 	sb_puts(&sql, " ORDER BY queued_at, id LIMIT 1");
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (prepare_sb(s, &sql, &st, err) < 0)
 		return -1;
 	binder_t b;
@@ -288,11 +288,11 @@ static int status_oldest(store_t *s, const char *host, int64_t now, store_status
 		bind_text(&b, host);
 	int rc = bind_check(s, &b, "cannot find the oldest queued job", err);
 	if (rc == 0) {
-		int step = sqlite3_step(st);
-		if (step == SQLITE_ROW) {
-			out->oldest_id = sqlite3_column_int64(st, 0);
-			out->oldest_queued_at = sqlite3_column_int64(st, 1);
-		} else if (step != SQLITE_DONE) {
+		int step = st_step(st);
+		if (step == DB_ROW) {
+			out->oldest_id = col_i64(st, 0);
+			out->oldest_queued_at = col_i64(st, 1);
+		} else if (step != DB_DONE) {
 			rc = db_fail_rc(s, step, "cannot find the oldest queued job", err);
 		}
 	}
@@ -309,15 +309,15 @@ static int status_active(store_t *s, const char *host, store_status_t *out, char
 	if (host)
 		sb_puts(&sql, " AND (host = ?1 OR ran_on = ?1)");
 	sb_puts(&sql, " ORDER BY id");
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (prepare_sb(s, &sql, &st, err) < 0)
 		return -1;
 	binder_t b;
 	bind_start(&b, st);
 	if (host)
 		bind_text(&b, host);
-	int rc = bind_check(s, &b, "cannot list the running jobs", err), step = SQLITE_DONE;
-	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+	int rc = bind_check(s, &b, "cannot list the running jobs", err), step = DB_DONE;
+	while (rc == 0 && (step = st_step(st)) == DB_ROW) {
 		store_active_job_t *nv = realloc(out->active, (out->nactive + 1) * sizeof(*nv));
 		if (!nv) {
 			rc = err_set(err, "out of memory");
@@ -327,23 +327,23 @@ static int status_active(store_t *s, const char *host, store_status_t *out, char
 		store_active_job_t *a = &out->active[out->nactive++];
 		memset(a, 0, sizeof(*a));
 		bool oom = false;
-		a->id = sqlite3_column_int64(st, 0);
+		a->id = col_i64(st, 0);
 		a->name = col_text(st, 2, &oom);
 		a->image = col_text(st, 3, &oom);
 		a->host = col_text(st, 4, &oom);
 		a->container_id = col_text(st, 5, &oom);
-		a->queued_at = sqlite3_column_int64(st, 6);
-		a->started_at = sqlite3_column_int64(st, 7);
-		a->memory_limit_bytes = sqlite3_column_int64(st, 8);
-		a->nano_cpus = sqlite3_column_int64(st, 9);
-		a->peak_memory_bytes = sqlite3_column_int64(st, 10);
-		a->cpu_usage_ns = sqlite3_column_int64(st, 11);
+		a->queued_at = col_i64(st, 6);
+		a->started_at = col_i64(st, 7);
+		a->memory_limit_bytes = col_i64(st, 8);
+		a->nano_cpus = col_i64(st, 9);
+		a->peak_memory_bytes = col_i64(st, 10);
+		a->cpu_usage_ns = col_i64(st, 11);
 		if (oom)
 			rc = err_set(err, "out of memory");
 		else
 			rc = read_status_col(st, 1, &a->status, err);
 	}
-	if (rc == 0 && step != SQLITE_DONE)
+	if (rc == 0 && step != DB_DONE)
 		rc = db_fail_rc(s, step, "cannot list the running jobs", err);
 	st_release(s, st);
 	return rc;
@@ -616,7 +616,7 @@ static int report_read(store_t *s, int64_t since, int64_t until, const char *hos
 		      WHEN_DONE " < ?2");
 	if (host)
 		sb_puts(&sql, " AND (host = ?3 OR ran_on = ?3)");
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (prepare_sb(s, &sql, &st, err) < 0)
 		return -1;
 	binder_t b;
@@ -625,17 +625,17 @@ static int report_read(store_t *s, int64_t since, int64_t until, const char *hos
 	bind_i64(&b, until);
 	if (host)
 		bind_text(&b, host);
-	int rc = bind_check(s, &b, "cannot make the report", err), step = SQLITE_DONE;
+	int rc = bind_check(s, &b, "cannot make the report", err), step = DB_DONE;
 	long all;
 	if (rc == 0 && group_add_key(&gr[0], NULL, &all) < 0)
 		rc = err_set(err, "out of memory");
-	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+	while (rc == 0 && (step = st_step(st)) == DB_ROW) {
 		job_status_t status;
 		if ((rc = read_status_col(st, 2, &status, err)) < 0)
 			break;
 		long hk, ik;
-		if (group_add_key(&gr[1], (const char *)sqlite3_column_text(st, 0), &hk) < 0 ||
-		    group_add_key(&gr[2], (const char *)sqlite3_column_text(st, 1), &ik) < 0) {
+		if (group_add_key(&gr[1], col_str(st, 0), &hk) < 0 ||
+		    group_add_key(&gr[2], col_str(st, 1), &ik) < 0) {
 			rc = err_set(err, "out of memory");
 			break;
 		}
@@ -644,9 +644,9 @@ static int report_read(store_t *s, int64_t since, int64_t until, const char *hos
 			rows[g]->counts[status]++;
 			rows[g]->total++;
 		}
-		int64_t queued = sqlite3_column_int64(st, 3), started = sqlite3_column_int64(st, 4);
-		int64_t finished = sqlite3_column_int64(st, 5), mem = sqlite3_column_int64(st, 6);
-		int64_t cpu = sqlite3_column_int64(st, 7);
+		int64_t queued = col_i64(st, 3), started = col_i64(st, 4);
+		int64_t finished = col_i64(st, 5), mem = col_i64(st, 6);
+		int64_t cpu = col_i64(st, 7);
 		uint32_t h = (uint32_t)hk, i = (uint32_t)ik;
 		bool oom = false;
 		if (started > 0 && queued > 0)
@@ -660,7 +660,7 @@ static int report_read(store_t *s, int64_t since, int64_t until, const char *hos
 		if (oom)
 			rc = err_set(err, "out of memory");
 	}
-	if (rc == 0 && step != SQLITE_DONE)
+	if (rc == 0 && step != DB_DONE)
 		rc = db_fail_rc(s, step, "cannot make the report", err);
 	st_release(s, st);
 	return rc;
@@ -733,7 +733,7 @@ int store_cleanup_list(store_t *s, int64_t before, int64_t **ids, size_t *n,
 	if (st_run(s, "PRAGMA cache_size = -65536", "cannot size the page cache", err) < 0)
 		return -1;
 	store_long_writer(s);
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (st_prepare(s, "SELECT id, (SELECT coalesce(sum(length(data)), 0) FROM job_output o "
 			  "WHERE o.job_id = jobs.id) FROM jobs WHERE " FINAL_IN " AND " WHEN_DONE
 			  " < ? ORDER BY id",
@@ -742,10 +742,10 @@ int store_cleanup_list(store_t *s, int64_t before, int64_t **ids, size_t *n,
 	binder_t b;
 	bind_start(&b, st);
 	bind_i64(&b, before);
-	int rc = bind_check(s, &b, "cannot list old jobs", err), step = SQLITE_DONE;
+	int rc = bind_check(s, &b, "cannot list old jobs", err), step = DB_DONE;
 	int64_t *v = NULL, bytes = 0;
 	size_t count = 0, cap = 0;
-	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+	while (rc == 0 && (step = st_step(st)) == DB_ROW) {
 		if (count == cap) {
 			size_t ncap = cap ? cap * 2 : 256;
 			int64_t *nv = realloc(v, ncap * sizeof(*nv));
@@ -756,10 +756,10 @@ int store_cleanup_list(store_t *s, int64_t before, int64_t **ids, size_t *n,
 			v = nv;
 			cap = ncap;
 		}
-		v[count++] = sqlite3_column_int64(st, 0);
-		bytes += sqlite3_column_int64(st, 1);
+		v[count++] = col_i64(st, 0);
+		bytes += col_i64(st, 1);
 	}
-	if (rc == 0 && step != SQLITE_DONE)
+	if (rc == 0 && step != DB_DONE)
 		rc = db_fail_rc(s, step, "cannot list old jobs", err);
 	st_release(s, st);
 	if (rc < 0) {
@@ -780,7 +780,7 @@ static void batch_where(strbuf_t *sql, size_t n)
 	sb_puts(sql, ") AND " FINAL_IN " AND " WHEN_DONE " < ?");
 }
 
-static void bind_batch(binder_t *b, sqlite3_stmt *st, const int64_t *ids, size_t n,
+static void bind_batch(binder_t *b, db_stmt_t *st, const int64_t *ids, size_t n,
 		       int64_t before)
 {
 	bind_start(b, st);
@@ -799,19 +799,19 @@ static int batch_count(store_t *s, const int64_t *ids, size_t n, int64_t before,
 		      "coalesce(sum((SELECT sum(length(data)) FROM job_output o "
 		      "WHERE o.job_id = jobs.id)), 0)");
 	batch_where(&sql, n);
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (prepare_sb(s, &sql, &st, err) < 0)
 		return -1;
 	binder_t b;
 	bind_batch(&b, st, ids, n, before);
 	int rc = bind_check(s, &b, "cannot count old jobs", err);
 	if (rc == 0) {
-		int step = sqlite3_step(st);
-		if (step == SQLITE_ROW) {
-			c->jobs = sqlite3_column_int64(st, 0);
-			c->history = sqlite3_column_int64(st, 1);
-			c->outputs = sqlite3_column_int64(st, 2);
-			c->bytes = sqlite3_column_int64(st, 3);
+		int step = st_step(st);
+		if (step == DB_ROW) {
+			c->jobs = col_i64(st, 0);
+			c->history = col_i64(st, 1);
+			c->outputs = col_i64(st, 2);
+			c->bytes = col_i64(st, 3);
 		} else {
 			rc = db_fail_rc(s, step, "cannot count old jobs", err);
 		}
@@ -836,16 +836,16 @@ int store_cleanup_delete(store_t *s, const int64_t *ids, size_t n, int64_t befor
 		strbuf_t sql = STRBUF_INIT;
 		sb_puts(&sql, "DELETE");
 		batch_where(&sql, n);
-		sqlite3_stmt *st = NULL;
+		db_stmt_t *st = NULL;
 		rc = prepare_sb(s, &sql, &st, err);
 		if (rc == 0) {
 			binder_t b;
 			bind_batch(&b, st, ids, n, before);
 			rc = exec_changes(s, st, &b, "cannot remove old jobs", err);
-			if (rc == 0 && sqlite3_changes(s->db) != c.jobs)
-				rc = err_set(err, "cannot remove old jobs: %d removed where %lld "
+			if (rc == 0 && db_changes(s) != c.jobs)
+				rc = err_set(err, "cannot remove old jobs: %lld removed where %lld "
 						  "were counted",
-					     sqlite3_changes(s->db), (long long)c.jobs);
+					     (long long)db_changes(s), (long long)c.jobs);
 			if (rc == 1) /* they went between the count and the delete: not possible
 					inside the transaction, but never report what did not go */
 				rc = err_set(err, "cannot remove old jobs: none matched");

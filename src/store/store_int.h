@@ -1,19 +1,19 @@
 /*
- * store/store_int.h: what the SQLite store's own files share: the handle,
- * the prepared-statement cache, error and binding helpers, and the
- * byte-exact string-vector codec.
+ * store/store_int.h: what the store's own files share: the handle, the
+ * prepared-statement cache, error and binding helpers, and the byte-exact
+ * string-vector codec. Everything here works on every driver (driver.h).
  *
  * Never include this outside src/store/ and the store's unit tests: callers
- * know only store.h, so that a second backend can replace this one.
+ * know only store.h.
  */
 #ifndef CJOBS_STORE_STORE_INT_H
 #define CJOBS_STORE_STORE_INT_H
 
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/driver.h"
 #include "store/store.h"
 #include "util/strbuf.h"
 
@@ -21,7 +21,7 @@
 typedef struct {
 	uint64_t hash;
 	char *sql;
-	sqlite3_stmt *st;
+	db_stmt_t *st;
 } stmt_slot_t;
 
 /* A change to one job count not yet written (counts.c). */
@@ -39,14 +39,15 @@ typedef struct {
 #define STORE_BUSY_TIMEOUT_MS 5000
 
 struct store {
-	sqlite3 *db;
+	const store_driver_t *drv;
+	void *conn;            /* the driver's connection */
 	char *path;
 	char id[37];           /* "" until the first migration has made it */
 	int schema;            /* highest applied migration */
 	int depth;             /* open store_begin() levels */
 	bool long_writer;      /* store_long_writer was called */
-	bool aborted;          /* the transaction can no longer commit (SQLite dropped it,
-	                        * or a tx_all_finish write failed inside it) */
+	bool aborted;          /* the transaction can no longer commit (the database dropped
+	                        * it, or a tx_all_finish write failed inside it) */
 	stmt_slot_t *cache;
 	size_t ncache;
 	count_delta_t *deltas; /* job count changes of the open transaction */
@@ -55,21 +56,34 @@ struct store {
 	size_t nmarks, capmarks;
 };
 
-/* ---- sqlite_store.c ---- */
+/* ---- store.c ---- */
+
+static inline bool db_in_tx(store_t *s)
+{
+	return s->drv->in_tx(s);
+}
+static inline int64_t db_changes(store_t *s)
+{
+	return s->drv->changes(s);
+}
+/* The id of the row that st, an INSERT just stepped to DB_DONE, made. */
+static inline int64_t db_last_id(store_t *s, db_stmt_t *st)
+{
+	return s->drv->last_id(s, st);
+}
 
 /* A prepared statement for sql, from the cache when possible. Always give it
  * back with st_release(), on every path: a statement left un-reset keeps a
  * read snapshot open and holds back WAL checkpoints. */
-int st_prepare(store_t *s, const char *sql, sqlite3_stmt **out, char **err);
-void st_release(store_t *s, sqlite3_stmt *st);
+int st_prepare(store_t *s, const char *sql, db_stmt_t **out, char **err);
+void st_release(store_t *s, db_stmt_t *st);
 /* Steps a statement that returns no rows. */
-int st_exec(store_t *s, sqlite3_stmt *st, const char *what, char **err);
+int st_exec(store_t *s, db_stmt_t *st, const char *what, char **err);
 /* Prepares, steps and releases a statement without parameters. */
 int st_run(store_t *s, const char *sql, const char *what, char **err);
 
-/* Describes SQLite's latest failure as "<what>: <reason>" in *err. */
-int db_fail(store_t *s, const char *what, char **err);
-/* Same, for a result code the caller already has (after sqlite3_step). */
+/* Describes a failure (a db_rc_t from st_step and the like) as "<what>:
+ * <reason>" in *err; -1. */
 int db_fail_rc(store_t *s, int rc, const char *what, char **err);
 /* -1 with a message when the schema is not the one this program knows. */
 int store_ready(store_t *s, char **err);
@@ -107,7 +121,7 @@ static inline const char *count_key(const char *ran_on, const char *host)
  * no longer commit. */
 int counts_note(store_t *s, const char *old_key, job_status_t old_status, const char *new_key,
 		job_status_t new_status, char **err);
-/* Transaction levels (sqlite_store.c calls these): a level begun (depth
+/* Transaction levels (store.c calls these): a level begun (depth
  * already counts it), committed into its parent, or rolled back. */
 int counts_level_begin(store_t *s);
 void counts_level_commit(store_t *s);
@@ -123,11 +137,11 @@ int counts_recount(store_t *s, char **err);
 /* Positional binding that remembers the first failure, so a long list of
  * parameters is bound first and checked once. */
 typedef struct {
-	sqlite3_stmt *st;
+	db_stmt_t *st;
 	int i;
 	int rc;
 } binder_t;
-void bind_start(binder_t *b, sqlite3_stmt *st);
+void bind_start(binder_t *b, db_stmt_t *st);
 void bind_i64(binder_t *b, int64_t v);
 void bind_text(binder_t *b, const char *v);   /* NULL binds SQL NULL */
 void bind_blob(binder_t *b, const void *data, size_t len); /* never NULL */
@@ -135,17 +149,17 @@ void bind_null(binder_t *b);
 int bind_check(store_t *s, binder_t *b, const char *what, char **err);
 /* Checks the binding, steps a write and releases it; 1 when it changed no
  * row. */
-int exec_changes(store_t *s, sqlite3_stmt *st, binder_t *b, const char *what,
+int exec_changes(store_t *s, db_stmt_t *st, binder_t *b, const char *what,
 		 char **err);
 /* Runs "SELECT count(*) ..." with at most one text parameter. */
 int query_count(store_t *s, const char *sql, const char *arg, int64_t *n, char **err);
 
 /* A malloc'd copy of a text column, or NULL for SQL NULL. *oom is set when
  * a copy could not be made. */
-char *col_text(sqlite3_stmt *st, int col, bool *oom);
+char *col_text(db_stmt_t *st, int col, bool *oom);
 /* A copy of a blob column with its length; never NULL unless *oom. A NUL
  * follows the bytes so that text callers may use it as a string. */
-char *col_blob(sqlite3_stmt *st, int col, size_t *len, bool *oom);
+char *col_blob(db_stmt_t *st, int col, size_t *len, bool *oom);
 
 /* The names of the host parameters "?,?,?" for n values into sb. */
 void sql_placeholders(strbuf_t *sb, size_t n);
@@ -160,7 +174,9 @@ void bind_hosts(binder_t *b, char *const *hosts);
 int migrations_check(store_t *s, char **err);
 /* Reads the store id from meta, if the schema has it. */
 int migrations_load_id(store_t *s, char **err);
-int migrations_latest(void);
+int migrations_latest(const store_t *s);
+/* The first migration's data step: the store's own random id. */
+int migrations_make_store_id(store_t *s, char **err);
 
 /* ---- strv_codec.c ---- */
 /* A string vector as bytes: for each string, its length as 4 bytes (big
@@ -180,7 +196,7 @@ int strv_decode(const void *data, size_t len, char ***out, size_t *n, char **err
 	"peak_memory_bytes, cpu_usage_ns, last_error, container_name, container_id, " \
 	"ran_on, worker_id, lease_until, retry_strategy, retry_exit_codes"
 /* Fills *out (initialised here) from a row selected with JOB_COLUMNS. */
-int job_from_row(sqlite3_stmt *st, job_t *out, char **err);
+int job_from_row(db_stmt_t *st, job_t *out, char **err);
 /* Appends one history row. */
 int history_append(store_t *s, int64_t job_id, int64_t at, int attempt,
 		   job_status_t from, job_status_t to, const char *actor,
@@ -189,8 +205,5 @@ int history_append(store_t *s, int64_t job_id, int64_t at, int attempt,
 /* ---- claim.c ---- */
 /* The query that picks jobs to claim (for tests: its plan). */
 void claim_sql(strbuf_t *sql, char *const *hosts);
-
-/* For tests: the connection, to inspect pragmas and query plans. */
-sqlite3 *store_db(store_t *s);
 
 #endif

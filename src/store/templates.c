@@ -16,20 +16,24 @@
 
 #define TEMPLATE_COLUMNS "id, name, description, env, created_at"
 
-static int template_from_row(sqlite3_stmt *st, env_template_t *t, char **err)
+static int template_from_row(db_stmt_t *st, env_template_t *t, char **err)
 {
 	bool oom = false;
 	memset(t, 0, sizeof(*t));
-	t->id = sqlite3_column_int64(st, 0);
+	t->id = col_i64(st, 0);
 	t->name = col_text(st, 1, &oom);
 	t->description = col_text(st, 2, &oom);
-	t->created_at = sqlite3_column_int64(st, 4);
+	t->created_at = col_i64(st, 4);
 	if (oom) {
 		env_template_free(t);
 		return err_set(err, "out of memory");
 	}
-	const void *blob = sqlite3_column_blob(st, 3);
-	size_t len = (size_t)sqlite3_column_bytes(st, 3);
+	size_t len = 0;
+	const void *blob = col_raw(st, 3, &len, &oom);
+	if (oom) {
+		env_template_free(t);
+		return err_set(err, "out of memory");
+	}
 	if (strv_decode(blob, len, &t->env, &t->envc, err) < 0) {
 		err_prefix(err, "environment template \"%s\"", t->name ? t->name : "");
 		env_template_free(t);
@@ -38,12 +42,13 @@ static int template_from_row(sqlite3_stmt *st, env_template_t *t, char **err)
 	return 0;
 }
 
-static int insert_template(store_t *s, const env_template_t *t, int64_t now, char **err)
+static int insert_template(store_t *s, const env_template_t *t, int64_t now, int64_t *id,
+			   char **err)
 {
 	strbuf_t env;
 	if (strv_encode(t->env, t->envc, &env, err) < 0)
 		return -1;
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	int rc = st_prepare(s, "INSERT INTO env_templates (name, description, env, "
 			       "created_at) VALUES (?, ?, ?, ?)",
 			    &st, err);
@@ -57,11 +62,13 @@ static int insert_template(store_t *s, const env_template_t *t, int64_t now, cha
 		rc = bind_check(s, &b, "cannot add the environment template", err);
 	}
 	if (rc == 0) {
-		int step = sqlite3_step(st);
-		if (step == SQLITE_CONSTRAINT_UNIQUE)
+		int step = st_step(st);
+		if (step == DB_E_UNIQUE)
 			rc = err_set(err, "an environment template named \"%s\" already exists",
 				     t->name);
-		else if (step != SQLITE_DONE)
+		else if (step == DB_DONE)
+			*id = db_last_id(s, st);
+		else
 			rc = db_fail_rc(s, step, "cannot add the environment template", err);
 	}
 	st_release(s, st);
@@ -74,8 +81,8 @@ int store_template_add(store_t *s, env_template_t *t, char **err)
 	if (store_ready(s, err) < 0 || store_begin(s, err) < 0)
 		return -1;
 	int64_t now = now_ms();
-	int rc = insert_template(s, t, now, err);
-	int64_t id = sqlite3_last_insert_rowid(s->db);
+	int64_t id = 0;
+	int rc = insert_template(s, t, now, &id, err);
 	if (tx_finish(s, rc, err) < 0)
 		return -1;
 	t->id = id;
@@ -88,7 +95,7 @@ int store_template_get(store_t *s, const char *name, env_template_t *out, char *
 	memset(out, 0, sizeof(*out));
 	if (store_ready(s, err) < 0)
 		return -1;
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (st_prepare(s, "SELECT " TEMPLATE_COLUMNS " FROM env_templates WHERE name = ?",
 		       &st, err) < 0)
 		return -1;
@@ -97,10 +104,10 @@ int store_template_get(store_t *s, const char *name, env_template_t *out, char *
 	bind_text(&b, name);
 	int rc = bind_check(s, &b, "cannot read the environment template", err);
 	if (rc == 0) {
-		int step = sqlite3_step(st);
-		if (step == SQLITE_ROW)
+		int step = st_step(st);
+		if (step == DB_ROW)
 			rc = template_from_row(st, out, err);
-		else if (step == SQLITE_DONE)
+		else if (step == DB_DONE)
 			rc = 1;
 		else
 			rc = db_fail_rc(s, step, "cannot read the environment template", err);
@@ -122,14 +129,14 @@ int store_template_list(store_t *s, env_template_t **out, size_t *n, char **err)
 	*n = 0;
 	if (store_ready(s, err) < 0)
 		return -1;
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	if (st_prepare(s, "SELECT " TEMPLATE_COLUMNS " FROM env_templates ORDER BY name",
 		       &st, err) < 0)
 		return -1;
 	env_template_t *v = NULL;
 	size_t count = 0, cap = 0;
-	int rc = 0, step = SQLITE_DONE;
-	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+	int rc = 0, step = DB_DONE;
+	while (rc == 0 && (step = st_step(st)) == DB_ROW) {
 		if (count == cap) {
 			size_t ncap = cap ? cap * 2 : 8;
 			env_template_t *nv = realloc(v, ncap * sizeof(*nv));
@@ -143,7 +150,7 @@ int store_template_list(store_t *s, env_template_t **out, size_t *n, char **err)
 		if ((rc = template_from_row(st, &v[count], err)) == 0)
 			count++;
 	}
-	if (rc == 0 && step != SQLITE_DONE)
+	if (rc == 0 && step != DB_DONE)
 		rc = db_fail_rc(s, step, "cannot list the environment templates", err);
 	st_release(s, st);
 	if (rc < 0) {
@@ -159,7 +166,7 @@ int store_template_remove(store_t *s, const char *name, char **err)
 {
 	if (store_ready(s, err) < 0 || store_begin(s, err) < 0)
 		return -1;
-	sqlite3_stmt *st = NULL;
+	db_stmt_t *st = NULL;
 	int rc = st_prepare(s, "DELETE FROM env_templates WHERE name = ?", &st, err);
 	if (rc == 0) {
 		binder_t b;

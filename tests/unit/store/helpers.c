@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "store/sqlite_driver.h"
 #include "store/store_int.h"
 #include "util/strbuf.h"
 

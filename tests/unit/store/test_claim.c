@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/sqlite_driver.h"
 #include "store/store_int.h"
 #include "util/timeutil.h"
 

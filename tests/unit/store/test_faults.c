@@ -26,6 +26,7 @@
 
 #include "store/maint.h"
 #include "store/report.h"
+#include "store/sqlite_driver.h"
 #include "store/store_int.h"
 
 /* ---- set-up ---- */

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "store/sqlite_driver.h"
 #include "store/store_int.h"
 
 /* ---- fault injection ---- */

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "store/sqlite_driver.h"
 #include "store/store_int.h"
 
 static mode_t mode_of(const char *path)

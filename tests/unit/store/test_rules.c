@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "store/report.h"
+#include "store/sqlite_driver.h"
 #include "store/store_int.h"
 
 static int64_t status_count(store_t *s, job_status_t status)
@@ -172,7 +173,7 @@ static void test_store_one_version_newer_refused(void **state)
 {
 	fixture_t *fx = *state;
 	char *err = NULL, *sql = NULL, want[128];
-	int latest = migrations_latest();
+	int latest = migrations_latest(fx->s);
 	assert_true(asprintf(&sql, "INSERT INTO schema_migrations VALUES (%d, 'next', 0)",
 			     latest + 1) > 0);
 	assert_int_equal(sqlite3_exec(store_db(fx->s), sql, NULL, NULL, NULL), SQLITE_OK);

@@ -1,0 +1,415 @@
+/*
+ * store/sqlite_driver.c: the SQLite driver of the job store (driver.h):
+ * the file (created 0600 with private parent directories), the connection
+ * and its pragmas, waiting for another process's lock, statements, and the
+ * names of SQLite's failures.
+ *
+ * It must never hold SQL about cjobs's tables: that lives in the store's
+ * other files, written once for every driver (the schema is in
+ * sqlite_schema.c). It must never print.
+ */
+#include "store/sqlite_driver.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store/store_int.h"
+#include "util/err.h"
+#include "util/timeutil.h"
+
+/* A prepared SQLite statement behind the store's db_stmt_t. */
+typedef struct {
+	db_stmt_t base;
+	sqlite3_stmt *st;
+	lite_conn_t *conn;
+} lite_stmt_t;
+
+static sqlite3 *conn_db(store_t *s)
+{
+	return ((lite_conn_t *)s->conn)->db;
+}
+
+sqlite3 *store_db(store_t *s)
+{
+	return s->drv == &sqlite_driver ? conn_db(s) : NULL;
+}
+
+/* The store's kinds of failure, from SQLite's result codes. The code
+ * itself is kept, to describe the failure in SQLite's words. */
+static int lite_rc(lite_conn_t *c, int rc)
+{
+	if (rc == SQLITE_ROW)
+		return DB_ROW;
+	if (rc == SQLITE_DONE || rc == SQLITE_OK)
+		return DB_DONE;
+	c->last = rc;
+	if (rc == SQLITE_CONSTRAINT_UNIQUE)
+		return DB_E_UNIQUE;
+	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+		return DB_E_FOREIGN_KEY;
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return DB_E_BUSY;
+	case SQLITE_NOMEM:
+		return DB_E_NOMEM;
+	case SQLITE_FULL:
+		return DB_E_FULL;
+	case SQLITE_READONLY:
+		return DB_E_READONLY;
+	case SQLITE_NOTADB:
+		return DB_E_NOTADB;
+	case SQLITE_TOOBIG:
+		return DB_E_TOOBIG;
+	default:
+		return DB_E_ERROR;
+	}
+}
+
+/* strerror() capitalises ("Permission denied"); our messages continue a
+ * sentence, so they want "permission denied". */
+static const char *reason_rest(int errnum, int *first)
+{
+	const char *r = strerror(errnum);
+	*first = tolower((unsigned char)r[0]);
+	return r + 1;
+}
+
+/* mkdir -p for the directories above path, each made 0700: the store holds
+ * job environments, which may carry secrets. */
+static int make_parents(const char *path, char **err)
+{
+	char *dir = strdup(path);
+	if (!dir)
+		return err_set(err, "out of memory");
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+			int first;
+			const char *rest = reason_rest(errno, &first);
+			err_set(err, "cannot create directory %s: %c%s", dir, first, rest);
+			free(dir);
+			return -1;
+		}
+		*p = '/';
+	}
+	free(dir);
+	return 0;
+}
+
+/* SQLite would create the file with the process umask (often 0644); the
+ * store holds job environments, so it is made 0600 here first. */
+static int create_file(const char *path, char **err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/* Directories are made only when missing, so that an existing but
+	 * unreadable one is reported as what it is. */
+	if (fd < 0 && errno == ENOENT) {
+		if (make_parents(path, err) < 0)
+			return -1;
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	}
+	if (fd < 0) {
+		int first;
+		const char *rest = reason_rest(errno, &first);
+		return err_set(err, "%c%s", first, rest);
+	}
+	close(fd);
+	return 0;
+}
+
+static int set_pragmas(store_t *s, char **err)
+{
+	db_stmt_t *st = NULL;
+	if (st_prepare(s, "PRAGMA journal_mode = WAL", &st, err) < 0)
+		return -1;
+	int rc = st_step(st);
+	if (rc != DB_ROW) {
+		db_fail_rc(s, rc, "cannot set WAL journal mode", err);
+		st_release(s, st);
+		return -1;
+	}
+	const char *mode = col_str(st, 0);
+	bool wal = mode && strcmp(mode, "wal") == 0;
+	if (!wal)
+		err_set(err, "the file system does not allow WAL journal mode (got %s)",
+			mode ? mode : "nothing");
+	st_release(s, st);
+	if (!wal)
+		return -1;
+	if (st_run(s, "PRAGMA foreign_keys = ON", "cannot enable foreign keys", err) < 0 ||
+	    st_run(s, "PRAGMA synchronous = NORMAL", "cannot set synchronous mode", err) < 0 ||
+	    /* Savepoints (nested store_begin) keep page copies in a
+	     * sub-journal; in a temporary file that costs a write per page. */
+	    st_run(s, "PRAGMA temp_store = MEMORY", "cannot set temp_store", err) < 0 ||
+	    /* The connection whose commit takes the log past 16 MiB copies it
+	     * into the file (and syncs it) before its command goes on. SQLite's
+	     * 1000 pages (4 MiB) made a cleanup rewrite and sync the same pages
+	     * again and again; much more made whoever crossed it wait long. */
+	    st_run(s, "PRAGMA wal_autocheckpoint = 4096", "cannot set the checkpoint size",
+		   err) < 0)
+		return -1;
+	return 0;
+}
+
+/* Waiting for another process's write lock. SQLite's own timeout sleeps
+ * ever longer (up to 100 ms a time), so a writer beside a long batch of
+ * deletes could wake up long after the lock was free; this one looks again
+ * every millisecond, up to STORE_BUSY_TIMEOUT_MS in all. */
+static int on_busy(void *ud, int tries)
+{
+	(void)ud;
+	/* By the clock, not by the count of tries: on a loaded machine a
+	 * millisecond's sleep takes longer. */
+	static int64_t since;
+	static const struct timespec one_ms = {0, 1000000};
+	if (tries == 0)
+		since = mono_ms();
+	else if (mono_ms() - since >= STORE_BUSY_TIMEOUT_MS)
+		return 0;
+	nanosleep(&one_ms, NULL);
+	return 1;
+}
+
+/* SQLite keeps memory statistics, which cjobs never reads, by taking a
+ * global mutex around every allocation: several percent of a worker's time.
+ * It can only be switched off before SQLite initialises; after that (a
+ * program that set SQLite up itself, like the allocation-failure tests)
+ * sqlite3_config refuses and the statistics simply stay on. */
+static void no_memory_statistics(void)
+{
+	static bool tried;
+	if (tried)
+		return;
+	tried = true;
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+static int lite_open(store_t *s, char **err)
+{
+	if (create_file(s->path, err) < 0)
+		return -1;
+	lite_conn_t *c = calloc(1, sizeof(*c));
+	if (!c)
+		return err_set(err, "out of memory");
+	s->conn = c;
+	no_memory_statistics();
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+	int rc = sqlite3_open_v2(s->path, &c->db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		if (c->db)
+			return db_fail_rc(s, lite_rc(c, rc), "cannot open database", err);
+		return err_set(err, "out of memory");
+	}
+	sqlite3_extended_result_codes(c->db, 1);
+	sqlite3_busy_handler(c->db, on_busy, NULL);
+	return 0;
+}
+
+/* A long writer copies what is left of its log into the file before it
+ * closes, with PASSIVE checkpoints, which block no one (a reader still on
+ * older pages can hold part back for a moment: it looks again, for up to
+ * about 200 ms). The last connection to close copies whatever is left, and
+ * deletes the log file, under an exclusive lock, which a command starting
+ * meanwhile waits for: after a cleanup that was most of a second. */
+static void copy_log_before_close(store_t *s)
+{
+	static const struct timespec ten_ms = {0, 10000000};
+	for (int i = 0; i < 20; i++) {
+		int frames = 0, copied = 0;
+		if (sqlite3_wal_checkpoint_v2(conn_db(s), NULL, SQLITE_CHECKPOINT_PASSIVE, &frames,
+					      &copied) != SQLITE_OK ||
+		    copied >= frames)
+			break;
+		nanosleep(&ten_ms, NULL);
+	}
+}
+
+
+static void lite_close(store_t *s)
+{
+	lite_conn_t *c = s->conn;
+	if (!c)
+		return;
+	if (c->db && s->long_writer)
+		copy_log_before_close(s);
+	sqlite3_close_v2(c->db);
+	free(c);
+	s->conn = NULL;
+}
+
+static bool lite_in_tx(store_t *s)
+{
+	return !sqlite3_get_autocommit(conn_db(s));
+}
+
+static int64_t lite_changes(store_t *s)
+{
+	return sqlite3_changes64(conn_db(s));
+}
+
+static int64_t lite_last_id(store_t *s, db_stmt_t *st)
+{
+	(void)st;
+	return sqlite3_last_insert_rowid(conn_db(s));
+}
+
+static const char *lite_errmsg(store_t *s, int rc)
+{
+	if (rc == DB_E_NOTADB)
+		return "the file is not an SQLite database (or it is encrypted or damaged)";
+	lite_conn_t *c = s->conn;
+	const char *msg = c && c->db ? sqlite3_errmsg(c->db) : NULL;
+	if (!msg || sqlite3_errcode(c->db) == SQLITE_OK)
+		msg = sqlite3_errstr(c ? c->last : SQLITE_ERROR);
+	return msg;
+}
+
+static int lite_exec_script(store_t *s, const char *sql)
+{
+	lite_conn_t *c = s->conn;
+	return lite_rc(c, sqlite3_exec(c->db, sql, NULL, NULL, NULL));
+}
+
+/* ---- statements ---- */
+
+static int lite_prepare(store_t *s, const char *sql, bool keep, db_stmt_t **out)
+{
+	lite_conn_t *c = s->conn;
+	lite_stmt_t *ls = malloc(sizeof(*ls));
+	if (!ls)
+		return DB_E_NOMEM;
+	int rc = sqlite3_prepare_v3(c->db, sql, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0,
+				    &ls->st, NULL);
+	if (rc != SQLITE_OK) {
+		free(ls);
+		return lite_rc(c, rc);
+	}
+	ls->base.drv = &sqlite_driver;
+	ls->conn = c;
+	*out = &ls->base;
+	return DB_DONE;
+}
+
+static void lite_reset(db_stmt_t *st)
+{
+	lite_stmt_t *ls = (lite_stmt_t *)st;
+	sqlite3_reset(ls->st);
+	sqlite3_clear_bindings(ls->st);
+}
+
+static void lite_finalize(db_stmt_t *st)
+{
+	lite_stmt_t *ls = (lite_stmt_t *)st;
+	sqlite3_finalize(ls->st);
+	free(ls);
+}
+
+static int lite_bind_i64(db_stmt_t *st, int i, int64_t v)
+{
+	lite_stmt_t *ls = (lite_stmt_t *)st;
+	return lite_rc(ls->conn, sqlite3_bind_int64(ls->st, i, v));
+}
+
+static int lite_bind_text(db_stmt_t *st, int i, const char *v)
+{
+	lite_stmt_t *ls = (lite_stmt_t *)st;
+	return lite_rc(ls->conn, sqlite3_bind_text(ls->st, i, v, -1, SQLITE_STATIC));
+}
+
+static int lite_bind_blob(db_stmt_t *st, int i, const void *data, size_t len)
+{
+	lite_stmt_t *ls = (lite_stmt_t *)st;
+	return lite_rc(ls->conn, sqlite3_bind_blob64(ls->st, i, data, len, SQLITE_STATIC));
+}
+
+static int lite_bind_null(db_stmt_t *st, int i)
+{
+	lite_stmt_t *ls = (lite_stmt_t *)st;
+	return lite_rc(ls->conn, sqlite3_bind_null(ls->st, i));
+}
+
+static int lite_step(db_stmt_t *st)
+{
+	lite_stmt_t *ls = (lite_stmt_t *)st;
+	return lite_rc(ls->conn, sqlite3_step(ls->st));
+}
+
+static bool lite_col_null(db_stmt_t *st, int col)
+{
+	return sqlite3_column_type(((lite_stmt_t *)st)->st, col) == SQLITE_NULL;
+}
+
+static int64_t lite_col_i64(db_stmt_t *st, int col)
+{
+	return sqlite3_column_int64(((lite_stmt_t *)st)->st, col);
+}
+
+static const void *lite_col_bytes(db_stmt_t *st, int col, size_t *len, bool *oom)
+{
+	lite_stmt_t *ls = (lite_stmt_t *)st;
+	*len = 0;
+	int type = sqlite3_column_type(ls->st, col);
+	if (type == SQLITE_NULL)
+		return NULL;
+	const void *p = type == SQLITE_BLOB ? sqlite3_column_blob(ls->st, col)
+					    : (const void *)sqlite3_column_text(ls->st, col);
+	int n = sqlite3_column_bytes(ls->st, col);
+	/* SQLite answers NULL both for an empty blob and when out of memory. */
+	if (!p && (n > 0 || sqlite3_errcode(ls->conn->db) == SQLITE_NOMEM)) {
+		*oom = true;
+		return NULL;
+	}
+	*len = (size_t)n;
+	return p ? p : "";
+}
+
+const store_driver_t sqlite_driver = {
+	.name = "SQLite",
+	.a_name = "an SQLite",
+	.open = lite_open,
+	.close = lite_close,
+	.in_tx = lite_in_tx,
+	.changes = lite_changes,
+	.last_id = lite_last_id,
+	.errmsg = lite_errmsg,
+	.exec_script = lite_exec_script,
+	.prepare = lite_prepare,
+	.reset = lite_reset,
+	.finalize = lite_finalize,
+	.bind_i64 = lite_bind_i64,
+	.bind_text = lite_bind_text,
+	.bind_blob = lite_bind_blob,
+	.bind_null = lite_bind_null,
+	.step = lite_step,
+	.col_null = lite_col_null,
+	.col_i64 = lite_col_i64,
+	.col_bytes = lite_col_bytes,
+	/* IMMEDIATE: the write lock at once, so that a read-then-write (a
+	 * claim) cannot be overtaken by another process, and a busy store
+	 * shows up at BEGIN, where waiting is safe. */
+	.sql_begin = "BEGIN IMMEDIATE",
+	.sql_count_tables = "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite%'",
+	.sql_has_migrations = "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+			      "AND name = 'schema_migrations'",
+	.sql_create_migrations = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+				 "  version INTEGER PRIMARY KEY,"
+				 "  name TEXT NOT NULL,"
+				 "  applied_at INTEGER NOT NULL)",
+	.migrations = sqlite_migrations,
+	.set_up = set_pragmas,
+	.file_bytes = lite_file_bytes,
+	.space = lite_space,
+	.integrity = lite_integrity,
+	.vacuum = lite_vacuum,
+	.backup = lite_backup,
+};

@@ -1,0 +1,178 @@
+/*
+ * store/sqlite_schema.c: the job store's schema on SQLite, as numbered
+ * migrations (driver.h). Statuses are stored as their names
+ * (job_status_name()), so that the file reads plainly in the sqlite3 shell
+ * and a reordering of the C enum can never change a stored job's meaning.
+ *
+ * A migration, once released, must never be edited: stores in the field
+ * have applied it and will not apply it again. Change the schema by adding
+ * the next number.
+ */
+#include "store/store_int.h"
+
+static const char schema_v1[] =
+	"CREATE TABLE meta ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL);"
+
+	"CREATE TABLE hosts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  url TEXT NOT NULL,"
+	"  tls_ca TEXT,"
+	"  tls_cert TEXT,"
+	"  tls_key TEXT,"
+	"  tls_verify INTEGER NOT NULL,"
+	"  max_jobs INTEGER NOT NULL,"
+	"  weight INTEGER NOT NULL,"
+	"  pull_images INTEGER NOT NULL,"
+	"  network_mode TEXT,"
+	"  enabled INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  checked_at INTEGER NOT NULL DEFAULT 0,"
+	"  check_ok INTEGER NOT NULL DEFAULT 0,"
+	"  check_message TEXT);"
+
+	/* env: the string-vector codec of strv_codec.c, byte-exact. */
+	"CREATE TABLE env_templates ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  description TEXT,"
+	"  env BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+
+	/* AUTOINCREMENT: people and scripts refer to jobs by id, so an id
+	 * freed by cleanup must never name a different job later. */
+	"CREATE TABLE jobs ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  uuid TEXT NOT NULL UNIQUE,"
+	"  name TEXT,"
+	"  image TEXT NOT NULL,"
+	"  argv BLOB NOT NULL,"
+	"  workdir TEXT,"
+	"  env BLOB NOT NULL,"
+	"  template_name TEXT,"
+	"  memory_bytes INTEGER NOT NULL DEFAULT 0,"
+	"  nano_cpus INTEGER NOT NULL DEFAULT 0,"
+	"  timeout_s INTEGER NOT NULL DEFAULT -1,"
+	"  priority INTEGER NOT NULL DEFAULT 0,"
+	"  not_before INTEGER NOT NULL DEFAULT 0,"
+	"  host TEXT,"
+	"  max_retries INTEGER NOT NULL DEFAULT 0,"
+	"  status TEXT NOT NULL CHECK (status IN ('queued', 'launching', 'running',"
+	"    'completed', 'failed', 'timeout', 'cancelled')),"
+	"  attempt INTEGER NOT NULL DEFAULT 0,"
+	"  exit_code INTEGER,"                   /* NULL: none */
+	"  created_at INTEGER NOT NULL,"
+	"  queued_at INTEGER NOT NULL DEFAULT 0,"
+	"  started_at INTEGER NOT NULL DEFAULT 0,"
+	"  finished_at INTEGER NOT NULL DEFAULT 0,"
+	"  peak_memory_bytes INTEGER NOT NULL DEFAULT -1,"
+	"  cpu_usage_ns INTEGER NOT NULL DEFAULT -1,"
+	"  last_error TEXT,"
+	"  container_name TEXT,"
+	"  container_id TEXT,"
+	"  ran_on TEXT,"
+	"  worker_id TEXT,"
+	"  lease_until INTEGER NOT NULL DEFAULT 0);"
+
+	/* Claiming walks these in order and stops after `max` rows: one for
+	 * any host, one per pinned host (NULL = not pinned). Partial, so
+	 * finished jobs (the bulk of the table) cost them nothing. They
+	 * cover every column the queries test (SQLite 3.40 does not count a
+	 * partial index's own WHERE as covering status), so that scheduled
+	 * jobs are stepped over without reading their rows. */
+	"CREATE INDEX jobs_claim ON jobs (priority DESC, id, not_before, status) "
+	"  WHERE status = 'queued';"
+	"CREATE INDEX jobs_claim_host ON jobs (host, priority DESC, id, not_before, status) "
+	"  WHERE status = 'queued';"
+	/* The soonest scheduled job, and how many are ready. */
+	"CREATE INDEX jobs_ready ON jobs (not_before, host, status) WHERE status = 'queued';"
+	"CREATE INDEX jobs_status ON jobs (status, id);"
+	/* Listing by host: pinned there, or ran there. */
+	"CREATE INDEX jobs_host ON jobs (host) WHERE host IS NOT NULL;"
+	"CREATE INDEX jobs_ran_on ON jobs (ran_on) WHERE ran_on IS NOT NULL;"
+
+	/* from_status NULL: the creation row. */
+	"CREATE TABLE job_history ("
+	"  id INTEGER PRIMARY KEY,"
+	"  job_id INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,"
+	"  at INTEGER NOT NULL,"
+	"  attempt INTEGER NOT NULL,"
+	"  from_status TEXT,"
+	"  to_status TEXT NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  reason TEXT);"
+	"CREATE INDEX job_history_job ON job_history (job_id);"
+
+	"CREATE TABLE job_output ("
+	"  job_id INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,"
+	"  attempt INTEGER NOT NULL,"
+	"  stream INTEGER NOT NULL CHECK (stream IN (1, 2)),"
+	"  data BLOB NOT NULL,"
+	"  truncated INTEGER NOT NULL DEFAULT 0,"
+	"  total_bytes INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (job_id, attempt, stream));";
+
+/* Retry policy of a job (core/retry.h): NULL strategy = the default one,
+ * NULL exit codes = a non-zero exit is not retried. */
+static const char schema_v2[] =
+	"ALTER TABLE jobs ADD COLUMN retry_strategy TEXT;"
+	"ALTER TABLE jobs ADD COLUMN retry_exit_codes TEXT;";
+
+/* The number of jobs per host and status, kept by triggers, so that
+ * `manage-jobs status` reads a handful of rows instead of counting a
+ * table of a million finished jobs. host_key is the host a job belongs to
+ * (store/report.h: the host it ran on, else its pinned host), '' for
+ * none. Queued jobs are not counted here: they are read from the queued
+ * jobs' own partial indexes. Rows that fall to 0 stay. */
+#define JOB_HOST_KEY(row) "coalesce(" row ".ran_on, " row ".host, '')"
+#define COUNT_UP(row)                                                            \
+	"INSERT INTO job_counts (host_key, status, n) SELECT " JOB_HOST_KEY(row)     \
+	", " row ".status, 1 WHERE " row ".status <> 'queued' "                       \
+	"ON CONFLICT (host_key, status) DO UPDATE SET n = n + 1;"
+#define COUNT_DOWN(row)                                                          \
+	"UPDATE job_counts SET n = n - 1 WHERE host_key = " JOB_HOST_KEY(row)        \
+	" AND status = " row ".status;"
+
+static const char schema_v3[] =
+	"CREATE TABLE job_counts ("
+	"  host_key TEXT NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  n INTEGER NOT NULL,"
+	"  PRIMARY KEY (host_key, status)) WITHOUT ROWID;"
+	"INSERT INTO job_counts (host_key, status, n) SELECT " JOB_HOST_KEY("jobs")
+	", status, count(*) FROM jobs WHERE status <> 'queued' GROUP BY 1, 2;"
+	"CREATE TRIGGER job_counts_insert AFTER INSERT ON jobs "
+	"  WHEN NEW.status <> 'queued' BEGIN " COUNT_UP("NEW") " END;"
+	"CREATE TRIGGER job_counts_delete AFTER DELETE ON jobs "
+	"  WHEN OLD.status <> 'queued' BEGIN " COUNT_DOWN("OLD") " END;"
+	"CREATE TRIGGER job_counts_update AFTER UPDATE OF status, host, ran_on ON jobs "
+	"  WHEN OLD.status IS NOT NEW.status OR OLD.host IS NOT NEW.host "
+	"    OR OLD.ran_on IS NOT NEW.ran_on "
+	"  BEGIN " COUNT_DOWN("OLD") " " COUNT_UP("NEW") " END;"
+	/* Cleanup and the report select finished jobs by when they finished;
+	 * partial, so that queued jobs (bulk submits) do not pay for it. */
+	"CREATE INDEX jobs_done ON jobs (coalesce(nullif(finished_at, 0), created_at)) "
+	"  WHERE status IN ('completed', 'failed', 'timeout', 'cancelled');";
+
+/* jobs_done served no query: without ANALYZE statistics SQLite never chose
+ * it (cleanup walks jobs_status, the report reads every job of its period,
+ * queued and running ones included), yet every status change paid for it,
+ * twice evaluating its IN list into a temporary table: about a third of a
+ * worker's store time per job on the mock executor. */
+static const char schema_v4[] = "DROP INDEX IF EXISTS jobs_done;";
+
+/* Status changes are counted by the store itself (counts.c): the trigger
+ * ran a sub-program and a statement journal for every move, a fifth of a
+ * worker's time per job. Inserts and deletes keep their triggers. */
+static const char schema_v5[] = "DROP TRIGGER IF EXISTS job_counts_update;";
+
+const migration_t sqlite_migrations[] = {
+	{1, "0001_initial_schema", schema_v1, migrations_make_store_id},
+	{2, "0002_retry_policy", schema_v2, NULL},
+	{3, "0003_job_counts_and_done_index", schema_v3, NULL},
+	{4, "0004_drop_done_index", schema_v4, NULL},
+	{5, "0005_status_counts_without_trigger", schema_v5, NULL},
+	{0, NULL, NULL, NULL},
+};
