@@ -16,8 +16,12 @@
  *     a libpq keyword followed by '='.
  * Messages are cleaned by their quoted parts ("..."), which is how libpq
  * quotes what it read: a part that overlaps a secret, as written or
- * percent-decoded or unquoted, becomes "***". Secrets of 4 bytes or more
- * are also replaced wherever else they appear.
+ * percent-decoded or unquoted, or whose comma-separated pieces do (libpq
+ * joins host and port lists), becomes "***"; a '"' inside the value does
+ * not end a part early. Secrets of 4 bytes or more are also replaced
+ * wherever else they appear. test_dburl.c throws random passwords of
+ * every awkward character at these rules in each form, and keeps the cases
+ * that once got through.
  *
  * This file must never print, never connect, and never hand back a
  * message holding a secret.
@@ -26,6 +30,7 @@
 
 #include <ctype.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -259,15 +264,16 @@ static void url_secrets(const char *v, const PQconninfoOption *kw, spans_t *sp)
 	size_t a = url_body(v);
 	const char *at = strrchr(v + a, '@');
 	const char *colon = strchr(v + a, ':');
-	size_t query_from = a;
-	if (at) {
-		if (colon && colon < at)
-			spans_add(sp, (size_t)(colon - v) + 1, (size_t)(at - v));
-		query_from = (size_t)(at - v) + 1;
-	}
-	const char *q = strchr(v + query_from, '?');
+	if (at && colon && colon < at)
+		spans_add(sp, (size_t)(colon - v) + 1, (size_t)(at - v));
+	/* The query as libpq reads it (after the '@') and as it reads it when
+	 * that '@' was in a query value: hidden both ways. */
+	const char *q = strchr(v + a, '?');
 	if (q)
 		query_secrets(v, (size_t)(q - v) + 1, kw, sp);
+	const char *q2 = at ? strchr(at, '?') : NULL;
+	if (q2 && q2 != q)
+		query_secrets(v, (size_t)(q2 - v) + 1, kw, sp);
 }
 
 /* Skips one keyword-string value at V[p] (quoted with '...' or not, with
@@ -326,7 +332,31 @@ static void kv_secrets(const char *v, const PQconninfoOption *kw, spans_t *sp)
 	}
 }
 
-/* The secrets of VALUE, in order of their start; -1 on no memory. */
+static int span_cmp(const void *a, const void *b)
+{
+	const span_t *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* In order of their start, overlapping ones joined. */
+static void spans_merge(spans_t *sp)
+{
+	if (sp->n < 2)
+		return;
+	qsort(sp->v, sp->n, sizeof(*sp->v), span_cmp);
+	size_t o = 0;
+	for (size_t i = 1; i < sp->n; i++) {
+		if (sp->v[i].start <= sp->v[o].end) {
+			if (sp->v[i].end > sp->v[o].end)
+				sp->v[o].end = sp->v[i].end;
+		} else {
+			sp->v[++o] = sp->v[i];
+		}
+	}
+	sp->n = o + 1;
+}
+
+/* The secrets of VALUE, in order, none overlapping; -1 on no memory. */
 static int find_secrets(const char *value, spans_t *sp)
 {
 	*sp = (spans_t){0};
@@ -344,6 +374,7 @@ static int find_secrets(const char *value, spans_t *sp)
 		*sp = (spans_t){0};
 		return -1;
 	}
+	spans_merge(sp);
 	return 0;
 }
 
@@ -363,8 +394,6 @@ char *dburl_display(const char *value)
 	strbuf_t sb = STRBUF_INIT;
 	size_t p = 0;
 	for (size_t i = 0; i < sp.n; i++) {
-		if (sp.v[i].start < p)
-			continue; /* already hidden with an earlier one */
 		sb_append(&sb, value + p, sp.v[i].start - p);
 		sb_puts(&sb, HIDDEN);
 		p = sp.v[i].end;
@@ -408,10 +437,25 @@ static int view_make(const char *v, view_t *vw)
 	return 0;
 }
 
+/* Whether F (N bytes), or each of its comma-separated pieces, occurs in
+ * the value, as written or as read. */
+static bool occurs(const char *value, const view_t *vw, const char *f, size_t n)
+{
+	for (const char *p = f, *end = f + n; p <= end;) {
+		const char *comma = memchr(p, ',', (size_t)(end - p));
+		const char *stop = comma ? comma : end;
+		size_t m = (size_t)(stop - p);
+		if (m && !memmem(value, strlen(value), p, m) && !memmem(vw->text, vw->len, p, m))
+			return false;
+		p = stop + 1;
+	}
+	return true;
+}
+
 /* Whether some occurrence of F (N bytes) in the value, as written or as
  * read, overlaps a secret. */
-static bool touches_secret(const char *value, const view_t *vw, const spans_t *sp,
-			   const char *f, size_t n)
+static bool touches_whole(const char *value, const view_t *vw, const spans_t *sp,
+			  const char *f, size_t n)
 {
 	if (n == 0 || sp->n == 0)
 		return false;
@@ -424,6 +468,24 @@ static bool touches_secret(const char *value, const view_t *vw, const spans_t *s
 		size_t i = (size_t)(p - vw->text);
 		if (overlaps(sp, vw->map[i].start, vw->map[i + n - 1].end))
 			return true;
+	}
+	return false;
+}
+
+/* As touches_whole, for F or any of its comma-separated pieces: libpq
+ * quotes lists of hosts and ports joined with ',' from several places of
+ * the value. */
+static bool touches_secret(const char *value, const view_t *vw, const spans_t *sp,
+			   const char *f, size_t n)
+{
+	if (touches_whole(value, vw, sp, f, n))
+		return true;
+	for (const char *p = f, *end = f + n; p < end;) {
+		const char *comma = memchr(p, ',', (size_t)(end - p));
+		const char *stop = comma ? comma : end;
+		if (stop - p < (ptrdiff_t)n && touches_whole(value, vw, sp, p, (size_t)(stop - p)))
+			return true;
+		p = stop + 1;
 	}
 	return false;
 }
@@ -482,7 +544,13 @@ static char *clean_quoted(const char *value, const char *msg, const char *shown,
 			p += vlen;
 			continue;
 		}
+		/* A quoted part ends at the nearest '"', unless a farther one
+		 * makes a part that occurs in the value: then the value itself
+		 * held a '"' (in a password, say), and the part runs to there. */
 		const char *close = *p == '"' ? strchr(p + 1, '"') : NULL;
+		for (const char *c = close; c; c = strchr(c + 1, '"'))
+			if (occurs(value, vw, p + 1, (size_t)(c - p - 1)))
+				close = c;
 		if (!close) {
 			sb_putc(&sb, *p++);
 			continue;

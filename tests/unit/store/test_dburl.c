@@ -4,10 +4,14 @@
  * refused and with what advice, and that a password never reaches a
  * message, in any form libpq reads one.
  *
- * Pure string work: no file, no server, no environment is touched.
+ * Pure string work: no file, no server, no environment is touched; the
+ * random passwords come from a fixed seed, the same in every run.
  */
 #include "helpers.h"
 
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,6 +127,9 @@ static void test_display_url_query(void **state)
 		       "postgresql://h/db?password=***&ssl=true");
 	expect_display("postgresql://u:pw@h/db?password=q", "postgresql://u:***@h/db?password=***");
 	expect_display("postgresql://h/db?password=", "postgresql://h/db?password=***");
+	/* an '@' in a query password is not the end of a user name */
+	expect_display("postgresql://h/db?password=a@b&sslmode=disable",
+		       "postgresql://h/db?password=***&sslmode=disable");
 	expect_display("postgresql://h/db?passwordx", "postgresql://h/db?passwordx");
 }
 
@@ -219,6 +226,11 @@ static void test_check_refuses_urls(void **state)
 	expect_refused("postgresql://u:pa/ssw0rd@h/db", "ssw0rd", "not percent-encoded", NULL);
 	expect_refused("postgresql://h/db?password=a&hunter2", "hunter2",
 		       "separator \"=\" in URI query parameter: \"***\"", NULL);
+	/* a '"' in the password does not end libpq's quoted part early */
+	expect_refused("postgresql://u:pa\"ss%zz@h/db", "ss%zz", "token: \"***\";", NULL);
+	/* libpq joins hosts read from the password with ',' before quoting */
+	expect_refused("postgresql://u:zq,:%/:[zq@h:5432/db", "zq", "token: \"***\";", NULL);
+	expect_refused("postgresql://u:&a,%zq#/zq@h:5432/db", "zq", "token: \"***\";", NULL);
 	expect_refused("postgresql://h/db?dbnme=y", NULL, "invalid URI query parameter: \"dbnme\"",
 		       "the keywords are libpq's");
 	expect_refused("mysql://u:hunter2@h/db", "hunter2", "no store of the kind mysql://",
@@ -294,6 +306,86 @@ static void test_redact_connection_messages(void **state)
 	expect_redacted(NULL, "plain", "plain");
 }
 
+/* A fixed pseudo-random sequence (xorshift), the same on every machine. */
+static uint32_t rnd(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+/* Whether S shows any of the marker "\xc3\xa9" every random password
+ * holds, as written or percent-encoded (no advice text has "%C3"). */
+static bool shows_marker(const char *s)
+{
+	return s && (strstr(s, "\xc3\xa9") || strcasestr(s, "%C3"));
+}
+
+/* Writes PW into a value of the given FORM (0-4). */
+static void value_of_form(int form, const char *pw, char *v, size_t size)
+{
+	char q[256];
+	size_t k = 0;
+	switch (form) {
+	case 0:
+		snprintf(v, size, "postgresql://u:%s@h:5432/db?sslmode=disable", pw);
+		break;
+	case 1:
+		snprintf(v, size, "postgresql://h/db?password=%s&sslmode=disable", pw);
+		break;
+	case 2:
+		snprintf(v, size, "host=h password=%s dbname=d", pw);
+		break;
+	case 3: /* quoted as libpq wants: always accepted */
+		for (const char *p = pw; *p; p++) {
+			if (*p == '\'' || *p == '\\')
+				q[k++] = '\\';
+			q[k++] = *p;
+		}
+		q[k] = '\0';
+		snprintf(v, size, "host=h password='%s' dbname=d", q);
+		break;
+	default: /* percent-encoded as libpq wants: always accepted */
+		for (const unsigned char *p = (const unsigned char *)pw; *p; p++)
+			k += (size_t)snprintf(q + k, sizeof(q) - k, "%%%02X", *p);
+		snprintf(v, size, "postgresql://u:%s@h/db", q);
+		break;
+	}
+}
+
+/* Passwords of every character that means something to libpq, raw, in
+ * each form: never shown by dburl_display, dburl_check or dburl_redact
+ * (also of a message quoting the password itself, as a misread host
+ * would be), and, written the way libpq wants, never refused. */
+static void test_random_passwords_never_shown(void **state)
+{
+	(void)state;
+	static const char *const odd[] = {"@", ":", "/", "?", "&", "=", " ", "'", "\\", "%",
+					  "#", "\"", "[", "]", ",", "\xc3\xa9", "a"};
+	const size_t nodd = sizeof(odd) / sizeof(*odd);
+	uint32_t x = 2463534242u;
+	for (int it = 0; it < 20000; it++) {
+		char pw[64] = "", v[320], msg[512];
+		size_t len = 1 + rnd(&x) % 8;
+		for (size_t i = 0; i < len; i++)
+			strcat(pw, odd[rnd(&x) % nodd]);
+		strcat(pw, "\xc3\xa9");
+		int form = (int)(rnd(&x) % 5);
+		value_of_form(form, pw, v, sizeof(v));
+		snprintf(msg, sizeof(msg), "could not translate host name \"%s\"; given \"%s\"", pw, v);
+		char *err = NULL, *shown = dburl_display(v), *r = dburl_redact(v, msg);
+		int rc = dburl_check(v, NULL, &err);
+		if (shows_marker(shown) || shows_marker(err) || shows_marker(r))
+			fail_msg("password shown for \"%s\":\n  %s\n  %s\n  %s", v, shown, err, r);
+		if (form >= 3 && rc != 0)
+			fail_msg("well-formed \"%s\" refused: %s", v, err);
+		free(err);
+		free(shown);
+		free(r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +400,7 @@ int main(void)
 		cmocka_unit_test(test_check_refuses_keywords),
 		cmocka_unit_test(test_check_names_its_source),
 		cmocka_unit_test(test_redact_connection_messages),
+		cmocka_unit_test(test_random_passwords_never_shown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
