@@ -26,6 +26,7 @@ ENGINE_DIRS=""
 
 . "$TEST_ROOT/tests/lib/engine.sh"
 . "$TEST_ROOT/tests/lib/store.sh"
+. "$TEST_ROOT/tests/lib/pg.sh"
 
 # The tests' python3 is Debian's (scripts/install-deps installs it): a
 # version manager's shim in front of it in PATH (pyenv's is a bash script)
