@@ -15,6 +15,7 @@
 #include "cli/command.h"
 #include "cli/context.h"
 #include "cli/render.h"
+#include "store/dburl.h"
 #include "store/maint.h"
 #include "util/err.h"
 #include "util/progress.h"
@@ -26,7 +27,7 @@ static const char *const show_formats[] = {"text", "json", NULL};
 static int open_existing(cli_ctx_t *ctx)
 {
 	char *err = NULL;
-	if (access(ctx->database, F_OK) != 0) {
+	if (dburl_kind(ctx->database) == DBURL_SQLITE && access(ctx->database, F_OK) != 0) {
 		cli_error(ctx, "no job store at %s (any other command creates it there; is "
 			       "--database or $CJOBS_DATABASE what you meant?)",
 			  ctx->database);

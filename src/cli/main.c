@@ -13,6 +13,7 @@
 #include "cli/command.h"
 #include "cli/config.h"
 #include "cli/context.h"
+#include "store/dburl.h"
 #include "cli/help.h"
 #include "cli/options.h"
 #include "util/err.h"
@@ -86,6 +87,13 @@ static int setup_context(cli_ctx_t *ctx, const cli_command_t *cmd, cli_value_t *
 	if (db->has) {
 		ctx->database = db->str;
 		ctx->database_from = db->source;
+		/* A malformed PostgreSQL name, or a scheme no driver knows, is
+		 * refused here, in words that say where it came from. */
+		const char *from = strcmp(db->source, "config") == 0 ? "[store] path"
+				 : strcmp(db->source, "option") == 0 ? "--database"
+								     : "$CJOBS_DATABASE";
+		if (dburl_check(ctx->database, from, err) < 0)
+			return -1;
 	} else {
 		ctx->database = ctx->database_owned = ctx_default_database();
 		ctx->database_from = "default";

@@ -19,35 +19,34 @@
 
 /* One arm of the per-host claim query: the best max jobs of one pinned host
  * (or of none), read from jobs_claim_host in order. */
-static void claim_arm(strbuf_t *sql, const char *host_term)
+static void claim_arm(const store_driver_t *drv, strbuf_t *sql, const char *host_term)
 {
-	sb_printf(sql, "SELECT id, priority FROM (SELECT id, priority FROM jobs INDEXED BY "
-		       "jobs_claim_host WHERE status = 'queued' AND %s AND not_before <= ?1 "
-		       "ORDER BY priority DESC, id LIMIT ?2)",
-		  host_term);
+	sb_printf(sql, "SELECT id, priority FROM (SELECT id, priority FROM jobs%s "
+		       "WHERE status = 'queued' AND %s AND not_before <= ?1 "
+		       "ORDER BY priority DESC, id LIMIT ?2) AS arm",
+		  drv->claim_hint_host, host_term);
 }
 
-void claim_sql(strbuf_t *sql, char *const *hosts)
+void claim_sql(const store_driver_t *drv, strbuf_t *sql, char *const *hosts)
 {
-	/* INDEXED BY makes a schema change that loses an index an error
-	 * instead of a silent full scan. */
 	if (!hosts) {
-		sb_puts(sql, "SELECT id FROM jobs INDEXED BY jobs_claim WHERE status = "
-			     "'queued' AND not_before <= ?1 ORDER BY priority DESC, id LIMIT ?2");
+		sb_printf(sql, "SELECT id FROM jobs%s WHERE status = 'queued' AND not_before <= "
+			       "?1 ORDER BY priority DESC, id LIMIT ?2",
+			  drv->claim_hint_all);
 		return;
 	}
 	/* One ordered walk per host, merged: a single walk with "host IN"
 	 * would step over every job pinned to other hosts, each time. UNION
 	 * drops the duplicates a repeated host name would make. */
 	sb_puts(sql, "SELECT id FROM (");
-	claim_arm(sql, "host IS NULL");
+	claim_arm(drv, sql, "host IS NULL");
 	for (size_t i = 0; hosts[i]; i++) {
 		sb_puts(sql, " UNION ");
 		char term[32];
 		snprintf(term, sizeof(term), "host = ?%zu", i + 3);
-		claim_arm(sql, term);
+		claim_arm(drv, sql, term);
 	}
-	sb_puts(sql, ") ORDER BY priority DESC, id LIMIT ?2");
+	sb_puts(sql, ") AS arms ORDER BY priority DESC, id LIMIT ?2");
 }
 
 /* Best first: the order the pick chose, which RETURNING does not keep. */
@@ -84,7 +83,7 @@ static int take_all(store_t *s, const char *worker_id, int64_t lease_until,
 				"(attempt + 1), container_id = NULL",
 			  p + 2);
 	sb_puts(&sql, " WHERE status = 'queued' AND id IN (");
-	claim_sql(&sql, hosts);
+	claim_sql(s->drv, &sql, hosts);
 	sb_puts(&sql, ") RETURNING " JOB_COLUMNS);
 	if (sql.failed) {
 		sb_free(&sql);
@@ -199,12 +198,14 @@ int store_job_claim(store_t *s, const char *worker_id, int64_t lease_until,
 	return 0;
 }
 
-/* One number from a query over queued jobs filtered by hosts. */
-static int queued_number(store_t *s, const char *head, char *const *hosts, int64_t now,
-			 int64_t *out, char **err)
+/* One number from a query over queued jobs filtered by hosts: what, then
+ * FROM jobs (walking jobs_ready), then the condition cond and the hosts'. */
+static int queued_number(store_t *s, const char *what, const char *cond, char *const *hosts,
+			 int64_t now, int64_t *out, char **err)
 {
 	strbuf_t sql = STRBUF_INIT;
-	sb_puts(&sql, head);
+	sb_printf(&sql, "SELECT %s FROM jobs%s WHERE status = 'queued' AND %s AND ", what,
+		  s->drv->ready_hint, cond);
 	sql_host_filter(&sql, hosts);
 	if (sql.failed) {
 		sb_free(&sql);
@@ -241,14 +242,10 @@ int store_job_ready_count(store_t *s, char *const *hosts, int64_t now, int64_t *
 		*next_at = 0;
 	if (store_ready(s, err) < 0)
 		return -1;
-	if (ready && queued_number(s, "SELECT count(*) FROM jobs INDEXED BY jobs_ready "
-				      "WHERE status = 'queued' "
-				      "AND not_before <= ? AND ",
-				   hosts, now, &r, err) < 0)
+	if (ready && queued_number(s, "count(*)", "not_before <= ?", hosts, now, &r, err) < 0)
 		return -1;
-	if (next_at && queued_number(s, "SELECT min(not_before) FROM jobs INDEXED BY "
-					"jobs_ready WHERE status = 'queued' AND not_before > ? AND ",
-				     hosts, now, &next, err) < 0)
+	if (next_at &&
+	    queued_number(s, "min(not_before)", "not_before > ?", hosts, now, &next, err) < 0)
 		return -1;
 	if (ready)
 		*ready = r;
@@ -275,7 +272,7 @@ int store_job_take_over(store_t *s, const job_t *job, const char *old_worker,
 	db_stmt_t *st = NULL;
 	int rc = st_prepare(s,
 			    "UPDATE jobs SET worker_id = ?, lease_until = ? WHERE id = ? "
-			    "AND status = ? AND worker_id IS ? AND lease_until = ?",
+			    "AND status = ? AND worker_id IS NOT DISTINCT FROM ? AND lease_until = ?",
 			    &st, err);
 	if (rc == 0) {
 		binder_t b;

@@ -147,7 +147,7 @@ int counts_flush(store_t *s, char **err)
 		return 0;
 	db_stmt_t *st = NULL;
 	if (st_prepare(s, "INSERT INTO job_counts (host_key, status, n) VALUES (?, ?, ?) "
-			  "ON CONFLICT (host_key, status) DO UPDATE SET n = n + excluded.n",
+			  "ON CONFLICT (host_key, status) DO UPDATE SET n = job_counts.n + excluded.n",
 		       &st, err) < 0)
 		return -1;
 	int rc = 0;

@@ -73,6 +73,8 @@ struct store_driver {
 	/* True while the connection is inside a transaction, including one
 	 * that the database opened or dropped on its own. */
 	bool (*in_tx)(store_t *s);
+	/* True when the open transaction can no longer commit. */
+	bool (*tx_lost)(store_t *s);
 	/* Rows changed by the latest write. */
 	int64_t (*changes)(store_t *s);
 	/* The id of the row an INSERT just made (st stepped to DB_DONE).
@@ -108,6 +110,19 @@ struct store_driver {
 	/* The statements of a transaction: the outermost one takes the write
 	 * lock at once; inner levels are the savepoint "nested". */
 	const char *sql_begin;
+	/* A read of several statements that agree with each other. */
+	const char *sql_begin_read;
+	/* After the table name in the claim's queries (claim.c): a way to
+	 * make the walk of the queued jobs' index certain, or "". */
+	const char *claim_hint_all, *claim_hint_host;
+	/* The same for counting the ready jobs (the jobs_ready index). */
+	const char *ready_hint;
+	/* Run (when not NULL) before a cleanup's batches of deletes. */
+	const char *sql_bulk_delete;
+	/* A failed statement leaves the transaction unable to commit (it
+	 * must be rolled back, to a savepoint at least); without this flag a
+	 * failed statement is undone alone. */
+	bool failure_ends_tx;
 
 	/* SQL that counts the tables of the database (0 for a new one) and
 	 * answers whether schema_migrations exists. */
@@ -135,6 +150,7 @@ struct store_driver {
 };
 
 extern const store_driver_t sqlite_driver;
+extern const store_driver_t pg_driver;
 
 /* Each call goes to the statement's own driver. */
 static inline int st_step(db_stmt_t *st)

@@ -188,7 +188,7 @@ int store_job_list(store_t *s, const job_filter_t *f, job_t **out, size_t *n,
 	if (store_ready(s, err) < 0)
 		return -1;
 	strbuf_t sql = STRBUF_INIT;
-	sb_puts(&sql, "SELECT " JOB_COLUMNS " FROM jobs WHERE 1");
+	sb_puts(&sql, "SELECT " JOB_COLUMNS " FROM jobs WHERE true");
 	if (f->status_mask && f->status_mask != STATUS_ALL)
 		sql_status_in(&sql, f->status_mask);
 	if (f->host)
@@ -775,7 +775,7 @@ static int purge_where(strbuf_t *sb, int mask, char **err)
 	if (mask & ~STATUS_FINAL)
 		return err_set(err, "only finished jobs (completed, failed, timeout, "
 				    "cancelled) can be removed");
-	sb_puts(sb, " FROM jobs WHERE 1");
+	sb_puts(sb, " FROM jobs WHERE true");
 	sql_status_in(sb, mask ? mask : STATUS_FINAL);
 	/* A job cancelled while queued may have no finish time. */
 	sb_puts(sb, " AND coalesce(nullif(finished_at, 0), created_at) < ?");

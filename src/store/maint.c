@@ -239,7 +239,7 @@ static int check_counts(store_t *s, problems_t *p, char **err)
 	if (st_prepare(s, "SELECT k, st, sum(c), sum(a) FROM ("
 			  "SELECT host_key AS k, status AS st, n AS c, 0 AS a FROM job_counts "
 			  "UNION ALL SELECT coalesce(ran_on, host, ''), status, 0, count(*) "
-			  "FROM jobs WHERE status <> 'queued' GROUP BY 1, 2) "
+			  "FROM jobs WHERE status <> 'queued' GROUP BY 1, 2) AS t "
 			  "GROUP BY k, st HAVING sum(c) <> sum(a) ORDER BY k, st",
 		       &st, err) < 0)
 		return -1;
@@ -268,7 +268,7 @@ int store_check(store_t *s, store_problem_t **out, size_t *n, char **err)
 	problems_t p = {0};
 	/* One read transaction, so that every check sees the same store even
 	 * while a worker writes. */
-	int rc = st_run(s, "BEGIN", "cannot start reading", err);
+	int rc = st_run(s, s->drv->sql_begin_read, "cannot start reading", err);
 	if (rc == 0) {
 		rc = s->drv->integrity(s, add_problem, &p, err);
 		if (rc == 0)

@@ -29,9 +29,9 @@
 static int snap_begin(store_t *s, bool *own, char **err)
 {
 	*own = false;
-	if (s->depth > 0 || !!db_in_tx(s))
+	if (s->depth > 0 || db_in_tx(s))
 		return 0; /* the caller's transaction is the snapshot */
-	if (st_run(s, "BEGIN DEFERRED", "cannot read the job store", err) < 0)
+	if (st_run(s, s->drv->sql_begin_read, "cannot read the job store", err) < 0)
 		return -1;
 	*own = true;
 	return 0;
@@ -39,7 +39,7 @@ static int snap_begin(store_t *s, bool *own, char **err)
 
 static void snap_end(store_t *s, bool own)
 {
-	if (own && !!db_in_tx(s) &&
+	if (own && db_in_tx(s) &&
 	    st_run(s, "COMMIT", "cannot end the read", NULL) < 0)
 		st_run(s, "ROLLBACK", "rollback", NULL);
 }
@@ -93,13 +93,13 @@ static int status_counts_scan(store_t *s, const char *host, int64_t now, store_s
 {
 	strbuf_t sql = STRBUF_INIT;
 	sb_puts(&sql, "SELECT " HOST_KEY " AS k, status, count(*), "
-		      "sum(status = 'queued' AND not_before <= ?1), "
-		      "sum(status = 'queued' AND not_before > ?1), "
+		      "count(*) FILTER (WHERE status = 'queued' AND not_before <= ?1), "
+		      "count(*) FILTER (WHERE status = 'queued' AND not_before > ?1), "
 		      "min(CASE WHEN status = 'queued' AND not_before > ?1 THEN not_before END) "
-		      "FROM jobs WHERE 1");
+		      "FROM jobs WHERE true");
 	if (host)
 		sb_puts(&sql, " AND (host = ?2 OR ran_on = ?2)");
-	sb_puts(&sql, " GROUP BY k, status ORDER BY k IS NULL, k");
+	sb_puts(&sql, " GROUP BY k, status ORDER BY k NULLS LAST");
 	db_stmt_t *st = NULL;
 	if (prepare_sb(s, &sql, &st, err) < 0)
 		return -1;
@@ -223,7 +223,8 @@ static int status_counts_table(store_t *s, int64_t now, store_status_t *out, cha
 	if (rc < 0)
 		return -1;
 	/* A queued job belongs to its pinned host (NULL: none). */
-	if (st_prepare(s, "SELECT host, count(*), sum(not_before <= ?1), sum(not_before > ?1), "
+	if (st_prepare(s, "SELECT host, count(*), count(*) FILTER (WHERE not_before <= ?1), "
+			  "count(*) FILTER (WHERE not_before > ?1), "
 			  "min(CASE WHEN not_before > ?1 THEN not_before END) FROM jobs "
 			  "WHERE status = 'queued' GROUP BY host",
 		       &st, err) < 0)
@@ -726,11 +727,10 @@ int store_cleanup_list(store_t *s, int64_t before, int64_t **ids, size_t *n,
 	if (store_ready(s, err) < 0)
 		return -1;
 	/* Batches of deletes that follow touch the same index pages again and
-	 * again (the uuid index is in random order): with the default 2 MiB
-	 * cache each batch reads them back. This connection gets a 64 MiB
-	 * cache (taken as pages are used) for the rest of its life: a cleanup
-	 * is the last thing it does. */
-	if (st_run(s, "PRAGMA cache_size = -65536", "cannot size the page cache", err) < 0)
+	 * again: the driver may give this connection more cache for the rest
+	 * of its life (a cleanup is the last thing it does). */
+	if (s->drv->sql_bulk_delete &&
+	    st_run(s, s->drv->sql_bulk_delete, "cannot size the page cache", err) < 0)
 		return -1;
 	store_long_writer(s);
 	db_stmt_t *st = NULL;

@@ -252,6 +252,13 @@ static bool lite_in_tx(store_t *s)
 	return !sqlite3_get_autocommit(conn_db(s));
 }
 
+/* SQLite drops a transaction by itself only on the worst failures (a full
+ * disk, no memory): then it is back in autocommit mode. */
+static bool lite_tx_lost(store_t *s)
+{
+	return sqlite3_get_autocommit(conn_db(s)) != 0;
+}
+
 static int64_t lite_changes(store_t *s)
 {
 	return sqlite3_changes64(conn_db(s));
@@ -379,6 +386,7 @@ const store_driver_t sqlite_driver = {
 	.open = lite_open,
 	.close = lite_close,
 	.in_tx = lite_in_tx,
+	.tx_lost = lite_tx_lost,
 	.changes = lite_changes,
 	.last_id = lite_last_id,
 	.errmsg = lite_errmsg,
@@ -398,6 +406,16 @@ const store_driver_t sqlite_driver = {
 	 * claim) cannot be overtaken by another process, and a busy store
 	 * shows up at BEGIN, where waiting is safe. */
 	.sql_begin = "BEGIN IMMEDIATE",
+	.sql_begin_read = "BEGIN DEFERRED",
+	/* The deletes touch the same index pages again and again (the uuid
+	 * index is in random order): with the default 2 MiB cache each batch
+	 * reads them back. 64 MiB, taken as pages are used. */
+	.sql_bulk_delete = "PRAGMA cache_size = -65536",
+	/* INDEXED BY makes a schema change that loses an index an error
+	 * instead of a silent full scan. */
+	.claim_hint_all = " INDEXED BY jobs_claim",
+	.claim_hint_host = " INDEXED BY jobs_claim_host",
+	.ready_hint = " INDEXED BY jobs_ready",
 	.sql_count_tables = "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite%'",
 	.sql_has_migrations = "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
 			      "AND name = 'schema_migrations'",

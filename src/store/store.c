@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/dburl.h"
 #include "util/err.h"
 
 void store_long_writer(store_t *s)
@@ -51,25 +52,32 @@ static void free_store(store_t *s)
 	counts_free(s);
 	s->drv->close(s);
 	free(s->path);
+	free(s->name);
 	free(s);
 }
+
 
 int store_open(const char *path, bool migrate, store_t **out, char **err)
 {
 	*out = NULL;
 	if (!path || !*path)
 		return err_set(err, "no job store path given");
+	dburl_kind_t kind = dburl_kind(path);
+	if (kind != DBURL_SQLITE && dburl_check(path, NULL, err) < 0)
+		return -1;
 	store_t *s = calloc(1, sizeof(*s));
-	if (!s || !(s->path = strdup(path))) {
+	if (!s || !(s->path = strdup(path)) || !(s->name = dburl_display(path))) {
+		if (s)
+			free(s->path);
 		free(s);
 		return err_set(err, "out of memory");
 	}
-	s->drv = &sqlite_driver;
+	s->drv = kind == DBURL_POSTGRES ? &pg_driver : &sqlite_driver;
 	/* The transaction statements first: see prepare_tx. */
 	if (s->drv->open(s, err) < 0 || prepare_tx(s, err) < 0 || s->drv->set_up(s, err) < 0 ||
 	    migrations_check(s, err) < 0 ||
 	    (migrate && store_migrate(s, NULL, err) < 0) || migrations_load_id(s, err) < 0) {
-		err_prefix(err, "cannot open job store %s", path);
+		err_prefix(err, "cannot open job store %s", s->name);
 		free_store(s);
 		return -1;
 	}
@@ -95,7 +103,12 @@ const char *store_id(const store_t *s)
 
 const char *store_path(const store_t *s)
 {
-	return s->path;
+	return s->name;
+}
+
+bool store_is_file(const store_t *s)
+{
+	return s->drv == &sqlite_driver;
 }
 
 /* ---- transactions ----
@@ -150,7 +163,7 @@ int store_commit(store_t *s, char **err)
 	if (s->depth <= 0)
 		return err_set(err, "commit without a transaction");
 	if (s->depth > 1) {
-		if (s->aborted || !db_in_tx(s)) {
+		if (s->aborted || db_tx_lost(s)) {
 			s->aborted = true;
 			counts_level_rollback(s);
 			s->depth--;
@@ -166,7 +179,7 @@ int store_commit(store_t *s, char **err)
 		}
 		return rc;
 	}
-	if (s->aborted || !db_in_tx(s)) {
+	if (s->aborted || db_tx_lost(s)) {
 		store_rollback(s);
 		return err_set(err, "the transaction was rolled back after an earlier error");
 	}
@@ -186,7 +199,7 @@ void store_rollback(store_t *s)
 		return;
 	/* SQLite may already have rolled everything back (out of memory, disk
 	 * full); then there is nothing left to undo at this level. */
-	bool gone = !db_in_tx(s) != 0;
+	bool gone = !db_in_tx(s);
 	if (s->depth > 1) {
 		if (gone || s->aborted ||
 		    st_run(s, "ROLLBACK TO nested", "rollback", NULL) < 0 ||
@@ -216,7 +229,9 @@ int tx_finish(store_t *s, int rc, char **err)
 
 int tx_lean_begin(store_t *s, bool *own, char **err)
 {
-	*own = s->depth == 0;
+	/* Where a failed statement would take the caller's transaction with
+	 * it, the write gets its own savepoint after all. */
+	*own = s->depth == 0 || s->drv->failure_ends_tx;
 	if (*own)
 		return store_begin(s, err);
 	if (s->aborted)
@@ -231,7 +246,7 @@ int tx_one_finish(store_t *s, bool own, int rc, char **err)
 	/* A failed statement is undone alone, except when SQLite had to drop
 	 * the whole transaction (a full disk, for one): then no level may
 	 * commit. */
-	if (rc < 0 && !db_in_tx(s))
+	if (rc < 0 && db_tx_lost(s))
 		s->aborted = true;
 	return rc;
 }
@@ -377,11 +392,11 @@ int db_fail_rc(store_t *s, int rc, const char *what, char **err)
 		return err_set(err, "%s: the disk holding the job store %s is full; nothing of "
 				    "this change was written: free space there (or move the store) "
 				    "and try again",
-			       what, s->path);
+			       what, s->name);
 	case DB_E_READONLY:
 		return err_set(err, "%s: the job store %s cannot be written (read-only file or "
 				    "file system)",
-			       what, s->path);
+			       what, s->name);
 	default:
 		return err_set(err, "%s: %s", what, s->drv->errmsg(s, rc));
 	}
@@ -397,10 +412,10 @@ int store_ready(store_t *s, char **err)
 	if (s->schema < latest)
 		return err_set(err, "job store %s has schema version %d but this cjobs needs "
 				    "%d; run `cjobs db migrate` first",
-			       s->path, s->schema, latest);
+			       s->name, s->schema, latest);
 	return err_set(err, "job store %s has schema version %d, newer than this cjobs "
 			    "knows (%d)",
-		       s->path, s->schema, latest);
+		       s->name, s->schema, latest);
 }
 
 /* ---- binding ---- */
@@ -502,7 +517,7 @@ void sql_placeholders(strbuf_t *sb, size_t n)
 void sql_host_filter(strbuf_t *sb, char *const *hosts)
 {
 	if (!hosts) {
-		sb_puts(sb, "1");
+		sb_puts(sb, "true");
 		return;
 	}
 	size_t n = 0;

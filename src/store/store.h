@@ -17,9 +17,11 @@
 
 typedef struct store store_t;
 
-/* Opens (and creates, mode 0600, with missing parent directories 0700) the
- * SQLite file at path. Applies pending migrations unless migrate is false.
- * WAL mode and a busy timeout are set. */
+/* Opens the store that path names (store/dburl.h says how a name is read):
+ * an SQLite file, created mode 0600 with missing parent directories 0700,
+ * in WAL mode with a busy timeout; or a PostgreSQL database (a
+ * postgresql:// URL or a libpq keyword string), which must exist. Applies
+ * pending migrations unless migrate is false. */
 int store_open(const char *path, bool migrate, store_t **out, char **err);
 void store_close(store_t *s);
 
@@ -27,7 +29,12 @@ void store_close(store_t *s);
  * cjobs.store label). "" for a store opened with migrate=false whose first
  * migration has not been applied yet. */
 const char *store_id(const store_t *s);
+/* The store's name as people may see it: the file, or the server's
+ * connection string without its password. */
 const char *store_path(const store_t *s);
+/* True for a store in a local file (SQLite), which a worker can watch for
+ * changes. */
+bool store_is_file(const store_t *s);
 
 /* Schema migrations. */
 int store_schema_version(store_t *s, int *current, int *latest, char **err);

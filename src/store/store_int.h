@@ -41,7 +41,8 @@ typedef struct {
 struct store {
 	const store_driver_t *drv;
 	void *conn;            /* the driver's connection */
-	char *path;
+	char *path;            /* as given: a file, or libpq's connection string */
+	char *name;            /* as shown: without a password */
 	char id[37];           /* "" until the first migration has made it */
 	int schema;            /* highest applied migration */
 	int depth;             /* open store_begin() levels */
@@ -61,6 +62,12 @@ struct store {
 static inline bool db_in_tx(store_t *s)
 {
 	return s->drv->in_tx(s);
+}
+/* The open transaction can no longer commit: the database dropped it, or
+ * (where a failure ends it) a statement in it failed. */
+static inline bool db_tx_lost(store_t *s)
+{
+	return s->drv->tx_lost(s);
 }
 static inline int64_t db_changes(store_t *s)
 {
@@ -204,6 +211,6 @@ int history_append(store_t *s, int64_t job_id, int64_t at, int attempt,
 
 /* ---- claim.c ---- */
 /* The query that picks jobs to claim (for tests: its plan). */
-void claim_sql(strbuf_t *sql, char *const *hosts);
+void claim_sql(const store_driver_t *drv, strbuf_t *sql, char *const *hosts);
 
 #endif

@@ -95,7 +95,7 @@ static void drain_pipe(void)
 static void watch_store(worker_t *w)
 {
 	w->watch_fd = -1;
-	if (!w->opts->daemon)
+	if (!w->opts->daemon || !store_is_file(w->store))
 		return;
 	char *copy = strdup(store_path(w->store));
 	if (!copy)

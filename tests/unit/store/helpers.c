@@ -4,7 +4,9 @@
  */
 #include "helpers.h"
 
+#include <ctype.h>
 #include <ftw.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,10 +52,93 @@ char *path_join(const char *dir, const char *name)
 	return p;
 }
 
+bool test_on_pg(void)
+{
+	const char *s = getenv("CJOBS_TEST_STORE");
+	return s && strcmp(s, "postgresql") == 0;
+}
+
+/* Runs one statement on the test server's maintenance database. */
+static int pg_admin(const char *sql)
+{
+	const char *base = getenv("CJOBS_TEST_PG");
+	char *conninfo = NULL;
+	if (!base || asprintf(&conninfo, "%s dbname=postgres", base) < 0) {
+		fprintf(stderr, "CJOBS_TEST_STORE=postgresql needs CJOBS_TEST_PG (tests/run sets "
+				"both)\n");
+		return -1;
+	}
+	PGconn *c = PQconnectdb(conninfo);
+	free(conninfo);
+	PGresult *r = PQstatus(c) == CONNECTION_OK ? PQexec(c, sql) : NULL;
+	int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -1;
+	if (rc < 0)
+		fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+	return rc;
+}
+
+char *test_store_name(const char *dir)
+{
+	if (!test_on_pg())
+		return path_join(dir, "store.db");
+	/* A database per store, named after the test's own directory, so
+	 * that tests running at once never meet. */
+	static unsigned seq;
+	char *db = NULL, *sql = NULL, *conninfo = NULL;
+	const char *tail = strrchr(dir, '-');
+	if (asprintf(&db, "cjt_%s_%u", tail ? tail + 1 : "x", seq++) < 0)
+		return NULL;
+	for (char *p = db; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if (asprintf(&sql, "CREATE DATABASE %s", db) < 0 || pg_admin(sql) < 0 ||
+	    asprintf(&conninfo, "%s dbname=%s", getenv("CJOBS_TEST_PG"), db) < 0)
+		conninfo = NULL;
+	free(sql);
+	free(db);
+	return conninfo;
+}
+
+void test_store_drop(const char *name)
+{
+	const char *db = name ? strstr(name, "dbname=") : NULL;
+	if (!test_on_pg() || !db)
+		return;
+	char *sql = NULL;
+	if (asprintf(&sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", db + 7) >= 0)
+		pg_admin(sql);
+	free(sql);
+}
+
+void raw_exec(const char *name, const char *sql)
+{
+	if (test_on_pg()) {
+		PGconn *c = PQconnectdb(name);
+		/* Triggers and foreign keys off, as SQLite's own shell has
+		 * them: a test writes what the store never would. */
+		PGresult *r = PQexec(c, "SET session_replication_role = replica");
+		PQclear(r);
+		r = PQexec(c, sql);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+			fail_msg("%s: %s", sql, PQerrorMessage(c));
+		PQclear(r);
+		PQfinish(c);
+		return;
+	}
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(name, &db), SQLITE_OK);
+	char *msg = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("sqlite3 %s: %s", sql, msg ? msg : "?");
+	sqlite3_free(msg);
+	sqlite3_close(db);
+}
+
 int fx_setup(void **state)
 {
 	fixture_t *fx = calloc(1, sizeof(*fx));
-	if (!fx || !(fx->dir = tmpdir_make()) || !(fx->path = path_join(fx->dir, "store.db")))
+	if (!fx || !(fx->dir = tmpdir_make()) || !(fx->path = test_store_name(fx->dir)))
 		return -1;
 	char *err = NULL;
 	if (store_open(fx->path, true, &fx->s, &err) != 0) {
@@ -71,6 +156,7 @@ int fx_teardown(void **state)
 	if (!fx)
 		return 0;
 	store_close(fx->s);
+	test_store_drop(fx->path);
 	tmpdir_remove(fx->dir);
 	free(fx->dir);
 	free(fx->path);
@@ -174,8 +260,34 @@ static void dump_table(sqlite3 *db, const char *table, strbuf_t *sb)
 	sqlite3_finalize(st);
 }
 
+/* The same on PostgreSQL: each table's rows as text, in order. */
+static char *pg_fingerprint(const char *conninfo)
+{
+	PGconn *c = PQconnectdb(conninfo);
+	strbuf_t sb = STRBUF_INIT;
+	PGresult *t = PQexec(c, "SELECT tablename FROM pg_tables WHERE schemaname = "
+				"current_schema() ORDER BY 1");
+	for (int i = 0; i < PQntuples(t); i++) {
+		char *sql = NULL;
+		const char *name = PQgetvalue(t, i, 0);
+		if (asprintf(&sql, "SELECT x::text FROM %s x ORDER BY 1", name) < 0)
+			break;
+		PGresult *r = PQexec(c, sql);
+		free(sql);
+		sb_printf(&sb, "== %s\n", name);
+		for (int j = 0; j < PQntuples(r); j++)
+			sb_printf(&sb, "%s\n", PQgetvalue(r, j, 0));
+		PQclear(r);
+	}
+	PQclear(t);
+	PQfinish(c);
+	return sb_steal(&sb);
+}
+
 char *db_fingerprint(const char *path)
 {
+	if (test_on_pg())
+		return pg_fingerprint(path);
 	sqlite3 *db = NULL;
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 		sqlite3_close(db);

@@ -10,6 +10,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,9 +20,22 @@
 
 typedef struct {
 	char *dir;      /* the test's temporary directory */
-	char *path;     /* dir/store.db */
+	char *path;     /* dir/store.db, or a PostgreSQL connection string */
 	store_t *s;
 } fixture_t;
+
+/* True when the tests run on PostgreSQL (CJOBS_TEST_STORE=postgresql,
+ * with CJOBS_TEST_PG naming the server, as tests/run sets them). */
+bool test_on_pg(void);
+/* The name of a new, empty store for a test in dir: dir/store.db, or a new
+ * database on the test server (dropped by test_store_drop). */
+char *test_store_name(const char *dir);
+void test_store_drop(const char *name);
+
+/* Runs sql (several statements may be given) on the store called name
+ * through a connection of its own, with foreign keys and triggers off, as
+ * a person with the database's own shell could; fails the test on error. */
+void raw_exec(const char *name, const char *sql);
 
 /* cmocka setup/teardown: a migrated store in a new directory. */
 int fx_setup(void **state);

@@ -24,8 +24,8 @@ static int64_t disagreements(store_t *s)
 		       "SELECT count(*) FROM (SELECT k, st FROM ("
 		       "SELECT host_key AS k, status AS st, n AS c, 0 AS a FROM job_counts "
 		       "UNION ALL SELECT coalesce(ran_on, host, ''), status, 0, count(*) "
-		       "FROM jobs WHERE status <> 'queued' GROUP BY 1, 2) "
-		       "GROUP BY k, st HAVING sum(c) <> sum(a))",
+		       "FROM jobs WHERE status <> 'queued' GROUP BY 1, 2) AS t "
+		       "GROUP BY k, st HAVING sum(c) <> sum(a)) AS d",
 		       NULL, &n, &err));
 	return n;
 }

@@ -42,7 +42,7 @@ typedef struct {
 static ids_t ids;
 static char *base_dir, *base_path;
 
-static void raw_exec(const char *path, const char *sql)
+static void faults_exec(const char *path, const char *sql)
 {
 	sqlite3 *db = NULL;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
@@ -389,7 +389,7 @@ static void plant(const char *path, size_t f)
 		 "CREATE TRIGGER planted_fault BEFORE %s ON %s "
 		 "BEGIN SELECT RAISE(ABORT, 'injected fault'); END;",
 		 faults[f][1], faults[f][0]);
-	raw_exec(path, sql);
+	faults_exec(path, sql);
 }
 
 static bool template_exists(store_t *s, const char *name)
@@ -410,7 +410,7 @@ static unsigned observe_run(const char *dir, size_t o)
 {
 	char *path = NULL, *err = NULL;
 	store_t *s = open_copy(dir, &path);
-	raw_exec(path, "CREATE TABLE planted_log (f INTEGER)");
+	faults_exec(path, "CREATE TABLE planted_log (f INTEGER)");
 	for (size_t f = 0; f < NFAULTS; f++) {
 		char sql[256];
 		snprintf(sql, sizeof(sql),
@@ -418,7 +418,7 @@ static unsigned observe_run(const char *dir, size_t o)
 			 "BEGIN INSERT INTO planted_log SELECT %zu WHERE NOT EXISTS "
 			 "(SELECT 1 FROM planted_log WHERE f = %zu); END;",
 			 f, faults[f][1], faults[f][0], f, f);
-		raw_exec(path, sql);
+		faults_exec(path, sql);
 	}
 	if (ops[o].fn(s, &err) != 0)
 		fail_msg("%s without a fault: %s", ops[o].name, err ? err : "(no message)");
@@ -681,7 +681,7 @@ static void test_unknown_status_is_refused_by_name(void **state)
 		 "PRAGMA ignore_check_constraints = ON; "
 		 "UPDATE jobs SET status = 'paused' WHERE id = %lld",
 		 (long long)ids.completed);
-	raw_exec(path, sql);
+	faults_exec(path, sql);
 	job_t j;
 	assert_int_equal(store_job_get(s, ids.completed, &j, &err), -1);
 	assert_err_contains(err, "unknown job status \"paused\"");
@@ -716,7 +716,7 @@ static void test_unknown_status_is_refused_by_name(void **state)
 		 "PRAGMA ignore_check_constraints = ON; "
 		 "UPDATE job_history SET to_status = 'paused' WHERE job_id = %lld",
 		 (long long)ids.queued);
-	raw_exec(path, sql);
+	faults_exec(path, sql);
 	job_event_t *ev = NULL;
 	assert_int_equal(store_history(s, ids.queued, &ev, &n, &err), -1);
 	assert_err_contains(err, "paused");

@@ -1,0 +1,527 @@
+/*
+ * store/pg_driver.c: the PostgreSQL driver of the job store (driver.h),
+ * over libpq: the connection, statements (SQLite's ?, ?N placeholders
+ * become $N), results read as text, and PostgreSQL's failures named by
+ * their SQLSTATE.
+ *
+ * Writers take one advisory lock for the length of their transaction, so
+ * that the store's writes keep SQLite's rule, one writer at a time over the
+ * whole store, across every machine: a claim's read-then-write cannot be
+ * overtaken, and a host's job limit holds whichever worker claims.
+ *
+ * It must never hold SQL about cjobs's tables (the schema is pg_schema.c),
+ * never print (libpq's notices are dropped: a failure comes back as a
+ * result), and never put a password into a message.
+ */
+#include "store/pg_driver.h"
+
+#include <errno.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/dburl.h"
+#include "store/store_int.h"
+#include "util/err.h"
+
+/* PostgreSQL's type oids of the parameters the store binds (pg_type.h is
+ * the server's header, not libpq's). */
+#define OID_BYTEA 17
+#define OID_INT8 20
+#define OID_TEXT 25
+
+typedef struct {
+	PGconn *pg;
+	char *error;      /* the latest failure, one line */
+	int64_t changes;  /* rows the latest command changed */
+} pg_conn_t;
+
+typedef struct {
+	const char *value;
+	int len, format;
+	Oid type;
+	char num[24];     /* an integer parameter as text */
+} pg_param_t;
+
+typedef struct {
+	db_stmt_t base;
+	pg_conn_t *conn;
+	char *sql;        /* with $N placeholders */
+	int nparams;
+	pg_param_t *params;
+	PGresult *res;
+	int row, nrows;
+	/* bytea columns of the current row, decoded on first read */
+	unsigned char **bytes;
+	size_t *nbytes;
+	int ncols;
+} pg_stmt_t;
+
+static pg_conn_t *conn_of(store_t *s)
+{
+	return s->conn;
+}
+
+static void set_error(pg_conn_t *c, const char *msg)
+{
+	free(c->error);
+	c->error = strdup(msg ? msg : "unknown failure");
+	/* One line: libpq ends its messages with a newline, and a server's
+	 * DETAIL follows on the next. */
+	if (c->error) {
+		char *nl = strchr(c->error, '\n');
+		if (nl)
+			*nl = '\0';
+	}
+}
+
+/* The store's kind of a failed result, from its SQLSTATE. */
+static int result_rc(pg_conn_t *c, const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	set_error(c, msg ? msg : PQerrorMessage(c->pg));
+	if (!res && PQstatus(c->pg) != CONNECTION_OK)
+		return DB_E_ERROR;
+	if (!state)
+		return res ? DB_E_ERROR : DB_E_NOMEM;
+	if (strcmp(state, "23505") == 0)
+		return DB_E_UNIQUE;
+	if (strcmp(state, "23503") == 0)
+		return DB_E_FOREIGN_KEY;
+	/* lock_not_available (lock_timeout), deadlock, serialization */
+	if (strcmp(state, "55P03") == 0 || strcmp(state, "40P01") == 0 ||
+	    strcmp(state, "40001") == 0)
+		return DB_E_BUSY;
+	if (strcmp(state, "53100") == 0)
+		return DB_E_FULL;
+	if (strcmp(state, "53200") == 0)
+		return DB_E_NOMEM;
+	if (strcmp(state, "25006") == 0)
+		return DB_E_READONLY;
+	if (strcmp(state, "54000") == 0)
+		return DB_E_TOOBIG;
+	return DB_E_ERROR;
+}
+
+/* libpq prints a server's notices on stderr unless told otherwise. */
+static void drop_notice(void *ud, const char *message)
+{
+	(void)ud;
+	(void)message;
+}
+
+static int pg_open(store_t *s, char **err)
+{
+	pg_conn_t *c = calloc(1, sizeof(*c));
+	if (!c)
+		return err_set(err, "out of memory");
+	s->conn = c;
+	c->pg = PQconnectdb(s->path);
+	if (!c->pg)
+		return err_set(err, "out of memory");
+	if (PQstatus(c->pg) != CONNECTION_OK) {
+		/* libpq's own words ("connection to server on socket ... failed:
+		 * FATAL: database "x" does not exist"), with anything that
+		 * could be the password taken out. */
+		char *msg = dburl_redact(s->path, PQerrorMessage(c->pg));
+		set_error(c, msg ? msg : "cannot connect (out of memory)");
+		free(msg);
+		return err_set(err, "%s", c->error ? c->error : "out of memory");
+	}
+	PQsetNoticeProcessor(c->pg, drop_notice, NULL);
+	return 0;
+}
+
+static int pg_set_up(store_t *s, char **err)
+{
+	/* A writer waits at most as long as on SQLite for another's lock,
+	 * then fails as busy (55P03). */
+	char sql[96];
+	snprintf(sql, sizeof(sql),
+		 "SET lock_timeout = %d; SET client_min_messages = warning; SET TIME ZONE 'UTC'",
+		 STORE_BUSY_TIMEOUT_MS);
+	PGresult *r = PQexec(conn_of(s)->pg, sql);
+	int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? DB_DONE : result_rc(conn_of(s), r);
+	PQclear(r);
+	if (rc != DB_DONE)
+		return db_fail_rc(s, rc, "cannot set up the connection", err);
+	return 0;
+}
+
+static void pg_close(store_t *s)
+{
+	pg_conn_t *c = s->conn;
+	if (!c)
+		return;
+	PQfinish(c->pg);
+	free(c->error);
+	free(c);
+	s->conn = NULL;
+}
+
+static bool pg_in_tx(store_t *s)
+{
+	PGTransactionStatusType t = PQtransactionStatus(conn_of(s)->pg);
+	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
+}
+
+static bool pg_tx_lost(store_t *s)
+{
+	PGTransactionStatusType t = PQtransactionStatus(conn_of(s)->pg);
+	return t != PQTRANS_INTRANS && t != PQTRANS_ACTIVE;
+}
+
+static int64_t pg_changes(store_t *s)
+{
+	return conn_of(s)->changes;
+}
+
+/* The sequence of the table just inserted into: lastval() is this
+ * session's own, so other workers' inserts never show. */
+static int64_t pg_last_id(store_t *s, db_stmt_t *st)
+{
+	(void)st;
+	PGresult *r = PQexec(conn_of(s)->pg, "SELECT lastval()");
+	int64_t id = 0;
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+		id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return id;
+}
+
+static const char *pg_errmsg(store_t *s, int rc)
+{
+	(void)rc;
+	pg_conn_t *c = conn_of(s);
+	if (rc == DB_E_NOTADB)
+		return "the server's database is not a cjobs job store";
+	return c && c->error ? c->error : "unknown failure";
+}
+
+static int pg_exec_script(store_t *s, const char *sql)
+{
+	pg_conn_t *c = conn_of(s);
+	PGresult *r = PQexec(c->pg, sql);
+	ExecStatusType t = PQresultStatus(r);
+	int rc = t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK ? DB_DONE : result_rc(c, r);
+	PQclear(r);
+	return rc;
+}
+
+/* ---- statements ---- */
+
+/* SQLite's placeholders in PostgreSQL's spelling: ?N is $N, and a bare ?
+ * takes the number after the largest so far (SQLite's own rule). Text in
+ * quotes is copied as it is. *n gets the number of parameters. */
+static char *convert_placeholders(const char *sql, int *n)
+{
+	size_t len = strlen(sql);
+	/* "?" may become "$NNNNN": room for 6 bytes per byte is ample. */
+	char *out = malloc(len * 6 + 1);
+	if (!out)
+		return NULL;
+	char *o = out;
+	int largest = 0;
+	char quote = 0;
+	for (const char *p = sql; *p; p++) {
+		if (quote) {
+			*o++ = *p;
+			if (*p == quote)
+				quote = 0;
+			continue;
+		}
+		if (*p == '\'' || *p == '"') {
+			quote = *p;
+			*o++ = *p;
+			continue;
+		}
+		if (*p != '?') {
+			*o++ = *p;
+			continue;
+		}
+		int num;
+		if (p[1] >= '0' && p[1] <= '9') {
+			char *end;
+			num = (int)strtol(p + 1, &end, 10);
+			p = end - 1;
+		} else {
+			num = largest + 1;
+		}
+		if (num > largest)
+			largest = num;
+		o += sprintf(o, "$%d", num);
+	}
+	*o = '\0';
+	*n = largest;
+	return out;
+}
+
+static void clear_row(pg_stmt_t *ps)
+{
+	for (int i = 0; ps->bytes && i < ps->ncols; i++) {
+		if (ps->bytes[i])
+			PQfreemem(ps->bytes[i]);
+		ps->bytes[i] = NULL;
+	}
+}
+
+static void clear_result(pg_stmt_t *ps)
+{
+	clear_row(ps);
+	free(ps->bytes);
+	free(ps->nbytes);
+	ps->bytes = NULL;
+	ps->nbytes = NULL;
+	ps->ncols = 0;
+	PQclear(ps->res);
+	ps->res = NULL;
+	ps->row = -1;
+	ps->nrows = 0;
+}
+
+static int pg_prepare(store_t *s, const char *sql, bool keep, db_stmt_t **out)
+{
+	(void)keep;
+	pg_stmt_t *ps = calloc(1, sizeof(*ps));
+	if (!ps)
+		return DB_E_NOMEM;
+	ps->sql = convert_placeholders(sql, &ps->nparams);
+	if (!ps->sql || (ps->nparams > 0 &&
+			 !(ps->params = calloc((size_t)ps->nparams, sizeof(*ps->params))))) {
+		free(ps->sql);
+		free(ps);
+		return DB_E_NOMEM;
+	}
+	ps->base.drv = &pg_driver;
+	ps->conn = conn_of(s);
+	ps->row = -1;
+	*out = &ps->base;
+	return DB_DONE;
+}
+
+static void pg_reset(db_stmt_t *st)
+{
+	pg_stmt_t *ps = (pg_stmt_t *)st;
+	clear_result(ps);
+	if (ps->nparams > 0)
+		memset(ps->params, 0, (size_t)ps->nparams * sizeof(*ps->params));
+}
+
+static void pg_finalize(db_stmt_t *st)
+{
+	pg_stmt_t *ps = (pg_stmt_t *)st;
+	clear_result(ps);
+	free(ps->params);
+	free(ps->sql);
+	free(ps);
+}
+
+static pg_param_t *param(pg_stmt_t *ps, int i)
+{
+	return i >= 1 && i <= ps->nparams ? &ps->params[i - 1] : NULL;
+}
+
+static int pg_bind_i64(db_stmt_t *st, int i, int64_t v)
+{
+	pg_param_t *p = param((pg_stmt_t *)st, i);
+	if (!p)
+		return DB_E_ERROR;
+	*p = (pg_param_t){.type = OID_INT8};
+	snprintf(p->num, sizeof(p->num), "%lld", (long long)v);
+	p->value = p->num;
+	return DB_DONE;
+}
+
+static int pg_bind_text(db_stmt_t *st, int i, const char *v)
+{
+	pg_param_t *p = param((pg_stmt_t *)st, i);
+	if (!p)
+		return DB_E_ERROR;
+	*p = (pg_param_t){.value = v, .type = OID_TEXT};
+	return DB_DONE;
+}
+
+static int pg_bind_blob(db_stmt_t *st, int i, const void *data, size_t len)
+{
+	pg_param_t *p = param((pg_stmt_t *)st, i);
+	if (!p)
+		return DB_E_ERROR;
+	if (len > 0x3fffffff)
+		return DB_E_TOOBIG;
+	*p = (pg_param_t){.value = data, .len = (int)len, .format = 1, .type = OID_BYTEA};
+	return DB_DONE;
+}
+
+static int pg_bind_null(db_stmt_t *st, int i)
+{
+	pg_param_t *p = param((pg_stmt_t *)st, i);
+	if (!p)
+		return DB_E_ERROR;
+	*p = (pg_param_t){0};
+	return DB_DONE;
+}
+
+/* Runs the statement: the whole result comes at once. */
+static int run(pg_stmt_t *ps)
+{
+	pg_conn_t *c = ps->conn;
+	PGresult *r;
+	if (ps->nparams == 0) {
+		/* Without parameters, several statements may go in one text
+		 * (the writers' BEGIN with its lock). */
+		r = PQexec(c->pg, ps->sql);
+	} else {
+		int n = ps->nparams;
+		const char **values = calloc((size_t)n, sizeof(*values));
+		int *lens = calloc((size_t)n, sizeof(*lens));
+		int *formats = calloc((size_t)n, sizeof(*formats));
+		Oid *types = calloc((size_t)n, sizeof(*types));
+		if (!values || !lens || !formats || !types) {
+			free(values);
+			free(lens);
+			free(formats);
+			free(types);
+			set_error(c, "out of memory");
+			return DB_E_NOMEM;
+		}
+		for (int i = 0; i < n; i++) {
+			values[i] = ps->params[i].value;
+			lens[i] = ps->params[i].len;
+			formats[i] = ps->params[i].format;
+			types[i] = ps->params[i].type;
+		}
+		r = PQexecParams(c->pg, ps->sql, n, types, values, lens, formats, 0);
+		free(values);
+		free(lens);
+		free(formats);
+		free(types);
+	}
+	ExecStatusType t = PQresultStatus(r);
+	if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK) {
+		int rc = result_rc(c, r);
+		PQclear(r);
+		return rc;
+	}
+	const char *tuples = PQcmdTuples(r);
+	c->changes = tuples && *tuples ? strtoll(tuples, NULL, 10) : 0;
+	ps->res = r;
+	ps->nrows = t == PGRES_TUPLES_OK ? PQntuples(r) : 0;
+	ps->ncols = t == PGRES_TUPLES_OK ? PQnfields(r) : 0;
+	ps->row = -1;
+	if (ps->ncols > 0) {
+		ps->bytes = calloc((size_t)ps->ncols, sizeof(*ps->bytes));
+		ps->nbytes = calloc((size_t)ps->ncols, sizeof(*ps->nbytes));
+		if (!ps->bytes || !ps->nbytes) {
+			clear_result(ps);
+			set_error(c, "out of memory");
+			return DB_E_NOMEM;
+		}
+	}
+	return DB_DONE;
+}
+
+static int pg_step(db_stmt_t *st)
+{
+	pg_stmt_t *ps = (pg_stmt_t *)st;
+	if (!ps->res) {
+		int rc = run(ps);
+		if (rc != DB_DONE)
+			return rc;
+	}
+	clear_row(ps);
+	if (ps->row + 1 < ps->nrows) {
+		ps->row++;
+		return DB_ROW;
+	}
+	ps->row = ps->nrows;
+	return DB_DONE;
+}
+
+static bool pg_col_null(db_stmt_t *st, int col)
+{
+	pg_stmt_t *ps = (pg_stmt_t *)st;
+	return PQgetisnull(ps->res, ps->row, col) != 0;
+}
+
+static int64_t pg_col_i64(db_stmt_t *st, int col)
+{
+	pg_stmt_t *ps = (pg_stmt_t *)st;
+	const char *v = PQgetvalue(ps->res, ps->row, col);
+	/* A comparison in the select list is a boolean: t or f. */
+	if (v[0] == 't' && v[1] == '\0')
+		return 1;
+	return strtoll(v, NULL, 10);
+}
+
+static const void *pg_col_bytes(db_stmt_t *st, int col, size_t *len, bool *oom)
+{
+	pg_stmt_t *ps = (pg_stmt_t *)st;
+	*len = 0;
+	if (PQgetisnull(ps->res, ps->row, col))
+		return NULL;
+	if (PQftype(ps->res, col) != OID_BYTEA) {
+		*len = (size_t)PQgetlength(ps->res, ps->row, col);
+		return PQgetvalue(ps->res, ps->row, col);
+	}
+	if (!ps->bytes[col]) {
+		size_t n = 0;
+		ps->bytes[col] = PQunescapeBytea(
+			(const unsigned char *)PQgetvalue(ps->res, ps->row, col), &n);
+		if (!ps->bytes[col]) {
+			*oom = true;
+			return NULL;
+		}
+		ps->nbytes[col] = n;
+	}
+	*len = ps->nbytes[col];
+	return ps->bytes[col];
+}
+
+const store_driver_t pg_driver = {
+	.name = "PostgreSQL",
+	.a_name = "a PostgreSQL",
+	.open = pg_open,
+	.set_up = pg_set_up,
+	.close = pg_close,
+	.in_tx = pg_in_tx,
+	.tx_lost = pg_tx_lost,
+	.changes = pg_changes,
+	.last_id = pg_last_id,
+	.errmsg = pg_errmsg,
+	.exec_script = pg_exec_script,
+	.prepare = pg_prepare,
+	.reset = pg_reset,
+	.finalize = pg_finalize,
+	.bind_i64 = pg_bind_i64,
+	.bind_text = pg_bind_text,
+	.bind_blob = pg_bind_blob,
+	.bind_null = pg_bind_null,
+	.step = pg_step,
+	.col_null = pg_col_null,
+	.col_i64 = pg_col_i64,
+	.col_bytes = pg_col_bytes,
+	/* The key is "cjobs" in ASCII: one lock for every writer of the
+	 * database. */
+	.sql_begin = "BEGIN; SELECT pg_advisory_xact_lock(427036289651)",
+	.sql_begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ",
+	.claim_hint_all = "",
+	.claim_hint_host = "",
+	.ready_hint = "",
+	.failure_ends_tx = true,
+	.sql_count_tables = "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = "
+			    "current_schema()",
+	.sql_has_migrations = "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = "
+			      "current_schema() AND tablename = 'schema_migrations'",
+	.sql_create_migrations = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+				 "  version BIGINT PRIMARY KEY,"
+				 "  name TEXT NOT NULL,"
+				 "  applied_at BIGINT NOT NULL)",
+	.migrations = pg_migrations,
+	.file_bytes = pg_file_bytes,
+	.space = pg_space,
+	.integrity = pg_integrity,
+	.vacuum = pg_vacuum,
+	.backup = pg_backup,
+};
