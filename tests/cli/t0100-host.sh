@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# stores: both (tests/run runs it again on PostgreSQL)
 # Executor hosts: register, list, show, update, enable/disable, remove;
 # and template remove, the other removal of a setting.
 . "$(dirname "$0")/../lib/test-lib.sh"
@@ -104,13 +105,13 @@ test_expect_success 'host remove is refused while a job is pinned to the host or
 	test "$(store_digest)" = "$before" &&
 	cjobs manage-jobs cancel --job-id $id >/dev/null &&
 	run=$(cjobs job submit --image busybox -- true) &&
-	store_edit "$CJOBS_DATABASE" "UPDATE jobs SET status = '\''running'\'', attempt = 1, ran_on = '\''e1'\'',
+	store_edit_own "UPDATE jobs SET status = '\''running'\'', attempt = 1, ran_on = '\''e1'\'',
 		started_at = 1, worker_id = '\''w'\'', lease_until = 1 WHERE id = $run" &&
 	before=$(store_digest) &&
 	expect_code 1 cjobs host remove e1 --force 2>err &&
 	grep -q "cannot remove host .e1.: 1 job(s) are launching or running on it" err &&
 	test "$(store_digest)" = "$before" &&
-	store_edit "$CJOBS_DATABASE" "UPDATE jobs SET status = '\''queued'\'', worker_id = NULL, lease_until = 0 WHERE id = $run" &&
+	store_edit_own "UPDATE jobs SET status = '\''queued'\'', worker_id = NULL, lease_until = 0 WHERE id = $run" &&
 	cjobs host remove e1 --force >out &&
 	grep -q "removed host .e1." out
 '

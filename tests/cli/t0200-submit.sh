@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# stores: both (tests/run runs it again on PostgreSQL)
 # Submitting jobs: every option, every bad value refused with the store
 # left exactly as it was, and the ways to look at jobs.
 . "$(dirname "$0")/../lib/test-lib.sh"
@@ -251,7 +252,7 @@ test_expect_success 'templates: list, show (masked), remove' '
 	expect_code 1 cjobs template show creds 2>err && grep -q "no environment template" err
 '
 
-test_expect_success 'the store file is created with mode 0600' '
+test_expect_success SQLITE 'the store file is created with mode 0600' '
 	test "$(stat -c %a "$CJOBS_DATABASE")" = 600
 '
 

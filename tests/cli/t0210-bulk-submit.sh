@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# stores: both (tests/run runs it again on PostgreSQL)
 # job submit --file (JSON Lines) and --count: every line checked by the
 # same parsers as the command line before anything is stored, all or
 # nothing, command-line options as defaults, ids printed in order.
@@ -35,8 +36,8 @@ test_expect_success '--file - reads standard input' '
 test_expect_success '--count N queues N copies, each a job of its own' '
 	cjobs job submit --image busybox --count 5 --name copy -- echo x >ids &&
 	test "$(wc -l <ids)" = 5 &&
-	test "$(sqlite3 "$CJOBS_DATABASE" "SELECT count(DISTINCT uuid) FROM jobs WHERE name = '"'"'copy'"'"'")" = 5 &&
-	test "$(sqlite3 "$CJOBS_DATABASE" "SELECT count(*) FROM job_history h JOIN jobs j ON j.id = h.job_id WHERE j.name = '"'"'copy'"'"'")" = 5
+	test "$(store_sql "SELECT count(DISTINCT uuid) FROM jobs WHERE name = '"'"'copy'"'"'")" = 5 &&
+	test "$(store_sql "SELECT count(*) FROM job_history h JOIN jobs j ON j.id = h.job_id WHERE j.name = '"'"'copy'"'"'")" = 5
 '
 
 # bad_file WANT: the file bad.jsonl is refused naming WANT; nothing stored.
@@ -88,7 +89,7 @@ test_expect_success '--file and --count refuse bad use' '
 test_expect_success '--count: 1 queues one job, 1000001 is refused, changing nothing' '
 	ids=$(cjobs job submit --image busybox --count 1 --name count-one -- true) &&
 	test "$(echo "$ids" | wc -l)" = 1 &&
-	test "$(sqlite3 "$CJOBS_DATABASE" "SELECT count(*) FROM jobs WHERE name = '\''count-one'\''")" = 1 &&
+	test "$(store_sql "SELECT count(*) FROM jobs WHERE name = '\''count-one'\''")" = 1 &&
 	before=$(store_digest) &&
 	expect_code 1 cjobs job submit --image busybox --count 1000001 -- true 2>err &&
 	grep -q "option --count: .1000001. is not a whole number from 1 to 1000000" err &&

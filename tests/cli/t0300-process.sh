@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# stores: both (tests/run runs it again on PostgreSQL)
 # process-jobs runs jobs on a real private Docker engine and records
 # everything about them; nothing is left behind on the engine.
 . "$(dirname "$0")/../lib/test-lib.sh"

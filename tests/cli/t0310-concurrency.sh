@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# stores: both (tests/run runs it again on PostgreSQL)
 # --max-jobs and a host's own limit bound the containers running at once on
 # a real engine, and all jobs finish. Nothing is sampled: the store's
 # history gives every job's claim and end (max_at_once), and the engine's
@@ -30,7 +31,7 @@ for l in open(sys.argv[1]):
 print(most)' "$1"
 }
 count_completed() {
-	sqlite3 "$CJOBS_DATABASE" "SELECT count(*) FROM jobs WHERE status = 'completed'"
+	store_sql "SELECT count(*) FROM jobs WHERE status = 'completed'"
 }
 
 test_expect_success '8 jobs with --max-jobs 4: exactly 4 at once, never 5, and all complete' '
@@ -48,7 +49,7 @@ test_expect_success '8 jobs with --max-jobs 4: exactly 4 at once, never 5, and a
 '
 
 test_expect_success 'the host limit (2) bounds the containers below --max-jobs (8)' '
-	sqlite3 "$CJOBS_DATABASE" "PRAGMA foreign_keys = ON; DELETE FROM jobs" &&
+	store_delete_jobs &&
 	cjobs host update e1 --max-jobs 2 >/dev/null &&
 	cjobs job submit --image $IMG --count 6 -- sleep 1 >/dev/null || exit 1
 	watch_events ev2 &

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# stores: both (tests/run runs it again on PostgreSQL)
 # --daemon keeps taking jobs; signals behave as the help says. No test
 # sleeps to wait: each waits for the worker's log (at verbosity 3 it says
 # when it found no job ready) or for a job's status in the store.

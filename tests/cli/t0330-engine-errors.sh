@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# stores: both (tests/run runs it again on PostgreSQL)
 # process-jobs against engines that are not there, and stores that cannot
 # be opened: the exit codes of the specification.
 . "$(dirname "$0")/../lib/test-lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# stores: both (tests/run runs it again on PostgreSQL)
 # manage-jobs cleanup removes exactly the finished jobs older than --days
 # (with history and output) and this store's leftover containers; it never
 # touches queued or live jobs, changes nothing with --dry-run or without
@@ -13,7 +14,7 @@ DAY=86400000
 FINAL="status IN ('completed','failed','timeout','cancelled')"
 WHEN="coalesce(nullif(finished_at,0),created_at)"
 
-q() { sqlite3 "$CJOBS_DATABASE" "$@"; }
+q() { store_sql "$@"; }
 now_ms() { echo $(( $(date +%s) * 1000 )); }
 
 # make_fixture COPIES: process 10 real jobs, then copy them by SQL (with
@@ -31,7 +32,7 @@ make_fixture() {
 	     nano_cpus, timeout_s, priority, not_before, host, max_retries, status, attempt,
 	     exit_code, created_at, queued_at, started_at, finished_at, peak_memory_bytes,
 	     cpu_usage_ns, last_error, container_name, container_id, ran_on, worker_id, lease_until)
-	   SELECT lower(hex(randomblob(16))), 'copy-of-' || j.id, image, argv, workdir, env,
+	   SELECT 'copy-' || n.i || '-' || j.id, 'copy-of-' || j.id, image, argv, workdir, env,
 	     template_name, memory_bytes, nano_cpus, timeout_s, priority, not_before, host,
 	     max_retries, status, attempt, exit_code, created_at, queued_at, started_at,
 	     finished_at, peak_memory_bytes, cpu_usage_ns, last_error, container_name,
@@ -51,15 +52,15 @@ make_fixture() {
 # Ages by id: 1, 5, 10 or 40 days (every time of the job moves together).
 backdate() {
 	q "UPDATE jobs SET
-	     created_at = created_at - (CASE id % 4 WHEN 0 THEN 1 WHEN 1 THEN 5 WHEN 2 THEN 10 ELSE 40 END) * $DAY,
-	     queued_at = queued_at - (CASE id % 4 WHEN 0 THEN 1 WHEN 1 THEN 5 WHEN 2 THEN 10 ELSE 40 END) * $DAY,
-	     started_at = started_at - (CASE id % 4 WHEN 0 THEN 1 WHEN 1 THEN 5 WHEN 2 THEN 10 ELSE 40 END) * $DAY,
-	     finished_at = finished_at - (CASE id % 4 WHEN 0 THEN 1 WHEN 1 THEN 5 WHEN 2 THEN 10 ELSE 40 END) * $DAY
+	     created_at = created_at - (CASE id % 4 WHEN 0 THEN 1 WHEN 1 THEN 5 WHEN 2 THEN 10 ELSE 40 END) * CAST($DAY AS BIGINT),
+	     queued_at = queued_at - (CASE id % 4 WHEN 0 THEN 1 WHEN 1 THEN 5 WHEN 2 THEN 10 ELSE 40 END) * CAST($DAY AS BIGINT),
+	     started_at = started_at - (CASE id % 4 WHEN 0 THEN 1 WHEN 1 THEN 5 WHEN 2 THEN 10 ELSE 40 END) * CAST($DAY AS BIGINT),
+	     finished_at = finished_at - (CASE id % 4 WHEN 0 THEN 1 WHEN 1 THEN 5 WHEN 2 THEN 10 ELSE 40 END) * CAST($DAY AS BIGINT)
 	   WHERE $FINAL AND finished_at > $(now_ms) - $DAY / 2;
 	   UPDATE jobs SET status = 'cancelled', finished_at = 0, started_at = 0, exit_code = NULL,
-	     created_at = $(now_ms) - 40 * $DAY, queued_at = $(now_ms) - 40 * $DAY
+	     created_at = $(now_ms) - 40 * CAST($DAY AS BIGINT), queued_at = $(now_ms) - 40 * CAST($DAY AS BIGINT)
 	   WHERE id = (SELECT max(id) FROM jobs WHERE id % 4 = 3 AND $FINAL);" &&
-	store_recount "$CJOBS_DATABASE"
+	store_sql "$STORE_RECOUNT_SQL"
 }
 
 # The ids the dry run printed under "Jobs to remove", one per line.
@@ -67,21 +68,21 @@ listed_ids() {
 	sed -n '/^Jobs to remove/,/^Containers to remove/p' "$1" | grep '^  [0-9]' | tr ' ' '\n' | grep . 
 }
 
-old_ids() { q "SELECT id FROM jobs WHERE $FINAL AND $WHEN < $(now_ms) - $1 * $DAY ORDER BY id"; }
+old_ids() { q "SELECT id FROM jobs WHERE $FINAL AND $WHEN < $(now_ms) - $1 * CAST($DAY AS BIGINT) ORDER BY id"; }
 
 make_fixture 190 || { echo "Bail out! fixture"; exit 1; }
 # Either side of 7 days by an hour: one job finished 7 days less an hour
 # ago (kept by --days 7), one 7 days and an hour ago (removed); and a job
 # cancelled before it ran (no finish time) created a day ago, which counts
 # from its creation (kept).
-q "UPDATE jobs SET finished_at = $(now_ms) - 7 * $DAY + 3600000 WHERE id = 8;
-   UPDATE jobs SET finished_at = $(now_ms) - 7 * $DAY - 3600000 WHERE id = 12;
+q "UPDATE jobs SET finished_at = $(now_ms) - 7 * CAST($DAY AS BIGINT) + 3600000 WHERE id = 8;
+   UPDATE jobs SET finished_at = $(now_ms) - 7 * CAST($DAY AS BIGINT) - 3600000 WHERE id = 12;
    UPDATE jobs SET status = 'cancelled', finished_at = 0, started_at = 0, exit_code = NULL,
      created_at = $(now_ms) - $DAY, queued_at = $(now_ms) - $DAY WHERE id = 16" &&
-	store_recount "$CJOBS_DATABASE" || { echo "Bail out! fixture"; exit 1; }
+	store_sql "$STORE_RECOUNT_SQL" || { echo "Bail out! fixture"; exit 1; }
 for i in 1 2 3 4 5; do cjobs job submit --image $IMG -- true >/dev/null; done
 # Queued jobs, however old, are never removed.
-q "UPDATE jobs SET created_at = created_at - 50 * $DAY, queued_at = queued_at - 50 * $DAY WHERE status = 'queued'"
+q "UPDATE jobs SET created_at = created_at - 50 * CAST($DAY AS BIGINT), queued_at = queued_at - 50 * CAST($DAY AS BIGINT) WHERE status = 'queued'"
 
 test_expect_success 'the fixture: 200 finished jobs of mixed ages, some either side of 7 days, and 5 queued ones' '
 	test "$(q "select count(*) from jobs where $FINAL")" = 200 &&
@@ -101,7 +102,7 @@ test_expect_success 'cleanup --days 7 --dry-run lists exactly the jobs older tha
 	test "$(store_digest)" = "$before" &&
 	listed_ids out >got && old_ids 7 >want && test_cmp want got &&
 	n=$(wc -l <want) &&
-	bytes=$(q "select coalesce(sum(length(data)),0) from job_output where job_id in (select id from jobs where $FINAL and $WHEN < $(now_ms) - 7 * $DAY)") &&
+	bytes=$(q "select coalesce(sum(length(data)),0) from job_output where job_id in (select id from jobs where $FINAL and $WHEN < $(now_ms) - 7 * CAST($DAY AS BIGINT))") &&
 	test "$bytes" -gt 0 &&
 	test_grep "^Jobs to remove: $n finished before .* ($bytes bytes) of stored output" out &&
 	test_grep "^Dry run: nothing was changed" out
@@ -126,7 +127,7 @@ test_expect_success 'answering no at the terminal prompt changes nothing' '
 
 test_expect_success 'cleanup --days 7 --force removes exactly those jobs with history and output, and reports it' '
 	old_ids 7 >gone && n=$(wc -l <gone) && grep -qx 12 gone &&
-	q "select id from jobs where not ($FINAL and $WHEN < $(now_ms) - 7 * $DAY) order by id" >kept &&
+	q "select id from jobs where not ($FINAL and $WHEN < $(now_ms) - 7 * CAST($DAY AS BIGINT)) order by id" >kept &&
 	idlist=$(paste -sd, gone) &&
 	hist=$(q "select count(*) from job_history where job_id in ($idlist)") &&
 	outs=$(q "select count(*) from job_output where job_id in ($idlist)") &&
@@ -169,7 +170,7 @@ OTHER=$(mkbox "cjobs-other-1" "$(cat /proc/sys/kernel/random/uuid)" "$(cat /proc
 LIVE=$(mkbox "cjobs-$LIVE_UUID-1" "$STORE_ID" "$LIVE_UUID")
 q "INSERT INTO jobs (uuid, image, argv, env, status, attempt, created_at, queued_at, started_at,
      container_name, container_id, ran_on, worker_id, lease_until)
-   VALUES ('$LIVE_UUID', '$IMG', x'', x'', 'running', 1, $(now_ms), $(now_ms), $(now_ms),
+   VALUES ('$LIVE_UUID', '$IMG', $SQL_EMPTY_BLOB, $SQL_EMPTY_BLOB, 'running', 1, $(now_ms), $(now_ms), $(now_ms),
      'cjobs-$LIVE_UUID-1', '$LIVE', 'local', 'gone-worker', $(now_ms) + 3600000)"
 
 test_expect_success 'the dry run lists the leftover container, and only it' '
@@ -193,7 +194,7 @@ test_expect_success 'cleanup removes a container of this store that belongs to n
 test_expect_success 'a host that cannot be reached is named with its address; the store is still cleaned; exit 2' '
 	cjobs host add dead --url "unix://$TEST_DIR/no-such.sock" >/dev/null &&
 	id=$(cjobs job submit --image $IMG -- true) &&
-	q "update jobs set status = '\''completed'\'', finished_at = $(now_ms) - 9 * $DAY where id = $id" &&
+	q "update jobs set status = '\''completed'\'', finished_at = $(now_ms) - 9 * CAST($DAY AS BIGINT) where id = $id" &&
 	expect_code 2 cjobs manage-jobs cleanup --days 7 --force </dev/null >out 2>err &&
 	test_grep "warning: host .dead. (unix://$TEST_DIR/no-such.sock) cannot be reached" err &&
 	test_grep "its containers were not checked" err &&
@@ -229,12 +230,12 @@ big_fixture() {
 	q "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
 	   INSERT INTO jobs (uuid, image, argv, env, status, attempt, exit_code, created_at,
 	     queued_at, started_at, finished_at)
-	   SELECT lower(hex(randomblob(16))), '$IMG', x'', x'', 'completed', 1, 0,
-	     $(now_ms) - 20 * $DAY, $(now_ms) - 20 * $DAY, $(now_ms) - 20 * $DAY, $(now_ms) - 20 * $DAY FROM n;
+	   SELECT $SQL_RANDOM_HEX, '$IMG', $SQL_EMPTY_BLOB, $SQL_EMPTY_BLOB, 'completed', 1, 0,
+	     $(now_ms) - 20 * CAST($DAY AS BIGINT), $(now_ms) - 20 * CAST($DAY AS BIGINT), $(now_ms) - 20 * CAST($DAY AS BIGINT), $(now_ms) - 20 * CAST($DAY AS BIGINT) FROM n;
 	   INSERT INTO job_history (job_id, at, attempt, from_status, to_status, actor)
 	   SELECT id, created_at, 1, NULL, 'queued', 'test' FROM jobs WHERE status = 'completed';
 	   INSERT INTO job_output (job_id, attempt, stream, data, total_bytes)
-	   SELECT id, 1, 1, x'6f6b0a', 3 FROM jobs WHERE status = 'completed';"
+	   SELECT id, 1, 1, $SQL_OK_BLOB, 3 FROM jobs WHERE status = 'completed';"
 }
 
 test_expect_success 'over many batches: everything goes, and no progress is written when stderr is not a terminal' '

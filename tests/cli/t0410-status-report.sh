@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# stores: both (tests/run runs it again on PostgreSQL)
 # manage-jobs status and report: summaries whose numbers agree with the
 # store, in table, JSON and CSV, with the running jobs, the queue, per-host
 # and per-image statistics, and the documented errors.
@@ -11,7 +12,7 @@ cjobs host add spare --url "$ENGINE_URL" --max-jobs 2 >/dev/null
 IMG=cjobs-test/busybox:1
 DAY=86400000
 now_ms() { echo $(( $(date +%s) * 1000 )); }
-q() { sqlite3 "$CJOBS_DATABASE" "$@"; }
+q() { store_sql "$@"; }
 
 # Finished jobs: completed, failed (exit 2), failed (missing image), timeout.
 for i in 1 2 3 4; do cjobs job submit --image $IMG -- sh -c "echo ok $i" >/dev/null; done
@@ -27,11 +28,12 @@ q "update jobs set created_at = created_at - 10 * $DAY, queued_at = queued_at - 
 # check_status_json FILE [HOST]: the JSON agrees with the store.
 check_status_json() {
 	python3 - "$1" "$CJOBS_DATABASE" "${2:-}" <<'EOF'
-import json, sqlite3, sys, time
+import json, sys, time
+import storedb
 j = json.load(open(sys.argv[1]))
-db = sqlite3.connect(sys.argv[2])
+db = storedb.connect(sys.argv[2])
 host = sys.argv[3] or None
-where, args = ("(host = ? OR ran_on = ?)", [host, host]) if host else ("1", [])
+where, args = ("(host = ? OR ran_on = ?)", [host, host]) if host else ("true", [])
 statuses = ["queued", "launching", "running", "completed", "failed", "timeout", "cancelled"]
 want = {s: 0 for s in statuses}
 for s, n in db.execute("select status, count(*) from jobs where %s group by status" % where, args):
@@ -159,9 +161,10 @@ test_expect_success 'status --host agrees with the store and with job list --hos
 # agrees with the store, computed here independently.
 check_report_json() {
 	python3 - "$1" "$CJOBS_DATABASE" "$2" "$3" "${4:-}" <<'EOF'
-import json, math, sqlite3, sys
+import json, math, sys
+import storedb
 j = json.load(open(sys.argv[1]))
-db = sqlite3.connect(sys.argv[2])
+db = storedb.connect(sys.argv[2])
 since, until, host = int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] or None
 rows = db.execute("""select status, image, CASE WHEN status = 'queued' THEN host ELSE coalesce(ran_on, host) END,
   queued_at, started_at, finished_at, peak_memory_bytes, cpu_usage_ns, host, ran_on from jobs
@@ -292,7 +295,7 @@ add_dead_running_job() {
 	   VALUES ('dead', 'unix://$TEST_DIR/no-such.sock', 1, 1, 100, 0, 0, $(now_ms));
 	   INSERT INTO jobs (uuid, image, argv, env, status, attempt, created_at, queued_at, started_at,
 	     container_name, container_id, ran_on, worker_id, lease_until)
-	   VALUES ('u-dead', '$IMG', x'', x'', 'running', 1, $(now_ms), $(now_ms), $(now_ms),
+	   VALUES ('u-dead', '$IMG', $SQL_EMPTY_BLOB, $SQL_EMPTY_BLOB, 'running', 1, $(now_ms), $(now_ms), $(now_ms),
 	     'cjobs-u-dead-1', '0123456789ab', 'dead', 'w', $(now_ms) + 3600000)"
 }
 drop_dead_running_job() { q "DELETE FROM jobs WHERE uuid = 'u-dead'; DELETE FROM hosts WHERE name = 'dead'"; }

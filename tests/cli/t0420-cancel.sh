@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# stores: both (tests/run runs it again on PostgreSQL)
 # manage-jobs cancel: queued, launching and running jobs end cancelled with
 # their reason; a running container is stopped within the grace period, its
 # output so far is kept and nothing is left on the engine; a worker running
@@ -15,7 +16,7 @@ IMG=cjobs-test/busybox:1
 fake_state() {
 	local cid=NULL
 	[ -n "${5:-}" ] && cid="'$5'"
-	store_edit "$CJOBS_DATABASE" "UPDATE jobs SET status = '$2', attempt = 1, ran_on = '$3',
+	store_edit_own "UPDATE jobs SET status = '$2', attempt = 1, ran_on = '$3',
 		container_name = '$4', container_id = $cid, worker_id = 'gone:1:x' WHERE id = $1"
 }
 
@@ -64,7 +65,7 @@ print(json.dumps({"Image": sys.argv[1], "Cmd": ["sh", "-c", sys.argv[2]],
 traps() { echo "trap \"echo term; sleep $1; exit 0\" TERM; echo started; sleep 300 & wait"; }
 # status_of ID: the job's status read from the store with sqlite3 (cheaper
 # than job_field in a wait_for loop on a loaded machine).
-status_of() { sqlite3 "$CJOBS_DATABASE" "SELECT status FROM jobs WHERE id = $1"; }
+status_of() { store_sql "SELECT status FROM jobs WHERE id = $1"; }
 history_last() {
 	cjobs job show "$1" --format json | python3 -c '
 import json,sys
@@ -164,7 +165,7 @@ test_expect_success 'a container that stops by itself within --grace is not kill
 	container_events cjobs-grace-1 >events && cat events &&
 	test "$(cat events)" = "$(printf "%s\n" "cjobs-grace-1 kill 15" "cjobs-grace-1 die 0")" &&
 	grep -q "cancelled job $id (was running on host e1; container stopped and removed; output so far kept)" out &&
-	test "$(sqlite3 "$CJOBS_DATABASE" "select cast(data as text), total_bytes from job_output where job_id = $id and stream = 1")" = "start|13" &&
+	test "$(store_sql "select $(sql_blob_text data), total_bytes from job_output where job_id = $id and stream = 1")" = "start|13" &&
 	test -z "$(engine_containers "$ENGINE_SOCK")"
 '
 
@@ -178,7 +179,7 @@ test_expect_success '--grace 0 kills at once; --output-limit given on the comman
 	cat out &&
 	container_events cjobs-grace-2 >events && cat events &&
 	test "$(cat events)" = "$(printf "%s\n" "cjobs-grace-2 kill 15" "cjobs-grace-2 kill 9" "cjobs-grace-2 die 137")" &&
-	test "$(sqlite3 "$CJOBS_DATABASE" "select cast(data as text) from job_output where job_id = $id and stream = 1")" = sta &&
+	test "$(store_sql "select $(sql_blob_text data) from job_output where job_id = $id and stream = 1")" = sta &&
 	test "$(job_field $id status)" = cancelled &&
 	test -z "$(engine_containers "$ENGINE_SOCK")"
 '
@@ -190,7 +191,7 @@ test_expect_success '--host on a non-terminal refuses without --force and change
 	# Queued again after an attempt on e1, but not pinned to it: not one of
 	# the jobs of e1 that --host cancels.
 	d=$(cjobs job submit --image $IMG -- true) &&
-	store_edit "$CJOBS_DATABASE" "UPDATE jobs SET attempt = 1, ran_on = '\''e1'\'' WHERE id = $d" &&
+	store_edit_own "UPDATE jobs SET attempt = 1, ran_on = '\''e1'\'' WHERE id = $d" &&
 	before=$(store_digest) &&
 	expect_code 1 cjobs manage-jobs cancel --host e1 </dev/null 2>err &&
 	grep -q "refusing to cancel 2 job(s) on host .e1. without confirmation: standard input is not a terminal; add --force to cancel them" err &&
@@ -232,7 +233,7 @@ test_expect_success '--host --force cancels every job of that host and only thos
 		test "$(history_last $j)" = "queued cancelled manage-jobs host maintenance" || exit 1
 	done &&
 	left=$(cjobs job list --status queued --format csv | sed 1d | cut -d, -f1) &&
-	test "$left" = "$(sqlite3 "$CJOBS_DATABASE" "select id from jobs where ran_on = '\''e1'\'' and status = '\''queued'\''")" &&
+	test "$left" = "$(store_sql "select id from jobs where ran_on = '\''e1'\'' and status = '\''queued'\''")" &&
 	cjobs manage-jobs cancel --host e1 --force >out &&
 	grep -q "nothing to cancel" out &&
 	cjobs manage-jobs cancel --job-id $left </dev/null >/dev/null

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# stores: both (tests/run runs it again on PostgreSQL)
 # manage-jobs retry: failed and timed-out jobs go back in the queue, with
 # the changes asked for written in their history; the next attempt runs
 # and the earlier attempt's output stays under its number; bulk retries

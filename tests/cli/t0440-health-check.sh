@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# stores: both (tests/run runs it again on PostgreSQL)
 # manage-jobs health-check: every host's engine is contacted at once within
 # --timeout; each answer (or its absence) is reported and recorded on the
 # host; the exit code says whether all were healthy.
@@ -63,7 +64,7 @@ test_expect_success '--host checks only that host: exit 0 when it is healthy' '
 
 test_expect_success 'json: one object per host with versions, containers and capacity in use' '
 	id=$(cjobs job submit --image $IMG --host e1 -- sleep 300) &&
-	store_edit "$CJOBS_DATABASE" "UPDATE jobs SET status = '\''running'\'', attempt = 1, ran_on = '\''e1'\'' WHERE id = $id" &&
+	store_edit_own "UPDATE jobs SET status = '\''running'\'', attempt = 1, ran_on = '\''e1'\'' WHERE id = $id" &&
 	expect_code 2 cjobs manage-jobs health-check --format json --timeout 5 >out &&
 	python3 -c "
 import json,sys
@@ -80,7 +81,7 @@ assert n[\"engine_version\"] is None and n[\"recorded\"] is True, n
 " &&
 	cjobs manage-jobs health-check --host e1 >out &&
 	grep -E "^e1 .* 1/4 jobs " out &&
-	store_edit "$CJOBS_DATABASE" "UPDATE jobs SET status = '\''cancelled'\'' WHERE id = $id"
+	store_edit_own "UPDATE jobs SET status = '\''cancelled'\'' WHERE id = $id"
 '
 
 test_expect_success 'an engine that accepts but never answers is reported as timed out after --timeout' '

@@ -25,7 +25,7 @@ test_expect_success 'jobs of several statuses exist' '
 
 test_expect_success 'db status counts agree with the store' '
 	cjobs db status --format json >st.json &&
-	q() { sqlite3 "$CJOBS_DATABASE" "$1"; } &&
+	q() { store_sql "$1"; } &&
 	j() { python3 -c "import json,sys; d=json.load(open(\"st.json\")); print(eval(sys.argv[1]))" "$1"; } &&
 	test "$(j "d[\"jobs\"][\"total\"]")" = "$(q "select count(*) from jobs")" &&
 	for s in queued launching running completed failed timeout cancelled; do
@@ -35,7 +35,7 @@ test_expect_success 'db status counts agree with the store' '
 	test "$(j "d[\"history_rows\"]")" = "$(q "select count(*) from job_history")" &&
 	test "$(j "d[\"output_rows\"]")" = "$(q "select count(*) from job_output")" &&
 	test "$(j "d[\"output_bytes\"]")" = "$(q "select sum(length(data)) from job_output")" &&
-	test "$(j "d[\"schema_version\"]")" = "$(sqlite3 "$CJOBS_DATABASE" "SELECT max(version) FROM schema_migrations")" &&
+	test "$(j "d[\"schema_version\"]")" = "$(store_sql "SELECT max(version) FROM schema_migrations")" &&
 	test "$(j "d[\"file_bytes\"]")" -gt 0 &&
 	cjobs db status >st.txt &&
 	grep -q "^store: *$CJOBS_DATABASE" st.txt && grep -q "^  completed *1$" st.txt
@@ -81,7 +81,7 @@ test_expect_success 'db check names the other contradictions: no start time, no 
 '
 
 test_expect_success 'db vacuum returns the space of removed rows' '
-	sqlite3 "$CJOBS_DATABASE" "create table filler (x); insert into filler select randomblob(1000) from generate_series(1, 2000); drop table filler;" 2>/dev/null ||
+	store_sql "create table filler (x); insert into filler select randomblob(1000) from generate_series(1, 2000); drop table filler;" 2>/dev/null ||
 	python3 -c "
 import sqlite3; c=sqlite3.connect(\"$CJOBS_DATABASE\")
 c.execute(\"create table filler (x)\"); c.executemany(\"insert into filler values (randomblob(1000))\", [()]*2000)
@@ -138,10 +138,10 @@ test_expect_success 'jobs for the worker to run during the backups are queued' '
 test_expect_success 'db backup copies the store while a worker runs jobs' '
 	"$CJOBS_BIN" process-jobs --daemon --poll-interval 1 2>daemon.err &
 	pid=$!
-	wait_for 60 "test \$(sqlite3 \"\$CJOBS_DATABASE\" \"select count(*) from jobs where id > 3 and status <> \\\"queued\\\"\") -gt 0" &&
+	wait_for 60 "test \$(store_sql \"select count(*) from jobs where id > 3 and status <> \\\"queued\\\"\") -gt 0" &&
 	cjobs db backup backup.db >out &&
 	cjobs db backup b2.db >/dev/null &&
-	wait_for 60 "test \$(sqlite3 \"\$CJOBS_DATABASE\" \"select count(*) from jobs where id > 3 and status in (\\\"queued\\\", \\\"launching\\\", \\\"running\\\")\") = 0" &&
+	wait_for 60 "test \$(store_sql \"select count(*) from jobs where id > 3 and status in (\\\"queued\\\", \\\"launching\\\", \\\"running\\\")\") = 0" &&
 	cjobs db backup b3.db >/dev/null
 	rc=$?
 	kill -TERM $pid && wait $pid && test $rc = 0 &&

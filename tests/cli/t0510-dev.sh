@@ -27,7 +27,7 @@ test_expect_success 'sample-data adds hosts, a template and jobs of every status
 	grep -q "added host .sample-local. (unix:///tmp/cjobs-sample.sock)" out &&
 	grep -q "added host .sample-remote. (tcp://127.0.0.1:2376, disabled)" out &&
 	grep -q "added template .sample-env." out &&
-	q() { sqlite3 "$CJOBS_DATABASE" "$1"; } &&
+	q() { store_sql "$1"; } &&
 	test "$(q "select count(*) from jobs where name like \"sample-%\"")" = 21 &&
 	for s in queued launching running completed failed timeout cancelled; do
 		test "$(q "select count(*) from jobs where status = \"$s\" and id > 1")" -ge 1 ||
@@ -58,7 +58,7 @@ test_expect_success 'sample-data again keeps the hosts and adds more jobs' '
 	cjobs dev sample-data --count 300 >out &&
 	grep -q "host .sample-local. exists; kept" out &&
 	grep -q "added 300 sample jobs" out &&
-	test "$(sqlite3 "$CJOBS_DATABASE" "select count(*) from jobs")" = 321
+	test "$(store_sql "select count(*) from jobs")" = 321
 '
 
 test_expect_success 'sample-data --clear --dry-run counts and changes nothing' '
@@ -85,7 +85,7 @@ test_expect_success 'sample-data --clear asks on a terminal; no keeps everything
 test_expect_success 'sample-data --clear --force removes exactly the sample records' '
 	cjobs dev sample-data --clear --force >out &&
 	grep -q "removed 320 sample jobs, 2 hosts and 1 templates" out &&
-	q() { sqlite3 "$CJOBS_DATABASE" "$1"; } &&
+	q() { store_sql "$1"; } &&
 	test "$(q "select id || name from jobs")" = 1sample-mine &&
 	test "$(q "select name from hosts")" = e1 &&
 	test "$(q "select count(*) from env_templates")" = 0 &&
@@ -134,7 +134,7 @@ test_expect_success 'test-job runs a container on the engine and shows each step
 	grep -q "exit code 0" out &&
 	grep -q "stdout \"cjobs test-job: stdout\", stderr \"cjobs test-job: stderr\"" out &&
 	grep -q "^host .e1. works" out &&
-	test "$(sqlite3 "$CJOBS_DATABASE" "select count(*) from jobs")" = 1
+	test "$(store_sql "select count(*) from jobs")" = 1
 '
 
 test_expect_success 'test-job picks the only host when none is named' '

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# stores: both (tests/run runs it again on PostgreSQL)
 # Nothing lost: workers killed with SIGKILL, two workers on one store, an
 # engine stopped while jobs run, SIGTERM with --shutdown-timeout, jobs and
 # containers left behind by workers that died.
@@ -34,11 +35,11 @@ usr1_barrier() {
 }
 # clear_jobs: remove every job (with its history and output).
 clear_jobs() {
-	sqlite3 "$CJOBS_DATABASE" "PRAGMA foreign_keys = ON; DELETE FROM jobs"
+	store_delete_jobs
 }
 # count_status STATUS: how many jobs have it.
 count_status() {
-	sqlite3 "$CJOBS_DATABASE" "SELECT count(*) FROM jobs WHERE status = '$1'"
+	store_sql "SELECT count(*) FROM jobs WHERE status = '$1'"
 }
 # watch_starts FILE: record the engine's container start events, from now
 # on, in FILE (in the background; the engine keeps only its last few
@@ -75,10 +76,10 @@ test_expect_success 'a worker killed with SIGKILL three times loses no job and r
 	start_worker kill.log --max-jobs 8 &&
 	wait_for 240 "test \$(count_status completed) = 50" &&
 	grep -q "taking it over" kill.log &&
-	for id in $(sqlite3 "$CJOBS_DATABASE" "SELECT id FROM jobs"); do
+	for id in $(store_sql "SELECT id FROM jobs"); do
 		test "$(cjobs job logs $id --stream stdout)" = done || { echo "job $id: bad output"; exit 1; }
 	done &&
-	test "$(sqlite3 "$CJOBS_DATABASE" "SELECT count(*) FROM job_history WHERE to_status = '"'"'completed'"'"'")" = 50 &&
+	test "$(store_sql "SELECT count(*) FROM job_history WHERE to_status = '"'"'completed'"'"'")" = 50 &&
 	wait_for 60 "test \$(starts_per_job events.jsonl | wc -l) = 50" && kill $evpid &&
 	starts_per_job events.jsonl >starts &&
 	test "$(wc -l <starts)" = 50 &&
@@ -98,9 +99,9 @@ test_expect_success 'two workers on one store run each of 100 jobs once' '
 	trap "kill -INT \$(cat w1.log.pid) \$(cat w2.log.pid) 2>/dev/null; wait" EXIT &&
 	wait_for 240 "test \$(count_status completed) = 100" &&
 	stop_worker w1.log && stop_worker w2.log &&
-	test "$(sqlite3 "$CJOBS_DATABASE" "SELECT count(*) FROM job_history WHERE to_status = '"'"'launching'"'"'")" = 100 &&
-	test "$(sqlite3 "$CJOBS_DATABASE" "SELECT count(DISTINCT actor) FROM job_history WHERE to_status = '"'"'launching'"'"'")" = 2 &&
-	test "$(sqlite3 "$CJOBS_DATABASE" "SELECT max(attempt) FROM jobs")" = 1 &&
+	test "$(store_sql "SELECT count(*) FROM job_history WHERE to_status = '"'"'launching'"'"'")" = 100 &&
+	test "$(store_sql "SELECT count(DISTINCT actor) FROM job_history WHERE to_status = '"'"'launching'"'"'")" = 2 &&
+	test "$(store_sql "SELECT max(attempt) FROM jobs")" = 1 &&
 	test -z "$(engine_containers "$ENGINE_SOCK")"
 '
 
@@ -182,7 +183,7 @@ test_expect_success 'SIGTERM with --shutdown-timeout: a job ending within it is 
 
 test_expect_success 'a leftover container of this store that no job owns is removed at start' '
 	clear_jobs &&
-	sid=$(sqlite3 "$CJOBS_DATABASE" "SELECT value FROM meta WHERE key = '"'"'store_id'"'"'") &&
+	sid=$(store_sql "SELECT value FROM meta WHERE key = '"'"'store_id'"'"'") &&
 	test -n "$sid" &&
 	curl -s --fail --unix-socket "$ENGINE_SOCK" -H "Content-Type: application/json" \
 		-d "{\"Image\":\"$IMG\",\"Cmd\":[\"sleep\",\"60\"],\"Labels\":{\"cjobs.job\":\"gone\",\"cjobs.attempt\":\"1\",\"cjobs.store\":\"$sid\"}}" \
@@ -204,7 +205,7 @@ test_expect_success 'a job held by a worker elsewhere: taken over when its lease
 	for id in $old $live; do
 		uuid=$(job_field $id uuid) &&
 		lease=$([ $id = $old ] && echo $((now - 1000)) || echo $((now + 600000))) &&
-		store_edit "$CJOBS_DATABASE" "UPDATE jobs SET status = '"'"'launching'"'"', attempt = 1,
+		store_edit_own "UPDATE jobs SET status = '"'"'launching'"'"', attempt = 1,
 			worker_id = '"'"'elsewhere:1:1:abcd'"'"', lease_until = $lease, ran_on = '"'"'e1'"'"',
 			container_name = '"'"'cjobs-$uuid-1'"'"' WHERE id = $id" || exit 1
 	done &&

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# stores: both (tests/run runs it again on PostgreSQL)
 # Automatic retries: a job's --max-retries, --retry-strategy and
 # --retry-on-exit-code; permanent errors and time limits are never retried;
 # each attempt's output and result stay in the job's history.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# stores: both (tests/run runs it again on PostgreSQL)
 # The mock executor (a host at mock://): a product feature for dry runs and
 # for measuring cjobs itself. Every job it gets completes at once with exit
 # code 0 and no output, through the same worker, store and history as on a
@@ -39,7 +40,7 @@ test_expect_success 'process-jobs option ranges: each edge is taken, one past it
 test_expect_success 'a queue of jobs runs to completion on it, history and all' '
 	cjobs job submit --image busybox --host dry --count 500 -- sh -c "exit 7" >ids &&
 	cjobs process-jobs --host dry --max-jobs 50 &&
-	test "$(sqlite3 "$CJOBS_DATABASE" "SELECT status || count(*) FROM jobs GROUP BY status")" = completed500 &&
+	test "$(store_sql "SELECT status || count(*) FROM jobs GROUP BY status")" = completed500 &&
 	id=$(head -1 ids) &&
 	test "$(job_field $id exit_code)" = 0 &&
 	test "$(job_field $id ran_on)" = dry &&
@@ -85,23 +86,23 @@ test_expect_success 'host weights: with room everywhere, a host of weight 3 gets
 	cjobs host add light --url mock:// --weight 1 >/dev/null &&
 	cjobs job submit --image busybox --count 4 -- true >/dev/null &&
 	cjobs process-jobs --max-jobs 4 &&
-	test "$(sqlite3 "$CJOBS_DATABASE" "SELECT ran_on || count(*) FROM jobs WHERE status = '"'"'completed'"'"' AND ran_on IN ('"'"'heavy'"'"', '"'"'light'"'"') GROUP BY ran_on")" = "heavy3
+	test "$(store_sql "SELECT ran_on || count(*) FROM jobs WHERE status = '"'"'completed'"'"' AND ran_on IN ('"'"'heavy'"'"', '"'"'light'"'"') GROUP BY ran_on")" = "heavy3
 light1" &&
 	cjobs host update heavy --weight 1 >/dev/null && cjobs host update light --weight 3 >/dev/null &&
 	cjobs job submit --image busybox --count 4 -- true >/dev/null &&
 	cjobs process-jobs --max-jobs 4 &&
-	test "$(sqlite3 "$CJOBS_DATABASE" "SELECT ran_on || count(*) FROM jobs WHERE status = '"'"'completed'"'"' AND ran_on IN ('"'"'heavy'"'"', '"'"'light'"'"') GROUP BY ran_on")" = "heavy4
+	test "$(store_sql "SELECT ran_on || count(*) FROM jobs WHERE status = '"'"'completed'"'"' AND ran_on IN ('"'"'heavy'"'"', '"'"'light'"'"') GROUP BY ran_on")" = "heavy4
 light4"
 '
 
-clear_jobs() { sqlite3 "$CJOBS_DATABASE" "PRAGMA foreign_keys = ON; DELETE FROM jobs"; }
+clear_jobs() { store_delete_jobs; }
 
 test_expect_success '--max-jobs counts across all hosts: exactly N jobs at once, never N + 1' '
 	clear_jobs &&
 	cjobs job submit --image busybox --count 9 -- true >/dev/null &&
 	cjobs process-jobs --max-jobs 3 &&
 	test "$(max_at_once)" = 3 &&
-	test "$(sqlite3 "$CJOBS_DATABASE" "SELECT count(*) FROM jobs WHERE status = '"'"'completed'"'"'")" = 9
+	test "$(store_sql "SELECT count(*) FROM jobs WHERE status = '"'"'completed'"'"'")" = 9
 '
 
 test_expect_success 'a host'"'"'s own --max-jobs bounds it below the worker'"'"'s: exactly that many there at once' '
@@ -116,7 +117,7 @@ test_expect_success 'a host'"'"'s own --max-jobs bounds it below the worker'"'"'
 	cjobs job submit --image busybox --count 5 -- true >/dev/null &&
 	cjobs process-jobs --max-jobs 8 &&
 	test "$(max_at_once heavy)" = 2 &&
-	test "$(sqlite3 "$CJOBS_DATABASE" "SELECT count(*) FROM jobs WHERE status = '"'"'completed'"'"'")" = 17 &&
+	test "$(store_sql "SELECT count(*) FROM jobs WHERE status = '"'"'completed'"'"'")" = 17 &&
 	cjobs host enable light >/dev/null
 '
 

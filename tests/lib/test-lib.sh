@@ -28,6 +28,45 @@ ENGINE_DIRS=""
 . "$TEST_ROOT/tests/lib/store.sh"
 . "$TEST_ROOT/tests/lib/pg.sh"
 
+# CJOBS_TEST_STORE=postgresql (tests/run sets it for the scripts that hold
+# on both drivers, beside CJOBS_TEST_PG): the script's store is a new
+# database of its own on the run's private server, dropped at the end.
+TEST_PG_DB=""
+if [ "${CJOBS_TEST_STORE:-}" = postgresql ]; then
+	if [ -z "${CJOBS_TEST_PG:-}" ]; then
+		echo "not ok 1 - CJOBS_TEST_STORE=postgresql needs CJOBS_TEST_PG (run through tests/run)"
+		exit 1
+	fi
+	TEST_PG_DB=cjt_$(basename "$TEST_DIR" | tr -dc 'a-zA-Z0-9' | tr 'A-Z' 'a-z')
+	PG_SOCKDIR=${CJOBS_TEST_PG#host=} PG_SOCKDIR=${PG_SOCKDIR%% *}
+	export PG_SOCKDIR
+	pg_createdb "$TEST_PG_DB" || { echo "not ok 1 - cannot create database $TEST_PG_DB"; exit 1; }
+	export CJOBS_DATABASE="$CJOBS_TEST_PG dbname=$TEST_PG_DB"
+fi
+
+# Where the tests' own SQL must differ between the two: an empty blob, a
+# blob read as text, a random hex string, the blob "ok\n".
+if [ -n "$TEST_PG_DB" ]; then
+	SQL_EMPTY_BLOB="''::bytea" SQL_RANDOM_HEX="md5(random()::text)"
+	SQL_OK_BLOB="decode('6f6b0a', 'hex')"
+	sql_blob_text() { echo "convert_from($1, 'UTF8')"; }
+else
+	SQL_EMPTY_BLOB="x''" SQL_RANDOM_HEX="lower(hex(randomblob(16)))"
+	SQL_OK_BLOB="x'6f6b0a'"
+	sql_blob_text() { echo "cast($1 as text)"; }
+fi
+
+# store_sql SQL: runs SQL on the script's store (sqlite3, or psql on
+# PostgreSQL), printing rows as sqlite3 does: columns joined by |.
+store_sql() {
+	if [ -n "$TEST_PG_DB" ]; then
+		"$(pg_bindir)/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$PG_SOCKDIR" -U cjobs \
+			-d "$TEST_PG_DB" -c "$1"
+	else
+		sqlite3 "$CJOBS_DATABASE" "$1"
+	fi
+}
+
 # The tests' python3 is Debian's (scripts/install-deps installs it): a
 # version manager's shim in front of it in PATH (pyenv's is a bash script)
 # costs each of the many small calls seconds on a loaded machine. A link
@@ -37,6 +76,9 @@ if [ -x /usr/bin/python3 ]; then
 	mkdir -p "$TEST_DIR/bin" && ln -sf /usr/bin/python3 "$TEST_DIR/bin/python3" &&
 		PATH=$TEST_DIR/bin:$PATH
 fi
+
+# Python in the tests reads the store with tests/lib/storedb.py.
+export PYTHONPATH=$TEST_ROOT/tests/lib${PYTHONPATH:+:$PYTHONPATH}
 
 # Backgrounded commands must run "$CJOBS_BIN" itself, so that $! is its pid.
 cjobs() { "$CJOBS_BIN" "$@"; }
@@ -49,6 +91,10 @@ test_cleanup() {
 	# dockerd leaves root-owned mounts behind only while running; it is
 	# stopped above, so the tree can go (CJOBS_TEST_KEEP=1 keeps it, to
 	# read the logs of a failure).
+	if [ -n "$TEST_PG_DB" ]; then
+		"$(pg_bindir)/psql" -X -q -h "$PG_SOCKDIR" -U cjobs -d postgres \
+			-c "DROP DATABASE IF EXISTS $TEST_PG_DB WITH (FORCE)" >/dev/null 2>&1
+	fi
 	if [ -n "${CJOBS_TEST_KEEP:-}" ]; then
 		echo "# kept $TEST_DIR"
 	else
@@ -76,9 +122,19 @@ test_engine_stop() {
 	engine_stop "$TEST_DIR/${1:-e1}"
 }
 
-# test_expect_success DESCRIPTION 'COMMANDS': run COMMANDS in a subshell
+# test_expect_success [SQLITE] DESCRIPTION 'COMMANDS': run COMMANDS in a subshell
 # with `set -e`-like checking through &&-chains; report ok/not ok.
 test_expect_success() {
+	# SQLITE first: a behaviour only the SQLite store has (its file, its
+	# locks, its pragmas). On PostgreSQL there is nothing of it to test:
+	# the test is neither run nor counted, only named.
+	if [ "$1" = SQLITE ]; then
+		shift
+		if [ -n "$TEST_PG_DB" ]; then
+			echo "# not on PostgreSQL (SQLite store only): $1"
+			return 0
+		fi
+	fi
 	local desc=$1 body=$2 out rc
 	test_count=$((test_count + 1))
 	local t0=$SECONDS
@@ -148,7 +204,13 @@ test_done() {
 
 # store_digest: a fingerprint of everything in the test's store.
 store_digest() {
-	sqlite3 "$CJOBS_DATABASE" .dump | sha256sum | cut -d' ' -f1
+	if [ -n "$TEST_PG_DB" ]; then
+		"$(pg_bindir)/pg_dump" -h "$PG_SOCKDIR" -U cjobs --data-only --inserts \
+			"$TEST_PG_DB" | grep -v '^--\|^SET \|^SELECT pg_catalog\|^\\' |
+			sha256sum | cut -d' ' -f1
+	else
+		sqlite3 "$CJOBS_DATABASE" .dump | sha256sum | cut -d' ' -f1
+	fi
 }
 
 # job_field ID FIELD: one field of `cjobs job show ID --format json`.
@@ -170,11 +232,14 @@ add_test_host() {
 # running closes; at equal times the close comes first, as in the worker).
 # No sampling: it counts every job that ran.
 max_at_once() {
-	python3 - "$CJOBS_DATABASE" "${1:-}" <<'PY'
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-rows = db.execute("""SELECT h.job_id, h.at, h.to_status, j.ran_on FROM job_history h
-	JOIN jobs j ON j.id = h.job_id ORDER BY h.id""").fetchall()
+	store_sql "SELECT h.job_id, h.at, h.to_status, j.ran_on FROM job_history h
+		JOIN jobs j ON j.id = h.job_id ORDER BY h.id" >"$TEST_DIR/history.rows" &&
+	python3 - "$TEST_DIR/history.rows" "${1:-}" <<'PY'
+import sys
+rows = []
+for line in open(sys.argv[1]):
+    job, at, to, ran_on = line.rstrip("\n").split("|")
+    rows.append((int(job), int(at), to, ran_on or None))
 ev, open_ = [], {}
 for job, at, to, ran_on in rows:
     if sys.argv[2] and ran_on != sys.argv[2]:
@@ -227,6 +292,15 @@ job_release() {
 # run what must meet the lock, then create RELEASE and wait for the holder:
 # the lock is held for exactly as long as the test needs, however slow.
 hold_write_lock() {
+	# On PostgreSQL the write lock is the writers' advisory lock
+	# (store/pg_driver.c), held by a psql session the same way.
+	if [ -n "$TEST_PG_DB" ] && [ "$1" = "$CJOBS_DATABASE" ]; then
+		printf '%s\n' "BEGIN;" "SELECT pg_advisory_xact_lock(427036289651);" \
+			"\\! echo locked >$2.tmp && mv $2.tmp $2" \
+			"\\! while [ ! -e $3 ]; do sleep 0.05; done" "COMMIT;" |
+			"$(pg_bindir)/psql" -X -q -h "$PG_SOCKDIR" -U cjobs -d "$TEST_PG_DB" >/dev/null
+		return
+	fi
 	python3 -c '
 import os, sqlite3, sys, time
 db, held, release = sys.argv[1:4]
