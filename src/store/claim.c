@@ -154,6 +154,20 @@ static int claim_all(store_t *s, const char *worker_id, int64_t lease_until,
 	int64_t now = now_ms();
 	job_t *jobs = NULL;
 	size_t count = 0;
+	/* A host's limit is the whole system's: whichever workers run its
+	 * containers, the claim (under the writers' lock) takes only the room
+	 * the host has left. */
+	if (run_on) {
+		int64_t limit = 0, active = 0;
+		int rc = query_count(s, "SELECT coalesce(max(max_jobs), 0) FROM hosts WHERE name = ?",
+				     run_on, &limit, err);
+		if (rc < 0 || counts_active(s, run_on, &active, err) < 0)
+			return -1;
+		if (limit > 0 && active + max > limit)
+			max = limit - active > 0 ? (int)(limit - active) : 0;
+		if (max == 0)
+			return 0;
+	}
 	if (take_all(s, worker_id, lease_until, hosts, run_on, now, max, &jobs, &count, err) < 0)
 		return -1;
 	strbuf_t actor = STRBUF_INIT;

@@ -66,6 +66,19 @@ static int add(store_t *s, const char *key, job_status_t status, int64_t delta)
 	return 0;
 }
 
+int counts_active(store_t *s, const char *key, int64_t *n, char **err)
+{
+	if (query_count(s, "SELECT coalesce(sum(n), 0) FROM job_counts WHERE host_key = ? "
+			   "AND status IN ('launching', 'running')",
+			key, n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < s->ndeltas; i++)
+		if ((s->deltas[i].status == JOB_LAUNCHING || s->deltas[i].status == JOB_RUNNING) &&
+		    strcmp(s->deltas[i].key, key) == 0)
+			*n += s->deltas[i].delta;
+	return 0;
+}
+
 int counts_note(store_t *s, const char *old_key, job_status_t old_status, const char *new_key,
 		job_status_t new_status, char **err)
 {

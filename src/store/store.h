@@ -165,6 +165,8 @@ int store_job_renew_lease(store_t *s, int64_t id, const char *worker_id, int64_t
 int store_job_take_over(store_t *s, const job_t *job, const char *old_worker,
 			int64_t old_lease, const char *worker_id, int64_t lease_until, char **err);
 /* Claims up to max ready jobs for a worker: status queued, not_before <= now,
+ * and with run_on no more than the room that host's max_jobs leaves beside
+ * the jobs launching or running there (by any worker),
  * pinned host NULL or one of hosts[] (NULL-terminated; NULL = any host),
  * ordered by priority (high first) then id. Each claimed job is moved to
  * JOB_LAUNCHING with worker_id/lease_until set and attempt incremented, with

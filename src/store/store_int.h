@@ -128,6 +128,9 @@ static inline const char *count_key(const char *ran_on, const char *host)
  * no longer commit. */
 int counts_note(store_t *s, const char *old_key, job_status_t old_status, const char *new_key,
 		job_status_t new_status, char **err);
+/* Jobs launching or running under host key (their ran_on): what the
+ * store holds plus what the open transaction changed. */
+int counts_active(store_t *s, const char *key, int64_t *n, char **err);
 /* Transaction levels (store.c calls these): a level begun (depth
  * already counts it), committed into its parent, or rolled back. */
 int counts_level_begin(store_t *s);

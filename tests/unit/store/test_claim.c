@@ -532,6 +532,49 @@ static void test_take_over(void **state)
 	job_free(&seen);
 }
 
+/* A host's max_jobs holds for every worker together: with 2 already
+ * launching or running there under one worker, another worker's claim for
+ * that host gets nothing; when one of them ends, exactly one more. A claim
+ * for another host is not held back. */
+static void test_host_limit_holds_across_workers(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	host_t h;
+	sample_host(&h, "small");
+	h.max_jobs = 2;
+	OK(store_host_add(fx->s, &h, &err));
+	host_free(&h);
+	sample_host(&h, "other");
+	h.max_jobs = 10;
+	OK(store_host_add(fx->s, &h, &err));
+	host_free(&h);
+	for (int i = 0; i < 6; i++)
+		add_job(fx->s, 0, NULL, 0);
+	job_t *a = NULL, *b = NULL;
+	size_t na = 0, nb = 0;
+	OK(store_job_claim(fx->s, "wa", now_ms() + 60000, NULL, "small", 5, &a, &na, &err));
+	assert_int_equal(na, 2);
+	OK(store_job_claim(fx->s, "wb", now_ms() + 60000, NULL, "small", 5, &b, &nb, &err));
+	assert_int_equal(nb, 0);
+	store_job_list_free(b, nb);
+	/* Exactly at the limit less one: one more. */
+	a[0].finished_at = now_ms();
+	free(a[0].worker_id);
+	a[0].worker_id = NULL;
+	a[0].lease_until = 0;
+	a[0].status = JOB_FAILED;
+	OK(store_job_move(fx->s, &a[0], JOB_LAUNCHING, JOB_FAILED,
+			  JOB_SET_FINISHED_AT | JOB_SET_LEASE, "test", "gone", &err));
+	OK(store_job_claim(fx->s, "wb", now_ms() + 60000, NULL, "small", 5, &b, &nb, &err));
+	assert_int_equal(nb, 1);
+	store_job_list_free(b, nb);
+	OK(store_job_claim(fx->s, "wb", now_ms() + 60000, NULL, "other", 5, &b, &nb, &err));
+	assert_int_equal(nb, 3);
+	store_job_list_free(b, nb);
+	store_job_list_free(a, na);
+}
+
 /* A claim for a host records that host and names the container in the
  * same statement: a second attempt gets a new name, and an id left from
  * the first attempt is cleared. */
@@ -596,6 +639,7 @@ int main(void)
 		T(test_renew_lease),
 		T(test_take_over),
 		T(test_claim_names_the_container),
+		T(test_host_limit_holds_across_workers),
 	};
 	/* SQLite's query plans, and its figures over a large queue. */
 	const struct CMUnitTest sqlite_tests[] = {
