@@ -260,6 +260,126 @@ static json_t *status_json(const store_status_t *st, const char *host, bool deta
 	return o;
 }
 
+/* ---- workers (--detailed) ---- */
+
+static const store_worker_t *worker_named(const store_worker_t *v, size_t n, const char *id)
+{
+	for (size_t i = 0; id && i < n; i++)
+		if (strcmp(v[i].id, id) == 0)
+			return &v[i];
+	return NULL;
+}
+
+/* True when a live worker serves host (its hosts list names it). */
+static bool served(const store_worker_t *v, size_t n, const char *host)
+{
+	size_t len = host ? strlen(host) : 0;
+	for (size_t i = 0; len && i < n; i++) {
+		if (!v[i].alive || !v[i].hosts)
+			continue;
+		for (const char *p = v[i].hosts; (p = strstr(p, host)); p += len)
+			if ((p == v[i].hosts || p[-1] == ' ') && (p[len] == ' ' || p[len] == '\0'))
+				return true;
+	}
+	return false;
+}
+
+/* A running job whose worker is known dead, on a host no live worker
+ * serves: nobody will take it over until a worker for that host starts. */
+static bool unattended(const store_active_job_t *j, const store_worker_t *v, size_t n)
+{
+	const store_worker_t *w = worker_named(v, n, j->worker_id);
+	return w && !w->alive && !served(v, n, j->host);
+}
+
+/* Workers worth showing: the live ones, and the dead ones that still hold
+ * jobs (a clean stop hands its jobs back, so old rows are left out). */
+static bool shown(const store_worker_t *w)
+{
+	return w->alive || w->jobs_held > 0;
+}
+
+static const char *worker_state(const store_worker_t *w)
+{
+	return w->alive ? "alive" : w->stopped_at ? "stopped" : "dead";
+}
+
+static json_t *workers_json(const store_worker_t *v, size_t n,
+			    const store_status_t *st)
+{
+	json_t *a = json_array(), *u = json_array(), *o = json_object();
+	for (size_t i = 0; a && i < n; i++) {
+		if (!shown(&v[i]))
+			continue;
+		json_t *e = json_object();
+		json_object_set_new(e, "id", json_string(v[i].id));
+		json_object_set_new(e, "machine", json_string(v[i].machine ? v[i].machine : ""));
+		json_object_set_new(e, "pid", json_integer(v[i].pid));
+		json_object_set_new(e, "state", json_string(worker_state(&v[i])));
+		json_object_set_new(e, "started_at", time_json(v[i].started_at));
+		json_object_set_new(e, "heartbeat_at", time_json(v[i].heartbeat_at));
+		json_object_set_new(e, "hosts", json_string(v[i].hosts ? v[i].hosts : ""));
+		json_object_set_new(e, "jobs_held", json_integer(v[i].jobs_held));
+		json_array_append_new(a, e);
+	}
+	for (size_t i = 0; u && i < st->nactive; i++)
+		if (unattended(&st->active[i], v, n)) {
+			json_t *e = json_object();
+			json_object_set_new(e, "id", json_integer(st->active[i].id));
+			json_object_set_new(e, "host", st->active[i].host
+							   ? json_string(st->active[i].host)
+							   : json_null());
+			json_object_set_new(e, "worker_id", json_string(st->active[i].worker_id));
+			json_array_append_new(u, e);
+		}
+	json_object_set_new(o, "workers", a);
+	json_object_set_new(o, "unattended", u);
+	return o;
+}
+
+static int print_workers(const store_worker_t *v, size_t n, const store_status_t *st)
+{
+	char b1[48], b2[48];
+	int rc = 0;
+	printf("\nWorkers:\n");
+	static const char *const whead[] = {"ID", "MACHINE", "STATE", "STARTED", "HEARTBEAT",
+					    "JOBS", "HOSTS"};
+	table_t *t = table_new(7, whead);
+	size_t k = 0;
+	for (size_t i = 0; t && i < n; i++) {
+		if (!shown(&v[i]))
+			continue;
+		char jobs[24];
+		snprintf(jobs, sizeof(jobs), "%lld", (long long)v[i].jobs_held);
+		const char *row[] = {v[i].id, v[i].machine ? v[i].machine : "-",
+				     worker_state(&v[i]),
+				     format_time(v[i].started_at, b1, sizeof(b1)),
+				     format_time(v[i].heartbeat_at, b2, sizeof(b2)), jobs,
+				     v[i].hosts && *v[i].hosts ? v[i].hosts : "-"};
+		if (table_add(t, row) < 0)
+			rc = -1;
+		k++;
+	}
+	if (!t)
+		return -1;
+	if (k)
+		table_print(t, stdout);
+	else
+		printf("  (none running)\n");
+	table_free(t);
+	for (size_t i = 0; i < st->nactive; i++) {
+		const store_active_job_t *j = &st->active[i];
+		if (!unattended(j, v, n))
+			continue;
+		printf("Job %lld on host %s is held by dead worker %s, and no live worker serves "
+		       "%s: start one that does (cjobs process-jobs --host %s --daemon); it takes "
+		       "the job over.\n",
+		       (long long)j->id, j->host ? j->host : "-", j->worker_id,
+		       j->host ? j->host : "it", j->host ? j->host : "NAME");
+	}
+	return rc;
+}
+
 static void fmt_i64(char *buf, size_t size, int64_t v)
 {
 	snprintf(buf, size, "%lld", (long long)v);
@@ -397,6 +517,8 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 	size_t nhosts = 0;
 	int64_t *active = NULL;
 	store_status_t st = {0};
+	store_worker_t *workers = NULL;
+	size_t nworkers = 0;
 	int rc = EXIT_ERROR;
 
 	if (store_host_list(ctx->store, &hosts, &nhosts, &err) < 0) {
@@ -435,14 +557,22 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 		cli_error(ctx, "%s", err_str(err));
 		goto out;
 	}
+	if (detailed && store_worker_list(ctx->store, now, &workers, &nworkers, &err) < 0) {
+		cli_error(ctx, "%s", err_str(err));
+		goto out;
+	}
 	bool trouble = detailed && sample_running(&st, hosts, nhosts);
 	int prc;
 	if (strcmp(cli_str(a, "format"), "json") == 0) {
 		json_t *j = status_json(&st, host, detailed, hosts, nshow, active, now);
+		if (j && detailed)
+			json_object_update_new(j, workers_json(workers, nworkers, &st));
 		prc = j ? render_print_json(stdout, j) : -1;
 		json_decref(j);
 	} else {
 		prc = print_table(&st, host, detailed, hosts, nshow, active, now);
+		if (prc == 0 && detailed)
+			prc = print_workers(workers, nworkers, &st);
 	}
 	if (prc < 0) {
 		cli_error(ctx, "out of memory");
@@ -453,6 +583,7 @@ out:
 	free(err);
 	free(active);
 	store_status_free(&st);
+	store_worker_list_free(workers, nworkers);
 	store_host_list_free(hosts, nhosts);
 	return rc;
 }
@@ -460,8 +591,10 @@ out:
 static const cli_option_t options[] = {
 	{.name = "detailed", .type = OPT_FLAG,
 	 .help = "Show detailed status including resource use: peak memory and CPU time of each "
-		 "running job (one sample asked from its host's engine), its limits, and each "
-		 "host's capacity (max jobs, active jobs, free slots, enabled, last health check)."},
+		 "running job (one sample asked from its host's engine), its limits, each "
+		 "host's capacity (max jobs, active jobs, free slots, enabled, last health "
+		 "check), and the workers: each live one, and each dead one that still holds "
+		 "jobs (id, machine, state, started, last heartbeat, jobs held, hosts served)."},
 	{.name = "host", .type = OPT_STRING, .metavar = "NAME",
 	 .help = "Only jobs pinned to or run on this executor host, by the name it was "
 		 "registered under ('cjobs host list'), as 'cjobs job list --host'."},
@@ -504,7 +637,13 @@ const cli_command_t manage_status = {
 		 "    launching or running now.\n"
 		 " 3. With --detailed: ask each running job's engine for one sample of its\n"
 		 "    memory and CPU use (a host that cannot be reached is warned about), and\n"
-		 "    count each host's active jobs against its max_jobs.\n"
+		 "    count each host's active jobs against its max_jobs, and read the\n"
+		 "    workers that registered in the store. A worker is alive while it holds\n"
+		 "    its liveness lock and renews its heartbeat (every 20 s, a 60 s lease);\n"
+		 "    killed or cut off, it is dead at once; stopped cleanly, 'stopped'.\n"
+		 "    A job held by a dead worker on a host that no live worker serves is\n"
+		 "    named, with what to do: start a worker for that host, which takes the\n"
+		 "    job over (its container is adopted, harvested or the job re-queued).\n"
 		 " 4. Print a table, or one JSON object."},
 		{"JSON Output",
 		 "One object; times are UTC ISO 8601 strings with milliseconds, or null. Keys:\n"
@@ -517,7 +656,11 @@ const cli_command_t manage_status = {
 		 "With --detailed, each running entry adds peak_memory_bytes, cpu_seconds,\n"
 		 "memory_limit_bytes, cpus (null: unknown or no limit), and the object adds\n"
 		 "  capacity [{host, url, enabled, max_jobs, active, free, last_check_at,\n"
-		 "             last_check_ok, last_check_message}]\n"
+		 "             last_check_ok, last_check_message}],\n"
+		 "  workers [{id, machine, pid, state (alive, dead or stopped), started_at,\n"
+		 "            heartbeat_at, hosts (space separated), jobs_held}],\n"
+		 "  unattended [{id, host, worker_id}] (jobs held by a dead worker on a host\n"
+		 "              no live worker serves)\n"
 		 "total is the sum of counts, and counts the sum of the hosts' counts. Keys are "
 		 "only ever added, never renamed or removed."},
 		{"Important Notes",

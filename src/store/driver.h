@@ -135,6 +135,14 @@ struct store_driver {
 	/* Ends with an entry of version 0. */
 	const migration_t *migrations;
 
+	/* A worker's liveness lock (store/workers.c): held from registration
+	 * until released or until the process (or its connection) ends;
+	 * liveness_free answers 1 when no one holds id's lock, 0 when someone
+	 * does, -1 on error. */
+	int (*liveness_hold)(store_t *s, const char *id, char **err);
+	void (*liveness_release)(store_t *s, const char *id);
+	int (*liveness_free)(store_t *s, const char *id, char **err);
+
 	/* Maintenance (maint.h says what each is for). */
 	/* Bytes the store takes on disk. */
 	int (*file_bytes)(store_t *s, int64_t *bytes, char **err);

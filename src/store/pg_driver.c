@@ -479,6 +479,63 @@ static const void *pg_col_bytes(db_stmt_t *st, int col, size_t *len, bool *oom)
 	return ps->bytes[col];
 }
 
+/* ---- liveness locks: a session advisory lock per worker ----
+ * The server lets a session's locks go when its connection ends, however
+ * the process at the other end ended. Two keys (this namespace, the id's
+ * hash) keep them apart from the writers' one-key lock. A hash shared by
+ * two live workers only makes a dead one look alive until its heartbeat
+ * lease runs out. */
+#define LIVENESS_SPACE 1667919714 /* "cjob" */
+
+static int32_t liveness_key(const char *id)
+{
+	uint32_t h = 2166136261u;
+	for (const char *p = id; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return (int32_t)h;
+}
+
+/* Runs a lock function for id's key; its boolean answer in *yes. */
+static int lock_call(store_t *s, const char *fn, const char *id, bool *yes, char **err)
+{
+	char sql[96];
+	snprintf(sql, sizeof(sql), "SELECT %s(%d, %d)", fn, LIVENESS_SPACE, (int)liveness_key(id));
+	pg_conn_t *c = conn_of(s);
+	PGresult *r = PQexec(c->pg, sql);
+	int rc = PQresultStatus(r) == PGRES_TUPLES_OK ? DB_DONE : result_rc(c, r);
+	if (rc == DB_DONE && yes)
+		*yes = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	if (rc != DB_DONE)
+		return db_fail_rc(s, rc, "cannot use a worker's liveness lock", err);
+	return 0;
+}
+
+static int pg_liveness_hold(store_t *s, const char *id, char **err)
+{
+	bool got = false;
+	if (lock_call(s, "pg_try_advisory_lock", id, &got, err) < 0)
+		return -1;
+	if (!got)
+		return err_set(err, "another live worker holds the liveness lock of id %s", id);
+	return 0;
+}
+
+static void pg_liveness_release(store_t *s, const char *id)
+{
+	(void)lock_call(s, "pg_advisory_unlock", id, NULL, NULL);
+}
+
+static int pg_liveness_free(store_t *s, const char *id, char **err)
+{
+	bool got = false;
+	if (lock_call(s, "pg_try_advisory_lock", id, &got, err) < 0)
+		return -1;
+	if (got && lock_call(s, "pg_advisory_unlock", id, NULL, err) < 0)
+		return -1;
+	return got;
+}
+
 const store_driver_t pg_driver = {
 	.name = "PostgreSQL",
 	.a_name = "a PostgreSQL",
@@ -524,4 +581,7 @@ const store_driver_t pg_driver = {
 	.integrity = pg_integrity,
 	.vacuum = pg_vacuum,
 	.backup = pg_backup,
+	.liveness_hold = pg_liveness_hold,
+	.liveness_release = pg_liveness_release,
+	.liveness_free = pg_liveness_free,
 };

@@ -132,7 +132,21 @@ static const char pg_schema_v1[] =
 	"CREATE TRIGGER job_counts_delete AFTER DELETE ON jobs FOR EACH ROW "
 	"  WHEN (OLD.status <> 'queued') EXECUTE FUNCTION job_counts_down();";
 
+/* The workers that serve the store, as in SQLite's 0006. */
+static const char pg_schema_v2[] =
+	"CREATE TABLE workers ("
+	"  id TEXT PRIMARY KEY,"
+	"  machine TEXT NOT NULL,"
+	"  pid BIGINT NOT NULL,"
+	"  started_at BIGINT NOT NULL,"
+	"  heartbeat_at BIGINT NOT NULL,"
+	"  lease_until BIGINT NOT NULL,"
+	"  stopped_at BIGINT NOT NULL DEFAULT 0,"
+	"  hosts TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX jobs_worker ON jobs (worker_id) WHERE worker_id IS NOT NULL;";
+
 const migration_t pg_migrations[] = {
 	{1, "0001_initial_schema", pg_schema_v1, migrations_make_store_id},
+	{2, "0002_workers", pg_schema_v2, NULL},
 	{0, NULL, NULL, NULL},
 };

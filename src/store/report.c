@@ -83,6 +83,7 @@ void store_status_free(store_status_t *st)
 		free(st->active[i].image);
 		free(st->active[i].host);
 		free(st->active[i].container_id);
+		free(st->active[i].worker_id);
 	}
 	free(st->active);
 	memset(st, 0, sizeof(*st));
@@ -305,8 +306,8 @@ static int status_active(store_t *s, const char *host, store_status_t *out, char
 {
 	strbuf_t sql = STRBUF_INIT;
 	sb_puts(&sql, "SELECT id, status, name, image, ran_on, container_id, queued_at, "
-		      "started_at, memory_bytes, nano_cpus, peak_memory_bytes, cpu_usage_ns "
-		      "FROM jobs WHERE status IN ('launching', 'running')");
+		      "started_at, memory_bytes, nano_cpus, peak_memory_bytes, cpu_usage_ns, "
+		      "worker_id FROM jobs WHERE status IN ('launching', 'running')");
 	if (host)
 		sb_puts(&sql, " AND (host = ?1 OR ran_on = ?1)");
 	sb_puts(&sql, " ORDER BY id");
@@ -339,6 +340,7 @@ static int status_active(store_t *s, const char *host, store_status_t *out, char
 		a->nano_cpus = col_i64(st, 9);
 		a->peak_memory_bytes = col_i64(st, 10);
 		a->cpu_usage_ns = col_i64(st, 11);
+		a->worker_id = col_text(st, 12, &oom);
 		if (oom)
 			rc = err_set(err, "out of memory");
 		else

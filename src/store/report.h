@@ -35,6 +35,7 @@ typedef struct {
 	char *image;
 	char *host;                        /* ran_on; NULL if not placed yet */
 	char *container_id;
+	char *worker_id;                   /* the worker that holds it */
 	int64_t queued_at, started_at;     /* started_at 0 while launching */
 	int64_t memory_limit_bytes;        /* 0: none */
 	int64_t nano_cpus;                 /* 0: none */

@@ -201,6 +201,7 @@ static int lite_open(store_t *s, char **err)
 	lite_conn_t *c = calloc(1, sizeof(*c));
 	if (!c)
 		return err_set(err, "out of memory");
+	c->lock_fd = -1;
 	s->conn = c;
 	no_memory_statistics();
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
@@ -235,11 +236,81 @@ static void copy_log_before_close(store_t *s)
 }
 
 
+/* ---- liveness locks: one byte of the file PATH-workers per worker ----
+ * Open file description locks: released when the worker's descriptor
+ * closes or its process ends however it ends, and seen by every other
+ * descriptor, also of the same process and of other PID namespaces. */
+
+static off_t liveness_offset(const char *id)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (const char *p = id; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return (off_t)(h & ((1ULL << 40) - 1));
+}
+
+static int lock_file(store_t *s, lite_conn_t *c, char **err)
+{
+	if (c->lock_fd >= 0)
+		return 0;
+	char *p = NULL;
+	if (asprintf(&p, "%s-workers", s->path) < 0)
+		return err_set(err, "out of memory");
+	c->lock_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (c->lock_fd < 0) {
+		int first;
+		const char *rest = reason_rest(errno, &first);
+		err_set(err, "cannot open %s: %c%s", p, first, rest);
+		free(p);
+		return -1;
+	}
+	free(p);
+	return 0;
+}
+
+static int lite_liveness_hold(store_t *s, const char *id, char **err)
+{
+	lite_conn_t *c = s->conn;
+	if (lock_file(s, c, err) < 0)
+		return -1;
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
+			   .l_start = liveness_offset(id), .l_len = 1};
+	if (fcntl(c->lock_fd, F_OFD_SETLK, &fl) < 0)
+		return err_set(err, "cannot take its liveness lock in %s-workers: %s", s->path,
+			       strerror(errno));
+	return 0;
+}
+
+static void lite_liveness_release(store_t *s, const char *id)
+{
+	lite_conn_t *c = s->conn;
+	if (c->lock_fd < 0)
+		return;
+	struct flock fl = {.l_type = F_UNLCK, .l_whence = SEEK_SET,
+			   .l_start = liveness_offset(id), .l_len = 1};
+	(void)fcntl(c->lock_fd, F_OFD_SETLK, &fl);
+}
+
+static int lite_liveness_free(store_t *s, const char *id, char **err)
+{
+	lite_conn_t *c = s->conn;
+	if (lock_file(s, c, err) < 0)
+		return -1;
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
+			   .l_start = liveness_offset(id), .l_len = 1};
+	if (fcntl(c->lock_fd, F_OFD_GETLK, &fl) < 0)
+		return err_set(err, "cannot test a worker's liveness lock in %s-workers: %s",
+			       s->path, strerror(errno));
+	return fl.l_type == F_UNLCK;
+}
+
 static void lite_close(store_t *s)
 {
 	lite_conn_t *c = s->conn;
 	if (!c)
 		return;
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);
 	if (c->db && s->long_writer)
 		copy_log_before_close(s);
 	sqlite3_close_v2(c->db);
@@ -430,4 +501,7 @@ const store_driver_t sqlite_driver = {
 	.integrity = lite_integrity,
 	.vacuum = lite_vacuum,
 	.backup = lite_backup,
+	.liveness_hold = lite_liveness_hold,
+	.liveness_release = lite_liveness_release,
+	.liveness_free = lite_liveness_free,
 };

@@ -13,7 +13,8 @@
 /* The driver's connection (store_t's conn). */
 typedef struct {
 	sqlite3 *db;
-	int last; /* SQLite's code of the latest failure */
+	int last;    /* SQLite's code of the latest failure */
+	int lock_fd; /* PATH-workers, for liveness locks; -1 until used */
 } lite_conn_t;
 
 extern const migration_t sqlite_migrations[];

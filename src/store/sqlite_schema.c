@@ -168,11 +168,27 @@ static const char schema_v4[] = "DROP INDEX IF EXISTS jobs_done;";
  * worker's time per job. Inserts and deletes keep their triggers. */
 static const char schema_v5[] = "DROP TRIGGER IF EXISTS job_counts_update;";
 
+/* The workers that serve the store (store/workers.c): each registers,
+ * renews a heartbeat lease, and says when it stopped; hosts names the
+ * executor hosts it serves. */
+static const char schema_v6[] =
+	"CREATE TABLE workers ("
+	"  id TEXT PRIMARY KEY,"
+	"  machine TEXT NOT NULL,"
+	"  pid INTEGER NOT NULL,"
+	"  started_at INTEGER NOT NULL,"
+	"  heartbeat_at INTEGER NOT NULL,"
+	"  lease_until INTEGER NOT NULL,"
+	"  stopped_at INTEGER NOT NULL DEFAULT 0,"
+	"  hosts TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX jobs_worker ON jobs (worker_id) WHERE worker_id IS NOT NULL;";
+
 const migration_t sqlite_migrations[] = {
 	{1, "0001_initial_schema", schema_v1, migrations_make_store_id},
 	{2, "0002_retry_policy", schema_v2, NULL},
 	{3, "0003_job_counts_and_done_index", schema_v3, NULL},
 	{4, "0004_drop_done_index", schema_v4, NULL},
 	{5, "0005_status_counts_without_trigger", schema_v5, NULL},
+	{6, "0006_workers", schema_v6, NULL},
 	{0, NULL, NULL, NULL},
 };

@@ -198,6 +198,38 @@ int store_job_delete(store_t *s, int64_t id, char **err);
 int store_job_purge(store_t *s, int status_mask, int64_t before, bool dry_run,
 		    int64_t *jobs, int64_t *output_bytes, char **err);
 
+/* ---- workers ---- */
+/* A worker as the store knows it. alive is judged when read: registered,
+ * not stopped, its heartbeat lease still running and its liveness lock
+ * held (see store/workers.c). */
+typedef struct {
+	char *id;             /* worker id (worker_id_make) */
+	char *machine;        /* the hostname it ran on, for people */
+	int64_t pid;          /* its process id there, for people only */
+	int64_t started_at, heartbeat_at, lease_until, stopped_at; /* unix ms; 0 = none */
+	char *hosts;          /* names of the hosts it serves, space separated */
+	int64_t jobs_held;    /* jobs launching or running under its id */
+	bool alive;
+} store_worker_t;
+/* Registers (or registers again) a worker and takes its liveness lock,
+ * held until store_worker_stop or the end of the process (or, on
+ * PostgreSQL, of its connection). */
+int store_worker_register(store_t *s, const store_worker_t *w, char **err);
+/* Renews the heartbeat lease. 1 when the worker is not registered (or
+ * stopped). */
+int store_worker_heartbeat(store_t *s, const char *id, int64_t now, int64_t lease_until,
+			   const char *hosts, char **err);
+/* Records a clean stop (dead from now on) and lets the lock go. */
+int store_worker_stop(store_t *s, const char *id, char **err);
+/* Every worker ever registered and not yet pruned, oldest first. */
+int store_worker_list(store_t *s, int64_t now, store_worker_t **out, size_t *n, char **err);
+void store_worker_list_free(store_worker_t *v, size_t n);
+void store_worker_free(store_worker_t *w);
+/* 1 when the worker is known dead (it stopped, its lease ran out or its
+ * liveness lock is free), 0 when alive or never registered (then only a
+ * job's own lease tells), -1 on error. */
+int store_worker_dead(store_t *s, const char *id, int64_t now, char **err);
+
 /* ---- captured output ---- */
 typedef enum { JOB_STDOUT = 1, JOB_STDERR = 2 } job_stream_t;
 /* Stores (replaces) the output of one stream of one attempt. */

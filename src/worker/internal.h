@@ -76,6 +76,7 @@ struct worker {
 	worker_result_t *result;
 	engine_loop_t *loop;
 	char worker_id[96];        /* host:pid:random, held in the job's lease */
+	bool registered;           /* in the store's registry (store_worker_register) */
 	char actor[104];           /* "worker:<id>" in history rows */
 	whost_t **hosts;           /* never freed before the end: slots point to them */
 	size_t caphosts;
@@ -114,10 +115,10 @@ whost_t *worker_find_host(worker_t *w, const char *name);
  * containers of this store that no live job owns (sweep), on healthy hosts. */
 void reconcile_jobs(worker_t *w);
 void reconcile_sweep(whost_t *h);
-/* True when the worker that wrote this id (worker_id_make) is certainly
- * gone: same machine, and its process no longer exists. */
-bool worker_id_dead(const char *worker_id);
+/* A new worker id, "machine:pid:random". */
 int worker_id_make(char *buf, size_t size);
+/* This machine's hostname, as ids and the registry show it. */
+void worker_machine_name(char *buf, size_t size);
 
 #define LEASE_MS (60 * 1000)
 

@@ -34,39 +34,13 @@
 #include "util/uuid.h"
 #include "worker/internal.h"
 
-/* ---- worker ids: "machine:pid:start:random" ---- */
+/* ---- worker ids: "machine:pid:random" ----
+ * The machine and pid are for people reading the id; uniqueness comes from
+ * the random part, and whether the worker lives from the store's registry
+ * (store_worker_dead), never from the pid: two machines, or two PID
+ * namespaces of one, may share a hostname and pid numbers. */
 
-/* The process's start time in clock ticks since boot (/proc/PID/stat field
- * 22): with the pid, it names one process, even after the pid is reused. */
-static bool process_start(pid_t pid, unsigned long long *start)
-{
-	char path[64], buf[1024];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return false;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* The command name (field 2) may hold spaces and parentheses: the
-	 * fields after it start after its last ')'. */
-	char *p = strrchr(buf, ')');
-	if (!p)
-		return false;
-	p++;
-	for (int field = 2; field < 22; field++) {
-		p = strchr(p, ' ');
-		if (!p)
-			return false;
-		p++;
-	}
-	char *end;
-	errno = 0;
-	*start = strtoull(p, &end, 10);
-	return errno == 0 && end != p;
-}
-
-static void machine_name(char *buf, size_t size)
+void worker_machine_name(char *buf, size_t size)
 {
 	if (gethostname(buf, size - 1) < 0)
 		snprintf(buf, size, "?");
@@ -80,37 +54,11 @@ static void machine_name(char *buf, size_t size)
 int worker_id_make(char *buf, size_t size)
 {
 	char host[41], uuid[37];
-	unsigned long long start = 0;
-	machine_name(host, sizeof(host));
+	worker_machine_name(host, sizeof(host));
 	if (uuid_v4(uuid) < 0)
 		return -1;
-	if (!process_start(getpid(), &start))
-		start = 0;
-	snprintf(buf, size, "%s:%d:%llu:%.8s", host, (int)getpid(), start, uuid);
+	snprintf(buf, size, "%s:%d:%.13s", host, (int)getpid(), uuid);
 	return 0;
-}
-
-bool worker_id_dead(const char *worker_id)
-{
-	char host[41];
-	machine_name(host, sizeof(host));
-	size_t hl = strlen(host);
-	if (!worker_id || strncmp(worker_id, host, hl) != 0 || worker_id[hl] != ':')
-		return false;  /* another machine's: only its lease tells */
-	const char *p = worker_id + hl + 1;
-	char *end;
-	long pid = strtol(p, &end, 10);
-	if (end == p || *end != ':' || pid <= 0)
-		return false;
-	unsigned long long want = strtoull(end + 1, &end, 10);
-	if (*end != ':')
-		return false;  /* an id without a start time: wait for the lease */
-	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
-		return true;
-	unsigned long long start;
-	if (!process_start((pid_t)pid, &start))
-		return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
-	return want != 0 && start != want;  /* the pid belongs to another process now */
 }
 
 /* ---- jobs ---- */
@@ -121,7 +69,16 @@ static bool orphaned(const worker_t *w, const job_t *j, int64_t now)
 		return true;
 	if (strcmp(j->worker_id, w->worker_id) == 0)
 		return false;
-	return j->lease_until < now || worker_id_dead(j->worker_id);
+	if (j->lease_until < now)
+		return true;
+	char *err = NULL;
+	int dead = store_worker_dead(w->store, j->worker_id, now, &err);
+	if (dead < 0) {
+		log_warn("cannot tell whether worker %s lives: %s", j->worker_id, err_str(err));
+		free(err);
+		return false;
+	}
+	return dead == 1;
 }
 
 /* A job that never got as far as naming its container: no container can

@@ -21,6 +21,7 @@
 
 #include "util/err.h"
 #include "util/log.h"
+#include "util/strbuf.h"
 #include "util/timeutil.h"
 #include "util/uuid.h"
 #include "worker/internal.h"
@@ -575,10 +576,51 @@ static int claim_jobs(worker_t *w, char **err)
 	return total;
 }
 
+/* The names of the hosts this worker serves, for the registry. */
+static char *served_hosts(const worker_t *w)
+{
+	strbuf_t sb = STRBUF_INIT;
+	for (size_t i = 0; i < w->nhosts; i++)
+		if (!w->hosts[i]->retired)
+			sb_printf(&sb, "%s%s", sb.len ? " " : "", w->hosts[i]->host.name);
+	return sb_steal(&sb);
+}
+
+/* Registers this worker in the store, or renews its heartbeat. */
+static int heartbeat(worker_t *w, bool first, char **err)
+{
+	int64_t now = now_ms();
+	char *hosts = served_hosts(w);
+	int rc;
+	if (first) {
+		char machine[41];
+		worker_machine_name(machine, sizeof(machine));
+		store_worker_t me = {.id = w->worker_id, .machine = machine, .pid = getpid(),
+				     .started_at = now, .heartbeat_at = now,
+				     .lease_until = now + LEASE_MS, .hosts = hosts};
+		rc = store_worker_register(w->store, &me, err);
+	} else {
+		rc = store_worker_heartbeat(w->store, w->worker_id, now, now + LEASE_MS, hosts, err);
+		/* Struck out (a person or a takeover thought it dead): register
+		 * again, and take the lock again. */
+		if (rc == 1) {
+			free(hosts);
+			return heartbeat(w, true, err);
+		}
+	}
+	free(hosts);
+	return rc;
+}
+
 static void renew_leases(worker_t *w)
 {
 	char *err = NULL;
 	int64_t until = now_ms() + LEASE_MS;
+	if (heartbeat(w, false, &err) < 0) {
+		log_warn("cannot renew this worker's heartbeat: %s", err_str(err));
+		free(err);
+		err = NULL;
+	}
 	if (store_begin(w->store, &err) < 0) {
 		log_warn("cannot renew leases: %s", err_str(err));
 		free(err);
@@ -870,11 +912,21 @@ int worker_run(store_t *store, worker_opts_t *opts, worker_result_t *result, cha
 		result->engine_error = true;
 		goto out;
 	}
+	if (heartbeat(&w, true, err) < 0)
+		goto out;
+	w.registered = true;
 	log_detail("%s: %zu host(s), up to %d job(s) at once%s", w.worker_id, w.nhosts,
 		   opts->max_jobs, opts->daemon ? ", daemon" : "");
 	watch_store(&w);
 	rc = loop(&w, err);
 out:
+	if (w.registered) {
+		char *e = NULL;
+		if (store_worker_stop(store, w.worker_id, &e) < 0) {
+			log_warn("cannot record that this worker stopped: %s", err_str(e));
+			free(e);
+		}
+	}
 	if (w.watch_fd >= 0)
 		close(w.watch_fd);
 	for (size_t i = 0; i < w.nslots; i++) {

@@ -89,6 +89,47 @@ test_expect_success 'a worker killed with SIGKILL three times loses no job and r
 	cjobs db check
 '
 
+test_expect_success 'a killed worker is dead at once: status --detailed names its job on a host no live worker serves, and a new worker takes it over before its lease runs out' '
+	clear_jobs &&
+	id=$(cjobs job submit --image $IMG -- sh -c "$GATED") &&
+	start_worker a.log --max-jobs 2 &&
+	trap "kill -INT \$(cat a.log.pid) \$(cat b.log.pid 2>/dev/null) 2>/dev/null; wait" EXIT &&
+	wait_for 60 "test \$(count_status running) = 1" &&
+	wid=$(store_sql "SELECT worker_id FROM jobs WHERE id = $id") &&
+	kill -9 $(cat a.log.pid) && { wait $(cat a.log.pid) 2>/dev/null; true; } &&
+	cjobs manage-jobs status --detailed >st.txt &&
+	cat st.txt &&
+	grep -E "^$wid +[^ ]+ +dead +.* 1 +e1$" st.txt &&
+	grep -q "^Job $id on host e1 is held by dead worker $wid, and no live worker serves e1: start one that does (cjobs process-jobs --host e1 --daemon); it takes the job over.$" st.txt &&
+	cjobs manage-jobs status --detailed --format json >st.json &&
+	python3 -c "
+import json,sys
+j = json.load(open(\"st.json\"))
+assert j[\"unattended\"] == [{\"id\": $id, \"host\": \"e1\", \"worker_id\": \"$wid\"}], j[\"unattended\"]
+w = [x for x in j[\"workers\"] if x[\"id\"] == \"$wid\"][0]
+assert w[\"state\"] == \"dead\" and w[\"jobs_held\"] == 1, w
+" &&
+	lease=$(store_sql "SELECT lease_until FROM workers WHERE id = '"'"'$wid'"'"'") &&
+	start_worker b.log --max-jobs 2 &&
+	wait_for 60 "grep -q \"job $id: .*taking it over\" b.log" &&
+	# Taken over while the dead worker'"'"'s heartbeat lease still ran: its
+	# liveness lock, not the lease, said it was gone.
+	took=$(python3 -c "
+import datetime, re, sys
+line = [l for l in open(\"b.log\") if \"taking it over\" in l][0]
+t = datetime.datetime.strptime(line.split()[0], \"%Y-%m-%dT%H:%M:%S.%fZ\").replace(tzinfo=datetime.timezone.utc)
+print(int(t.timestamp() * 1000))") &&
+	test "$took" -lt "$lease" &&
+	job_release $id &&
+	wait_for 60 "test \$(count_status completed) = 1" &&
+	cjobs manage-jobs status --detailed >st2.txt &&
+	! grep -q "$wid" st2.txt &&
+	! grep -q "held by dead worker" st2.txt &&
+	grep -E " alive .* e1$" st2.txt &&
+	stop_worker b.log &&
+	test -z "$(engine_containers "$ENGINE_SOCK")"
+'
+
 test_expect_success 'two workers on one store run each of 100 jobs once' '
 	clear_jobs &&
 	for i in $(seq 1 100); do

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "util/timeutil.h"
 #include "worker/internal.h"
 #include "worker/ops.h"
 
@@ -233,59 +234,137 @@ static void own_machine(char *buf, size_t size)
 			*p = '_';
 }
 
-static void test_worker_id_dead(void **state)
+/* A worker id names its machine and pid for people, and is made unique
+ * by its random part. */
+static void test_worker_id_make(void **state)
 {
 	(void)state;
-	char id[128], host[64], other[200];
+	char id[128], id2[128], host[64];
 	assert_int_equal(worker_id_make(id, sizeof(id)), 0);
+	assert_int_equal(worker_id_make(id2, sizeof(id2)), 0);
 	own_machine(host, sizeof(host));
-	/* machine:pid:start:random */
-	unsigned long long start = 0;
 	int pid = 0;
-	char rnd[16];
+	char rnd[32];
 	size_t hl = strlen(host);
 	assert_int_equal(strncmp(id, host, hl), 0);
-	assert_int_equal(sscanf(id + hl, ":%d:%llu:%15s", &pid, &start, rnd), 3);
+	assert_int_equal(sscanf(id + hl, ":%d:%31s", &pid, rnd), 2);
 	assert_int_equal(pid, (int)getpid());
-	assert_true(start > 0);
-	assert_int_equal(strlen(rnd), 8);
+	assert_int_equal(strlen(rnd), 13);
+	assert_string_not_equal(id, id2);
+}
 
-	/* This process: alive. */
-	assert_false(worker_id_dead(id));
-	/* Its pid, but another start time: the pid was reused, the worker is gone. */
-	snprintf(other, sizeof(other), "%s:%d:%llu:abcdefgh", host, pid, start + 1);
-	assert_true(worker_id_dead(other));
-	/* Start time unknown (0): only the lease tells. */
-	snprintf(other, sizeof(other), "%s:%d:0:abcdefgh", host, pid);
-	assert_false(worker_id_dead(other));
-	/* A process that has exited (and been reaped): gone. */
-	pid_t child = fork();
-	assert_true(child >= 0);
-	if (child == 0)
-		_exit(0);
-	int status = 0;
-	assert_int_equal(waitpid(child, &status, 0), child);
-	snprintf(other, sizeof(other), "%s:%d:%llu:abcdefgh", host, (int)child, start);
-	assert_true(worker_id_dead(other));
-	/* Another machine's worker, even with a dead pid: not known here. */
-	snprintf(other, sizeof(other), "%s-elsewhere:%d:%llu:abcdefgh", host, (int)child, start);
-	assert_false(worker_id_dead(other));
-	snprintf(other, sizeof(other), "x%s:%d:%llu:abcdefgh", host, (int)child, start);
-	assert_false(worker_id_dead(other));
-	/* One whose name starts with this one's, and whose rest would read as
-	 * an id of this machine if the name were taken for a prefix. */
-	snprintf(other, sizeof(other), "%sx%d:%d:%llu:abcdefgh", host, (int)child, (int)child,
-		 start);
-	assert_false(worker_id_dead(other));
-	/* Ids it cannot read: nothing assumed. */
-	const char *bad[] = {"%s", "%s:", "%s:abc:1:x", "%s:-5:1:x", "%s:0:1:x",
-			     "%s:%d", "%s:%d:", "%s:%d:12"};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		snprintf(other, sizeof(other), bad[i], host, (int)child);
-		if (worker_id_dead(other))
-			fail_msg("\"%s\" was taken for a dead worker", other);
+/* A child that registers worker ID (with its heartbeat lease ending at
+ * LEASE, unix ms) on its own connection, says so on the pipe, and then
+ * waits to be killed. */
+static pid_t registered_child(const char *path, const char *id, int64_t lease)
+{
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		store_t *s = NULL;
+		char *err = NULL;
+		/* The same machine name and pid for every child: the registry
+		 * must never tell workers apart by them. */
+		store_worker_t w = {.id = (char *)id, .machine = "same-host", .pid = 1,
+				    .started_at = now_ms(), .heartbeat_at = now_ms(),
+				    .lease_until = lease, .hosts = "e1"};
+		if (store_open(path, false, &s, &err) != 0 ||
+		    store_worker_register(s, &w, &err) != 0) {
+			fprintf(stderr, "child: %s\n", err ? err : "?");
+			_exit(1);
+		}
+		if (write(fds[1], "r", 1) != 1)
+			_exit(2);
+		for (;;)
+			pause();
 	}
-	assert_false(worker_id_dead(NULL));
+	close(fds[1]);
+	char c;
+	assert_int_equal(read(fds[0], &c, 1), 1);
+	close(fds[0]);
+	return pid;
+}
+
+static void kill_child(pid_t pid)
+{
+	int status;
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+}
+
+static const store_worker_t *find_worker(const store_worker_t *v, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].id, id) == 0)
+			return &v[i];
+	fail_msg("worker %s is not listed", id);
+	return NULL;
+}
+
+/* The registry: a worker lives while it holds its liveness lock and its
+ * heartbeat lease runs; killed (however), it is dead at once, though its
+ * lease still runs; stopped, dead; its lease run out, dead even while its
+ * process lives; never registered, unknown (0: only a job's lease tells).
+ * Two workers with the same machine name and pid are told apart. */
+static void test_worker_registry_liveness(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	int64_t later = now_ms() + 600000;
+	pid_t a = registered_child(fx->path, "same-host:1:aaaa", later);
+	pid_t b = registered_child(fx->path, "same-host:1:bbbb", later);
+	pid_t old = registered_child(fx->path, "same-host:1:late", now_ms() - 1);
+	assert_int_equal(store_worker_dead(fx->s, "same-host:1:aaaa", now_ms(), &err), 0);
+	assert_int_equal(store_worker_dead(fx->s, "same-host:1:bbbb", now_ms(), &err), 0);
+	assert_int_equal(store_worker_dead(fx->s, "same-host:1:late", now_ms(), &err), 1);
+	assert_int_equal(store_worker_dead(fx->s, "never:1:registered", now_ms(), &err), 0);
+	assert_null(err);
+
+	/* Jobs held are counted per worker. */
+	add_job(fx->s, 0, NULL, 0);
+	add_job(fx->s, 0, NULL, 0);
+	job_t *c = NULL;
+	size_t nc = 0;
+	OK(store_job_claim(fx->s, "same-host:1:aaaa", later, NULL, "e1", 5, &c, &nc, &err));
+	assert_int_equal(nc, 2);
+	store_job_list_free(c, nc);
+	store_worker_t *v = NULL;
+	size_t n = 0;
+	OK(store_worker_list(fx->s, now_ms(), &v, &n, &err));
+	assert_int_equal(n, 3);
+	const store_worker_t *wa = find_worker(v, n, "same-host:1:aaaa");
+	assert_true(wa->alive);
+	assert_int_equal(wa->jobs_held, 2);
+	assert_string_equal(wa->machine, "same-host");
+	assert_string_equal(wa->hosts, "e1");
+	assert_false(find_worker(v, n, "same-host:1:late")->alive);
+	store_worker_list_free(v, n);
+
+	/* Killed: dead at once; the other, same name and pid, lives on. */
+	kill_child(a);
+	assert_int_equal(store_worker_dead(fx->s, "same-host:1:aaaa", now_ms(), &err), 1);
+	assert_int_equal(store_worker_dead(fx->s, "same-host:1:bbbb", now_ms(), &err), 0);
+	kill_child(b);
+	kill_child(old);
+
+	/* A clean stop: dead, and a heartbeat no longer renews it. */
+	store_worker_t me = {.id = "here:2:cccc", .machine = "here", .pid = 2,
+			     .started_at = now_ms(), .heartbeat_at = now_ms(), .lease_until = later};
+	OK(store_worker_register(fx->s, &me, &err));
+	OK(store_worker_heartbeat(fx->s, "here:2:cccc", now_ms(), later, "e1 e2", &err));
+	OK(store_worker_stop(fx->s, "here:2:cccc", &err));
+	assert_int_equal(store_worker_heartbeat(fx->s, "here:2:cccc", now_ms(), later, "", &err),
+			 1);
+	assert_int_equal(store_worker_heartbeat(fx->s, "nobody", now_ms(), later, "", &err), 1);
+	assert_null(err);
+	OK(store_worker_list(fx->s, now_ms(), &v, &n, &err));
+	const store_worker_t *wc = find_worker(v, n, "here:2:cccc");
+	assert_false(wc->alive);
+	assert_true(wc->stopped_at > 0);
+	store_worker_list_free(v, n);
 }
 
 int main(void)
@@ -296,7 +375,8 @@ int main(void)
 		T(test_retry_requeues_failed_and_timed_out),
 		T(test_retry_refusals_change_nothing),
 		T(test_retry_store_failure),
-		cmocka_unit_test(test_worker_id_dead),
+		cmocka_unit_test(test_worker_id_make),
+		T(test_worker_registry_liveness),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
