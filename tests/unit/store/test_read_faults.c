@@ -48,35 +48,60 @@ static struct {
 	int rc;             /* what it answers (a db_rc_t) */
 	bool injected;
 	bool paused;        /* set-up inside an op runs without faults */
-	char sql[160];      /* the statement that failed */
+	bool persistent;    /* every later call of the kind fails too */
+	bool drops;         /* the failure ends the transaction too, as SQLite's own
+			     * does on a full disk or for want of memory */
+	char sql[160];      /* the statement that failed first */
 } fault;
 
 static store_driver_t faulty;
 static store_t *current; /* the store under test, for the statements' SQL */
 
-/* The SQL of a statement of the cache, for messages. */
+static sqlite3 *db_of(store_t *s)
+{
+	return ((lite_conn_t *)s->conn)->db;
+}
+
+/* The first failed statement's SQL, for messages. */
+static void note_sql(const char *sql)
+{
+	if (!fault.sql[0])
+		snprintf(fault.sql, sizeof(fault.sql), "%s", sql);
+}
+
 static void note_stmt(db_stmt_t *st)
 {
-	snprintf(fault.sql, sizeof(fault.sql), "(a statement outside the cache)");
 	for (size_t i = 0; current && i < current->ncache; i++)
 		if (current->cache[i].st == st)
-			snprintf(fault.sql, sizeof(fault.sql), "%s", current->cache[i].sql);
+			note_sql(current->cache[i].sql);
+	note_sql("(a statement outside the cache)");
 }
 
 static bool hit(fault_kind_t kind)
 {
-	if (fault.kind != kind || fault.paused || fault.injected)
+	if (fault.kind != kind || fault.paused)
 		return false;
+	if (fault.injected)
+		return fault.persistent;
 	if (++fault.count != fault.at)
 		return false;
 	fault.injected = true;
 	return true;
 }
 
+/* What SQLite does after a full disk or a failed allocation: the whole
+ * transaction is gone, whatever level the store thinks it is at. */
+static void maybe_drop(void)
+{
+	if (fault.drops && current && !sqlite3_get_autocommit(db_of(current)))
+		assert_int_equal(sqlite3_exec(db_of(current), "ROLLBACK", NULL, NULL, NULL),
+				 SQLITE_OK);
+}
+
 static int f_prepare(store_t *s, const char *sql, bool keep, db_stmt_t **out)
 {
 	if (hit(F_PREPARE)) {
-		snprintf(fault.sql, sizeof(fault.sql), "%s", sql);
+		note_sql(sql);
 		return fault.rc;
 	}
 	int rc = sqlite_driver.prepare(s, sql, keep, out);
@@ -89,6 +114,7 @@ static int f_step(db_stmt_t *st)
 {
 	if (hit(F_STEP)) {
 		note_stmt(st);
+		maybe_drop();
 		return fault.rc;
 	}
 	return sqlite_driver.step(st);
@@ -97,7 +123,8 @@ static int f_step(db_stmt_t *st)
 static int f_exec_script(store_t *s, const char *sql)
 {
 	if (hit(F_STEP)) {
-		snprintf(fault.sql, sizeof(fault.sql), "%s", sql);
+		note_sql(sql);
+		maybe_drop();
 		return fault.rc;
 	}
 	return sqlite_driver.exec_script(s, sql);
@@ -161,11 +188,6 @@ static void faulty_init(void)
 	faulty.errmsg = f_errmsg;
 }
 
-static sqlite3 *db_of(store_t *s)
-{
-	return ((lite_conn_t *)s->conn)->db;
-}
-
 /* Empties the statement cache, so that every statement is prepared again,
  * through the driver now in s->drv. */
 static void clear_cache(store_t *s)
@@ -186,8 +208,12 @@ static void go_faulty(store_t *s)
 	current = s;
 }
 
-static void arm(fault_kind_t kind, long at, int rc)
+typedef enum { M_ONE = 0, M_PERSISTENT = 1, M_DROPS = 2 } mode_t_;
+
+static void arm(fault_kind_t kind, long at, int rc, int mode)
 {
+	fault.persistent = mode & M_PERSISTENT;
+	fault.drops = mode & M_DROPS;
 	fault.kind = kind;
 	fault.at = at;
 	fault.count = 0;
@@ -376,6 +402,11 @@ static void close_copy(store_t *s, char *path)
 	current = NULL;
 	store_close(s);
 	remove_store_files(path);
+}
+
+static bool tx_open_now(store_t *s)
+{
+	return s->depth != 0 && !sqlite3_get_autocommit(db_of(s));
 }
 
 static job_t get_job(store_t *s, int64_t id)
@@ -869,6 +900,65 @@ static int op_tx_group(store_t *s, char **err)
 	return store_commit(s, err);
 }
 
+/* A bulk insert inside a caller's transaction (with a savepoint level
+ * between them) opens no savepoint of its own: once it fails, the caller's
+ * transaction can no longer commit, and every store call inside it says
+ * so rather than write. */
+static int op_tx_bulk(store_t *s, char **err)
+{
+	if (store_begin(s, err) < 0)
+		return -1;
+	if (store_begin(s, err) < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	int rc = op_job_add_many(s, err);
+	if (rc < 0) {
+		static const char *const gone = "rolled back after an earlier error";
+		char *e2 = NULL;
+		if (op_output_put(s, &e2) != -1 || !e2 || !strstr(e2, gone))
+			fail_msg("a lean write after a failed bulk insert: %s", e2 ? e2 : "(none)");
+		free(e2);
+		e2 = NULL;
+		if (op_host_add(s, &e2) != -1 || !e2 || !strstr(e2, gone))
+			fail_msg("a write after a failed bulk insert: %s", e2 ? e2 : "(none)");
+		free(e2);
+		e2 = NULL;
+		if (store_commit(s, &e2) != -1 || !e2 || !strstr(e2, gone))
+			fail_msg("the inner commit after a failed bulk insert: %s",
+				 e2 ? e2 : "(none)");
+		free(e2);
+		e2 = NULL;
+		if (store_commit(s, &e2) != -1 || !e2 || !strstr(e2, gone))
+			fail_msg("the commit after a failed bulk insert: %s", e2 ? e2 : "(none)");
+		free(e2);
+		return -1;
+	}
+	if (store_commit(s, err) < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit(s, err);
+}
+
+/* The readers that take a snapshot of their own, inside a caller's
+ * transaction: the caller's is the snapshot, and stays the caller's. */
+static int op_reads_in_tx(store_t *s, char **err)
+{
+	if (store_begin(s, err) < 0)
+		return -1;
+	int rc = op_status(s, err);
+	if (rc == 0)
+		rc = op_report(s, err);
+	if (rc == 0 && !tx_open_now(s))
+		fail_msg("a reader ended its caller's transaction");
+	if (rc < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit(s, err);
+}
+
 typedef struct {
 	const char *name;
 	op_fn fn;
@@ -890,7 +980,7 @@ static const op_t ops[] = {
 	W(renew_lease),       W(take_over),         W(claim),             W(claim_any),
 	W(job_delete),        W(job_purge),         W(job_purge_dry),     W(output_put),
 	W(cleanup_delete),    W(vacuum),            W(sample_add),        W(sample_clear),
-	W(sample_clear_dry),  W(tx_group),
+	W(sample_clear_dry),  W(tx_group),          W(tx_bulk),           R(reads_in_tx),
 };
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
 
@@ -981,6 +1071,12 @@ static int always_error(long n)
 	return DB_E_ERROR;
 }
 
+static int always_full(long n)
+{
+	(void)n;
+	return DB_E_FULL;
+}
+
 static int always_toobig(long n)
 {
 	(void)n;
@@ -994,25 +1090,33 @@ static int worded_kinds(long n)
 	return kinds[n % (long)(sizeof(kinds) / sizeof(kinds[0]))];
 }
 
+static const char *const mode_names[] = {"", " (persistent)", " (transaction dropped)"};
+
 /* Runs op with the n-th call of kind failing, n = 1, 2, ... until op runs
- * to its end without reaching n. Returns how many points op has. */
-static long under_faults(const char *dir, const op_t *op, fault_kind_t kind, rc_pick_fn pick)
+ * to its end without reaching n. Returns how many points op has. With
+ * M_PERSISTENT every later call of the kind fails as well, which can leave
+ * even the rollback undone: then the next call, still under faults, must
+ * refuse saying so, and the first one without faults must heal the store.
+ * With M_DROPS the failure ends the whole transaction, as SQLite does. */
+static long under_faults(const char *dir, const op_t *op, fault_kind_t kind, rc_pick_fn pick,
+			 int mode)
 {
 	char *path = NULL;
 	store_t *s = open_copy(dir, "copy.db", &path);
+	const char *how = mode_names[mode];
 	long n;
 	for (n = 1; n < 10000; n++) {
 		if (kind == F_PREPARE)
 			clear_cache(s);
 		char *before = db_fingerprint(path), *err = NULL;
-		arm(kind, n, pick(n));
+		arm(kind, n, pick(n), mode);
 		int rc = op->fn(s, &err);
-		disarm();
 		const char *left = running_statement(s);
 		if (left)
-			fail_msg("%s (%s %ld of \"%s\"): statement left running: %s", op->name,
-				 kind_names[kind], n, fault.sql, left);
+			fail_msg("%s (%s %ld%s of \"%s\"): statement left running: %s", op->name,
+				 kind_names[kind], n, how, fault.sql, left);
 		if (!fault.injected) {
+			disarm();
 			if (rc < 0)
 				fail_msg("%s failed without a fault: %s", op->name,
 					 err ? err : "(no message)");
@@ -1022,25 +1126,44 @@ static long under_faults(const char *dir, const op_t *op, fault_kind_t kind, rc_
 		}
 		if (rc >= 0) {
 			if (!tolerated_why(op))
-				fail_msg("%s returned %d though %s %ld (\"%s\") failed", op->name, rc,
-					 kind_names[kind], n, fault.sql);
+				fail_msg("%s returned %d though %s %ld%s (\"%s\") failed", op->name, rc,
+					 kind_names[kind], n, how, fault.sql);
 		} else {
 			check_message(op, err);
-			if (tx_open(s))
-				fail_msg("%s (%s %ld of \"%s\"): transaction left open after: %s",
-					 op->name, kind_names[kind], n, fault.sql, err);
+			if (!(mode & M_PERSISTENT) && tx_open(s))
+				fail_msg("%s (%s %ld%s of \"%s\"): transaction left open after: %s",
+					 op->name, kind_names[kind], n, how, fault.sql, err);
 			char *after = db_fingerprint(path);
 			if (strcmp(before, after) != 0)
-				fail_msg("%s (%s %ld of \"%s\"): data changed by a failed call (%s)",
-					 op->name, kind_names[kind], n, fault.sql, err);
+				fail_msg("%s (%s %ld%s of \"%s\"): data changed by a failed call (%s)",
+					 op->name, kind_names[kind], n, how, fault.sql, err);
 			free(after);
 		}
-		/* The next call works, and ends whatever was left. */
 		char *e2 = NULL;
 		int64_t hosts = 0;
+		if (mode & M_PERSISTENT) {
+			/* Still failing: the next call refuses, and says why. */
+			bool was_open = tx_open(s);
+			if (store_host_count(s, &hosts, &e2) != -1 || !e2 ||
+			    !strstr(e2, was_open ? "cannot roll back an earlier failed write: "
+						   "injected fault"
+						 : ": injected fault"))
+				fail_msg("%s (%s %ld%s of \"%s\"): the next call under faults: %s",
+					 op->name, kind_names[kind], n, how, fault.sql,
+					 e2 ? e2 : "(no message)");
+			free(e2);
+			e2 = NULL;
+			char *after = db_fingerprint(path);
+			if (strcmp(before, after) != 0)
+				fail_msg("%s (%s %ld%s of \"%s\"): data changed after the call",
+					 op->name, kind_names[kind], n, how, fault.sql);
+			free(after);
+		}
+		disarm();
+		/* The next call works, and ends whatever was left. */
 		if (store_host_count(s, &hosts, &e2) != 0 || tx_open(s))
-			fail_msg("%s (%s %ld of \"%s\"): store not usable after: %s", op->name,
-				 kind_names[kind], n, fault.sql, e2 ? e2 : "transaction open");
+			fail_msg("%s (%s %ld%s of \"%s\"): store not usable after: %s", op->name,
+				 kind_names[kind], n, how, fault.sql, e2 ? e2 : "transaction open");
 		free(before);
 		free(err);
 	}
@@ -1049,44 +1172,59 @@ static long under_faults(const char *dir, const op_t *op, fault_kind_t kind, rc_
 	return n - 1;
 }
 
-static void each_op(void **state, fault_kind_t kind, rc_pick_fn pick)
+static void each_op(void **state, fault_kind_t kind, rc_pick_fn pick, int mode)
 {
 	fixture_t *fx = *state;
 	long sum = 0;
 	for (size_t o = 0; o < NOPS; o++) {
-		long n = under_faults(fx->dir, &ops[o], kind, pick);
+		long n = under_faults(fx->dir, &ops[o], kind, pick, mode);
 		if (verbose)
-			printf("# %s: %ld %s points\n", ops[o].name, n, kind_names[kind]);
+			printf("# %s: %ld %s points%s\n", ops[o].name, n, kind_names[kind],
+			       mode_names[mode]);
 		sum += n;
 	}
-	printf("# %ld %s points over %zu calls\n", sum, kind_names[kind], NOPS);
+	printf("# %ld %s points%s over %zu calls\n", sum, kind_names[kind], mode_names[mode],
+	       NOPS);
 }
 
 /* Each step (reads, writes, transaction statements, scripts) failing with
  * the database's own words. */
 static void test_failed_step(void **state)
 {
-	each_op(state, F_STEP, always_error);
+	each_op(state, F_STEP, always_error, M_ONE);
 }
 
 /* Each step failing with the kinds the store words itself: busy, a full
  * disk, a read-only file, no memory. */
 static void test_failed_step_worded(void **state)
 {
-	each_op(state, F_STEP, worded_kinds);
+	each_op(state, F_STEP, worded_kinds, M_ONE);
+}
+
+/* Each step failing on a full disk the way SQLite fails then: the whole
+ * transaction rolled back under the store, at whatever level it was. */
+static void test_failed_step_drops_transaction(void **state)
+{
+	each_op(state, F_STEP, always_full, M_DROPS);
+}
+
+/* Each step failing, and every one after it, the rollback's too. */
+static void test_failed_step_and_all_after(void **state)
+{
+	each_op(state, F_STEP, always_error, M_PERSISTENT);
 }
 
 /* Each prepare failing, the statement cache empty before every run (so
  * that every statement, the transaction's too, is prepared in it). */
 static void test_failed_prepare(void **state)
 {
-	each_op(state, F_PREPARE, always_error);
+	each_op(state, F_PREPARE, always_error, M_ONE);
 }
 
 /* Each bind refused as too large. */
 static void test_failed_bind(void **state)
 {
-	each_op(state, F_BIND, always_toobig);
+	each_op(state, F_BIND, always_toobig, M_ONE);
 }
 
 /* store_migrate on a new store, each step or prepare failing: the
@@ -1104,7 +1242,7 @@ static void migrate_under(fixture_t *fx, fault_kind_t kind)
 		OK(store_open(path, false, &s, &err));
 		latest = migrations_latest(s);
 		go_faulty(s);
-		arm(kind, n, DB_E_ERROR);
+		arm(kind, n, DB_E_ERROR, M_ONE);
 		int applied = -1;
 		int rc = store_migrate(s, &applied, &err);
 		disarm();
@@ -1162,8 +1300,13 @@ int main(void)
 	verbose = getenv("READ_FAULTS_VERBOSE") != NULL;
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_failed_step),    T(test_failed_step_worded), T(test_failed_prepare),
-		T(test_failed_bind),    T(test_failed_migration),
+		T(test_failed_step),
+		T(test_failed_step_worded),
+		T(test_failed_step_drops_transaction),
+		T(test_failed_step_and_all_after),
+		T(test_failed_prepare),
+		T(test_failed_bind),
+		T(test_failed_migration),
 	};
 	int rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
 	printf("# %ld fault points in all\n", total_points);
