@@ -338,6 +338,15 @@ static void test_refused_arguments_change_nothing(void **state)
 	assert_err_contains(err, "cannot move from queued through launching to completed");
 	assert_int_equal(store_job_update(fx->s, &j, 1u << 30, &err), -1);
 	assert_err_contains(err, "unknown fields to set");
+	/* A job that does not exist, also when ran_on (read first, for the
+	 * job counts) is among the fields. */
+	job_t gone = j;
+	gone.id = id + 1000;
+	gone.ran_on = (char *)"h";
+	assert_int_equal(store_job_update(fx->s, &gone, JOB_SET_RAN_ON, &err), -1);
+	assert_err_contains(err, "does not exist");
+	assert_int_equal(store_job_update(fx->s, &gone, JOB_SET_LAST_ERROR, &err), -1);
+	assert_err_contains(err, "does not exist");
 	int64_t jobs = -1, bytes = -1;
 	assert_int_equal(store_job_purge(fx->s, 1 << 20, 1LL << 60, false, &jobs, &bytes, &err),
 			 -1);

@@ -1159,6 +1159,19 @@ static long under_faults(const char *dir, const op_t *op, fault_kind_t kind, rc_
 					 e2 ? e2 : "(no message)");
 			free(e2);
 			e2 = NULL;
+			/* Those that start elsewhere than store_ready refuse as well. */
+			int version = 0;
+			if (store_begin(s, &e2) != -1 || !e2 || !strstr(e2, ": injected fault"))
+				fail_msg("%s (%s %ld%s): store_begin under faults: %s", op->name,
+					 kind_names[kind], n, how, e2 ? e2 : "(no message)");
+			free(e2);
+			e2 = NULL;
+			if (store_schema_version(s, &version, NULL, &e2) != -1 || !e2 ||
+			    !strstr(e2, ": injected fault"))
+				fail_msg("%s (%s %ld%s): store_schema_version under faults: %s",
+					 op->name, kind_names[kind], n, how, e2 ? e2 : "(no message)");
+			free(e2);
+			e2 = NULL;
 			char *after = db_fingerprint(path);
 			if (strcmp(before, after) != 0)
 				fail_msg("%s (%s %ld%s of \"%s\"): data changed after the call",
