@@ -143,4 +143,15 @@ test_expect_success 'template remove: --dry-run (even with --force) and a no at 
 	expect_code 1 cjobs template remove tpl --force 2>err && grep -q "no environment template named .tpl." err
 '
 
+test_expect_success 'process-jobs with no enabled host says so and exits 2; with --host naming a disabled one, it says that host is disabled' '
+	export CJOBS_DATABASE=$TEST_DIR/disabled.db &&
+	cjobs host add off1 --url unix:///tmp/cjobs-off1.sock >/dev/null &&
+	cjobs host disable off1 >/dev/null &&
+	expect_code 2 cjobs process-jobs 2>err &&
+	grep -q "no enabled executor host: register one with .cjobs host add. or enable one with .cjobs host enable." err &&
+	expect_code 2 cjobs process-jobs --host off1 2>err &&
+	grep -q "host .off1. is disabled; no jobs will be run there (.cjobs host enable off1.)" err &&
+	grep -q "no enabled executor host named off1: " err
+'
+
 test_done

@@ -243,14 +243,16 @@ static void append_value(strbuf_t *sb, sqlite3_stmt *st, int col)
 static void dump_table(sqlite3 *db, const char *table, strbuf_t *sb)
 {
 	char *sql = sqlite3_mprintf("SELECT * FROM \"%w\" ORDER BY rowid", table);
+	char *by_key = sqlite3_mprintf("SELECT * FROM \"%w\"", table);
 	sqlite3_stmt *st = NULL;
-	/* In insertion order: the same content dumps the same. */
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		sqlite3_free(sql);
+	/* In insertion order: the same content dumps the same. A table WITHOUT
+	 * ROWID (job_counts) has no rowid: it is read in its primary key's
+	 * order, which is as stable. */
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK &&
+	    sqlite3_prepare_v2(db, by_key, -1, &st, NULL) != SQLITE_OK)
 		sqlite3_prepare_v2(db, "SELECT 'unreadable'", -1, &st, NULL);
-	} else {
-		sqlite3_free(sql);
-	}
+	sqlite3_free(sql);
+	sqlite3_free(by_key);
 	sb_printf(sb, "table %s\n", table);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		for (int c = 0; c < sqlite3_column_count(st); c++)
@@ -274,7 +276,7 @@ static char *pg_fingerprint(const char *conninfo)
 			break;
 		PGresult *r = PQexec(c, sql);
 		free(sql);
-		sb_printf(&sb, "== %s\n", name);
+		sb_printf(&sb, "table %s\n", name);
 		for (int j = 0; j < PQntuples(r); j++)
 			sb_printf(&sb, "%s\n", PQgetvalue(r, j, 0));
 		PQclear(r);

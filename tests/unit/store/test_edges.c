@@ -172,6 +172,14 @@ static bool reported(const store_problem_t *p, size_t n, int64_t id, const char 
 	return false;
 }
 
+static bool reported_plain(const store_problem_t *p, size_t n, const char *text)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i].job_id == 0 && strcmp(p[i].message, text) == 0)
+			return true;
+	return false;
+}
+
 /* Each contradiction, written with sqlite3 into a job that was consistent,
  * is reported for that job in words that say what is wrong. */
 static void test_check_names_each_contradiction(void **state)
@@ -198,18 +206,27 @@ static void test_check_names_each_contradiction(void **state)
 		 "is completed but its exit code is 2"},
 		{"status = 'completed', finished_at = created_at, exit_code = NULL",
 		 "is completed but has no exit code"},
+		{"created_at = 0", "has no creation time (created_at is 0)"},
 	};
 	size_t nc = sizeof(cases) / sizeof(cases[0]);
 	int64_t ids[16];
 	for (size_t i = 0; i < nc; i++)
 		ids[i] = add_job(fx->s, 0, NULL, 0);
 	int64_t fine = add_job(fx->s, 0, NULL, 0);
+	int64_t no_history = add_job(fx->s, 0, NULL, 0);
 	for (size_t i = 0; i < nc; i++) {
 		char sql[512];
 		snprintf(sql, sizeof(sql), "UPDATE jobs SET %s WHERE id = %lld", cases[i].set,
 			 (long long)ids[i]);
 		raw_exec(fx->path, sql);
 	}
+	char sql[256];
+	snprintf(sql, sizeof(sql), "DELETE FROM job_history WHERE job_id = %lld",
+		 (long long)no_history);
+	raw_exec(fx->path, sql);
+	/* Job counts that disagree with the jobs, with and without a host. */
+	raw_exec(fx->path, "INSERT INTO job_counts (host_key, status, n) VALUES "
+			   "('', 'failed', 3), ('ghost', 'completed', 2)");
 	store_problem_t *p = NULL;
 	size_t n = 0;
 	OK(store_check(fx->s, &p, &n, &err));
@@ -219,6 +236,17 @@ static void test_check_names_each_contradiction(void **state)
 				fprintf(stderr, "# %s\n", p[k].message);
 			fail_msg("job %lld: \"%s\" not reported", (long long)ids[i], cases[i].says);
 		}
+	if (!reported(p, n, no_history, "has no history rows"))
+		fail_msg("job %lld: \"has no history rows\" not reported", (long long)no_history);
+	static const char *const counts[] = {
+		"job counts: failed jobs without a host: counted 3, but the jobs table has 0 "
+		"('cjobs db vacuum' counts them again)",
+		"job counts: completed jobs of host 'ghost': counted 2, but the jobs table has 0 "
+		"('cjobs db vacuum' counts them again)",
+	};
+	for (size_t c = 0; c < 2; c++)
+		if (!reported_plain(p, n, counts[c]))
+			fail_msg("\"%s\" not reported", counts[c]);
 	for (size_t i = 0; i < n; i++)
 		assert_int_not_equal(p[i].job_id, fine);
 	store_problems_free(p, n);
@@ -301,6 +329,15 @@ static void test_refused_arguments_change_nothing(void **state)
 	assert_err_contains(err, "cannot move from queued through launching to completed");
 	assert_int_equal(store_job_update(fx->s, &j, 1u << 30, &err), -1);
 	assert_err_contains(err, "unknown fields to set");
+	/* A job that does not exist, also when ran_on (read first, for the
+	 * job counts) is among the fields. */
+	job_t gone = j;
+	gone.id = id + 1000;
+	gone.ran_on = (char *)"h";
+	assert_int_equal(store_job_update(fx->s, &gone, JOB_SET_RAN_ON, &err), -1);
+	assert_err_contains(err, "does not exist");
+	assert_int_equal(store_job_update(fx->s, &gone, JOB_SET_LAST_ERROR, &err), -1);
+	assert_err_contains(err, "does not exist");
 	int64_t jobs = -1, bytes = -1;
 	assert_int_equal(store_job_purge(fx->s, 1 << 20, 1LL << 60, false, &jobs, &bytes, &err),
 			 -1);
