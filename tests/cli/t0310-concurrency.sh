@@ -63,6 +63,24 @@ test_expect_success 'the host limit (2) bounds the containers below --max-jobs (
 	test "$(count_completed)" = 6
 '
 
+test_expect_success 'the host limit (2) holds for three workers together: exactly 2 at once, never 3' '
+	store_delete_jobs &&
+	cjobs job submit --image $IMG --count 8 -- sleep 1 >/dev/null || exit 1
+	watch_events ev3 &
+	evpid=$!
+	trap "kill $evpid 2>/dev/null" EXIT
+	for w in 1 2 3; do
+		"$CJOBS_BIN" process-jobs --max-jobs 8 2>w$w.log &
+		echo $! >w$w.pid
+	done
+	for w in 1 2 3; do wait $(cat w$w.pid) || true; done
+	wait_for 60 "test \$(grep -c die ev3) = 8" &&
+	echo "at once: $(max_at_once) claimed, $(events_max ev3) running" &&
+	test "$(max_at_once)" = 2 &&
+	test "$(events_max ev3)" -le 2 &&
+	test "$(count_completed)" = 8
+'
+
 test_expect_success 'no container labelled by cjobs is left on the engine' '
 	test -z "$(engine_containers "$ENGINE_SOCK")"
 '
