@@ -110,6 +110,9 @@ struct store_driver {
 	/* The statements of a transaction: the outermost one takes the write
 	 * lock at once; inner levels are the savepoint "nested". */
 	const char *sql_begin;
+	/* The outermost commit; and the one of a transaction that changed a
+	 * job's status, which may tell listeners too (NULL: sql_commit). */
+	const char *sql_commit, *sql_commit_notify;
 	/* A read of several statements that agree with each other. */
 	const char *sql_begin_read;
 	/* After the table name in the claim's queries (claim.c): a way to
@@ -134,6 +137,11 @@ struct store_driver {
 
 	/* Ends with an entry of version 0. */
 	const migration_t *migrations;
+
+	/* Watching for other processes' commits (store_watch, store.h); the
+	 * driver owns the fd and closes it with the connection. */
+	int (*watch)(store_t *s, int *fd, char **err);
+	bool (*changed)(store_t *s);
 
 	/* A worker's liveness lock (store/workers.c): held from registration
 	 * until released or until the process (or its connection) ends;

@@ -270,6 +270,8 @@ int history_append(store_t *s, int64_t job_id, int64_t at, int attempt,
 	if (rc == 0)
 		rc = st_exec(s, st, "cannot record the job's history", err);
 	st_release(s, st);
+	if (rc == 0)
+		s->notify_due = true;  /* listeners hear of it with the commit */
 	return rc;
 }
 

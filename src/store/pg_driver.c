@@ -479,6 +479,39 @@ static const void *pg_col_bytes(db_stmt_t *st, int col, size_t *len, bool *oom)
 	return ps->bytes[col];
 }
 
+/* ---- watching: LISTEN cjobs ----
+ * A transaction that changed a job's status sends NOTIFY cjobs with its
+ * commit (sql_commit_notify), which the server delivers only if it
+ * commits, and once per transaction; one that changed none (a claim that
+ * found nothing, a heartbeat) sends nothing, so idle workers never wake
+ * each other in turn. A listener's socket becomes readable when one comes;
+ * notifications that arrived during another statement wait in libpq's
+ * queue. A worker's own are dropped: it knows what it did. */
+static int pg_watch(store_t *s, int *fd, char **err)
+{
+	pg_conn_t *c = conn_of(s);
+	*fd = -1;
+	int rc = pg_exec_script(s, "LISTEN cjobs");
+	if (rc != DB_DONE)
+		return db_fail_rc(s, rc, "cannot listen for changes", err);
+	*fd = PQsocket(c->pg);
+	return *fd >= 0 ? 0 : err_set(err, "cannot listen for changes: no connection");
+}
+
+static bool pg_changed(store_t *s)
+{
+	pg_conn_t *c = conn_of(s);
+	bool any = false;
+	(void)PQconsumeInput(c->pg);
+	PGnotify *n;
+	int me = PQbackendPID(c->pg);
+	while ((n = PQnotifies(c->pg))) {
+		any = any || n->be_pid != me;
+		PQfreemem(n);
+	}
+	return any;
+}
+
 /* ---- liveness locks: a session advisory lock per worker ----
  * The server lets a session's locks go when its connection ends, however
  * the process at the other end ended. Two keys (this namespace, the id's
@@ -562,6 +595,8 @@ const store_driver_t pg_driver = {
 	/* The key is "cjobs" in ASCII: one lock for every writer of the
 	 * database. */
 	.sql_begin = "BEGIN; SELECT pg_advisory_xact_lock(427036289651)",
+	.sql_commit = "COMMIT",
+	.sql_commit_notify = "NOTIFY cjobs; COMMIT",
 	.sql_begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ",
 	.claim_hint_all = "",
 	.claim_hint_host = "",
@@ -581,6 +616,8 @@ const store_driver_t pg_driver = {
 	.integrity = pg_integrity,
 	.vacuum = pg_vacuum,
 	.backup = pg_backup,
+	.watch = pg_watch,
+	.changed = pg_changed,
 	.liveness_hold = pg_liveness_hold,
 	.liveness_release = pg_liveness_release,
 	.liveness_free = pg_liveness_free,

@@ -13,9 +13,11 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -202,6 +204,7 @@ static int lite_open(store_t *s, char **err)
 	if (!c)
 		return err_set(err, "out of memory");
 	c->lock_fd = -1;
+	c->watch_fd = -1;
 	s->conn = c;
 	no_memory_statistics();
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
@@ -304,11 +307,51 @@ static int lite_liveness_free(store_t *s, const char *id, char **err)
 	return fl.l_type == F_UNLCK;
 }
 
+/* ---- watching: inotify on the store's directory ----
+ * Another process's commit writes the file or its log there. */
+static int lite_watch(store_t *s, int *fd, char **err)
+{
+	lite_conn_t *c = s->conn;
+	*fd = -1;
+	if (c->watch_fd < 0) {
+		char *copy = strdup(s->path);
+		if (!copy)
+			return err_set(err, "out of memory");
+		int wfd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (wfd < 0 || inotify_add_watch(wfd, dirname(copy),
+						  IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0) {
+			int e = errno;
+			if (wfd >= 0)
+				close(wfd);
+			free(copy);
+			return err_set(err, "cannot watch the store's directory: %s", strerror(e));
+		}
+		free(copy);
+		c->watch_fd = wfd;
+	}
+	*fd = c->watch_fd;
+	return 0;
+}
+
+static bool lite_changed(store_t *s)
+{
+	lite_conn_t *c = s->conn;
+	if (c->watch_fd < 0)
+		return false;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool any = false;
+	while (read(c->watch_fd, buf, sizeof(buf)) > 0)
+		any = true;
+	return any;
+}
+
 static void lite_close(store_t *s)
 {
 	lite_conn_t *c = s->conn;
 	if (!c)
 		return;
+	if (c->watch_fd >= 0)
+		close(c->watch_fd);
 	if (c->lock_fd >= 0)
 		close(c->lock_fd);
 	if (c->db && s->long_writer)
@@ -477,6 +520,8 @@ const store_driver_t sqlite_driver = {
 	 * claim) cannot be overtaken by another process, and a busy store
 	 * shows up at BEGIN, where waiting is safe. */
 	.sql_begin = "BEGIN IMMEDIATE",
+	.sql_commit = "COMMIT",
+	.sql_commit_notify = NULL,
 	.sql_begin_read = "BEGIN DEFERRED",
 	/* The deletes touch the same index pages again and again (the uuid
 	 * index is in random order): with the default 2 MiB cache each batch
@@ -501,6 +546,8 @@ const store_driver_t sqlite_driver = {
 	.integrity = lite_integrity,
 	.vacuum = lite_vacuum,
 	.backup = lite_backup,
+	.watch = lite_watch,
+	.changed = lite_changed,
 	.liveness_hold = lite_liveness_hold,
 	.liveness_release = lite_liveness_release,
 	.liveness_free = lite_liveness_free,

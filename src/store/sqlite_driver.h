@@ -14,7 +14,8 @@
 typedef struct {
 	sqlite3 *db;
 	int last;    /* SQLite's code of the latest failure */
-	int lock_fd; /* PATH-workers, for liveness locks; -1 until used */
+	int lock_fd;  /* PATH-workers, for liveness locks; -1 until used */
+	int watch_fd; /* inotify on the store's directory; -1 until watched */
 } lite_conn_t;
 
 extern const migration_t sqlite_migrations[];

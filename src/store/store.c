@@ -22,13 +22,21 @@ void store_long_writer(store_t *s)
 	s->long_writer = true;
 }
 
+/* The outermost commit's statement: with notify, the one that tells
+ * listeners (where the driver has them). */
+static const char *commit_sql(const store_t *s, bool notify)
+{
+	return notify && s->drv->sql_commit_notify ? s->drv->sql_commit_notify
+						   : s->drv->sql_commit;
+}
+
 /* The transaction statements are prepared once, at open, so that rolling
  * back after a failed allocation does not first need memory to prepare
  * ROLLBACK. (If running it still fails, tx_heal() finishes it later.) */
 static int prepare_tx(store_t *s, char **err)
 {
 	const char *const sql[] = {
-		s->drv->sql_begin, "COMMIT", "ROLLBACK", "SAVEPOINT nested",
+		s->drv->sql_begin, s->drv->sql_commit, commit_sql(s, true), "ROLLBACK", "SAVEPOINT nested",
 		"RELEASE nested", "ROLLBACK TO nested",
 	};
 	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
@@ -104,6 +112,16 @@ const char *store_id(const store_t *s)
 const char *store_path(const store_t *s)
 {
 	return s->name;
+}
+
+int store_watch(store_t *s, int *fd, char **err)
+{
+	return s->drv->watch(s, fd, err);
+}
+
+bool store_changed(store_t *s)
+{
+	return s->drv->changed(s);
 }
 
 bool store_is_file(const store_t *s)
@@ -184,12 +202,14 @@ int store_commit(store_t *s, char **err)
 		return err_set(err, "the transaction was rolled back after an earlier error");
 	}
 	/* The job counts of this transaction's status changes go in with it. */
-	if (counts_flush(s, err) < 0 || st_run(s, "COMMIT", "cannot commit", err) < 0) {
+	if (counts_flush(s, err) < 0 ||
+	    st_run(s, commit_sql(s, s->notify_due), "cannot commit", err) < 0) {
 		store_rollback(s);
 		return -1;
 	}
 	counts_clear(s);
 	s->depth = 0;
+	s->notify_due = false;
 	return 0;
 }
 
@@ -213,6 +233,7 @@ void store_rollback(store_t *s)
 		st_run(s, "ROLLBACK", "rollback", NULL);
 	counts_clear(s);
 	s->depth = 0;
+	s->notify_due = false;
 	s->aborted = false;
 }
 

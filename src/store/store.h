@@ -32,9 +32,15 @@ const char *store_id(const store_t *s);
 /* The store's name as people may see it: the file, or the server's
  * connection string without its password. */
 const char *store_path(const store_t *s);
-/* True for a store in a local file (SQLite), which a worker can watch for
- * changes. */
+/* True for a store in a local file (SQLite). */
 bool store_is_file(const store_t *s);
+/* Watching for other processes' commits: *fd becomes readable when one
+ * may have happened (an SQLite file's directory changed; a PostgreSQL
+ * notification came: every writing transaction sends one with its
+ * commit). The store owns the fd. store_changed reads what came and
+ * answers whether anything did since the last call. */
+int store_watch(store_t *s, int *fd, char **err);
+bool store_changed(store_t *s);
 
 /* Schema migrations. */
 int store_schema_version(store_t *s, int *current, int *latest, char **err);

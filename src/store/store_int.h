@@ -47,6 +47,7 @@ struct store {
 	int schema;            /* highest applied migration */
 	int depth;             /* open store_begin() levels */
 	bool long_writer;      /* store_long_writer was called */
+	bool notify_due;       /* the open transaction changed a job's status */
 	bool aborted;          /* the transaction can no longer commit (the database dropped
 	                        * it, or a tx_all_finish write failed inside it) */
 	stmt_slot_t *cache;

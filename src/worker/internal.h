@@ -93,7 +93,7 @@ struct worker {
 	int64_t shutdown_deadline_mono; /* SIGTERM with --shutdown-timeout */
 	int reconciles_inflight;
 	bool batch_open;           /* a transaction spans this batch of callbacks */
-	int watch_fd;              /* inotify on the store's directory, or -1 */
+	int watch_fd;              /* the store's change notifications (store_watch), or -1 */
 };
 
 /* worker/slot.c */

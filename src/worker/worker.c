@@ -11,9 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <signal.h>
-#include <sys/inotify.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,40 +87,28 @@ static void drain_pipe(void)
 
 /* ---- noticing new jobs ---- */
 
-/* A daemon watches the store's directory, so that a job committed by
- * another process (which writes the SQLite file or its WAL) wakes it at
- * once instead of at the next poll. The poll interval stays as the fallback
- * for file systems that do not report changes. */
+/* A daemon watches the store (store_watch: the SQLite file's directory,
+ * or PostgreSQL's notifications), so that a job committed by another
+ * process, here or on another machine, wakes it at once instead of at the
+ * next poll. The poll interval stays as the fallback. */
 static void watch_store(worker_t *w)
 {
 	w->watch_fd = -1;
-	if (!w->opts->daemon || !store_is_file(w->store))
+	if (!w->opts->daemon)
 		return;
-	char *copy = strdup(store_path(w->store));
-	if (!copy)
-		return;
-	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (fd >= 0 && inotify_add_watch(fd, dirname(copy), IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0) {
-		log_detail("cannot watch the store's directory (%s); new jobs are seen at each "
-			   "poll interval",
-			   strerror(errno));
-		close(fd);
-		fd = -1;
+	char *err = NULL;
+	if (store_watch(w->store, &w->watch_fd, &err) < 0) {
+		log_detail("cannot watch the store (%s); new jobs are seen at each poll interval",
+			   err_str(err));
+		free(err);
+		w->watch_fd = -1;
 	}
-	free(copy);
-	w->watch_fd = fd;
 }
 
-/* True when the store's directory changed since the last call. */
-static bool store_changed(worker_t *w)
+/* True when the store changed since the last call. */
+static bool store_changed_since(worker_t *w)
 {
-	if (w->watch_fd < 0)
-		return false;
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	bool any = false;
-	while (read(w->watch_fd, buf, sizeof(buf)) > 0)
-		any = true;
-	return any;
+	return w->watch_fd >= 0 && store_changed(w->store);
 }
 
 /* ---- one transaction per batch of engine answers ---- */
@@ -865,8 +851,10 @@ static int loop(worker_t *w, char **err)
 		int wake_fds[2] = {signal_pipe[0], w->watch_fd};
 		if (engine_loop_run(w->loop, wait < 0 ? 0 : wait, wake_fds, w->watch_fd >= 0 ? 2 : 1) < 0)
 			return err_set(err, "the engine request loop failed");
-		if (store_changed(w))
+		if (store_changed_since(w)) {
+			log_debug("another process changed the store: looking for jobs at once");
 			w->next_claim_mono = 0;
+		}
 		/* A finished job frees room: look for more at once. */
 		if (!w->opts->daemon || w->nslots < (size_t)w->opts->max_jobs)
 			for (size_t i = 0; i < w->nslots; i++)
@@ -927,8 +915,6 @@ out:
 			free(e);
 		}
 	}
-	if (w.watch_fd >= 0)
-		close(w.watch_fd);
 	for (size_t i = 0; i < w.nslots; i++) {
 		job_free(&w.slots[i]->job);
 		job_output_free(&w.slots[i]->out);

@@ -24,6 +24,9 @@ test_expect_success 'the daemon notices a job submitted while it idles at once (
 	wait_for 60 "grep -q \"no job ready\" d.log" &&
 	id=$(cjobs job submit --image $IMG -- sh -c "$GATED") &&
 	wait_for 60 "test \"\$(job_field $id status)\" = running" &&
+	# Woken by the submit itself (inotify on SQLite, NOTIFY on
+	# PostgreSQL), not by a timer of its own.
+	grep -q "another process changed the store: looking for jobs at once" d.log &&
 	kill -TERM $pid &&
 	wait_for 30 "grep -q \"SIGTERM: taking no new jobs; waiting for 1 running job\" d.log" &&
 	late=$(cjobs job submit --image $IMG -- true) &&
