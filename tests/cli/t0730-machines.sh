@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# stores: both (tests/run runs it again on PostgreSQL)
+# Several machines: three workers, each in a PID and UTS namespace of its
+# own (pid 1 there, and the same hostname for all three), share one store
+# (the PostgreSQL server over its unix socket, or the SQLite file) and run
+# 300 jobs on a mock host and 60 real containers on a private engine; one
+# is killed with SIGKILL in the middle. Every job completes exactly once,
+# no container is left, and the dead worker's jobs are taken over while
+# its heartbeat lease still runs: nothing in cjobs may tell workers apart,
+# or judge them dead, by hostname or pid.
+. "$(dirname "$0")/../lib/test-lib.sh"
+
+test_engine_start || { echo "Bail out! no engine"; exit 1; }
+add_test_host e1 --max-jobs 6
+cjobs host add m1 --url mock:// --max-jobs 20 >/dev/null
+IMG=cjobs-test/busybox:1
+
+# machine N: a daemon in new PID and UTS namespaces, named "node"; the
+# namespace (and with it the worker) dies with the unshare process.
+machine() {
+	unshare --pid --uts --fork --mount-proc --kill-child=SIGKILL \
+		sh -c 'hostname node && exec "$0" process-jobs --daemon --max-jobs 8 --verbosity 2' \
+		"$CJOBS_BIN" 2>"m$1.log" &
+	echo $! >"m$1.pid"
+}
+# worker_of N: the worker id machine N logged at its start.
+worker_of() {
+	sed -n 's/.*cjobs: \(node:[^ ]*\): [0-9]* host(s).*/\1/p' "m$1.log" | head -1
+}
+
+test_expect_success 'three machines of one name share the store; one killed mid-run: every job once, its jobs taken over within its lease' '
+	curl -sN --unix-socket "$ENGINE_SOCK" -G http://d/events \
+		--data-urlencode "filters={\"type\":[\"container\"],\"event\":[\"start\"],\"label\":[\"cjobs.job\"]}" \
+		>starts.jsonl 2>/dev/null &
+	evpid=$!
+	trap "kill -9 \$evpid \$(cat m1.pid m2.pid m3.pid 2>/dev/null) 2>/dev/null" EXIT
+	cjobs job submit --image $IMG --host e1 --count 60 -- sh -c "sleep 1; echo done" >/dev/null &&
+	cjobs job submit --image $IMG --host m1 --count 300 -- true >/dev/null &&
+	machine 1 && machine 2 && machine 3 &&
+	wait_for 60 "test -n \"\$(worker_of 1)\" && test -n \"\$(worker_of 2)\" && test -n \"\$(worker_of 3)\"" &&
+	w2=$(worker_of 2) &&
+	test "$(worker_of 1)" != "$w2" && test "$(worker_of 3)" != "$w2" &&
+	echo "$w2" | grep -q "^node:1:" &&
+	# Killed while it holds a real container.
+	wait_for 120 "test \$(store_sql \"SELECT count(*) FROM jobs WHERE worker_id = '"'"'$w2'"'"' AND ran_on = '"'"'e1'"'"' AND status = '"'"'running'"'"'\") -gt 0" &&
+	held=$(store_sql "SELECT id FROM jobs WHERE worker_id = '"'"'$w2'"'"' AND status IN ('"'"'launching'"'"', '"'"'running'"'"')" | tr "\n" " ") &&
+	lease=$(store_sql "SELECT lease_until FROM workers WHERE id = '"'"'$w2'"'"'") &&
+	kill -9 $(cat m2.pid) && { wait $(cat m2.pid) 2>/dev/null; true; } &&
+	echo "killed $w2 holding jobs $held" &&
+	wait_for 240 "test \$(store_sql \"SELECT count(*) FROM jobs WHERE status = '"'"'completed'"'"'\") = 360" &&
+	# Each held job was taken over by a live machine, before the dead
+	# worker'"'"'s heartbeat lease ran out.
+	for id in $held; do
+		line=$(grep -h "job $id: .*taking it over" m1.log m3.log | head -1) &&
+		test -n "$line" || { echo "job $id: not taken over"; exit 1; }
+		took=$(python3 -c "
+import datetime, sys
+t = datetime.datetime.strptime(sys.argv[1], \"%Y-%m-%dT%H:%M:%S.%fZ\").replace(tzinfo=datetime.timezone.utc)
+print(int(t.timestamp() * 1000))" "${line%% *}") &&
+		test "$took" -lt "$lease" || { echo "job $id: taken over at $took, lease until $lease"; exit 1; }
+	done &&
+	test "$(store_sql "SELECT count(*) FROM job_history WHERE to_status = '"'"'completed'"'"'")" = 360 &&
+	# One container start per real job: none ran twice.
+	wait_for 60 "test \$(python3 -c \"import json,sys; print(len({json.loads(l)[\\\"Actor\\\"][\\\"Attributes\\\"][\\\"cjobs.job\\\"] for l in open(\\\"starts.jsonl\\\") if l.strip()}))\") = 60" &&
+	test "$(grep -c "\"start\"" starts.jsonl)" = 60 &&
+	for id in $(store_sql "SELECT id FROM jobs WHERE ran_on = '"'"'e1'"'"'"); do
+		test "$(cjobs job logs $id --stream stdout)" = done || { echo "job $id: bad output"; exit 1; }
+	done &&
+	kill -9 $(cat m1.pid m3.pid) && { wait $(cat m1.pid m3.pid) 2>/dev/null; true; } &&
+	test -z "$(engine_containers "$ENGINE_SOCK")" &&
+	cjobs db check
+'
+
+test_done
