@@ -41,6 +41,7 @@ typedef enum {
 	DB_E_READONLY = -7,       /* the database cannot be written */
 	DB_E_NOTADB = -8,         /* the file or server is not a database */
 	DB_E_TOOBIG = -9,         /* a value is larger than the database takes */
+	DB_E_GONE = -10,          /* the connection to the database was lost */
 } db_rc_t;
 
 typedef struct db_stmt {
@@ -137,6 +138,11 @@ struct store_driver {
 
 	/* Ends with an entry of version 0. */
 	const migration_t *migrations;
+
+	/* A connection that was lost (DB_E_GONE) is made again: true/0 when
+	 * the connection is fine now. lost answers whether it is lost. */
+	bool (*lost)(store_t *s);
+	int (*reconnect)(store_t *s, char **err);
 
 	/* Watching for other processes' commits (store_watch, store.h); the
 	 * driver owns the fd and closes it with the connection. */

@@ -35,6 +35,7 @@ typedef struct {
 	PGconn *pg;
 	char *error;      /* the latest failure, one line */
 	int64_t changes;  /* rows the latest command changed */
+	bool listening;   /* LISTEN cjobs was sent (again after a reconnect) */
 } pg_conn_t;
 
 typedef struct {
@@ -82,8 +83,8 @@ static int result_rc(pg_conn_t *c, const PGresult *res)
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	set_error(c, msg ? msg : PQerrorMessage(c->pg));
-	if (!res && PQstatus(c->pg) != CONNECTION_OK)
-		return DB_E_ERROR;
+	if (PQstatus(c->pg) != CONNECTION_OK)
+		return DB_E_GONE;
 	if (!state)
 		return res ? DB_E_ERROR : DB_E_NOMEM;
 	if (strcmp(state, "23505") == 0)
@@ -118,7 +119,11 @@ static int pg_open(store_t *s, char **err)
 	if (!c)
 		return err_set(err, "out of memory");
 	s->conn = c;
-	c->pg = PQconnectdb(s->path);
+	/* A server that never answers is given up on after 10 s unless the
+	 * name says otherwise: the store's own settings come later and win. */
+	static const char *const keys[] = {"connect_timeout", "dbname", NULL};
+	const char *values[] = {"10", s->path, NULL};
+	c->pg = PQconnectdbParams(keys, values, 1);
 	if (!c->pg)
 		return err_set(err, "out of memory");
 	if (PQstatus(c->pg) != CONNECTION_OK) {
@@ -494,8 +499,35 @@ static int pg_watch(store_t *s, int *fd, char **err)
 	int rc = pg_exec_script(s, "LISTEN cjobs");
 	if (rc != DB_DONE)
 		return db_fail_rc(s, rc, "cannot listen for changes", err);
+	c->listening = true;
 	*fd = PQsocket(c->pg);
 	return *fd >= 0 ? 0 : err_set(err, "cannot listen for changes: no connection");
+}
+
+static bool pg_lost(store_t *s)
+{
+	return PQstatus(conn_of(s)->pg) != CONNECTION_OK;
+}
+
+/* The same server again, with the same settings; listening again if the
+ * store was watched. */
+static int pg_reconnect(store_t *s, char **err)
+{
+	pg_conn_t *c = conn_of(s);
+	PQreset(c->pg);
+	if (PQstatus(c->pg) != CONNECTION_OK) {
+		char *msg = dburl_redact(s->path, PQerrorMessage(c->pg));
+		set_error(c, msg ? msg : "out of memory");
+		free(msg);
+		return err_set(err, "cannot reach the job store %s: %s", s->name, c->error);
+	}
+	PQsetNoticeProcessor(c->pg, drop_notice, NULL);
+	if (c->listening) {
+		int fd;
+		if (pg_watch(s, &fd, err) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static bool pg_changed(store_t *s)
@@ -616,6 +648,8 @@ const store_driver_t pg_driver = {
 	.integrity = pg_integrity,
 	.vacuum = pg_vacuum,
 	.backup = pg_backup,
+	.lost = pg_lost,
+	.reconnect = pg_reconnect,
 	.watch = pg_watch,
 	.changed = pg_changed,
 	.liveness_hold = pg_liveness_hold,

@@ -345,6 +345,19 @@ static bool lite_changed(store_t *s)
 	return any;
 }
 
+static bool lite_lost(store_t *s)
+{
+	(void)s;
+	return false;
+}
+
+static int lite_reconnect(store_t *s, char **err)
+{
+	(void)s;
+	(void)err;
+	return 0;
+}
+
 static void lite_close(store_t *s)
 {
 	lite_conn_t *c = s->conn;
@@ -546,6 +559,8 @@ const store_driver_t sqlite_driver = {
 	.integrity = lite_integrity,
 	.vacuum = lite_vacuum,
 	.backup = lite_backup,
+	.lost = lite_lost,
+	.reconnect = lite_reconnect,
 	.watch = lite_watch,
 	.changed = lite_changed,
 	.liveness_hold = lite_liveness_hold,

@@ -114,6 +114,25 @@ const char *store_path(const store_t *s)
 	return s->name;
 }
 
+bool store_lost(store_t *s)
+{
+	return s->drv->lost(s);
+}
+
+int store_reconnect(store_t *s, char **err)
+{
+	if (!s->drv->lost(s))
+		return 0;
+	/* Whatever was open went with the connection. */
+	s->depth = 0;
+	s->aborted = false;
+	s->notify_due = false;
+	counts_clear(s);
+	if (s->drv->reconnect(s, err) < 0)
+		return -1;
+	return s->drv->set_up(s, err);
+}
+
 int store_watch(store_t *s, int *fd, char **err)
 {
 	return s->drv->watch(s, fd, err);
@@ -414,6 +433,9 @@ int db_fail_rc(store_t *s, int rc, const char *what, char **err)
 				    "this change was written: free space there (or move the store) "
 				    "and try again",
 			       what, s->name);
+	case DB_E_GONE:
+		return err_set(err, "%s: the job store %s cannot be reached: %s", what, s->name,
+			       s->drv->errmsg(s, rc));
 	case DB_E_READONLY:
 		return err_set(err, "%s: the job store %s cannot be written (read-only file or "
 				    "file system)",

@@ -40,6 +40,13 @@ bool store_is_file(const store_t *s);
  * commit). The store owns the fd. store_changed reads what came and
  * answers whether anything did since the last call. */
 int store_watch(store_t *s, int *fd, char **err);
+/* True when the connection to the store was lost (a PostgreSQL server that
+ * went away); every call fails until store_reconnect succeeds, which also
+ * listens again when the store was watched (the fd may change: ask
+ * store_watch again). Locks the connection held (a worker's liveness
+ * lock) are gone: register again. An SQLite store is never lost. */
+bool store_lost(store_t *s);
+int store_reconnect(store_t *s, char **err);
 bool store_changed(store_t *s);
 
 /* Schema migrations. */

@@ -34,6 +34,9 @@ typedef enum {
 	SLOT_STARTING,
 	SLOT_RUNNING,
 	SLOT_HARVESTING,           /* inspect + logs in flight */
+	SLOT_RECORDING,            /* the result waits for the store to answer again */
+	SLOT_RECORDED,             /* the result is written; the container goes once it
+				    * is committed (after this turn) */
 	SLOT_REMOVING,
 	SLOT_DONE,
 } slot_state_t;
@@ -68,6 +71,9 @@ typedef struct slot {
 	char *engine_error;
 	job_output_t out, err;
 	bool have_logs;
+	job_status_t recorded_from;/* the store's status before the result was written */
+	bool remove_after;         /* SLOT_RECORDED: a container is left to remove */
+	int64_t next_record_mono;  /* SLOT_RECORDING: when to try the store again */
 } slot_t;
 
 struct worker {
@@ -77,6 +83,9 @@ struct worker {
 	engine_loop_t *loop;
 	char worker_id[96];        /* host:pid:random, held in the job's lease */
 	bool registered;           /* in the store's registry (store_worker_register) */
+	int64_t store_down_mono;   /* when the store was found unreachable; 0 = up */
+	int64_t next_store_try_mono;
+	int store_backoff_ms;
 	char actor[104];           /* "worker:<id>" in history rows */
 	whost_t **hosts;           /* never freed before the end: slots point to them */
 	size_t caphosts;
@@ -103,6 +112,9 @@ void slot_launch(slot_t *s);
 void slot_adopt(slot_t *s);
 void slot_on_exit(slot_t *s, int exit_code);
 void slot_tick(slot_t *s, int64_t now);
+/* The worker's transaction of this turn could not commit: a result the
+ * slot wrote in it is written again (SLOT_RECORDED -> SLOT_RECORDING). */
+void slot_store_lost_commit(slot_t *s);
 void slot_abort(slot_t *s);
 /* worker/worker.c */
 void worker_slot_done(worker_t *w, slot_t *s);
@@ -121,5 +133,7 @@ int worker_id_make(char *buf, size_t size);
 void worker_machine_name(char *buf, size_t size);
 
 #define LEASE_MS (60 * 1000)
+/* How long a worker goes on without its store before it gives up (exit 1). */
+#define STORE_DOWN_LIMIT_MS (5 * 60 * 1000)
 
 #endif

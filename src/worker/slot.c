@@ -413,11 +413,15 @@ static outcome_t judge(slot_t *s)
 
 /* Stores the result of a finished container: its output, exit code and
  * resources, and the job's next status (final, or queued again for a
- * retry). */
-static void record(slot_t *s)
+ * retry). Returns -1, with nothing lost, when the store could not be
+ * reached: the result stays in the slot (SLOT_RECORDING) and is written
+ * when the store answers again; 0 otherwise (written, or settled by
+ * someone else, or a failure that was logged). */
+static int record(slot_t *s)
 {
 	worker_t *w = s->w;
 	char *err = NULL;
+	s->recorded_from = s->job.status;
 	/* -1: the container vanished and no exit code could be read. */
 	s->job.has_exit_code = s->exit_code >= 0;
 	s->job.exit_code = s->exit_code;
@@ -435,8 +439,11 @@ static void record(slot_t *s)
 	    (store_output_put(w->store, s->job.id, s->job.attempt, JOB_STDOUT, &s->out, &err) < 0 ||
 	     store_output_put(w->store, s->job.id, s->job.attempt, JOB_STDERR, &s->err, &err) < 0))
 		rc = -1;
-	bool via_running = s->start_unrecorded && !o.retry;
-	if (rc == 0 && s->start_unrecorded && o.retry) {
+	/* A start the store never heard of (its end came first, or the store
+	 * was down when it started) is written with the result. */
+	bool unstarted = s->start_unrecorded || s->job.status == JOB_LAUNCHING;
+	bool via_running = unstarted && !o.retry;
+	if (rc == 0 && unstarted && o.retry) {
 		s->start_unrecorded = false;
 		rc = move(s, JOB_RUNNING, JOB_SET_STARTED_AT | JOB_SET_CONTAINER, "container started");
 	}
@@ -457,8 +464,14 @@ static void record(slot_t *s)
 					    o.reason, &err);
 		s->start_unrecorded = false;
 	}
+	if (rc < 0 && store_lost(w->store)) {
+		log_warn("job %lld: its result waits for the job store: %s", (long long)s->job.id,
+			 err_str(err));
+		free(err);
+		return -1;
+	}
 	if (rc == 0 && o.retry) {
-		return;
+		return 0;
 	} else if (rc == 0) {
 		s->job.status = o.to;
 		if (o.to == JOB_COMPLETED)
@@ -489,6 +502,21 @@ static void record(slot_t *s)
 		log_error("job %lld: cannot record its result: %s", (long long)s->job.id, err_str(err));
 	}
 	free(err);
+	return 0;
+}
+
+/* After record(): the container is removed once the result is committed
+ * (slot_tick, in the next turn, after the worker's transaction of this
+ * one), or the result waits for the store. */
+static void recorded(slot_t *s, int rc, bool container)
+{
+	s->remove_after = container;
+	if (rc == 0) {
+		s->state = SLOT_RECORDED;
+		return;
+	}
+	s->state = SLOT_RECORDING;
+	s->next_record_mono = mono_ms() + POLL_EVERY_MS;
 }
 
 static void on_logs(void *ud, const engine_status_t *st, job_output_t *out, job_output_t *errs)
@@ -509,8 +537,7 @@ static void on_logs(void *ud, const engine_status_t *st, job_output_t *out, job_
 	}
 	/* Even when interrupted: the container has finished, so its result is
 	 * recorded rather than the job run again. */
-	record(s);
-	slot_remove(s);
+	recorded(s, record(s), true);
 }
 
 static void on_inspected(void *ud, const engine_status_t *st, const engine_container_t *c)
@@ -523,9 +550,7 @@ static void on_inspected(void *ud, const engine_status_t *st, const engine_conta
 			s->exit_code = -1;
 			free(s->engine_error);
 			s->engine_error = strdup("the container disappeared before its result was read");
-			record(s);
-			s->state = SLOT_DONE;
-			worker_slot_done(s->w, s);
+			recorded(s, record(s), false);
 			return;
 		}
 		log_warn("job %lld: cannot inspect its container: %s; will try again",
@@ -615,8 +640,38 @@ static void on_polled(void *ud, const engine_status_t *st, const engine_containe
 		s->engine_lost = true;
 }
 
+void slot_store_lost_commit(slot_t *s)
+{
+	if (s->state != SLOT_RECORDED)
+		return;
+	/* Its result went with the transaction: write it again. */
+	s->job.status = s->recorded_from;
+	s->state = SLOT_RECORDING;
+	s->next_record_mono = mono_ms() + POLL_EVERY_MS;
+}
+
 void slot_tick(slot_t *s, int64_t now)
 {
+	if (s->state == SLOT_RECORDED) {
+		if (s->remove_after) {
+			slot_remove(s);
+		} else {
+			s->state = SLOT_DONE;
+			worker_slot_done(s->w, s);
+		}
+		return;
+	}
+	if (s->state == SLOT_RECORDING) {
+		if (now < s->next_record_mono || store_lost(s->w->store))
+			return;
+		if (record(s) == 0) {
+			s->state = SLOT_RECORDED;
+			log_info("job %lld: its result is recorded", (long long)s->job.id);
+		} else {
+			s->next_record_mono = now + 5 * POLL_EVERY_MS;
+		}
+		return;
+	}
 	if (s->state != SLOT_RUNNING)
 		return;
 	if (s->lease_lost) {
@@ -687,7 +742,7 @@ static void adopt_vanished(slot_t *s)
 	s->exit_code = -1;
 	free(s->engine_error);
 	s->engine_error = strdup("the container disappeared while no worker watched it");
-	record(s);
+	recorded(s, record(s), false);
 }
 
 static void on_adopt_inspected(void *ud, const engine_status_t *st, const engine_container_t *c)

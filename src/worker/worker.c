@@ -124,6 +124,10 @@ static void batch_begin(void *ud)
 {
 	worker_t *w = ud;
 	char *err = NULL;
+	if (w->store_down_mono) {
+		w->batch_open = false;
+		return;
+	}
 	w->batch_open = store_begin(w->store, &err) == 0;
 	if (!w->batch_open)
 		log_warn("cannot start a transaction for the engine's answers (each is written "
@@ -136,10 +140,76 @@ static void batch_end(void *ud)
 {
 	worker_t *w = ud;
 	char *err = NULL;
-	if (w->batch_open && store_commit(w->store, &err) < 0)
+	if (w->batch_open && store_commit(w->store, &err) < 0) {
 		log_error("cannot commit the results of this turn to the store: %s", err_str(err));
+		/* Nothing of it was written: the results are written again, and
+		 * no container of theirs is removed before they are. */
+		for (size_t i = 0; i < w->nslots; i++)
+			slot_store_lost_commit(w->slots[i]);
+	}
 	w->batch_open = false;
 	free(err);
+}
+
+/* ---- a store that cannot be reached ----
+ * A PostgreSQL server that stops or restarts, or a network that fails,
+ * takes the store's connection with it. The worker then keeps its
+ * containers running and watched, keeps every result that comes in (a
+ * slot in SLOT_RECORDING), claims nothing, and tries the connection again
+ * with backoff (0.5 s doubling to 30 s). When it answers again the worker
+ * registers again (its liveness lock went with the connection), renews its
+ * leases, writes the results it kept and goes on. After STORE_DOWN_LIMIT_MS
+ * without the store it gives up and exits 1: its containers go on running,
+ * and any worker that serves their hosts takes them over. */
+
+static void store_went(worker_t *w, const char *why)
+{
+	if (w->store_down_mono)
+		return;
+	w->store_down_mono = mono_ms();
+	w->store_backoff_ms = 500;
+	w->next_store_try_mono = w->store_down_mono + w->store_backoff_ms;
+	w->watch_fd = -1;
+	log_warn("the job store cannot be reached (%s); the running containers go on, their "
+		 "results are kept until it answers again (giving up after %d s)",
+		 why, STORE_DOWN_LIMIT_MS / 1000);
+}
+
+static int heartbeat(worker_t *w, bool first, char **err);
+
+/* Returns -1 (with *err) when the store has been away too long. */
+static int store_retry(worker_t *w, int64_t now, char **err)
+{
+	if (!w->store_down_mono || now < w->next_store_try_mono)
+		return 0;
+	char *e = NULL;
+	if (store_reconnect(w->store, &e) == 0 && heartbeat(w, true, &e) == 0) {
+		char dur[32];
+		format_duration(now - w->store_down_mono, dur, sizeof(dur));
+		log_info("the job store answers again after %s", dur);
+		w->store_down_mono = 0;
+		w->next_claim_mono = 0;
+		w->next_lease_mono = 0;
+		if (w->opts->daemon && store_watch(w->store, &w->watch_fd, &e) < 0) {
+			free(e);
+			e = NULL;
+			w->watch_fd = -1;
+		}
+		free(e);
+		return 0;
+	}
+	if (now - w->store_down_mono >= STORE_DOWN_LIMIT_MS) {
+		err_set(err, "the job store could not be reached for %d s (%s); giving up: its "
+			     "running jobs are taken over by any worker that serves their hosts",
+			STORE_DOWN_LIMIT_MS / 1000, err_str(e));
+		free(e);
+		return -1;
+	}
+	log_debug("the job store still cannot be reached: %s", err_str(e));
+	free(e);
+	w->store_backoff_ms = w->store_backoff_ms * 2 > 30000 ? 30000 : w->store_backoff_ms * 2;
+	w->next_store_try_mono = now + w->store_backoff_ms;
+	return 0;
 }
 
 /* ---- hosts ---- */
@@ -729,12 +799,15 @@ static int64_t next_wake(const worker_t *w, int64_t now)
 	int64_t wake = now + (int64_t)w->opts->poll_interval_s * 1000;
 	if (w->nslots > 0 && wake > now + 500)
 		wake = now + 500;
-	if (w->next_claim_mono && w->next_claim_mono < wake)
+	if (!w->store_down_mono && w->next_claim_mono && w->next_claim_mono < wake)
 		wake = w->next_claim_mono;
 	if (w->shutdown_deadline_mono && w->shutdown_deadline_mono < wake)
 		wake = w->shutdown_deadline_mono;
-	if (!w->stopping && w->next_reconcile_mono < wake)
+	if (!w->stopping && !w->store_down_mono && w->next_reconcile_mono < wake)
 		wake = w->next_reconcile_mono;
+	/* Without the store, only trying it again (and the containers) count. */
+	if (w->store_down_mono && w->next_store_try_mono < wake)
+		wake = w->next_store_try_mono;
 	for (size_t i = 0; i < w->nhosts; i++)
 		if (!w->hosts[i]->healthy && w->hosts[i]->next_check_mono &&
 		    w->hosts[i]->next_check_mono < wake)
@@ -793,10 +866,19 @@ static int loop(worker_t *w, char **err)
 			    now >= h->next_check_mono && !(h->retired && h->active == 0))
 				check_host(h);
 		}
-		if (!w->stopping && (w->opts->daemon || !w->idle_seen) && now >= w->next_claim_mono) {
+		if (store_retry(w, now, err) < 0)
+			return -1;
+		if (!w->stopping && !w->store_down_mono && (w->opts->daemon || !w->idle_seen) &&
+		    now >= w->next_claim_mono) {
 			int n = claim_jobs(w, err);
-			if (n < 0)
+			if (n < 0 && store_lost(w->store)) {
+				store_went(w, err_str(*err));
+				free(*err);
+				*err = NULL;
+				n = 0;
+			} else if (n < 0) {
 				return -1;
+			}
 			if (n == 0 && running_count(w) < w->opts->max_jobs) {
 				/* Nothing ready: next look after the poll interval (daemon) or
 				 * never (one pass: finish what runs, then exit). */
@@ -819,7 +901,7 @@ static int loop(worker_t *w, char **err)
 				w->next_claim_mono = 0;
 			}
 		}
-		if (!w->stopping && now >= w->next_reconcile_mono) {
+		if (!w->stopping && !w->store_down_mono && now >= w->next_reconcile_mono) {
 			if (w->next_reconcile_mono)
 				refresh_hosts(w);
 			reconcile_jobs(w);
@@ -830,12 +912,12 @@ static int loop(worker_t *w, char **err)
 				w->hosts[i]->sweep_due = true;
 			w->next_sweep_mono = now + SWEEP_MS;
 		}
-		for (size_t i = 0; i < w->nhosts; i++)
+		for (size_t i = 0; i < w->nhosts && !w->store_down_mono; i++)
 			if (w->hosts[i]->healthy && w->hosts[i]->sweep_due && !w->interrupting)
 				reconcile_sweep(w->hosts[i]);
 		for (size_t i = 0; i < w->nslots; i++)
 			slot_tick(w->slots[i], now);
-		if (now >= w->next_lease_mono) {
+		if (!w->store_down_mono && now >= w->next_lease_mono) {
 			renew_leases(w);
 			w->next_lease_mono = now + LEASE_RENEW_MS;
 		}
@@ -851,7 +933,9 @@ static int loop(worker_t *w, char **err)
 		int wake_fds[2] = {signal_pipe[0], w->watch_fd};
 		if (engine_loop_run(w->loop, wait < 0 ? 0 : wait, wake_fds, w->watch_fd >= 0 ? 2 : 1) < 0)
 			return err_set(err, "the engine request loop failed");
-		if (store_changed_since(w)) {
+		if (!w->store_down_mono && store_lost(w->store))
+			store_went(w, "the connection was lost");
+		if (!w->store_down_mono && store_changed_since(w)) {
 			log_debug("another process changed the store: looking for jobs at once");
 			w->next_claim_mono = 0;
 		}

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The database may fail too: a PostgreSQL server of this script's own is
+# stopped under a running daemon and started again. The worker keeps its
+# containers running, keeps the results that came in meanwhile, reconnects
+# with backoff, and records them: nothing lost, nothing run twice.
+. "$(dirname "$0")/../lib/test-lib.sh"
+
+test_engine_start || { echo "Bail out! no engine"; exit 1; }
+# Its own directory under /tmp: the postgres user must reach it, and the
+# test's own is closed to others.
+PGD=$(mktemp -d /tmp/cjpg.XXXXXX)
+trap 'pg_stop "$PGD"; rm -rf "$PGD"; test_cleanup' EXIT
+pg_start "$PGD" >/dev/null || { echo "Bail out! no PostgreSQL server"; exit 1; }
+pg_createdb outage || { echo "Bail out! no database"; exit 1; }
+# store_sql and the rest of test-lib.sh speak to this database.
+TEST_PG_DB=outage
+export CJOBS_DATABASE="host=$PGD user=cjobs dbname=outage"
+add_test_host e1 --max-jobs 4
+IMG=cjobs-test/busybox:1
+
+# release CID: let a GATED job's container end, through the engine alone.
+release() {
+	local ex
+	ex=$(curl -s --fail --unix-socket "$ENGINE_SOCK" -H "Content-Type: application/json" \
+		-d '{"Cmd":["sh","-c",": >/tmp/go"]}' "http://d/containers/$1/exec" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["Id"])') &&
+		curl -s --fail --unix-socket "$ENGINE_SOCK" -H "Content-Type: application/json" \
+			-d '{"Detach":true}' "http://d/exec/$ex/start" >/dev/null
+}
+# exited CID: the container has stopped (read from the engine).
+exited() {
+	curl -s --unix-socket "$ENGINE_SOCK" "http://d/containers/$1/json" |
+		python3 -c 'import json,sys; sys.exit(0 if not json.load(sys.stdin)["State"]["Running"] else 1)'
+}
+
+test_expect_success 'PostgreSQL stopped and started again under a daemon: results that came meanwhile are recorded, nothing runs twice' '
+	curl -sN --unix-socket "$ENGINE_SOCK" -G http://d/events \
+		--data-urlencode "filters={\"type\":[\"container\"],\"event\":[\"start\"],\"label\":[\"cjobs.job\"]}" \
+		>starts.jsonl 2>/dev/null &
+	evpid=$!
+	a=$(cjobs job submit --image $IMG -- sh -c "$GATED") &&
+	b=$(cjobs job submit --image $IMG -- sh -c "$GATED") &&
+	c=$(cjobs job submit --image $IMG -- sh -c "$GATED") || exit 1
+	"$CJOBS_BIN" process-jobs --daemon --verbosity 2 >/dev/null 2>w.log </dev/null &
+	wpid=$!
+	trap "kill -9 \$evpid \$wpid 2>/dev/null" EXIT
+	wait_for 60 "test \$(store_sql \"SELECT count(*) FROM jobs WHERE status = '"'"'running'"'"' AND container_id IS NOT NULL\") = 3" &&
+	ca=$(job_field $a container_id) && cb=$(job_field $b container_id) && cc=$(job_field $c container_id) &&
+	pg_stop "$PGD" &&
+	wait_for 60 "grep -q \"the job store cannot be reached\" w.log" &&
+	release $ca && release $cb &&
+	wait_for 60 "exited $ca && exited $cb" &&
+	wait_for 60 "grep -q \"job $a: its result waits for the job store\" w.log" &&
+	kill -0 $wpid &&
+	! exited $cc &&
+	# Its output goes nowhere: the server outlives this shell.
+	pg_start "$PGD" >/dev/null 2>&1 </dev/null &&
+	wait_for 120 "grep -q \"the job store answers again\" w.log" &&
+	wait_for 60 "test \"\$(job_field $a status)\" = completed && test \"\$(job_field $b status)\" = completed" &&
+	test "$(cjobs job logs $a --stream stdout)" = done &&
+	test "$(cjobs job logs $b --stream stdout)" = done &&
+	test "$(job_field $c status)" = running &&
+	release $cc &&
+	wait_for 60 "test \"\$(job_field $c status)\" = completed" &&
+	kill -TERM $wpid && wait_exit 60 $wpid &&
+	cat w.log &&
+	test "$(store_sql "SELECT count(*) FROM job_history WHERE to_status = '"'"'completed'"'"'")" = 3 &&
+	test "$(grep -c "\"start\"" starts.jsonl)" = 3 &&
+	for id in $a $b $c; do test "$(job_field $id attempt)" = 1 || exit 1; done &&
+	test -z "$(engine_containers "$ENGINE_SOCK")" &&
+	cjobs db check
+'
+
+test_done
