@@ -35,6 +35,8 @@ const char *store_path(const store_t *s);
 /* True for a store in a local file (SQLite), which a worker can watch for
  * changes. */
 bool store_is_file(const store_t *s);
+/* The database the store is on, for people: "SQLite" or "PostgreSQL". */
+const char *store_driver_name(const store_t *s);
 
 /* Schema migrations. */
 int store_schema_version(store_t *s, int *current, int *latest, char **err);
