@@ -19,6 +19,7 @@
 #include "store/dburl.h"
 #include "store/maint.h"
 #include "util/err.h"
+#include "util/log.h"
 #include "util/progress.h"
 #include "util/timeutil.h"
 
@@ -670,17 +671,29 @@ static const cli_command_t db_backup = {
 typedef struct {
 	progress_t p;
 	const char *what;
+	int64_t done, started_ms;
 } copy_progress_t;
+
+/* The table copied last, with its time, at --verbosity 2. */
+static void copy_progress_end(copy_progress_t *cp)
+{
+	progress_end(&cp->p, cp->p.total);
+	if (cp->what)
+		log_detail("copied %lld %s in %lld ms", (long long)cp->done, cp->what,
+			   (long long)(mono_ms() - cp->started_ms));
+}
 
 /* Rows of each table on a terminal, one line per table. */
 static void copy_progress(void *ud, const char *what, int64_t done, int64_t total)
 {
 	copy_progress_t *cp = ud;
 	if (cp->what != what) {
-		progress_end(&cp->p, cp->p.total);
+		copy_progress_end(cp);
 		cp->what = what;
+		cp->started_ms = mono_ms();
 		progress_start(&cp->p, what, total, 1000);
 	}
+	cp->done = done;
 	progress_update(&cp->p, done);
 }
 
@@ -777,7 +790,7 @@ static int copy_run(cli_ctx_t *ctx, cli_args_t *a)
 	copy_progress_t cp = {0};
 	int64_t t0 = mono_ms();
 	rc = store_copy(ctx->store, dst, force, &c, copy_progress, &cp, &err);
-	progress_end(&cp.p, cp.p.total);
+	copy_progress_end(&cp);
 	if (rc < 0) {
 		cli_error(ctx, "%s", err_str(err));
 		free(err);
@@ -798,6 +811,7 @@ static int copy_run(cli_ctx_t *ctx, cli_args_t *a)
 		       (long long)c.orphan_rows);
 	printf("the copy keeps the store id %s: run workers on one of the two stores only\n",
 	       store_id(dst));
+	fflush(stdout);
 	rc = check_print(ctx, dst);
 	store_close(dst);
 	return rc;
@@ -886,7 +900,8 @@ static const cli_command_t db_copy = {
 		 "    the highest id the source gave (SQLite: sqlite_sequence of jobs;\n"
 		 "    PostgreSQL: setval of each identity column), and compares the rows and\n"
 		 "    bytes of output the target holds with the source's.\n"
-		 " 8. Commits, prints what was copied, and runs 'cjobs db check' on the\n"
+		 " 8. Commits (on PostgreSQL then ANALYZE, so that the planner knows the new\n"
+		 "    rows at once), prints what was copied, and runs 'cjobs db check' on the\n"
 		 "    target."},
 		{"Important Notes",
 		 "The copy keeps the store's id. Containers carry it in their cjobs.store label, "
