@@ -731,6 +731,9 @@ static const struct {
 	 "no server listens there: start it, or check the host and port (5432 unless port= "
 	 "says otherwise)"},
 	{"could not translate host name", "check the host name (or its DNS)"},
+	{"invalid integer value", "write that setting as a whole number (such as port=5432)"},
+	{"invalid sslmode value",
+	 "sslmode is one of disable, allow, prefer, require, verify-ca and verify-full"},
 	{"timeout expired",
 	 "the server did not answer in time: check the host, the port and the network (the "
 	 "wait is connect_timeout=, in seconds)"},
