@@ -75,7 +75,7 @@ static const char *shown(const cli_ctx_t *ctx)
 	"--database or $CJOBS_DATABASE what you meant?)",\
 	"the file named by --database, $CJOBS_DATABASE, [store] path or the default "\
 	"(~/.local/share/cjobs/cjobs.db) does not exist",\
-	"name the store you mean with --database FILE; the message names the path in use",\
+	"name the store you mean with --database STORE; the message names the store in use",\
 	"cjobs --database missing.db db " sub}
 /* backup needs its FILE argument before it looks for the store. */
 #define NO_STORE_ERROR_BACKUP {\
@@ -83,7 +83,7 @@ static const char *shown(const cli_ctx_t *ctx)
 	"--database or $CJOBS_DATABASE what you meant?)",\
 	"the file named by --database, $CJOBS_DATABASE, [store] path or the default "\
 	"(~/.local/share/cjobs/cjobs.db) does not exist",\
-	"name the store you mean with --database FILE; the message names the path in use",\
+	"name the store you mean with --database STORE; the message names the store in use",\
 	"cjobs --database missing.db db backup copy.db"}
 
 #define BUSY_ERROR {\
@@ -137,7 +137,12 @@ static const cli_command_t db_migrate = {
 	.max_args = 0,
 	.description = "Brings the store's schema up to this version of cjobs, one numbered "
 		       "migration at a time, each in its own transaction. Every command does "
-		       "this on first use; run it by hand after an upgrade to see what changes.",
+		       "this on first use; run it by hand after an upgrade to see what changes. "
+		       "Each database has its own numbered list: on PostgreSQL, 0001 is the "
+		       "schema SQLite's five migrations arrived at, so the versions of the two "
+		       "kinds of store are not compared. On PostgreSQL the database must exist "
+		       "(createdb); migrate makes cjobs's tables in it, and is the one db "
+		       "command that does so in an empty database.",
 	.options = (const cli_option_t[]){
 		{.name = "dry-run", .type = OPT_FLAG,
 		 .help = "List the migrations that would be applied; change nothing."},
@@ -151,18 +156,21 @@ static const cli_command_t db_migrate = {
 	.sections = (const cli_section_t[]){
 		{"How It Works",
 		 " 1. Opens the store without changing it (creating the file, mode 0600, if it\n"
-		 "    does not exist) and reads its schema version from schema_migrations.\n"
+		 "    does not exist; a PostgreSQL database must exist) and reads its schema\n"
+		 "    version from schema_migrations.\n"
 		 " 2. Refuses a store whose version is newer than this cjobs knows, and an SQLite\n"
-		 "    file that holds tables of something else.\n"
+		 "    file or PostgreSQL database that holds tables of something else.\n"
 		 " 3. With --dry-run: lists the migrations above that version, then stops.\n"
 		 " 4. Otherwise applies each in order, in its own transaction that first takes\n"
-		 "    the write lock and reads the version again, so that two processes\n"
-		 "    migrating at once apply each migration exactly once; each is recorded in\n"
-		 "    schema_migrations with its time.\n"
+		 "    the write lock (on PostgreSQL the writers' advisory lock) and reads the\n"
+		 "    version again, so that two processes migrating at once apply each\n"
+		 "    migration exactly once; each is recorded in schema_migrations with its\n"
+		 "    time.\n"
 		 " 5. Prints each migration applied and the version reached."},
 		{"Important Notes",
 		 "Back up the store before migrating a production installation (cjobs db backup, "
-		 "or copy the file while no worker runs). A store written by a newer version is "
+		 "or copy the file while no worker runs; on PostgreSQL, cjobs db backup runs "
+		 "pg_dump). A store written by a newer version is "
 		 "refused, never downgraded. A migration that fails is rolled back whole and the "
 		 "store stays at the version before it. Adding columns takes milliseconds whatever "
 		 "the size of the store; a migration that adds an index reads the whole jobs table "
@@ -299,10 +307,58 @@ static const cli_command_t db_status = {
 		 "status never creates a store."},
 		{NULL, NULL},
 	},
-	.errors = (const cli_error_doc_t[]){NO_STORE_ERROR("status"), {NULL, NULL, NULL}},
+	.errors = (const cli_error_doc_t[]){
+		NO_STORE_ERROR("status"),
+		{"cjobs: error: no job store in exists.db: it holds no cjobs tables (any other "
+		 "command creates them there; ...)",
+		 "the file, or the PostgreSQL database, exists but holds no job store: an empty "
+		 "file, or a database made with createdb that no cjobs command has used yet",
+		 "name the store you mean; or let any other command (or 'cjobs db migrate') make "
+		 "the store there",
+		 "cjobs --database exists.db db status"},
+		{"cjobs: error: invalid --database \"postgresql://cjobs@db/jobs?bogus=1\": invalid "
+		 "URI query parameter: \"bogus\"; the keywords are libpq's: ...",
+		 "a PostgreSQL store's name is malformed (here an unknown keyword; or an "
+		 "unencoded @ or / in a password, a missing //, a quote left open); the message "
+		 "says what, with the password shown as ***",
+		 "write postgresql://USER:PASSWORD@HOST:PORT/DB?KEYWORD=VALUE or a keyword string "
+		 "\"host=DIR dbname=DB\"; the message shows the form",
+		 "cjobs --database 'postgresql://cjobs@db/jobs?bogus=1' db status"},
+		{"cjobs: error: cannot open job store host=/tmp/cjobs-nopg dbname=cjobs: connection "
+		 "to server on socket \"/tmp/cjobs-nopg/.s.PGSQL.5432\" failed: No such file or "
+		 "directory; no server listens there: ...",
+		 "no PostgreSQL server listens at that socket directory (or, for a host name, "
+		 "'Connection refused' at that host and port); a server that takes the connection "
+		 "and never answers is waited for as long as connect_timeout= says (without it, "
+		 "for ever)",
+		 "start the server, or correct host= and port=; add connect_timeout=10 to give up "
+		 "on a server that does not answer",
+		 "cjobs --database 'host=/tmp/cjobs-nopg dbname=cjobs' db status"},
+		{"cjobs: error: cannot open job store dbname=nosuch: connection to server ... "
+		 "failed: FATAL:  database \"nosuch\" does not exist; create the database "
+		 "(createdb NAME, ...",
+		 "the server has no database of that name; cjobs makes its tables in a database, "
+		 "never the database itself. A wrong password is reported the same way: "
+		 "'password authentication failed for user ...; check the password', and a user "
+		 "the server does not know: 'role ... does not exist'",
+		 "createdb NAME (as a user allowed to), or name a database that exists; check the "
+		 "user and password (the URL's USER:PASSWORD@, password=, $PGPASSWORD or "
+		 "~/.pgpass)",
+		 "cjobs --database dbname=nosuch db status"},
+		{"cjobs: error: cannot open job store newer.db: its schema version 99 is newer than "
+		 "this cjobs knows (...); use a newer cjobs",
+		 "a newer version of cjobs has migrated this store; this one would misread it, so "
+		 "it refuses it whole (on either database)",
+		 "run the newer cjobs (a store is never downgraded), or restore a backup made "
+		 "before the upgrade",
+		 "cjobs --database newer.db db status"},
+		{NULL, NULL, NULL},
+	},
 	.exit_codes = (const cli_exit_doc_t[]){
 		{0, "The status was printed."},
-		{1, "No store at that path, or it could not be read (the message says why)."},
+		{1, "No store there (a missing file, or a database without cjobs's tables), a "
+		    "store name that is malformed or cannot be reached, a schema newer than this "
+		    "cjobs, or a store that could not be read (the message says why)."},
 		{0, NULL},
 	},
 	.run = status_run,
@@ -941,7 +997,7 @@ static const cli_command_t db_copy = {
 		 "name another store with --to", "cjobs --database broken.db db copy --to ./broken.db "
 		 "--force"},
 		{"cjobs: error: invalid --to \"mysql://db/cjobs\": cjobs has no store of the kind "
-		 "mysql; ...",
+		 "mysql://; ...",
 		 "--to is written in a form cjobs does not read",
 		 "write an SQLite path, a postgresql:// URL or a libpq keyword string",
 		 "cjobs db copy --to mysql://db/cjobs"},
