@@ -113,32 +113,39 @@ typedef struct {
 	 * ones of columns; "" for a table read whole (meta). */
 	const char *keys;
 	int nkeys;
-	/* Rows to copy, when not all: rows whose job is gone are left out. */
-	const char *filter;
+	/* Rows to copy, when not all: rows whose job is gone are left out;
+	 * the same for a batch, where ?1 is the first key's value from which
+	 * it reads (so that a server walks the jobs from there, not from the
+	 * first job for every batch). */
+	const char *filter, *batch_filter;
 	int first_rows;        /* the first batch's rows */
 	bool has_id;           /* its id comes from a sequence */
 	size_t count_at;       /* its count in store_copy_counts_t */
 } table_t;
 
 #define JOB_EXISTS(t) "EXISTS (SELECT 1 FROM jobs WHERE jobs.id = " t ".job_id)"
+#define JOB_EXISTS_FROM(t) \
+	"EXISTS (SELECT 1 FROM jobs WHERE jobs.id = " t ".job_id AND jobs.id >= ?1)"
 
 /* In the order they are written: a job after the hosts and templates it
  * names, history and output after their jobs. */
 #define AT(field) offsetof(store_copy_counts_t, field)
 static const table_t tables[] = {
-	{"meta", "meta rows", "key, value", "tt", "", 0, NULL, BATCH_ROWS, false, AT(meta_rows)},
-	{"hosts", "hosts", HOST_COLUMNS, "itttttiiiitiiiit", "id", 1, NULL, BATCH_ROWS, true,
-	 AT(hosts)},
-	{"env_templates", "templates", TEMPLATE_COLUMNS, "ittbi", "id", 1, NULL, BATCH_ROWS,
-	 true, AT(templates)},
-	{"jobs", "jobs", JOB_COLUMNS, "itttbtbtiiiiititiiiiiiiitttttitt", "id", 1, NULL,
+	{"meta", "meta rows", "key, value", "tt", "", 0, NULL, NULL, BATCH_ROWS, false,
+	 AT(meta_rows)},
+	{"hosts", "hosts", HOST_COLUMNS, "itttttiiiitiiiit", "id", 1, NULL, NULL, BATCH_ROWS,
+	 true, AT(hosts)},
+	{"env_templates", "templates", TEMPLATE_COLUMNS, "ittbi", "id", 1, NULL, NULL,
+	 BATCH_ROWS, true, AT(templates)},
+	{"jobs", "jobs", JOB_COLUMNS, "itttbtbtiiiiititiiiiiiiitttttitt", "id", 1, NULL, NULL,
 	 BATCH_ROWS, true, AT(jobs)},
 	{"job_history", "history rows",
 	 "id, job_id, at, attempt, from_status, to_status, actor, reason", "iiiitttt", "id", 1,
-	 JOB_EXISTS("job_history"), BATCH_ROWS, true, AT(history_rows)},
+	 JOB_EXISTS("job_history"), JOB_EXISTS("job_history"), BATCH_ROWS, true,
+	 AT(history_rows)},
 	{"job_output", "output rows", "job_id, attempt, stream, data, truncated, total_bytes",
-	 "iiibii", "job_id, attempt, stream", 3, JOB_EXISTS("job_output"), 16, false,
-	 AT(output_rows)},
+	 "iiibii", "job_id, attempt, stream", 3, JOB_EXISTS("job_output"),
+	 JOB_EXISTS_FROM("job_output"), 16, false, AT(output_rows)},
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
@@ -277,16 +284,20 @@ static void batch_clear(batch_t *b)
 	b->bytes = 0;
 }
 
+/* The keys' placeholders come first, so that they are ?1, ?2, ... and
+ * the filter's ?1 is the first key; the limit is the last. */
 static char *select_sql(const table_t *t)
 {
 	strbuf_t sb = STRBUF_INIT;
-	sb_printf(&sb, "SELECT %s FROM %s WHERE %s", t->columns, t->name,
-		  t->filter ? t->filter : "true");
+	sb_printf(&sb, "SELECT %s FROM %s WHERE ", t->columns, t->name);
 	if (t->nkeys > 0) {
-		sb_printf(&sb, " AND (%s) > (", t->keys);
+		sb_printf(&sb, "(%s) > (", t->keys);
 		sql_placeholders(&sb, (size_t)t->nkeys);
-		sb_printf(&sb, ") ORDER BY %s LIMIT ?", t->keys);
+		sb_puts(&sb, ") AND ");
 	}
+	sb_puts(&sb, t->batch_filter ? t->batch_filter : "true");
+	if (t->nkeys > 0)
+		sb_printf(&sb, " ORDER BY %s LIMIT ?", t->keys);
 	return sb.buf;
 }
 
