@@ -979,8 +979,10 @@ static const cli_command_t db_copy = {
 		 "8 MiB at most, two or three times that while a server's answer is decoded), "
 		 "and an SQLite target adds a page cache of up to 64 MiB: some 40 MiB to "
 		 "PostgreSQL and 85 MiB from it for 100,000 jobs. "
-		 "The target's name is shown without its password. The source is not changed; "
-		 "on SQLite, a long copy only delays the checkpoints of its -wal file."},
+		 "The target's name is shown without its password. The source is not changed: "
+		 "on SQLite a long copy only delays the checkpoints of its -wal file, and a file "
+		 "in rollback-journal mode (a backup) is put in WAL mode when opened, as by every "
+		 "command, its rows untouched."},
 		{NULL, NULL},
 	},
 	.errors = (const cli_error_doc_t[]){

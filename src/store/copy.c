@@ -6,9 +6,10 @@
  *
  * The source is read inside one read transaction (one snapshot) and never
  * written; the target is written inside one transaction, so a failure
- * leaves it as it was. What differs between the databases here, the id
- * sequences and how to tell that two names are one database, is in the
- * dialect table at the top, one entry per driver.
+ * leaves it as it was. What differs between the databases here (the id
+ * sequences, how to tell that two names are one database, the count
+ * trigger that must be off for a bulk insert into PostgreSQL, ANALYZE
+ * after it) is in the dialect table at the top, one entry per driver.
  *
  * It must never print.
  */
