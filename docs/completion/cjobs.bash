@@ -140,7 +140,7 @@ _cjobs() {
 		words=" --dry-run --force --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"db")
-		words="migrate status check vacuum backup"
+		words="migrate status check vacuum backup copy"
 		;;
 	"db migrate")
 		words=" --dry-run --database --config --verbosity --verbose --quiet --version --help"
@@ -157,6 +157,9 @@ _cjobs() {
 		;;
 	"db backup")
 		words=" --force --database --config --verbosity --verbose --quiet --version --help"
+		;;
+	"db copy")
+		words=" --to --force --dry-run --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"dev")
 		words="sample-data test-job validate-config"
@@ -179,6 +182,6 @@ _cjobs() {
 	COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }
 _cjobs_paths() {
-	echo "process-jobs|process_jobs|manage-jobs|manage-jobs cleanup|manage-jobs cancel|manage-jobs status|manage-jobs health-check|manage-jobs report|manage-jobs retry|manage_jobs|manage_jobs cleanup|manage_jobs cancel|manage_jobs status|manage_jobs health-check|manage_jobs report|manage_jobs retry|job|job submit|job list|job show|job logs|host|host add|host list|host show|host update|host remove|host enable|host disable|template|template add|template list|template show|template remove|db|db migrate|db status|db check|db vacuum|db backup|dev|dev sample-data|dev test-job|dev validate-config|help"
+	echo "process-jobs|process_jobs|manage-jobs|manage-jobs cleanup|manage-jobs cancel|manage-jobs status|manage-jobs health-check|manage-jobs report|manage-jobs retry|manage_jobs|manage_jobs cleanup|manage_jobs cancel|manage_jobs status|manage_jobs health-check|manage_jobs report|manage_jobs retry|job|job submit|job list|job show|job logs|host|host add|host list|host show|host update|host remove|host enable|host disable|template|template add|template list|template show|template remove|db|db migrate|db status|db check|db vacuum|db backup|db copy|dev|dev sample-data|dev test-job|dev validate-config|help"
 }
 complete -F _cjobs cjobs

@@ -272,7 +272,7 @@ void docgen_markdown(FILE *f, const cli_command_t *cmd, const char *path)
 			free(facts);
 		}
 	}
-	fputs("\nGlobal options (every command): `--database FILE`, `--config FILE`, "
+	fputs("\nGlobal options (every command): `--database STORE`, `--config FILE`, "
 	      "`--verbosity 0..3`, `-v`, `-q`, `--version`, `--help`.\n",
 	      f);
 	if (cmd->examples && cmd->examples[0].line) {

@@ -205,7 +205,7 @@ void help_command(FILE *f, const cli_command_t *cmd, const char *path)
 		for (const cli_option_t *o = cmd->options; o->name; o++)
 			print_option(f, o, width);
 	}
-	fprintf(f, "\nGlobal options (accepted by every command): --database FILE, --config FILE,\n"
+	fprintf(f, "\nGlobal options (accepted by every command): --database STORE, --config FILE,\n"
 		   "--verbosity 0..3, -v, -q, --version, --help. See 'cjobs help'.\n");
 	if (cmd->examples && cmd->examples[0].line) {
 		heading(f, "Usage Examples");

@@ -20,10 +20,20 @@
 static const char *const verbosity_levels[] = {"0", "1", "2", "3", NULL};
 
 const cli_option_t cli_global_options[] = {
-	{.name = "database", .type = OPT_STRING, .metavar = "FILE", .env = "CJOBS_DATABASE",
+	{.name = "database", .type = OPT_STRING, .metavar = "STORE", .env = "CJOBS_DATABASE",
 	 .config = "store.path",
-	 .help = "The job store: an SQLite file, created (mode 0600) on first use. "
-		 "Default: $XDG_DATA_HOME/cjobs/cjobs.db, i.e. ~/.local/share/cjobs/cjobs.db."},
+	 .help = "The job store: the path of an SQLite file, created (mode 0600) on first "
+		 "use; or a PostgreSQL database, as a URL "
+		 "(postgresql://USER:PASSWORD@HOST:PORT/DB?KEYWORD=VALUE, or postgres://) or a "
+		 "libpq keyword string (\"host=/run/postgresql dbname=cjobs\"), where libpq's "
+		 "PG* variables and ~/.pgpass fill in what is left out; the database must exist "
+		 "(createdb), and cjobs makes its tables there on first use. A password is "
+		 "never printed: messages show *** in its place. A malformed name, a wrong "
+		 "password, a missing database, a server that does not answer (give "
+		 "connect_timeout=N, or it is waited for) and a store newer than this cjobs are "
+		 "each one line that says what to do, exit code 1; 'cjobs help db status' lists "
+		 "them. 'cjobs db copy' moves a store from one to the other. Default: "
+		 "$XDG_DATA_HOME/cjobs/cjobs.db, i.e. ~/.local/share/cjobs/cjobs.db."},
 	{.name = "config", .type = OPT_STRING, .metavar = "FILE", .env = "CJOBS_CONFIG",
 	 .help = "The configuration file (INI). Default: the first that exists of "
 		 "$XDG_CONFIG_HOME/cjobs/cjobs.ini (~/.config/cjobs/cjobs.ini) and "

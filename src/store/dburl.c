@@ -704,3 +704,45 @@ int dburl_check(const char *value, const char *source, char **err)
 	free(shown);
 	return rc;
 }
+
+/* ---- advice on failures ---- */
+
+/* libpq's and the server's words (in English: cjobs sets no locale) and
+ * what to do about each; the first that MSG holds wins. */
+static const struct {
+	const char *words, *hint;
+} hints[] = {
+	{"password authentication failed",
+	 "check the password: the URL's USER:PASSWORD@, password=, $PGPASSWORD or ~/.pgpass"},
+	{"no password supplied",
+	 "the server wants a password: give it in the URL (USER:PASSWORD@), as password=, in "
+	 "$PGPASSWORD or in ~/.pgpass"},
+	{"no pg_hba.conf entry",
+	 "the server lets no such user in from here: ask its administrator for a line in "
+	 "pg_hba.conf, or connect as another user"},
+	{"FATAL:  role \"", "connect as a user the server has (the URL's USER@, or user=)"},
+	{"FATAL:  database \"",
+	 "create the database (createdb NAME, or CREATE DATABASE NAME) or name one that exists "
+	 "(the URL's /DB, or dbname=); cjobs makes its tables there itself"},
+	{"No such file or directory",
+	 "no server listens there: start it, or give host= the directory of its socket "
+	 "(often /run/postgresql) or its host name, and port= its port"},
+	{"Connection refused",
+	 "no server listens there: start it, or check the host and port (5432 unless port= "
+	 "says otherwise)"},
+	{"could not translate host name", "check the host name (or its DNS)"},
+	{"invalid integer value", "write that setting as a whole number (such as port=5432)"},
+	{"invalid sslmode value",
+	 "sslmode is one of disable, allow, prefer, require, verify-ca and verify-full"},
+	{"timeout expired",
+	 "the server did not answer in time: check the host, the port and the network (the "
+	 "wait is connect_timeout=, in seconds)"},
+};
+
+const char *dburl_hint(const char *msg)
+{
+	for (size_t i = 0; msg && i < sizeof(hints) / sizeof(hints[0]); i++)
+		if (strstr(msg, hints[i].words))
+			return hints[i].hint;
+	return NULL;
+}

@@ -58,4 +58,10 @@ char *dburl_display(const char *value);
  * replaced by "***". NULL only when memory ran out. */
 char *dburl_redact(const char *value, const char *msg);
 
+/* What to do about a failure to reach a PostgreSQL store, from libpq's or
+ * the server's words in MSG (a database that does not exist, a password
+ * refused, no server at that address, ...): a static text to follow the
+ * message after "; ", or NULL when MSG is none of the failures it knows. */
+const char *dburl_hint(const char *msg);
+
 #endif

@@ -14,11 +14,6 @@
 #include "util/err.h"
 #include "util/timeutil.h"
 
-#define HOST_COLUMNS                                                              \
-	"id, name, url, tls_ca, tls_cert, tls_key, tls_verify, max_jobs, weight, " \
-	"pull_images, network_mode, enabled, created_at, checked_at, check_ok, "   \
-	"check_message"
-
 static int host_from_row(db_stmt_t *st, host_t *h, char **err)
 {
 	bool oom = false;

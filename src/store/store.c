@@ -85,6 +85,10 @@ int store_open(const char *path, bool migrate, store_t **out, char **err)
 	if (s->drv->open(s, err) < 0 || prepare_tx(s, err) < 0 || s->drv->set_up(s, err) < 0 ||
 	    migrations_check(s, err) < 0 ||
 	    (migrate && store_migrate(s, NULL, err) < 0) || migrations_load_id(s, err) < 0) {
+		/* What to do about a server that cannot be reached. */
+		const char *hint = kind == DBURL_POSTGRES && err ? dburl_hint(*err) : NULL;
+		if (hint)
+			err_set(err, "%s; %s", err_str(*err), hint);
 		err_prefix(err, "cannot open job store %s", s->name);
 		free_store(s);
 		return -1;
@@ -146,6 +150,11 @@ bool store_changed(store_t *s)
 bool store_is_file(const store_t *s)
 {
 	return s->drv == &sqlite_driver;
+}
+
+const char *store_driver_name(const store_t *s)
+{
+	return s->drv->name;
 }
 
 /* ---- transactions ----

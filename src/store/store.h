@@ -48,6 +48,8 @@ int store_watch(store_t *s, int *fd, char **err);
 bool store_lost(store_t *s);
 int store_reconnect(store_t *s, char **err);
 bool store_changed(store_t *s);
+/* The database the store is on, for people: "SQLite" or "PostgreSQL". */
+const char *store_driver_name(const store_t *s);
 
 /* Schema migrations. */
 int store_schema_version(store_t *s, int *current, int *latest, char **err);

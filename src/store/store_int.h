@@ -198,6 +198,15 @@ int strv_encode(char *const *v, size_t n, strbuf_t *out, char **err);
  * empty). Malformed input is an error that says so. */
 int strv_decode(const void *data, size_t len, char ***out, size_t *n, char **err);
 
+/* ---- hosts.c, templates.c ---- */
+/* The columns of hosts and env_templates, in the order their readers take
+ * them (copy.c copies every one). */
+#define HOST_COLUMNS                                                              \
+	"id, name, url, tls_ca, tls_cert, tls_key, tls_verify, max_jobs, weight, " \
+	"pull_images, network_mode, enabled, created_at, checked_at, check_ok, "   \
+	"check_message"
+#define TEMPLATE_COLUMNS "id, name, description, env, created_at"
+
 /* ---- jobs.c ---- */
 /* The jobs columns in the order job_from_row() reads them. */
 #define JOB_COLUMNS                                                                   \

@@ -14,8 +14,6 @@
 #include "util/err.h"
 #include "util/timeutil.h"
 
-#define TEMPLATE_COLUMNS "id, name, description, env, created_at"
-
 static int template_from_row(db_stmt_t *st, env_template_t *t, char **err)
 {
 	bool oom = false;

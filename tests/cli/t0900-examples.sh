@@ -29,6 +29,24 @@ setup_sandbox() {
 # The store and files it makes outlive the test's subshell.
 test_expect_success 'the sandbox is set up' 'setup_sandbox'
 
+# The PostgreSQL examples name the database cjobs of "this machine's
+# server" (postgresql:///cjobs): here the run's private server
+# (CJOBS_TEST_PG), reached through libpq's variables, with an empty
+# database cjobs of this script's own, dropped at the end.
+if [ -n "${CJOBS_TEST_PG:-}" ]; then
+	PGHOST=${CJOBS_TEST_PG#host=} PGHOST=${PGHOST%% *} PGUSER=cjobs
+	export PGHOST PGUSER
+	drop_cjobs_db() {
+		"$(pg_bindir)/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS cjobs WITH (FORCE)" \
+			>/dev/null 2>&1
+	}
+	trap 'drop_cjobs_db; test_cleanup' EXIT
+	drop_cjobs_db
+	test_expect_success 'the PostgreSQL examples have their empty database' '
+		"$(pg_bindir)/createdb" cjobs
+	'
+fi
+
 cjobs help --examples >"$TEST_DIR/examples" 2>"$TEST_DIR/examples.err"
 test_expect_success 'there are examples to run' 'test $(wc -l <examples) -ge 30'
 

@@ -35,7 +35,8 @@ test_expect_success 'the sandbox is set up' '
 # leftover.db: job 5 running on host 'down' (its engine never answers);
 # running.db: jobs 4 and 5 running there; broken.db: job 1 completed without
 # a finish time; busy.db: a copy whose write lock another process holds;
-# hang.db: host 'hang', whose engine accepts connections and never answers.
+# hang.db: host 'hang', whose engine accepts connections and never answers;
+# newer.db: a store of a schema newer than this cjobs.
 test_expect_success 'the stores in special states are set up' '
 	running_on_down() {
 		store_edit "$1" "UPDATE jobs SET status = '"'running'"', attempt = 1, ran_on = '"'down'"',
@@ -46,6 +47,8 @@ test_expect_success 'the stores in special states are set up' '
 	cjobs db backup running.db >/dev/null && running_on_down running.db "4, 5" &&
 	cjobs db backup broken.db >/dev/null &&
 	store_edit broken.db "UPDATE jobs SET finished_at = 0 WHERE id = 1" &&
+	cjobs db backup newer.db >/dev/null &&
+	sqlite3 newer.db "INSERT INTO schema_migrations VALUES (99, '"'"'9999_future'"'"', 0)" &&
 	cjobs db backup busy.db >/dev/null &&
 	cjobs --database hang.db host add hang --url "unix://$TEST_DIR/hang.sock" >/dev/null
 '
@@ -89,6 +92,13 @@ for line in text.splitlines():
         sys.exit(0)
 sys.exit(1)' "$1" "$2" "$TEST_DIR"
 }
+
+# Errors of PostgreSQL stores name a database on "this machine's server":
+# here the run's private server (CJOBS_TEST_PG), through libpq's variables.
+if [ -n "${CJOBS_TEST_PG:-}" ]; then
+	PGHOST=${CJOBS_TEST_PG#host=} PGHOST=${PGHOST%% *} PGUSER=cjobs
+	export PGHOST PGUSER
+fi
 
 cjobs help --errors >"$TEST_DIR/errors"
 test_expect_success 'there are documented errors to check' 'test $(wc -l <errors) -ge 10'

@@ -219,6 +219,34 @@ job_field() {
 		python3 -c 'import json,sys; v=json.load(sys.stdin)[sys.argv[1]]; print("" if v is None else v)' "$2"
 }
 
+# same_jobs A B: every job of store A (job show, both streams of its logs),
+# its hosts and templates, and the counts of db status, are those of store B
+# (names as --database takes them). Works in the current directory.
+same_jobs() {
+	local id
+	"$CJOBS_BIN" --database "$1" job list --format json >a.jobs &&
+	"$CJOBS_BIN" --database "$2" job list --format json >b.jobs &&
+	test_cmp a.jobs b.jobs &&
+	for id in $(python3 -c "import json; print(*[j[\"id\"] for j in json.load(open(\"a.jobs\"))])"); do
+		"$CJOBS_BIN" --database "$1" job show "$id" --format json >a.show &&
+		"$CJOBS_BIN" --database "$2" job show "$id" --format json >b.show &&
+		test_cmp a.show b.show &&
+		"$CJOBS_BIN" --database "$1" job logs "$id" >a.out 2>a.err &&
+		"$CJOBS_BIN" --database "$2" job logs "$id" >b.out 2>b.err &&
+		cmp a.out b.out && cmp a.err b.err || return 1
+	done &&
+	"$CJOBS_BIN" --database "$1" host list --format json >a.hosts &&
+	"$CJOBS_BIN" --database "$2" host list --format json >b.hosts && test_cmp a.hosts b.hosts &&
+	"$CJOBS_BIN" --database "$1" template list --format json >a.tpl &&
+	"$CJOBS_BIN" --database "$2" template list --format json >b.tpl && test_cmp a.tpl b.tpl &&
+	test "$(_status_counts "$1")" = "$(_status_counts "$2")"
+}
+_status_counts() {
+	"$CJOBS_BIN" --database "$1" db status --format json | python3 -c "import json,sys
+d = json.load(sys.stdin)
+print(d[\"jobs\"], d[\"history_rows\"], d[\"output_rows\"], d[\"output_bytes\"], d[\"hosts\"], d[\"templates\"])"
+}
+
 # add_test_host NAME [options]: register the test engine as host NAME.
 add_test_host() {
 	local name=$1

@@ -386,6 +386,38 @@ static void test_random_passwords_never_shown(void **state)
 	}
 }
 
+/* What to do about a failure to reach the server, from libpq's words. */
+static void test_hints(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *msg, *hint_has;
+	} cases[] = {
+		{"connection to server on socket \"/s/.s.PGSQL.5432\" failed: FATAL:  password "
+		 "authentication failed for user \"u\"", "check the password"},
+		{"connection to server on socket \"/s/.s.PGSQL.5432\" failed: FATAL:  database "
+		 "\"x\" does not exist", "createdb"},
+		{"connection to server on socket \"/s/.s.PGSQL.5432\" failed: FATAL:  role \"x\" "
+		 "does not exist", "user="},
+		{"connection to server on socket \"/s/.s.PGSQL.5432\" failed: No such file or "
+		 "directory", "no server listens there"},
+		{"connection to server at \"h\" (127.0.0.1), port 1 failed: Connection refused",
+		 "no server listens there"},
+		{"connection to server on socket \"/s/.s.PGSQL.5432\" failed: timeout expired",
+		 "connect_timeout="},
+		{"could not translate host name \"nosuch\" to address", "host name"},
+		{"invalid integer value \"port\" for connection option \"port\"", "whole number"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *h = dburl_hint(cases[i].msg);
+		if (!h || !strstr(h, cases[i].hint_has))
+			fail_msg("dburl_hint(\"%s\") is \"%s\", wanted one with \"%s\"",
+				 cases[i].msg, h ? h : "(none)", cases[i].hint_has);
+	}
+	assert_null(dburl_hint("its schema version 9 is newer than this cjobs knows (1)"));
+	assert_null(dburl_hint(NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,6 +433,7 @@ int main(void)
 		cmocka_unit_test(test_check_names_its_source),
 		cmocka_unit_test(test_redact_connection_messages),
 		cmocka_unit_test(test_random_passwords_never_shown),
+		cmocka_unit_test(test_hints),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
