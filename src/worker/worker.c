@@ -736,7 +736,9 @@ static void handle_signals(worker_t *w)
 	if (got_term && !w->stopping) {
 		w->stopping = true;
 		if (w->opts->shutdown_timeout_s > 0) {
-			w->shutdown_deadline_mono = mono_ms() + w->opts->shutdown_timeout_s * 1000;
+			/* One millisecond more: mono_ms() drops the fraction, and the
+			 * whole timeout must have passed, not 11.999 s of 12. */
+			w->shutdown_deadline_mono = mono_ms() + w->opts->shutdown_timeout_s * 1000 + 1;
 			log_info("SIGTERM: taking no new jobs; waiting up to %llds for %d running "
 				 "job(s) to finish",
 				 (long long)w->opts->shutdown_timeout_s, running_count(w));
