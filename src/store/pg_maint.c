@@ -172,45 +172,16 @@ static int run_pg_dump(store_t *s, const char *path, char **err)
 int pg_backup(store_t *s, const char *dest, bool overwrite, int64_t *bytes,
 	      store_progress_fn progress, void *ud, char **err)
 {
-	struct stat dst_st;
-	if (stat(dest, &dst_st) == 0) {
-		if (S_ISDIR(dst_st.st_mode))
-			return err_set(err, "backup file %s is a directory; name a file", dest);
-		if (!overwrite)
-			return err_set(err, "backup file %s already exists; give --force to "
-					    "replace it, or choose another name",
-				       dest);
-	}
 	char *tmp = NULL;
-	if (asprintf(&tmp, "%s.tmp-XXXXXX", dest) < 0)
-		return err_set(err, "out of memory");
-	/* mkstemp makes the file 0600: the dump holds job environments. */
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		int e = errno;
-		free(tmp);
-		return err_set(err, "cannot create backup file %s: %s", dest, strerror(e));
-	}
-	close(fd);
+	if (backup_file_open(s, dest, overwrite, &tmp, err) < 0)
+		return -1;
 	int rc = run_pg_dump(s, tmp, err);
 	struct stat st;
 	if (rc == 0 && stat(tmp, &st) == 0)
 		*bytes = st.st_size;
-	if (rc == 0) {
-		if (overwrite) {
-			if (rename(tmp, dest) != 0)
-				rc = err_set(err, "cannot create backup file %s: %s", dest,
-					     strerror(errno));
-		} else if (link(tmp, dest) != 0) {
-			rc = err_set(err, errno == EEXIST ? "backup file %s already exists; give "
-							    "--force to replace it, or choose "
-							    "another name"
-							  : "cannot create backup file %s",
-				     dest);
-		}
-	}
-	unlink(tmp);
-	free(tmp);
+	if (rc == 0)
+		rc = backup_file_place(tmp, dest, overwrite, err);
+	backup_file_discard(tmp);
 	if (rc == 0 && progress)
 		progress(ud, 1, 1);
 	return rc;

@@ -83,19 +83,6 @@ int lite_vacuum(store_t *s, char **err)
 	return 0;
 }
 
-static void remove_temp(const char *tmp)
-{
-	char *extra = NULL;
-	unlink(tmp);
-	if (asprintf(&extra, "%s-journal", tmp) >= 0) {
-		unlink(extra);
-		free(extra);
-	}
-	if (asprintf(&extra, "%s-wal", tmp) >= 0) {
-		unlink(extra);
-		free(extra);
-	}
-}
 
 static int copy_pages(store_t *s, sqlite3 *dst, const char *dest, store_progress_fn progress,
 		      void *ud, char **err)
@@ -133,32 +120,11 @@ static int copy_pages(store_t *s, sqlite3 *dst, const char *dest, store_progress
 }
 
 int lite_backup(store_t *s, const char *dest, bool overwrite, int64_t *bytes,
-		       store_progress_fn progress, void *ud, char **err)
+		store_progress_fn progress, void *ud, char **err)
 {
-	struct stat dst_st, src_st;
-	if (stat(dest, &dst_st) == 0) {
-		if (S_ISDIR(dst_st.st_mode))
-			return err_set(err, "backup file %s is a directory; name a file", dest);
-		if (stat(s->path, &src_st) == 0 && src_st.st_dev == dst_st.st_dev &&
-		    src_st.st_ino == dst_st.st_ino)
-			return err_set(err, "backup file %s is the job store itself", dest);
-		if (!overwrite)
-			return err_set(err, "backup file %s already exists; give --force to "
-					    "replace it, or choose another name",
-				       dest);
-	}
 	char *tmp = NULL;
-	if (asprintf(&tmp, "%s.tmp-XXXXXX", dest) < 0)
-		return err_set(err, "out of memory");
-	/* mkstemp makes the file 0600 whatever the umask: a copy of the
-	 * store holds job environments as the store does. */
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		int e = errno;
-		free(tmp);
-		return err_set(err, "cannot create backup file %s: %s", dest, strerror(e));
-	}
-	close(fd);
+	if (backup_file_open(s, dest, overwrite, &tmp, err) < 0)
+		return -1;
 	sqlite3 *dst = NULL;
 	int rc = 0;
 	if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
@@ -175,31 +141,9 @@ int lite_backup(store_t *s, const char *dest, bool overwrite, int64_t *bytes,
 		rc = err_set(err, "cannot finish backup file %s: %s", dest, sqlite3_errmsg(dst));
 	if (sqlite3_close(dst) != SQLITE_OK && rc == 0)
 		rc = err_set(err, "cannot close backup file %s", dest);
-	if (rc == 0) {
-		fd = open(tmp, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || fsync(fd) != 0)
-			rc = err_set(err, "cannot write backup file %s: %s", dest, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-	}
-	if (rc == 0) {
-		if (overwrite) {
-			if (rename(tmp, dest) != 0)
-				rc = err_set(err, "cannot create backup file %s: %s", dest,
-					     strerror(errno));
-		} else if (link(tmp, dest) != 0) {
-			/* link() refuses an existing name atomically. */
-			if (errno == EEXIST)
-				rc = err_set(err, "backup file %s already exists; give --force to "
-						  "replace it, or choose another name",
-					     dest);
-			else if (access(dest, F_OK) == 0 || rename(tmp, dest) != 0)
-				rc = err_set(err, "cannot create backup file %s: %s", dest,
-					     strerror(errno));
-		}
-	}
-	remove_temp(tmp);
-	free(tmp);
+	if (rc == 0)
+		rc = backup_file_place(tmp, dest, overwrite, err);
+	backup_file_discard(tmp);
 	if (rc == 0)
 		*bytes = file_size(dest);
 	return rc;

@@ -179,6 +179,16 @@ void sql_placeholders(strbuf_t *sb, size_t n);
 void sql_host_filter(strbuf_t *sb, char *const *hosts);
 void bind_hosts(binder_t *b, char *const *hosts);
 
+/* ---- backup_file.c: where a backup goes, for every driver ---- */
+/* Refuses a directory, the store itself or (without overwrite) an existing
+ * dest; makes *tmp, a new empty file (0600) beside dest to copy into. */
+int backup_file_open(store_t *s, const char *dest, bool overwrite, char **tmp, char **err);
+/* Syncs the complete copy in tmp and moves it to dest (an existing dest
+ * only with overwrite; without, one made meanwhile is refused). */
+int backup_file_place(const char *tmp, const char *dest, bool overwrite, char **err);
+/* Removes what is left of tmp (and frees the name). */
+void backup_file_discard(char *tmp);
+
 /* ---- migrations.c ---- */
 /* Reads the applied version (0 for a new file) into s->schema and refuses a
  * database that is not a cjobs store or is newer than this program. */
