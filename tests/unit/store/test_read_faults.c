@@ -342,6 +342,10 @@ static int group_setup(void **state)
 	ids.pinned = add_job(s, 1, "h2", 0);
 	ids.later = add_job(s, 1, "h2", 1LL << 50);
 	OK(sample_add(s, STORE_SAMPLE_PREFIX "base", &err));
+	/* Worker "w", registered; its liveness lock goes with this handle. */
+	store_worker_t w = {.id = (char *)"w", .machine = (char *)"m", .pid = 1, .started_at = 10,
+			    .heartbeat_at = 10, .lease_until = 1LL << 50, .hosts = (char *)"h1"};
+	OK(store_worker_register(s, &w, &err));
 	store_close(s);
 	return 0;
 }
@@ -965,6 +969,45 @@ static int op_reads_in_tx(store_t *s, char **err)
 	return store_commit(s, err);
 }
 
+static int op_worker_register(store_t *s, char **err)
+{
+	store_worker_t w = {.id = (char *)"w2", .machine = (char *)"m", .pid = 2,
+			    .started_at = 20, .heartbeat_at = 20, .lease_until = 1LL << 50,
+			    .hosts = (char *)"h1 h2"};
+	return store_worker_register(s, &w, err);
+}
+
+static int op_worker_heartbeat(store_t *s, char **err)
+{
+	int rc = store_worker_heartbeat(s, "w", 30, 1LL << 50, "h1", err);
+	if (rc == 1)
+		fail_msg("the registered worker was not found");
+	return rc;
+}
+
+static int op_worker_stop(store_t *s, char **err)
+{
+	return store_worker_stop(s, "w", err);
+}
+
+static int op_worker_list(store_t *s, char **err)
+{
+	store_worker_t *v = NULL;
+	size_t n = 0;
+	int rc = store_worker_list(s, 40, &v, &n, err);
+	if (rc == 0 && (n != 1 || v[0].jobs_held != 2))
+		fail_msg("worker list: %zu workers, the first holding %lld jobs", n,
+			 n ? (long long)v[0].jobs_held : -1LL);
+	store_worker_list_free(v, n);
+	return rc;
+}
+
+static int op_worker_dead(store_t *s, char **err)
+{
+	int rc = store_worker_dead(s, "w", 40, err);
+	return rc < 0 ? -1 : 0;
+}
+
 typedef struct {
 	const char *name;
 	op_fn fn;
@@ -987,6 +1030,8 @@ static const op_t ops[] = {
 	W(job_delete),        W(job_purge),         W(job_purge_dry),     W(output_put),
 	W(cleanup_delete),    W(vacuum),            W(sample_add),        W(sample_clear),
 	W(sample_clear_dry),  W(tx_group),          W(tx_bulk),           R(reads_in_tx),
+	W(worker_register),   W(worker_heartbeat),  W(worker_stop),       R(worker_list),
+	R(worker_dead),
 };
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
 
