@@ -239,7 +239,15 @@ const cli_command_t cmd_process_jobs = {
 		 "little CPU); the containers use what their limits allow. A run without --daemon "
 		 "takes as long as its longest job. It does not wait for retries it schedules: a job "
 		 "queued again for a later attempt is taken by the next run, or by a daemon, when "
-		 "its time comes (exit code 0 unless a job ended failed or timeout)."},
+		 "its time comes (exit code 0 unless a job ended failed or timeout).\n\n"
+		 "When the job store cannot be reached (a PostgreSQL server that stops or "
+		 "restarts), the worker keeps its containers running and their results in memory, "
+		 "claims nothing, and tries the store again after 0.5 s, doubling to 30 s; when it "
+		 "answers, the results are written and the work goes on. After 5 minutes without "
+		 "the store the worker exits 1; its running jobs are taken over by any worker that "
+		 "serves their hosts. Every worker registers in the store and renews a heartbeat "
+		 "every 20 s; one that is killed is known dead at once, one whose machine fails "
+		 "after 60 s ('cjobs manage-jobs status --detailed' lists them)."},
 		{NULL, NULL},
 	},
 	.warning = "Access to the Docker socket is root access to its machine. Run the worker as a "
