@@ -19,15 +19,7 @@ PSQL=$(pg_bindir)/psql
 
 # Every command's output is kept in $TEST_DIR/seen as well, for the last
 # test: no output may hold the password.
-cjobs() {
-	local rc
-	"$CJOBS_BIN" "$@" >"$TEST_DIR/.out" 2>"$TEST_DIR/.err"
-	rc=$?
-	cat "$TEST_DIR/.out" "$TEST_DIR/.err" >>"$TEST_DIR/seen"
-	cat "$TEST_DIR/.out"
-	cat "$TEST_DIR/.err" >&2
-	return $rc
-}
+cjobs() { cjobs_seen "$@"; }
 
 # Databases of this script beside its store, dropped at the end.
 EXTRA_DBS=""

@@ -22,15 +22,7 @@ PREFIX=cjt_$(basename "$TEST_DIR" | tr -dc 'a-zA-Z0-9' | tr 'A-Z' 'a-z')
 
 # Every command's output is kept in $TEST_DIR/seen as well, for the last
 # test: no output may hold the password.
-cjobs() {
-	local rc
-	"$CJOBS_BIN" "$@" >"$TEST_DIR/.out" 2>"$TEST_DIR/.err"
-	rc=$?
-	cat "$TEST_DIR/.out" "$TEST_DIR/.err" >>"$TEST_DIR/seen"
-	cat "$TEST_DIR/.out"
-	cat "$TEST_DIR/.err" >&2
-	return $rc
-}
+cjobs() { cjobs_seen "$@"; }
 
 # newpg NAME: a new empty database of this script; pgurl NAME: its name
 # with a password, pgshown NAME: as cjobs shows it (a grep pattern).

@@ -18,15 +18,6 @@ export CJOBS_DATABASE="host=$PGD user=cjobs dbname=outage"
 add_test_host e1 --max-jobs 4
 IMG=cjobs-test/busybox:1
 
-# release CID: let a GATED job's container end, through the engine alone.
-release() {
-	local ex
-	ex=$(curl -s --fail --unix-socket "$ENGINE_SOCK" -H "Content-Type: application/json" \
-		-d '{"Cmd":["sh","-c",": >/tmp/go"]}' "http://d/containers/$1/exec" |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)["Id"])') &&
-		curl -s --fail --unix-socket "$ENGINE_SOCK" -H "Content-Type: application/json" \
-			-d '{"Detach":true}' "http://d/exec/$ex/start" >/dev/null
-}
 # exited CID: the container has stopped (read from the engine).
 exited() {
 	curl -s --unix-socket "$ENGINE_SOCK" "http://d/containers/$1/json" |
@@ -48,7 +39,7 @@ test_expect_success 'PostgreSQL stopped and started again under a daemon: result
 	ca=$(job_field $a container_id) && cb=$(job_field $b container_id) && cc=$(job_field $c container_id) &&
 	pg_stop "$PGD" &&
 	wait_for 60 "grep -q \"the job store cannot be reached\" w.log" &&
-	release $ca && release $cb &&
+	container_release $ca && container_release $cb &&
 	wait_for 60 "exited $ca && exited $cb" &&
 	wait_for 60 "grep -q \"job $a: its result waits for the job store\" w.log" &&
 	kill -0 $wpid &&
@@ -60,7 +51,7 @@ test_expect_success 'PostgreSQL stopped and started again under a daemon: result
 	test "$(cjobs job logs $a --stream stdout)" = done &&
 	test "$(cjobs job logs $b --stream stdout)" = done &&
 	test "$(job_field $c status)" = running &&
-	release $cc &&
+	container_release $cc &&
 	wait_for 60 "test \"\$(job_field $c status)\" = completed" &&
 	kill -TERM $wpid && wait_exit 60 $wpid &&
 	cat w.log &&

@@ -297,16 +297,35 @@ wait_exit() {
 # inside the container, is the workload; a file cannot be missed the way a
 # signal sent before the shell set its trap can.)
 GATED='while [ ! -e /tmp/go ]; do sleep 0.2; done; echo done'
-# job_release ID: let the GATED job ID end: creates /tmp/go in its container
-# through the test engine's exec API ($ENGINE_SOCK).
-job_release() {
-	local cid ex
-	cid=$(job_field "$1" container_id) && test -n "$cid" &&
-		ex=$(curl -s --fail --unix-socket "$ENGINE_SOCK" -H "Content-Type: application/json" \
-			-d '{"Cmd":["sh","-c",": >/tmp/go"]}' "http://d/containers/$cid/exec" |
-			python3 -c 'import json,sys; print(json.load(sys.stdin)["Id"])') &&
+# container_release CID: let the GATED job of container CID end: creates
+# /tmp/go in it through the test engine's exec API ($ENGINE_SOCK) alone (no
+# store needed: also while the store is down).
+container_release() {
+	local ex
+	ex=$(curl -s --fail --unix-socket "$ENGINE_SOCK" -H "Content-Type: application/json" \
+		-d '{"Cmd":["sh","-c",": >/tmp/go"]}' "http://d/containers/$1/exec" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["Id"])') &&
 		curl -s --fail --unix-socket "$ENGINE_SOCK" -H "Content-Type: application/json" \
 			-d '{"Detach":true}' "http://d/exec/$ex/start" >/dev/null
+}
+
+# job_release ID: the same for the GATED job ID.
+job_release() {
+	local cid
+	cid=$(job_field "$1" container_id) && test -n "$cid" && container_release "$cid"
+}
+
+# cjobs_seen ARGS: runs cjobs as cjobs() does, and also keeps every byte it
+# printed in $TEST_DIR/seen (scripts that must show no output ever holds a
+# password define cjobs() as this).
+cjobs_seen() {
+	local rc
+	"$CJOBS_BIN" "$@" >"$TEST_DIR/.out" 2>"$TEST_DIR/.err"
+	rc=$?
+	cat "$TEST_DIR/.out" "$TEST_DIR/.err" >>"$TEST_DIR/seen"
+	cat "$TEST_DIR/.out"
+	cat "$TEST_DIR/.err" >&2
+	return $rc
 }
 
 # hold_write_lock DB HELD RELEASE: take DB's write lock (BEGIN IMMEDIATE),

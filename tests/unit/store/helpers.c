@@ -111,6 +111,17 @@ void test_store_drop(const char *name)
 	free(sql);
 }
 
+void lite_exec(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	char *msg = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("sqlite3 %s: %s", sql, msg ? msg : "?");
+	sqlite3_free(msg);
+	sqlite3_close(db);
+}
+
 void raw_exec(const char *name, const char *sql)
 {
 	if (test_on_pg()) {
@@ -126,13 +137,7 @@ void raw_exec(const char *name, const char *sql)
 		PQfinish(c);
 		return;
 	}
-	sqlite3 *db = NULL;
-	assert_int_equal(sqlite3_open(name, &db), SQLITE_OK);
-	char *msg = NULL;
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("sqlite3 %s: %s", sql, msg ? msg : "?");
-	sqlite3_free(msg);
-	sqlite3_close(db);
+	lite_exec(name, sql);
 }
 
 int fx_setup(void **state)

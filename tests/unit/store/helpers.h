@@ -36,6 +36,8 @@ void test_store_drop(const char *name);
  * through a connection of its own, with foreign keys and triggers off, as
  * a person with the database's own shell could; fails the test on error. */
 void raw_exec(const char *name, const char *sql);
+/* The same on the SQLite file path, whichever driver the tests run on. */
+void lite_exec(const char *path, const char *sql);
 
 /* cmocka setup/teardown: a migrated store in a new directory. */
 int fx_setup(void **state);

@@ -26,20 +26,6 @@ typedef struct {
 /* Output of any bytes, NUL and 0xff among them. */
 static const char binary[] = "\0\xff\x01 out\n\x80";
 
-/* SQL on the SQLite source through a connection of its own, foreign keys
- * off unless the SQL turns them on (raw_exec would take the file for a
- * PostgreSQL store's name under CJOBS_TEST_STORE=postgresql). */
-static void lite_exec(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	char *msg = NULL;
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("sqlite3 %s: %s", sql, msg ? msg : "?");
-	sqlite3_free(msg);
-	sqlite3_close(db);
-}
-
 static job_output_t out_of(const char *data, size_t len)
 {
 	return (job_output_t){.data = (char *)data, .len = len, .truncated = false,
