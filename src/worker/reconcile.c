@@ -63,7 +63,12 @@ int worker_id_make(char *buf, size_t size)
 
 /* ---- jobs ---- */
 
-static bool orphaned(const worker_t *w, const job_t *j, int64_t now)
+/* Orphaned: no worker holds it, its lease ran out, or the store's registry
+ * (read once per pass: one liveness check a worker, not one a job) says its
+ * worker is dead. A worker the registry does not know leaves the job to its
+ * lease. */
+static bool orphaned(const worker_t *w, const job_t *j, int64_t now,
+		     const store_worker_t *reg, size_t nreg)
 {
 	if (!j->worker_id)
 		return true;
@@ -71,14 +76,10 @@ static bool orphaned(const worker_t *w, const job_t *j, int64_t now)
 		return false;
 	if (j->lease_until < now)
 		return true;
-	char *err = NULL;
-	int dead = store_worker_dead(w->store, j->worker_id, now, &err);
-	if (dead < 0) {
-		log_warn("cannot tell whether worker %s lives: %s", j->worker_id, err_str(err));
-		free(err);
-		return false;
-	}
-	return dead == 1;
+	for (size_t i = 0; i < nreg; i++)
+		if (strcmp(reg[i].id, j->worker_id) == 0)
+			return !reg[i].alive;
+	return false;
 }
 
 /* A job that never got as far as naming its container: no container can
@@ -116,9 +117,16 @@ void reconcile_jobs(worker_t *w)
 		return;
 	}
 	int64_t now = now_ms();
+	store_worker_t *reg = NULL;
+	size_t nreg = 0;
+	if (n > 0 && store_worker_list(w->store, now, &reg, &nreg, &err) < 0) {
+		log_warn("cannot tell which workers live: %s", err_str(err));
+		free(err);
+		err = NULL;
+	}
 	for (size_t i = 0; i < n; i++) {
 		job_t *j = &jobs[i];
-		if (!orphaned(w, j, now))
+		if (!orphaned(w, j, now, reg, nreg))
 			continue;
 		whost_t *h = NULL;
 		if (j->ran_on && j->container_name) {
@@ -155,6 +163,7 @@ void reconcile_jobs(worker_t *w)
 		if (worker_add_slot(w, h, j, true) < 0)
 			log_error("out of memory");
 	}
+	store_worker_list_free(reg, nreg);
 	store_job_list_free(jobs, n);
 }
 
