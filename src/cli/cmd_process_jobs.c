@@ -103,6 +103,7 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 		.output_limit = cli_num(a, "output-limit"),
 		.stop_grace_s = 10,
 		.shutdown_timeout_s = cli_num(a, "shutdown-timeout"),
+		.store_timeout_s = cli_num(a, "store-timeout"),
 		.reload = reload,
 		.reload_ud = &rctx,
 	};
@@ -163,6 +164,12 @@ static const cli_option_t options[] = {
 		 "containers still running are removed and their jobs put back in the queue "
 		 "(without counting the attempt), as SIGINT does; a job whose container has "
 		 "already exited is recorded. 0 waits for them however long they take."},
+	{.name = "store-timeout", .type = OPT_DURATION, .metavar = "DURATION", .def = "300",
+	 .min = 1, .max = 604800, .config = "worker.store_timeout",
+	 .help = "How long the worker goes on when its job store cannot be reached (a "
+		 "PostgreSQL server that stops or restarts) before it gives up and exits 1. "
+		 "Meanwhile its containers run on and their results are kept; after it, they are "
+		 "left running for any worker that serves their hosts to take over."},
 	{0},
 };
 
@@ -243,8 +250,8 @@ const cli_command_t cmd_process_jobs = {
 		 "When the job store cannot be reached (a PostgreSQL server that stops or "
 		 "restarts), the worker keeps its containers running and their results in memory, "
 		 "claims nothing, and tries the store again after 0.5 s, doubling to 30 s; when it "
-		 "answers, the results are written and the work goes on. After 5 minutes without "
-		 "the store the worker exits 1; its running jobs are taken over by any worker that "
+		 "answers, the results are written and the work goes on. After --store-timeout "
+		 "(5 minutes unless set) without the store the worker exits 1; its running jobs are taken over by any worker that "
 		 "serves their hosts. Every worker registers in the store and renews a heartbeat "
 		 "every 20 s; one that is killed is known dead at once, one whose machine fails "
 		 "after 60 s ('cjobs manage-jobs status --detailed' lists them)."},

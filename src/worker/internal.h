@@ -133,7 +133,5 @@ int worker_id_make(char *buf, size_t size);
 void worker_machine_name(char *buf, size_t size);
 
 #define LEASE_MS (60 * 1000)
-/* How long a worker goes on without its store before it gives up (exit 1). */
-#define STORE_DOWN_LIMIT_MS (5 * 60 * 1000)
 
 #endif

@@ -158,7 +158,7 @@ static void batch_end(void *ud)
  * slot in SLOT_RECORDING), claims nothing, and tries the connection again
  * with backoff (0.5 s doubling to 30 s). When it answers again the worker
  * registers again (its liveness lock went with the connection), renews its
- * leases, writes the results it kept and goes on. After STORE_DOWN_LIMIT_MS
+ * leases, writes the results it kept and goes on. After opts->store_timeout_s
  * without the store it gives up and exits 1: its containers go on running,
  * and any worker that serves their hosts takes them over. */
 
@@ -171,8 +171,8 @@ static void store_went(worker_t *w, const char *why)
 	w->next_store_try_mono = w->store_down_mono + w->store_backoff_ms;
 	w->watch_fd = -1;
 	log_warn("the job store cannot be reached (%s); the running containers go on, their "
-		 "results are kept until it answers again (giving up after %d s)",
-		 why, STORE_DOWN_LIMIT_MS / 1000);
+		 "results are kept until it answers again (giving up after %lld s)",
+		 why, (long long)w->opts->store_timeout_s);
 }
 
 static int heartbeat(worker_t *w, bool first, char **err);
@@ -198,10 +198,11 @@ static int store_retry(worker_t *w, int64_t now, char **err)
 		free(e);
 		return 0;
 	}
-	if (now - w->store_down_mono >= STORE_DOWN_LIMIT_MS) {
-		err_set(err, "the job store could not be reached for %d s (%s); giving up: its "
-			     "running jobs are taken over by any worker that serves their hosts",
-			STORE_DOWN_LIMIT_MS / 1000, err_str(e));
+	if (now - w->store_down_mono >= w->opts->store_timeout_s * 1000) {
+		err_set(err, "the job store could not be reached for %lld s (%s); giving up: its "
+			     "running jobs are taken over by any worker that serves their hosts "
+			     "(--store-timeout sets how long to wait)",
+			(long long)w->opts->store_timeout_s, err_str(e));
 		free(e);
 		return -1;
 	}

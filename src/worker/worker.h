@@ -26,6 +26,8 @@ typedef struct worker_opts {
 	int stop_grace_s;          /* SIGINT/cancel: TERM, then KILL after this */
 	int64_t shutdown_timeout_s;/* SIGTERM: after this, remove what still runs and
 				    * queue it again; 0 = wait for it to finish */
+	int64_t store_timeout_s;   /* how long the store may stay unreachable before
+				    * the worker gives up and exits 1 */
 	/* Called on SIGUSR1 to re-read the configuration into opts; may be NULL.
 	 * Returns 0 on success; on failure the old settings stay. */
 	int (*reload)(struct worker_opts *opts, void *ud, char **err);

@@ -113,18 +113,19 @@ test_expect_success 'verbosity: 1 by default, -v one more, -q errors only (over 
 '
 
 test_expect_success 'each [worker] key takes the ends of its option range and refuses the next value' '
-	printf "[worker]\nmax_jobs = 10000\npoll_interval = 86400\ntimeout = 604800\noutput_limit = 1g\nshutdown_timeout = 604800\n" >ends.ini &&
+	printf "[worker]\nmax_jobs = 10000\npoll_interval = 86400\ntimeout = 604800\noutput_limit = 1g\nshutdown_timeout = 604800\nstore_timeout = 604800\n" >ends.ini &&
 	cjobs dev validate-config --config ends.ini >out && grep -q "^ends.ini: valid" out &&
-	printf "[worker]\nmax_jobs = 1\npoll_interval = 1\ntimeout = 0\noutput_limit = 0\nshutdown_timeout = 0\n" >low.ini &&
+	printf "[worker]\nmax_jobs = 1\npoll_interval = 1\ntimeout = 0\noutput_limit = 0\nshutdown_timeout = 0\nstore_timeout = 1\n" >low.ini &&
 	cjobs dev validate-config --config low.ini >out && grep -q "^low.ini: valid" out &&
-	printf "[worker]\nmax_jobs = 10001\npoll_interval = 86401\ntimeout = 604801\noutput_limit = 1073741825\nshutdown_timeout = 604801\n" >over.ini &&
+	printf "[worker]\nmax_jobs = 10001\npoll_interval = 86401\ntimeout = 604801\noutput_limit = 1073741825\nshutdown_timeout = 604801\nstore_timeout = 0\n" >over.ini &&
 	expect_code 1 cjobs dev validate-config --config over.ini >out &&
 	grep -q "^over.ini:2: \[worker\] max_jobs: .10001. is not a whole number from 1 to 10000" out &&
 	grep -q "^over.ini:3: \[worker\] poll_interval: .86401. is not a duration from 1 to 86400 seconds" out &&
 	grep -q "^over.ini:4: \[worker\] timeout: .604801. is not a duration from 0 to 604800 seconds" out &&
 	grep -q "^over.ini:5: \[worker\] output_limit: .1073741825. is out of range: give from 0 to 1g" out &&
 	grep -q "^over.ini:6: \[worker\] shutdown_timeout: .604801. is not a duration from 0 to 604800 seconds" out &&
-	grep -q "^over.ini: 5 problems" out &&
+	grep -q "^over.ini:7: \[worker\] store_timeout: .0. is not a duration from 1 to 604800 seconds" out &&
+	grep -q "^over.ini: 6 problems" out &&
 	printf "[worker]\npoll_interval = 0\n" >zero.ini &&
 	expect_code 1 cjobs dev validate-config --config zero.ini >out &&
 	grep -q "^zero.ini:2: \[worker\] poll_interval: .0. is not a duration from 1 to 86400 seconds" out

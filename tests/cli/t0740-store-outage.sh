@@ -62,4 +62,35 @@ test_expect_success 'PostgreSQL stopped and started again under a daemon: result
 	cjobs db check
 '
 
+test_expect_success 'a store away longer than --store-timeout: the worker exits 1 and leaves its container running; the next worker takes the job over and runs it once' '
+	curl -sN --unix-socket "$ENGINE_SOCK" -G http://d/events \
+		--data-urlencode "filters={\"type\":[\"container\"],\"event\":[\"start\"],\"label\":[\"cjobs.job\"]}" \
+		>starts2.jsonl 2>/dev/null &
+	evpid=$!
+	d=$(cjobs job submit --image $IMG -- sh -c "$GATED") || exit 1
+	"$CJOBS_BIN" process-jobs --daemon --store-timeout 2 >/dev/null 2>w1.log </dev/null &
+	wpid=$!
+	trap "kill -9 \$evpid \$wpid \$w2pid 2>/dev/null" EXIT
+	wait_for 60 "test \"\$(job_field $d status)\" = running && test -n \"\$(job_field $d container_id)\"" &&
+	cd_=$(job_field $d container_id) &&
+	pg_stop "$PGD" &&
+	{ wait_exit 60 $wpid; rc=$?; cat w1.log; test $rc = 1; } &&
+	grep -q "giving up after 2 s" w1.log &&
+	grep -q "error: the job store could not be reached for 2 s" w1.log &&
+	! exited $cd_ &&
+	pg_start "$PGD" >/dev/null 2>&1 </dev/null &&
+	wait_for 60 "cjobs job show $d >/dev/null 2>&1" &&
+	test "$(job_field $d status)" = running || exit 1
+	"$CJOBS_BIN" process-jobs --daemon --verbosity 2 >/dev/null 2>w2.log </dev/null &
+	w2pid=$!
+	wait_for 60 "grep -q \"job $d: .*taking it over\" w2.log" &&
+	container_release $cd_ &&
+	wait_for 60 "test \"\$(job_field $d status)\" = completed" &&
+	kill -TERM $w2pid && wait_exit 60 $w2pid &&
+	test "$(job_field $d attempt)" = 1 &&
+	test "$(cjobs job logs $d --stream stdout)" = done &&
+	test "$(grep -c "\"start\"" starts2.jsonl)" = 1 &&
+	test -z "$(engine_containers "$ENGINE_SOCK")"
+'
+
 test_done
