@@ -1,11 +1,33 @@
 # bench/lib/common.sh: what every benchmark shares: an optimized build of
 # cjobs (build-bench, release), a scratch directory with its own store, a
 # private engine when asked for (tests/lib/engine.sh), and figure lines.
-# Sourced by the scripts in bench/.
+# Sourced by the scripts in bench/, which all take:
+#
+#   --small                 smaller sizes, a quick look
+#   --store postgresql      the store on a private PostgreSQL server started
+#                           for the benchmark (tests/lib/pg.sh) instead of an
+#                           SQLite file; the figures then say "postgresql"
+#
+# The PostgreSQL server runs with the durability settings a user's server
+# has (fsync, synchronous_commit and full_page_writes on), not with the test
+# suite's shortcuts: every commit waits for its WAL to reach the disk, as
+# SQLite's do.
 set -uo pipefail
 BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-SMALL=0
-for a in "$@"; do [ "$a" = --small ] && SMALL=1; done
+SMALL=0 BENCH_STORE=sqlite
+while [ $# -gt 0 ]; do
+	case $1 in
+	--small) SMALL=1 ;;
+	--store) BENCH_STORE=${2:-}; shift ;;
+	--store=*) BENCH_STORE=${1#--store=} ;;
+	*) echo "bench: unknown option '$1' (--small, --store sqlite|postgresql)" >&2; exit 2 ;;
+	esac
+	shift
+done
+case $BENCH_STORE in
+sqlite|postgresql) ;;
+*) echo "bench: --store takes sqlite or postgresql, not '$BENCH_STORE'" >&2; exit 2 ;;
+esac
 
 "$BENCH_ROOT/scripts/install-deps" >/dev/null || exit 1
 BENCH_BUILD=${CJOBS_BENCH_BUILD_DIR:-$BENCH_ROOT/build-bench}
@@ -30,12 +52,38 @@ export CJOBS_DATABASE=$BENCH_DIR/cjobs.db
 unset CJOBS_CONFIG DOCKER_HOST
 . "$BENCH_ROOT/tests/lib/engine.sh"
 . "$BENCH_ROOT/tests/lib/store.sh"
-BENCH_ENGINE=""
+BENCH_ENGINE="" BENCH_PG=""
 bench_cleanup() {
 	[ -n "$BENCH_ENGINE" ] && engine_stop "$BENCH_ENGINE"
+	[ -n "$BENCH_PG" ] && { pg_stop "$BENCH_PG"; rm -rf "$BENCH_PG"; }
 	rm -rf "$BENCH_DIR" 2>/dev/null || true
 }
 trap bench_cleanup EXIT
+
+if [ "$BENCH_STORE" = postgresql ]; then
+	. "$BENCH_ROOT/tests/lib/pg.sh"
+	# Its own directory under /tmp: the postgres user must reach it.
+	BENCH_PG=$(mktemp -d /tmp/cjbpg.XXXXXX)
+	pg_start "$BENCH_PG" >/dev/null || { echo "bench: cannot start PostgreSQL" >&2; exit 1; }
+	pg_createdb bench || exit 1
+	export CJOBS_DATABASE="host=$BENCH_PG user=cjobs dbname=bench"
+	bench_sql() { "$PG_BINDIR/psql" -X -q -At -F '|' -v ON_ERROR_STOP=1 -d "$CJOBS_DATABASE" -c "$1"; }
+	for set in ${BENCH_PG_SETTINGS:-"fsync = on" "synchronous_commit = on" "full_page_writes = on"}; do
+		bench_sql "ALTER SYSTEM SET $set" >/dev/null || exit 1
+	done
+	bench_sql "SELECT pg_reload_conf()" >/dev/null || exit 1
+	"$CJOBS" db migrate >/dev/null || exit 1
+else
+	# bench_sql SQL: run SQL on the store.
+	bench_sql() { sqlite3 "$CJOBS_DATABASE" "$1"; }
+fi
+
+# bench_edit SQL: run SQL on the store, then count its jobs again (jobs
+# made or changed behind cjobs's back, tests/lib/store.sh).
+bench_edit() { bench_sql "$1" >/dev/null && bench_sql "$STORE_RECOUNT_SQL" >/dev/null; }
+
+# bench_label: the store the figures are for, as a word.
+bench_label() { echo "$BENCH_STORE"; }
 
 # bench_engine: start a private engine with the test image; sets ENGINE_SOCK.
 bench_engine() {
@@ -52,5 +100,3 @@ figure() { printf '%-44s %12s %-8s %s\n' "$1" "$2" "$3" "${4:-}"; }
 # ratio A B: A/B with two decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "inf"; else printf "%.2f", a / b }'; }
 
-# bench_sql SQL: run SQL on the store.
-bench_sql() { sqlite3 "$CJOBS_DATABASE" "$1"; }

@@ -36,6 +36,10 @@ typedef struct {
 	char *error;      /* the latest failure, one line */
 	int64_t changes;  /* rows the latest command changed */
 	bool listening;   /* LISTEN cjobs was sent (again after a reconnect) */
+	/* Server-side prepared statements live as long as one connection:
+	 * a reconnect starts a new generation and they are prepared again. */
+	unsigned generation;
+	unsigned next_name;
 } pg_conn_t;
 
 typedef struct {
@@ -51,6 +55,13 @@ typedef struct {
 	char *sql;        /* with $N placeholders */
 	int nparams;
 	pg_param_t *params;
+	/* keep (the store's statement cache): prepared on the server once per
+	 * connection, named name, with the parameter types of that first run,
+	 * so later runs skip the server's parse and plan. */
+	bool keep;
+	char name[16];
+	unsigned prepared_in;   /* the connection's generation + 1; 0 = not yet */
+	Oid *prepared_types;
 	PGresult *res;
 	int row, nrows;
 	/* bytea columns of the current row, decoded on first read */
@@ -288,7 +299,6 @@ static void clear_result(pg_stmt_t *ps)
 
 static int pg_prepare(store_t *s, const char *sql, bool keep, db_stmt_t **out)
 {
-	(void)keep;
 	pg_stmt_t *ps = calloc(1, sizeof(*ps));
 	if (!ps)
 		return DB_E_NOMEM;
@@ -302,6 +312,7 @@ static int pg_prepare(store_t *s, const char *sql, bool keep, db_stmt_t **out)
 	ps->base.drv = &pg_driver;
 	ps->conn = conn_of(s);
 	ps->row = -1;
+	ps->keep = keep && ps->nparams > 0;
 	*out = &ps->base;
 	return DB_DONE;
 }
@@ -318,6 +329,7 @@ static void pg_finalize(db_stmt_t *st)
 {
 	pg_stmt_t *ps = (pg_stmt_t *)st;
 	clear_result(ps);
+	free(ps->prepared_types);
 	free(ps->params);
 	free(ps->sql);
 	free(ps);
@@ -368,6 +380,39 @@ static int pg_bind_null(db_stmt_t *st, int i)
 	return DB_DONE;
 }
 
+/* Whether a kept statement can run as the server's prepared statement
+ * with these parameter types, preparing it first on this connection. The
+ * types are those of its first run; a later run that binds a parameter of
+ * another type (not a NULL, which fits any) goes unprepared, since the
+ * server would read its value as the first type. A failed prepare leaves
+ * its result in *failed for the caller to report. */
+static bool use_prepared(pg_stmt_t *ps, const Oid *types, PGresult **failed)
+{
+	pg_conn_t *c = ps->conn;
+	*failed = NULL;
+	if (!ps->keep)
+		return false;
+	if (ps->prepared_in == c->generation + 1) {
+		for (int i = 0; i < ps->nparams; i++)
+			if (types[i] && types[i] != ps->prepared_types[i])
+				return false;
+		return true;
+	}
+	if (!ps->prepared_types &&
+	    !(ps->prepared_types = calloc((size_t)ps->nparams, sizeof(*ps->prepared_types))))
+		return false;
+	snprintf(ps->name, sizeof(ps->name), "cj%u", c->next_name++);
+	PGresult *r = PQprepare(c->pg, ps->name, ps->sql, ps->nparams, types);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		*failed = r;
+		return false;
+	}
+	PQclear(r);
+	memcpy(ps->prepared_types, types, (size_t)ps->nparams * sizeof(*types));
+	ps->prepared_in = c->generation + 1;
+	return true;
+}
+
 /* Runs the statement: the whole result comes at once. */
 static int run(pg_stmt_t *ps)
 {
@@ -397,7 +442,13 @@ static int run(pg_stmt_t *ps)
 			formats[i] = ps->params[i].format;
 			types[i] = ps->params[i].type;
 		}
-		r = PQexecParams(c->pg, ps->sql, n, types, values, lens, formats, 0);
+		PGresult *failed = NULL;
+		if (use_prepared(ps, types, &failed))
+			r = PQexecPrepared(c->pg, ps->name, n, values, lens, formats, 0);
+		else if (failed)
+			r = failed;
+		else
+			r = PQexecParams(c->pg, ps->sql, n, types, values, lens, formats, 0);
 		free(values);
 		free(lens);
 		free(formats);
@@ -515,6 +566,7 @@ static int pg_reconnect(store_t *s, char **err)
 {
 	pg_conn_t *c = conn_of(s);
 	PQreset(c->pg);
+	c->generation++;
 	if (PQstatus(c->pg) != CONNECTION_OK) {
 		char *msg = dburl_redact(s->path, PQerrorMessage(c->pg));
 		set_error(c, msg ? msg : "out of memory");
@@ -522,6 +574,9 @@ static int pg_reconnect(store_t *s, char **err)
 		return err_set(err, "cannot reach the job store %s: %s", s->name, c->error);
 	}
 	PQsetNoticeProcessor(c->pg, drop_notice, NULL);
+	/* A new session: its settings (the lock timeout, UTC) are set again. */
+	if (pg_set_up(s, err) < 0)
+		return -1;
 	if (c->listening) {
 		int fd;
 		if (pg_watch(s, &fd, err) < 0)

@@ -204,10 +204,54 @@ int store_begin(store_t *s, char **err)
 	return 0;
 }
 
+int store_begin_deferred(store_t *s, char **err)
+{
+	if (s->depth > 0)
+		return store_begin(s, err);
+	if (tx_heal(s, err) < 0)
+		return -1;
+	s->aborted = false;
+	s->depth = 1;
+	s->begin_deferred = true;
+	if (counts_level_begin(s) < 0) {
+		store_rollback(s);
+		return err_set(err, "cannot start a transaction: out of memory");
+	}
+	return 0;
+}
+
+/* Sends the BEGIN that store_begin_deferred held back, before the first
+ * statement of its transaction. */
+static int begin_now(store_t *s, char **err)
+{
+	s->begin_deferred = false;
+	if (st_run(s, s->drv->sql_begin, "cannot start a transaction", err) == 0)
+		return 0;
+	if (db_in_tx(s))
+		st_run(s, "ROLLBACK", "rollback", NULL);
+	s->begin_deferred = true;
+	return -1;
+}
+
+/* The end of a deferred transaction in which no statement ran: nothing
+ * to send. */
+static void end_unbegun(store_t *s)
+{
+	counts_clear(s);
+	s->depth = 0;
+	s->begin_deferred = false;
+	s->notify_due = false;
+	s->aborted = false;
+}
+
 int store_commit(store_t *s, char **err)
 {
 	if (s->depth <= 0)
 		return err_set(err, "commit without a transaction");
+	if (s->depth == 1 && s->begin_deferred) {
+		end_unbegun(s);
+		return 0;
+	}
 	if (s->depth > 1) {
 		if (s->aborted || db_tx_lost(s)) {
 			s->aborted = true;
@@ -245,6 +289,10 @@ void store_rollback(store_t *s)
 {
 	if (s->depth <= 0)
 		return;
+	if (s->depth == 1 && s->begin_deferred) {
+		end_unbegun(s);
+		return;
+	}
 	/* SQLite may already have rolled everything back (out of memory, disk
 	 * full); then there is nothing left to undo at this level. */
 	bool gone = !db_in_tx(s);
@@ -330,6 +378,8 @@ static uint64_t hash_sql(const char *sql, size_t len)
 int st_prepare(store_t *s, const char *sql, db_stmt_t **out, char **err)
 {
 	*out = NULL;
+	if (s->begin_deferred && begin_now(s, err) < 0)
+		return -1;
 	size_t len = strlen(sql);
 	uint64_t h = hash_sql(sql, len);
 	for (size_t i = 0; i < s->ncache; i++) {

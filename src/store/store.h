@@ -68,6 +68,13 @@ int store_migrate(store_t *s, int *applied, char **err);
  * still open. A store_t is for one thread at a time, and must not be used
  * across fork(): open a new one in the child. */
 int store_begin(store_t *s, char **err);
+/* store_begin for a transaction that may well write nothing (a worker's
+ * loop turn): its BEGIN, and with it the write lock, waits for the first
+ * statement inside it, so an empty one costs no round trip and keeps no
+ * other writer waiting. A BEGIN that then fails fails that statement; the
+ * next statement tries it again. Inside an open transaction it is
+ * store_begin. */
+int store_begin_deferred(store_t *s, char **err);
 /* Marks a long-running writer (a worker, a cleanup): before it closes, it
  * copies what is left of the write-ahead log into the store file, without
  * blocking anyone, so that a short command that happens to close last (and

@@ -46,6 +46,8 @@ struct store {
 	char id[37];           /* "" until the first migration has made it */
 	int schema;            /* highest applied migration */
 	int depth;             /* open store_begin() levels */
+	bool begin_deferred;   /* store_begin_deferred: the outermost level is
+	                        * open, its BEGIN not sent yet (no statement ran) */
 	bool long_writer;      /* store_long_writer was called */
 	bool notify_due;       /* the open transaction changed a job's status */
 	bool aborted;          /* the transaction can no longer commit (the database dropped

@@ -205,6 +205,49 @@ static void test_second_handle_reads_committed(void **state)
 	store_close(other);
 }
 
+/* A deferred transaction holds no lock and sends nothing until its first
+ * statement: another handle writes meanwhile (it would wait for the write
+ * lock, then fail as busy, if the BEGIN had gone out), and an empty one
+ * commits and rolls back to nothing. With statements inside, it is a
+ * transaction like any other: invisible to others until it commits, all
+ * undone by a rollback, nested levels as usual. */
+static void test_deferred_begin(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	store_t *other = NULL;
+	OK(store_open(fx->path, true, &other, &err));
+	OK(store_begin_deferred(fx->s, &err));
+	add_host(other, "beside");
+	OK(store_commit(fx->s, &err));
+	OK(store_begin_deferred(fx->s, &err));
+	add_host(other, "beside2");
+	store_rollback(fx->s);
+	assert_true(has_host(fx->s, "beside"));
+	assert_true(has_host(fx->s, "beside2"));
+
+	OK(store_begin_deferred(fx->s, &err));
+	add_host(fx->s, "a");
+	OK(store_begin(fx->s, &err));
+	add_host(fx->s, "b");
+	OK(store_commit(fx->s, &err));
+	assert_false(has_host(other, "a"));
+	store_rollback(fx->s);
+	assert_false(has_host(fx->s, "a"));
+	assert_false(has_host(fx->s, "b"));
+
+	OK(store_begin_deferred(fx->s, &err));
+	OK(store_begin_deferred(fx->s, &err));  /* inside one: a plain nested level */
+	add_host(fx->s, "c");
+	store_rollback(fx->s);
+	add_host(fx->s, "d");
+	assert_false(has_host(other, "d"));
+	OK(store_commit(fx->s, &err));
+	assert_false(has_host(other, "c"));
+	assert_true(has_host(other, "d"));
+	store_close(other);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
@@ -217,6 +260,7 @@ int main(void)
 		T(test_unbalanced_calls),
 		T(test_close_rolls_back),
 		T(test_second_handle_reads_committed),
+		T(test_deferred_begin),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
