@@ -20,7 +20,21 @@ while [ $# -gt 0 ]; do
 	--small) SMALL=1 ;;
 	--store) BENCH_STORE=${2:-}; shift ;;
 	--store=*) BENCH_STORE=${1#--store=} ;;
-	*) echo "bench: unknown option '$1' (--small, --store sqlite|postgresql)" >&2; exit 2 ;;
+	*)
+		# A benchmark's own options: it names them in BENCH_OPTS before
+		# sourcing this file ("--flag", or "--name=" for one with a
+		# value), and reads them itself.
+		known=0
+		for o in ${BENCH_OPTS:-}; do
+			case $o in
+			*=) [ "${1#"$o"}" != "$1" ] && known=1 ;;
+			*) [ "$1" = "$o" ] && known=1 ;;
+			esac
+		done
+		[ $known = 1 ] || {
+			echo "bench: unknown option '$1' (--small, --store sqlite|postgresql${BENCH_OPTS:+, $BENCH_OPTS})" >&2
+			exit 2
+		} ;;
 	esac
 	shift
 done
