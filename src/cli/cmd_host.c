@@ -30,11 +30,12 @@ static const char *const show_formats[] = {"text", "json", NULL};
 		 "queue and for measuring cjobs itself)."},                                  \
 	{.name = "max-jobs", .type = OPT_INT, .metavar = "N", .def = D("10"), .min = 1,        \
 	 .max = HOST_MAX_JOBS_MAX,                                                             \
-	 .help = "How many of this host's containers may run at once."},                      \
+	 .help = "How many of this host's containers may run at once, counted over every "  \
+		 "worker that shares the store."},                                             \
 	{.name = "weight", .type = OPT_INT, .metavar = "N", .def = D("100"),                   \
 	 .min = HOST_WEIGHT_MIN, .max = HOST_WEIGHT_MAX,                                       \
 	 .help = "Routing weight: hosts with free capacity get new jobs in proportion to "     \
-		 "their weight."},                                                             \
+		 "their weight, counted over every worker that shares the store."},            \
 	{.name = "pull", .type = OPT_BOOL, .metavar = "yes|no", .def = D("no"),                \
 	 .help = "Pull an image the engine does not have before creating the container. "     \
 		 "With no, such a job fails with an error naming the image."},                 \

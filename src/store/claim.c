@@ -212,6 +212,84 @@ int store_job_claim(store_t *s, const char *worker_id, int64_t lease_until,
 	return 0;
 }
 
+/* A host's room and load as every worker sees it: the jobs launching or
+ * running there under any worker against its max_jobs (0: no limit). */
+typedef struct {
+	size_t index;
+	double load;
+} host_load_t;
+
+static int by_load(const void *a, const void *b)
+{
+	const host_load_t *x = a, *y = b;
+	if (x->load != y->load)
+		return x->load < y->load ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static int claim_spread(store_t *s, const char *worker_id, int64_t lease_until,
+			const store_claim_host_t *hosts, size_t nhosts, job_t **out, size_t *n,
+			size_t *picked, char **err)
+{
+	host_load_t *order = calloc(nhosts, sizeof(*order));
+	if (!order)
+		return err_set(err, "out of memory");
+	size_t k = 0;
+	for (size_t i = 0; i < nhosts; i++) {
+		int64_t limit = 0, active = 0;
+		if (query_count(s, "SELECT coalesce(max(max_jobs), 0) FROM hosts WHERE name = ?",
+				hosts[i].name, &limit, err) < 0 ||
+		    counts_active(s, hosts[i].name, &active, err) < 0) {
+			free(order);
+			return -1;
+		}
+		if (limit > 0 && active >= limit)
+			continue;
+		order[k++] = (host_load_t){i, (double)active / (hosts[i].weight > 0 ? hosts[i].weight : 1)};
+	}
+	qsort(order, k, sizeof(*order), by_load);
+	int rc = 0;
+	for (size_t j = 0; j < k && *n == 0; j++) {
+		const char *name = hosts[order[j].index].name;
+		char *names[] = {(char *)name, NULL};
+		rc = claim_all(s, worker_id, lease_until, names, name, 1, out, n, err);
+		if (rc < 0)
+			break;
+		if (*n > 0)
+			*picked = order[j].index;
+	}
+	free(order);
+	return rc;
+}
+
+int store_job_claim_spread(store_t *s, const char *worker_id, int64_t lease_until,
+			   const store_claim_host_t *hosts, size_t nhosts, job_t **out, size_t *n,
+			   size_t *picked, char **err)
+{
+	*out = NULL;
+	*n = 0;
+	*picked = 0;
+	if (!worker_id || !*worker_id)
+		return err_set(err, "cannot claim jobs: no worker id given");
+	if (store_ready(s, err) < 0)
+		return -1;
+	if (nhosts == 0)
+		return 0;
+	if (store_begin(s, err) < 0)
+		return -1;
+	job_t *jobs = NULL;
+	size_t count = 0;
+	int rc = claim_spread(s, worker_id, lease_until, hosts, nhosts, &jobs, &count, picked, err);
+	if (tx_finish(s, rc, err) < 0) {
+		store_job_list_free(jobs, count);
+		*picked = 0;
+		return -1;
+	}
+	*out = jobs;
+	*n = count;
+	return 0;
+}
+
 /* One number from a query over queued jobs filtered by hosts: what, then
  * FROM jobs (walking jobs_ready), then the condition cond and the hosts'. */
 static int queued_number(store_t *s, const char *what, const char *cond, char *const *hosts,

@@ -200,6 +200,24 @@ int store_job_take_over(store_t *s, const job_t *job, const char *old_worker,
 int store_job_claim(store_t *s, const char *worker_id, int64_t lease_until,
 		    char *const *hosts, const char *run_on, int max, job_t **out, size_t *n,
 		    char **err);
+/* A host a worker could claim a job for: its name and weight (host add
+ * --weight, at least 1). */
+typedef struct {
+	const char *name;
+	int weight;
+} store_claim_host_t;
+/* Claims one ready job for the least loaded of hosts[0..nhosts), as
+ * store_job_claim with run_on does for one host. The choice is made inside
+ * the claim's transaction, under the writers' lock, from what every worker
+ * runs: a host's load is its jobs launching or running (by any worker)
+ * divided by its weight; the least loaded is tried first (the earlier in
+ * hosts[] on a tie), a host whose max_jobs is reached is passed over, and
+ * so is one no ready job may run on (each is pinned to another host), the
+ * next tried instead. So weights and limits hold across workers. *picked
+ * gets the index of the host the job is for; *n is 0 when no host had one. */
+int store_job_claim_spread(store_t *s, const char *worker_id, int64_t lease_until,
+			   const store_claim_host_t *hosts, size_t nhosts, job_t **out, size_t *n,
+			   size_t *picked, char **err);
 /* Number of queued jobs that are ready now (optionally for the given hosts),
  * and the soonest not_before among the queued ones not ready yet (0 if none). */
 int store_job_ready_count(store_t *s, char *const *hosts, int64_t now,

@@ -19,7 +19,6 @@ typedef struct {
 	int64_t next_check_mono;   /* when to try an unhealthy engine again */
 	char *error;               /* why it is unhealthy */
 	int active;                /* slots on this host */
-	bool claim_exhausted;      /* this claim round found nothing for it */
 	bool sweep_due;            /* look for leftover containers when healthy */
 	bool retired;              /* disabled or removed: no new jobs */
 	bool sweep_inflight;

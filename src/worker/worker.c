@@ -560,27 +560,6 @@ whost_t *worker_find_host(worker_t *w, const char *name)
 	return NULL;
 }
 
-/* The healthy host with free capacity and the fewest jobs per unit of
- * weight, or NULL. */
-static whost_t *pick_host(worker_t *w, int *room)
-{
-	whost_t *best = NULL;
-	double best_load = 0;
-	for (size_t i = 0; i < w->nhosts; i++) {
-		whost_t *h = w->hosts[i];
-		if (!h->healthy || h->retired || h->claim_exhausted || h->active >= h->host.max_jobs)
-			continue;
-		double load = (double)h->active / h->host.weight;
-		if (!best || load < best_load) {
-			best = h;
-			best_load = load;
-		}
-	}
-	if (best)
-		*room = best->host.max_jobs - best->active;
-	return best;
-}
-
 static int running_count(const worker_t *w)
 {
 	int n = 0;
@@ -589,52 +568,99 @@ static int running_count(const worker_t *w)
 	return n;
 }
 
+/* Adds the claimed jobs to host h; -1 when memory ran out. */
+static int add_claimed(worker_t *w, whost_t *h, job_t *jobs, size_t n, int *total, char **err)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (worker_add_slot(w, h, &jobs[i], false) < 0) {
+			store_job_list_free(jobs, n);
+			return err_set(err, "out of memory");
+		}
+		(*total)++;
+	}
+	store_job_list_free(jobs, n);
+	return 0;
+}
+
+/* With several hosts: one job at a time, for the host the store finds
+ * least loaded by weight across every worker (store_job_claim_spread), among
+ * those this worker may use now. Returns the number claimed, or -1. */
+static int claim_spread(worker_t *w, char **err)
+{
+	int total = 0;
+	store_claim_host_t *cands = calloc(w->nhosts, sizeof(*cands));
+	whost_t **of = calloc(w->nhosts, sizeof(*of));
+	if (!cands || !of) {
+		free(cands);
+		free(of);
+		return err_set(err, "out of memory");
+	}
+	while (w->opts->max_jobs - running_count(w) > 0) {
+		size_t k = 0;
+		for (size_t i = 0; i < w->nhosts; i++) {
+			whost_t *h = w->hosts[i];
+			if (!h->healthy || h->retired || h->active >= h->host.max_jobs)
+				continue;
+			of[k] = h;
+			cands[k++] = (store_claim_host_t){h->host.name, h->host.weight};
+		}
+		if (k == 0)
+			break;
+		job_t *jobs = NULL;
+		size_t n = 0, picked = 0;
+		int64_t t0 = mono_us();
+		if (store_job_claim_spread(w->store, w->worker_id, now_ms() + LEASE_MS, cands, k, &jobs,
+					   &n, &picked, err) < 0) {
+			total = -1;
+			break;
+		}
+		log_debug("claim for %zu host(s): %zu job(s) in %.3f ms", k, n,
+			  (double)(mono_us() - t0) / 1000.0);
+		if (n == 0) {
+			store_job_list_free(jobs, n);
+			break;
+		}
+		if (add_claimed(w, of[picked], jobs, n, &total, err) < 0) {
+			total = -1;
+			break;
+		}
+	}
+	free(cands);
+	free(of);
+	return total;
+}
+
 /* Claims and launches jobs while there is room. Returns the number claimed,
  * or -1 on a store failure. */
 static int claim_jobs(worker_t *w, char **err)
 {
-	int total = 0;
 	/* Finished slots still count against their host until reaped: reap
 	 * first, or a host filled to its limit looks full for a whole poll
 	 * interval after its jobs ended. */
 	reap_slots(w);
-	for (size_t i = 0; i < w->nhosts; i++)
-		w->hosts[i]->claim_exhausted = false;
-	for (;;) {
-		int free_global = w->opts->max_jobs - running_count(w);
-		int room = 0;
-		whost_t *h = free_global > 0 ? pick_host(w, &room) : NULL;
-		if (!h)
-			break;
-		/* With several hosts, one job per pick keeps the spread by weight;
-		 * with one, claim all the room in one transaction. */
-		int want = w->nhosts > 1 ? 1 : (room < free_global ? room : free_global);
-		char *names[] = {h->host.name, NULL};
-		job_t *jobs = NULL;
-		size_t n = 0;
-		int64_t t0 = mono_us();
-		if (store_job_claim(w->store, w->worker_id, now_ms() + LEASE_MS, names, h->host.name,
-				    want, &jobs, &n, err) < 0)
-			return -1;
-		/* The claim's own time, lock waits included: what bench/workers
-		 * reads to show how long workers racing for one queue wait. */
-		log_debug("claim for host %s: %zu of %d jobs in %.3f ms", h->host.name, n, want,
-			  (double)(mono_us() - t0) / 1000.0);
-		if (n == 0) {
-			store_job_list_free(jobs, n);
-			/* Nothing for this host; try the others, then stop. */
-			h->claim_exhausted = true;
-			continue;
-		}
-		for (size_t i = 0; i < n; i++) {
-			if (worker_add_slot(w, h, &jobs[i], false) < 0) {
-				store_job_list_free(jobs, n);
-				return err_set(err, "out of memory");
-			}
-			total++;
-		}
-		store_job_list_free(jobs, n);
-	}
+	if (w->nhosts > 1)
+		return claim_spread(w, err);
+	int total = 0;
+	whost_t *h = w->nhosts == 1 ? w->hosts[0] : NULL;
+	int free_global = w->opts->max_jobs - running_count(w);
+	if (!h || !h->healthy || h->retired || h->active >= h->host.max_jobs || free_global <= 0)
+		return 0;
+	/* One host: all the room in one transaction. */
+	int room = h->host.max_jobs - h->active;
+	int want = room < free_global ? room : free_global;
+	char *names[] = {h->host.name, NULL};
+	job_t *jobs = NULL;
+	size_t n = 0;
+	int64_t t0 = mono_us();
+	if (store_job_claim(w->store, w->worker_id, now_ms() + LEASE_MS, names, h->host.name, want,
+			    &jobs, &n, err) < 0)
+		return -1;
+	/* The claim's own time, lock waits included: what bench/workers
+	 * reads to show how long workers racing for one queue wait. */
+	log_debug("claim for host %s: %zu of %d jobs in %.3f ms", h->host.name, n, want,
+		  (double)(mono_us() - t0) / 1000.0);
+	if (add_claimed(w, h, jobs, n, &total, err) < 0)
+		return -1;
 	return total;
 }
 

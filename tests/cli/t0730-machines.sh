@@ -75,4 +75,25 @@ print(int(t.timestamp() * 1000))" "${line%% *}") &&
 	cjobs db check
 '
 
+test_expect_success 'host weights hold across workers: two workers of two jobs each put three of four on the host of weight 3' '
+	cjobs host disable e1 >/dev/null && cjobs host disable m1 >/dev/null &&
+	add_test_host heavy --weight 3 && add_test_host light --weight 1 &&
+	cjobs job submit --image $IMG --count 4 -- sh -c "$GATED" >/dev/null || exit 1
+	"$CJOBS_BIN" process-jobs --daemon --max-jobs 2 >/dev/null 2>wa.log </dev/null &
+	wa=$!
+	"$CJOBS_BIN" process-jobs --daemon --max-jobs 2 >/dev/null 2>wb.log </dev/null &
+	wb=$!
+	trap "kill -9 \$wa \$wb 2>/dev/null" EXIT
+	wait_for 60 "test \$(store_sql \"SELECT count(*) FROM jobs WHERE status = '"'"'running'"'"' AND container_id IS NOT NULL\") = 4" &&
+	test "$(store_sql "SELECT ran_on || count(*) FROM jobs WHERE status = '"'"'running'"'"' GROUP BY ran_on ORDER BY ran_on")" = "heavy3
+light1" &&
+	test "$(store_sql "SELECT count(DISTINCT worker_id) FROM jobs WHERE status = '"'"'running'"'"'")" = 2 &&
+	for c in $(store_sql "SELECT container_id FROM jobs WHERE status = '"'"'running'"'"'"); do
+		container_release $c || exit 1
+	done &&
+	wait_for 60 "test \$(store_sql \"SELECT count(*) FROM jobs WHERE ran_on IN ('"'"'heavy'"'"', '"'"'light'"'"') AND status = '"'"'completed'"'"'\") = 4" &&
+	kill -TERM $wa $wb && wait_exit 60 $wa && wait_exit 60 $wb &&
+	test -z "$(engine_containers "$ENGINE_SOCK")"
+'
+
 test_done

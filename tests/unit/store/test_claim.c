@@ -623,6 +623,98 @@ static void test_claim_names_the_container(void **state)
 	store_job_list_free(c, n);
 }
 
+/* store_job_claim_spread: weights hold across workers (the load is read
+ * from the store, whoever claimed), a host at its limit is passed over
+ * whatever its load, a host no ready job may run on is passed over for the
+ * next, and nothing claimable gives 0. */
+static size_t spread_one(store_t *s, const char *worker, const store_claim_host_t *hosts,
+			 size_t n, int64_t *id)
+{
+	char *err = NULL;
+	job_t *jobs = NULL;
+	size_t got = 0, picked = 99;
+	OK(store_job_claim_spread(s, worker, now_ms() + 60000, hosts, n, &jobs, &got, &picked, &err));
+	if (got == 0) {
+		store_job_list_free(jobs, got);
+		return 99;
+	}
+	assert_int_equal(got, 1);
+	assert_string_equal(jobs[0].ran_on, hosts[picked].name);
+	assert_string_equal(jobs[0].worker_id, worker);
+	if (id)
+		*id = jobs[0].id;
+	store_job_list_free(jobs, got);
+	return picked;
+}
+
+static void test_claim_spread_by_weight_across_workers(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	host_t h;
+	sample_host(&h, "heavy");
+	h.max_jobs = 10;
+	OK(store_host_add(fx->s, &h, &err));
+	host_free(&h);
+	sample_host(&h, "light");
+	h.max_jobs = 10;
+	OK(store_host_add(fx->s, &h, &err));
+	host_free(&h);
+	const store_claim_host_t hosts[] = {{"heavy", 3}, {"light", 1}};
+	for (int i = 0; i < 8; i++)
+		add_job(fx->s, 0, NULL, 0);
+	/* Two workers take turns: each sees what the other runs. */
+	size_t on[2] = {0, 0};
+	static const char *const expect = "hlhhhlhh";
+	for (int i = 0; i < 8; i++) {
+		size_t p = spread_one(fx->s, i % 2 ? "wb" : "wa", hosts, 2, NULL);
+		assert_true(p < 2);
+		assert_int_equal(expect[i], p == 0 ? 'h' : 'l');
+		on[p]++;
+	}
+	assert_int_equal(on[0], 6);
+	assert_int_equal(on[1], 2);
+	assert_int_equal(spread_one(fx->s, "wa", hosts, 2, NULL), 99);
+	assert_int_equal(counted(fx->s, "heavy", "launching"), 6);
+	assert_int_equal(counted(fx->s, "light", "launching"), 2);
+}
+
+static void test_claim_spread_limits_and_pins(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	host_t h;
+	sample_host(&h, "full");
+	h.max_jobs = 1;
+	OK(store_host_add(fx->s, &h, &err));
+	host_free(&h);
+	sample_host(&h, "free");
+	h.max_jobs = 5;
+	OK(store_host_add(fx->s, &h, &err));
+	host_free(&h);
+	/* "full" weighs 1000: least loaded until its one slot is taken. */
+	const store_claim_host_t hosts[] = {{"full", 1000}, {"free", 1}};
+	add_job(fx->s, 0, NULL, 0);
+	add_job(fx->s, 0, NULL, 0);
+	int64_t id = 0;
+	assert_int_equal(spread_one(fx->s, "wa", hosts, 2, &id), 0);
+	assert_int_equal(spread_one(fx->s, "wb", hosts, 2, NULL), 1);
+	/* Exactly at its limit: passed over although it weighs most. */
+	add_job(fx->s, 0, NULL, 0);
+	assert_int_equal(spread_one(fx->s, "wb", hosts, 2, NULL), 1);
+	/* The least loaded host has no job it may run: the next one does. */
+	const store_claim_host_t two[] = {{"free", 1000}, {"other", 1}};
+	sample_host(&h, "other");
+	OK(store_host_add(fx->s, &h, &err));
+	host_free(&h);
+	int64_t pinned = add_job(fx->s, 0, "other", 0);
+	int64_t got = 0;
+	assert_int_equal(spread_one(fx->s, "wa", two, 2, &got), 1);
+	assert_int_equal(got, pinned);
+	assert_int_equal(spread_one(fx->s, "wa", two, 2, NULL), 99);
+	(void)id;
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
@@ -640,6 +732,8 @@ int main(void)
 		T(test_take_over),
 		T(test_claim_names_the_container),
 		T(test_host_limit_holds_across_workers),
+		T(test_claim_spread_by_weight_across_workers),
+		T(test_claim_spread_limits_and_pins),
 	};
 	/* SQLite's query plans, and its figures over a large queue. */
 	const struct CMUnitTest sqlite_tests[] = {
