@@ -36,6 +36,8 @@ typedef struct {
 	char *error;      /* the latest failure, one line */
 	int64_t changes;  /* rows the latest command changed */
 	bool listening;   /* LISTEN cjobs was sent (again after a reconnect) */
+	bool doomed;      /* the open transaction must not commit: an insert's
+			   * id could not be read (see pg_last_id) */
 	/* Server-side prepared statements live as long as one connection:
 	 * a reconnect starts a new generation and they are prepared again. */
 	unsigned generation;
@@ -185,8 +187,17 @@ static bool pg_in_tx(store_t *s)
 
 static bool pg_tx_lost(store_t *s)
 {
-	PGTransactionStatusType t = PQtransactionStatus(conn_of(s)->pg);
-	return t != PQTRANS_INTRANS && t != PQTRANS_ACTIVE;
+	pg_conn_t *c = conn_of(s);
+	PGTransactionStatusType t = PQtransactionStatus(c->pg);
+	return c->doomed || (t != PQTRANS_INTRANS && t != PQTRANS_ACTIVE);
+}
+
+/* A statement about to run outside any transaction: what doomed the last
+ * one is over. */
+static void tx_may_start(pg_conn_t *c)
+{
+	if (PQtransactionStatus(c->pg) == PQTRANS_IDLE)
+		c->doomed = false;
 }
 
 static int64_t pg_changes(store_t *s)
@@ -199,26 +210,38 @@ static int64_t pg_changes(store_t *s)
 static int64_t pg_last_id(store_t *s, db_stmt_t *st)
 {
 	(void)st;
-	PGresult *r = PQexec(conn_of(s)->pg, "SELECT lastval()");
+	pg_conn_t *c = conn_of(s);
+	PGresult *r = PQexec(c->pg, "SELECT lastval()");
 	int64_t id = 0;
-	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
 		id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	} else {
+		/* The caller cannot be told the row's id, so the row must not
+		 * be committed: a failed statement ends the transaction by
+		 * itself, but a result libpq could not allocate leaves it
+		 * able to commit, and the caller would report id 0. */
+		(void)result_rc(c, r);
+		c->doomed = true;
+	}
 	PQclear(r);
 	return id;
 }
 
+/* The latest failure's words, whatever rc (this driver never answers
+ * DB_E_NOTADB: a database without cjobs's tables is found by the store's
+ * catalogue queries). */
 static const char *pg_errmsg(store_t *s, int rc)
 {
 	(void)rc;
 	pg_conn_t *c = conn_of(s);
-	if (rc == DB_E_NOTADB)
-		return "the server's database is not a cjobs job store";
-	return c && c->error ? c->error : "unknown failure";
+	/* Without them, their copy found no memory. */
+	return c && c->error ? c->error : "out of memory";
 }
 
 static int pg_exec_script(store_t *s, const char *sql)
 {
 	pg_conn_t *c = conn_of(s);
+	tx_may_start(c);
 	PGresult *r = PQexec(c->pg, sql);
 	ExecStatusType t = PQresultStatus(r);
 	int rc = t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK ? DB_DONE : result_rc(c, r);
@@ -418,6 +441,7 @@ static int run(pg_stmt_t *ps)
 {
 	pg_conn_t *c = ps->conn;
 	PGresult *r;
+	tx_may_start(c);
 	if (ps->nparams == 0) {
 		/* Without parameters, several statements may go in one text
 		 * (the writers' BEGIN with its lock). */
@@ -567,11 +591,13 @@ static int pg_reconnect(store_t *s, char **err)
 	pg_conn_t *c = conn_of(s);
 	PQreset(c->pg);
 	c->generation++;
+	c->doomed = false;
 	if (PQstatus(c->pg) != CONNECTION_OK) {
 		char *msg = dburl_redact(s->path, PQerrorMessage(c->pg));
 		set_error(c, msg ? msg : "out of memory");
 		free(msg);
-		return err_set(err, "cannot reach the job store %s: %s", s->name, c->error);
+		return err_set(err, "cannot reach the job store %s: %s", s->name,
+			       c->error ? c->error : "out of memory");
 	}
 	PQsetNoticeProcessor(c->pg, drop_notice, NULL);
 	/* A new session: its settings (the lock timeout, UTC) are set again. */
@@ -680,8 +706,13 @@ const store_driver_t pg_driver = {
 	.col_i64 = pg_col_i64,
 	.col_bytes = pg_col_bytes,
 	/* The key is "cjobs" in ASCII: one lock for every writer of the
-	 * database. */
-	.sql_begin = "BEGIN; SELECT pg_advisory_xact_lock(427036289651)",
+	 * database. Read committed whatever the server's default isolation:
+	 * each statement then sees what the writer before committed, while
+	 * a snapshot of repeatable read would be taken before the lock is
+	 * granted (a claim would take the job the holder had just claimed,
+	 * and fail, or a host's last place twice). */
+	.sql_begin = "BEGIN ISOLATION LEVEL READ COMMITTED; "
+		     "SELECT pg_advisory_xact_lock(427036289651)",
 	.sql_commit = "COMMIT",
 	.sql_commit_notify = "NOTIFY cjobs; COMMIT",
 	.sql_begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ",

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -125,8 +126,10 @@ static int run_pg_dump(store_t *s, const char *path, char **err)
 		strv_free(env);
 		return err_set(err, "out of memory");
 	}
-	char errpath[] = "/tmp/cjobs-pg-dump-XXXXXX";
-	int efd = mkstemp(errpath);
+	/* Its complaints go to a file without a name (no directory to write
+	 * in, nothing to remove, gone with its last descriptor), read when it
+	 * fails. */
+	int efd = memfd_create("pg_dump-stderr", MFD_CLOEXEC);
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	if (efd >= 0)
@@ -158,14 +161,16 @@ static int run_pg_dump(store_t *s, const char *path, char **err)
 				fclose(f);
 			}
 			line[strcspn(line, "\n")] = '\0';
+			/* A signal is the reason, whatever it had written. */
+			if (WIFSIGNALED(status))
+				snprintf(line, sizeof(line), "it was killed by signal %d (%s)",
+					 WTERMSIG(status), strsignal(WTERMSIG(status)));
 			ret = err_set(err, "pg_dump failed: %s",
 				      *line ? line : "it gave no reason");
 		}
 	}
-	if (efd >= 0) {
+	if (efd >= 0)
 		close(efd);
-		unlink(errpath);
-	}
 	return ret;
 }
 
