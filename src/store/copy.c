@@ -549,8 +549,12 @@ static int copy_all(store_t *src, store_t *dst, bool replace, const store_copy_c
 			return err_prefix(err, "cannot read the source's ids");
 	if (empty_target(dst, replace, err) < 0)
 		return -1;
-	if (dst->drv->sql_bulk_delete)
-		(void)st_run(dst, dst->drv->sql_bulk_delete, "bulk", NULL);
+	/* Not ignored when it fails: a failure that ends the transaction (SQLite
+	 * ends it on a full disk) would leave the inserts below to commit one by
+	 * one. */
+	if (dst->drv->sql_bulk_delete &&
+	    st_run(dst, dst->drv->sql_bulk_delete, "cannot size the page cache", err) < 0)
+		return -1;
 	const dialect_t *d = dialect(dst);
 	for (size_t i = 0; i < NTABLES; i++) {
 		const table_t *t = &tables[i];
@@ -638,9 +642,12 @@ int store_copy(store_t *src, store_t *dst, bool replace, store_copy_counts_t *co
 		memset(copied, 0, sizeof(*copied));
 		return -1;
 	}
-	/* Committed: a failure here costs only speed. */
+	/* Committed: nothing after this may fail the copy. A failure here
+	 * costs only speed. */
 	if (dialect(dst)->sql_after)
 		(void)st_run(dst, dialect(dst)->sql_after, "cannot analyze the copy", NULL);
-	/* The target's id is the source's now. */
-	return migrations_load_id(dst, err);
+	/* The target's id is the source's now (its meta rows are); known
+	 * without asking the target, which could fail after the commit. */
+	memcpy(dst->id, src->id, sizeof(dst->id));
+	return 0;
 }

@@ -61,6 +61,10 @@ typedef struct {
 struct store_driver {
 	const char *name;   /* "SQLite" */
 	const char *a_name; /* "an SQLite", for messages */
+	/* The store is one local file (store_is_file): asked of the table, not
+	 * of its address, so that a driver that wraps this one (a test's) is
+	 * still the same kind. */
+	bool is_file;
 
 	/* Opens s->path (s->conn set), ready for statements; -1 with *err
 	 * (the store adds "cannot open job store PATH: " in front). */

@@ -510,6 +510,7 @@ static const void *lite_col_bytes(db_stmt_t *st, int col, size_t *len, bool *oom
 const store_driver_t sqlite_driver = {
 	.name = "SQLite",
 	.a_name = "an SQLite",
+	.is_file = true,
 	.open = lite_open,
 	.close = lite_close,
 	.in_tx = lite_in_tx,

@@ -149,7 +149,7 @@ bool store_changed(store_t *s)
 
 bool store_is_file(const store_t *s)
 {
-	return s->drv == &sqlite_driver;
+	return s->drv->is_file;
 }
 
 const char *store_driver_name(const store_t *s)

@@ -16,7 +16,9 @@
  *     connection), no transaction open and no statement left running;
  *   - leave the store usable: the next call works.
  * The only failures a call may survive are those it ignores on purpose,
- * listed in `tolerated` below with the reason.
+ * listed in `tolerated` below with the reason. db copy runs with both of
+ * its stores on the faulty driver, and a failed copy must leave the other
+ * one (its target, or its source) as it was too.
  *
  * It must never touch a file outside its own temporary directory, and
  * never change what it tests: the wrapper forwards everything else to
@@ -30,6 +32,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "store/copy.h"
 #include "store/maint.h"
 #include "store/report.h"
 #include "store/sqlite_driver.h"
@@ -56,6 +59,10 @@ static struct {
 
 static store_driver_t faulty;
 static store_t *current; /* the store under test, for the statements' SQL */
+/* The other store of a db copy (its target or its source), on the faulty
+ * driver too: its statements' SQL is noted after its role ("target: "). */
+static store_t *other;
+static const char *other_role;
 
 static sqlite3 *db_of(store_t *s)
 {
@@ -69,11 +76,24 @@ static void note_sql(const char *sql)
 		snprintf(fault.sql, sizeof(fault.sql), "%s", sql);
 }
 
+/* The SQL of a statement of s, after its role when s is the other store. */
+static void note_sql_of(store_t *s, const char *sql)
+{
+	if (s && s == other) {
+		char both[160];
+		snprintf(both, sizeof(both), "%s: %s", other_role, sql);
+		note_sql(both);
+	}
+	note_sql(sql);
+}
+
 static void note_stmt(db_stmt_t *st)
 {
-	for (size_t i = 0; current && i < current->ncache; i++)
-		if (current->cache[i].st == st)
-			note_sql(current->cache[i].sql);
+	store_t *stores[] = {current, other};
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; stores[k] && i < stores[k]->ncache; i++)
+			if (stores[k]->cache[i].st == st)
+				note_sql_of(stores[k], stores[k]->cache[i].sql);
 	note_sql("(a statement outside the cache)");
 }
 
@@ -90,18 +110,28 @@ static bool hit(fault_kind_t kind)
 }
 
 /* What SQLite does after a full disk or a failed allocation: the whole
- * transaction is gone, whatever level the store thinks it is at. */
-static void maybe_drop(void)
+ * transaction of the statement's connection is gone, whatever level the
+ * store thinks it is at. */
+static void maybe_drop(store_t *s)
 {
-	if (fault.drops && current && !sqlite3_get_autocommit(db_of(current)))
-		assert_int_equal(sqlite3_exec(db_of(current), "ROLLBACK", NULL, NULL, NULL),
-				 SQLITE_OK);
+	if (fault.drops && s && !sqlite3_get_autocommit(db_of(s)))
+		assert_int_equal(sqlite3_exec(db_of(s), "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+}
+
+/* The store a statement belongs to: the other store's when it is in its
+ * cache, else the store under test. */
+static store_t *store_of(db_stmt_t *st)
+{
+	for (size_t i = 0; other && i < other->ncache; i++)
+		if (other->cache[i].st == st)
+			return other;
+	return current;
 }
 
 static int f_prepare(store_t *s, const char *sql, bool keep, db_stmt_t **out)
 {
 	if (hit(F_PREPARE)) {
-		note_sql(sql);
+		note_sql_of(s, sql);
 		return fault.rc;
 	}
 	int rc = sqlite_driver.prepare(s, sql, keep, out);
@@ -114,7 +144,7 @@ static int f_step(db_stmt_t *st)
 {
 	if (hit(F_STEP)) {
 		note_stmt(st);
-		maybe_drop();
+		maybe_drop(store_of(st));
 		return fault.rc;
 	}
 	return sqlite_driver.step(st);
@@ -123,8 +153,8 @@ static int f_step(db_stmt_t *st)
 static int f_exec_script(store_t *s, const char *sql)
 {
 	if (hit(F_STEP)) {
-		note_sql(sql);
-		maybe_drop();
+		note_sql_of(s, sql);
+		maybe_drop(s);
 		return fault.rc;
 	}
 	return sqlite_driver.exec_script(s, sql);
@@ -1008,14 +1038,179 @@ static int op_worker_dead(store_t *s, char **err)
 	return rc < 0 ? -1 : 0;
 }
 
+/* db copy: the store under test and another, both on the faulty driver.
+ * The other store is kept from one run to the next while the copy fails
+ * (a failed copy must leave it as it was, so the next run's copy, into
+ * the same target or from the same source, shows that nothing of the
+ * failed one is in the way), and made afresh after a copy that went
+ * through. */
+static const char *run_dir;
+
+static struct {
+	store_t *s;
+	char *path;
+	char *before; /* its fingerprint; NULL for a new target */
+} kept;
+
+static void remove_store_files(char *path);
+static bool tx_open(store_t *s);
+static const char *running_statement(store_t *s);
+
+/* The copy's other store, opened at run_dir/name when none is kept (a
+ * copy of the populated store there first when from_base; migrated when
+ * migrate), on the faulty driver, its statement cache emptied for the
+ * prepare pass. */
+static store_t *other_store(const char *name, bool from_base, bool migrate, const char *role)
+{
+	if (!kept.s) {
+		char *err = NULL;
+		kept.path = path_join(run_dir, name);
+		if (from_base)
+			copy_file(base_path, kept.path);
+		OK(store_open(kept.path, migrate, &kept.s, &err));
+		assert_int_equal(sqlite3_exec(db_of(kept.s), "PRAGMA synchronous = OFF", NULL,
+					      NULL, NULL),
+				 SQLITE_OK);
+		kept.before = migrate ? db_fingerprint(kept.path) : NULL;
+		kept.s->drv = &faulty;
+	}
+	if (fault.kind == F_PREPARE || !other)
+		clear_cache(kept.s);
+	other = kept.s;
+	other_role = role;
+	return kept.s;
+}
+
+/* After the run: kept while copies fail, closed and removed after one
+ * that went through. */
+static void other_done(int rc)
+{
+	other = NULL;
+	if (rc < 0)
+		return;
+	store_close(kept.s);
+	remove_store_files(kept.path);
+	free(kept.before);
+	kept.s = NULL;
+	kept.path = kept.before = NULL;
+}
+
+/* What a copy that failed must have left in the other store (the
+ * framework checks the store under test): no statement running, no
+ * transaction open (unless every later statement fails too, or its own
+ * read's end was what failed), the data it had (a new target: migrated
+ * perhaps, but empty), and the next call works. */
+static void other_as_it_was(const char *what)
+{
+	store_t *t = kept.s;
+	const char *left = running_statement(t);
+	if (left)
+		fail_msg("%s (%s %ld of \"%s\"): statement left running in the %s: %s", what,
+			 kind_names[fault.kind], fault.at, fault.sql, other_role, left);
+	if (!fault.persistent && tx_open(t) && strcmp(fault.sql, "source: COMMIT") != 0)
+		fail_msg("%s (%s %ld of \"%s\"): transaction left open in the %s", what,
+			 kind_names[fault.kind], fault.at, fault.sql, other_role);
+	char *err = NULL;
+	if (kept.before) {
+		char *after = db_fingerprint(kept.path);
+		if (strcmp(kept.before, after) != 0)
+			fail_msg("%s (%s %ld of \"%s\"): the %s changed", what,
+				 kind_names[fault.kind], fault.at, fault.sql, other_role);
+		free(after);
+	} else {
+		store_copy_counts_t c;
+		OK(store_copy_contents(t, &c, &err));
+		if (!store_copy_counts_empty(&c))
+			fail_msg("%s (%s %ld of \"%s\"): the new %s holds %lld jobs, %lld hosts",
+				 what, kind_names[fault.kind], fault.at, fault.sql, other_role,
+				 (long long)c.jobs, (long long)c.hosts);
+	}
+	/* The next call works and ends whatever was left (for a new target
+	 * that a failed migration left behind the schema: the count above). */
+	int64_t hosts = 0;
+	if ((kept.before && store_host_count(t, &hosts, &err) != 0) || tx_open(t))
+		fail_msg("%s (%s %ld of \"%s\"): the %s is not usable after: %s", what,
+			 kind_names[fault.kind], fault.at, fault.sql, other_role,
+			 err ? err : "transaction open");
+}
+
+/* After a copy that returned 0: the target holds what the populated store
+ * holds (a commit that failed unnoticed would leave it empty). */
+static void copied_all(store_t *t, const store_copy_counts_t *c, const char *what)
+{
+	char *err = NULL;
+	store_copy_counts_t in;
+	OK(store_copy_contents(t, &in, &err));
+	if (c->jobs != 7 || c->hosts != 3 || c->templates != 2 || in.jobs != c->jobs ||
+	    in.hosts != c->hosts || in.templates != c->templates ||
+	    in.history_rows != c->history_rows || in.output_rows != c->output_rows)
+		fail_msg("%s (%s %ld of \"%s\"): %lld jobs, %lld hosts and %lld templates copied, "
+			 "the target holds %lld, %lld and %lld", what, kind_names[fault.kind],
+			 fault.at, fault.sql, (long long)c->jobs, (long long)c->hosts,
+			 (long long)c->templates, (long long)in.jobs, (long long)in.hosts,
+			 (long long)in.templates);
+}
+
+/* The populated store copied into another (migrated first when migrated;
+ * else the copy migrates it). */
+static int copy_out(store_t *s, bool migrated, const char *what, char **err)
+{
+	store_t *t = other_store(migrated ? "target.db" : "new-target.db", false, migrated,
+				 "target");
+	store_copy_counts_t c;
+	int rc = store_copy(s, t, false, &c, NULL, NULL, err);
+	pause_faults();
+	if (rc < 0)
+		other_as_it_was(what);
+	else
+		copied_all(t, &c, what);
+	resume_faults();
+	other_done(rc);
+	return rc;
+}
+
+static int op_copy_out(store_t *s, char **err)
+{
+	return copy_out(s, true, "copy_out", err);
+}
+
+static int op_copy_out_new(store_t *s, char **err)
+{
+	return copy_out(s, false, "copy_out_new", err);
+}
+
+/* Another store copied over the one under test (--force): a failed copy
+ * leaves both as they were (the framework checks the target). A reader in
+ * the table below, for its COMMITs: the one it may survive is the end of
+ * its read of what the target holds; a commit of the copy that failed
+ * unnoticed would show in what the target holds, checked here. */
+static int op_copy_in(store_t *s, char **err)
+{
+	store_t *src = other_store("source.db", true, true, "source");
+	store_copy_counts_t c;
+	int rc = store_copy(src, s, true, &c, NULL, NULL, err);
+	pause_faults();
+	other_as_it_was("copy_in");
+	if (rc == 0)
+		copied_all(s, &c, "copy_in");
+	resume_faults();
+	other_done(rc);
+	return rc;
+}
+
 typedef struct {
 	const char *name;
 	op_fn fn;
 	bool reader;
+	/* Left out of the bind pass: its binds are another op's, in the same
+	 * order (copy_out_new's and copy_in's are copy_out's, some 500, each
+	 * a whole copy to run). */
+	bool binds_elsewhere;
 } op_t;
 
-#define R(f) {#f, op_##f, true}
-#define W(f) {#f, op_##f, false}
+#define R(f) {#f, op_##f, true, false}
+#define W(f) {#f, op_##f, false, false}
+#define R_NO_BINDS(f) {#f, op_##f, true, true}
 static const op_t ops[] = {
 	R(host_get),          R(host_list),         R(host_count),        R(template_get),
 	R(template_list),     R(job_get),           R(job_list),          R(job_counts),
@@ -1031,7 +1226,7 @@ static const op_t ops[] = {
 	W(cleanup_delete),    W(vacuum),            W(sample_add),        W(sample_clear),
 	W(sample_clear_dry),  W(tx_group),          W(tx_bulk),           R(reads_in_tx),
 	W(worker_register),   W(worker_heartbeat),  W(worker_stop),       R(worker_list),
-	R(worker_dead),
+	R(worker_dead),       R(copy_out),          R_NO_BINDS(copy_out_new), R_NO_BINDS(copy_in),
 };
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
 
@@ -1051,6 +1246,10 @@ static const struct {
 			    "open is finished by the next call's tx_heal"},
 	{"PRAGMA wal_checkpoint(TRUNCATE)", false,
 	 "after VACUUM, moving the log into the file is best effort (sqlite_maint.c)"},
+	{"source: COMMIT", false, "db copy's end of its read of the source (as COMMIT above)"},
+	{"target: COMMIT", false, "db copy's end of its read of what the target holds (as COMMIT "
+				  "above; a copy's own commit that failed unnoticed would show in "
+				  "what the target holds, which copy_out checks)"},
 };
 
 static const char *tolerated_why(const op_t *op)
@@ -1154,6 +1353,7 @@ static long under_faults(const char *dir, const op_t *op, fault_kind_t kind, rc_
 {
 	char *path = NULL;
 	store_t *s = open_copy(dir, "copy.db", &path);
+	run_dir = dir;
 	const char *how = mode_names[mode];
 	long n;
 	for (n = 1; n < 10000; n++) {
@@ -1240,7 +1440,11 @@ static void each_op(void **state, fault_kind_t kind, rc_pick_fn pick, int mode)
 {
 	fixture_t *fx = *state;
 	long sum = 0;
+	size_t nops = 0;
 	for (size_t o = 0; o < NOPS; o++) {
+		if (kind == F_BIND && ops[o].binds_elsewhere)
+			continue;
+		nops++;
 		long n = under_faults(fx->dir, &ops[o], kind, pick, mode);
 		if (verbose)
 			printf("# %s: %ld %s points%s\n", ops[o].name, n, kind_names[kind],
@@ -1248,7 +1452,7 @@ static void each_op(void **state, fault_kind_t kind, rc_pick_fn pick, int mode)
 		sum += n;
 	}
 	printf("# %ld %s points%s over %zu calls\n", sum, kind_names[kind], mode_names[mode],
-	       NOPS);
+	       nops);
 }
 
 /* Each step (reads, writes, transaction statements, scripts) failing with
