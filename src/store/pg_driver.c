@@ -628,9 +628,10 @@ static bool pg_changed(store_t *s)
 /* ---- liveness locks: a session advisory lock per worker ----
  * The server lets a session's locks go when its connection ends, however
  * the process at the other end ended. Two keys (this namespace, the id's
- * hash) keep them apart from the writers' one-key lock. A hash shared by
- * two live workers only makes a dead one look alive until its heartbeat
- * lease runs out. */
+ * hash) keep them apart from the writers' one-key lock. Two ids with one
+ * hash (32 bits) share a lock: a dead worker looks alive until its
+ * heartbeat lease runs out while the other lives, and the second of two
+ * live ones cannot register ("another live worker holds ..."). */
 #define LIVENESS_SPACE 1667919714 /* "cjob" */
 
 static int32_t liveness_key(const char *id)

@@ -6,12 +6,12 @@
  * Real failures first, made on the run's private server (CJOBS_TEST_PG):
  * a connection the server ends (pg_terminate_backend) and a database that
  * refuses connections meanwhile, a statement cancelled while it waits for
- * a lock (pg_cancel_backend), a deadlock, a read-only database, a value
- * the server's index cannot hold, a worker id whose liveness lock another
- * connection holds, and a database whose default isolation is repeatable
- * read. Each must fail with one line that says what failed, write
- * nothing, and leave the store usable (or usable again after
- * store_reconnect).
+ * a lock (pg_cancel_backend), a deadlock, a read-only database, a role
+ * that may not write, a value the server's index cannot hold, a worker id
+ * whose liveness lock another connection holds, and a database whose
+ * default isolation is repeatable read. Each must fail with one line that
+ * says what failed, write nothing, and leave the store usable (or usable
+ * again after store_reconnect).
  *
  * Then what no real failure reaches on a healthy server, injected beneath
  * the driver with the linker's --wrap (meson.build):
@@ -29,8 +29,9 @@
  * columns).
  *
  * It needs the server: with CJOBS_TEST_PG unset it fails and says so (never
- * a silent pass). It touches only the databases it makes (helpers.c), and
- * the files of its own temporary directory.
+ * a silent pass). It touches only the databases it makes (helpers.c), the
+ * role it makes (a thing of the whole server, dropped before its test
+ * ends), and the files of its own temporary directory.
  */
 #include "helpers.h"
 
@@ -784,6 +785,58 @@ static int add_template_too_large(store_t *s, char **err)
 	return store_template_add(s, &t, err);
 }
 
+/* A role that may read the store but not write it: every write fails with
+ * the server's words (permission denied), nothing is written, reads go on. */
+static void test_role_without_write_rights(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL, *conninfo = NULL, *role = NULL;
+	const char *db = dbname_of(fx->path);
+	add_host(fx->s, "h1", 1);
+	assert_true(asprintf(&role, "%s_reader", db) > 0);
+	admin("CREATE ROLE %s LOGIN", role);
+	PGconn *c = raw_connect(fx->path);
+	char sql[256];
+	snprintf(sql, sizeof(sql),
+		 "GRANT USAGE ON SCHEMA public TO %s; GRANT SELECT ON ALL TABLES IN SCHEMA public TO %s",
+		 role, role);
+	raw_run(c, sql);
+	assert_true(asprintf(&conninfo, "%s dbname=%s user=%s", getenv("CJOBS_TEST_PG"), db, role) >
+		    0);
+	store_t *s = NULL;
+	int open_rc = store_open(conninfo, false, &s, &err);
+	char *before = db_fingerprint(fx->path);
+	int add_rc = 0, list_rc = 0;
+	char *add_err = NULL;
+	if (open_rc == 0) {
+		host_t h;
+		sample_host(&h, "h2");
+		add_rc = store_host_add(s, &h, &add_err);
+		host_free(&h);
+		host_t *hs = NULL;
+		size_t n = 0;
+		list_rc = store_host_list(s, &hs, &n, &err);
+		store_host_list_free(hs, n);
+		store_close(s);
+	}
+	char *after = db_fingerprint(fx->path);
+	/* The role goes whatever happened (roles belong to the whole server). */
+	snprintf(sql, sizeof(sql), "DROP OWNED BY %s", role);
+	raw_run(c, sql);
+	PQfinish(c);
+	admin("DROP ROLE %s", role);
+	free(role);
+	free(conninfo);
+	if (open_rc != 0)
+		fail_msg("the reader cannot open the store: %s", err);
+	assert_int_equal(add_rc, -1);
+	one_line(&add_err, "cannot add the host: permission denied for table hosts");
+	assert_int_equal(list_rc, 0);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+}
+
 /* A value larger than the server's index on its column can hold: the write
  * fails with the server's words and writes nothing (SQLite takes it). */
 static void test_value_too_large_for_an_index(void **state)
@@ -841,6 +894,15 @@ static void test_liveness_lock_held_elsewhere(void **state)
 	assert_int_equal(n, 1);
 	assert_false(v[0].alive);
 	store_worker_list_free(v, n);
+	/* Judging it took the lock only for a moment: a third connection
+	 * judges it dead too. */
+	store_t *third = NULL;
+	OK(store_open(fx->path, false, &third, &err));
+	OK(store_worker_list(third, 1000, &v, &n, &err));
+	assert_int_equal(n, 1);
+	assert_false(v[0].alive);
+	store_worker_list_free(v, n);
+	store_close(third);
 	OK(store_worker_register(fx->s, &w, &err));
 
 	terminate(fx->s);
@@ -1438,6 +1500,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cancelled_vacuum, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_deadlock_is_busy, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_database, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_role_without_write_rights, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_value_too_large_for_an_index, fx_setup,
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_liveness_lock_held_elsewhere, fx_setup,
