@@ -212,8 +212,8 @@ int store_job_claim(store_t *s, const char *worker_id, int64_t lease_until,
 	return 0;
 }
 
-/* A host's room and load as every worker sees it: the jobs launching or
- * running there under any worker against its max_jobs (0: no limit). */
+/* A host's load as every worker sees it: the jobs launching or running
+ * there under any worker, per unit of its weight. */
 typedef struct {
 	size_t index;
 	double load;
@@ -234,22 +234,18 @@ static int claim_spread(store_t *s, const char *worker_id, int64_t lease_until,
 	host_load_t *order = calloc(nhosts, sizeof(*order));
 	if (!order)
 		return err_set(err, "out of memory");
-	size_t k = 0;
 	for (size_t i = 0; i < nhosts; i++) {
-		int64_t limit = 0, active = 0;
-		if (query_count(s, "SELECT coalesce(max(max_jobs), 0) FROM hosts WHERE name = ?",
-				hosts[i].name, &limit, err) < 0 ||
-		    counts_active(s, hosts[i].name, &active, err) < 0) {
+		int64_t active = 0;
+		if (counts_active(s, hosts[i].name, &active, err) < 0) {
 			free(order);
 			return -1;
 		}
-		if (limit > 0 && active >= limit)
-			continue;
-		order[k++] = (host_load_t){i, (double)active / (hosts[i].weight > 0 ? hosts[i].weight : 1)};
+		order[i] = (host_load_t){i, (double)active / (hosts[i].weight > 0 ? hosts[i].weight : 1)};
 	}
-	qsort(order, k, sizeof(*order), by_load);
+	qsort(order, nhosts, sizeof(*order), by_load);
+	/* claim_all passes over a host at its limit (it claims nothing there). */
 	int rc = 0;
-	for (size_t j = 0; j < k && *n == 0; j++) {
+	for (size_t j = 0; j < nhosts && *n == 0; j++) {
 		const char *name = hosts[order[j].index].name;
 		char *names[] = {(char *)name, NULL};
 		rc = claim_all(s, worker_id, lease_until, names, name, 1, out, n, err);

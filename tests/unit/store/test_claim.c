@@ -566,8 +566,11 @@ static void test_host_limit_holds_across_workers(void **state)
 	a[0].status = JOB_FAILED;
 	OK(store_job_move(fx->s, &a[0], JOB_LAUNCHING, JOB_FAILED,
 			  JOB_SET_FINISHED_AT | JOB_SET_LEASE, "test", "gone", &err));
-	OK(store_job_claim(fx->s, "wb", now_ms() + 60000, NULL, "small", 5, &b, &nb, &err));
+	OK(store_job_claim(fx->s, "wb", now_ms() + 60000, NULL, "small", 2, &b, &nb, &err));
 	assert_int_equal(nb, 1);
+	store_job_list_free(b, nb);
+	OK(store_job_claim(fx->s, "wb", now_ms() + 60000, NULL, "small", 1, &b, &nb, &err));
+	assert_int_equal(nb, 0);
 	store_job_list_free(b, nb);
 	OK(store_job_claim(fx->s, "wb", now_ms() + 60000, NULL, "other", 5, &b, &nb, &err));
 	assert_int_equal(nb, 3);
