@@ -38,7 +38,10 @@ bool store_is_file(const store_t *s);
  * may have happened (an SQLite file's directory changed; a PostgreSQL
  * notification came: every writing transaction sends one with its
  * commit). The store owns the fd. store_changed reads what came and
- * answers whether anything did since the last call. */
+ * answers whether anything did since the last call. Ask it before waiting
+ * on the fd too, not only after: on PostgreSQL a notification that came
+ * while one of the store's own statements ran has already been read off
+ * the fd (it waits in the client library), and the fd stays quiet. */
 int store_watch(store_t *s, int *fd, char **err);
 /* True when the connection to the store was lost (a PostgreSQL server that
  * went away); every call fails until store_reconnect succeeds, which also

@@ -962,8 +962,16 @@ static int loop(worker_t *w, char **err)
 			if (!w->opts->daemon && (w->idle_seen || !any_healthy(w)))
 				break;
 		}
+		/* A notification that came while a statement ran is already in
+		 * the client library's buffer, and its socket will not wake the
+		 * wait below: look before waiting, not only after. */
+		bool changed = !w->store_down_mono && store_changed_since(w);
+		if (changed) {
+			log_debug("another process changed the store: looking for jobs at once");
+			w->next_claim_mono = 0;
+		}
 		int64_t wake = next_wake(w, mono_ms());
-		int wait = (int)(wake - mono_ms());
+		int wait = changed ? 0 : (int)(wake - mono_ms());
 		int wake_fds[2] = {signal_pipe[0], w->watch_fd};
 		if (engine_loop_run(w->loop, wait < 0 ? 0 : wait, wake_fds, w->watch_fd >= 0 ? 2 : 1) < 0)
 			return err_set(err, "the engine request loop failed");
