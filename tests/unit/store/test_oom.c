@@ -726,45 +726,80 @@ static const struct {
 	{"mysql://u:s3cr3tpw@h/db", "s3cr3tpw", false},
 };
 
-/* dburl_display, dburl_redact and dburl_check of each name with the n-th
- * allocation failing (and every later one, when all_after): each either
- * answers as without faults or says it ran out of memory (NULL, "out of
- * memory"), never shows the password, and never takes a name it refuses
- * without faults. */
+/* One answer of each function: what it returned, or NULL. */
+typedef struct {
+	char *shown, *quoted, *bare, *err;
+	int rc;
+} dburl_answers_t;
+
+static void dburl_ask(const char *v, const char *quoted, const char *bare, dburl_answers_t *a)
+{
+	a->err = NULL;
+	a->shown = dburl_display(v);
+	a->quoted = dburl_redact(v, quoted);
+	a->bare = dburl_redact(v, bare);
+	a->rc = dburl_check(v, NULL, &a->err);
+}
+
+static void dburl_answers_free(dburl_answers_t *a)
+{
+	free(a->shown);
+	free(a->quoted);
+	free(a->bare);
+	free(a->err);
+}
+
+/* got is want, or NULL (no memory). */
+static void same_or_null(const char *v, long n, const char *what, const char *got,
+			 const char *want)
+{
+	if (got && strcmp(got, want) != 0)
+		fail_msg("\"%s\" (fault %ld): %s is \"%s\", without faults \"%s\"", v, n, what, got,
+			 want);
+}
+
+/* dburl_display, dburl_redact (of a message quoting the password, and of
+ * one holding it bare) and dburl_check of each name with the n-th
+ * allocation failing (and every later one, when all_after): each answers
+ * as it does without faults, or says it ran out of memory (NULL, "out of
+ * memory"); without faults, the password is hidden in each. */
 static void dburl_mode(bool all_after)
 {
 	persistent = all_after;
 	long points = 0;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		const char *v = names[i].value;
-		char quoted[64];
+		char quoted[64], bare[64];
 		snprintf(quoted, sizeof(quoted), "could not translate host name \"%s\"", names[i].pw);
+		snprintf(bare, sizeof(bare), "as read: %s, and so on", names[i].pw);
+		dburl_answers_t want;
+		dburl_ask(v, quoted, bare, &want);
+		if (!want.shown || !want.quoted || !want.bare || (want.rc == 0) != names[i].accepted ||
+		    strstr(want.shown, "s3cr") || strstr(want.quoted, "s3cr") ||
+		    strstr(want.quoted, names[i].pw) || (want.err && strstr(want.err, "s3cr")))
+			fail_msg("\"%s\" without faults: %s | %s | %s", v, want.shown, want.quoted,
+				 want.err ? want.err : "taken");
 		long n;
-		for (n = 0; n < 100000; n++) {
-			char *err = NULL;
+		for (n = 1; n < 100000; n++) {
+			dburl_answers_t got;
 			arm(n);
-			char *shown = dburl_display(v);
-			char *msg = dburl_redact(v, quoted);
-			int rc = dburl_check(v, NULL, &err);
+			dburl_ask(v, quoted, bare, &got);
 			disarm();
-			if ((shown && strstr(shown, "s3cr")) ||
-			    (msg && (strstr(msg, "s3cr") || strstr(msg, names[i].pw))) ||
-			    (err && strstr(err, "s3cr")))
-				fail_msg("\"%s\" (fault %ld): the password shown: %s | %s | %s", v, n,
-					 shown ? shown : "(null)", msg ? msg : "(null)",
-					 err ? err : "(null)");
-			if (n == 0 && (!shown || !msg))
-				fail_msg("\"%s\": no answer without a fault", v);
-			if (rc == 0 && !names[i].accepted)
-				fail_msg("\"%s\" (fault %ld): taken", v, n);
-			if (rc != 0 && (!err || (names[i].accepted && strcmp(err, "out of memory"))))
-				fail_msg("\"%s\" (fault %ld): refused: %s", v, n, err ? err : "(null)");
-			free(shown);
-			free(msg);
-			free(err);
-			if (n > 0 && !injected)
+			same_or_null(v, n, "the name shown", got.shown, want.shown);
+			same_or_null(v, n, "the message", got.quoted, want.quoted);
+			same_or_null(v, n, "the other message", got.bare, want.bare);
+			if (got.rc != want.rc && !(got.rc == -1 && got.err &&
+						   strcmp(got.err, "out of memory") == 0))
+				fail_msg("\"%s\" (fault %ld): dburl_check %d: %s", v, n, got.rc,
+					 got.err ? got.err : "taken");
+			if (got.rc == -1 && want.rc == -1)
+				same_or_null(v, n, "the refusal",
+					     strcmp(got.err, "out of memory") ? got.err : NULL, want.err);
+			dburl_answers_free(&got);
+			if (!injected)
 				break;
 		}
+		dburl_answers_free(&want);
 		points += n - 1;
 	}
 	printf("# dburl%s: %ld allocation points\n", all_after ? " (persistent)" : "", points);
