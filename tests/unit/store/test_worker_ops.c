@@ -6,17 +6,20 @@
  *   timed-out jobs go back to the queue; the changes are applied and
  *   described in the history; an invalid change, or a job that changed
  *   meanwhile, changes nothing.
- * - Worker ids (worker_id_make, worker_id_dead): a worker on the same
- *   machine knows for certain that the holder of a lease is gone, also
- *   when its pid was reused; of another machine's worker, or of an id it
- *   cannot read, it assumes nothing (the lease decides).
+ * - Worker ids (worker_id_make) and the store's registry of workers
+ *   (store/workers.c): who lives, by liveness lock and heartbeat lease,
+ *   never by machine name or pid; its refusals; a lock file that cannot
+ *   be opened.
+ * - Watching the store for another handle's commits, and reconnecting.
  */
 #include "helpers.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -367,6 +370,142 @@ static void test_worker_registry_liveness(void **state)
 	store_worker_list_free(v, n);
 }
 
+/* The registry's edges: an id is required (nothing written without one);
+ * a machine name or host list not given is stored empty; stopping a
+ * worker never registered changes nothing; more workers than the list's
+ * first room (8) are all listed, in the order they started; an id whose
+ * liveness lock another live worker holds (another connection, here of
+ * this process) is refused, naming it, with nothing written; once that
+ * one stopped, the id may be taken again. (A handle does not see its own
+ * liveness locks as held: the workers here are registered on another
+ * one, as each worker registers on its own.) */
+static void test_worker_registry_edges(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	char *before = db_fingerprint(fx->path);
+	store_worker_t none = {.id = NULL, .lease_until = 1LL << 50};
+	assert_int_equal(store_worker_register(fx->s, &none, &err), -1);
+	assert_err_contains(err, "cannot register the worker: no worker id given");
+	none.id = "";
+	assert_int_equal(store_worker_register(fx->s, &none, &err), -1);
+	assert_err_contains(err, "cannot register the worker: no worker id given");
+	OK(store_worker_stop(fx->s, "never:1:registered", &err));
+	char *after = db_fingerprint(fx->path);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+
+	store_t *reg = NULL;
+	OK(store_open(fx->path, false, &reg, &err));
+	for (int i = 0; i < 9; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "m:%d:w", i);
+		store_worker_t w = {.id = id, .pid = i, .started_at = 100 - i, .heartbeat_at = 100,
+				    .lease_until = 1LL << 50};
+		OK(store_worker_register(reg, &w, &err));
+	}
+	OK(store_worker_heartbeat(reg, "m:0:w", 200, 1LL << 50, NULL, &err));
+	store_worker_t *v = NULL;
+	size_t n = 0;
+	OK(store_worker_list(fx->s, 300, &v, &n, &err));
+	assert_int_equal(n, 9);
+	for (size_t i = 0; i < n; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "m:%d:w", (int)(8 - i));
+		assert_string_equal(v[i].id, id);
+		assert_string_equal(v[i].machine, "");
+		assert_string_equal(v[i].hosts, "");
+		assert_true(v[i].alive);
+	}
+	assert_int_equal(v[8].heartbeat_at, 200);
+	store_worker_list_free(v, n);
+
+	before = db_fingerprint(fx->path);
+	store_worker_t dup = {.id = "m:3:w", .machine = "elsewhere", .lease_until = 1LL << 50};
+	assert_int_equal(store_worker_register(fx->s, &dup, &err), -1);
+	assert_err_contains(err, "cannot register the worker: another live worker holds the "
+				 "liveness lock of id m:3:w");
+	after = db_fingerprint(fx->path);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	OK(store_worker_stop(reg, "m:3:w", &err));
+	OK(store_worker_register(fx->s, &dup, &err));
+	assert_int_equal(store_worker_dead(reg, "m:3:w", 300, &err), 0);
+	assert_int_equal(store_worker_dead(fx->s, "m:4:w", 300, &err), 0);
+	assert_null(err);
+	store_close(reg);
+}
+
+/* A store handle tells its owner when another one has committed a job's
+ * change (store_changed, after store_watch): not before watching, at once
+ * after the other's commit, and once only. Watching twice gives the same
+ * descriptor. A handle whose connection is fine reconnects as a no-op. */
+static void test_watch_and_reconnect(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	assert_false(store_changed(fx->s));
+	int fd = -1, fd2 = -1;
+	OK(store_watch(fx->s, &fd, &err));
+	OK(store_watch(fx->s, &fd2, &err));
+	assert_true(fd >= 0);
+	assert_int_equal(fd, fd2);
+	store_t *other = NULL;
+	OK(store_open(fx->path, false, &other, &err));
+	add_job(other, 0, NULL, 0);
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	assert_int_equal(poll(&p, 1, 10000), 1);
+	assert_true(store_changed(fx->s));
+	assert_false(store_changed(fx->s));
+	store_close(other);
+
+	assert_false(store_lost(fx->s));
+	OK(store_reconnect(fx->s, &err));
+	int64_t hosts = -1;
+	OK(store_host_count(fx->s, &hosts, &err));
+	assert_int_equal(hosts, 0);
+}
+
+/* SQLite's liveness locks live in the file STORE-workers: when it cannot
+ * be opened (here a directory took its name), registering, listing the
+ * workers and asking whether one is dead fail, saying so, and write
+ * nothing. */
+static void test_worker_lock_file_unopenable(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	/* Registered through another handle, whose lock file is then
+	 * replaced by a directory (that handle keeps the old file open). */
+	store_t *other = NULL;
+	OK(store_open(fx->path, false, &other, &err));
+	store_worker_t w = {.id = "m:1:w", .lease_until = 1LL << 50};
+	OK(store_worker_register(other, &w, &err));
+	char *lock = NULL;
+	assert_true(asprintf(&lock, "%s-workers", fx->path) > 0);
+	assert_int_equal(unlink(lock), 0);
+	assert_int_equal(mkdir(lock, 0700), 0);
+	char *before = db_fingerprint(fx->path);
+	store_worker_t me = {.id = "m:2:w", .lease_until = 1LL << 50};
+	assert_int_equal(store_worker_register(fx->s, &me, &err), -1);
+	assert_err_contains(err, "cannot register the worker: cannot open ");
+	store_worker_t *v = NULL;
+	size_t n = 0;
+	assert_int_equal(store_worker_list(fx->s, 10, &v, &n, &err), -1);
+	assert_err_contains(err, "-workers: is a directory");
+	assert_null(v);
+	assert_int_equal(store_worker_dead(fx->s, "m:1:w", 10, &err), -1);
+	assert_err_contains(err, "-workers: is a directory");
+	char *after = db_fingerprint(fx->path);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	store_close(other);
+	rmdir(lock);
+	free(lock);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
@@ -377,6 +516,15 @@ int main(void)
 		T(test_retry_store_failure),
 		cmocka_unit_test(test_worker_id_make),
 		T(test_worker_registry_liveness),
+		T(test_worker_registry_edges),
+		T(test_watch_and_reconnect),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	/* The lock file is SQLite's. */
+	const struct CMUnitTest sqlite_tests[] = {
+		T(test_worker_lock_file_unopenable),
+	};
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+	if (!test_on_pg())
+		failed += cmocka_run_group_tests_name("sqlite", sqlite_tests, NULL, NULL);
+	return failed;
 }
