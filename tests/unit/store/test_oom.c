@@ -634,6 +634,18 @@ static int op_worker_reads(store_t *s, long n, char **err)
 	return rc;
 }
 
+/* Watching the store's directory: its name copied once, on the first
+ * call that gets that far. */
+static int op_watch(store_t *s, long n, char **err)
+{
+	(void)n;
+	int fd = -1;
+	int rc = store_watch(s, &fd, err);
+	if (rc == 0 && fd < 0)
+		fail_msg("watch (fault %ld): no descriptor", n);
+	return rc;
+}
+
 static int setup(void **state)
 {
 	if (fx_setup(state) < 0)
@@ -703,6 +715,7 @@ OOM_TEST(worker_register)
 OOM_TEST(worker_heartbeat)
 OOM_TEST(worker_stop)
 OOM_TEST(worker_reads)
+OOM_TEST(watch)
 
 /* ---- a store's name (dburl.c) ---- */
 
@@ -866,7 +879,8 @@ int main(void)
 		T(test_template_reads), T(test_purge),     T(test_tx_group),
 		T(test_job_add_many), T(test_job_add_many_in_tx), T(test_copy),
 		T(test_backup),       T(test_worker_register), T(test_worker_heartbeat),
-		T(test_worker_stop),  T(test_worker_reads),    T(test_dburl),
+		T(test_worker_stop),  T(test_worker_reads),    T(test_watch),
+		T(test_dburl),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	job_free(&template_job);
