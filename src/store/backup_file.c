@@ -97,7 +97,7 @@ void backup_file_discard(char *tmp)
 	for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
 		char extra[PATH_MAX];
 		int n = snprintf(extra, sizeof(extra), "%s%s", tmp, tails[i]);
-		if (n > 0 && (size_t)n < sizeof(extra))
+		if ((size_t)n < sizeof(extra)) /* never a cut name */
 			unlink(extra);
 	}
 	free(tmp);
