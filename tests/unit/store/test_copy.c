@@ -4,7 +4,9 @@
  * under CJOBS_TEST_STORE=postgresql, else another file), and the copy is
  * copied back into a new file: every record comes back the same, ids go on
  * past the source's, and what must be refused is refused with nothing
- * changed.
+ * changed. Also: batches sized by their bytes, a target that keeps other
+ * rows than it was given, and every prepare and step of a copy failing on
+ * the test's own driver (store-read-faults does SQLite's side in depth).
  */
 #include <stddef.h>
 #include <stdio.h>
