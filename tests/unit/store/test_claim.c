@@ -616,8 +616,8 @@ static void test_host_limit_counts_the_open_transaction(void **state)
 	free(a[0].worker_id);
 	a[0].worker_id = NULL;
 	a[0].lease_until = 0;
-	OK(store_job_move(fx->s, &a[0], JOB_RUNNING, JOB_FAILED, JOB_SET_FINISHED_AT | JOB_SET_LEASE,
-			  "test", "gone", &err));
+	OK(store_job_move(fx->s, &a[0], JOB_RUNNING, JOB_FAILED,
+			  JOB_SET_FINISHED_AT | JOB_SET_LEASE, "test", "gone", &err));
 	OK(store_job_claim(fx->s, "wa", lease, NULL, "small", 5, &b, &nb, &err));
 	assert_int_equal(nb, 1);
 	OK(store_commit(fx->s, &err));

@@ -350,9 +350,12 @@ static void test_counts_empty(void **state)
 	store_copy_counts_t none = {0};
 	assert_true(store_copy_counts_empty(&none));
 	static const size_t counted[] = {
-		offsetof(store_copy_counts_t, hosts),        offsetof(store_copy_counts_t, templates),
-		offsetof(store_copy_counts_t, jobs),         offsetof(store_copy_counts_t, history_rows),
-		offsetof(store_copy_counts_t, output_rows),  offsetof(store_copy_counts_t, orphan_rows),
+		offsetof(store_copy_counts_t, hosts),
+		offsetof(store_copy_counts_t, templates),
+		offsetof(store_copy_counts_t, jobs),
+		offsetof(store_copy_counts_t, history_rows),
+		offsetof(store_copy_counts_t, output_rows),
+		offsetof(store_copy_counts_t, orphan_rows),
 	};
 	for (size_t i = 0; i < sizeof(counted) / sizeof(counted[0]); i++) {
 		store_copy_counts_t c = {0};
@@ -496,9 +499,9 @@ static void test_target_that_differs_is_refused(void **state)
 		 "committed"},
 		{"CREATE TRIGGER t AFTER INSERT ON job_output BEGIN UPDATE job_output SET data = "
 		 "x'00' WHERE rowid = NEW.rowid; END",
-		 "CREATE FUNCTION t() RETURNS trigger AS $$ BEGIN NEW.data = '\\x00'::bytea; RETURN "
-		 "NEW; END $$ LANGUAGE plpgsql; CREATE TRIGGER t BEFORE INSERT ON job_output FOR "
-		 "EACH ROW EXECUTE FUNCTION t()",
+		 "CREATE FUNCTION t() RETURNS trigger AS $$ BEGIN NEW.data = '\\x00'::bytea; "
+		 "RETURN NEW; END $$ LANGUAGE plpgsql; CREATE TRIGGER t BEFORE INSERT ON "
+		 "job_output FOR EACH ROW EXECUTE FUNCTION t()",
 		 "the target's captured output differs from the source's after the copy; nothing "
 		 "was committed"},
 	};
@@ -675,26 +678,30 @@ static long copy_under(const char *src_name, const char *dst_name, bool prepare,
 				fail_msg("%s %ld (%s): a transaction left open after: %s", kind, n,
 					 cf.sql, err);
 		} else if (cf.injected && !cf_tolerated()) {
-			fail_msg("the copy went through though %s %ld (%s) failed", kind, n, cf.sql);
+			fail_msg("the copy went through though %s %ld (%s) failed", kind, n,
+				 cf.sql);
 		}
 		/* The next calls work and end whatever was left. */
 		int64_t hosts = 0;
 		if (store_host_count(cf.src, &hosts, &e2) != 0 ||
-		    store_host_count(cf.dst, &hosts, &e2) != 0 || cf_in_tx(cf.src) || cf_in_tx(cf.dst))
+		    store_host_count(cf.dst, &hosts, &e2) != 0 || cf_in_tx(cf.src) ||
+		    cf_in_tx(cf.dst))
 			fail_msg("%s %ld (%s): not usable after: %s", kind, n, cf.sql,
 				 e2 ? e2 : "a transaction open");
 		if (rc < 0) {
 			char *dst_after = db_fingerprint(dst_name);
 			if (strcmp(dst_before, dst_after) != 0)
-				fail_msg("%s %ld (%s): the target changed (%s)", kind, n, cf.sql, err);
+				fail_msg("%s %ld (%s): the target changed (%s)", kind, n, cf.sql,
+					 err);
 			free(dst_after);
 		} else {
 			OK(store_copy_contents(cf.src, &want, &e2));
 			OK(store_copy_contents(cf.dst, &have, &e2));
 			want.meta_rows = have.meta_rows;
 			if (memcmp(&want, &have, sizeof(want)) != 0)
-				fail_msg("%s %ld (%s): the target holds %lld jobs, %lld history rows; "
-					 "the source %lld, %lld", kind, n, cf.sql, (long long)have.jobs,
+				fail_msg("%s %ld (%s): the target holds %lld jobs, %lld history "
+					 "rows; the source %lld, %lld",
+					 kind, n, cf.sql, (long long)have.jobs,
 					 (long long)have.history_rows, (long long)want.jobs,
 					 (long long)want.history_rows);
 			free(dst_before);
@@ -756,7 +763,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_contents_inside_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batches_by_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_meta_more_than_a_batch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_target_that_differs_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_target_that_differs_is_refused, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_failed_statements, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -531,8 +531,8 @@ static int op_copy(store_t *s, long n, char **err)
 	char *e2 = NULL;
 	if (rc < 0) {
 		if (!persistent && tx_open(target.s))
-			fail_msg("copy (fault %ld): transaction left open in the target after: %s", n,
-				 *err);
+			fail_msg("copy (fault %ld): transaction left open in the target after: %s",
+				 n, *err);
 		char *after = db_fingerprint(target.path);
 		if (strcmp(target.before, after) != 0)
 			fail_msg("copy (fault %ld): the target changed (%s)", n, *err);
@@ -628,7 +628,8 @@ static int op_worker_reads(store_t *s, long n, char **err)
 	if (rc == 0) {
 		rc = store_worker_dead(s, "w", 40, err);
 		if (rc == 0)
-			fail_msg("worker dead (fault %ld): a worker whose lock is free is alive", n);
+			fail_msg("worker dead (fault %ld): a worker whose lock is free is alive",
+				 n);
 		rc = rc < 0 ? -1 : 0;
 	}
 	return rc;
@@ -783,11 +784,13 @@ static void dburl_mode(bool all_after)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		const char *v = names[i].value;
 		char quoted[64], bare[64];
-		snprintf(quoted, sizeof(quoted), "could not translate host name \"%s\"", names[i].pw);
+		snprintf(quoted, sizeof(quoted), "could not translate host name \"%s\"",
+			 names[i].pw);
 		snprintf(bare, sizeof(bare), "as read: %s, and so on", names[i].pw);
 		dburl_answers_t want;
 		dburl_ask(v, quoted, bare, &want);
-		if (!want.shown || !want.quoted || !want.bare || (want.rc == 0) != names[i].accepted ||
+		if (!want.shown || !want.quoted || !want.bare ||
+		    (want.rc == 0) != names[i].accepted ||
 		    strstr(want.shown, "s3cr") || strstr(want.quoted, "s3cr") ||
 		    strstr(want.quoted, names[i].pw) || (want.err && strstr(want.err, "s3cr")))
 			fail_msg("\"%s\" without faults: %s | %s | %s", v, want.shown, want.quoted,
@@ -807,7 +810,8 @@ static void dburl_mode(bool all_after)
 					 got.err ? got.err : "taken");
 			if (got.rc == -1 && want.rc == -1)
 				same_or_null(v, n, "the refusal",
-					     strcmp(got.err, "out of memory") ? got.err : NULL, want.err);
+					     strcmp(got.err, "out of memory") ? got.err : NULL,
+					     want.err);
 			dburl_answers_free(&got);
 			if (!injected)
 				break;
