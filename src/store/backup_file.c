@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,16 +88,17 @@ void backup_file_discard(char *tmp)
 {
 	if (!tmp)
 		return;
-	char *extra = NULL;
 	unlink(tmp);
-	/* SQLite may have left its journal or log of the copy beside it. */
-	if (asprintf(&extra, "%s-journal", tmp) >= 0) {
-		unlink(extra);
-		free(extra);
-	}
-	if (asprintf(&extra, "%s-wal", tmp) >= 0) {
-		unlink(extra);
-		free(extra);
+	/* SQLite may have left its journal, or the log and shared memory of a
+	 * copy still in WAL mode (a backup that failed before it left WAL),
+	 * beside it. Their names are made without allocating: a backup that
+	 * failed for want of memory must still leave nothing behind. */
+	static const char *const tails[] = {"-journal", "-wal", "-shm"};
+	for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+		char extra[PATH_MAX];
+		int n = snprintf(extra, sizeof(extra), "%s%s", tmp, tails[i]);
+		if ((size_t)n < sizeof(extra)) /* never a cut name */
+			unlink(extra);
 	}
 	free(tmp);
 }

@@ -358,9 +358,10 @@ static int batch_read(store_t *src, batch_t *b, int limit, char **err)
 		return err_set(err, "out of memory");
 	if (step != DB_ROW && step != DB_DONE)
 		return db_fail_rc(src, step, "cannot read the source", err);
-	/* A batch cut short by its bytes or limit may have more behind it;
+	/* A batch cut short by its bytes or limit may have more behind it (the
+	 * loop steps only while a row fits, so DB_DONE means the table ended);
 	 * a table without a key is read whole. */
-	b->done = step == DB_DONE && b->rows < limit;
+	b->done = step == DB_DONE;
 	if (b->t->nkeys == 0 && !b->done)
 		return err_set(err, "cannot copy the %s: more than %d rows", b->t->what, limit);
 	return 0;
@@ -448,7 +449,7 @@ static int copy_table(store_t *src, store_t *dst, const table_t *t, int64_t tota
 	*copied = 0;
 	if (progress)
 		progress(ud, t->what, 0, total);
-	while (rc == 0 && !b.done) {
+	while (!b.done) {
 		rc = batch_read(src, &b, limit, err);
 		if (rc == 0)
 			rc = batch_write(dst, &b, err);

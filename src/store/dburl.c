@@ -195,31 +195,40 @@ static size_t pct_decode(const char *s, size_t n, char *out, span_t *map)
 
 /* Whether a URL query key S[0..N), percent-decoded, names a password
  * (password, sslpassword; any case: libpq rejects the others, but they are
- * hidden all the same). Without memory: yes. */
-static bool key_is_password(const char *s, size_t n, bool decode)
+ * hidden all the same). Without memory, SP fails: a guess either way could
+ * hide less somewhere (pct_decode keeps %00 as written, so the key holds no
+ * NUL before its end). */
+static bool key_is_password(const char *s, size_t n, bool decode, spans_t *sp)
 {
 	char *k = malloc(n + 1);
-	if (!k)
+	if (!k) {
+		sp->failed = true;
 		return true;
+	}
 	size_t m = decode ? pct_decode(s, n, k, NULL) : (memcpy(k, s, n), n);
 	k[m] = '\0';
 	for (size_t i = 0; i < m; i++)
 		k[i] = (char)tolower((unsigned char)k[i]);
-	bool yes = memchr(k, '\0', m) == NULL && strstr(k, "password") != NULL;
+	bool yes = strstr(k, "password") != NULL;
 	free(k);
 	return yes;
 }
 
 /* Whether a URL query parameter starting at S is "keyword=..." with a
- * keyword libpq knows (or "ssl", which libpq also takes). */
-static bool query_param_is_keyword(const PQconninfoOption *kw, const char *s)
+ * keyword libpq knows (or "ssl", which libpq also takes). Without memory,
+ * SP fails: taking the parameter for more of a password would hide it
+ * whole in the display, but then a later password of its own would no
+ * longer be a place of its own, which messages are cleaned of. */
+static bool query_param_is_keyword(const PQconninfoOption *kw, const char *s, spans_t *sp)
 {
 	size_t n = strcspn(s, "=&");
 	if (s[n] != '=')
 		return false;
 	char *k = malloc(n + 1);
-	if (!k)
+	if (!k) {
+		sp->failed = true;
 		return false;
+	}
 	size_t m = pct_decode(s, n, k, NULL);
 	k[m] = '\0';
 	bool yes = (m == 3 && memcmp(k, "ssl", 3) == 0) || is_keyword(kw, k, m, false);
@@ -234,13 +243,13 @@ static void query_secrets(const char *v, size_t from, const PQconninfoOption *kw
 	while (v[p]) {
 		size_t n = strcspn(v + p, "&");
 		const char *eq = memchr(v + p, '=', n);
-		if (!eq || !key_is_password(v + p, (size_t)(eq - (v + p)), true)) {
+		if (!eq || !key_is_password(v + p, (size_t)(eq - (v + p)), true, sp)) {
 			p += n + (v[p + n] == '&');
 			continue;
 		}
 		/* The value runs on over parameters that are not libpq's. */
 		size_t start = (size_t)(eq - v) + 1, end = p + n;
-		while (v[end] == '&' && !query_param_is_keyword(kw, v + end + 1))
+		while (v[end] == '&' && !query_param_is_keyword(kw, v + end + 1, sp))
 			end += 1 + strcspn(v + end + 1, "&");
 		spans_add(sp, start, end);
 		p = end + (v[end] == '&');
@@ -312,7 +321,7 @@ static void kv_secrets(const char *v, const PQconninfoOption *kw, spans_t *sp)
 		while (isspace((unsigned char)v[p]))
 			p++;
 		size_t start = p, end = kv_value_end(v, p);
-		if (key_is_password(v + k, klen, false)) {
+		if (key_is_password(v + k, klen, false, sp)) {
 			/* Words after it that do not start "keyword=" are taken as
 			 * more of the password (spaces left unquoted). */
 			for (;;) {

@@ -278,9 +278,14 @@ static int lite_liveness_hold(store_t *s, const char *id, char **err)
 		return -1;
 	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
 			   .l_start = liveness_offset(id), .l_len = 1};
-	if (fcntl(c->lock_fd, F_OFD_SETLK, &fl) < 0)
+	if (fcntl(c->lock_fd, F_OFD_SETLK, &fl) < 0) {
+		/* Held: the words PostgreSQL's driver uses for its own lock. */
+		if (errno == EAGAIN || errno == EACCES)
+			return err_set(err, "another live worker holds the liveness lock of id %s",
+				       id);
 		return err_set(err, "cannot take its liveness lock in %s-workers: %s", s->path,
 			       strerror(errno));
+	}
 	return 0;
 }
 

@@ -578,6 +578,59 @@ static void test_host_limit_holds_across_workers(void **state)
 	store_job_list_free(a, na);
 }
 
+/* The room a host has left counts the open transaction's own changes too
+ * (a worker's turn claims, records results and claims again in one
+ * transaction, the job counts written only at its commit): with 2 claimed
+ * for a host of limit 2 in it, a second claim there gets nothing, also
+ * after one of them started running; once one ended in it, exactly one
+ * more. Another host's claims in it take none of this host's room. */
+static void test_host_limit_counts_the_open_transaction(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	host_t h;
+	sample_host(&h, "small");
+	h.max_jobs = 2;
+	OK(store_host_add(fx->s, &h, &err));
+	host_free(&h);
+	sample_host(&h, "other");
+	h.max_jobs = 10;
+	OK(store_host_add(fx->s, &h, &err));
+	host_free(&h);
+	for (int i = 0; i < 6; i++)
+		add_job(fx->s, 0, NULL, 0);
+	job_t *a = NULL, *b = NULL, *o = NULL;
+	size_t na = 0, nb = 0, no = 0;
+	int64_t lease = now_ms() + 60000;
+	OK(store_begin(fx->s, &err));
+	OK(store_job_claim(fx->s, "wa", lease, NULL, "other", 1, &o, &no, &err));
+	assert_int_equal(no, 1);
+	OK(store_job_claim(fx->s, "wa", lease, NULL, "small", 5, &a, &na, &err));
+	assert_int_equal(na, 2);
+	OK(store_job_claim(fx->s, "wa", lease, NULL, "small", 5, &b, &nb, &err));
+	assert_int_equal(nb, 0);
+	a[0].started_at = now_ms();
+	OK(store_job_move(fx->s, &a[0], JOB_LAUNCHING, JOB_RUNNING, JOB_SET_STARTED_AT, "test",
+			  "started", &err));
+	OK(store_job_claim(fx->s, "wa", lease, NULL, "small", 5, &b, &nb, &err));
+	assert_int_equal(nb, 0);
+	a[0].status = JOB_RUNNING;
+	a[0].finished_at = now_ms();
+	free(a[0].worker_id);
+	a[0].worker_id = NULL;
+	a[0].lease_until = 0;
+	OK(store_job_move(fx->s, &a[0], JOB_RUNNING, JOB_FAILED,
+			  JOB_SET_FINISHED_AT | JOB_SET_LEASE, "test", "gone", &err));
+	OK(store_job_claim(fx->s, "wa", lease, NULL, "small", 5, &b, &nb, &err));
+	assert_int_equal(nb, 1);
+	OK(store_commit(fx->s, &err));
+	assert_int_equal(counted(fx->s, "small", "launching") + counted(fx->s, "small", "running"),
+			 2);
+	store_job_list_free(a, na);
+	store_job_list_free(b, nb);
+	store_job_list_free(o, no);
+}
+
 /* A claim for a host records that host and names the container in the
  * same statement: a second attempt gets a new name, and an id left from
  * the first attempt is cleared. */
@@ -737,6 +790,7 @@ int main(void)
 		T(test_host_limit_holds_across_workers),
 		T(test_claim_spread_by_weight_across_workers),
 		T(test_claim_spread_limits_and_pins),
+		T(test_host_limit_counts_the_open_transaction),
 	};
 	/* SQLite's query plans, and its figures over a large queue. */
 	const struct CMUnitTest sqlite_tests[] = {

@@ -4,8 +4,11 @@
  * under CJOBS_TEST_STORE=postgresql, else another file), and the copy is
  * copied back into a new file: every record comes back the same, ids go on
  * past the source's, and what must be refused is refused with nothing
- * changed.
+ * changed. Also: batches sized by their bytes, a target that keeps other
+ * rows than it was given, and every prepare and step of a copy failing on
+ * the test's own driver (store-read-faults does SQLite's side in depth).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +18,7 @@
 #include "helpers.h"
 #include "store/copy.h"
 #include "store/maint.h"
+#include "store/store_int.h"
 
 typedef struct {
 	char *dir;
@@ -335,12 +339,433 @@ static void test_orphans_and_progress(void **state)
 	store_close(mid);
 }
 
+/* ---- what counts as empty, and where a copy may run ---- */
+
+/* A store is empty for a copy when it holds no host, template, job,
+ * history or output row (orphans included); its meta rows (every new
+ * store has its id) and a byte count without rows do not count. */
+static void test_counts_empty(void **state)
+{
+	(void)state;
+	store_copy_counts_t none = {0};
+	assert_true(store_copy_counts_empty(&none));
+	static const size_t counted[] = {
+		offsetof(store_copy_counts_t, hosts),
+		offsetof(store_copy_counts_t, templates),
+		offsetof(store_copy_counts_t, jobs),
+		offsetof(store_copy_counts_t, history_rows),
+		offsetof(store_copy_counts_t, output_rows),
+		offsetof(store_copy_counts_t, orphan_rows),
+	};
+	for (size_t i = 0; i < sizeof(counted) / sizeof(counted[0]); i++) {
+		store_copy_counts_t c = {0};
+		*(int64_t *)((char *)&c + counted[i]) = 1;
+		if (store_copy_counts_empty(&c))
+			fail_msg("one row (field at %zu) counted as empty", counted[i]);
+	}
+	store_copy_counts_t meta = {.meta_rows = 2, .output_bytes = 5};
+	assert_true(store_copy_counts_empty(&meta));
+}
+
+/* A copy is refused inside a transaction of either store (it makes its
+ * own), changing nothing and leaving the caller's transaction open. */
+static void test_refused_inside_transaction(void **state)
+{
+	copy_fx_t *fx = *state;
+	char *err = NULL;
+	store_copy_counts_t c, before, after;
+	store_t *mid = open_target(fx->mid_path);
+	OK(store_copy_contents(mid, &before, &err));
+	store_t *in_tx[] = {fx->src, mid};
+	for (size_t i = 0; i < 2; i++) {
+		OK(store_begin(in_tx[i], &err));
+		assert_int_equal(store_copy(fx->src, mid, true, &c, NULL, NULL, &err), -1);
+		assert_err_contains(err, "cannot copy a store inside a transaction");
+		assert_int_equal(c.jobs, 0);
+		OK(store_commit(in_tx[i], &err));
+	}
+	OK(store_copy_contents(mid, &after, &err));
+	assert_memory_equal(&before, &after, sizeof(before));
+	store_close(mid);
+}
+
+/* Counted inside a caller's transaction, what it holds is counted there
+ * (its own rows too), and the transaction stays the caller's. */
+static void test_contents_inside_transaction(void **state)
+{
+	copy_fx_t *fx = *state;
+	char *err = NULL;
+	store_copy_counts_t c;
+	OK(store_copy_contents(fx->src, &c, &err));
+	assert_int_equal(c.jobs, 7);
+	OK(store_begin(fx->src, &err));
+	add_job(fx->src, 0, NULL, 0);
+	OK(store_copy_contents(fx->src, &c, &err));
+	assert_int_equal(c.jobs, 8);
+	assert_int_equal(fx->src->depth, 1);
+	store_rollback(fx->src);
+	OK(store_copy_contents(fx->src, &c, &err));
+	assert_int_equal(c.jobs, 7);
+}
+
+/* ---- batches ---- */
+
+static char *filled(size_t len, char c)
+{
+	char *p = malloc(len);
+	assert_non_null(p);
+	memset(p, c, len);
+	for (size_t i = 0; i < len; i += 4096)
+		p[i] = (char)(i / 4096);
+	return p;
+}
+
+/* Output read in batches sized by its bytes: a row of 9 MiB alone (a batch
+ * of one row), then one row, then rows of 1 MiB, eight to a batch; a table
+ * with no row at all (templates). Every byte arrives. */
+static void test_batches_by_bytes(void **state)
+{
+	copy_fx_t *fx = *state;
+	char *err = NULL;
+	store_t *s = NULL;
+	char *path = path_join(fx->dir, "big.db");
+	OK(store_open(path, true, &s, &err));
+	size_t big = 9u << 20, mib = 1u << 20;
+	char *b = filled(big, 'b'), *m = filled(mib, 'm');
+	int64_t first = add_job(s, 0, NULL, 0);
+	job_output_t o = out_of(b, big), e = out_of("e", 1);
+	OK(store_output_put(s, first, 1, JOB_STDOUT, &o, &err));
+	OK(store_output_put(s, first, 1, JOB_STDERR, &e, &err));
+	for (int i = 0; i < 6; i++) {
+		int64_t id = add_job(s, 0, NULL, 0);
+		job_output_t one = out_of(m, mib);
+		OK(store_output_put(s, id, 1, JOB_STDOUT, &one, &err));
+		OK(store_output_put(s, id, 1, JOB_STDERR, &one, &err));
+	}
+	store_t *mid = open_target(fx->mid_path);
+	store_copy_counts_t c;
+	int calls = 0;
+	OK(store_copy(s, mid, false, &c, progress, &calls, &err));
+	assert_int_equal(c.output_rows, 14);
+	assert_int_equal(c.output_bytes, (int64_t)(big + 1 + 12 * mib));
+	assert_int_equal(c.templates, 0);
+	/* meta, hosts, templates and jobs one batch each, history one; output
+	 * 9 MiB alone, then one row, then 8 and 4 of 1 MiB: a call before
+	 * each table and one after each batch. */
+	assert_int_equal(calls, 6 + 5 + 4);
+	expect_same(s, mid);
+	store_close(mid);
+	store_close(s);
+	free(b);
+	free(m);
+	free(path);
+}
+
+/* meta is read whole, in one batch: a source with more rows there than a
+ * batch holds is refused, and nothing is written. */
+static void test_meta_more_than_a_batch(void **state)
+{
+	copy_fx_t *fx = *state;
+	char *err = NULL;
+	lite_exec(fx->src_path, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+				"WHERE i < 600) INSERT INTO meta (key, value) SELECT 'k' || i, 'v' "
+				"FROM n");
+	store_t *mid = open_target(fx->mid_path);
+	store_copy_counts_t c, after;
+	assert_int_equal(store_copy(fx->src, mid, false, &c, NULL, NULL, &err), -1);
+	assert_err_contains(err, "cannot copy the meta rows: more than 512 rows");
+	OK(store_copy_contents(mid, &after, &err));
+	assert_true(store_copy_counts_empty(&after));
+	store_close(mid);
+}
+
+/* ---- the target must hold what was read ---- */
+
+/* A target that keeps fewer rows than it was given (here a trigger drops
+ * the history rows), or other bytes (one that cuts the output): the copy
+ * compares before its commit, says what differs, and commits nothing. */
+static void test_target_that_differs_is_refused(void **state)
+{
+	copy_fx_t *fx = *state;
+	char *err = NULL;
+	static const struct {
+		const char *lite, *pg, *says;
+	} cases[] = {
+		{"CREATE TRIGGER t BEFORE INSERT ON job_history BEGIN SELECT RAISE(IGNORE); END",
+		 "CREATE FUNCTION t() RETURNS trigger AS $$ BEGIN RETURN NULL; END $$ LANGUAGE "
+		 "plpgsql; CREATE TRIGGER t BEFORE INSERT ON job_history FOR EACH ROW EXECUTE "
+		 "FUNCTION t()",
+		 "the target holds 0 history rows after the copy, but the source 41; nothing was "
+		 "committed"},
+		{"CREATE TRIGGER t AFTER INSERT ON job_output BEGIN UPDATE job_output SET data = "
+		 "x'00' WHERE rowid = NEW.rowid; END",
+		 "CREATE FUNCTION t() RETURNS trigger AS $$ BEGIN NEW.data = '\\x00'::bytea; "
+		 "RETURN NEW; END $$ LANGUAGE plpgsql; CREATE TRIGGER t BEFORE INSERT ON "
+		 "job_output FOR EACH ROW EXECUTE FUNCTION t()",
+		 "the target's captured output differs from the source's after the copy; nothing "
+		 "was committed"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *name = NULL;
+		if (test_on_pg()) {
+			name = test_store_name(fx->dir);
+		} else {
+			char file[32];
+			snprintf(file, sizeof(file), "differs-%zu.db", i);
+			name = path_join(fx->dir, file);
+		}
+		store_t *t = NULL;
+		OK(store_open(name, true, &t, &err));
+		raw_exec(name, test_on_pg() ? cases[i].pg : cases[i].lite);
+		char *before = db_fingerprint(name);
+		store_copy_counts_t c;
+		assert_int_equal(store_copy(fx->src, t, false, &c, NULL, NULL, &err), -1);
+		assert_err_contains(err, cases[i].says);
+		char *after = db_fingerprint(name);
+		assert_string_equal(before, after);
+		free(before);
+		free(after);
+		store_close(t);
+		test_store_drop(name);
+		free(name);
+	}
+}
+
+/* ---- a failure at any statement, on either driver ---- */
+
+/* Both stores of the copy on a driver that wraps the test's own (SQLite's
+ * or PostgreSQL's) and makes the n-th prepare or step fail; on PostgreSQL
+ * this reaches what store-read-faults (SQLite only) cannot: telling two
+ * databases apart, the count trigger switched off around the jobs, and
+ * ANALYZE after the commit. */
+static struct {
+	const store_driver_t *base;
+	store_driver_t drv;
+	store_t *src, *dst;
+	bool prepare;    /* the n-th prepare fails, else the n-th step */
+	long at, count;
+	bool persistent; /* every later one fails too */
+	bool injected, paused;
+	char sql[160];   /* the first that failed, after its store's role */
+} cf;
+
+static bool cf_hit(bool prepare)
+{
+	if (cf.paused || prepare != cf.prepare || !cf.at)
+		return false;
+	if (cf.injected)
+		return cf.persistent;
+	if (++cf.count != cf.at)
+		return false;
+	cf.injected = true;
+	return true;
+}
+
+static void cf_note(store_t *s, db_stmt_t *st, const char *sql)
+{
+	if (cf.sql[0])
+		return;
+	store_t *both[] = {cf.src, cf.dst};
+	for (size_t k = 0; k < 2 && !sql; k++)
+		for (size_t i = 0; i < both[k]->ncache && !sql; i++)
+			if (both[k]->cache[i].st == st) {
+				s = both[k];
+				sql = both[k]->cache[i].sql;
+			}
+	snprintf(cf.sql, sizeof(cf.sql), "%s: %s", s == cf.src ? "source" : "target",
+		 sql ? sql : "?");
+}
+
+static int cf_prepare(store_t *s, const char *sql, bool keep, db_stmt_t **out)
+{
+	if (cf_hit(true)) {
+		cf_note(s, NULL, sql);
+		return DB_E_ERROR;
+	}
+	int rc = cf.base->prepare(s, sql, keep, out);
+	if (rc == DB_DONE)
+		(*out)->drv = &cf.drv;
+	return rc;
+}
+
+static int cf_step(db_stmt_t *st)
+{
+	if (cf_hit(false)) {
+		cf_note(NULL, st, NULL);
+		return DB_E_ERROR;
+	}
+	return cf.base->step(st);
+}
+
+static int cf_exec_script(store_t *s, const char *sql)
+{
+	if (cf_hit(false)) {
+		cf_note(s, NULL, sql);
+		return DB_E_ERROR;
+	}
+	return cf.base->exec_script(s, sql);
+}
+
+static const char *cf_errmsg(store_t *s, int rc)
+{
+	return cf.injected && rc == DB_E_ERROR ? "injected fault" : cf.base->errmsg(s, rc);
+}
+
+static void cf_wrap(store_t *s)
+{
+	for (size_t i = 0; i < s->ncache; i++) {
+		s->cache[i].st->drv->finalize(s->cache[i].st);
+		free(s->cache[i].sql);
+	}
+	s->ncache = 0;
+	s->drv = &cf.drv;
+}
+
+/* The failures a copy goes on after, on purpose: the end of a read (what
+ * was read is whole; the next call ends the read), and on PostgreSQL the
+ * count trigger left on (slower, the same rows) and ANALYZE (speed). A
+ * copy's own commit that failed unnoticed shows in what the target holds,
+ * which is compared after every copy that went through. */
+static bool cf_tolerated(void)
+{
+	static const char *const ok[] = {"source: COMMIT", "target: COMMIT", "target: ANALYZE",
+					 "target: ALTER TABLE jobs DISABLE TRIGGER"};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (strncmp(cf.sql, ok[i], strlen(ok[i])) == 0)
+			return true;
+	return false;
+}
+
+static bool cf_in_tx(store_t *s)
+{
+	return s->depth != 0 || cf.base->in_tx(s);
+}
+
+/* The copy with the n-th prepare (or step) failing, n = 1, 2, ... until it
+ * goes through without reaching n. A failed copy says what failed in one
+ * line, leaves no transaction open and the target as it was; the next
+ * calls work; one that went through left in the target what the source
+ * holds. The source is never written. */
+static long copy_under(const char *src_name, const char *dst_name, bool prepare, bool persistent)
+{
+	const char *kind = prepare ? "prepare" : "step";
+	char *src_before = db_fingerprint(src_name), *dst_before = db_fingerprint(dst_name);
+	long n;
+	for (n = 1; n < 10000; n++) {
+		char *err = NULL, *e2 = NULL;
+		store_copy_counts_t c, have, want;
+		cf.prepare = prepare;
+		cf.persistent = persistent;
+		cf.at = n;
+		cf.count = 0;
+		cf.injected = cf.paused = false;
+		cf.sql[0] = '\0';
+		if (prepare) {
+			cf_wrap(cf.src);
+			cf_wrap(cf.dst);
+		}
+		int rc = store_copy(cf.src, cf.dst, true, &c, NULL, NULL, &err);
+		cf.at = 0;
+		if (rc < 0) {
+			if (!cf.injected)
+				fail_msg("the copy failed without a fault: %s", err);
+			if (!err || strchr(err, '\n') || strncmp(err, "injected", 8) == 0 ||
+			    (!persistent && !strstr(err, ": injected fault")))
+				fail_msg("%s %ld (%s): message \"%s\"", kind, n, cf.sql,
+					 err ? err : "(none)");
+			if (!persistent && (cf_in_tx(cf.dst) || cf_in_tx(cf.src)) &&
+			    strcmp(cf.sql, "source: COMMIT") != 0)
+				fail_msg("%s %ld (%s): a transaction left open after: %s", kind, n,
+					 cf.sql, err);
+		} else if (cf.injected && !cf_tolerated()) {
+			fail_msg("the copy went through though %s %ld (%s) failed", kind, n,
+				 cf.sql);
+		}
+		/* The next calls work and end whatever was left. */
+		int64_t hosts = 0;
+		if (store_host_count(cf.src, &hosts, &e2) != 0 ||
+		    store_host_count(cf.dst, &hosts, &e2) != 0 || cf_in_tx(cf.src) ||
+		    cf_in_tx(cf.dst))
+			fail_msg("%s %ld (%s): not usable after: %s", kind, n, cf.sql,
+				 e2 ? e2 : "a transaction open");
+		if (rc < 0) {
+			char *dst_after = db_fingerprint(dst_name);
+			if (strcmp(dst_before, dst_after) != 0)
+				fail_msg("%s %ld (%s): the target changed (%s)", kind, n, cf.sql,
+					 err);
+			free(dst_after);
+		} else {
+			OK(store_copy_contents(cf.src, &want, &e2));
+			OK(store_copy_contents(cf.dst, &have, &e2));
+			want.meta_rows = have.meta_rows;
+			if (memcmp(&want, &have, sizeof(want)) != 0)
+				fail_msg("%s %ld (%s): the target holds %lld jobs, %lld history "
+					 "rows; the source %lld, %lld",
+					 kind, n, cf.sql, (long long)have.jobs,
+					 (long long)have.history_rows, (long long)want.jobs,
+					 (long long)want.history_rows);
+			free(dst_before);
+			dst_before = db_fingerprint(dst_name);
+		}
+		free(err);
+		free(e2);
+		if (!cf.injected)
+			break;
+	}
+	char *src_after = db_fingerprint(src_name);
+	assert_string_equal(src_before, src_after);
+	free(src_before);
+	free(src_after);
+	free(dst_before);
+	return n - 1;
+}
+
+static void test_failed_statements(void **state)
+{
+	copy_fx_t *fx = *state;
+	char *err = NULL;
+	store_copy_counts_t c;
+	/* The source: the fixture copied into a store of the test's kind. */
+	store_t *mid = open_target(fx->mid_path);
+	OK(store_copy(fx->src, mid, false, &c, NULL, NULL, &err));
+	char *name = test_on_pg() ? test_store_name(fx->dir) : path_join(fx->dir, "target.db");
+	store_t *dst = NULL;
+	OK(store_open(name, true, &dst, &err));
+	cf.base = mid->drv;
+	cf.drv = *mid->drv;
+	cf.drv.prepare = cf_prepare;
+	cf.drv.step = cf_step;
+	cf.drv.exec_script = cf_exec_script;
+	cf.drv.errmsg = cf_errmsg;
+	cf.src = mid;
+	cf.dst = dst;
+	cf_wrap(mid);
+	cf_wrap(dst);
+	long steps = copy_under(fx->mid_path, name, false, false);
+	long all = copy_under(fx->mid_path, name, false, true);
+	long prepares = copy_under(fx->mid_path, name, true, false);
+	printf("# %ld step points, %ld (persistent), %ld prepare points\n", steps, all, prepares);
+	mid->drv = dst->drv = cf.base;
+	store_close(dst);
+	store_close(mid);
+	test_store_drop(name);
+	free(name);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_orphans_and_progress, setup, teardown),
+		cmocka_unit_test(test_counts_empty),
+		cmocka_unit_test_setup_teardown(test_refused_inside_transaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_contents_inside_transaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batches_by_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_meta_more_than_a_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_target_that_differs_is_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_failed_statements, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

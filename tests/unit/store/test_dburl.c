@@ -62,6 +62,10 @@ static void test_kind_postgres(void **state)
 	expect_kind("sslmode=disable", DBURL_POSTGRES);
 	expect_kind("host=x.db", DBURL_POSTGRES);
 	expect_kind("password=secret", DBURL_POSTGRES);
+	/* keywords with '_' in them; a lower-case word with '_' that is none */
+	expect_kind("application_name=cjobs host=h", DBURL_POSTGRES);
+	expect_kind("connect_timeout=5", DBURL_POSTGRES);
+	expect_kind("not_a_keyword=x", DBURL_SQLITE);
 }
 
 static void test_kind_unknown_schemes(void **state)
@@ -131,6 +135,14 @@ static void test_display_url_query(void **state)
 	expect_display("postgresql://h/db?password=a@b&sslmode=disable",
 		       "postgresql://h/db?password=***&sslmode=disable");
 	expect_display("postgresql://h/db?passwordx", "postgresql://h/db?passwordx");
+	/* a port's colon before an '@' in a query password: the two places
+	 * overlap, and are hidden as one, up to the password's end */
+	expect_display("postgresql://h:5432/db?password=a@b&sslmode=disable",
+		       "postgresql://h:***&sslmode=disable");
+	/* more places than the first room for them (four) */
+	expect_display("postgresql://h/db?password=1&password=2&password=3&password=4&password=5",
+		       "postgresql://h/db?password=***&password=***&password=***&password=***&"
+		       "password=***");
 }
 
 static void test_display_keywords(void **state)
@@ -151,6 +163,12 @@ static void test_display_keywords(void **state)
 	expect_display("password='open host=x", "password=***");
 	expect_display("sslpassword=k host=x", "sslpassword=*** host=x");
 	expect_display("host=x password=", "host=x password=***");
+	/* a backslash at the very end, quoted or not */
+	expect_display("host=x password='ab\\", "host=x password=***");
+	expect_display("host=x password=ab\\", "host=x password=***");
+	/* a stray word without '=' (libpq refuses it): nothing to hide in it */
+	expect_display("host=x stray", "host=x stray");
+	expect_display("host=x stray password=pw", "host=x stray password=***");
 	/* files are shown as they are, whatever their names hold */
 	expect_display("./password=x.db", "./password=x.db");
 	expect_display("PASSWORD=x", "PASSWORD=x");
@@ -304,6 +322,15 @@ static void test_redact_connection_messages(void **state)
 			"cannot open \"./password=x.db\"");
 	expect_redacted("postgresql://h/db", NULL, "");
 	expect_redacted(NULL, "plain", "plain");
+	expect_redacted("", "no name given", "no name given");
+	/* another scheme is read as a URL (percent-decoded) */
+	expect_redacted("mysql://x:hunter2@h/db", "user \"x\" password \"hunter2\"",
+			"user \"x\" password \"***\"");
+	/* a keyword string ending in a backslash, and in an empty password */
+	expect_redacted("host=h password=hunter2\\", "read \"hunter2\\\"", "read \"***\"");
+	expect_redacted("host=h password=", "host \"h\" refused", "host \"h\" refused");
+	/* a quoted part as long as the value, but not it */
+	expect_redacted("host=ab", "got \"abcdefg\"", "got \"abcdefg\"");
 }
 
 /* A fixed pseudo-random sequence (xorshift), the same on every machine. */

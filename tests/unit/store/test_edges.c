@@ -8,7 +8,10 @@
  *   another host's do not.
  * - store_backup and store_vacuum refuse inside a transaction; a backup
  *   refuses the store itself, a directory, and an existing file unless
- *   told to overwrite it, and then replaces it with a complete copy.
+ *   told to overwrite it, and then replaces it with a complete copy; on
+ *   PostgreSQL too it refuses a directory and an existing file. The move
+ *   of the copy into place (backup_file.c) when the copy, the name or the
+ *   directory changed under it.
  *
  * - store_check (db check): each contradiction between a job's status and
  *   its fields is reported with the job's id and what is wrong; past its
@@ -22,6 +25,7 @@
  */
 #include "helpers.h"
 
+#include <dirent.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +35,7 @@
 
 #include "store/maint.h"
 #include "store/report.h"
+#include "store/store_int.h"
 
 #define NOW 1000000000000LL
 
@@ -157,6 +162,101 @@ static void test_backup_refusals(void **state)
 	free(before);
 	free(alias);
 	free(dest);
+}
+
+/* ---- where a backup goes (backup_file.c, both drivers) ---- */
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void expect_file(const char *path, const char *text)
+{
+	char buf[64] = {0};
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_string_equal(buf, text);
+}
+
+static bool exists(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0;
+}
+
+/* On either store (on PostgreSQL, where the store is no file to compare a
+ * destination with), a directory, or an existing file without overwrite,
+ * is refused before anything is copied, and the file is kept. */
+static void test_backup_refusals_any_store(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	int64_t bytes = -1;
+	assert_int_equal(store_backup(fx->s, fx->dir, false, &bytes, NULL, NULL, &err), -1);
+	assert_err_contains(err, "is a directory; name a file");
+	char *dest = path_join(fx->dir, "kept.db");
+	write_file(dest, "keep me");
+	assert_int_equal(store_backup(fx->s, dest, false, &bytes, NULL, NULL, &err), -1);
+	assert_err_contains(err, "already exists; give --force to replace it");
+	expect_file(dest, "keep me");
+	assert_int_equal(bytes, 0);
+	free(dest);
+}
+
+/* The last step of a backup when the world changed under it: the copy
+ * gone, the name taken meanwhile by someone else (refused, theirs kept),
+ * the destination's directory gone (with and without overwrite); and, when
+ * nothing changed, the copy in place under its name. What is left of the
+ * temporary copy (its journal, log and shared memory too) is removed. */
+static void test_backup_file_place(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	char *tmp = path_join(fx->dir, "b.tmp-x"), *dest = path_join(fx->dir, "b.db");
+	char *taken = path_join(fx->dir, "taken.db"), *nodir = path_join(fx->dir, "none/b.db");
+	assert_int_equal(backup_file_place(tmp, dest, false, &err), -1);
+	assert_err_contains(err, "cannot write backup file");
+	assert_false(exists(dest));
+
+	write_file(tmp, "copy");
+	write_file(taken, "theirs");
+	assert_int_equal(backup_file_place(tmp, taken, false, &err), -1);
+	assert_err_contains(err, "already exists; give --force");
+	expect_file(taken, "theirs");
+	assert_int_equal(backup_file_place(tmp, nodir, false, &err), -1);
+	assert_err_contains(err, "cannot create backup file");
+	assert_int_equal(backup_file_place(tmp, nodir, true, &err), -1);
+	assert_err_contains(err, "cannot create backup file");
+	assert_true(exists(tmp));
+
+	OK(backup_file_place(tmp, dest, false, &err));
+	expect_file(dest, "copy");
+	static const char *const tails[] = {"-journal", "-wal", "-shm"};
+	for (size_t i = 0; i < 3; i++) {
+		char *extra = NULL;
+		assert_true(asprintf(&extra, "%s%s", tmp, tails[i]) > 0);
+		write_file(extra, "left");
+		free(extra);
+	}
+	backup_file_discard(strdup(tmp));
+	backup_file_discard(NULL);
+	DIR *d = opendir(fx->dir);
+	assert_non_null(d);
+	for (struct dirent *e; (e = readdir(d));)
+		if (strncmp(e->d_name, "b.tmp-x", 7) == 0)
+			fail_msg("%s left after backup_file_discard", e->d_name);
+	closedir(d);
+	expect_file(dest, "copy");
+	free(tmp);
+	free(dest);
+	free(taken);
+	free(nodir);
 }
 
 /* ---- db check ---- */
@@ -399,6 +499,8 @@ int main(void)
 		T(test_check_counts_what_it_does_not_list),
 		T(test_host_remove_names_running_and_queued),
 		T(test_refused_arguments_change_nothing),
+		T(test_backup_refusals_any_store),
+		T(test_backup_file_place),
 	};
 	/* SQLite's backup: a copy of the file, refused onto the file itself. */
 	const struct CMUnitTest sqlite_tests[] = {

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/copy.h"
 #include "store/maint.h"
 #include "store/report.h"
 #include "store/sqlite_driver.h"
@@ -657,6 +658,16 @@ static void test_unmigrated_store_refuses_every_call(void **state)
 	REFUSED(store_check(s, &p, &n, &err));
 	char *dest = path_join(fx->dir, "backup.db");
 	REFUSED(store_backup(s, dest, false, &count, NULL, NULL, &err));
+	/* The worker registry, and a copy from it. */
+	store_worker_t w = {.id = "m:1:w", .lease_until = 1LL << 50};
+	store_worker_t *wl = NULL;
+	REFUSED(store_worker_register(s, &w, &err));
+	REFUSED(store_worker_heartbeat(s, "m:1:w", 1, 2, "h", &err));
+	REFUSED(store_worker_stop(s, "m:1:w", &err));
+	REFUSED(store_worker_list(s, 1, &wl, &n, &err));
+	REFUSED(store_worker_dead(s, "m:1:w", 1, &err));
+	store_copy_counts_t copied;
+	REFUSED(store_copy(s, fx->s, true, &copied, NULL, NULL, &err));
 #undef REFUSED
 	free(dest);
 	host_free(&h);

@@ -2,20 +2,28 @@
  * tests/unit/store/test_oom.c: every store call under allocation failure.
  *
  * Each call is run again and again, the n-th allocation (ours through the
- * linker's --wrap, SQLite's through its allocator hooks) and every later one
- * failing, for n = 1, 2, ... until the call completes without reaching n.
- * Each run must either succeed or fail with a message, leave no transaction
- * open, and leave the file's data exactly as it was; leaks show up under
- * AddressSanitizer.
+ * linker's --wrap: malloc, calloc, realloc, strdup, strndup and asprintf;
+ * SQLite's through its allocator hooks) and every later one failing, for
+ * n = 1, 2, ... until the call completes without reaching n. Each run must
+ * either succeed or fail with a message, leave no transaction open, and
+ * leave the file's data exactly as it was; leaks show up under
+ * AddressSanitizer. (glibc's own allocations inside vasprintf, and libpq's,
+ * are beyond the wrap: err_set's messages and PQconninfoParse never fail.)
  */
 #include "helpers.h"
 
+#include <dirent.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "store/copy.h"
+#include "store/dburl.h"
+#include "store/maint.h"
 #include "store/sqlite_driver.h"
 #include "store/store_int.h"
 
@@ -66,7 +74,7 @@ static void resume_faults(void)
 
 /* The data as it was just before the call under test; an op with set-up
  * takes it itself, after the set-up. */
-static const char *fixture_path;
+static const char *fixture_path, *fixture_dir;
 static char *before;
 
 static void mark(void)
@@ -106,6 +114,18 @@ char *__wrap_strdup(const char *s)
 char *__wrap_strndup(const char *s, size_t n)
 {
 	return should_fail() ? NULL : __real_strndup(s, n);
+}
+
+/* asprintf as glibc fails it: -1, and *strp not to be used. */
+int __wrap_asprintf(char **strp, const char *fmt, ...)
+{
+	if (should_fail())
+		return -1;
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vasprintf(strp, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 static sqlite3_mem_methods real_mem;
@@ -156,6 +176,7 @@ static void under_oom_mode(fixture_t *fx, op_fn op, const char *name, bool all_a
 	for (n = 1; n < 100000; n++) {
 		char *err = NULL;
 		fixture_path = fx->path;
+		fixture_dir = fx->dir;
 		free(before);
 		before = db_fingerprint(fx->path);
 		arm(n);
@@ -440,6 +461,192 @@ static int op_tx_group(store_t *s, long n, char **err)
 	return store_commit(s, err);
 }
 
+/* ---- db copy, db backup and the worker registry ---- */
+
+/* The target of op_copy (--force): kept from one run to the next while
+ * the copy fails (a failed copy must leave it as it was), made afresh
+ * after one that went through. Before the first run it is given the copy
+ * once, without faults: the statement caches of both stores are then warm,
+ * and every run allocates in the same order, so that each allocation of
+ * the copy itself is failed in its turn (from a cold cache, an
+ * allocation's index would fall as n rises, and some would never be
+ * failed; the statements' own preparing is every op's). */
+static struct {
+	store_t *s;
+	char *path, *before;
+} target;
+
+static void target_close(void)
+{
+	static const char *const tails[] = {"", "-wal", "-shm", "-journal"};
+	store_close(target.s);
+	for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+		char *f = sqlite3_mprintf("%s%s", target.path, tails[i]);
+		remove(f);
+		sqlite3_free(f);
+	}
+	free(target.path);
+	free(target.before);
+	target.s = NULL;
+	target.path = target.before = NULL;
+}
+
+/* A store's data as db_fingerprint dumps it, without the tables that a
+ * copy does not copy (schema_migrations: when the target was migrated;
+ * sqlite_sequence: moved past the source's; workers: they register with
+ * the store they serve). */
+static char *data_of(const char *path)
+{
+	char *fp = db_fingerprint(path);
+	static const char *const skip[] = {"table schema_migrations\n", "table sqlite_sequence\n",
+					   "table workers\n"};
+	for (size_t i = 0; fp && i < sizeof(skip) / sizeof(skip[0]); i++) {
+		char *at = strstr(fp, skip[i]);
+		if (!at)
+			continue;
+		char *next = strstr(at + 1, "\ntable ");
+		if (next)
+			memmove(at, next + 1, strlen(next + 1) + 1);
+		else
+			*at = '\0';
+	}
+	return fp;
+}
+
+static int op_copy(store_t *s, long n, char **err)
+{
+	store_copy_counts_t c;
+	pause_faults();
+	if (!target.s) {
+		char *e = NULL;
+		target.path = path_join(fixture_dir, "target.db");
+		if (store_open(target.path, true, &target.s, &e) != 0 ||
+		    store_copy(s, target.s, false, &c, NULL, NULL, &e) != 0)
+			fail_msg("the copy's target: %s", e);
+		target.before = db_fingerprint(target.path);
+	}
+	resume_faults();
+	int rc = store_copy(s, target.s, true, &c, NULL, NULL, err);
+	pause_faults();
+	char *e2 = NULL;
+	if (rc < 0) {
+		if (!persistent && tx_open(target.s))
+			fail_msg("copy (fault %ld): transaction left open in the target after: %s",
+				 n, *err);
+		char *after = db_fingerprint(target.path);
+		if (strcmp(target.before, after) != 0)
+			fail_msg("copy (fault %ld): the target changed (%s)", n, *err);
+		free(after);
+		int64_t hosts = 0;
+		if (store_host_count(target.s, &hosts, &e2) != 0 || tx_open(target.s))
+			fail_msg("copy (fault %ld): the target is not usable after: %s", n,
+				 e2 ? e2 : "transaction open");
+	} else {
+		store_copy_counts_t in;
+		if (store_copy_contents(target.s, &in, &e2) != 0)
+			fail_msg("copy (fault %ld): the target's contents: %s", n, e2);
+		if (c.jobs != 5 || in.jobs != 5 || in.hosts != 1 || in.output_rows != 3)
+			fail_msg("copy (fault %ld): %lld jobs copied, the target holds %lld", n,
+				 (long long)c.jobs, (long long)in.jobs);
+		/* Every value as the source has it: none lost to a failed
+		 * allocation on the way. */
+		char *want = data_of(fixture_path), *got = data_of(target.path);
+		if (strcmp(want, got) != 0)
+			fail_msg("copy (fault %ld): the target's data differ from the source's", n);
+		free(want);
+		free(got);
+		target_close();
+	}
+	resume_faults();
+	return rc;
+}
+
+/* A backup that fails leaves nothing behind: no backup file, no temporary
+ * copy beside it. */
+static int op_backup(store_t *s, long n, char **err)
+{
+	pause_faults();
+	char *dest = path_join(fixture_dir, "backup.db");
+	resume_faults();
+	int64_t bytes = 0;
+	int rc = store_backup(s, dest, false, &bytes, NULL, NULL, err);
+	pause_faults();
+	DIR *d = opendir(fixture_dir);
+	assert_non_null(d);
+	for (struct dirent *e; (e = readdir(d));)
+		if (strncmp(e->d_name, "backup.db", 9) == 0 &&
+		    (rc < 0 || strcmp(e->d_name, "backup.db") != 0))
+			fail_msg("backup (fault %ld): %s left beside the store after: %s", n,
+				 e->d_name, rc < 0 ? *err : "a backup that went through");
+	closedir(d);
+	if (rc == 0) {
+		struct stat st;
+		assert_int_equal(stat(dest, &st), 0);
+		assert_int_equal(bytes, st.st_size);
+		char *copy = db_fingerprint(dest);
+		if (strcmp(copy, before) != 0)
+			fail_msg("backup (fault %ld): the copy is not the store", n);
+		free(copy);
+		remove(dest);
+	}
+	free(dest);
+	resume_faults();
+	return rc;
+}
+
+static int op_worker_register(store_t *s, long n, char **err)
+{
+	(void)n;
+	store_worker_t w = {.id = (char *)"w2", .machine = (char *)"m", .pid = 2, .started_at = 20,
+			    .heartbeat_at = 20, .lease_until = 1LL << 50, .hosts = (char *)"fixed"};
+	return store_worker_register(s, &w, err);
+}
+
+static int op_worker_heartbeat(store_t *s, long n, char **err)
+{
+	int rc = store_worker_heartbeat(s, "w", 30 + n, 1LL << 50, "fixed", err);
+	if (rc == 1)
+		fail_msg("heartbeat (fault %ld): the registered worker was not found", n);
+	return rc;
+}
+
+static int op_worker_stop(store_t *s, long n, char **err)
+{
+	(void)n;
+	return store_worker_stop(s, "w", err);
+}
+
+/* The list and the liveness of worker "w", whose lock no one holds. */
+static int op_worker_reads(store_t *s, long n, char **err)
+{
+	store_worker_t *v = NULL;
+	size_t count_ = 0;
+	int rc = store_worker_list(s, 40, &v, &count_, err);
+	if (rc == 0 && (count_ != 1 || strcmp(v[0].id, "w") != 0 || v[0].alive))
+		fail_msg("worker list (fault %ld): %zu workers", n, count_);
+	store_worker_list_free(v, count_);
+	if (rc == 0) {
+		rc = store_worker_dead(s, "w", 40, err);
+		if (rc == 0)
+			fail_msg("worker dead (fault %ld): a worker whose lock is free is alive",
+				 n);
+		rc = rc < 0 ? -1 : 0;
+	}
+	return rc;
+}
+
+/* Watching the store's directory: its name copied once, on the first
+ * call that gets that far. */
+static int op_watch(store_t *s, long n, char **err)
+{
+	(void)n;
+	int fd = -1;
+	int rc = store_watch(s, &fd, err);
+	if (rc == 0 && fd < 0)
+		fail_msg("watch (fault %ld): no descriptor", n);
+	return rc;
+}
+
 static int setup(void **state)
 {
 	if (fx_setup(state) < 0)
@@ -469,6 +676,16 @@ static int setup(void **state)
 			return -1;
 		job_free(&j);
 	}
+	/* Worker "w", registered through a handle since closed: its lease
+	 * runs, its liveness lock is free (dead), and the fixture's handle
+	 * has not opened the lock file yet. */
+	store_t *other = NULL;
+	store_worker_t w = {.id = (char *)"w", .machine = (char *)"m", .pid = 1, .started_at = 10,
+			    .heartbeat_at = 10, .lease_until = 1LL << 50, .hosts = (char *)"fixed"};
+	if (store_open(fx->path, false, &other, &err) < 0 ||
+	    store_worker_register(other, &w, &err) < 0)
+		return -1;
+	store_close(other);
 	return 0;
 }
 
@@ -493,6 +710,124 @@ OOM_TEST(purge)
 OOM_TEST(tx_group)
 OOM_TEST(job_add_many)
 OOM_TEST(job_add_many_in_tx)
+OOM_TEST(copy)
+OOM_TEST(backup)
+OOM_TEST(worker_register)
+OOM_TEST(worker_heartbeat)
+OOM_TEST(worker_stop)
+OOM_TEST(worker_reads)
+OOM_TEST(watch)
+
+/* ---- a store's name (dburl.c) ---- */
+
+/* Names with passwords in every form dburl hides, and whether dburl_check
+ * takes each. The password always holds "s3cr". */
+static const struct {
+	const char *value;
+	const char *pw; /* one of its passwords, as libpq would quote it */
+	bool accepted;
+} names[] = {
+	{"postgresql://u:s3cr3tpw@h:5432/db?password=s3cr3tpw&sslpassword=s3cr3tpw&sslmode=disable",
+	 "s3cr3tpw", true},
+	/* five places: more than the room for the first four */
+	{"postgresql://h/db?password=s3cr1&password=s3cr2&password=s3cr3&password=s3cr4&"
+	 "password=s3cr5",
+	 "s3cr4", true},
+	{"host=h password='s3cr3t pw' sslpassword=s3cr3tpw dbname=d", "s3cr3t pw", true},
+	{"host=h password=s3cr3t pw dbname=d", "s3cr3t", false},
+	{"postgresql://u:s3cr3t%zz@h/db", "s3cr3t%zz", false},
+	{"postgresql://u:s3cr@3tpw@h/db", "3tpw@h", false},
+	{"mysql://u:s3cr3tpw@h/db", "s3cr3tpw", false},
+};
+
+/* One answer of each function: what it returned, or NULL. */
+typedef struct {
+	char *shown, *quoted, *bare, *err;
+	int rc;
+} dburl_answers_t;
+
+static void dburl_ask(const char *v, const char *quoted, const char *bare, dburl_answers_t *a)
+{
+	a->err = NULL;
+	a->shown = dburl_display(v);
+	a->quoted = dburl_redact(v, quoted);
+	a->bare = dburl_redact(v, bare);
+	a->rc = dburl_check(v, NULL, &a->err);
+}
+
+static void dburl_answers_free(dburl_answers_t *a)
+{
+	free(a->shown);
+	free(a->quoted);
+	free(a->bare);
+	free(a->err);
+}
+
+/* got is want, or NULL (no memory). */
+static void same_or_null(const char *v, long n, const char *what, const char *got,
+			 const char *want)
+{
+	if (got && strcmp(got, want) != 0)
+		fail_msg("\"%s\" (fault %ld): %s is \"%s\", without faults \"%s\"", v, n, what, got,
+			 want);
+}
+
+/* dburl_display, dburl_redact (of a message quoting the password, and of
+ * one holding it bare) and dburl_check of each name with the n-th
+ * allocation failing (and every later one, when all_after): each answers
+ * as it does without faults, or says it ran out of memory (NULL, "out of
+ * memory"); without faults, the password is hidden in each. */
+static void dburl_mode(bool all_after)
+{
+	persistent = all_after;
+	long points = 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *v = names[i].value;
+		char quoted[64], bare[64];
+		snprintf(quoted, sizeof(quoted), "could not translate host name \"%s\"",
+			 names[i].pw);
+		snprintf(bare, sizeof(bare), "as read: %s, and so on", names[i].pw);
+		dburl_answers_t want;
+		dburl_ask(v, quoted, bare, &want);
+		if (!want.shown || !want.quoted || !want.bare ||
+		    (want.rc == 0) != names[i].accepted ||
+		    strstr(want.shown, "s3cr") || strstr(want.quoted, "s3cr") ||
+		    strstr(want.quoted, names[i].pw) || (want.err && strstr(want.err, "s3cr")))
+			fail_msg("\"%s\" without faults: %s | %s | %s", v, want.shown, want.quoted,
+				 want.err ? want.err : "taken");
+		long n;
+		for (n = 1; n < 100000; n++) {
+			dburl_answers_t got;
+			arm(n);
+			dburl_ask(v, quoted, bare, &got);
+			disarm();
+			same_or_null(v, n, "the name shown", got.shown, want.shown);
+			same_or_null(v, n, "the message", got.quoted, want.quoted);
+			same_or_null(v, n, "the other message", got.bare, want.bare);
+			if (got.rc != want.rc && !(got.rc == -1 && got.err &&
+						   strcmp(got.err, "out of memory") == 0))
+				fail_msg("\"%s\" (fault %ld): dburl_check %d: %s", v, n, got.rc,
+					 got.err ? got.err : "taken");
+			if (got.rc == -1 && want.rc == -1)
+				same_or_null(v, n, "the refusal",
+					     strcmp(got.err, "out of memory") ? got.err : NULL,
+					     want.err);
+			dburl_answers_free(&got);
+			if (!injected)
+				break;
+		}
+		dburl_answers_free(&want);
+		points += n - 1;
+	}
+	printf("# dburl%s: %ld allocation points\n", all_after ? " (persistent)" : "", points);
+}
+
+static void test_dburl(void **state)
+{
+	(void)state;
+	dburl_mode(false);
+	dburl_mode(true);
+}
 
 static void open_mode(fixture_t *fx, bool all_after)
 {
@@ -546,7 +881,10 @@ int main(void)
 		T(test_claim),        T(test_move),        T(test_job_update),
 		T(test_output_put),   T(test_output_get),  T(test_template_add),
 		T(test_template_reads), T(test_purge),     T(test_tx_group),
-		T(test_job_add_many), T(test_job_add_many_in_tx),
+		T(test_job_add_many), T(test_job_add_many_in_tx), T(test_copy),
+		T(test_backup),       T(test_worker_register), T(test_worker_heartbeat),
+		T(test_worker_stop),  T(test_worker_reads),    T(test_watch),
+		T(test_dburl),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	job_free(&template_job);

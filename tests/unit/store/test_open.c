@@ -291,9 +291,38 @@ static void test_no_path(void **state)
 	assert_err_contains(err, "path");
 }
 
+/* A malformed name is refused by store_open itself, in one line that
+ * hides the password, before any connection or file; a PostgreSQL store
+ * that cannot be reached fails with what to do, and fails as well when the
+ * caller wants no message. */
+static void test_bad_names(void **state)
+{
+	(void)state;
+	char *err = NULL;
+	store_t *s = NULL;
+	assert_int_equal(store_open("postgresql://u:hunter@2@h/db", true, &s, &err), -1);
+	assert_null(s);
+	assert_non_null(err);
+	if (strstr(err, "hunter") || strstr(err, "2@h") || strchr(err, '\n'))
+		fail_msg("the password shown, or more than one line: %s", err);
+	assert_err_contains(err, "invalid --database \"postgresql://u:***@h/db\": the user name or "
+				 "password holds an '@' or '/'");
+	assert_int_equal(store_open("mysql://h/db", true, &s, &err), -1);
+	assert_err_contains(err, "no store of the kind mysql://");
+	struct stat st;
+	assert_int_equal(stat("mysql:", &st), -1);
+	const char *nowhere = "host=/nonexistent-cjobs-test-dir dbname=x";
+	assert_int_equal(store_open(nowhere, true, &s, &err), -1);
+	assert_null(s);
+	assert_err_contains(err, "no server listens there");
+	assert_int_equal(store_open(nowhere, true, &s, NULL), -1);
+	assert_null(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_names),
 		cmocka_unit_test(test_creates_file_and_parents),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_id, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_pragmas, fx_setup, fx_teardown),
