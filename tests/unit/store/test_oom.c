@@ -310,6 +310,17 @@ static int op_claim(store_t *s, long n, char **err)
 	return rc;
 }
 
+static int op_claim_spread(store_t *s, long n, char **err)
+{
+	(void)n;
+	job_t *jobs = NULL;
+	size_t count_ = 0, picked = 0;
+	const store_claim_host_t hosts[] = {{"fixed", 2}, {"other", 1}};
+	int rc = store_job_claim_spread(s, "w", 5, hosts, 2, &jobs, &count_, &picked, err);
+	hand_back(s, jobs, count_);
+	return rc;
+}
+
 static int op_move(store_t *s, long n, char **err)
 {
 	job_t *jobs = NULL;
@@ -700,6 +711,7 @@ OOM_TEST(host_update)
 OOM_TEST(job_add)
 OOM_TEST(job_reads)
 OOM_TEST(claim)
+OOM_TEST(claim_spread)
 OOM_TEST(move)
 OOM_TEST(job_update)
 OOM_TEST(output_put)
@@ -878,7 +890,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_open),         T(test_host_add),    T(test_host_reads),
 		T(test_host_update),  T(test_job_add),     T(test_job_reads),
-		T(test_claim),        T(test_move),        T(test_job_update),
+		T(test_claim),        T(test_claim_spread), T(test_move),        T(test_job_update),
 		T(test_output_put),   T(test_output_get),  T(test_template_add),
 		T(test_template_reads), T(test_purge),     T(test_tx_group),
 		T(test_job_add_many), T(test_job_add_many_in_tx), T(test_copy),

@@ -854,6 +854,20 @@ static int op_claim_any(store_t *s, char **err)
 	return rc;
 }
 
+static int op_claim_spread(store_t *s, char **err)
+{
+	job_t *c = NULL;
+	size_t n = 0, picked = 9;
+	const store_claim_host_t hosts[] = {{"h1", 1}, {"h2", 3}};
+	int rc = store_job_claim_spread(s, "w3", 1LL << 50, hosts, 2, &c, &n, &picked, err);
+	if (rc == 0) {
+		assert_int_equal(n, 1);
+		assert_true(picked < 2);
+	}
+	store_job_list_free(c, n);
+	return rc;
+}
+
 static int op_job_delete(store_t *s, char **err)
 {
 	return store_job_delete(s, ids.completed, err);
@@ -1221,7 +1235,7 @@ static const op_t ops[] = {
 	W(host_remove_refused), W(template_add),    W(template_remove),   W(job_add),
 	W(job_add_many),      W(job_move),          W(job_move_lost),     W(job_finish),
 	W(job_move_via),      W(job_move_ran_on),   W(job_update),        W(job_update_ran_on),
-	W(renew_lease),       W(take_over),         W(claim),             W(claim_any),
+	W(renew_lease),       W(take_over),         W(claim),             W(claim_any),         W(claim_spread),
 	W(job_delete),        W(job_purge),         W(job_purge_dry),     W(output_put),
 	W(cleanup_delete),    W(vacuum),            W(sample_add),        W(sample_clear),
 	W(sample_clear_dry),  W(tx_group),          W(tx_bulk),           R(reads_in_tx),
