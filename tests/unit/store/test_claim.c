@@ -768,6 +768,21 @@ static void test_claim_spread_limits_and_pins(void **state)
 	assert_int_equal(spread_one(fx->s, "wa", two, 2, &got), 1);
 	assert_int_equal(got, pinned);
 	assert_int_equal(spread_one(fx->s, "wa", two, 2, NULL), 99);
+	/* No hosts: nothing claimed; no worker id: refused, nothing claimed. */
+	add_job(fx->s, 0, NULL, 0);
+	job_t *jobs = NULL;
+	size_t n = 7, picked = 7;
+	OK(store_job_claim_spread(fx->s, "wa", 1, two, 0, &jobs, &n, &picked, &err));
+	assert_int_equal(n, 0);
+	assert_null(jobs);
+	assert_int_equal(store_job_claim_spread(fx->s, NULL, 1, two, 2, &jobs, &n, &picked, &err), -1);
+	assert_non_null(strstr(err, "no worker id"));
+	free(err);
+	err = NULL;
+	assert_int_equal(store_job_claim_spread(fx->s, "", 1, two, 2, &jobs, &n, &picked, &err), -1);
+	free(err);
+	assert_int_equal(n, 0);
+	assert_int_equal(spread_one(fx->s, "wa", two, 2, NULL), 0);
 	(void)id;
 }
 

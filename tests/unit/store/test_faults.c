@@ -294,6 +294,18 @@ static int op_claim(store_t *s, char **err)
 	return rc;
 }
 
+static int op_claim_spread(store_t *s, char **err)
+{
+	job_t *c = NULL;
+	size_t n = 0, picked = 0;
+	const store_claim_host_t hosts[] = {{"h1", 1}, {"h2", 2}};
+	int rc = store_job_claim_spread(s, "w3", 1LL << 50, hosts, 2, &c, &n, &picked, err);
+	if (rc == 0)
+		assert_int_equal(n, 1);
+	store_job_list_free(c, n);
+	return rc;
+}
+
 static int op_job_delete(store_t *s, char **err)
 {
 	return store_job_delete(s, ids.completed, err);
@@ -366,7 +378,7 @@ static const op_t ops[] = {
 	OP(host_add),      OP(host_update),   OP(host_checked),   OP(host_remove),
 	OP(template_add),  OP(template_remove), OP(job_add),      OP(job_add_many),
 	OP(job_move),      OP(job_finish),    OP(job_move_via),   OP(job_update),
-	OP(renew_lease),   OP(take_over),     OP(claim),          OP(job_delete),
+	OP(renew_lease),   OP(take_over),     OP(claim),          OP(claim_spread),   OP(job_delete),
 	OP(job_purge),     OP(output_put),    OP(cleanup_delete), OP(vacuum),
 	OP(sample_add),    OP(sample_clear),
 };
