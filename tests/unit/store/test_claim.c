@@ -543,6 +543,15 @@ static void add_limited_host(store_t *s, const char *name, int max_jobs)
 	host_free(&h);
 }
 
+/* Host "small" (2 at once) and "other" (10), and 6 queued jobs for any host. */
+static void small_and_other(store_t *s)
+{
+	add_limited_host(s, "small", 2);
+	add_limited_host(s, "other", 10);
+	for (int i = 0; i < 6; i++)
+		add_job(s, 0, NULL, 0);
+}
+
 /* A host's max_jobs holds for every worker together: with 2 already
  * launching or running there under one worker, another worker's claim for
  * that host gets nothing; when one of them ends, exactly one more. A claim
@@ -551,10 +560,7 @@ static void test_host_limit_holds_across_workers(void **state)
 {
 	fixture_t *fx = *state;
 	char *err = NULL;
-	add_limited_host(fx->s, "small", 2);
-	add_limited_host(fx->s, "other", 10);
-	for (int i = 0; i < 6; i++)
-		add_job(fx->s, 0, NULL, 0);
+	small_and_other(fx->s);
 	job_t *a = NULL, *b = NULL;
 	size_t na = 0, nb = 0;
 	OK(store_job_claim(fx->s, "wa", now_ms() + 60000, NULL, "small", 5, &a, &na, &err));
@@ -592,10 +598,7 @@ static void test_host_limit_counts_the_open_transaction(void **state)
 {
 	fixture_t *fx = *state;
 	char *err = NULL;
-	add_limited_host(fx->s, "small", 2);
-	add_limited_host(fx->s, "other", 10);
-	for (int i = 0; i < 6; i++)
-		add_job(fx->s, 0, NULL, 0);
+	small_and_other(fx->s);
 	job_t *a = NULL, *b = NULL, *o = NULL;
 	size_t na = 0, nb = 0, no = 0;
 	int64_t lease = now_ms() + 60000;
