@@ -172,10 +172,14 @@ static int claim_all(store_t *s, const char *worker_id, int64_t lease_until,
 		return -1;
 	strbuf_t actor = STRBUF_INIT;
 	sb_printf(&actor, "worker:%s", worker_id);
-	int rc = actor.failed ? err_set(err, "out of memory") : 0;
+	history_row_t *rows = count ? calloc(count, sizeof(*rows)) : NULL;
+	int rc = actor.failed || (count && !rows) ? err_set(err, "out of memory") : 0;
 	for (size_t i = 0; rc == 0 && i < count; i++)
-		rc = history_append(s, jobs[i].id, now, jobs[i].attempt, JOB_QUEUED, JOB_LAUNCHING,
-				    actor.buf, "claimed", err);
+		rows[i] = (history_row_t){jobs[i].id, now, jobs[i].attempt, JOB_QUEUED,
+					  JOB_LAUNCHING, "claimed"};
+	if (rc == 0)
+		rc = history_append_rows(s, rows, count, actor.buf, err);
+	free(rows);
 	sb_free(&actor);
 	if (rc < 0) {
 		store_job_list_free(jobs, count);

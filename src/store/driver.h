@@ -131,6 +131,14 @@ struct store_driver {
 	 * must be rolled back, to a savepoint at least); without this flag a
 	 * failed statement is undone alone. */
 	bool failure_ends_tx;
+	/* Savepoints cost a round trip each on a server: store.c holds the
+	 * statements of its inner levels back in s->sp_queue ('S' SAVEPOINT
+	 * nested, 'R' RELEASE nested), drops a level that ran nothing and the
+	 * releases an outer commit makes needless, and the driver sends what
+	 * is left, in order, before the next statement it runs (with it, in
+	 * one round trip, where it can), emptying the queue. When one of them
+	 * fails, the transaction must not commit (tx_lost). */
+	bool lazy_savepoints;
 
 	/* SQL that counts the tables of the database (0 for a new one) and
 	 * answers whether schema_migrations exists. */

@@ -245,34 +245,75 @@ int store_job_counts(store_t *s, int64_t counts[JOB_STATUS_COUNT], char **err)
 
 /* ---- history ---- */
 
+/* Rows per INSERT, largest first: a batch goes in as few statements as
+ * its size in binary has ones (100 rows: 64 + 32 + 4), from six texts
+ * that the statement cache keeps. */
+static const size_t history_chunks[] = {64, 32, 16, 8, 4, 2, 1};
+
+static int history_insert(store_t *s, const history_row_t *rows, size_t k, const char *actor,
+			  char **err)
+{
+	strbuf_t sql = STRBUF_INIT;
+	sb_puts(&sql, "INSERT INTO job_history (job_id, at, attempt, from_status, "
+		      "to_status, actor, reason) VALUES ");
+	for (size_t i = 0; i < k; i++)
+		sb_puts(&sql, i ? ", (?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?)");
+	if (sql.failed) {
+		sb_free(&sql);
+		return err_set(err, "out of memory");
+	}
+	db_stmt_t *st = NULL;
+	int rc = st_prepare(s, sql.buf, &st, err);
+	sb_free(&sql);
+	if (rc < 0)
+		return -1;
+	binder_t b;
+	bind_start(&b, st);
+	for (size_t i = 0; i < k; i++) {
+		const history_row_t *r = &rows[i];
+		bind_i64(&b, r->job_id);
+		bind_i64(&b, r->at);
+		bind_i64(&b, r->attempt);
+		if (r->from == JOB_STATUS_COUNT)
+			bind_null(&b);
+		else
+			bind_text(&b, job_status_name(r->from));
+		bind_text(&b, job_status_name(r->to));
+		bind_text(&b, actor);
+		bind_text(&b, r->reason);
+	}
+	rc = bind_check(s, &b, "cannot record the job's history", err);
+	if (rc == 0)
+		rc = st_exec(s, st, "cannot record the job's history", err);
+	st_release(s, st);
+	return rc;
+}
+
+int history_append_rows(store_t *s, const history_row_t *rows, size_t n, const char *actor,
+			char **err)
+{
+	size_t done = 0;
+	for (size_t c = 0; done < n && c < sizeof(history_chunks) / sizeof(history_chunks[0]);) {
+		size_t k = history_chunks[c];
+		if (n - done < k) {
+			c++;
+			continue;
+		}
+		if (history_insert(s, rows + done, k, actor, err) < 0)
+			return -1;
+		done += k;
+	}
+	if (n > 0)
+		s->notify_due = true;  /* listeners hear of it with the commit */
+	return 0;
+}
+
 int history_append(store_t *s, int64_t job_id, int64_t at, int attempt,
 		   job_status_t from, job_status_t to, const char *actor,
 		   const char *reason, char **err)
 {
-	db_stmt_t *st = NULL;
-	if (st_prepare(s, "INSERT INTO job_history (job_id, at, attempt, from_status, "
-			  "to_status, actor, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
-		       &st, err) < 0)
-		return -1;
-	binder_t b;
-	bind_start(&b, st);
-	bind_i64(&b, job_id);
-	bind_i64(&b, at);
-	bind_i64(&b, attempt);
-	if (from == JOB_STATUS_COUNT)
-		bind_null(&b);
-	else
-		bind_text(&b, job_status_name(from));
-	bind_text(&b, job_status_name(to));
-	bind_text(&b, actor);
-	bind_text(&b, reason);
-	int rc = bind_check(s, &b, "cannot record the job's history", err);
-	if (rc == 0)
-		rc = st_exec(s, st, "cannot record the job's history", err);
-	st_release(s, st);
-	if (rc == 0)
-		s->notify_due = true;  /* listeners hear of it with the commit */
-	return rc;
+	history_row_t row = {job_id, at, attempt, from, to, reason};
+	return history_append_rows(s, &row, 1, actor, err);
 }
 
 void store_history_free(job_event_t *ev, size_t n)
@@ -680,12 +721,14 @@ static int move_job(store_t *s, const job_t *job, job_status_t from, job_status_
 	if (rc == 1 && job_missing(s, job->id, err) < 0)
 		rc = -1;
 	int64_t now = now_ms();
-	if (rc == 0 && through)
-		rc = history_append(s, job->id, job->started_at > 0 ? job->started_at : now,
-				    job->attempt, from, via, actor, via_reason, err);
+	/* Through via: both steps in one write. */
+	history_row_t steps[2] = {
+		{job->id, job->started_at > 0 ? job->started_at : now, job->attempt, from, via,
+		 via_reason},
+		{job->id, now, job->attempt, through ? via : from, to, reason},
+	};
 	if (rc == 0)
-		rc = history_append(s, job->id, now, job->attempt, through ? via : from, to, actor,
-				    reason, err);
+		rc = history_append_rows(s, through ? steps : steps + 1, through ? 2 : 1, actor, err);
 	return tx_finish(s, rc, err);
 }
 

@@ -19,25 +19,40 @@ static int check_stream(job_stream_t stream, char **err)
 	return 0;
 }
 
-static int put(store_t *s, int64_t job_id, int attempt, job_stream_t stream,
-	       const job_output_t *o, char **err)
+/* One row per stream given (outs[i] for stream i + 1; NULL: not this
+ * one), in one statement. */
+static int put(store_t *s, int64_t job_id, int attempt, const job_output_t *const outs[2],
+	       char **err)
 {
+	static const char *const sql[] = {
+		"INSERT INTO job_output (job_id, attempt, stream, data, truncated, "
+		"total_bytes) VALUES (?, ?, ?, ?, ?, ?) "
+		"ON CONFLICT (job_id, attempt, stream) DO UPDATE SET "
+		"data = excluded.data, truncated = excluded.truncated, "
+		"total_bytes = excluded.total_bytes",
+		"INSERT INTO job_output (job_id, attempt, stream, data, truncated, "
+		"total_bytes) VALUES (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?) "
+		"ON CONFLICT (job_id, attempt, stream) DO UPDATE SET "
+		"data = excluded.data, truncated = excluded.truncated, "
+		"total_bytes = excluded.total_bytes",
+	};
+	int rows = (outs[0] != NULL) + (outs[1] != NULL);
 	db_stmt_t *st = NULL;
-	if (st_prepare(s, "INSERT INTO job_output (job_id, attempt, stream, data, truncated, "
-			  "total_bytes) VALUES (?, ?, ?, ?, ?, ?) "
-			  "ON CONFLICT (job_id, attempt, stream) DO UPDATE SET "
-			  "data = excluded.data, truncated = excluded.truncated, "
-			  "total_bytes = excluded.total_bytes",
-		       &st, err) < 0)
+	if (st_prepare(s, sql[rows - 1], &st, err) < 0)
 		return -1;
 	binder_t b;
 	bind_start(&b, st);
-	bind_i64(&b, job_id);
-	bind_i64(&b, attempt);
-	bind_i64(&b, stream);
-	bind_blob(&b, o->data, o->len);
-	bind_i64(&b, o->truncated);
-	bind_i64(&b, o->total_bytes);
+	for (int i = 0; i < 2; i++) {
+		const job_output_t *o = outs[i];
+		if (!o)
+			continue;
+		bind_i64(&b, job_id);
+		bind_i64(&b, attempt);
+		bind_i64(&b, i + 1);
+		bind_blob(&b, o->data, o->len);
+		bind_i64(&b, o->truncated);
+		bind_i64(&b, o->total_bytes);
+	}
 	int rc = bind_check(s, &b, "cannot store the job's output", err);
 	if (rc == 0) {
 		int step = st_step(st);
@@ -51,20 +66,42 @@ static int put(store_t *s, int64_t job_id, int attempt, job_stream_t stream,
 	return rc;
 }
 
-int store_output_put(store_t *s, int64_t job_id, int attempt, job_stream_t stream,
-		     const job_output_t *out, char **err)
+static int check_output(int attempt, const job_output_t *out, char **err)
 {
-	if (check_stream(stream, err) < 0)
-		return -1;
 	if (attempt < 1)
 		return err_set(err, "cannot store output of attempt %d (attempts count from 1)",
 			       attempt);
 	if (!out->data && out->len > 0)
 		return err_set(err, "cannot store output: no data for %zu bytes", out->len);
+	return 0;
+}
+
+static int put_checked(store_t *s, int64_t job_id, int attempt, const job_output_t *const outs[2],
+		       char **err)
+{
 	bool own;
 	if (store_ready(s, err) < 0 || tx_lean_begin(s, &own, err) < 0)
 		return -1;
-	return tx_one_finish(s, own, put(s, job_id, attempt, stream, out, err), err);
+	return tx_one_finish(s, own, put(s, job_id, attempt, outs, err), err);
+}
+
+int store_output_put(store_t *s, int64_t job_id, int attempt, job_stream_t stream,
+		     const job_output_t *out, char **err)
+{
+	if (check_stream(stream, err) < 0 || check_output(attempt, out, err) < 0)
+		return -1;
+	const job_output_t *outs[2] = {NULL, NULL};
+	outs[stream - 1] = out;
+	return put_checked(s, job_id, attempt, outs, err);
+}
+
+int store_output_put_both(store_t *s, int64_t job_id, int attempt, const job_output_t *out,
+			  const job_output_t *errs, char **err)
+{
+	if (check_output(attempt, out, err) < 0 || check_output(attempt, errs, err) < 0)
+		return -1;
+	const job_output_t *outs[2] = {out, errs};
+	return put_checked(s, job_id, attempt, outs, err);
 }
 
 int store_output_get(store_t *s, int64_t job_id, int attempt, job_stream_t stream,

@@ -33,6 +33,7 @@
 
 typedef struct {
 	PGconn *pg;
+	store_t *store;   /* whose held-back savepoints (sp_queue) go first */
 	char *error;      /* the latest failure, one line */
 	int64_t changes;  /* rows the latest command changed */
 	bool listening;   /* LISTEN cjobs was sent (again after a reconnect) */
@@ -132,6 +133,7 @@ static int pg_open(store_t *s, char **err)
 	if (!c)
 		return err_set(err, "out of memory");
 	s->conn = c;
+	c->store = s;
 	/* A server that never answers is given up on after 10 s unless the
 	 * name says otherwise: the store's own settings come later and win. */
 	static const char *const keys[] = {"connect_timeout", "dbname", NULL};
@@ -200,6 +202,42 @@ static void tx_may_start(pg_conn_t *c)
 		c->doomed = false;
 }
 
+/* ---- savepoints the store held back (driver.h, lazy_savepoints) ---- */
+
+static const char *sp_sql(char op)
+{
+	return op == 'S' ? "SAVEPOINT nested" : "RELEASE nested";
+}
+
+/* A held-back savepoint statement failed: the store's levels no longer
+ * match the server's, so nothing of the transaction may commit. */
+static int sp_failed(pg_conn_t *c, const PGresult *r)
+{
+	int rc = result_rc(c, r);
+	c->doomed = true;
+	return rc;
+}
+
+/* Sends the held-back savepoint statements now, in one round trip (before
+ * a statement that cannot go in a pipeline). */
+static int sp_flush(pg_conn_t *c)
+{
+	store_t *s = c->store;
+	if (s->sp_n == 0)
+		return DB_DONE;
+	/* Each entry at most "; SAVEPOINT nested", and room for the NUL. */
+	char sql[STORE_SP_QUEUE_MAX * sizeof("; SAVEPOINT nested")];
+	size_t len = 0;
+	for (unsigned i = 0; i < s->sp_n; i++)
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s%s", i ? "; " : "",
+					sp_sql(s->sp_queue[i]));
+	s->sp_n = 0;
+	PGresult *r = PQexec(c->pg, sql);
+	int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? DB_DONE : sp_failed(c, r);
+	PQclear(r);
+	return rc;
+}
+
 static int64_t pg_changes(store_t *s)
 {
 	return conn_of(s)->changes;
@@ -242,6 +280,9 @@ static int pg_exec_script(store_t *s, const char *sql)
 {
 	pg_conn_t *c = conn_of(s);
 	tx_may_start(c);
+	int held = sp_flush(c);
+	if (held != DB_DONE)
+		return held;
 	PGresult *r = PQexec(c->pg, sql);
 	ExecStatusType t = PQresultStatus(r);
 	int rc = t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK ? DB_DONE : result_rc(c, r);
@@ -409,18 +450,25 @@ static int pg_bind_null(db_stmt_t *st, int i)
  * another type (not a NULL, which fits any) goes unprepared, since the
  * server would read its value as the first type. A failed prepare leaves
  * its result in *failed for the caller to report. */
+/* Whether ps is prepared on this connection for these parameter types. */
+static bool prepared_fits(const pg_stmt_t *ps, const Oid *types)
+{
+	if (!ps->keep || ps->prepared_in != ps->conn->generation + 1)
+		return false;
+	for (int i = 0; i < ps->nparams; i++)
+		if (types[i] && types[i] != ps->prepared_types[i])
+			return false;
+	return true;
+}
+
 static bool use_prepared(pg_stmt_t *ps, const Oid *types, PGresult **failed)
 {
 	pg_conn_t *c = ps->conn;
 	*failed = NULL;
 	if (!ps->keep)
 		return false;
-	if (ps->prepared_in == c->generation + 1) {
-		for (int i = 0; i < ps->nparams; i++)
-			if (types[i] && types[i] != ps->prepared_types[i])
-				return false;
-		return true;
-	}
+	if (ps->prepared_in == c->generation + 1)
+		return prepared_fits(ps, types);
 	if (!ps->prepared_types &&
 	    !(ps->prepared_types = calloc((size_t)ps->nparams, sizeof(*ps->prepared_types))))
 		return false;
@@ -436,15 +484,81 @@ static bool use_prepared(pg_stmt_t *ps, const Oid *types, PGresult **failed)
 	return true;
 }
 
+/* Runs the prepared statement ps after the savepoint statements the
+ * store held back, in one round trip (libpq's pipeline mode): the server
+ * gets them all at once and answers them in order. Returns the statement's
+ * result; when a savepoint statement failed (the statement then did not
+ * run), *held gets its failure and the transaction is doomed. */
+static PGresult *exec_pipelined(pg_stmt_t *ps, const char *const *values, const int *lens,
+				const int *formats, int *held)
+{
+	pg_conn_t *c = ps->conn;
+	store_t *s = c->store;
+	if (!PQenterPipelineMode(c->pg)) {
+		if ((*held = sp_flush(c)) != DB_DONE)
+			return NULL;
+		return PQexecPrepared(c->pg, ps->name, ps->nparams, values, lens, formats, 0);
+	}
+	unsigned nq = s->sp_n, sent = 0;
+	s->sp_n = 0;
+	while (sent < nq &&
+	       PQsendQueryParams(c->pg, sp_sql(s->sp_queue[sent]), 0, NULL, NULL, NULL, NULL, 0))
+		sent++;
+	bool all = sent == nq && PQsendQueryPrepared(c->pg, ps->name, ps->nparams, values, lens,
+						      formats, 0);
+	/* Each query sent has one result, then a NULL; the sync its own. */
+	unsigned queries = sent + (all ? 1 : 0);
+	PGresult *r = NULL;
+	if (PQpipelineSync(c->pg)) {
+		for (unsigned i = 0; i < queries; i++) {
+			PGresult *got = PQgetResult(c->pg);
+			if (!got)
+				break;
+			ExecStatusType t = PQresultStatus(got);
+			if (i < sent && t != PGRES_COMMAND_OK && *held == DB_DONE) {
+				/* The first failure is the one to tell; the rest
+				 * of the pipeline was skipped for it. */
+				*held = sp_failed(c, got);
+			}
+			if (i == sent && *held == DB_DONE)
+				r = got;
+			else
+				PQclear(got);
+			while ((got = PQgetResult(c->pg)) && PQresultStatus(got) != PGRES_PIPELINE_SYNC)
+				PQclear(got);
+			PQclear(got);
+		}
+		PGresult *sync;
+		while ((sync = PQgetResult(c->pg))) {
+			bool end = PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+			PQclear(sync);
+			if (end)
+				break;
+		}
+	}
+	(void)PQexitPipelineMode(c->pg);
+	if (*held == DB_DONE && !r) {
+		/* Something was not sent or not answered: the connection's own
+		 * words, and the transaction cannot be trusted. */
+		c->doomed = true;
+		set_error(c, PQerrorMessage(c->pg));
+		*held = PQstatus(c->pg) != CONNECTION_OK ? DB_E_GONE : DB_E_ERROR;
+	}
+	return r;
+}
+
 /* Runs the statement: the whole result comes at once. */
 static int run(pg_stmt_t *ps)
 {
 	pg_conn_t *c = ps->conn;
 	PGresult *r;
+	int held = DB_DONE;
 	tx_may_start(c);
 	if (ps->nparams == 0) {
 		/* Without parameters, several statements may go in one text
-		 * (the writers' BEGIN with its lock). */
+		 * (the writers' BEGIN with its lock), which no pipeline takes. */
+		if ((held = sp_flush(c)) != DB_DONE)
+			return held;
 		r = PQexec(c->pg, ps->sql);
 	} else {
 		int n = ps->nparams;
@@ -467,8 +581,16 @@ static int run(pg_stmt_t *ps)
 			types[i] = ps->params[i].type;
 		}
 		PGresult *failed = NULL;
-		if (use_prepared(ps, types, &failed))
-			r = PQexecPrepared(c->pg, ps->name, n, values, lens, formats, 0);
+		/* A statement prepared on this connection goes with the held-back
+		 * savepoints in one round trip; anything else after them: a
+		 * failed prepare must find its savepoint already there. */
+		if (!prepared_fits(ps, types))
+			held = sp_flush(c);
+		if (held != DB_DONE)
+			r = NULL;
+		else if (use_prepared(ps, types, &failed))
+			r = c->store->sp_n ? exec_pipelined(ps, values, lens, formats, &held)
+					   : PQexecPrepared(c->pg, ps->name, n, values, lens, formats, 0);
 		else if (failed)
 			r = failed;
 		else
@@ -477,6 +599,10 @@ static int run(pg_stmt_t *ps)
 		free(lens);
 		free(formats);
 		free(types);
+	}
+	if (held != DB_DONE) {
+		PQclear(r);
+		return held;
 	}
 	ExecStatusType t = PQresultStatus(r);
 	if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK) {
@@ -648,8 +774,11 @@ static int lock_call(store_t *s, const char *fn, const char *id, bool *yes, char
 	char sql[96];
 	snprintf(sql, sizeof(sql), "SELECT %s(%d, %d)", fn, LIVENESS_SPACE, (int)liveness_key(id));
 	pg_conn_t *c = conn_of(s);
+	int rc = sp_flush(c);
+	if (rc != DB_DONE)
+		return db_fail_rc(s, rc, "cannot use a worker's liveness lock", err);
 	PGresult *r = PQexec(c->pg, sql);
-	int rc = PQresultStatus(r) == PGRES_TUPLES_OK ? DB_DONE : result_rc(c, r);
+	rc = PQresultStatus(r) == PGRES_TUPLES_OK ? DB_DONE : result_rc(c, r);
 	if (rc == DB_DONE && yes)
 		*yes = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
 	PQclear(r);
@@ -721,6 +850,7 @@ const store_driver_t pg_driver = {
 	.claim_hint_host = "",
 	.ready_hint = "",
 	.failure_ends_tx = true,
+	.lazy_savepoints = true,
 	.sql_count_tables = "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = "
 			    "current_schema()",
 	.sql_has_migrations = "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = "

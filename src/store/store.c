@@ -131,6 +131,7 @@ int store_reconnect(store_t *s, char **err)
 	s->depth = 0;
 	s->aborted = false;
 	s->notify_due = false;
+	s->sp_n = 0;
 	counts_clear(s);
 	if (s->drv->reconnect(s, err) < 0)
 		return -1;
@@ -177,6 +178,42 @@ int tx_heal(store_t *s, char **err)
 	return 0;
 }
 
+/* ---- savepoints held back (driver.h, lazy_savepoints) ---- */
+
+/* Holds a savepoint statement back; -1 when the driver sends them at once
+ * or the queue is full (then the caller runs it: the driver sends the
+ * queue first, so the order holds). */
+static int sp_hold(store_t *s, char op)
+{
+	if (!s->drv->lazy_savepoints || s->sp_n >= STORE_SP_QUEUE_MAX)
+		return -1;
+	s->sp_queue[s->sp_n++] = op;
+	return 0;
+}
+
+/* True, and the SAVEPOINT dropped, when the innermost level's SAVEPOINT
+ * was never sent: no statement ran inside it, so it has nothing to keep
+ * or undo. */
+static bool sp_unsent_level(store_t *s)
+{
+	if (s->sp_n == 0 || s->sp_queue[s->sp_n - 1] != 'S')
+		return false;
+	s->sp_n--;
+	return true;
+}
+
+/* Before the outermost COMMIT: releases still held back are needless (a
+ * commit keeps what every savepoint holds). Only releases can be left
+ * there, since every inner level has ended; anything else stays for the
+ * driver to send. */
+static void sp_drop_releases(store_t *s)
+{
+	for (unsigned i = 0; i < s->sp_n; i++)
+		if (s->sp_queue[i] != 'R')
+			return;
+	s->sp_n = 0;
+}
+
 int store_begin(store_t *s, char **err)
 {
 	if (tx_heal(s, err) < 0)
@@ -193,7 +230,8 @@ int store_begin(store_t *s, char **err)
 		if (s->aborted)
 			return err_set(err, "the transaction was already rolled back after "
 					    "an earlier error");
-		if (st_run(s, "SAVEPOINT nested", "cannot start a transaction", err) < 0)
+		if (sp_hold(s, 'S') < 0 &&
+		    st_run(s, "SAVEPOINT nested", "cannot start a transaction", err) < 0)
 			return -1;
 	}
 	s->depth++;
@@ -225,7 +263,13 @@ int store_begin_deferred(store_t *s, char **err)
 static int begin_now(store_t *s, char **err)
 {
 	s->begin_deferred = false;
-	if (st_run(s, s->drv->sql_begin, "cannot start a transaction", err) == 0)
+	/* Savepoints held back meanwhile come after it: the driver would send
+	 * them before. */
+	unsigned held = s->sp_n;
+	s->sp_n = 0;
+	int rc = st_run(s, s->drv->sql_begin, "cannot start a transaction", err);
+	s->sp_n = held;
+	if (rc == 0)
 		return 0;
 	if (db_in_tx(s))
 		st_run(s, "ROLLBACK", "rollback", NULL);
@@ -242,6 +286,7 @@ static void end_unbegun(store_t *s)
 	s->begin_deferred = false;
 	s->notify_due = false;
 	s->aborted = false;
+	s->sp_n = 0;
 }
 
 int store_commit(store_t *s, char **err)
@@ -252,6 +297,11 @@ int store_commit(store_t *s, char **err)
 		end_unbegun(s);
 		return 0;
 	}
+	if (s->depth > 1 && sp_unsent_level(s)) {
+		counts_level_commit(s);
+		s->depth--;
+		return 0;
+	}
 	if (s->depth > 1) {
 		if (s->aborted || db_tx_lost(s)) {
 			s->aborted = true;
@@ -260,7 +310,7 @@ int store_commit(store_t *s, char **err)
 			return err_set(err, "the transaction was rolled back after an "
 					    "earlier error");
 		}
-		int rc = st_run(s, "RELEASE nested", "cannot commit", err);
+		int rc = sp_hold(s, 'R') == 0 ? 0 : st_run(s, "RELEASE nested", "cannot commit", err);
 		if (rc < 0) {
 			store_rollback(s);
 		} else {
@@ -273,6 +323,7 @@ int store_commit(store_t *s, char **err)
 		store_rollback(s);
 		return err_set(err, "the transaction was rolled back after an earlier error");
 	}
+	sp_drop_releases(s);
 	/* The job counts of this transaction's status changes go in with it. */
 	if (counts_flush(s, err) < 0 ||
 	    st_run(s, commit_sql(s, s->notify_due), "cannot commit", err) < 0) {
@@ -295,6 +346,11 @@ void store_rollback(store_t *s)
 	}
 	/* SQLite may already have rolled everything back (out of memory, disk
 	 * full); then there is nothing left to undo at this level. */
+	if (s->depth > 1 && sp_unsent_level(s)) {
+		counts_level_rollback(s);
+		s->depth--;
+		return;
+	}
 	bool gone = !db_in_tx(s);
 	if (s->depth > 1) {
 		if (gone || s->aborted ||
@@ -305,6 +361,8 @@ void store_rollback(store_t *s)
 		s->depth--;
 		return;
 	}
+	/* What was held back goes with the rest. */
+	s->sp_n = 0;
 	if (!gone)
 		st_run(s, "ROLLBACK", "rollback", NULL);
 	counts_clear(s);

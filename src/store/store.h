@@ -278,6 +278,10 @@ typedef enum { JOB_STDOUT = 1, JOB_STDERR = 2 } job_stream_t;
 /* Stores (replaces) the output of one stream of one attempt. */
 int store_output_put(store_t *s, int64_t job_id, int attempt, job_stream_t stream,
 		     const job_output_t *out, char **err);
+/* Both streams of one attempt in one write (on a server, one round trip
+ * instead of two): they are stored together or not at all. */
+int store_output_put_both(store_t *s, int64_t job_id, int attempt, const job_output_t *out,
+			  const job_output_t *errs, char **err);
 /* The output of the given attempt (0 = latest: the latest attempt with any
  * stored output, so that both streams come from one attempt). 1 if there is
  * none. out->data is followed by a NUL not counted in len. store_output_put

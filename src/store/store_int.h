@@ -35,6 +35,10 @@ typedef struct {
  * that SQL built from unusual inputs cannot grow the cache without bound. */
 #define STORE_STMT_CACHE_MAX 256
 
+/* Savepoint statements a store holds back at most; one more runs at once
+ * (the driver sends those held back first). */
+#define STORE_SP_QUEUE_MAX 16
+
 /* How long a writer waits for another process's write lock. */
 #define STORE_BUSY_TIMEOUT_MS 5000
 
@@ -48,6 +52,10 @@ struct store {
 	int depth;             /* open store_begin() levels */
 	bool begin_deferred;   /* store_begin_deferred: the outermost level is
 	                        * open, its BEGIN not sent yet (no statement ran) */
+	/* Savepoint statements not sent yet, in order (drivers with
+	 * lazy_savepoints): 'S' for SAVEPOINT nested, 'R' for RELEASE nested. */
+	char sp_queue[STORE_SP_QUEUE_MAX];
+	unsigned sp_n;
 	bool long_writer;      /* store_long_writer was called */
 	bool notify_due;       /* the open transaction changed a job's status */
 	bool aborted;          /* the transaction can no longer commit (the database dropped
@@ -233,6 +241,17 @@ int job_from_row(db_stmt_t *st, job_t *out, char **err);
 int history_append(store_t *s, int64_t job_id, int64_t at, int attempt,
 		   job_status_t from, job_status_t to, const char *actor,
 		   const char *reason, char **err);
+/* One row of history_append_rows (from JOB_STATUS_COUNT: none). */
+typedef struct {
+	int64_t job_id, at;
+	int attempt;
+	job_status_t from, to;
+	const char *reason;
+} history_row_t;
+/* Appends n rows by one actor, in as few statements as it can: on a
+ * server each statement is a round trip. */
+int history_append_rows(store_t *s, const history_row_t *rows, size_t n, const char *actor,
+			char **err);
 
 /* ---- claim.c ---- */
 /* The query that picks jobs to claim (for tests: its plan). */

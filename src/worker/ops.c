@@ -203,8 +203,7 @@ static void on_cancel_logs(void *ud, const engine_status_t *st, job_output_t *ou
 		store_t *s = op->run->store;
 		int rc = store_begin(s, &err);
 		if (rc == 0 &&
-		    (store_output_put(s, op->job.id, op->job.attempt, JOB_STDOUT, out, &err) < 0 ||
-		     store_output_put(s, op->job.id, op->job.attempt, JOB_STDERR, errs, &err) < 0 ||
+		    (store_output_put_both(s, op->job.id, op->job.attempt, out, errs, &err) < 0 ||
 		     store_commit(s, &err) < 0)) {
 			store_rollback(s);
 			rc = -1;

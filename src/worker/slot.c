@@ -436,8 +436,7 @@ static int record(slot_t *s)
 	 * job later stores it again. */
 	int rc = 0;
 	if (s->have_logs &&
-	    (store_output_put(w->store, s->job.id, s->job.attempt, JOB_STDOUT, &s->out, &err) < 0 ||
-	     store_output_put(w->store, s->job.id, s->job.attempt, JOB_STDERR, &s->err, &err) < 0))
+	    store_output_put_both(w->store, s->job.id, s->job.attempt, &s->out, &s->err, &err) < 0)
 		rc = -1;
 	/* A start the store never heard of (its end came first, or the store
 	 * was down when it started) is written with the result. */
@@ -494,8 +493,7 @@ static int record(slot_t *s)
 		free(err);
 		err = NULL;
 		if (s->have_logs &&
-		    (store_output_put(w->store, s->job.id, s->job.attempt, JOB_STDOUT, &s->out, &err) < 0 ||
-		     store_output_put(w->store, s->job.id, s->job.attempt, JOB_STDERR, &s->err, &err) < 0))
+		    store_output_put_both(w->store, s->job.id, s->job.attempt, &s->out, &s->err, &err) < 0)
 			log_warn("job %lld: cannot keep its output: %s", (long long)s->job.id,
 				 err_str(err));
 	} else {

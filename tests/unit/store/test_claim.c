@@ -769,6 +769,40 @@ static void test_claim_spread_limits_and_pins(void **state)
 	(void)id;
 }
 
+/* A claim writes its history rows in batches (64, 32, ... 1 rows per
+ * statement): 127 jobs take every size once, and each job still gets
+ * exactly its own row, with its own attempt. */
+static void test_claim_history_in_batches(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	enum { NCLAIM = 127 };
+	int64_t first = add_job(fx->s, 0, NULL, 0);
+	for (int i = 1; i < NCLAIM; i++)
+		add_job(fx->s, 0, NULL, 0);
+	job_t *c = NULL;
+	size_t n = 0;
+	OK(store_job_claim(fx->s, "batch", 999, NULL, NULL, NCLAIM, &c, &n, &err));
+	assert_int_equal(n, NCLAIM);
+	store_job_list_free(c, n);
+	for (int64_t id = first; id < first + NCLAIM; id++) {
+		job_event_t *ev = NULL;
+		size_t ne = 0;
+		OK(store_history(fx->s, id, &ev, &ne, &err));
+		assert_int_equal(ne, 2);
+		assert_int_equal(ev[1].from, JOB_QUEUED);
+		assert_int_equal(ev[1].to, JOB_LAUNCHING);
+		assert_int_equal(ev[1].attempt, 1);
+		assert_string_equal(ev[1].actor, "worker:batch");
+		assert_string_equal(ev[1].reason, "claimed");
+		store_history_free(ev, ne);
+	}
+	int64_t rows = -1;
+	OK(query_count(fx->s, "SELECT count(*) FROM job_history WHERE to_status = 'launching'",
+		       NULL, &rows, &err));
+	assert_int_equal(rows, NCLAIM);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
@@ -778,6 +812,7 @@ int main(void)
 		T(test_claim_max_boundary),
 		T(test_not_before_boundary),
 		T(test_full_record_and_history),
+		T(test_claim_history_in_batches),
 		T(test_not_before),
 		T(test_pinned_hosts),
 		T(test_claim_inside_caller_transaction),

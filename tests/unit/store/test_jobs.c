@@ -476,6 +476,56 @@ static void test_output(void **state)
 	assert_err_contains(err, "attempt");
 }
 
+/* Both streams in one write: each stored as given, together or not at
+ * all, with the same refusals as one stream. */
+static void test_output_both(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	int64_t id = add_job(fx->s, 0, NULL, 0);
+	job_output_t out = {.data = (char *)"out\0put", .len = 7, .total_bytes = 7};
+	job_output_t errs = {.data = (char *)"errs", .len = 4, .truncated = true, .total_bytes = 99};
+	OK(store_output_put_both(fx->s, id, 2, &out, &errs, &err));
+	job_output_t got;
+	OK(store_output_get(fx->s, id, 2, JOB_STDOUT, &got, &err));
+	assert_int_equal(got.len, 7);
+	assert_memory_equal(got.data, "out\0put", 7);
+	assert_false(got.truncated);
+	job_output_free(&got);
+	OK(store_output_get(fx->s, id, 2, JOB_STDERR, &got, &err));
+	assert_int_equal(got.len, 4);
+	assert_memory_equal(got.data, "errs", 4);
+	assert_true(got.truncated);
+	assert_int_equal(got.total_bytes, 99);
+	job_output_free(&got);
+	/* Replaced, both. */
+	job_output_t empty = {.data = NULL, .len = 0};
+	OK(store_output_put_both(fx->s, id, 2, &empty, &out, &err));
+	OK(store_output_get(fx->s, id, 2, JOB_STDOUT, &got, &err));
+	assert_int_equal(got.len, 0);
+	job_output_free(&got);
+	OK(store_output_get(fx->s, id, 2, JOB_STDERR, &got, &err));
+	assert_int_equal(got.len, 7);
+	job_output_free(&got);
+
+	char *before = db_fingerprint(fx->path);
+	assert_int_equal(store_output_put_both(fx->s, id + 1, 1, &out, &errs, &err), -1);
+	{
+		char want[64];
+		snprintf(want, sizeof(want), "job %lld does not exist", (long long)(id + 1));
+		assert_err_contains(err, want);
+	}
+	assert_int_equal(store_output_put_both(fx->s, id, 0, &out, &errs, &err), -1);
+	assert_err_contains(err, "attempts count from 1");
+	job_output_t nodata = {.data = NULL, .len = 3};
+	assert_int_equal(store_output_put_both(fx->s, id, 1, &out, &nodata, &err), -1);
+	assert_err_contains(err, "no data for 3 bytes");
+	char *after = db_fingerprint(fx->path);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+}
+
 /* Listing never reads output; a large blob must not slow it down or be
  * returned. This checks the query, not the clock. */
 static void test_list_does_not_read_output(void **state)
@@ -793,6 +843,7 @@ int main(void)
 		T(test_update_without_history),
 		T(test_list_and_counts),
 		T(test_output),
+		T(test_output_both),
 		T(test_list_does_not_read_output),
 		T(test_delete_and_purge),
 		T(test_status_ready_at_now),

@@ -161,6 +161,85 @@ static void test_failed_single_write_inside_transaction(void **state)
 	job_free(&j);
 }
 
+/* Levels deeper than the savepoints a store holds back (16), levels that
+ * ran nothing, and a rollback of a middle level after inner ones were
+ * committed: each level keeps or undoes exactly its own writes. */
+static void test_deep_levels(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	enum { DEPTH = 20 };
+	OK(store_begin(fx->s, &err));
+	add_host(fx->s, "outer");
+	for (int i = 2; i <= DEPTH; i++)
+		OK(store_begin(fx->s, &err));
+	add_host(fx->s, "deepest");
+	for (int i = DEPTH; i > 10; i--)
+		OK(store_commit(fx->s, &err));
+	add_host(fx->s, "level10");
+	/* Two levels that run nothing, one kept and one undone. */
+	OK(store_begin(fx->s, &err));
+	OK(store_commit(fx->s, &err));
+	OK(store_begin(fx->s, &err));
+	store_rollback(fx->s);
+	OK(store_commit(fx->s, &err));  /* level 10 */
+	OK(store_begin(fx->s, &err));   /* level 10 again */
+	add_host(fx->s, "undone");
+	OK(store_begin(fx->s, &err));
+	add_host(fx->s, "undone-inner");
+	OK(store_commit(fx->s, &err));
+	store_rollback(fx->s);
+	add_host(fx->s, "level9");
+	for (int i = 9; i >= 1; i--)
+		OK(store_commit(fx->s, &err));
+	assert_true(has_host(fx->s, "outer"));
+	assert_true(has_host(fx->s, "deepest"));
+	assert_true(has_host(fx->s, "level10"));
+	assert_true(has_host(fx->s, "level9"));
+	assert_false(has_host(fx->s, "undone"));
+	assert_false(has_host(fx->s, "undone-inner"));
+	int64_t n = 0;
+	OK(store_host_count(fx->s, &n, &err));
+	assert_int_equal(n, 4);
+
+	/* A middle level undone takes the inner levels committed into it. */
+	OK(store_begin(fx->s, &err));
+	OK(store_begin(fx->s, &err));
+	for (int i = 3; i <= DEPTH; i++)
+		OK(store_begin(fx->s, &err));
+	add_host(fx->s, "gone");
+	for (int i = DEPTH; i > 2; i--)
+		OK(store_commit(fx->s, &err));
+	store_rollback(fx->s);
+	add_host(fx->s, "after");
+	OK(store_commit(fx->s, &err));
+	assert_false(has_host(fx->s, "gone"));
+	assert_true(has_host(fx->s, "after"));
+
+	/* Writes at every level, the inner two committed one after the other
+	 * (their releases both held back), then the second level undone: it
+	 * takes all three levels' writes, not only those after the last
+	 * savepoint. */
+	OK(store_begin(fx->s, &err));
+	OK(store_begin(fx->s, &err));
+	add_host(fx->s, "l2");
+	OK(store_begin(fx->s, &err));
+	add_host(fx->s, "l3");
+	OK(store_begin(fx->s, &err));
+	add_host(fx->s, "l4");
+	OK(store_commit(fx->s, &err));
+	OK(store_commit(fx->s, &err));
+	add_host(fx->s, "l2-again");
+	store_rollback(fx->s);
+	OK(store_commit(fx->s, &err));
+	assert_false(has_host(fx->s, "l2"));
+	assert_false(has_host(fx->s, "l3"));
+	assert_false(has_host(fx->s, "l4"));
+	assert_false(has_host(fx->s, "l2-again"));
+	OK(store_host_count(fx->s, &n, &err));
+	assert_int_equal(n, 5);
+}
+
 static void test_unbalanced_calls(void **state)
 {
 	fixture_t *fx = *state;
@@ -296,6 +375,7 @@ int main(void)
 		T(test_nested_commit),
 		T(test_outer_rollback_undoes_all),
 		T(test_inner_rollback_only),
+		T(test_deep_levels),
 		T(test_failed_write_inside_transaction),
 		T(test_failed_single_write_inside_transaction),
 		T(test_unbalanced_calls),
