@@ -139,6 +139,14 @@ struct store_driver {
 	 * one round trip, where it can), emptying the queue. When one of them
 	 * fails, the transaction must not commit (tx_lost). */
 	bool lazy_savepoints;
+	/* Optional, with lazy_savepoints: st_later marks a write whose result
+	 * its caller does not need at once; inside a transaction the driver
+	 * may hold it back as 'W' in the same queue, answer DB_DONE, and send
+	 * it with what follows (a failure then dooms the transaction).
+	 * drop_held forgets the held writes whenever store.c empties the
+	 * queue without sending it. */
+	void (*later)(db_stmt_t *st);
+	void (*drop_held)(store_t *s);
 
 	/* SQL that counts the tables of the database (0 for a new one) and
 	 * answers whether schema_migrations exists. */
@@ -187,6 +195,11 @@ extern const store_driver_t sqlite_driver;
 extern const store_driver_t pg_driver;
 
 /* Each call goes to the statement's own driver. */
+static inline void st_later(db_stmt_t *st)
+{
+	if (st->drv->later)
+		st->drv->later(st);
+}
 static inline int st_step(db_stmt_t *st)
 {
 	return st->drv->step(st);

@@ -267,6 +267,9 @@ static int history_insert(store_t *s, const history_row_t *rows, size_t k, const
 	sb_free(&sql);
 	if (rc < 0)
 		return -1;
+	/* Nothing is read back from a history row: on a server it may go
+	 * with the next statement. */
+	st_later(st);
 	binder_t b;
 	bind_start(&b, st);
 	for (size_t i = 0; i < k; i++) {

@@ -43,7 +43,18 @@ typedef struct {
 	 * a reconnect starts a new generation and they are prepared again. */
 	unsigned generation;
 	unsigned next_name;
+	/* Writes held back ('W' in the store's sp_queue), in order. */
+	struct pg_held *held;
+	size_t nheld, capheld;
 } pg_conn_t;
+
+/* A write held back: its prepared statement and a copy of its parameters. */
+typedef struct pg_held {
+	char name[16];
+	int n;
+	char **values;    /* NULL for SQL NULL */
+	int *lens, *formats;
+} pg_held_t;
 
 typedef struct {
 	const char *value;
@@ -62,6 +73,7 @@ typedef struct {
 	 * connection, named name, with the parameter types of that first run,
 	 * so later runs skip the server's parse and plan. */
 	bool keep;
+	bool later;       /* its result is not needed at once (st_later) */
 	char name[16];
 	unsigned prepared_in;   /* the connection's generation + 1; 0 = not yet */
 	Oid *prepared_types;
@@ -72,6 +84,8 @@ typedef struct {
 	size_t *nbytes;
 	int ncols;
 } pg_stmt_t;
+
+static void held_clear(pg_conn_t *c);
 
 static pg_conn_t *conn_of(store_t *s)
 {
@@ -176,6 +190,8 @@ static void pg_close(store_t *s)
 	if (!c)
 		return;
 	PQfinish(c->pg);
+	held_clear(c);
+	free(c->held);
 	free(c->error);
 	free(c);
 	s->conn = NULL;
@@ -202,15 +218,37 @@ static void tx_may_start(pg_conn_t *c)
 		c->doomed = false;
 }
 
-/* ---- savepoints the store held back (driver.h, lazy_savepoints) ---- */
+/* ---- statements the store held back (driver.h, lazy_savepoints) ---- */
 
 static const char *sp_sql(char op)
 {
 	return op == 'S' ? "SAVEPOINT nested" : "RELEASE nested";
 }
 
-/* A held-back savepoint statement failed: the store's levels no longer
- * match the server's, so nothing of the transaction may commit. */
+static void held_free(pg_held_t *h)
+{
+	for (int i = 0; h->values && i < h->n; i++)
+		free(h->values[i]);
+	free(h->values);
+	free(h->lens);
+	free(h->formats);
+}
+
+static void held_clear(pg_conn_t *c)
+{
+	for (size_t i = 0; i < c->nheld; i++)
+		held_free(&c->held[i]);
+	c->nheld = 0;
+}
+
+static void pg_drop_held(store_t *s)
+{
+	held_clear(conn_of(s));
+}
+
+/* A statement held back failed: the store's levels no longer match the
+ * server's, or a write it was told had gone in did not, so nothing of the
+ * transaction may commit. */
 static int sp_failed(pg_conn_t *c, const PGresult *r)
 {
 	int rc = result_rc(c, r);
@@ -218,24 +256,137 @@ static int sp_failed(pg_conn_t *c, const PGresult *r)
 	return rc;
 }
 
-/* Sends the held-back savepoint statements now, in one round trip (before
- * a statement that cannot go in a pipeline). */
-static int sp_flush(pg_conn_t *c)
+/* Sends what the store held back and then ps (when not NULL: a statement
+ * prepared on this connection, with these parameters), all in one round
+ * trip (libpq's pipeline mode): the server gets them at once and answers
+ * in order. Returns ps's result; when something held back failed (ps then
+ * did not run) or could not be sent, *held gets the failure and the
+ * transaction is doomed. The queue is empty afterwards. */
+static PGresult *pipeline(pg_conn_t *c, pg_stmt_t *ps, const char *const *values,
+			  const int *lens, const int *formats, int *held)
 {
 	store_t *s = c->store;
-	if (s->sp_n == 0)
-		return DB_DONE;
-	/* Each entry at most "; SAVEPOINT nested", and room for the NUL. */
-	char sql[STORE_SP_QUEUE_MAX * sizeof("; SAVEPOINT nested")];
-	size_t len = 0;
-	for (unsigned i = 0; i < s->sp_n; i++)
-		len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s%s", i ? "; " : "",
-					sp_sql(s->sp_queue[i]));
+	unsigned nq = s->sp_n, sent = 0;
 	s->sp_n = 0;
-	PGresult *r = PQexec(c->pg, sql);
-	int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? DB_DONE : sp_failed(c, r);
-	PQclear(r);
-	return rc;
+	bool ok = PQenterPipelineMode(c->pg) != 0;
+	for (size_t w = 0; ok && sent < nq; sent++) {
+		if (s->sp_queue[sent] == 'W') {
+			pg_held_t *h = w < c->nheld ? &c->held[w++] : NULL;
+			ok = h && PQsendQueryPrepared(c->pg, h->name, h->n,
+						      (const char *const *)h->values, h->lens,
+						      h->formats, 0);
+		} else {
+			ok = PQsendQueryParams(c->pg, sp_sql(s->sp_queue[sent]), 0, NULL, NULL, NULL,
+					       NULL, 0);
+		}
+		if (!ok)
+			break;
+	}
+	bool main = ok && ps &&
+		    PQsendQueryPrepared(c->pg, ps->name, ps->nparams, values, lens, formats, 0);
+	ok = ok && (!ps || main);
+	/* Each query sent has one result, then a NULL; the sync its own. */
+	unsigned queries = sent + (main ? 1 : 0);
+	PGresult *r = NULL;
+	if (PQpipelineStatus(c->pg) == PQ_PIPELINE_ON && PQpipelineSync(c->pg)) {
+		for (unsigned i = 0; i < queries; i++) {
+			PGresult *got = PQgetResult(c->pg);
+			if (!got)
+				break;
+			ExecStatusType t = PQresultStatus(got);
+			/* The first failure is the one to tell; the rest of the
+			 * pipeline was skipped for it. */
+			if (i < sent && t != PGRES_COMMAND_OK && *held == DB_DONE)
+				*held = sp_failed(c, got);
+			if (i == sent && *held == DB_DONE)
+				r = got;
+			else
+				PQclear(got);
+			while ((got = PQgetResult(c->pg)) && PQresultStatus(got) != PGRES_PIPELINE_SYNC)
+				PQclear(got);
+			PQclear(got);
+		}
+		PGresult *sync;
+		while ((sync = PQgetResult(c->pg))) {
+			bool end = PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+			PQclear(sync);
+			if (end)
+				break;
+		}
+	} else {
+		ok = false;
+	}
+	(void)PQexitPipelineMode(c->pg);
+	held_clear(c);
+	if (*held == DB_DONE && (!ok || (ps && !r))) {
+		/* Something was not sent or not answered: the connection's own
+		 * words, and the transaction cannot be trusted. */
+		c->doomed = true;
+		/* libpq refuses to queue a query on a sound connection only
+		 * when it finds no memory for it. */
+		const char *msg = PQerrorMessage(c->pg);
+		bool gone = PQstatus(c->pg) != CONNECTION_OK;
+		set_error(c, *msg || gone ? msg : "out of memory");
+		*held = gone ? DB_E_GONE : *msg ? DB_E_ERROR : DB_E_NOMEM;
+	}
+	return r;
+}
+
+/* Sends what the store held back now, before a statement that cannot go
+ * in a pipeline with it. */
+static int sp_flush(pg_conn_t *c)
+{
+	if (c->store->sp_n == 0)
+		return DB_DONE;
+	int held = DB_DONE;
+	PQclear(pipeline(c, NULL, NULL, NULL, NULL, &held));
+	return held;
+}
+
+/* Holds a write back (st_later) to go with the next statement: a copy of
+ * its parameters, since the caller's go with st_release. -1 when memory
+ * is short (the write then runs at once). */
+static int hold(pg_stmt_t *ps, const char *const *values, const int *lens, const int *formats)
+{
+	pg_conn_t *c = ps->conn;
+	if (c->nheld == c->capheld) {
+		size_t cap = c->capheld ? c->capheld * 2 : 8;
+		pg_held_t *more = realloc(c->held, cap * sizeof(*more));
+		if (!more)
+			return -1;
+		c->held = more;
+		c->capheld = cap;
+	}
+	int n = ps->nparams;
+	pg_held_t h = {.n = n};
+	memcpy(h.name, ps->name, sizeof(h.name));
+	h.values = calloc((size_t)n, sizeof(*h.values));
+	h.lens = malloc((size_t)n * sizeof(*h.lens));
+	h.formats = malloc((size_t)n * sizeof(*h.formats));
+	bool ok = h.values && h.lens && h.formats;
+	for (int i = 0; ok && i < n; i++) {
+		h.lens[i] = lens[i];
+		h.formats[i] = formats[i];
+		if (!values[i])
+			continue;
+		size_t len = formats[i] ? (size_t)lens[i] : strlen(values[i]);
+		ok = (h.values[i] = malloc(len + 1)) != NULL;
+		if (ok) {
+			memcpy(h.values[i], values[i], len);
+			h.values[i][len] = '\0';
+		}
+	}
+	if (!ok) {
+		held_free(&h);
+		return -1;
+	}
+	c->held[c->nheld++] = h;
+	return 0;
+}
+
+static void pg_later(db_stmt_t *st)
+{
+	((pg_stmt_t *)st)->later = true;
 }
 
 static int64_t pg_changes(store_t *s)
@@ -444,12 +595,6 @@ static int pg_bind_null(db_stmt_t *st, int i)
 	return DB_DONE;
 }
 
-/* Whether a kept statement can run as the server's prepared statement
- * with these parameter types, preparing it first on this connection. The
- * types are those of its first run; a later run that binds a parameter of
- * another type (not a NULL, which fits any) goes unprepared, since the
- * server would read its value as the first type. A failed prepare leaves
- * its result in *failed for the caller to report. */
 /* Whether ps is prepared on this connection for these parameter types. */
 static bool prepared_fits(const pg_stmt_t *ps, const Oid *types)
 {
@@ -460,6 +605,13 @@ static bool prepared_fits(const pg_stmt_t *ps, const Oid *types)
 			return false;
 	return true;
 }
+
+/* Whether a kept statement can run as the server's prepared statement
+ * with these parameter types, preparing it first on this connection. The
+ * types are those of its first run; a later run that binds a parameter of
+ * another type (not a NULL, which fits any) goes unprepared, since the
+ * server would read its value as the first type. A failed prepare leaves
+ * its result in *failed for the caller to report. */
 
 static bool use_prepared(pg_stmt_t *ps, const Oid *types, PGresult **failed)
 {
@@ -482,69 +634,6 @@ static bool use_prepared(pg_stmt_t *ps, const Oid *types, PGresult **failed)
 	memcpy(ps->prepared_types, types, (size_t)ps->nparams * sizeof(*types));
 	ps->prepared_in = c->generation + 1;
 	return true;
-}
-
-/* Runs the prepared statement ps after the savepoint statements the
- * store held back, in one round trip (libpq's pipeline mode): the server
- * gets them all at once and answers them in order. Returns the statement's
- * result; when a savepoint statement failed (the statement then did not
- * run), *held gets its failure and the transaction is doomed. */
-static PGresult *exec_pipelined(pg_stmt_t *ps, const char *const *values, const int *lens,
-				const int *formats, int *held)
-{
-	pg_conn_t *c = ps->conn;
-	store_t *s = c->store;
-	if (!PQenterPipelineMode(c->pg)) {
-		if ((*held = sp_flush(c)) != DB_DONE)
-			return NULL;
-		return PQexecPrepared(c->pg, ps->name, ps->nparams, values, lens, formats, 0);
-	}
-	unsigned nq = s->sp_n, sent = 0;
-	s->sp_n = 0;
-	while (sent < nq &&
-	       PQsendQueryParams(c->pg, sp_sql(s->sp_queue[sent]), 0, NULL, NULL, NULL, NULL, 0))
-		sent++;
-	bool all = sent == nq && PQsendQueryPrepared(c->pg, ps->name, ps->nparams, values, lens,
-						      formats, 0);
-	/* Each query sent has one result, then a NULL; the sync its own. */
-	unsigned queries = sent + (all ? 1 : 0);
-	PGresult *r = NULL;
-	if (PQpipelineSync(c->pg)) {
-		for (unsigned i = 0; i < queries; i++) {
-			PGresult *got = PQgetResult(c->pg);
-			if (!got)
-				break;
-			ExecStatusType t = PQresultStatus(got);
-			if (i < sent && t != PGRES_COMMAND_OK && *held == DB_DONE) {
-				/* The first failure is the one to tell; the rest
-				 * of the pipeline was skipped for it. */
-				*held = sp_failed(c, got);
-			}
-			if (i == sent && *held == DB_DONE)
-				r = got;
-			else
-				PQclear(got);
-			while ((got = PQgetResult(c->pg)) && PQresultStatus(got) != PGRES_PIPELINE_SYNC)
-				PQclear(got);
-			PQclear(got);
-		}
-		PGresult *sync;
-		while ((sync = PQgetResult(c->pg))) {
-			bool end = PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
-			PQclear(sync);
-			if (end)
-				break;
-		}
-	}
-	(void)PQexitPipelineMode(c->pg);
-	if (*held == DB_DONE && !r) {
-		/* Something was not sent or not answered: the connection's own
-		 * words, and the transaction cannot be trusted. */
-		c->doomed = true;
-		set_error(c, PQerrorMessage(c->pg));
-		*held = PQstatus(c->pg) != CONNECTION_OK ? DB_E_GONE : DB_E_ERROR;
-	}
-	return r;
 }
 
 /* Runs the statement: the whole result comes at once. */
@@ -584,12 +673,35 @@ static int run(pg_stmt_t *ps)
 		/* A statement prepared on this connection goes with the held-back
 		 * savepoints in one round trip; anything else after them: a
 		 * failed prepare must find its savepoint already there. */
-		if (!prepared_fits(ps, types))
+		bool fits = prepared_fits(ps, types);
+		store_t *s = c->store;
+		/* A write whose result can wait (st_later), inside a transaction,
+		 * goes with the next statement. */
+		if (fits && ps->later && s->depth > 0 && !s->begin_deferred &&
+		    s->sp_n < STORE_SP_QUEUE_MAX &&
+		    (r = PQmakeEmptyPGresult(c->pg, PGRES_COMMAND_OK)) != NULL) {
+			if (hold(ps, values, lens, formats) == 0) {
+				s->sp_queue[s->sp_n++] = 'W';
+				free(values);
+				free(lens);
+				free(formats);
+				free(types);
+				/* As if it changed its row: no caller of a held
+				 * write reads this. */
+				c->changes = 1;
+				ps->res = r;
+				ps->nrows = ps->ncols = 0;
+				ps->row = -1;
+				return DB_DONE;
+			}
+			PQclear(r);
+		}
+		if (!fits)
 			held = sp_flush(c);
 		if (held != DB_DONE)
 			r = NULL;
 		else if (use_prepared(ps, types, &failed))
-			r = c->store->sp_n ? exec_pipelined(ps, values, lens, formats, &held)
+			r = c->store->sp_n ? pipeline(c, ps, values, lens, formats, &held)
 					   : PQexecPrepared(c->pg, ps->name, n, values, lens, formats, 0);
 		else if (failed)
 			r = failed;
@@ -851,6 +963,8 @@ const store_driver_t pg_driver = {
 	.ready_hint = "",
 	.failure_ends_tx = true,
 	.lazy_savepoints = true,
+	.later = pg_later,
+	.drop_held = pg_drop_held,
 	.sql_count_tables = "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = "
 			    "current_schema()",
 	.sql_has_migrations = "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = "

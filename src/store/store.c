@@ -17,6 +17,8 @@
 #include "store/dburl.h"
 #include "util/err.h"
 
+static void sp_clear(store_t *s);
+
 void store_long_writer(store_t *s)
 {
 	s->long_writer = true;
@@ -131,7 +133,7 @@ int store_reconnect(store_t *s, char **err)
 	s->depth = 0;
 	s->aborted = false;
 	s->notify_due = false;
-	s->sp_n = 0;
+	sp_clear(s);
 	counts_clear(s);
 	if (s->drv->reconnect(s, err) < 0)
 		return -1;
@@ -203,15 +205,26 @@ static bool sp_unsent_level(store_t *s)
 }
 
 /* Before the outermost COMMIT: releases still held back are needless (a
- * commit keeps what every savepoint holds). Only releases can be left
- * there, since every inner level has ended; anything else stays for the
- * driver to send. */
+ * commit keeps what every savepoint holds); held writes stay, in order.
+ * No SAVEPOINT can be left there, since every inner level has ended; if
+ * one were, everything stays for the driver to send. */
 static void sp_drop_releases(store_t *s)
 {
+	if (memchr(s->sp_queue, 'S', s->sp_n))
+		return;
+	unsigned kept = 0;
 	for (unsigned i = 0; i < s->sp_n; i++)
 		if (s->sp_queue[i] != 'R')
-			return;
+			s->sp_queue[kept++] = s->sp_queue[i];
+	s->sp_n = kept;
+}
+
+/* Forgets everything held back: the transaction it belonged to is gone. */
+static void sp_clear(store_t *s)
+{
 	s->sp_n = 0;
+	if (s->drv->drop_held)
+		s->drv->drop_held(s);
 }
 
 int store_begin(store_t *s, char **err)
@@ -286,7 +299,7 @@ static void end_unbegun(store_t *s)
 	s->begin_deferred = false;
 	s->notify_due = false;
 	s->aborted = false;
-	s->sp_n = 0;
+	sp_clear(s);
 }
 
 int store_commit(store_t *s, char **err)
@@ -362,7 +375,7 @@ void store_rollback(store_t *s)
 		return;
 	}
 	/* What was held back goes with the rest. */
-	s->sp_n = 0;
+	sp_clear(s);
 	if (!gone)
 		st_run(s, "ROLLBACK", "rollback", NULL);
 	counts_clear(s);

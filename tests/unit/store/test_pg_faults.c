@@ -113,6 +113,12 @@ PGresult *__real_PQprepare(PGconn *conn, const char *name, const char *query, in
 PGresult *__real_PQexecPrepared(PGconn *conn, const char *name, int nParams,
 				const char *const *paramValues, const int *paramLengths,
 				const int *paramFormats, int resultFormat);
+int __real_PQsendQueryParams(PGconn *conn, const char *command, int nParams,
+			     const Oid *paramTypes, const char *const *paramValues,
+			     const int *paramLengths, const int *paramFormats, int resultFormat);
+int __real_PQsendQueryPrepared(PGconn *conn, const char *name, int nParams,
+			       const char *const *paramValues, const int *paramLengths,
+			       const int *paramFormats, int resultFormat);
 PGconn *__real_PQconnectdbParams(const char *const *keywords, const char *const *values,
 				 int expand_dbname);
 unsigned char *__real_PQunescapeBytea(const unsigned char *strtext, size_t *retbuflen);
@@ -254,6 +260,49 @@ PGresult *__wrap_PQexecPrepared(PGconn *conn, const char *name, int nParams,
 	}
 	return __real_PQexecPrepared(conn, name, nParams, paramValues, paramLengths, paramFormats,
 				     resultFormat);
+}
+
+/* The driver's pipeline (a statement sent with the savepoints and writes
+ * held back before it): the same faults, sent as the failing text in the
+ * statement's place, or not sent at all as when libpq finds no memory. */
+static char pipelined_fault[700];
+
+static int send_failing(PGconn *conn, const char *sql)
+{
+	snprintf(fault.sql, sizeof(fault.sql), "%s", sql);
+	snprintf(pipelined_fault, sizeof(pipelined_fault),
+		 "DO $f$ BEGIN RAISE EXCEPTION 'injected fault' USING ERRCODE = '%s'; END $f$",
+		 fault.state);
+	return __real_PQsendQueryParams(conn, pipelined_fault, 0, NULL, NULL, NULL, NULL, 0);
+}
+
+int __wrap_PQsendQueryParams(PGconn *conn, const char *command, int nParams,
+			     const Oid *paramTypes, const char *const *paramValues,
+			     const int *paramLengths, const int *paramFormats, int resultFormat)
+{
+	if (statement_fails(command))
+		return send_failing(conn, command);
+	if (hit(F_ALLOC)) {
+		snprintf(fault.sql, sizeof(fault.sql), "%s", command);
+		return 0;
+	}
+	return __real_PQsendQueryParams(conn, command, nParams, paramTypes, paramValues,
+					paramLengths, paramFormats, resultFormat);
+}
+
+int __wrap_PQsendQueryPrepared(PGconn *conn, const char *name, int nParams,
+			       const char *const *paramValues, const int *paramLengths,
+			       const int *paramFormats, int resultFormat)
+{
+	const char *sql = prepared_sql(conn, name);
+	if (statement_fails(sql))
+		return send_failing(conn, sql);
+	if (hit(F_ALLOC)) {
+		snprintf(fault.sql, sizeof(fault.sql), "%s", sql);
+		return 0;
+	}
+	return __real_PQsendQueryPrepared(conn, name, nParams, paramValues, paramLengths,
+					  paramFormats, resultFormat);
 }
 
 PGconn *__wrap_PQconnectdbParams(const char *const *keywords, const char *const *values,
@@ -1125,6 +1174,21 @@ static void undo_job_add(void)
 	raw_exec(ctx.fx->path, sql);
 }
 
+/* The same inside a caller's transaction, as a worker's turn writes: the
+ * job's own level is a savepoint, held back and sent with the insert, its
+ * history row held back and sent with the commit (the driver's pipeline). */
+static int op_job_add_in_tx(char **err)
+{
+	store_t *s = ctx.fx->s;
+	if (store_begin_deferred(s, err) < 0)
+		return -1;
+	if (op_job_add(err) < 0 || store_commit(s, err) < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
 /* Reads a job (its argv and env are bytea) and its output. */
 static int op_job_read(char **err)
 {
@@ -1278,6 +1342,7 @@ static const op_t ops[] = {
 	{"host add", true, op_host_add, undo_host_add},
 	{"template refused by the server", true, op_refused_by_server, NULL},
 	{"job add", true, op_job_add, undo_job_add},
+	{"job add in a caller's transaction", true, op_job_add_in_tx, undo_job_add},
 	{"job and output read", false, op_job_read, NULL},
 	{"workers listed and judged", false, op_workers, NULL},
 	{"worker registered", true, op_register, undo_register},
