@@ -155,6 +155,22 @@ static void test_not_before_boundary(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* The job's history is its submission and one claim by actor, attempt 1. */
+static void assert_claimed_once(store_t *s, int64_t id, const char *actor)
+{
+	char *err = NULL;
+	job_event_t *ev = NULL;
+	size_t ne = 0;
+	OK(store_history(s, id, &ev, &ne, &err));
+	assert_int_equal(ne, 2);
+	assert_int_equal(ev[1].from, JOB_QUEUED);
+	assert_int_equal(ev[1].to, JOB_LAUNCHING);
+	assert_int_equal(ev[1].attempt, 1);
+	assert_string_equal(ev[1].actor, actor);
+	assert_string_equal(ev[1].reason, "claimed");
+	store_history_free(ev, ne);
+}
+
 static void test_full_record_and_history(void **state)
 {
 	fixture_t *fx = *state;
@@ -176,16 +192,7 @@ static void test_full_record_and_history(void **state)
 	assert_int_equal(c[0].envc, j.envc);
 	assert_string_equal(c[0].image, j.image);
 	assert_int_equal(c[0].lease_until, 999);
-	job_event_t *ev = NULL;
-	size_t ne = 0;
-	OK(store_history(fx->s, j.id, &ev, &ne, &err));
-	assert_int_equal(ne, 2);
-	assert_int_equal(ev[1].from, JOB_QUEUED);
-	assert_int_equal(ev[1].to, JOB_LAUNCHING);
-	assert_int_equal(ev[1].attempt, 1);
-	assert_string_equal(ev[1].actor, "worker:worker-7");
-	assert_string_equal(ev[1].reason, "claimed");
-	store_history_free(ev, ne);
+	assert_claimed_once(fx->s, j.id, "worker:worker-7");
 	store_job_list_free(c, n);
 	job_free(&j);
 
@@ -785,18 +792,8 @@ static void test_claim_history_in_batches(void **state)
 	OK(store_job_claim(fx->s, "batch", 999, NULL, NULL, NCLAIM, &c, &n, &err));
 	assert_int_equal(n, NCLAIM);
 	store_job_list_free(c, n);
-	for (int64_t id = first; id < first + NCLAIM; id++) {
-		job_event_t *ev = NULL;
-		size_t ne = 0;
-		OK(store_history(fx->s, id, &ev, &ne, &err));
-		assert_int_equal(ne, 2);
-		assert_int_equal(ev[1].from, JOB_QUEUED);
-		assert_int_equal(ev[1].to, JOB_LAUNCHING);
-		assert_int_equal(ev[1].attempt, 1);
-		assert_string_equal(ev[1].actor, "worker:batch");
-		assert_string_equal(ev[1].reason, "claimed");
-		store_history_free(ev, ne);
-	}
+	for (int64_t id = first; id < first + NCLAIM; id++)
+		assert_claimed_once(fx->s, id, "worker:batch");
 	int64_t rows = -1;
 	OK(query_count(fx->s, "SELECT count(*) FROM job_history WHERE to_status = 'launching'",
 		       NULL, &rows, &err));
