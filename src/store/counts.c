@@ -163,6 +163,8 @@ int counts_flush(store_t *s, char **err)
 			  "ON CONFLICT (host_key, status) DO UPDATE SET n = job_counts.n + excluded.n",
 		       &st, err) < 0)
 		return -1;
+	/* Nothing is read back: on a server they go with the commit. */
+	st_later(st);
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < s->ndeltas; i++) {
 		const count_delta_t *d = &s->deltas[i];
