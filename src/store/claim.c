@@ -190,6 +190,17 @@ static int claim_all(store_t *s, const char *worker_id, int64_t lease_until,
 	return 0;
 }
 
+/* A claim reads before it writes (which jobs, how much room a host has
+ * left): it needs the write lock to itself, which a recording transaction
+ * shares with other workers (store_begin_recording). */
+static int claim_allowed(store_t *s, char **err)
+{
+	if (s->recording)
+		return err_set(err, "cannot claim jobs inside a recording transaction "
+				    "(claim before or after it)");
+	return 0;
+}
+
 int store_job_claim(store_t *s, const char *worker_id, int64_t lease_until,
 		    char *const *hosts, const char *run_on, int max, job_t **out, size_t *n,
 		    char **err)
@@ -202,7 +213,7 @@ int store_job_claim(store_t *s, const char *worker_id, int64_t lease_until,
 		return -1;
 	if (max <= 0)
 		return 0;
-	if (store_begin(s, err) < 0)
+	if (claim_allowed(s, err) < 0 || store_begin(s, err) < 0)
 		return -1;
 	job_t *jobs = NULL;
 	size_t count = 0;
@@ -275,7 +286,7 @@ int store_job_claim_spread(store_t *s, const char *worker_id, int64_t lease_unti
 		return -1;
 	if (nhosts == 0)
 		return 0;
-	if (store_begin(s, err) < 0)
+	if (claim_allowed(s, err) < 0 || store_begin(s, err) < 0)
 		return -1;
 	job_t *jobs = NULL;
 	size_t count = 0;

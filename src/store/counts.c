@@ -154,6 +154,13 @@ void counts_clear(store_t *s)
 	s->nmarks = 0;
 }
 
+static int by_key_and_status(const void *a, const void *b)
+{
+	const count_delta_t *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c ? c : (int)x->status - (int)y->status;
+}
+
 int counts_flush(store_t *s, char **err)
 {
 	if (s->ndeltas == 0)
@@ -165,6 +172,11 @@ int counts_flush(store_t *s, char **err)
 		return -1;
 	/* Nothing is read back: on a server they go with the commit. */
 	st_later(st);
+	/* In one order in every transaction: recorders that hold the write
+	 * lock together (store_begin_recording) then wait for each other's
+	 * count rows without ever waiting in a circle. */
+	if (s->ndeltas > 1)
+		qsort(s->deltas, s->ndeltas, sizeof(*s->deltas), by_key_and_status);
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < s->ndeltas; i++) {
 		const count_delta_t *d = &s->deltas[i];

@@ -118,6 +118,11 @@ struct store_driver {
 	/* The outermost commit; and the one of a transaction that changed a
 	 * job's status, which may tell listeners too (NULL: sql_commit). */
 	const char *sql_commit, *sql_commit_notify;
+	/* The outermost level of a recording transaction
+	 * (store_begin_recording): the write lock taken so that recorders may
+	 * hold it together, and no other writer beside them. NULL: sql_begin
+	 * (one writer at a time, recorders too). */
+	const char *sql_begin_recording;
 	/* A read of several statements that agree with each other. */
 	const char *sql_begin_read;
 	/* After the table name in the claim's queries (claim.c): a way to

@@ -955,6 +955,10 @@ const store_driver_t pg_driver = {
 	 * and fail, or a host's last place twice). */
 	.sql_begin = "BEGIN ISOLATION LEVEL READ COMMITTED; "
 		     "SELECT pg_advisory_xact_lock(427036289651)",
+	/* The same lock shared: recorders run beside each other, never
+	 * beside a claim or any other writer. */
+	.sql_begin_recording = "BEGIN ISOLATION LEVEL READ COMMITTED; "
+			       "SELECT pg_advisory_xact_lock_shared(427036289651)",
 	.sql_commit = "COMMIT",
 	.sql_commit_notify = "NOTIFY cjobs; COMMIT",
 	.sql_begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ",

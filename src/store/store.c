@@ -47,6 +47,11 @@ static int prepare_tx(store_t *s, char **err)
 			return -1;
 		st_release(s, st);
 	}
+	db_stmt_t *st = NULL;
+	if (s->drv->sql_begin_recording &&
+	    st_prepare(s, s->drv->sql_begin_recording, &st, err) < 0)
+		return -1;
+	st_release(s, st);
 	return 0;
 }
 
@@ -131,6 +136,7 @@ int store_reconnect(store_t *s, char **err)
 		return 0;
 	/* Whatever was open went with the connection. */
 	s->depth = 0;
+	s->recording = false;
 	s->aborted = false;
 	s->notify_due = false;
 	sp_clear(s);
@@ -255,6 +261,16 @@ int store_begin(store_t *s, char **err)
 	return 0;
 }
 
+int store_begin_recording(store_t *s, char **err)
+{
+	bool outermost = s->depth == 0;
+	if (store_begin_deferred(s, err) < 0)
+		return -1;
+	if (outermost)
+		s->recording = true;
+	return 0;
+}
+
 int store_begin_deferred(store_t *s, char **err)
 {
 	if (s->depth > 0)
@@ -280,7 +296,10 @@ static int begin_now(store_t *s, char **err)
 	 * them before. */
 	unsigned held = s->sp_n;
 	s->sp_n = 0;
-	int rc = st_run(s, s->drv->sql_begin, "cannot start a transaction", err);
+	const char *begin = s->recording && s->drv->sql_begin_recording
+				    ? s->drv->sql_begin_recording
+				    : s->drv->sql_begin;
+	int rc = st_run(s, begin, "cannot start a transaction", err);
 	s->sp_n = held;
 	if (rc == 0)
 		return 0;
@@ -296,6 +315,7 @@ static void end_unbegun(store_t *s)
 {
 	counts_clear(s);
 	s->depth = 0;
+	s->recording = false;
 	s->begin_deferred = false;
 	s->notify_due = false;
 	s->aborted = false;
@@ -345,6 +365,7 @@ int store_commit(store_t *s, char **err)
 	}
 	counts_clear(s);
 	s->depth = 0;
+	s->recording = false;
 	s->notify_due = false;
 	return 0;
 }
@@ -380,6 +401,7 @@ void store_rollback(store_t *s)
 		st_run(s, "ROLLBACK", "rollback", NULL);
 	counts_clear(s);
 	s->depth = 0;
+	s->recording = false;
 	s->notify_due = false;
 	s->aborted = false;
 }

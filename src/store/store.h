@@ -78,6 +78,15 @@ int store_begin(store_t *s, char **err);
  * next statement tries it again. Inside an open transaction it is
  * store_begin. */
 int store_begin_deferred(store_t *s, char **err);
+/* store_begin_deferred for a worker that records what happened to the jobs
+ * it holds: moves, output, containers, leases and takeovers, each write
+ * checking in its own WHERE that the row is still as the worker knew it
+ * (compare-and-set). Where the database allows it (PostgreSQL) several
+ * recorders hold the write lock together, so that workers on many
+ * machines record side by side; never beside a claim or any other writer,
+ * which still take it alone. A claim inside one is refused: choosing jobs
+ * reads before it writes. Inside an open transaction it is store_begin. */
+int store_begin_recording(store_t *s, char **err);
 /* Marks a long-running writer (a worker, a cleanup): before it closes, it
  * copies what is left of the write-ahead log into the store file, without
  * blocking anyone, so that a short command that happens to close last (and

@@ -56,6 +56,7 @@ struct store {
 	 * lazy_savepoints): 'S' for SAVEPOINT nested, 'R' for RELEASE nested. */
 	char sp_queue[STORE_SP_QUEUE_MAX];
 	unsigned sp_n;
+	bool recording;        /* the open transaction is store_begin_recording's */
 	bool long_writer;      /* store_long_writer was called */
 	bool notify_due;       /* the open transaction changed a job's status */
 	bool aborted;          /* the transaction can no longer commit (the database dropped

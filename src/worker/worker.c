@@ -128,7 +128,7 @@ static void batch_begin(void *ud)
 		w->batch_open = false;
 		return;
 	}
-	w->batch_open = store_begin_deferred(w->store, &err) == 0;
+	w->batch_open = store_begin_recording(w->store, &err) == 0;
 	if (!w->batch_open)
 		log_warn("cannot start a transaction for the engine's answers (each is written "
 			 "alone): %s",

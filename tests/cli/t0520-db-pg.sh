@@ -57,14 +57,16 @@ test_expect_success 'an empty database is no job store: status, check, vacuum an
 
 test_expect_success 'db migrate --dry-run lists the migration and applies nothing; db migrate applies it once' '
 	cjobs db migrate --dry-run >out &&
-	grep -q "^store $SHOWN: schema version 0 of 2$" out &&
+	grep -q "^store $SHOWN: schema version 0 of 3$" out &&
 	grep -q "^would apply: 0001_initial_schema$" out &&
 	grep -q "^would apply: 0002_workers$" out &&
+	grep -q "^would apply: 0003_claim_unpinned$" out &&
 	test "$(store_sql "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()")" = 0 &&
 	cjobs db migrate >out &&
 	grep -q "^applied: 0001_initial_schema$" out &&
 	grep -q "^applied: 0002_workers$" out &&
-	grep -q "^store $SHOWN is at schema version 2$" out &&
+	grep -q "^applied: 0003_claim_unpinned$" out &&
+	grep -q "^store $SHOWN is at schema version 3$" out &&
 	cjobs db migrate >out && ! grep -q "^applied" out &&
 	cjobs db migrate --dry-run >out && grep -q "^nothing to apply" out
 '
@@ -247,7 +249,7 @@ test_expect_success 'a store whose schema is newer than this cjobs: one line tha
 	N="postgresql://cjobs:$SECRET@/${TEST_PG_DB}_newer?host=$PG_SOCKDIR" &&
 	for c in "db status" "db check" "job list" "db migrate"; do
 		expect_code 1 cjobs --database "$N" $c 2>err && one_error err &&
-		grep -q "its schema version 99 is newer than this cjobs knows (2); use a newer cjobs" err || exit 1
+		grep -q "its schema version 99 is newer than this cjobs knows (3); use a newer cjobs" err || exit 1
 	done &&
 	test "$(psql_on "${TEST_PG_DB}_newer" "SELECT max(version) FROM schema_migrations")" = 99
 '

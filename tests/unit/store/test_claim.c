@@ -427,6 +427,58 @@ static void test_claim_plan_uses_index(void **state)
 	check_plan(fx->s, none);
 }
 
+/* PostgreSQL's plan of a claim when every queued job is pinned, to the
+ * worker's host or to another: each arm walks an index of exactly its own
+ * jobs, so no row is read and thrown away (before jobs_claim_unpinned the
+ * arm for unpinned jobs walked the whole queue, each claim). */
+static void test_claim_plan_pg(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	enum { NQUEUED = 2000 };
+	job_t j;
+	sample_job(&j);
+	j.not_before = 0;
+	int64_t *ids = calloc(NQUEUED, sizeof(*ids));
+	assert_non_null(ids);
+	/* Another host's jobs first in the queue's order, then the worker's. */
+	free(j.host);
+	j.host = strdup("b");
+	assert_non_null(j.host);
+	OK(store_job_add_many(fx->s, &j, 1, NQUEUED, "t", NULL, ids, &err));
+	free(j.host);
+	j.host = strdup("a");
+	assert_non_null(j.host);
+	OK(store_job_add_many(fx->s, &j, 1, NQUEUED, "t", NULL, ids, &err));
+	free(ids);
+	job_free(&j);
+	OK(st_run(fx->s, "ANALYZE jobs", "analyze", &err));
+	char *hosts[] = {"a", NULL};
+	strbuf_t sql = STRBUF_INIT;
+	sb_puts(&sql, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ");
+	claim_sql(fx->s->drv, &sql, hosts);
+	assert_false(sql.failed);
+	db_stmt_t *st = NULL;
+	OK(st_prepare(fx->s, sql.buf, &st, &err));
+	sb_free(&sql);
+	binder_t b;
+	bind_start(&b, st);
+	bind_i64(&b, now_ms());
+	bind_i64(&b, 100);
+	bind_text(&b, "a");
+	OK(bind_check(fx->s, &b, "explain", &err));
+	bool unpinned = false;
+	while (st_step(st) == DB_ROW) {
+		const char *line = col_str(st, 0);
+		printf("# plan: %s\n", line);
+		assert_null(strstr(line, "Rows Removed by Filter"));
+		assert_null(strstr(line, "Seq Scan"));
+		unpinned = unpinned || strstr(line, "jobs_claim_unpinned") != NULL;
+	}
+	st_release(fx->s, st);
+	assert_true(unpinned);
+}
+
 static double ms_since(const struct timespec *t0)
 {
 	struct timespec t1;
@@ -827,8 +879,14 @@ int main(void)
 		T(test_claim_plan_uses_index),
 		T(test_claim_figures_100k),
 	};
+	/* PostgreSQL's. */
+	const struct CMUnitTest pg_tests[] = {
+		T(test_claim_plan_pg),
+	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 	if (!test_on_pg())
 		failed += cmocka_run_group_tests_name("sqlite", sqlite_tests, NULL, NULL);
+	else
+		failed += cmocka_run_group_tests_name("postgresql", pg_tests, NULL, NULL);
 	return failed;
 }

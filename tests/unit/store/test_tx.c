@@ -5,6 +5,8 @@
  */
 #include "helpers.h"
 
+#include "store/store_int.h"
+
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -328,6 +330,65 @@ static void test_deferred_begin(void **state)
 	store_close(other);
 }
 
+/* Recording transactions (a worker's turn): a claim inside one is
+ * refused on every store; on PostgreSQL two recorders hold the write lock
+ * together (each writes while the other is open), and a writer of any
+ * other kind waits until they are done (here: gives up as busy). */
+static void test_recording_transactions(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	int64_t a = add_job(fx->s, 0, NULL, 0), b = add_job(fx->s, 0, NULL, 0);
+	job_output_t o = {.data = (char *)"x", .len = 1, .total_bytes = 1};
+
+	OK(store_begin_recording(fx->s, &err));
+	OK(store_output_put(fx->s, a, 1, JOB_STDOUT, &o, &err));
+	job_t *got = NULL;
+	size_t n = 0;
+	assert_int_equal(store_job_claim(fx->s, "w", 9, NULL, NULL, 1, &got, &n, &err), -1);
+	assert_err_contains(err, "inside a recording transaction");
+	store_claim_host_t h = {.name = "h1", .weight = 1};
+	size_t picked = 0;
+	assert_int_equal(
+		store_job_claim_spread(fx->s, "w", 9, &h, 1, &got, &n, &picked, &err), -1);
+	assert_err_contains(err, "inside a recording transaction");
+	OK(store_commit(fx->s, &err));
+	/* Over: a claim goes through again. */
+	OK(store_job_claim(fx->s, "w", 9, NULL, NULL, 1, &got, &n, &err));
+	assert_int_equal(n, 1);
+	store_job_list_free(got, n);
+	if (!test_on_pg())
+		return;
+
+	store_t *other = NULL, *third = NULL;
+	OK(store_open(fx->path, true, &other, &err));
+	OK(store_open(fx->path, true, &third, &err));
+	OK(store_begin_recording(fx->s, &err));
+	OK(store_output_put(fx->s, a, 2, JOB_STDOUT, &o, &err));
+	OK(store_begin_recording(other, &err));
+	OK(store_output_put(other, b, 2, JOB_STDOUT, &o, &err));
+	int64_t shared = 0;
+	OK(query_count(third, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+			      "AND mode = 'ShareLock' AND granted",
+		       NULL, &shared, &err));
+	assert_int_equal(shared, 2);
+	host_t x;
+	sample_host(&x, "beside-recorders");
+	assert_int_equal(store_host_add(third, &x, &err), -1);
+	assert_err_contains(err, "busy");
+	host_free(&x);
+	OK(store_commit(other, &err));
+	OK(store_commit(fx->s, &err));
+	add_host(third, "after-recorders");
+	job_output_t back;
+	OK(store_output_get(third, a, 2, JOB_STDOUT, &back, &err));
+	job_output_free(&back);
+	OK(store_output_get(third, b, 2, JOB_STDOUT, &back, &err));
+	job_output_free(&back);
+	store_close(other);
+	store_close(third);
+}
+
 /* Another handle's commit is seen by store_changed even when a statement
  * of the watching handle ran in between (on PostgreSQL the statement's
  * round trip reads the notification off the socket, which then stays
@@ -382,6 +443,7 @@ int main(void)
 		T(test_close_rolls_back),
 		T(test_second_handle_reads_committed),
 		T(test_deferred_begin),
+		T(test_recording_transactions),
 		T(test_changed_after_own_statement),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
