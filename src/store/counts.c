@@ -170,8 +170,6 @@ int counts_flush(store_t *s, char **err)
 			  "ON CONFLICT (host_key, status) DO UPDATE SET n = job_counts.n + excluded.n",
 		       &st, err) < 0)
 		return -1;
-	/* Nothing is read back: on a server they go with the commit. */
-	st_later(st);
 	/* In one order in every transaction: recorders that hold the write
 	 * lock together (store_begin_recording) then wait for each other's
 	 * count rows without ever waiting in a circle. */
@@ -187,6 +185,8 @@ int counts_flush(store_t *s, char **err)
 		bind_text(&b, d->key);
 		bind_text(&b, job_status_name(d->status));
 		bind_i64(&b, d->delta);
+		/* Nothing is read back: on a server they go with the commit. */
+		st_later(st);
 		rc = bind_check(s, &b, "cannot update the job counts", err);
 		if (rc == 0)
 			rc = st_exec(s, st, "cannot update the job counts", err);

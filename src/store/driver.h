@@ -144,8 +144,9 @@ struct store_driver {
 	 * one round trip, where it can), emptying the queue. When one of them
 	 * fails, the transaction must not commit (tx_lost). */
 	bool lazy_savepoints;
-	/* Optional, with lazy_savepoints: st_later marks a write whose result
-	 * its caller does not need at once; inside a transaction the driver
+	/* Optional, with lazy_savepoints: st_later marks the next run of a
+	 * write whose result its caller does not need at once (reset forgets
+	 * the mark); inside a transaction the driver
 	 * may hold it back as 'W' in the same queue, answer DB_DONE, and send
 	 * it with what follows (a failure then dooms the transaction).
 	 * drop_held forgets the held writes whenever store.c empties the

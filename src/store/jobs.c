@@ -723,6 +723,8 @@ static int move_job(store_t *s, const job_t *job, job_status_t from, job_status_
 	int rc = write_fields(s, job, set, move, err);
 	if (rc == 1 && job_missing(s, job->id, err) < 0)
 		rc = -1;
+	if (rc == 0)
+		s->moved_job = job->id;
 	int64_t now = now_ms();
 	/* Through via: both steps in one write. */
 	history_row_t steps[2] = {

@@ -40,6 +40,11 @@ static int put(store_t *s, int64_t job_id, int attempt, const job_output_t *cons
 	db_stmt_t *st = NULL;
 	if (st_prepare(s, sql[rows - 1], &st, err) < 0)
 		return -1;
+	/* Output of the job this transaction has just moved cannot fail for
+	 * want of its job (the move locked its row): on a server it may go
+	 * with the next statement. Any other job's may be gone. */
+	if (s->moved_job == job_id)
+		st_later(st);
 	binder_t b;
 	bind_start(&b, st);
 	for (int i = 0; i < 2; i++) {

@@ -73,7 +73,7 @@ typedef struct {
 	 * connection, named name, with the parameter types of that first run,
 	 * so later runs skip the server's parse and plan. */
 	bool keep;
-	bool later;       /* its result is not needed at once (st_later) */
+	bool later;       /* this run's result is not needed at once (st_later) */
 	char name[16];
 	unsigned prepared_in;   /* the connection's generation + 1; 0 = not yet */
 	Oid *prepared_types;
@@ -536,6 +536,7 @@ static void pg_reset(db_stmt_t *st)
 {
 	pg_stmt_t *ps = (pg_stmt_t *)st;
 	clear_result(ps);
+	ps->later = false;
 	if (ps->nparams > 0)
 		memset(ps->params, 0, (size_t)ps->nparams * sizeof(*ps->params));
 }

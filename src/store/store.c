@@ -137,6 +137,7 @@ int store_reconnect(store_t *s, char **err)
 	/* Whatever was open went with the connection. */
 	s->depth = 0;
 	s->recording = false;
+	s->moved_job = 0;
 	s->aborted = false;
 	s->notify_due = false;
 	sp_clear(s);
@@ -316,6 +317,7 @@ static void end_unbegun(store_t *s)
 	counts_clear(s);
 	s->depth = 0;
 	s->recording = false;
+	s->moved_job = 0;
 	s->begin_deferred = false;
 	s->notify_due = false;
 	s->aborted = false;
@@ -366,6 +368,7 @@ int store_commit(store_t *s, char **err)
 	counts_clear(s);
 	s->depth = 0;
 	s->recording = false;
+	s->moved_job = 0;
 	s->notify_due = false;
 	return 0;
 }
@@ -387,6 +390,8 @@ void store_rollback(store_t *s)
 	}
 	bool gone = !db_in_tx(s);
 	if (s->depth > 1) {
+		/* The row locks taken inside go with it. */
+		s->moved_job = 0;
 		if (gone || s->aborted ||
 		    st_run(s, "ROLLBACK TO nested", "rollback", NULL) < 0 ||
 		    st_run(s, "RELEASE nested", "rollback", NULL) < 0)
@@ -402,6 +407,7 @@ void store_rollback(store_t *s)
 	counts_clear(s);
 	s->depth = 0;
 	s->recording = false;
+	s->moved_job = 0;
 	s->notify_due = false;
 	s->aborted = false;
 }

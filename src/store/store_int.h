@@ -57,6 +57,8 @@ struct store {
 	char sp_queue[STORE_SP_QUEUE_MAX];
 	unsigned sp_n;
 	bool recording;        /* the open transaction is store_begin_recording's */
+	int64_t moved_job;     /* the job the open transaction moved last: its row
+	                        * is locked (it exists) until the transaction ends */
 	bool long_writer;      /* store_long_writer was called */
 	bool notify_due;       /* the open transaction changed a job's status */
 	bool aborted;          /* the transaction can no longer commit (the database dropped

@@ -429,15 +429,13 @@ static int record(slot_t *s)
 	outcome_t o = judge(s);
 	unsigned set = JOB_SET_EXIT_CODE | JOB_SET_FINISHED_AT | JOB_SET_RESOURCES |
 		       JOB_SET_LAST_ERROR | JOB_SET_LEASE;
-	/* The output first, each stream one statement, then the move with its
-	 * history row, all in the worker's transaction of this turn. No
-	 * savepoint around them: output stored without the move (when the
-	 * move fails) is still this attempt's own, and whoever finishes the
-	 * job later stores it again. */
+	/* The move with its history row first, then the output (both streams
+	 * in one statement), all in the worker's transaction of this turn.
+	 * Once the move is written the job's row is locked, so its output
+	 * cannot fail for want of the job and, on a server, goes with the
+	 * next statement. Output that fails anyway leaves the result stored
+	 * without it, and says so. */
 	int rc = 0;
-	if (s->have_logs &&
-	    store_output_put_both(w->store, s->job.id, s->job.attempt, &s->out, &s->err, &err) < 0)
-		rc = -1;
 	/* A start the store never heard of (its end came first, or the store
 	 * was down when it started) is written with the result. */
 	bool unstarted = s->start_unrecorded || s->job.status == JOB_LAUNCHING;
@@ -462,6 +460,17 @@ static int record(slot_t *s)
 			rc = store_job_move(w->store, &s->job, JOB_RUNNING, o.to, set, actor(s),
 					    o.reason, &err);
 		s->start_unrecorded = false;
+	}
+	if (rc == 0 && s->have_logs &&
+	    store_output_put_both(w->store, s->job.id, s->job.attempt, &s->out, &s->err, &err) < 0) {
+		if (store_lost(w->store)) {
+			rc = -1;  /* the move went with the connection: all waits */
+		} else {
+			log_warn("job %lld: its result is stored but not its output: %s",
+				 (long long)s->job.id, err_str(err));
+			free(err);
+			err = NULL;
+		}
 	}
 	if (rc < 0 && store_lost(w->store)) {
 		log_warn("job %lld: its result waits for the job store: %s", (long long)s->job.id,

@@ -389,6 +389,44 @@ static void test_recording_transactions(void **state)
 	store_close(third);
 }
 
+/* In a worker's turn the output of a job it has just moved is written
+ * with the move (on PostgreSQL it goes with the next statement, its row
+ * being locked); output for a job that is gone still fails at once and
+ * alone, and the turn commits the rest. */
+static void test_output_after_move_in_a_turn(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	int64_t a = add_job(fx->s, 0, NULL, 0);
+	job_t *c = NULL;
+	size_t n = 0;
+	OK(store_job_claim(fx->s, "w", 9, NULL, NULL, 1, &c, &n, &err));
+	assert_int_equal(n, 1);
+	assert_int_equal(c[0].id, a);
+	job_output_t out = {.data = (char *)"out", .len = 3, .total_bytes = 3};
+	job_output_t errs = {.data = (char *)"e", .len = 1, .total_bytes = 1};
+	OK(store_begin_recording(fx->s, &err));
+	OK(store_job_move(fx->s, &c[0], JOB_LAUNCHING, JOB_RUNNING, 0, "w", NULL, &err));
+	OK(store_output_put_both(fx->s, a, 1, &out, &errs, &err));
+	assert_int_equal(store_output_put_both(fx->s, a + 1000, 1, &out, &errs, &err), -1);
+	assert_err_contains(err, "does not exist");
+	add_host(fx->s, "after");
+	OK(store_commit(fx->s, &err));
+	store_job_list_free(c, n);
+	job_t j;
+	OK(store_job_get(fx->s, a, &j, &err));
+	assert_int_equal(j.status, JOB_RUNNING);
+	job_free(&j);
+	job_output_t got;
+	OK(store_output_get(fx->s, a, 1, JOB_STDOUT, &got, &err));
+	assert_int_equal(got.len, 3);
+	job_output_free(&got);
+	OK(store_output_get(fx->s, a, 1, JOB_STDERR, &got, &err));
+	assert_int_equal(got.len, 1);
+	job_output_free(&got);
+	assert_true(has_host(fx->s, "after"));
+}
+
 /* Another handle's commit is seen by store_changed even when a statement
  * of the watching handle ran in between (on PostgreSQL the statement's
  * round trip reads the notification off the socket, which then stays
@@ -444,6 +482,7 @@ int main(void)
 		T(test_second_handle_reads_committed),
 		T(test_deferred_begin),
 		T(test_recording_transactions),
+		T(test_output_after_move_in_a_turn),
 		T(test_changed_after_own_statement),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
