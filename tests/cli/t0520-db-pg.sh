@@ -91,7 +91,7 @@ test_expect_success 'db status counts agree with the store, in PostgreSQL terms'
 	test "$(j "d[\"output_bytes\"]")" = "$(store_sql "SELECT sum(length(data)) FROM job_output")" &&
 	test "$(j "d[\"hosts\"]")" = "$(store_sql "SELECT count(*) FROM hosts")" &&
 	test "$(j "d[\"templates\"]")" = 1 &&
-	test "$(j "d[\"schema_version\"]")" = 2 &&
+	test "$(j "d[\"schema_version\"]")" = 3 &&
 	test "$(j "d[\"wal_bytes\"]")" = 0 && test "$(j "d[\"free_pages\"]")" = 0 &&
 	test "$(j "d[\"page_size\"]")" = "$(store_sql "SELECT current_setting('"'"'block_size'"'"')")" &&
 	test "$(j "d[\"file_bytes\"]")" -gt 1000000 &&
