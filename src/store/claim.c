@@ -213,7 +213,7 @@ int store_job_claim(store_t *s, const char *worker_id, int64_t lease_until,
 		return -1;
 	if (max <= 0)
 		return 0;
-	if (claim_allowed(s, err) < 0 || store_begin(s, err) < 0)
+	if (claim_allowed(s, err) < 0 || store_begin_claim(s, err) < 0)
 		return -1;
 	job_t *jobs = NULL;
 	size_t count = 0;
@@ -286,7 +286,7 @@ int store_job_claim_spread(store_t *s, const char *worker_id, int64_t lease_unti
 		return -1;
 	if (nhosts == 0)
 		return 0;
-	if (claim_allowed(s, err) < 0 || store_begin(s, err) < 0)
+	if (claim_allowed(s, err) < 0 || store_begin_claim(s, err) < 0)
 		return -1;
 	job_t *jobs = NULL;
 	size_t count = 0;

@@ -123,6 +123,10 @@ struct store_driver {
 	 * hold it together, and no other writer beside them. NULL: sql_begin
 	 * (one writer at a time, recorders too). */
 	const char *sql_begin_recording;
+	/* The outermost level of a claim: the write lock shared as by
+	 * recorders, and a second lock that claims hold one at a time. NULL:
+	 * sql_begin. */
+	const char *sql_begin_claim;
 	/* A read of several statements that agree with each other. */
 	const char *sql_begin_read;
 	/* After the table name in the claim's queries (claim.c): a way to

@@ -948,9 +948,9 @@ const store_driver_t pg_driver = {
 	.col_null = pg_col_null,
 	.col_i64 = pg_col_i64,
 	.col_bytes = pg_col_bytes,
-	/* The key is "cjobs" in ASCII: one lock for every writer of the
-	 * database. Read committed whatever the server's default isolation:
-	 * each statement then sees what the writer before committed, while
+	/* One fixed key (427036289651) for every writer of the database.
+	 * Read committed whatever the server's default isolation: each
+	 * statement then sees what the writer before committed, while
 	 * a snapshot of repeatable read would be taken before the lock is
 	 * granted (a claim would take the job the holder had just claimed,
 	 * and fail, or a host's last place twice). */
@@ -960,6 +960,15 @@ const store_driver_t pg_driver = {
 	 * beside a claim or any other writer. */
 	.sql_begin_recording = "BEGIN ISOLATION LEVEL READ COMMITTED; "
 			       "SELECT pg_advisory_xact_lock_shared(427036289651)",
+	/* Claims beside recorders, one at a time (the second key is
+	 * "claim" in ASCII). A recorder only ever lowers a host's count of active
+	 * jobs, so a claim that reads it while recorders write may see more
+	 * than there are, never fewer: a host's limit still holds. A job
+	 * another claim took meanwhile is passed over by the UPDATE's own
+	 * status check, made again on the row's newest version. */
+	.sql_begin_claim = "BEGIN ISOLATION LEVEL READ COMMITTED; "
+			   "SELECT pg_advisory_xact_lock_shared(427036289651); "
+			   "SELECT pg_advisory_xact_lock(427020085613)",
 	.sql_commit = "COMMIT",
 	.sql_commit_notify = "NOTIFY cjobs; COMMIT",
 	.sql_begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ",

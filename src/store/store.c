@@ -47,11 +47,13 @@ static int prepare_tx(store_t *s, char **err)
 			return -1;
 		st_release(s, st);
 	}
-	db_stmt_t *st = NULL;
-	if (s->drv->sql_begin_recording &&
-	    st_prepare(s, s->drv->sql_begin_recording, &st, err) < 0)
-		return -1;
-	st_release(s, st);
+	const char *more[] = {s->drv->sql_begin_recording, s->drv->sql_begin_claim};
+	for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
+		db_stmt_t *st = NULL;
+		if (more[i] && st_prepare(s, more[i], &st, err) < 0)
+			return -1;
+		st_release(s, st);
+	}
 	return 0;
 }
 
@@ -234,12 +236,13 @@ static void sp_clear(store_t *s)
 		s->drv->drop_held(s);
 }
 
-int store_begin(store_t *s, char **err)
+/* store_begin with the outermost level's BEGIN given. */
+static int begin_with(store_t *s, const char *begin, char **err)
 {
 	if (tx_heal(s, err) < 0)
 		return -1;
 	if (s->depth == 0) {
-		if (st_run(s, s->drv->sql_begin, "cannot start a transaction", err) < 0) {
+		if (st_run(s, begin, "cannot start a transaction", err) < 0) {
 			/* BEGIN can fail after it has opened the transaction. */
 			if (db_in_tx(s))
 				st_run(s, "ROLLBACK", "rollback", NULL);
@@ -260,6 +263,17 @@ int store_begin(store_t *s, char **err)
 		return err_set(err, "cannot start a transaction: out of memory");
 	}
 	return 0;
+}
+
+int store_begin(store_t *s, char **err)
+{
+	return begin_with(s, s->drv->sql_begin, err);
+}
+
+int store_begin_claim(store_t *s, char **err)
+{
+	return begin_with(s, s->drv->sql_begin_claim ? s->drv->sql_begin_claim : s->drv->sql_begin,
+			  err);
 }
 
 int store_begin_recording(store_t *s, char **err)

@@ -111,6 +111,10 @@ int store_ready(store_t *s, char **err);
 /* Finishes a rollback that failed earlier for want of memory; every public
  * call runs it first (store_ready() and store_begin() do). */
 int tx_heal(store_t *s, char **err);
+/* store_begin for a claim (claim.c): where the database allows it
+ * (sql_begin_claim), claims take turns among themselves and run beside
+ * recorders (store_begin_recording), never beside any other writer. */
+int store_begin_claim(store_t *s, char **err);
 /* Ends a transaction opened with store_begin(): rolls back when rc < 0,
  * else commits; returns rc, or -1 when the commit fails. */
 int tx_finish(store_t *s, int rc, char **err);

@@ -332,8 +332,9 @@ static void test_deferred_begin(void **state)
 
 /* Recording transactions (a worker's turn): a claim inside one is
  * refused on every store; on PostgreSQL two recorders hold the write lock
- * together (each writes while the other is open), and a writer of any
- * other kind waits until they are done (here: gives up as busy). */
+ * together (each writes while the other is open), a claim runs beside
+ * them, claims take turns among themselves, and a writer of any other kind
+ * waits until they are done (here: gives up as busy). */
 static void test_recording_transactions(void **state)
 {
 	fixture_t *fx = *state;
@@ -377,8 +378,22 @@ static void test_recording_transactions(void **state)
 	assert_int_equal(store_host_add(third, &x, &err), -1);
 	assert_err_contains(err, "busy");
 	host_free(&x);
+	/* A claim runs beside them (this one finds the job b, not yet
+	 * claimed). */
+	OK(store_job_claim(third, "w3", 9, NULL, NULL, 1, &got, &n, &err));
+	assert_int_equal(n, 1);
+	assert_int_equal(got[0].id, b);
+	store_job_list_free(got, n);
 	OK(store_commit(other, &err));
 	OK(store_commit(fx->s, &err));
+	/* Claims take turns: a second waits for the first (gives up as busy
+	 * here), and goes through once it is done. */
+	OK(store_begin_claim(fx->s, &err));
+	assert_int_equal(store_begin_claim(other, &err), -1);
+	assert_err_contains(err, "busy");
+	OK(store_commit(fx->s, &err));
+	OK(store_begin_claim(other, &err));
+	OK(store_commit(other, &err));
 	add_host(third, "after-recorders");
 	job_output_t back;
 	OK(store_output_get(third, a, 2, JOB_STDOUT, &back, &err));
