@@ -6,8 +6,11 @@
  *
  * Writers take one advisory lock for the length of their transaction, so
  * that the store's writes keep SQLite's rule, one writer at a time over the
- * whole store, across every machine: a claim's read-then-write cannot be
- * overtaken, and a host's job limit holds whichever worker claims.
+ * whole store, across every machine; except that workers' recordings and
+ * claims share it (claims taking turns on a second lock), as
+ * docs/design.md explains: a claim's read-then-write is still never
+ * overtaken by another claim, and a host's job limit holds whichever
+ * worker claims.
  *
  * It must never hold SQL about cjobs's tables (the schema is pg_schema.c),
  * never print (libpq's notices are dropped: a failure comes back as a
