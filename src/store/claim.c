@@ -49,6 +49,25 @@ void claim_sql(const store_driver_t *drv, strbuf_t *sql, char *const *hosts)
 	sb_puts(sql, ") AS arms ORDER BY priority DESC, id LIMIT ?2");
 }
 
+void claim_update_sql(const store_driver_t *drv, strbuf_t *sql, char *const *hosts, bool run_on)
+{
+	size_t nhosts = 0;
+	while (hosts && hosts[nhosts])
+		nhosts++;
+	/* claim_sql numbers its parameters ?1 (now), ?2 (max), ?3... (hosts). */
+	size_t p = nhosts + 3;
+	sb_printf(sql, "UPDATE jobs SET status = 'launching', worker_id = ?%zu, "
+		       "lease_until = ?%zu, attempt = attempt + 1",
+		  p, p + 1);
+	if (run_on)
+		sb_printf(sql, ", ran_on = ?%zu, container_name = 'cjobs-' || uuid || '-' || "
+			       "(attempt + 1), container_id = NULL",
+			  p + 2);
+	sb_printf(sql, " WHERE %s", drv->claim_ids_open);
+	claim_sql(drv, sql, hosts);
+	sb_printf(sql, "%s RETURNING " JOB_COLUMNS, drv->claim_ids_close);
+}
+
 /* Best first: the order the pick chose, which RETURNING does not keep. */
 static int by_priority_then_id(const void *a, const void *b)
 {
@@ -69,22 +88,8 @@ static int take_all(store_t *s, const char *worker_id, int64_t lease_until,
 		    char *const *hosts, const char *run_on, int64_t now, int max, job_t **out,
 		    size_t *n, char **err)
 {
-	size_t nhosts = 0;
-	while (hosts && hosts[nhosts])
-		nhosts++;
-	/* claim_sql numbers its parameters ?1 (now), ?2 (max), ?3... (hosts). */
-	size_t p = nhosts + 3;
 	strbuf_t sql = STRBUF_INIT;
-	sb_printf(&sql, "UPDATE jobs SET status = 'launching', worker_id = ?%zu, "
-			"lease_until = ?%zu, attempt = attempt + 1",
-		  p, p + 1);
-	if (run_on)
-		sb_printf(&sql, ", ran_on = ?%zu, container_name = 'cjobs-' || uuid || '-' || "
-				"(attempt + 1), container_id = NULL",
-			  p + 2);
-	sb_puts(&sql, " WHERE status = 'queued' AND id IN (");
-	claim_sql(s->drv, &sql, hosts);
-	sb_puts(&sql, ") RETURNING " JOB_COLUMNS);
+	claim_update_sql(s->drv, &sql, hosts, run_on != NULL);
 	if (sql.failed) {
 		sb_free(&sql);
 		return err_set(err, "out of memory");

@@ -132,6 +132,10 @@ struct store_driver {
 	/* After the table name in the claim's queries (claim.c): a way to
 	 * make the walk of the queued jobs' index certain, or "". */
 	const char *claim_hint_all, *claim_hint_host;
+	/* The claim's UPDATE's WHERE, around its pick (claim_sql): the job is
+	 * still queued and among those picked, written so that the database
+	 * looks up exactly the ids picked. */
+	const char *claim_ids_open, *claim_ids_close;
 	/* The same for counting the ready jobs (the jobs_ready index). */
 	const char *ready_hint;
 	/* Run (when not NULL) before a cleanup's batches of deletes. */

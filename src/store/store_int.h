@@ -263,5 +263,9 @@ int history_append_rows(store_t *s, const history_row_t *rows, size_t n, const c
 /* ---- claim.c ---- */
 /* The query that picks jobs to claim (for tests: its plan). */
 void claim_sql(const store_driver_t *drv, strbuf_t *sql, char *const *hosts);
+/* The claim's UPDATE of the jobs claim_sql picks, with RETURNING (for
+ * tests: its plan). run_on: it also records the host and the container's
+ * name. Parameters after claim_sql's: worker id, lease, run_on. */
+void claim_update_sql(const store_driver_t *drv, strbuf_t *sql, char *const *hosts, bool run_on);
 
 #endif
