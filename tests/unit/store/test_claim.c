@@ -427,6 +427,69 @@ static void test_claim_plan_uses_index(void **state)
 	check_plan(fx->s, none);
 }
 
+/* Queues n ready jobs pinned to host. */
+static void queue_pinned(store_t *s, const char *host, int n)
+{
+	char *err = NULL;
+	job_t j;
+	sample_job(&j);
+	free(j.host);
+	j.host = strdup(host);
+	assert_non_null(j.host);
+	j.not_before = 0;
+	int64_t *ids = calloc((size_t)n, sizeof(*ids));
+	assert_non_null(ids);
+	OK(store_job_add_many(s, &j, 1, n, "t", NULL, ids, &err));
+	free(ids);
+	job_free(&j);
+}
+
+/* Runs the EXPLAIN ANALYZE that st was bound for and checks its plan: no
+ * table scanned, no row read and then thrown away, and index used. */
+static void check_pg_plan(store_t *s, db_stmt_t *st, const char *index)
+{
+	bool used = false;
+	while (st_step(st) == DB_ROW) {
+		const char *line = col_str(st, 0);
+		printf("# plan: %s\n", line);
+		assert_null(strstr(line, "Rows Removed by"));
+		assert_null(strstr(line, "Seq Scan"));
+		used = used || strstr(line, index) != NULL;
+	}
+	st_release(s, st);
+	assert_true(used);
+}
+
+/* EXPLAIN ANALYZE of the claim's pick (claim_sql) or of its whole UPDATE,
+ * for host "a", bound and ready for check_pg_plan. */
+static db_stmt_t *explain_claim(store_t *s, bool update)
+{
+	char *err = NULL;
+	char *hosts[] = {"a", NULL};
+	strbuf_t sql = STRBUF_INIT;
+	sb_puts(&sql, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ");
+	if (update)
+		claim_update_sql(s->drv, &sql, hosts, true);
+	else
+		claim_sql(s->drv, &sql, hosts);
+	assert_false(sql.failed);
+	db_stmt_t *st = NULL;
+	OK(st_prepare(s, sql.buf, &st, &err));
+	sb_free(&sql);
+	binder_t b;
+	bind_start(&b, st);
+	bind_i64(&b, now_ms());
+	bind_i64(&b, 100);
+	bind_text(&b, "a");
+	if (update) {
+		bind_text(&b, "w");
+		bind_i64(&b, 9);
+		bind_text(&b, "a");
+	}
+	OK(bind_check(s, &b, "explain", &err));
+	return st;
+}
+
 /* PostgreSQL's plan of a claim when every queued job is pinned, to the
  * worker's host or to another: each arm walks an index of exactly its own
  * jobs, so no row is read and thrown away (before jobs_claim_unpinned the
@@ -435,48 +498,11 @@ static void test_claim_plan_pg(void **state)
 {
 	fixture_t *fx = *state;
 	char *err = NULL;
-	enum { NQUEUED = 2000 };
-	job_t j;
-	sample_job(&j);
-	j.not_before = 0;
-	int64_t *ids = calloc(NQUEUED, sizeof(*ids));
-	assert_non_null(ids);
 	/* Another host's jobs first in the queue's order, then the worker's. */
-	free(j.host);
-	j.host = strdup("b");
-	assert_non_null(j.host);
-	OK(store_job_add_many(fx->s, &j, 1, NQUEUED, "t", NULL, ids, &err));
-	free(j.host);
-	j.host = strdup("a");
-	assert_non_null(j.host);
-	OK(store_job_add_many(fx->s, &j, 1, NQUEUED, "t", NULL, ids, &err));
-	free(ids);
-	job_free(&j);
+	queue_pinned(fx->s, "b", 2000);
+	queue_pinned(fx->s, "a", 2000);
 	OK(st_run(fx->s, "ANALYZE jobs", "analyze", &err));
-	char *hosts[] = {"a", NULL};
-	strbuf_t sql = STRBUF_INIT;
-	sb_puts(&sql, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ");
-	claim_sql(fx->s->drv, &sql, hosts);
-	assert_false(sql.failed);
-	db_stmt_t *st = NULL;
-	OK(st_prepare(fx->s, sql.buf, &st, &err));
-	sb_free(&sql);
-	binder_t b;
-	bind_start(&b, st);
-	bind_i64(&b, now_ms());
-	bind_i64(&b, 100);
-	bind_text(&b, "a");
-	OK(bind_check(fx->s, &b, "explain", &err));
-	bool unpinned = false;
-	while (st_step(st) == DB_ROW) {
-		const char *line = col_str(st, 0);
-		printf("# plan: %s\n", line);
-		assert_null(strstr(line, "Rows Removed by Filter"));
-		assert_null(strstr(line, "Seq Scan"));
-		unpinned = unpinned || strstr(line, "jobs_claim_unpinned") != NULL;
-	}
-	st_release(fx->s, st);
-	assert_true(unpinned);
+	check_pg_plan(fx->s, explain_claim(fx->s, false), "jobs_claim_unpinned");
 }
 
 /* The claim's UPDATE on PostgreSQL when the statistics were taken while no
@@ -488,55 +514,18 @@ static void test_claim_update_plan_pg(void **state)
 {
 	fixture_t *fx = *state;
 	char *err = NULL;
-	enum { NQUEUED = 2000 };
-	job_t j;
-	sample_job(&j);
-	free(j.host);
-	j.host = strdup("a");
-	assert_non_null(j.host);
-	j.not_before = 0;
-	int64_t *ids = calloc(NQUEUED, sizeof(*ids));
-	assert_non_null(ids);
-	OK(store_job_add_many(fx->s, &j, 1, NQUEUED, "t", NULL, ids, &err));
+	queue_pinned(fx->s, "a", 2000);
 	char *hosts[] = {"a", NULL};
 	job_t *c = NULL;
 	size_t n = 0;
-	OK(store_job_claim(fx->s, "w", 9, hosts, "a", NQUEUED, &c, &n, &err));
-	assert_int_equal(n, NQUEUED);
+	OK(store_job_claim(fx->s, "w", 9, hosts, "a", 2000, &c, &n, &err));
+	assert_int_equal(n, 2000);
 	store_job_list_free(c, n);
 	OK(st_run(fx->s, "ANALYZE jobs", "analyze", &err));
-	OK(store_job_add_many(fx->s, &j, 1, NQUEUED, "t", NULL, ids, &err));
-	free(ids);
-	job_free(&j);
-
-	strbuf_t sql = STRBUF_INIT;
-	sb_puts(&sql, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ");
-	claim_update_sql(fx->s->drv, &sql, hosts, true);
-	assert_false(sql.failed);
+	queue_pinned(fx->s, "a", 2000);
 	OK(store_begin(fx->s, &err));
-	db_stmt_t *st = NULL;
-	OK(st_prepare(fx->s, sql.buf, &st, &err));
-	sb_free(&sql);
-	binder_t b;
-	bind_start(&b, st);
-	bind_i64(&b, now_ms());
-	bind_i64(&b, 100);
-	bind_text(&b, "a");
-	bind_text(&b, "w");
-	bind_i64(&b, 9);
-	bind_text(&b, "a");
-	OK(bind_check(fx->s, &b, "explain", &err));
-	bool by_id = false;
-	while (st_step(st) == DB_ROW) {
-		const char *line = col_str(st, 0);
-		printf("# plan: %s\n", line);
-		assert_null(strstr(line, "Rows Removed by"));
-		assert_null(strstr(line, "Seq Scan"));
-		by_id = by_id || strstr(line, "jobs_pkey") != NULL;
-	}
-	st_release(fx->s, st);
+	check_pg_plan(fx->s, explain_claim(fx->s, true), "jobs_pkey");
 	store_rollback(fx->s);
-	assert_true(by_id);
 }
 
 static double ms_since(const struct timespec *t0)
