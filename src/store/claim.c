@@ -196,8 +196,9 @@ static int claim_all(store_t *s, const char *worker_id, int64_t lease_until,
 }
 
 /* A claim reads before it writes (which jobs, how much room a host has
- * left): it needs the write lock to itself, which a recording transaction
- * shares with other workers (store_begin_recording). */
+ * left), so no other claim may run beside it (store_begin_claim takes
+ * turns); a recording transaction gives no such turn: recorders and
+ * claims share the write lock (store_begin_recording). */
 static int claim_allowed(store_t *s, char **err)
 {
 	if (s->recording)

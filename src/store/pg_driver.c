@@ -252,7 +252,7 @@ static void pg_drop_held(store_t *s)
 /* A statement held back failed: the store's levels no longer match the
  * server's, or a write it was told had gone in did not, so nothing of the
  * transaction may commit. */
-static int sp_failed(pg_conn_t *c, const PGresult *r)
+static int held_failed(pg_conn_t *c, const PGresult *r)
 {
 	int rc = result_rc(c, r);
 	c->doomed = true;
@@ -300,7 +300,7 @@ static PGresult *pipeline(pg_conn_t *c, pg_stmt_t *ps, const char *const *values
 			/* The first failure is the one to tell; the rest of the
 			 * pipeline was skipped for it. */
 			if (i < sent && t != PGRES_COMMAND_OK && *held == DB_DONE)
-				*held = sp_failed(c, got);
+				*held = held_failed(c, got);
 			if (i == sent && *held == DB_DONE)
 				r = got;
 			else
@@ -337,7 +337,7 @@ static PGresult *pipeline(pg_conn_t *c, pg_stmt_t *ps, const char *const *values
 
 /* Sends what the store held back now, before a statement that cannot go
  * in a pipeline with it. */
-static int sp_flush(pg_conn_t *c)
+static int flush_held(pg_conn_t *c)
 {
 	if (c->store->sp_n == 0)
 		return DB_DONE;
@@ -434,7 +434,7 @@ static int pg_exec_script(store_t *s, const char *sql)
 {
 	pg_conn_t *c = conn_of(s);
 	tx_may_start(c);
-	int held = sp_flush(c);
+	int held = flush_held(c);
 	if (held != DB_DONE)
 		return held;
 	PGresult *r = PQexec(c->pg, sql);
@@ -650,7 +650,7 @@ static int run(pg_stmt_t *ps)
 	if (ps->nparams == 0) {
 		/* Without parameters, several statements may go in one text
 		 * (the writers' BEGIN with its lock), which no pipeline takes. */
-		if ((held = sp_flush(c)) != DB_DONE)
+		if ((held = flush_held(c)) != DB_DONE)
 			return held;
 		r = PQexec(c->pg, ps->sql);
 	} else {
@@ -674,9 +674,6 @@ static int run(pg_stmt_t *ps)
 			types[i] = ps->params[i].type;
 		}
 		PGresult *failed = NULL;
-		/* A statement prepared on this connection goes with the held-back
-		 * savepoints in one round trip; anything else after them: a
-		 * failed prepare must find its savepoint already there. */
 		bool fits = prepared_fits(ps, types);
 		store_t *s = c->store;
 		/* A write whose result can wait (st_later), inside a transaction,
@@ -700,8 +697,11 @@ static int run(pg_stmt_t *ps)
 			}
 			PQclear(r);
 		}
+		/* A statement prepared on this connection goes with what was
+		 * held back in one round trip; anything else after it: a
+		 * failed prepare must find its savepoint already there. */
 		if (!fits)
-			held = sp_flush(c);
+			held = flush_held(c);
 		if (held != DB_DONE)
 			r = NULL;
 		else if (use_prepared(ps, types, &failed))
@@ -890,7 +890,7 @@ static int lock_call(store_t *s, const char *fn, const char *id, bool *yes, char
 	char sql[96];
 	snprintf(sql, sizeof(sql), "SELECT %s(%d, %d)", fn, LIVENESS_SPACE, (int)liveness_key(id));
 	pg_conn_t *c = conn_of(s);
-	int rc = sp_flush(c);
+	int rc = flush_held(c);
 	if (rc != DB_DONE)
 		return db_fail_rc(s, rc, "cannot use a worker's liveness lock", err);
 	PGresult *r = PQexec(c->pg, sql);

@@ -17,7 +17,7 @@
 #include "store/dburl.h"
 #include "util/err.h"
 
-static void sp_clear(store_t *s);
+static void tx_reset(store_t *s);
 
 void store_long_writer(store_t *s)
 {
@@ -137,13 +137,7 @@ int store_reconnect(store_t *s, char **err)
 	if (!s->drv->lost(s))
 		return 0;
 	/* Whatever was open went with the connection. */
-	s->depth = 0;
-	s->recording = false;
-	s->moved_job = 0;
-	s->aborted = false;
-	s->notify_due = false;
-	sp_clear(s);
-	counts_clear(s);
+	tx_reset(s);
 	if (s->drv->reconnect(s, err) < 0)
 		return -1;
 	return s->drv->set_up(s, err);
@@ -236,6 +230,19 @@ static void sp_clear(store_t *s)
 		s->drv->drop_held(s);
 }
 
+/* No transaction open any more: nothing of one is kept. */
+static void tx_reset(store_t *s)
+{
+	sp_clear(s);
+	counts_clear(s);
+	s->depth = 0;
+	s->begin_deferred = false;
+	s->recording = false;
+	s->moved_job = 0;
+	s->notify_due = false;
+	s->aborted = false;
+}
+
 /* store_begin with the outermost level's BEGIN given. */
 static int begin_with(store_t *s, const char *begin, char **err)
 {
@@ -324,26 +331,13 @@ static int begin_now(store_t *s, char **err)
 	return -1;
 }
 
-/* The end of a deferred transaction in which no statement ran: nothing
- * to send. */
-static void end_unbegun(store_t *s)
-{
-	counts_clear(s);
-	s->depth = 0;
-	s->recording = false;
-	s->moved_job = 0;
-	s->begin_deferred = false;
-	s->notify_due = false;
-	s->aborted = false;
-	sp_clear(s);
-}
-
 int store_commit(store_t *s, char **err)
 {
 	if (s->depth <= 0)
 		return err_set(err, "commit without a transaction");
 	if (s->depth == 1 && s->begin_deferred) {
-		end_unbegun(s);
+		/* No statement ran: nothing to send. */
+		tx_reset(s);
 		return 0;
 	}
 	if (s->depth > 1 && sp_unsent_level(s)) {
@@ -379,11 +373,7 @@ int store_commit(store_t *s, char **err)
 		store_rollback(s);
 		return -1;
 	}
-	counts_clear(s);
-	s->depth = 0;
-	s->recording = false;
-	s->moved_job = 0;
-	s->notify_due = false;
+	tx_reset(s);
 	return 0;
 }
 
@@ -392,16 +382,17 @@ void store_rollback(store_t *s)
 	if (s->depth <= 0)
 		return;
 	if (s->depth == 1 && s->begin_deferred) {
-		end_unbegun(s);
+		/* No statement ran: nothing to send. */
+		tx_reset(s);
 		return;
 	}
-	/* SQLite may already have rolled everything back (out of memory, disk
-	 * full); then there is nothing left to undo at this level. */
 	if (s->depth > 1 && sp_unsent_level(s)) {
 		counts_level_rollback(s);
 		s->depth--;
 		return;
 	}
+	/* SQLite may already have rolled everything back (out of memory, disk
+	 * full); then there is nothing left to undo at this level. */
 	bool gone = !db_in_tx(s);
 	if (s->depth > 1) {
 		/* The row locks taken inside go with it. */
@@ -418,12 +409,7 @@ void store_rollback(store_t *s)
 	sp_clear(s);
 	if (!gone)
 		st_run(s, "ROLLBACK", "rollback", NULL);
-	counts_clear(s);
-	s->depth = 0;
-	s->recording = false;
-	s->moved_job = 0;
-	s->notify_due = false;
-	s->aborted = false;
+	tx_reset(s);
 }
 
 int tx_finish(store_t *s, int rc, char **err)

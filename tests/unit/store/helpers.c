@@ -228,6 +228,17 @@ void sample_host(host_t *h, const char *name)
 	h->url = strdup("unix:///var/run/docker.sock");
 }
 
+void add_sample_host(store_t *s, const char *name, int max_jobs)
+{
+	char *err = NULL;
+	host_t h;
+	sample_host(&h, name);
+	if (max_jobs > 0)
+		h.max_jobs = max_jobs;
+	OK(store_host_add(s, &h, &err));
+	host_free(&h);
+}
+
 static void append_value(strbuf_t *sb, sqlite3_stmt *st, int col)
 {
 	switch (sqlite3_column_type(st, col)) {

@@ -53,6 +53,8 @@ void sample_job(job_t *j);
 /* Adds a plain job and returns its id (fails the test on error). */
 int64_t add_job(store_t *s, int priority, const char *host, int64_t not_before);
 void sample_host(host_t *h, const char *name);
+/* Adds host name with sample_host's settings; max_jobs > 0 sets its limit. */
+void add_sample_host(store_t *s, const char *name, int max_jobs);
 
 /* The number job_counts keeps for host KEY and STATUS (0 when none). */
 int64_t counted(store_t *s, const char *key, const char *status);

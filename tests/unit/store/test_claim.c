@@ -640,22 +640,11 @@ static void test_take_over(void **state)
 	job_free(&seen);
 }
 
-/* Adds host name (sample_host's settings) with at most max_jobs at once. */
-static void add_limited_host(store_t *s, const char *name, int max_jobs)
-{
-	char *err = NULL;
-	host_t h;
-	sample_host(&h, name);
-	h.max_jobs = max_jobs;
-	OK(store_host_add(s, &h, &err));
-	host_free(&h);
-}
-
 /* Host "small" (2 at once) and "other" (10), and 6 queued jobs for any host. */
 static void small_and_other(store_t *s)
 {
-	add_limited_host(s, "small", 2);
-	add_limited_host(s, "other", 10);
+	add_sample_host(s, "small", 2);
+	add_sample_host(s, "other", 10);
 	for (int i = 0; i < 6; i++)
 		add_job(s, 0, NULL, 0);
 }
@@ -814,8 +803,8 @@ static size_t spread_one(store_t *s, const char *worker, const store_claim_host_
 static void test_claim_spread_by_weight_across_workers(void **state)
 {
 	fixture_t *fx = *state;
-	add_limited_host(fx->s, "heavy", 10);
-	add_limited_host(fx->s, "light", 10);
+	add_sample_host(fx->s, "heavy", 10);
+	add_sample_host(fx->s, "light", 10);
 	const store_claim_host_t hosts[] = {{"heavy", 3}, {"light", 1}};
 	for (int i = 0; i < 8; i++)
 		add_job(fx->s, 0, NULL, 0);
@@ -839,8 +828,8 @@ static void test_claim_spread_limits_and_pins(void **state)
 {
 	fixture_t *fx = *state;
 	char *err = NULL;
-	add_limited_host(fx->s, "full", 1);
-	add_limited_host(fx->s, "free", 5);
+	add_sample_host(fx->s, "full", 1);
+	add_sample_host(fx->s, "free", 5);
 	/* "full" weighs 1000: least loaded until its one slot is taken. */
 	const store_claim_host_t hosts[] = {{"full", 1000}, {"free", 1}};
 	add_job(fx->s, 0, NULL, 0);
@@ -853,7 +842,7 @@ static void test_claim_spread_limits_and_pins(void **state)
 	assert_int_equal(spread_one(fx->s, "wb", hosts, 2, NULL), 1);
 	/* The least loaded host has no job it may run: the next one does. */
 	const store_claim_host_t two[] = {{"free", 1000}, {"other", 1}};
-	add_limited_host(fx->s, "other", 10);
+	add_sample_host(fx->s, "other", 10);
 	int64_t pinned = add_job(fx->s, 0, "other", 0);
 	int64_t got = 0;
 	assert_int_equal(spread_one(fx->s, "wa", two, 2, &got), 1);

@@ -54,15 +54,6 @@ static void faults_exec(const char *path, const char *sql)
 	sqlite3_close(db);
 }
 
-static void add_host_named(store_t *s, const char *name)
-{
-	char *err = NULL;
-	host_t h;
-	sample_host(&h, name);
-	OK(store_host_add(s, &h, &err));
-	host_free(&h);
-}
-
 static void add_template_named(store_t *s, const char *name)
 {
 	char *err = NULL;
@@ -90,8 +81,8 @@ static int group_setup(void **state)
 	store_t *s = NULL;
 	if (store_open(base_path, true, &s, &err) != 0)
 		return -1;
-	add_host_named(s, "h1");
-	add_host_named(s, "h2");
+	add_sample_host(s, "h1", 0);
+	add_sample_host(s, "h2", 0);
 	add_template_named(s, "t1");
 	ids.completed = add_job(s, 20, NULL, 0);
 	ids.running = add_job(s, 10, NULL, 0);

@@ -466,16 +466,6 @@ static void one_line(char **err, const char *needle)
 	assert_err_contains(*err, needle);
 }
 
-static void add_host(store_t *s, const char *name, int max_jobs)
-{
-	char *err = NULL;
-	host_t h;
-	sample_host(&h, name);
-	h.max_jobs = max_jobs;
-	OK(store_host_add(s, &h, &err));
-	host_free(&h);
-}
-
 /* The store answers again, outside any transaction. */
 static void usable(store_t *s)
 {
@@ -530,7 +520,7 @@ static void test_writers_see_what_the_lock_holder_committed(void **state)
 {
 	fixture_t *fx = *state;
 	char *err = NULL;
-	add_host(fx->s, "h1", 1);
+	add_sample_host(fx->s, "h1", 1);
 	int64_t first = add_job(fx->s, 5, NULL, 0);
 	add_job(fx->s, 1, NULL, 0);
 	admin("ALTER DATABASE %s SET default_transaction_isolation = 'repeatable read'",
@@ -612,7 +602,7 @@ static void test_connection_ended_by_the_server(void **state)
 {
 	fixture_t *fx = *state;
 	char *err = NULL;
-	add_host(fx->s, "h1", 1);
+	add_sample_host(fx->s, "h1", 1);
 	char *before = db_fingerprint(fx->path);
 	terminate(fx->s);
 	host_t h;
@@ -699,12 +689,12 @@ static void test_cancelled_read_inside_a_transaction(void **state)
 {
 	fixture_t *fx = *state;
 	char *err = NULL;
-	add_host(fx->s, "h1", 1);
+	add_sample_host(fx->s, "h1", 1);
 	int64_t id = add_job(fx->s, 0, NULL, 0);
 	int pid = backend_pid(fx->s);
 	char *before = db_fingerprint(fx->path);
 	OK(store_begin(fx->s, &err));
-	add_host(fx->s, "h2", 1);
+	add_sample_host(fx->s, "h2", 1);
 	PGconn *r = raw_connect(fx->path);
 	raw_run(r, "BEGIN; LOCK TABLE jobs IN ACCESS EXCLUSIVE MODE");
 	cancel_when_waiting(r, pid);
@@ -759,7 +749,7 @@ static void test_deadlock_is_busy(void **state)
 {
 	fixture_t *fx = *state;
 	char *err = NULL;
-	add_host(fx->s, "h1", 1);
+	add_sample_host(fx->s, "h1", 1);
 	int64_t weight = host_weight(fx->s, "h1");
 	/* The store's session finds the deadlock first. */
 	admin("ALTER DATABASE %s SET deadlock_timeout = '50ms'", dbname_of(fx->path));
@@ -793,7 +783,7 @@ static void test_read_only_database(void **state)
 {
 	fixture_t *fx = *state;
 	char *err = NULL;
-	add_host(fx->s, "h1", 1);
+	add_sample_host(fx->s, "h1", 1);
 	admin("ALTER DATABASE %s SET default_transaction_read_only = on", dbname_of(fx->path));
 	store_close(fx->s);
 	OK(store_open(fx->path, true, &fx->s, &err));
@@ -841,7 +831,7 @@ static void test_role_without_write_rights(void **state)
 	fixture_t *fx = *state;
 	char *err = NULL, *conninfo = NULL, *role = NULL;
 	const char *db = dbname_of(fx->path);
-	add_host(fx->s, "h1", 1);
+	add_sample_host(fx->s, "h1", 1);
 	assert_true(asprintf(&role, "%s_reader", db) > 0);
 	admin("CREATE ROLE %s LOGIN", role);
 	PGconn *c = raw_connect(fx->path);
@@ -971,7 +961,7 @@ static void test_backup_without_progress(void **state)
 {
 	fixture_t *fx = *state;
 	char *err = NULL;
-	add_host(fx->s, "h1", 1);
+	add_sample_host(fx->s, "h1", 1);
 	char *dest = path_join(fx->dir, "b.dump");
 	int64_t bytes = -1;
 	OK(store_backup(fx->s, dest, false, &bytes, NULL, NULL, &err));
@@ -1362,7 +1352,7 @@ static int loops_setup(void **state)
 	char *err = NULL;
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.fx = fx;
-	add_host(fx->s, "h1", 1);
+	add_sample_host(fx->s, "h1", 1);
 	job_t j;
 	sample_job(&j);
 	OK(store_job_add(fx->s, &j, "t", "added", &err));

@@ -289,15 +289,6 @@ static job_t *find_job(job_t *jobs, size_t n, int64_t id)
 	return NULL;
 }
 
-static void add_host_named(store_t *s, const char *name)
-{
-	char *err = NULL;
-	host_t h;
-	sample_host(&h, name);
-	OK(store_host_add(s, &h, &err));
-	host_free(&h);
-}
-
 static void add_template_named(store_t *s, const char *name)
 {
 	char *err = NULL;
@@ -340,9 +331,9 @@ static int group_setup(void **state)
 	store_t *s = NULL;
 	if (!base_dir || !base_path || store_open(base_path, true, &s, &err) != 0)
 		return -1;
-	add_host_named(s, "h1");
-	add_host_named(s, "h2");
-	add_host_named(s, "spare");
+	add_sample_host(s, "h1", 0);
+	add_sample_host(s, "h2", 0);
+	add_sample_host(s, "spare", 0);
 	add_template_named(s, "t1");
 	add_template_named(s, "t2");
 	ids.completed = add_job(s, 20, NULL, 0);

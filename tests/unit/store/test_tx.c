@@ -11,15 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void add_host(store_t *s, const char *name)
-{
-	char *err = NULL;
-	host_t h;
-	sample_host(&h, name);
-	OK(store_host_add(s, &h, &err));
-	host_free(&h);
-}
-
 static bool has_host(store_t *s, const char *name)
 {
 	char *err = NULL;
@@ -36,9 +27,9 @@ static void test_nested_commit(void **state)
 	char *err = NULL;
 	char *before = db_fingerprint(fx->path);
 	OK(store_begin(fx->s, &err));
-	add_host(fx->s, "a");
+	add_sample_host(fx->s, "a", 0);
 	OK(store_begin(fx->s, &err));
-	add_host(fx->s, "b");
+	add_sample_host(fx->s, "b", 0);
 	OK(store_commit(fx->s, &err));
 	/* Not visible to other connections until the outermost commit. */
 	char *during = db_fingerprint(fx->path);
@@ -59,10 +50,10 @@ static void test_outer_rollback_undoes_all(void **state)
 	char *err = NULL;
 	char *before = db_fingerprint(fx->path);
 	OK(store_begin(fx->s, &err));
-	add_host(fx->s, "a");
+	add_sample_host(fx->s, "a", 0);
 	add_job(fx->s, 0, "a", 0);
 	OK(store_begin(fx->s, &err));
-	add_host(fx->s, "b");
+	add_sample_host(fx->s, "b", 0);
 	OK(store_commit(fx->s, &err));
 	store_rollback(fx->s);
 	assert_false(has_host(fx->s, "a"));
@@ -78,9 +69,9 @@ static void test_inner_rollback_only(void **state)
 	fixture_t *fx = *state;
 	char *err = NULL;
 	OK(store_begin(fx->s, &err));
-	add_host(fx->s, "keep");
+	add_sample_host(fx->s, "keep", 0);
 	OK(store_begin(fx->s, &err));
-	add_host(fx->s, "drop");
+	add_sample_host(fx->s, "drop", 0);
 	store_rollback(fx->s);
 	OK(store_commit(fx->s, &err));
 	assert_true(has_host(fx->s, "keep"));
@@ -95,7 +86,7 @@ static void test_failed_write_inside_transaction(void **state)
 	char *err = NULL;
 	int64_t id = add_job(fx->s, 0, NULL, 0);
 	OK(store_begin(fx->s, &err));
-	add_host(fx->s, "a");
+	add_sample_host(fx->s, "a", 0);
 	host_t dup;
 	sample_host(&dup, "a");
 	assert_int_equal(store_host_add(fx->s, &dup, &err), -1);
@@ -110,7 +101,7 @@ static void test_failed_write_inside_transaction(void **state)
 	assert_int_equal(store_job_move(fx->s, &j, JOB_RUNNING, JOB_FAILED, 0, "t", NULL, &err),
 			 1);
 	OK(store_job_move(fx->s, &j, JOB_QUEUED, JOB_CANCELLED, 0, "t", NULL, &err));
-	add_host(fx->s, "b");
+	add_sample_host(fx->s, "b", 0);
 	OK(store_commit(fx->s, &err));
 	int64_t n = 0;
 	OK(store_host_count(fx->s, &n, &err));
@@ -132,7 +123,7 @@ static void test_failed_single_write_inside_transaction(void **state)
 	job_t j;
 	OK(store_job_get(fx->s, id, &j, &err));
 	OK(store_begin(fx->s, &err));
-	add_host(fx->s, "a");
+	add_sample_host(fx->s, "a", 0);
 	job_output_t o = {.data = (char *)"hello", .len = 5, .total_bytes = 5};
 	OK(store_output_put(fx->s, id, 1, JOB_STDOUT, &o, &err));
 	/* A job that does not exist: the output and the update both fail. */
@@ -172,13 +163,13 @@ static void test_deep_levels(void **state)
 	char *err = NULL;
 	enum { DEPTH = 20 };
 	OK(store_begin(fx->s, &err));
-	add_host(fx->s, "outer");
+	add_sample_host(fx->s, "outer", 0);
 	for (int i = 2; i <= DEPTH; i++)
 		OK(store_begin(fx->s, &err));
-	add_host(fx->s, "deepest");
+	add_sample_host(fx->s, "deepest", 0);
 	for (int i = DEPTH; i > 10; i--)
 		OK(store_commit(fx->s, &err));
-	add_host(fx->s, "level10");
+	add_sample_host(fx->s, "level10", 0);
 	/* Two levels that run nothing, one kept and one undone. */
 	OK(store_begin(fx->s, &err));
 	OK(store_commit(fx->s, &err));
@@ -186,12 +177,12 @@ static void test_deep_levels(void **state)
 	store_rollback(fx->s);
 	OK(store_commit(fx->s, &err));  /* level 10 */
 	OK(store_begin(fx->s, &err));   /* level 10 again */
-	add_host(fx->s, "undone");
+	add_sample_host(fx->s, "undone", 0);
 	OK(store_begin(fx->s, &err));
-	add_host(fx->s, "undone-inner");
+	add_sample_host(fx->s, "undone-inner", 0);
 	OK(store_commit(fx->s, &err));
 	store_rollback(fx->s);
-	add_host(fx->s, "level9");
+	add_sample_host(fx->s, "level9", 0);
 	for (int i = 9; i >= 1; i--)
 		OK(store_commit(fx->s, &err));
 	assert_true(has_host(fx->s, "outer"));
@@ -209,11 +200,11 @@ static void test_deep_levels(void **state)
 	OK(store_begin(fx->s, &err));
 	for (int i = 3; i <= DEPTH; i++)
 		OK(store_begin(fx->s, &err));
-	add_host(fx->s, "gone");
+	add_sample_host(fx->s, "gone", 0);
 	for (int i = DEPTH; i > 2; i--)
 		OK(store_commit(fx->s, &err));
 	store_rollback(fx->s);
-	add_host(fx->s, "after");
+	add_sample_host(fx->s, "after", 0);
 	OK(store_commit(fx->s, &err));
 	assert_false(has_host(fx->s, "gone"));
 	assert_true(has_host(fx->s, "after"));
@@ -224,14 +215,14 @@ static void test_deep_levels(void **state)
 	 * savepoint. */
 	OK(store_begin(fx->s, &err));
 	OK(store_begin(fx->s, &err));
-	add_host(fx->s, "l2");
+	add_sample_host(fx->s, "l2", 0);
 	OK(store_begin(fx->s, &err));
-	add_host(fx->s, "l3");
+	add_sample_host(fx->s, "l3", 0);
 	OK(store_begin(fx->s, &err));
-	add_host(fx->s, "l4");
+	add_sample_host(fx->s, "l4", 0);
 	OK(store_commit(fx->s, &err));
 	OK(store_commit(fx->s, &err));
-	add_host(fx->s, "l2-again");
+	add_sample_host(fx->s, "l2-again", 0);
 	store_rollback(fx->s);
 	OK(store_commit(fx->s, &err));
 	assert_false(has_host(fx->s, "l2"));
@@ -249,7 +240,7 @@ static void test_unbalanced_calls(void **state)
 	assert_int_equal(store_commit(fx->s, &err), -1);
 	assert_err_contains(err, "without a transaction");
 	store_rollback(fx->s);   /* nothing open: nothing happens */
-	add_host(fx->s, "still-works");
+	add_sample_host(fx->s, "still-works", 0);
 	assert_true(has_host(fx->s, "still-works"));
 }
 
@@ -259,7 +250,7 @@ static void test_close_rolls_back(void **state)
 	char *err = NULL;
 	OK(store_begin(fx->s, &err));
 	OK(store_begin(fx->s, &err));
-	add_host(fx->s, "never");
+	add_sample_host(fx->s, "never", 0);
 	store_close(fx->s);
 	fx->s = NULL;
 	OK(store_open(fx->path, true, &fx->s, &err));
@@ -275,9 +266,9 @@ static void test_second_handle_reads_committed(void **state)
 	store_t *other = NULL;
 	OK(store_open(fx->path, true, &other, &err));
 	assert_string_equal(store_id(other), store_id(fx->s));
-	add_host(fx->s, "one");
+	add_sample_host(fx->s, "one", 0);
 	OK(store_begin(fx->s, &err));
-	add_host(fx->s, "two");
+	add_sample_host(fx->s, "two", 0);
 	int64_t n = 0;
 	OK(store_host_count(other, &n, &err));
 	assert_int_equal(n, 1);
@@ -300,18 +291,18 @@ static void test_deferred_begin(void **state)
 	store_t *other = NULL;
 	OK(store_open(fx->path, true, &other, &err));
 	OK(store_begin_deferred(fx->s, &err));
-	add_host(other, "beside");
+	add_sample_host(other, "beside", 0);
 	OK(store_commit(fx->s, &err));
 	OK(store_begin_deferred(fx->s, &err));
-	add_host(other, "beside2");
+	add_sample_host(other, "beside2", 0);
 	store_rollback(fx->s);
 	assert_true(has_host(fx->s, "beside"));
 	assert_true(has_host(fx->s, "beside2"));
 
 	OK(store_begin_deferred(fx->s, &err));
-	add_host(fx->s, "a");
+	add_sample_host(fx->s, "a", 0);
 	OK(store_begin(fx->s, &err));
-	add_host(fx->s, "b");
+	add_sample_host(fx->s, "b", 0);
 	OK(store_commit(fx->s, &err));
 	assert_false(has_host(other, "a"));
 	store_rollback(fx->s);
@@ -320,9 +311,9 @@ static void test_deferred_begin(void **state)
 
 	OK(store_begin_deferred(fx->s, &err));
 	OK(store_begin_deferred(fx->s, &err));  /* inside one: a plain nested level */
-	add_host(fx->s, "c");
+	add_sample_host(fx->s, "c", 0);
 	store_rollback(fx->s);
-	add_host(fx->s, "d");
+	add_sample_host(fx->s, "d", 0);
 	assert_false(has_host(other, "d"));
 	OK(store_commit(fx->s, &err));
 	assert_false(has_host(other, "c"));
@@ -394,7 +385,7 @@ static void test_recording_transactions(void **state)
 	OK(store_commit(fx->s, &err));
 	OK(store_begin_claim(other, &err));
 	OK(store_commit(other, &err));
-	add_host(third, "after-recorders");
+	add_sample_host(third, "after-recorders", 0);
 	job_output_t back;
 	OK(store_output_get(third, a, 2, JOB_STDOUT, &back, &err));
 	job_output_free(&back);
@@ -425,7 +416,7 @@ static void test_output_after_move_in_a_turn(void **state)
 	OK(store_output_put_both(fx->s, a, 1, &out, &errs, &err));
 	assert_int_equal(store_output_put_both(fx->s, a + 1000, 1, &out, &errs, &err), -1);
 	assert_err_contains(err, "does not exist");
-	add_host(fx->s, "after");
+	add_sample_host(fx->s, "after", 0);
 	OK(store_commit(fx->s, &err));
 	store_job_list_free(c, n);
 	job_t j;
@@ -458,7 +449,7 @@ static void test_changed_after_own_statement(void **state)
 	assert_true(fd >= 0);
 	while (store_changed(fx->s))
 		;
-	add_host(fx->s, "mine");
+	add_sample_host(fx->s, "mine", 0);
 	while (store_changed(fx->s))
 		;
 	add_job(other, 0, NULL, 0);  /* a job's status changed: PostgreSQL notifies */
