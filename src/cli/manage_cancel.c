@@ -16,7 +16,7 @@
 #include "core/validate.h"
 #include "util/confirm.h"
 #include "util/err.h"
-#include "worker/ops.h"
+#include "ops/ops.h"
 
 #define ACTOR "manage-jobs"
 #define REASON_MAX 500

@@ -15,7 +15,7 @@
 #include "cli/render.h"
 #include "util/err.h"
 #include "util/output.h"
-#include "worker/ops.h"
+#include "ops/ops.h"
 
 static const char *const formats[] = {"table", "json", NULL};
 

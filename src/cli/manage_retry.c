@@ -18,7 +18,7 @@
 #include "util/confirm.h"
 #include "util/err.h"
 #include "util/timeutil.h"
-#include "worker/ops.h"
+#include "ops/ops.h"
 
 #define ACTOR "manage-jobs"
 

@@ -1,5 +1,5 @@
 /*
- * worker/ops.h: administrative operations that need both the store and the
+ * ops/ops.h: administrative operations that need both the store and the
  * engines, for `cjobs manage-jobs`: cancelling jobs (and stopping their
  * containers), putting failed jobs back in the queue, and checking hosts.
  *
@@ -10,8 +10,8 @@
  * never leave a container of a cancelled job behind when its engine
  * answers.
  */
-#ifndef CJOBS_WORKER_OPS_H
-#define CJOBS_WORKER_OPS_H
+#ifndef CJOBS_OPS_OPS_H
+#define CJOBS_OPS_OPS_H
 
 #include <stdbool.h>
 #include <stddef.h>
