@@ -155,3 +155,40 @@ void ops_check_free(ops_check_t *c, size_t n)
 		free(c[i].record_error);
 	}
 }
+
+static const char *state_word(const ops_check_t *c)
+{
+	return c->ok ? "healthy" : c->timed_out ? "timed out" : "unreachable";
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *num_or_null(int64_t v)
+{
+	return v >= 0 ? json_integer(v) : json_null();
+}
+
+json_t *ops_check_json(const host_t *h, const ops_check_t *c)
+{
+	json_t *o = json_object();
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "name", json_string(h->name));
+	json_object_set_new(o, "url", json_string(h->url));
+	json_object_set_new(o, "enabled", json_boolean(h->enabled));
+	json_object_set_new(o, "healthy", json_boolean(c->ok));
+	json_object_set_new(o, "status", json_string(state_word(c)));
+	json_object_set_new(o, "error", str_or_null(c->error));
+	json_object_set_new(o, "engine_version", str_or_null(c->engine_version));
+	json_object_set_new(o, "api_version", str_or_null(c->api_version));
+	json_object_set_new(o, "os", str_or_null(c->os));
+	json_object_set_new(o, "containers_running", num_or_null(c->containers_running));
+	json_object_set_new(o, "jobs_active", num_or_null(c->jobs_active));
+	json_object_set_new(o, "max_jobs", json_integer(h->max_jobs));
+	json_object_set_new(o, "response_ms", json_integer(c->response_ms));
+	json_object_set_new(o, "recorded", json_boolean(c->recorded));
+	return o;
+}

@@ -13,6 +13,7 @@
 #include "core/validate.h"
 #include "engine/engine.h"
 #include "ops/internal.h"
+#include "ops/jobs.h"
 #include "util/err.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
@@ -95,11 +96,8 @@ int ops_retry(store_t *s, job_t *job, const ops_retry_changes_t *c, const char *
 {
 	if (reason)
 		*reason = NULL;
-	if (job->status != JOB_FAILED && job->status != JOB_TIMEOUT) {
-		err_set(err, "job %lld is %s; only failed or timed-out jobs can be retried",
-			(long long)job->id, job_status_name(job->status));
+	if (ops_job_check_retryable(job, err) != OPS_OK)
 		return 1;
-	}
 	char *changes = ops_retry_describe(job, c);
 	char *why = NULL;
 	if (!changes || asprintf(&why, "retried by manage-jobs%s%s", *changes ? ": " : "",
