@@ -296,15 +296,59 @@ def step_output(b, c):
     assert b.js('return window.__cjobsNoReload;') == 'still here', 'the page was reloaded'
 
 
+HOSTILE_OUT = '<img src=x onerror="window.__cjobsXss=1"><b>bold</b>'
+HOSTILE_ERR = '<script>window.__cjobsXss=2</script>'
+
+
+def step_hostile(b, c):
+    """output and commands that look like HTML are shown as text"""
+    jid = submit('web-hostile', ['sh', '-c', f"echo '{HOSTILE_OUT}'; echo '{HOSTILE_ERR}' >&2"])
+    b.js('location.hash = arguments[0];', f'#/jobs/{jid}')
+    wait_for(f'job {jid} completed', lambda: b.text('.status-box [data-test=job-status]') == 'completed',
+             max(WAIT, 120))
+    wait_for('its stdout', lambda: HOSTILE_OUT in (b.text('[data-test=output-stdout]') or ''))
+    b.click('[data-test=output-tab-stderr]')
+    wait_for('its stderr shown', lambda: b.visible('[data-test=output-stderr]'))
+    wait_for('its stderr', lambda: HOSTILE_ERR in (b.text('[data-test=output-stderr]') or ''))
+    assert not b.visible('[data-test=output-stdout]'), 'both streams shown at once'
+    assert HOSTILE_OUT in (b.text('[data-test=def-command]') or ''), 'the command is not shown as written'
+    elements = b.js("""return ['[data-test=output-stdout]', '[data-test=output-stderr]', '[data-test=def-command]']
+        .map(s => document.querySelector(s).querySelectorAll('img, b, script').length);""")
+    assert elements == [0, 0, 0], f'markup from the job became elements: {elements}'
+    assert b.js('return window.__cjobsXss === undefined;'), 'a script from the job ran'
+
+
+def step_retry(b, c):
+    """a failed job is retried from its page after confirming, and its attempts are kept"""
+    jid = submit('web-retry', ['sh', '-c', 'echo attempt output; exit 3'])
+    b.js('location.hash = arguments[0];', f'#/jobs/{jid}')
+    wait_for(f'job {jid} failed', lambda: b.text('.status-box [data-test=job-status]') == 'failed', max(WAIT, 120))
+    wait_for('the Retry button', lambda: b.visible('[data-test=job-retry]'))
+    assert not b.visible('[data-test=job-cancel]'), 'Cancel shown for a failed job'
+    assert not b.visible('[data-test=output-attempt]'), 'an attempt selector for a single attempt'
+    b.click('[data-test=job-retry]')
+    wait_for('the confirm dialog', lambda: b.js('return document.querySelector("[data-test=confirm-dialog]").open;'))
+    b.click('[data-test=confirm-ok]')
+    wait_for('the second attempt', lambda: b.text('[data-test=def-attempt]') == '2', max(WAIT, 120))
+    wait_for(f'job {jid} failed again', lambda: b.text('.status-box [data-test=job-status]') == 'failed',
+             max(WAIT, 120))
+    wait_for('the attempt selector', lambda: b.visible('[data-test=output-attempt]'))
+    assert b.js('return document.querySelector("[data-test=output-attempt]").options.length;') == 2
+    wait_for('the output of attempt 2', lambda: 'attempt output' in (b.text('[data-test=output-stdout]') or ''))
+
+
 def step_cancel(b, c):
     """a running job is cancelled from its page after confirming"""
-    c.long_id = submit('web-long', ['sleep', '300'])
+    # It says something first, so that following its output can be seen.
+    c.long_id = submit('web-long', ['sh', '-c', 'echo long job started; exec sleep 300'])
     b.click('[data-test=back-to-jobs]')
     wait_for(f'job {c.long_id} in the table', lambda: b.visible(job_row(c.long_id)))
     b.click(f'{job_row(c.long_id)} [data-test=job-link]')
     wait_for('its page', lambda: b.js('return location.hash;') == f'#/jobs/{c.long_id}')
     wait_for(f'job {c.long_id} running', lambda: b.text('.status-box [data-test=job-status]') == 'running',
              max(WAIT, 120))
+    wait_for('its output while it runs', lambda: 'long job started' in (b.text('[data-test=output-stdout]') or ''))
+    assert b.text('.status-box [data-test=job-status]') == 'running', 'the output came only after the job ended'
     wait_for('the Cancel button', lambda: b.visible('[data-test=job-cancel]'))
     assert not b.visible('[data-test=job-retry]'), 'Retry shown for a running job'
     b.click('[data-test=job-cancel]')
@@ -365,8 +409,8 @@ def step_signout(b, c):
     assert status == 401, f'GET /api/v1/session after signing out answered {status}'
 
 
-STEPS = [step_signin_form, step_signin, step_live_job, step_output, step_cancel, step_queue, step_hosts,
-         step_signout]
+STEPS = [step_signin_form, step_signin, step_live_job, step_output, step_cancel, step_hostile, step_retry,
+         step_queue, step_hosts, step_signout]
 
 
 def main():

@@ -463,15 +463,15 @@
       notice,
       h('div', { class: 'job-grid' },
         h('section', { 'aria-labelledby': 'def-h' }, h('h2', { id: 'def-h' }, 'Definition'), defn),
-        h('section', { 'aria-labelledby': 'hist-h' }, h('h2', { id: 'hist-h' }, 'History'),
-          h('div', { class: 'table-wrap' }, h('table', { class: 'history' },
-            h('thead', {}, h('tr', {}, ['At', 'Attempt', 'From', 'To', 'By', 'Reason'].map((t) => h('th', { scope: 'col' }, t)))),
-            histBody)))),
-      h('section', { 'aria-labelledby': 'out-h', class: 'output-section' },
-        h('div', { class: 'title-row' }, h('h2', { id: 'out-h' }, 'Output'),
-          h('div', { role: 'tablist', class: 'tabs', 'aria-label': 'Output stream' }, tabs),
-          attemptBox, outState, h('span', { class: 'spacer' }), outSizes),
-        panes.stdout, panes.stderr),
+        h('section', { 'aria-labelledby': 'out-h', class: 'output-section' },
+          h('div', { class: 'title-row' }, h('h2', { id: 'out-h' }, 'Output'),
+            h('div', { role: 'tablist', class: 'tabs', 'aria-label': 'Output stream' }, tabs),
+            attemptBox, outState, h('span', { class: 'spacer' }), outSizes),
+          panes.stdout, panes.stderr)),
+      h('section', { 'aria-labelledby': 'hist-h' }, h('h2', { id: 'hist-h' }, 'History'),
+        h('div', { class: 'table-wrap' }, h('table', { class: 'history' },
+          h('thead', {}, h('tr', {}, ['At', 'Attempt', 'From', 'To', 'By', 'Reason'].map((t) => h('th', { scope: 'col' }, t)))),
+          histBody))),
     ]);
     showStream('stdout');
 
@@ -838,13 +838,13 @@
     pressed();
     const counts = h('div', { class: 'counts', test: 'queue-counts' });
     const plot = h('div', { class: 'plot', test: 'queue-plot' });
+    const explain = h('p', { class: 'muted', test: 'queue-explain' });
     const table = h('details', { class: 'plot-table' }, h('summary', {}, 'The same figures as a table'));
     append(root, [
       h('div', { class: 'title-row' }, h('h1', {}, 'Queue'), h('span', { class: 'spacer' }),
         h('div', { class: 'segmented', role: 'group', 'aria-label': 'Time range' }, ranges)),
       counts,
-      h('p', { class: 'muted' }, 'Jobs queued and running at each minute, and jobs finished in it.'),
-      plot, table,
+      explain, plot, table,
     ]);
 
     function renderCounts(st) {
@@ -872,10 +872,14 @@
       if (stopped || my !== seq) return;
       clearBanner('poll');
       renderCounts(st);
+      const step = Number(tl.step_seconds) || 60;
+      const per = step === 60 ? 'minute' : step % 60 === 0 ? `${step / 60} minutes` : `${step} seconds`;
+      explain.textContent = `Jobs queued and jobs running at each point, and jobs finished in the ${per} before it ` +
+        '(one point per ' + per + '). Move the mouse over the plot, or focus it and use the arrow keys, to read the figures.';
       const points = Array.isArray(tl.points) ? tl.points : [];
       window.CjobsPlot.draw(plot, {
         points,
-        step: Number(tl.step_seconds) || 60,
+        step,
         title: `Queue over the last ${range}`,
         series: [
           { key: 'queued', label: 'Queued', cls: 's-queued' },
