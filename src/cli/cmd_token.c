@@ -53,8 +53,8 @@ static int list_run(cli_ctx_t *ctx, cli_args_t *a)
 			json_array_append_new(
 				arr, json_pack("{s:s, s:s, s:s, s:s?}", "name", v[i].name, "scope",
 					       v[i].scope, "created_at",
-					       format_rfc3339(v[i].created_at, c1, sizeof(c1)), "revoked_at",
-					       v[i].revoked_at ? format_rfc3339(v[i].revoked_at, c2, sizeof(c2))
+					       format_time_ms(v[i].created_at, c1, sizeof(c1)), "revoked_at",
+					       v[i].revoked_at ? format_time_ms(v[i].revoked_at, c2, sizeof(c2))
 							       : NULL));
 		rc = render_print_json(stdout, arr) == 0 ? EXIT_OK : EXIT_ERROR;
 		json_decref(arr);

@@ -53,7 +53,7 @@ static int print_table(const host_t *hosts, const ops_check_t *c, size_t n)
 			snprintf(cap, sizeof(cap), "?/%d jobs", hosts[i].max_jobs);
 		snprintf(resp, sizeof(resp), "%lldms", (long long)c[i].response_ms);
 		const char *row[] = {hosts[i].name,
-				     state_word(&c[i]),
+				     ops_check_state(&c[i]),
 				     hosts[i].enabled ? "yes" : "no (disabled)",
 				     c[i].engine_version ? c[i].engine_version : "-",
 				     c[i].api_version ? c[i].api_version : "-",

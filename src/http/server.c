@@ -420,18 +420,18 @@ static bool is_loopback(const struct sockaddr *sa)
 	return false;
 }
 
-static int open_listener(const char *listen, int *fd, char *shown, size_t shown_size,
+static int open_listener(const char *where, int *fd, char *shown, size_t shown_size,
 			 bool *loopback, char **err)
 {
 	char *host = NULL, *port = NULL;
-	if (split_listen(listen, &host, &port, err) < 0)
+	if (split_listen(where, &host, &port, err) < 0)
 		return -1;
 	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
 				 .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
 	struct addrinfo *ai = NULL;
 	int g = getaddrinfo(host, port, &hints, &ai);
 	if (g != 0) {
-		err_set(err, "cannot listen on %.80s: %s", listen, gai_strerror(g));
+		err_set(err, "cannot listen on %.80s: %s", where, gai_strerror(g));
 		free(host);
 		free(port);
 		return -1;
@@ -445,7 +445,7 @@ static int open_listener(const char *listen, int *fd, char *shown, size_t shown_
 	     setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
 	    bind(s, ai->ai_addr, ai->ai_addrlen) < 0 || listen(s, 1024) < 0) {
 		int e = errno;
-		err_set(err, "cannot listen on %.80s: %s%s", listen, strerror(e),
+		err_set(err, "cannot listen on %.80s: %s%s", where, strerror(e),
 			e == EADDRINUSE ? " (another program uses that port: choose another with "
 					  "--listen)"
 					: "");
@@ -568,11 +568,13 @@ int http_serve(const http_options_t *o, char **err)
 		{MHD_OPTION_END, 0, NULL},
 	};
 	struct MHD_Daemon *d = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, (void *)o, MHD_OPTION_LISTEN_SOCKET, fd,
+		flags, 0, NULL, NULL, on_request, (void *)o,
+		/* First, so that MHD's own start-up messages come through it too. */
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads, MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned)o->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)o->idle_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_ARRAY, tls_opts,
+		MHD_OPTION_ARRAY, tls_opts,
 		MHD_OPTION_END);
 	if (!d) {
 		close(fd);

@@ -156,7 +156,7 @@ void ops_check_free(ops_check_t *c, size_t n)
 	}
 }
 
-static const char *state_word(const ops_check_t *c)
+const char *ops_check_state(const ops_check_t *c)
 {
 	return c->ok ? "healthy" : c->timed_out ? "timed out" : "unreachable";
 }
@@ -180,7 +180,7 @@ json_t *ops_check_json(const host_t *h, const ops_check_t *c)
 	json_object_set_new(o, "url", json_string(h->url));
 	json_object_set_new(o, "enabled", json_boolean(h->enabled));
 	json_object_set_new(o, "healthy", json_boolean(c->ok));
-	json_object_set_new(o, "status", json_string(state_word(c)));
+	json_object_set_new(o, "status", json_string(ops_check_state(c)));
 	json_object_set_new(o, "error", str_or_null(c->error));
 	json_object_set_new(o, "engine_version", str_or_null(c->engine_version));
 	json_object_set_new(o, "api_version", str_or_null(c->api_version));

@@ -108,6 +108,8 @@ typedef struct {
 int ops_check_hosts(store_t *s, const host_t *hosts, size_t n, int timeout_s, ops_check_t *out,
 		    char **err);
 void ops_check_free(ops_check_t *c, size_t n);
+/* "healthy", "timed out" or "unreachable". */
+const char *ops_check_state(const ops_check_t *c);
 /* One host's check as `health-check --format json` and the API show it. */
 json_t *ops_check_json(const host_t *h, const ops_check_t *c);
 
