@@ -291,4 +291,15 @@ test_expect_success 'verbosity 2 logs one line per request, never the token' '
 	! grep -q "$API_TOKEN" serve.log
 '
 
+# Stopped here, at the top level, where its exit code can be read.
+kill -TERM "$SERVE_PID" && wait "$SERVE_PID"
+SERVE_RC=$?
+SERVE_PIDS=""
+test_expect_success 'SIGTERM stops the server with exit code 0 and a clean log (no sanitizer report)' '
+	test "$SERVE_RC" = 0 &&
+	grep -q "SIGTERM: no new connections" serve.log &&
+	grep -q "stopped after [0-9]* request(s)" serve.log &&
+	! grep -q "Sanitizer" serve.log
+'
+
 test_done
