@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "ops/ops.h"
+#include "ops/report.h"
+#include "util/opt.h"
 #include "ops/render.h"
 #include "ops/status.h"
 #include "store/report.h"
@@ -85,4 +87,47 @@ void api_status(http_req_t *r)
 		http_reply_json(r, 200, ops_status_json(&st, NULL, false, NULL, 0, NULL, now));
 	store_status_free(&st);
 	free(err);
+}
+
+static const cli_option_t report_query[] = {
+	{.name = "since", .type = OPT_WHEN},
+	{.name = "until", .type = OPT_WHEN},
+};
+
+void api_report(http_req_t *r)
+{
+	int64_t when[2] = {0, 0};
+	bool has[2] = {false, false};
+	char *err = NULL;
+	for (int i = 0; i < 2; i++) {
+		const char *text = http_query(r, report_query[i].name);
+		cli_value_t v = {0};
+		if (!text)
+			continue;
+		if (cli_parse_value(&report_query[i], text, &v, &err) < 0) {
+			http_reply_error(r, 400, "?%s: %s", report_query[i].name, err_str(err));
+			free(err);
+			return;
+		}
+		when[i] = v.num;
+		has[i] = true;
+	}
+	int64_t now = now_ms(), since = 0, until = has[1] ? when[1] : now;
+	const char *host = http_query(r, "host");
+	host_t h;
+	host_init(&h);
+	ops_rc_t rc = ops_report_period(has[0], when[0], until, &since, &err);
+	if (rc == OPS_OK && host)
+		rc = ops_host_load(r->store, host, &h, &err);
+	host_free(&h);
+	store_report_t rep;
+	if (rc == OPS_OK && store_report(r->store, since, until, host, &rep, &err) < 0)
+		rc = OPS_E_STORE;
+	if (rc != OPS_OK) {
+		http_reply_ops(r, rc, err);
+		free(err);
+		return;
+	}
+	http_reply_json(r, 200, ops_report_json(&rep, since, until, host, now));
+	store_report_free(&rep);
 }

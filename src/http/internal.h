@@ -101,6 +101,7 @@ void api_job_retry(http_req_t *r);
 void api_hosts_list(http_req_t *r);
 void api_host_health(http_req_t *r);
 void api_status(http_req_t *r);
+void api_report(http_req_t *r);
 void api_healthz(http_req_t *r);
 void api_openapi(http_req_t *r);
 void api_metrics(http_req_t *r);

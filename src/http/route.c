@@ -99,6 +99,17 @@ const http_route_t http_routes[] = {
 	 "ready job's wait.",
 	 NULL, NULL, "GET /api/v1/status", 200,
 	 "{\"total\": 3, \"counts\": {...}, \"queue\": {...}}"},
+	{"GET", "/api/v1/report", READ, api_report, "statistics over a period",
+	 "The object of 'cjobs manage-jobs report --format json': per status counts, success "
+	 "rate, queue wait and run time (average, median, 95th percentile, maximum), peak "
+	 "memory and CPU time, in all, per host and per image, for the jobs that finished (or, "
+	 "unfinished, were created) in the period.",
+	 "since: start of the period (default 7 days before until), as --since takes it\n"
+	 "until: end of the period, exclusive (default now)\n"
+	 "host: only jobs pinned to or run on this host",
+	 NULL, "GET /api/v1/report?host=local", 200,
+	 "{\"since\": \"...\", \"until\": \"...\", \"overall\": {...}, \"by_host\": [...], "
+	 "\"by_image\": [...]}"},
 	{"GET", "/api/v1/timeline", READ, api_timeline,
 	 "the queue minute by minute, for the dashboard's plot",
 	 "For each minute of the last hour or day: the jobs waiting (queued or launching) and "

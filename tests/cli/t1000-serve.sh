@@ -291,6 +291,21 @@ test_expect_success 'verbosity 2 logs one line per request, never the token' '
 	! grep -q "$API_TOKEN" serve.log
 '
 
+test_expect_success 'GET /api/v1/report is the object of manage-jobs report --format json; its errors are the command line'"'"'s' '
+	api GET "/api/v1/report?host=e1&since=2026-01-01" >/dev/null && status_is 200 &&
+	cjobs manage-jobs report --host e1 --since 2026-01-01 --format json >cli.json &&
+	python3 -c "import json,sys
+a, c = json.load(open(\"body\")), json.load(open(\"cli.json\"))
+for x in (a, c):
+    x.pop(\"generated_at\"); x.pop(\"until\")
+sys.exit(a != c or a[\"overall\"][\"jobs\"] < 1)" &&
+	api GET "/api/v1/report?since=%2B1d" >/dev/null && status_is 400 &&
+	test "$(jq_py "d[\"error\"]" | cut -d"(" -f1)" = "$(cli_err manage-jobs report --since +1d | cut -d"(" -f1)" &&
+	api GET "/api/v1/report?host=nosuch" >/dev/null && status_is 404 &&
+	error_is "$(cli_err manage-jobs report --host nosuch)" &&
+	api GET "/api/v1/report?until=soon" >/dev/null && status_is 400
+'
+
 test_expect_success 'GET /metrics is the Prometheus text format, with the store'"'"'s numbers' '
 	api -t "" GET /metrics >/dev/null && status_is 401 &&
 	curl -s -D hdr -o metrics.txt -H "Authorization: Bearer $READ_TOKEN" "$SERVE_URL/metrics" &&
