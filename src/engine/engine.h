@@ -141,6 +141,14 @@ void engine_list(engine_t *e, const char *label_key, const char *label_value,
 typedef void (*engine_logs_fn)(void *ud, const engine_status_t *st,
 			       job_output_t *out, job_output_t *err);
 void engine_logs(engine_t *e, const char *id, size_t cap, engine_logs_fn cb, void *ud);
+/* Follows a container's log: what it wrote so far, then what it writes, in
+ * order, piece by piece to on_chunk (stream 1 stdout, 2 stderr; the bytes
+ * are the callee's only during the call), until the container stops (done
+ * with ok) or the request fails or is aborted (engine_free, loop free). */
+typedef void (*engine_chunk_fn)(void *ud, int stream, const char *data, size_t n);
+typedef void (*engine_follow_done_fn)(void *ud, const engine_status_t *st);
+void engine_logs_follow(engine_t *e, const char *id, engine_chunk_fn on_chunk,
+			engine_follow_done_fn done, void *ud);
 
 typedef struct {
 	int64_t memory_bytes;      /* current usage; -1 if not reported */
