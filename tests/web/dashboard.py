@@ -365,6 +365,29 @@ def step_cancel(b, c):
     assert any(r and 'browser test' in r for r in reasons), f'the reason is not in the history: {reasons}'
 
 
+def rows_where(b, field):
+    return b.js("""return [...document.querySelectorAll('[data-test=job-row]')].map(r => [r.dataset.jobId,
+        r.querySelector('[data-test=' + arguments[0] + ']').textContent]);""", field)
+
+
+def step_filters(b, c):
+    """the jobs table filters by status and by name"""
+    assert c.long_id and c.quick_id, 'no jobs from the earlier steps'
+    b.click('[data-test=nav-jobs]')
+    wait_for('the jobs table', lambda: b.visible('[data-test=jobs-table]'))
+    b.click('[data-test=filter-status-cancelled]')
+    wait_for('only cancelled jobs, job %s among them' % c.long_id, lambda: (lambda rows: rows
+             and all(st == 'cancelled' for _, st in rows)
+             and str(c.long_id) in [i for i, _ in rows])(rows_where(b, 'job-status')))
+    b.click('[data-test=filter-status-cancelled]')
+    b.type('[data-test=filter-name]', 'web-quick')
+    wait_for('only jobs named web-quick, job %s among them' % c.quick_id, lambda: (lambda rows: rows
+             and all(n == 'web-quick' for _, n in rows)
+             and str(c.quick_id) in [i for i, _ in rows])(rows_where(b, 'job-name')))
+    b.click('[data-test=filter-clear]')
+    wait_for('the filters cleared', lambda: str(c.long_id) in [i for i, _ in rows_where(b, 'job-name')])
+
+
 def step_queue(b, c):
     """the queue page shows an SVG plot"""
     b.click('[data-test=nav-queue]')
@@ -410,7 +433,7 @@ def step_signout(b, c):
 
 
 STEPS = [step_signin_form, step_signin, step_live_job, step_output, step_cancel, step_hostile, step_retry,
-         step_queue, step_hosts, step_signout]
+         step_filters, step_queue, step_hosts, step_signout]
 
 
 def main():

@@ -24,7 +24,7 @@
   };
 
   // Filters of the jobs table, kept while the user looks at a job and back.
-  const jobsFilter = { statuses: new Set(), host: '', name: '', image: '' };
+  const jobsFilter = { statuses: new Set(), host: '', name: '', image: '', since: '', until: '' };
 
   // ---- DOM ---------------------------------------------------------------
 
@@ -97,6 +97,11 @@
   function badge(status) {
     const known = STATUSES.includes(status) ? status : 'unknown';
     return h('span', { class: `badge badge-${known}`, test: 'job-status' }, String(status));
+  }
+
+  function plural(n, one, many) {
+    if (n === null || n === undefined) return `— ${many}`;
+    return `${n} ${Number(n) === 1 ? one : many}`;
   }
 
   function dash(v) { return v === null || v === undefined || v === '' ? '—' : String(v); }
@@ -331,16 +336,24 @@
       });
       return h('div', { class: 'field' }, h('label', { for: `f-${key}` }, label), input);
     }
+    // Since and until are picked in local time and sent as UTC.
+    function timeFilter(key, label) {
+      const input = h('input', { type: 'datetime-local', id: `f-${key}`, test: `filter-${key}`, step: 1 });
+      input.value = f[key];
+      input.addEventListener('change', () => { f[key] = input.value; restart(); });
+      return h('div', { class: 'field' }, h('label', { for: `f-${key}` }, label), input);
+    }
     const hostList = h('datalist', { id: 'host-names' });
     const clear = h('button', { type: 'button', test: 'filter-clear', onclick: () => {
-      f.statuses.clear(); f.host = f.name = f.image = '';
+      f.statuses.clear(); f.host = f.name = f.image = f.since = f.until = '';
       for (const i of filters.querySelectorAll('input')) { if (i.type === 'checkbox') i.checked = false; else i.value = ''; }
       restart();
     } }, 'Clear filters');
     const filters = h('form', { class: 'filters', test: 'jobs-filters', role: 'search', onsubmit: (e) => { e.preventDefault(); restart(); } },
       h('fieldset', { class: 'statuses' }, h('legend', {}, 'Status'), statusBoxes),
       textFilter('name', 'Name'), textFilter('image', 'Image'),
-      textFilter('host', 'Host', { list: 'host-names' }), hostList, clear);
+      textFilter('host', 'Host', { list: 'host-names' }), hostList,
+      timeFilter('since', 'Since'), timeFilter('until', 'Until'), clear);
 
     const tbody = h('tbody', { test: 'jobs-body' });
     const table = h('table', { class: 'jobs', test: 'jobs-table' },
@@ -381,6 +394,10 @@
       if (f.host) q.set('host', f.host);
       if (f.name) q.set('name', f.name);
       if (f.image) q.set('image', f.image);
+      for (const k of ['since', 'until']) {
+        const t = f[k] ? new Date(f[k]) : null;
+        if (t && !Number.isNaN(t.getTime())) q.set(k, t.toISOString());
+      }
       q.set('limit', '50');
       const cursor = cursors[cursors.length - 1];
       if (cursor) q.set('cursor', cursor);
@@ -772,7 +789,8 @@
       if (r instanceof Error) return h('span', { class: 'bad' }, r.message);
       if (!r.ok) return h('span', { class: 'bad' }, `unreachable: ${dash(r.error)}`);
       const parts = [`engine ${dash(r.engine_version)} (API ${dash(r.api_version)})`, dash(r.os),
-        `${dash(r.containers_running)} containers running`, `${dash(r.jobs_active)} jobs active`,
+        `${plural(r.containers_running, 'container', 'containers')} running`,
+        `${plural(r.jobs_active, 'job', 'jobs')} active`,
         `${dash(r.response_ms)} ms`];
       return h('span', {}, h('span', { class: 'good' }, 'ok'), ' · ', parts.join(' · '));
     }
