@@ -14,7 +14,7 @@
 
 #include "cli/command.h"
 #include "cli/context.h"
-#include "cli/render.h"
+#include "ops/render.h"
 #include "store/copy.h"
 #include "store/dburl.h"
 #include "store/maint.h"

@@ -18,7 +18,7 @@
 #include "cli/config.h"
 #include "cli/context.h"
 #include "cli/help.h"
-#include "cli/render.h"
+#include "ops/render.h"
 #include "core/validate.h"
 #include "engine/engine.h"
 #include "store/maint.h"

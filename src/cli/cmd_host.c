@@ -11,7 +11,7 @@
 
 #include "cli/command.h"
 #include "cli/context.h"
-#include "cli/render.h"
+#include "ops/render.h"
 #include "core/validate.h"
 #include "util/err.h"
 #include "util/output.h"

@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "cli/command.h"
-#include "cli/render.h"
+#include "ops/jobs.h"
+#include "ops/render.h"
 #include "util/err.h"
 #include "util/text.h"
 #include "util/output.h"
@@ -25,19 +26,13 @@ static int load_job(cli_ctx_t *ctx, const char *text, job_t *job)
 {
 	int64_t id;
 	char *err = NULL;
-	if (!parse_int64(text, 1, INT64_MAX, &id)) {
-		cli_error(ctx, "'%.40s' is not a job id: job ids are whole numbers from 1 up "
-			       "('cjobs job list' shows them)",
-			  text);
-		return -1;
-	}
-	int rc = store_job_get(ctx->store, id, job, &err);
-	if (rc == 1)
-		cli_error(ctx, "no job with id %lld; 'cjobs job list' shows the jobs", (long long)id);
-	else if (rc < 0)
+	ops_rc_t rc = ops_job_id_parse(text, &id, &err);
+	if (rc == OPS_OK)
+		rc = ops_job_load(ctx->store, id, job, &err);
+	if (rc != OPS_OK)
 		cli_error(ctx, "%s", err_str(err));
 	free(err);
-	return rc == 0 ? 0 : -1;
+	return rc == OPS_OK ? 0 : -1;
 }
 
 static void duration_of(const job_t *j, char *buf, size_t size)
@@ -55,17 +50,12 @@ static int list_run(cli_ctx_t *ctx, cli_args_t *a)
 			  .newest_first = true};
 	size_t ns;
 	const char **st = cli_list(a, "status", &ns);
-	for (size_t i = 0; i < ns; i++) {
-		job_status_t s;
-		if (!job_status_parse(st[i], &s)) {
-			cli_error(ctx, "'%.40s' is not a job status: use queued, launching, running, "
-				       "completed, failed, timeout or cancelled",
-				  st[i]);
-			return EXIT_ERROR;
-		}
-		f.status_mask |= 1 << s;
-	}
 	char *err = NULL;
+	if (ops_status_mask_parse(st, ns, &f.status_mask, &err) != OPS_OK) {
+		cli_error(ctx, "%s", err_str(err));
+		free(err);
+		return EXIT_ERROR;
+	}
 	job_t *jobs = NULL;
 	size_t n = 0;
 	if (store_job_list(ctx->store, &f, &jobs, &n, &err) < 0) {
@@ -122,26 +112,14 @@ typedef struct {
 	bool truncated;
 } out_size_t;
 
-static int output_sizes(cli_ctx_t *ctx, const job_t *j, out_size_t sz[2], char **err)
+/* The sizes ops_job_json gives for one stream. */
+static out_size_t size_of(const json_t *o)
 {
-	for (int i = 0; i < 2; i++) {
-		job_output_t out = {0};
-		int rc = store_output_get(ctx->store, j->id, 0, i == 0 ? JOB_STDOUT : JOB_STDERR,
-					  &out, err);
-		if (rc < 0)
-			return -1;
-		sz[i] = (out_size_t){rc == 0, (int64_t)out.len, out.total_bytes, out.truncated};
-		job_output_free(&out);
-	}
-	return 0;
-}
-
-static json_t *output_json(const out_size_t *s)
-{
-	if (!s->have)
-		return json_null();
-	return json_pack("{s:I, s:I, s:b}", "kept_bytes", (json_int_t)s->kept, "total_bytes",
-			 (json_int_t)s->total, "truncated", s->truncated);
+	if (!json_is_object(o))
+		return (out_size_t){false, 0, 0, false};
+	return (out_size_t){true, json_integer_value(json_object_get(o, "kept_bytes")),
+			    json_integer_value(json_object_get(o, "total_bytes")),
+			    json_is_true(json_object_get(o, "truncated"))};
 }
 
 static void print_output_sizes(const out_size_t sz[2])
@@ -250,23 +228,22 @@ static int show_run(cli_ctx_t *ctx, cli_args_t *a)
 	job_event_t *ev = NULL;
 	size_t nev = 0;
 	int rc = EXIT_OK;
-	out_size_t sz[2];
-	if (store_history(ctx->store, j.id, &ev, &nev, &err) < 0 ||
-	    output_sizes(ctx, &j, sz, &err) < 0) {
+	json_t *o = NULL;
+	bool secrets = cli_flag(a, "show-secrets");
+	if (ops_job_json(ctx->store, &j, secrets, &o, &err) != OPS_OK) {
 		cli_error(ctx, "%s", err_str(err));
 		rc = EXIT_ERROR;
 	} else if (strcmp(cli_str(a, "format"), "json") == 0) {
-		json_t *o = render_job_json(&j, cli_flag(a, "show-secrets"));
-		if (o) {
-			json_object_set_new(o, "history", render_history_json(ev, nev));
-			json_object_set_new(o, "stdout", output_json(&sz[0]));
-			json_object_set_new(o, "stderr", output_json(&sz[1]));
-		}
 		rc = render_print_json(stdout, o) == 0 ? EXIT_OK : EXIT_ERROR;
-		json_decref(o);
+	} else if (store_history(ctx->store, j.id, &ev, &nev, &err) < 0) {
+		cli_error(ctx, "%s", err_str(err));
+		rc = EXIT_ERROR;
 	} else {
-		print_text_job(&j, cli_flag(a, "show-secrets"), ev, nev, sz);
+		out_size_t sz[2] = {size_of(json_object_get(o, "stdout")),
+				    size_of(json_object_get(o, "stderr"))};
+		print_text_job(&j, secrets, ev, nev, sz);
 	}
+	json_decref(o);
 	store_history_free(ev, nev);
 	free(err);
 	job_free(&j);
@@ -304,10 +281,10 @@ static int logs_run(cli_ctx_t *ctx, cli_args_t *a)
 	if (load_job(ctx, a->pos[0], &j) < 0)
 		return EXIT_ERROR;
 	int attempt = (int)cli_num(a, "attempt");
-	if (attempt > j.attempt) {
-		cli_error(ctx, "job %lld has had %d attempt(s); give --attempt from 1 to %d, or 0 "
-			       "for the latest",
-			  (long long)j.id, j.attempt, j.attempt);
+	char *err = NULL;
+	if (ops_job_check_attempt(&j, attempt, &err) != OPS_OK) {
+		cli_error(ctx, "%s", err_str(err));
+		free(err);
 		job_free(&j);
 		return EXIT_ERROR;
 	}
@@ -324,18 +301,9 @@ static int logs_run(cli_ctx_t *ctx, cli_args_t *a)
 	/* Nothing stored is not an error, but an empty answer should not look
 	 * like a job that printed nothing. */
 	if (rc == 0 && !found) {
-		if (j.attempt == 0)
-			fprintf(stderr, "cjobs: note: job %lld has no output: it has not run yet "
-					"(it is %s)\n",
-				(long long)j.id, job_status_name(j.status));
-		else if (j.status == JOB_LAUNCHING || j.status == JOB_RUNNING)
-			fprintf(stderr, "cjobs: note: job %lld is %s; its output is stored when its "
-					"container ends\n",
-				(long long)j.id, job_status_name(j.status));
-		else
-			fprintf(stderr, "cjobs: note: job %lld has no stored output for %s (its "
-					"container never ran, or its output was not kept)\n",
-				(long long)j.id, attempt ? "that attempt" : "its latest attempt");
+		char *note = ops_job_no_output_note(&j, attempt);
+		fprintf(stderr, "cjobs: note: %s\n", note ? note : "no output stored");
+		free(note);
 	}
 	job_free(&j);
 	return rc == 0 ? EXIT_OK : EXIT_ERROR;

@@ -9,7 +9,7 @@
 
 #include "cli/command.h"
 #include "cli/context.h"
-#include "cli/render.h"
+#include "ops/render.h"
 #include "core/env.h"
 #include "core/validate.h"
 #include "util/err.h"

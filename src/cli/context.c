@@ -1,6 +1,8 @@
 /* cli/context.c: the store and default host shared by commands; see context.h. */
 #include "cli/context.h"
 
+#include "ops/submit.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,30 +43,7 @@ const char *ctx_default_engine_url(void)
 
 int ctx_ensure_default_host(cli_ctx_t *ctx, bool *added, char **err)
 {
-	int64_t n = 0;
-	*added = false;
-	if (store_host_count(ctx->store, &n, err) < 0)
-		return -1;
-	if (n > 0)
-		return 0;
-	host_t h;
-	host_init(&h);
-	h.name = strdup("local");
-	h.url = strdup(ctx_default_engine_url());
-	h.network_mode = strdup("none");
-	if (!h.name || !h.url || !h.network_mode) {
-		host_free(&h);
-		return err_set(err, "out of memory");
-	}
-	int rc = store_host_add(ctx->store, &h, err);
-	if (rc == 0) {
-		*added = true;
-		log_info("registered the local Docker engine %s as host 'local' "
-			 "(change it with 'cjobs host update local --url ...')",
-			 h.url);
-	}
-	host_free(&h);
-	return rc;
+	return ops_ensure_default_host(ctx->store, ctx_default_engine_url(), added, err);
 }
 
 int ctx_confirm(cli_ctx_t *ctx, bool force, const char *what)

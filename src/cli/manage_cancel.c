@@ -13,13 +13,12 @@
 #include <unistd.h>
 
 #include "cli/command.h"
-#include "core/validate.h"
 #include "util/confirm.h"
 #include "util/err.h"
-#include "worker/ops.h"
+#include "ops/jobs.h"
+#include "ops/ops.h"
 
 #define ACTOR "manage-jobs"
-#define REASON_MAX 500
 
 /* "job 12 (running on host e1: nightly, cjobs-test/busybox:1)" */
 static void describe(FILE *f, const char *lead, const job_t *j)
@@ -124,12 +123,7 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 		return EXIT_ERROR;
 	}
 	const char *reason = cli_str(a, "reason");
-	if (!*reason) {
-		cli_error(ctx, "the reason is empty; say why with --reason TEXT (it is kept in the "
-			       "job's history)");
-		return EXIT_ERROR;
-	}
-	if (validate_text("the reason", reason, REASON_MAX, &err) < 0) {
+	if (ops_cancel_reason_check(reason, &err) != OPS_OK) {
 		cli_error(ctx, "%s", err_str(err));
 		free(err);
 		return EXIT_ERROR;
@@ -146,20 +140,9 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 		job_init(jobs);
 		listed = 1;
 		int64_t id = cli_num(a, "job-id");
-		int found = store_job_get(ctx->store, id, jobs, &err);
-		if (found == 1) {
-			cli_error(ctx, "no job with id %lld; 'cjobs job list' shows the jobs",
-				  (long long)id);
-			goto out;
-		}
-		if (found < 0) {
+		if (ops_job_load(ctx->store, id, jobs, &err) != OPS_OK ||
+		    ops_job_check_cancellable(jobs, &err) != OPS_OK) {
 			cli_error(ctx, "%s", err_str(err));
-			goto out;
-		}
-		if (job_status_is_final(jobs->status)) {
-			cli_error(ctx, "job %lld is %s; only queued, launching or running jobs can be "
-				       "cancelled",
-				  (long long)id, job_status_name(jobs->status));
 			goto out;
 		}
 		n = 1;

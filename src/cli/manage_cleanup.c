@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "cli/command.h"
-#include "cli/render.h"
+#include "ops/render.h"
 #include "engine/engine.h"
 #include "store/report.h"
 #include "util/confirm.h"

@@ -12,49 +12,21 @@
 #include <string.h>
 
 #include "cli/command.h"
-#include "cli/render.h"
+#include "ops/render.h"
 #include "util/err.h"
 #include "util/output.h"
-#include "worker/ops.h"
+#include "ops/ops.h"
 
 static const char *const formats[] = {"table", "json", NULL};
 
-static const char *state_word(const ops_check_t *c)
-{
-	return c->ok ? "healthy" : c->timed_out ? "timed out" : "unreachable";
-}
-
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-static json_t *num_or_null(int64_t v)
-{
-	return v >= 0 ? json_integer(v) : json_null();
-}
 
 static int print_json(const host_t *hosts, const ops_check_t *c, size_t n)
 {
 	json_t *arr = json_array();
 	for (size_t i = 0; arr && i < n; i++) {
-		json_t *o = json_object();
+		json_t *o = ops_check_json(&hosts[i], &c[i]);
 		if (!o)
 			break;
-		json_object_set_new(o, "name", json_string(hosts[i].name));
-		json_object_set_new(o, "url", json_string(hosts[i].url));
-		json_object_set_new(o, "enabled", json_boolean(hosts[i].enabled));
-		json_object_set_new(o, "healthy", json_boolean(c[i].ok));
-		json_object_set_new(o, "status", json_string(state_word(&c[i])));
-		json_object_set_new(o, "error", str_or_null(c[i].error));
-		json_object_set_new(o, "engine_version", str_or_null(c[i].engine_version));
-		json_object_set_new(o, "api_version", str_or_null(c[i].api_version));
-		json_object_set_new(o, "os", str_or_null(c[i].os));
-		json_object_set_new(o, "containers_running", num_or_null(c[i].containers_running));
-		json_object_set_new(o, "jobs_active", num_or_null(c[i].jobs_active));
-		json_object_set_new(o, "max_jobs", json_integer(hosts[i].max_jobs));
-		json_object_set_new(o, "response_ms", json_integer(c[i].response_ms));
-		json_object_set_new(o, "recorded", json_boolean(c[i].recorded));
 		json_array_append_new(arr, o);
 	}
 	int rc = render_print_json(stdout, arr);
@@ -81,7 +53,7 @@ static int print_table(const host_t *hosts, const ops_check_t *c, size_t n)
 			snprintf(cap, sizeof(cap), "?/%d jobs", hosts[i].max_jobs);
 		snprintf(resp, sizeof(resp), "%lldms", (long long)c[i].response_ms);
 		const char *row[] = {hosts[i].name,
-				     state_word(&c[i]),
+				     ops_check_state(&c[i]),
 				     hosts[i].enabled ? "yes" : "no (disabled)",
 				     c[i].engine_version ? c[i].engine_version : "-",
 				     c[i].api_version ? c[i].api_version : "-",

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "cli/command.h"
-#include "cli/render.h"
+#include "ops/render.h"
 #include "store/report.h"
 #include "util/err.h"
 #include "util/output.h"

@@ -18,7 +18,8 @@
 #include "util/confirm.h"
 #include "util/err.h"
 #include "util/timeutil.h"
-#include "worker/ops.h"
+#include "ops/jobs.h"
+#include "ops/ops.h"
 
 #define ACTOR "manage-jobs"
 
@@ -136,19 +137,9 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 			return EXIT_ERROR;
 		}
 		listed = 1;
-		int found = store_job_get(ctx->store, id, jobs, &err);
-		if (found == 1) {
-			cli_error(ctx, "no job with id %lld; 'cjobs job list' shows the jobs",
-				  (long long)id);
-			goto out;
-		}
-		if (found < 0) {
+		if (ops_job_load(ctx->store, id, jobs, &err) != OPS_OK ||
+		    ops_job_check_retryable(jobs, &err) != OPS_OK) {
 			cli_error(ctx, "%s", err_str(err));
-			goto out;
-		}
-		if (jobs->status != JOB_FAILED && jobs->status != JOB_TIMEOUT) {
-			cli_error(ctx, "job %lld is %s; only failed or timed-out jobs can be retried",
-				  (long long)id, job_status_name(jobs->status));
 			goto out;
 		}
 		n = 1;

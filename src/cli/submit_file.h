@@ -15,13 +15,10 @@
 #define SUBMIT_FILE_LINE_MAX (1 << 20)     /* bytes in one line */
 #define SUBMIT_FILE_JOBS_MAX 1000000       /* lines with a job */
 
-/* Builds one job from parsed arguments (what the command line does). */
-typedef int (*submit_fill_fn)(cli_ctx_t *ctx, const cli_args_t *a, job_t *job, char **err);
-
 /* Reads every job of path ("-": standard input) into *jobs (*n of them).
  * Stops at the first bad line: -1 with *err naming the file, the line and
  * the key; then no job is returned. Blank lines are skipped. */
 int submit_read_file(cli_ctx_t *ctx, const cli_args_t *defaults, const char *path,
-		     submit_fill_fn fill, job_t **jobs, size_t *n, char **err);
+		     job_t **jobs, size_t *n, char **err);
 
 #endif

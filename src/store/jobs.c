@@ -191,11 +191,23 @@ int store_job_list(store_t *s, const job_filter_t *f, job_t **out, size_t *n,
 	sb_puts(&sql, "SELECT " JOB_COLUMNS " FROM jobs WHERE true");
 	if (f->status_mask && f->status_mask != STATUS_ALL)
 		sql_status_in(&sql, f->status_mask);
+	/* Numbered placeholders, each bound once below in this order. */
+	int k = 0;
 	if (f->host)
-		sb_puts(&sql, " AND (host = ?1 OR ran_on = ?1)");
+		sb_printf(&sql, " AND (host = ?%d OR ran_on = ?%d)", k + 1, k + 1), k++;
+	if (f->name)
+		sb_printf(&sql, " AND name = ?%d", ++k);
+	if (f->image)
+		sb_printf(&sql, " AND image = ?%d", ++k);
+	if (f->created_from)
+		sb_printf(&sql, " AND created_at >= ?%d", ++k);
+	if (f->created_before)
+		sb_printf(&sql, " AND created_at < ?%d", ++k);
+	if (f->below_id)
+		sb_printf(&sql, " AND id < ?%d", ++k);
 	sb_puts(&sql, f->newest_first ? " ORDER BY id DESC" : " ORDER BY id");
 	if (f->limit > 0)
-		sb_puts(&sql, " LIMIT ?");
+		sb_printf(&sql, " LIMIT ?%d", ++k);
 	if (sql.failed) {
 		sb_free(&sql);
 		return err_set(err, "out of memory");
@@ -209,6 +221,16 @@ int store_job_list(store_t *s, const job_filter_t *f, job_t **out, size_t *n,
 	bind_start(&b, st);
 	if (f->host)
 		bind_text(&b, f->host);
+	if (f->name)
+		bind_text(&b, f->name);
+	if (f->image)
+		bind_text(&b, f->image);
+	if (f->created_from)
+		bind_i64(&b, f->created_from);
+	if (f->created_before)
+		bind_i64(&b, f->created_before);
+	if (f->below_id)
+		bind_i64(&b, f->below_id);
 	if (f->limit > 0)
 		bind_i64(&b, f->limit);
 	rc = bind_check(s, &b, "cannot list the jobs", err);

@@ -159,9 +159,20 @@ static const char pg_schema_v3[] =
 	"CREATE INDEX jobs_claim_unpinned ON jobs (priority DESC, id, not_before) "
 	"  WHERE status = 'queued' AND host IS NULL;";
 
+/* API tokens, as in SQLite's 0007. */
+static const char pg_schema_v4[] =
+	"CREATE TABLE api_tokens ("
+	"  id BIGSERIAL PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  scope TEXT NOT NULL,"
+	"  hash TEXT NOT NULL UNIQUE,"
+	"  created_at BIGINT NOT NULL,"
+	"  revoked_at BIGINT NOT NULL DEFAULT 0);";
+
 const migration_t pg_migrations[] = {
 	{1, "0001_initial_schema", pg_schema_v1, migrations_make_store_id},
 	{2, "0002_workers", pg_schema_v2, NULL},
 	{3, "0003_claim_unpinned", pg_schema_v3, NULL},
+	{4, "0004_api_tokens", pg_schema_v4, NULL},
 	{0, NULL, NULL, NULL},
 };

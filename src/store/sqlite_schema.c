@@ -183,6 +183,17 @@ static const char schema_v6[] =
 	"  hosts TEXT NOT NULL DEFAULT '');"
 	"CREATE INDEX jobs_worker ON jobs (worker_id) WHERE worker_id IS NOT NULL;";
 
+/* API tokens (store/tokens.c): only a hash of each token is kept; a
+ * revoked token stays listed, with when it was revoked. */
+static const char schema_v7[] =
+	"CREATE TABLE api_tokens ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  scope TEXT NOT NULL,"
+	"  hash TEXT NOT NULL UNIQUE,"
+	"  created_at INTEGER NOT NULL,"
+	"  revoked_at INTEGER NOT NULL DEFAULT 0);";
+
 const migration_t sqlite_migrations[] = {
 	{1, "0001_initial_schema", schema_v1, migrations_make_store_id},
 	{2, "0002_retry_policy", schema_v2, NULL},
@@ -190,5 +201,6 @@ const migration_t sqlite_migrations[] = {
 	{4, "0004_drop_done_index", schema_v4, NULL},
 	{5, "0005_status_counts_without_trigger", schema_v5, NULL},
 	{6, "0006_workers", schema_v6, NULL},
+	{7, "0007_api_tokens", schema_v7, NULL},
 	{0, NULL, NULL, NULL},
 };

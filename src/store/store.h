@@ -145,6 +145,11 @@ typedef struct {
 	const char *host;      /* pinned to or ran on this host; NULL = any */
 	int64_t limit;         /* 0 = no limit */
 	bool newest_first;
+	const char *name;      /* exactly this name; NULL = any */
+	const char *image;     /* exactly this image; NULL = any */
+	int64_t created_from;  /* created at or after (unix ms); 0 = any */
+	int64_t created_before;/* created before (unix ms); 0 = any */
+	int64_t below_id;      /* ids below this one only (pages); 0 = any */
 } job_filter_t;
 int store_job_list(store_t *s, const job_filter_t *f, job_t **out, size_t *n,
 		   char **err);
@@ -297,6 +302,26 @@ int store_output_put_both(store_t *s, int64_t job_id, int attempt, const job_out
  * refuses attempt < 1. */
 int store_output_get(store_t *s, int64_t job_id, int attempt, job_stream_t stream,
 		     job_output_t *out, char **err);
+
+/* ---- API tokens (only their hashes are stored) ---- */
+typedef struct {
+	int64_t id;
+	char *name;           /* unique, for people */
+	char *scope;          /* "read", "submit" or "admin" */
+	int64_t created_at;
+	int64_t revoked_at;   /* 0 while valid */
+} store_token_t;
+/* Adds a token under its hash; sets id and created_at. A name in use is an
+ * error that says so. */
+int store_token_add(store_t *s, store_token_t *t, const char *hash, char **err);
+/* The token with this hash, revoked or not: 0 found, 1 none, -1 error. */
+int store_token_find(store_t *s, const char *hash, store_token_t *out, char **err);
+/* Every token, revoked ones included, by name. */
+int store_token_list(store_t *s, store_token_t **out, size_t *n, char **err);
+/* Marks the token revoked now. 1 when no unrevoked token has that name. */
+int store_token_revoke(store_t *s, const char *name, char **err);
+void store_token_free(store_token_t *t);
+void store_token_list_free(store_token_t *v, size_t n);
 
 /* ---- history ---- */
 int store_history(store_t *s, int64_t job_id, job_event_t **out, size_t *n, char **err);

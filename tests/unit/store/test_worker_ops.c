@@ -26,7 +26,7 @@
 
 #include "util/timeutil.h"
 #include "worker/internal.h"
-#include "worker/ops.h"
+#include "ops/ops.h"
 
 /* A job that ran and ended in `end` (failed with exit 3, or timeout). */
 static int64_t ended_job(store_t *s, job_status_t end)

@@ -1,7 +1,5 @@
 /*
- * worker/ops.c: administrative operations on jobs and hosts that need both
- * the store and the engines (cancel, retry, health check), for
- * `cjobs manage-jobs`.
+ * ops/cancel.c: cancelling jobs and stopping their containers; see ops.h.
  *
  * Rules this file keeps: a status changes only through store_job_move
  * (compare and set), so a worker that changes the job at the same time is
@@ -10,7 +8,7 @@
  * record the stop as a failure; its output is stored before its container
  * is removed; nothing here prints, asks, or blocks longer than its bound.
  */
-#include "worker/ops.h"
+#include "ops/ops.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +18,7 @@
 
 #include "core/validate.h"
 #include "engine/engine.h"
+#include "ops/internal.h"
 #include "util/err.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
@@ -27,26 +26,6 @@
 #define MOVE_TRIES 5
 /* What a stop, a log read and a removal may take beyond the grace period. */
 #define CANCEL_SLACK_MS (90 * 1000)
-
-static char *dup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
-static int engine_for_host(engine_loop_t *loop, const host_t *h, long timeout_ms, engine_t **e,
-			   char **err)
-{
-	engine_config_t cfg = {
-		.url = h->url,
-		.tls_ca = h->tls_ca,
-		.tls_cert = h->tls_cert,
-		.tls_key = h->tls_key,
-		.tls_verify = h->tls_verify,
-		.connect_timeout_ms = timeout_ms,
-		.request_timeout_ms = timeout_ms,
-	};
-	return engine_new(loop, &cfg, e, err);
-}
 
 /* ================================================================ cancel */
 
@@ -125,7 +104,7 @@ static engine_t *cancel_engine(cancel_run_t *run, const char *name, const char *
 	} else if (rc < 0) {
 		ch->error = err;
 		err = NULL;
-	} else if (engine_for_host(run->loop, &h, 0, &ch->engine, &ch->error) < 0) {
+	} else if (ops_engine_for_host(run->loop, &h, 0, &ch->engine, &ch->error) < 0) {
 		err_prefix(&ch->error, "host '%s'", name);
 	}
 	free(err);
@@ -341,8 +320,8 @@ static void cancel_one(cancel_run_t *run, int64_t id, ops_cancel_result_t *r)
 		r->was = from;
 		r->outcome = OPS_CANCELLED;
 		if (from != JOB_QUEUED) {
-			r->host = dup_or_null(job.ran_on);
-			r->container = dup_or_null(job.container_name);
+			r->host = ops_dup_or_null(job.ran_on);
+			r->container = ops_dup_or_null(job.container_name);
 			cancel_container(run, r, &job, from == JOB_RUNNING);
 		}
 		job_free(&job);
@@ -434,294 +413,5 @@ void ops_cancel_results_free(ops_cancel_result_t *res, size_t n)
 		free(res[i].host);
 		free(res[i].container);
 		free(res[i].error);
-	}
-}
-
-/* ================================================================= retry */
-
-static void fmt_timeout(int64_t t, char *buf, size_t size)
-{
-	if (t == JOB_TIMEOUT_DEFAULT)
-		snprintf(buf, size, "the worker's default");
-	else if (t == 0)
-		snprintf(buf, size, "none");
-	else
-		snprintf(buf, size, "%llds", (long long)t);
-}
-
-/* As a person would type it: 64m, 1g, 6291456. */
-static void fmt_bytes(int64_t b, char *buf, size_t size)
-{
-	static const char units[] = "kmgt";
-	if (b == 0) {
-		snprintf(buf, size, "none");
-		return;
-	}
-	int u = -1;
-	int64_t v = b;
-	while (u < 3 && v % 1024 == 0) {
-		v /= 1024;
-		u++;
-	}
-	if (u < 0)
-		snprintf(buf, size, "%lld", (long long)b);
-	else
-		snprintf(buf, size, "%lld%c", (long long)v, units[u]);
-}
-
-static void fmt_cpus(int64_t nano, char *buf, size_t size)
-{
-	if (nano == 0)
-		snprintf(buf, size, "none");
-	else
-		snprintf(buf, size, "%g", (double)nano / 1e9);
-}
-
-char *ops_retry_describe(const job_t *job, const ops_retry_changes_t *c)
-{
-	strbuf_t sb = STRBUF_INIT;
-	char a[48], b[48];
-	const char *sep = "";
-	sb_puts(&sb, "");
-	if (c->timeout && c->timeout_s != job->timeout_s) {
-		fmt_timeout(job->timeout_s, a, sizeof(a));
-		fmt_timeout(c->timeout_s, b, sizeof(b));
-		sb_printf(&sb, "%stimeout %s -> %s", sep, a, b);
-		sep = ", ";
-	}
-	if (c->memory && c->memory_bytes != job->memory_bytes) {
-		fmt_bytes(job->memory_bytes, a, sizeof(a));
-		fmt_bytes(c->memory_bytes, b, sizeof(b));
-		sb_printf(&sb, "%smemory %s -> %s", sep, a, b);
-		sep = ", ";
-	}
-	if (c->cpus && c->nano_cpus != job->nano_cpus) {
-		fmt_cpus(job->nano_cpus, a, sizeof(a));
-		fmt_cpus(c->nano_cpus, b, sizeof(b));
-		sb_printf(&sb, "%scpus %s -> %s", sep, a, b);
-		sep = ", ";
-	}
-	if (c->priority && c->priority_value != job->priority) {
-		sb_printf(&sb, "%spriority %d -> %d", sep, job->priority, c->priority_value);
-		sep = ", ";
-	}
-	if (sb.failed) {
-		sb_free(&sb);
-		return NULL;
-	}
-	return sb_steal(&sb);
-}
-
-int ops_retry(store_t *s, job_t *job, const ops_retry_changes_t *c, const char *actor,
-	      char **reason, char **err)
-{
-	if (reason)
-		*reason = NULL;
-	if (job->status != JOB_FAILED && job->status != JOB_TIMEOUT) {
-		err_set(err, "job %lld is %s; only failed or timed-out jobs can be retried",
-			(long long)job->id, job_status_name(job->status));
-		return 1;
-	}
-	char *changes = ops_retry_describe(job, c);
-	char *why = NULL;
-	if (!changes || asprintf(&why, "retried by manage-jobs%s%s", *changes ? ": " : "",
-				 changes) < 0) {
-		free(changes);
-		return err_set(err, "out of memory");
-	}
-	free(changes);
-	job_t next = *job;  /* shallow: only scalar fields change below */
-	if (c->timeout)
-		next.timeout_s = c->timeout_s;
-	if (c->memory)
-		next.memory_bytes = c->memory_bytes;
-	if (c->cpus)
-		next.nano_cpus = c->nano_cpus;
-	if (c->priority)
-		next.priority = c->priority_value;
-	next.queued_at = now_ms();
-	next.last_error = NULL;
-	next.has_exit_code = false;
-	next.exit_code = 0;
-	next.started_at = 0;
-	next.finished_at = 0;
-	next.peak_memory_bytes = -1;
-	next.cpu_usage_ns = -1;
-	next.worker_id = NULL;
-	next.lease_until = 0;
-	if (validate_job(&next, err) < 0) {
-		free(why);
-		return -1;
-	}
-	unsigned set = JOB_SET_LIMITS | JOB_SET_QUEUED_AT | JOB_SET_LAST_ERROR | JOB_SET_EXIT_CODE |
-		       JOB_SET_STARTED_AT | JOB_SET_FINISHED_AT | JOB_SET_RESOURCES | JOB_SET_LEASE;
-	int rc = store_job_move(s, &next, job->status, JOB_QUEUED, set, actor, why, err);
-	if (rc == 1) {
-		job_t now;
-		job_init(&now);
-		char *e2 = NULL;
-		if (store_job_get(s, job->id, &now, &e2) == 0)
-			err_set(err, "job %lld is %s now; only failed or timed-out jobs can be "
-				     "retried",
-				(long long)job->id, job_status_name(now.status));
-		else
-			err_set(err, "job %lld changed while it was being retried", (long long)job->id);
-		free(e2);
-		job_free(&now);
-		free(why);
-		return 1;
-	}
-	if (rc < 0) {
-		free(why);
-		return -1;
-	}
-	/* The store has next's values now; carry them into the caller's job. */
-	free(job->last_error);
-	free(job->worker_id);
-	next.status = JOB_QUEUED;
-	*job = next;
-	if (reason)
-		*reason = why;
-	else
-		free(why);
-	return 0;
-}
-
-/* ========================================================== health check */
-
-typedef struct {
-	ops_check_t *c;
-	int64_t started;      /* mono_us(); -1 once answered */
-	const char *url;
-	int timeout_s;
-	bool *done;
-	int *pending;
-} check_op_t;
-
-/* Milliseconds since a mono_us() reading, to the nearest: whole
- * milliseconds read at both ends could show a wait of the full timeout as
- * one millisecond short of it. */
-static int64_t ms_since(int64_t started_us)
-{
-	return (mono_us() - started_us + 500) / 1000;
-}
-
-/* The one message for a host that took the connection and never answered,
- * whichever timer noticed first: the engine's request timeout or the
- * check's own deadline. */
-static char *no_answer(const char *url, int timeout_s)
-{
-	char *msg = NULL;
-	if (asprintf(&msg, "no answer from %s within %ds", url, timeout_s) < 0)
-		return NULL;
-	return msg;
-}
-
-static void on_info(void *ud, const engine_status_t *st, const engine_info_t *info)
-{
-	check_op_t *op = ud;
-	ops_check_t *c = op->c;
-	c->response_ms = ms_since(op->started);
-	if (st->ok && info) {
-		c->ok = true;
-		c->engine_version = dup_or_null(info->version ? info->version : "?");
-		c->api_version = dup_or_null(info->api_version ? info->api_version : "?");
-		c->os = dup_or_null(info->os);
-		c->containers_running = info->containers_running;
-	} else {
-		c->timed_out = st->timed_out;
-		if (st->timed_out && !st->unreachable)
-			c->error = no_answer(op->url, op->timeout_s);
-		else
-			c->error = strdup(st->error ? st->error : "the engine did not answer");
-	}
-	op->started = -1;  /* answered */
-	if (--*op->pending == 0)
-		*op->done = true;
-}
-
-int ops_check_hosts(store_t *s, const host_t *hosts, size_t n, int timeout_s, ops_check_t *out,
-		    char **err)
-{
-	memset(out, 0, n * sizeof(*out));
-	for (size_t i = 0; i < n; i++) {
-		out[i].containers_running = -1;
-		out[i].jobs_active = -1;
-	}
-	engine_loop_t *loop = engine_loop_new();
-	check_op_t *ops = calloc(n ? n : 1, sizeof(*ops));
-	engine_t **engines = calloc(n ? n : 1, sizeof(*engines));
-	if (!loop || !ops || !engines) {
-		if (loop)
-			engine_loop_free(loop);
-		free(ops);
-		free(engines);
-		return err_set(err, "cannot set up the engine request loop");
-	}
-	long timeout_ms = (long)timeout_s * 1000;
-	bool done = false;
-	int pending = 0;
-	int64_t start = mono_us();
-	for (size_t i = 0; i < n; i++) {
-		ops[i] = (check_op_t){.c = &out[i], .started = mono_us(), .url = hosts[i].url,
-				      .timeout_s = timeout_s, .done = &done, .pending = &pending};
-		char *e = NULL;
-		if (engine_for_host(loop, &hosts[i], timeout_ms, &engines[i], &e) < 0) {
-			out[i].error = e ? e : strdup("cannot set up the engine");
-			ops[i].started = -1;
-			continue;
-		}
-		pending++;
-		engine_info(engines[i], on_info, &ops[i]);
-	}
-	if (pending > 0)
-		engine_loop_until(loop, &done, timeout_ms);
-	for (size_t i = 0; i < n; i++) {
-		if (ops[i].started >= 0) {
-			/* Still waiting: the callback will never come now. */
-			out[i].timed_out = true;
-			out[i].response_ms = ms_since(start);
-			out[i].error = no_answer(hosts[i].url, timeout_s);
-		}
-		engine_free(engines[i]);
-	}
-	engine_loop_free(loop);
-	free(ops);
-	free(engines);
-	for (size_t i = 0; i < n; i++) {
-		ops_check_t *c = &out[i];
-		char *e = NULL;
-		if (store_job_active_on(s, hosts[i].name, &c->jobs_active, &e) < 0) {
-			c->jobs_active = -1;
-			free(e);
-			e = NULL;
-		}
-		char *msg = NULL;
-		if (c->ok) {
-			if (asprintf(&msg, "engine %s (API %s), %lld container(s) running",
-				     c->engine_version, c->api_version,
-				     (long long)c->containers_running) < 0)
-				msg = NULL;
-		}
-		if (store_host_checked(s, hosts[i].name, c->ok,
-				       c->ok ? msg : (c->error ? c->error : "unknown error"), &e) == 0)
-			c->recorded = true;
-		else
-			c->record_error = e ? e : strdup("cannot record the result");
-		if (c->recorded)
-			free(e);
-		free(msg);
-	}
-	return 0;
-}
-
-void ops_check_free(ops_check_t *c, size_t n)
-{
-	for (size_t i = 0; c && i < n; i++) {
-		free(c[i].error);
-		free(c[i].engine_version);
-		free(c[i].api_version);
-		free(c[i].os);
-		free(c[i].record_error);
 	}
 }

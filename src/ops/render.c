@@ -1,5 +1,5 @@
-/* cli/render.c: jobs and hosts as JSON and as text; see render.h. */
-#include "cli/render.h"
+/* ops/render.c: jobs and hosts as JSON and as text; see render.h. */
+#include "ops/render.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * worker/ops.h: administrative operations that need both the store and the
+ * ops/ops.h: administrative operations that need both the store and the
  * engines, for `cjobs manage-jobs`: cancelling jobs (and stopping their
  * containers), putting failed jobs back in the queue, and checking hosts.
  *
@@ -10,12 +10,14 @@
  * never leave a container of a cancelled job behind when its engine
  * answers.
  */
-#ifndef CJOBS_WORKER_OPS_H
-#define CJOBS_WORKER_OPS_H
+#ifndef CJOBS_OPS_OPS_H
+#define CJOBS_OPS_OPS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <jansson.h>
 
 #include "store/store.h"
 
@@ -106,5 +108,9 @@ typedef struct {
 int ops_check_hosts(store_t *s, const host_t *hosts, size_t n, int timeout_s, ops_check_t *out,
 		    char **err);
 void ops_check_free(ops_check_t *c, size_t n);
+/* "healthy", "timed out" or "unreachable". */
+const char *ops_check_state(const ops_check_t *c);
+/* One host's check as `health-check --format json` and the API show it. */
+json_t *ops_check_json(const host_t *h, const ops_check_t *c);
 
 #endif

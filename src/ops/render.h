@@ -1,10 +1,10 @@
 /*
- * cli/render.h: how jobs and hosts look in output: JSON objects for
+ * ops/render.h: how jobs and hosts look in output: JSON objects for
  * scripts, and the words and numbers people read. Secret-looking
  * environment values are masked unless the caller asks to show them.
  */
-#ifndef CJOBS_CLI_RENDER_H
-#define CJOBS_CLI_RENDER_H
+#ifndef CJOBS_OPS_RENDER_H
+#define CJOBS_OPS_RENDER_H
 
 #include <jansson.h>
 #include <stdio.h>

@@ -1,0 +1,110 @@
+/*
+ * http/internal.h: what the server's files share: a request as handlers
+ * see it, the answers they give, and the route table.
+ */
+#ifndef CJOBS_HTTP_INTERNAL_H
+#define CJOBS_HTTP_INTERNAL_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdarg.h>
+
+#include "http/http.h"
+#include "ops/jobs.h"
+#include "ops/tokens.h"
+#include "store/store.h"
+
+#define HTTP_BODY_MAX (1 << 20)     /* bytes of a request body */
+#define HTTP_PARAMS_MAX 2
+
+typedef struct http_req http_req_t;
+typedef void (*http_handler_fn)(http_req_t *r);
+
+/* One route: the table routes requests, and the OpenAPI document and the
+ * API's doc tests are made from it. */
+typedef struct {
+	const char *method;          /* "GET", "POST", "DELETE" */
+	const char *path;            /* "/api/v1/jobs/{id}/logs": {x} is one segment */
+	token_scope_t scope;         /* NONE: no token needed */
+	http_handler_fn handler;
+	const char *summary;         /* one line */
+	const char *description;
+	const char *query;           /* "name: what it does\n..." of query parameters, or NULL */
+	const char *body;            /* what the body holds, or NULL */
+	const char *example;         /* a curl-less request the doc tests send:
+					"GET /api/v1/jobs?limit=2" or
+					"POST /api/v1/jobs {\"image\": ...}" */
+	int example_status;          /* the status that example answers with */
+	const char *answers;         /* what a success answers with */
+} http_route_t;
+
+extern const http_route_t http_routes[];  /* terminated by method NULL */
+
+struct http_req {
+	struct MHD_Connection *conn;
+	const http_options_t *opts;
+	const http_route_t *route;
+	const char *method, *path;
+	const char *params[HTTP_PARAMS_MAX];  /* the {x} segments, in order */
+	char *body;                  /* the request body, NUL-terminated, or NULL */
+	size_t body_len;
+	store_t *store;              /* this thread's connection */
+	token_scope_t scope;         /* what the caller's token allows */
+	char *token_name;
+	bool tls;
+	/* The answer. */
+	unsigned status;
+	char *text;                  /* body bytes; malloc'd */
+	size_t text_len;
+	const char *content_type;
+	char *set_cookie;            /* a Set-Cookie header, malloc'd */
+	struct MHD_Response *custom; /* a response made by the handler (streams) */
+};
+
+/* Answers. Each replaces what was answered before. */
+void http_reply_json(http_req_t *r, unsigned status, json_t *j);  /* takes j */
+__attribute__((format(printf, 3, 4))) void http_reply_error(http_req_t *r, unsigned status,
+							     const char *fmt, ...);
+void http_reply_text(http_req_t *r, unsigned status, const char *type, char *text, size_t len);
+/* The answer for an ops_rc_t failure: its status and the message. */
+void http_reply_ops(http_req_t *r, ops_rc_t rc, const char *msg);
+/* A query parameter, or NULL. */
+const char *http_query(const http_req_t *r, const char *name);
+/* The body as a JSON value; answers 400 (naming where) and returns NULL
+ * when it is not JSON. An empty body is an empty object. */
+json_t *http_body_json(http_req_t *r);
+
+/* Authentication (auth.c): sets r->scope from the bearer token or the
+ * session cookie. Answers 401/403 itself and returns -1 when the route's
+ * scope is not met, or a cookie-authenticated write lacks its CSRF
+ * header. */
+int http_authenticate(http_req_t *r);
+/* The CSRF token that goes with a session's token. */
+int http_csrf_for(const char *token, char out[65], char **err);
+
+/* Routing (route.c): the route for method and path, with its parameters
+ * in params; NULL when none. *path_known says whether another method
+ * would have matched (405 rather than 404). */
+const http_route_t *http_route_find(const char *method, const char *path,
+				    const char *params[HTTP_PARAMS_MAX], size_t *nparams,
+				    bool *path_known);
+/* The OpenAPI 3 document of the route table. */
+json_t *http_openapi(void);
+
+/* Handlers. */
+void api_jobs_list(http_req_t *r);
+void api_jobs_submit(http_req_t *r);
+void api_job_get(http_req_t *r);
+void api_job_logs(http_req_t *r);
+void api_job_cancel(http_req_t *r);
+void api_job_retry(http_req_t *r);
+void api_hosts_list(http_req_t *r);
+void api_host_health(http_req_t *r);
+void api_status(http_req_t *r);
+void api_healthz(http_req_t *r);
+void api_openapi(http_req_t *r);
+void api_session_create(http_req_t *r);
+void api_session_get(http_req_t *r);
+void api_session_delete(http_req_t *r);
+
+#endif

@@ -1,0 +1,241 @@
+/*
+ * http/route.c: the API's route table, the router that reads it, and the
+ * OpenAPI document made from it. A route exists only by being listed
+ * here, with its scope, its documentation and an example request that the
+ * test suite sends to a running server (tests/cli/t1010-api-examples.sh).
+ */
+#include "http/internal.h"
+
+#include <string.h>
+
+#define SCOPE_NONE TOKEN_SCOPE_NONE
+#define READ TOKEN_SCOPE_READ
+#define SUBMIT TOKEN_SCOPE_SUBMIT
+#define ADMIN TOKEN_SCOPE_ADMIN
+
+const http_route_t http_routes[] = {
+	{"GET", "/healthz", SCOPE_NONE, api_healthz, "whether the server and its store answer",
+	 "For load balancers and supervisors: 200 {\"ok\": true} when the server can read its "
+	 "job store, 503 with the reason when it cannot. Needs no token.",
+	 NULL, NULL, "GET /healthz", 200, "{\"ok\": true, \"store\": \"SQLite\"}"},
+	{"GET", "/api/v1/openapi.json", SCOPE_NONE, api_openapi, "this API, as OpenAPI 3",
+	 "The document is made from the same table that routes the requests, so it lists "
+	 "exactly the endpoints the server has. Needs no token.",
+	 NULL, NULL, "GET /api/v1/openapi.json", 200, "an OpenAPI 3.0 document"},
+	{"POST", "/api/v1/session", SCOPE_NONE, api_session_create, "sign the dashboard in",
+	 "Checks the token and sets it in a cookie (HttpOnly, SameSite=Strict, Secure over "
+	 "HTTPS) that later requests of the browser carry instead of an Authorization header. "
+	 "The answer's csrf value must be sent back in an X-CSRF-Token header with every POST "
+	 "and DELETE that the cookie authenticates.",
+	 NULL, "{\"token\": \"cjobs_...\"}", "POST /api/v1/session {\"token\": \"cjobs_wrong\"}",
+	 401, "{\"name\": \"ops\", \"scope\": \"admin\", \"csrf\": \"...\"}"},
+	{"GET", "/api/v1/session", READ, api_session_get, "who is signed in",
+	 "The token's name and scope, and the CSRF value, for the dashboard after a reload.",
+	 NULL, NULL, "GET /api/v1/session", 200,
+	 "{\"name\": \"ops\", \"scope\": \"admin\", \"csrf\": \"...\"}"},
+	{"DELETE", "/api/v1/session", READ, api_session_delete, "sign the dashboard out",
+	 "Clears the session cookie. The token itself stays valid ('cjobs token revoke' ends "
+	 "it).",
+	 NULL, NULL, NULL, 0, "204, no body"},
+	{"GET", "/api/v1/jobs", READ, api_jobs_list, "list jobs, newest first",
+	 "A page of jobs, newest first, each the object of GET /api/v1/jobs/ID without history "
+	 "and output sizes. next_cursor, when not null, gives the next (older) page.",
+	 "status: comma-separated statuses (queued, launching, running, completed, failed, "
+	 "timeout, cancelled)\n"
+	 "host: pinned to or ran on this host\n"
+	 "name: the job's name, exactly\n"
+	 "image: the job's image, exactly\n"
+	 "since: created at or after this time (2026-11-24T22:00:00Z, -1h, @UNIXSECONDS)\n"
+	 "until: created before this time\n"
+	 "limit: jobs per page, 1 to 1000 (default 50)\n"
+	 "cursor: the next_cursor of the previous page",
+	 NULL, "GET /api/v1/jobs?status=completed,failed&limit=2", 200,
+	 "{\"jobs\": [JOB, ...], \"next_cursor\": \"41\"}"},
+	{"POST", "/api/v1/jobs", SUBMIT, api_jobs_submit, "queue one job, or many all or nothing",
+	 "The body is one job, or an array of jobs stored in one transaction (all or nothing). "
+	 "A job is an object in exactly the format of a line of 'cjobs job submit --file': the "
+	 "long option names of 'cjobs job submit' as keys (image, name, env, priority, "
+	 "timeout, memory, cpus, max-retries, ...) and \"command\", a list of strings. "
+	 "\"env-file\", \"file\" and \"count\" are the command line's only. Every job is "
+	 "checked before any is stored; an error names the job and the key.",
+	 NULL, "a job object, or an array of up to 100,000 of them",
+	 "POST /api/v1/jobs {\"image\": \"cjobs-test/busybox:1\", \"name\": \"api-example\", "
+	 "\"command\": [\"echo\", \"hi\"]}",
+	 201, "{\"ids\": [42]}"},
+	{"GET", "/api/v1/jobs/{id}", READ, api_job_get, "one job, with its history",
+	 "Exactly the object of 'cjobs job show ID --format json': the job's fields, its "
+	 "history, and the sizes of its latest stored output. Values of secret-looking "
+	 "environment keys are masked.",
+	 NULL, NULL, "GET /api/v1/jobs/1", 200, "JOB"},
+	{"GET", "/api/v1/jobs/{id}/logs", READ, api_job_logs, "a job's output, byte for byte",
+	 "The output exactly as captured, as text/plain: stdout, stderr, or both (stdout "
+	 "first). 404 with the reason when nothing is stored for that attempt.",
+	 "stream: stdout, stderr or both (default both)\n"
+	 "attempt: which attempt, 1 up; 0 or absent for the latest",
+	 NULL, "GET /api/v1/jobs/1/logs?stream=stdout", 200, "the bytes of the output"},
+	{"POST", "/api/v1/jobs/{id}/cancel", ADMIN, api_job_cancel, "cancel a job",
+	 "As 'cjobs manage-jobs cancel --job-id ID': a queued job ends cancelled at once; a "
+	 "running job's container is stopped (SIGTERM, then SIGKILL after the server's "
+	 "--grace), its output so far kept, and removed. 409 when the job has finished.",
+	 NULL, "{\"reason\": \"why\"} (default \"Manual cancellation\")",
+	 "POST /api/v1/jobs/1/cancel {\"reason\": \"not needed\"}", 409,
+	 "{\"id\": 5, \"outcome\": \"cancelled\", \"was\": \"running\", ...}"},
+	{"POST", "/api/v1/jobs/{id}/retry", ADMIN, api_job_retry,
+	 "queue a failed or timed-out job again",
+	 "As 'cjobs manage-jobs retry --job-id ID': the job is queued for its next attempt; "
+	 "its earlier attempts' output and history stay. 409 unless it failed or timed out.",
+	 NULL, NULL, "POST /api/v1/jobs/2/retry", 200, "JOB"},
+	{"GET", "/api/v1/hosts", READ, api_hosts_list, "the executor hosts",
+	 "Each host as 'cjobs host list --format json' shows it, with its last health check.",
+	 NULL, NULL, "GET /api/v1/hosts", 200, "{\"hosts\": [HOST, ...]}"},
+	{"GET", "/api/v1/hosts/{name}/health", ADMIN, api_host_health,
+	 "check one host's engine now",
+	 "As 'cjobs manage-jobs health-check --host NAME': asks the engine, records the result "
+	 "on the host, and answers it. 200 whether the engine answered or not (see ok).",
+	 NULL, NULL, "GET /api/v1/hosts/local/health", 200,
+	 "{\"name\": \"local\", \"ok\": true, \"engine_version\": \"...\", ...}"},
+	{"GET", "/api/v1/status", READ, api_status, "jobs by status and the ready queue",
+	 "How many jobs are in each status, how many queued ones are ready, and the oldest "
+	 "ready job's wait.",
+	 NULL, NULL, "GET /api/v1/status", 200,
+	 "{\"total\": 3, \"counts\": {...}, \"queue\": {...}}"},
+	{NULL, NULL, SCOPE_NONE, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL},
+};
+
+/* Whether path matches pattern, collecting its {x} segments. */
+static bool match(const char *pattern, const char *path, const char *params[HTTP_PARAMS_MAX],
+		  size_t *np, char seg_buf[HTTP_PARAMS_MAX][256])
+{
+	size_t n = 0;
+	const char *p = pattern, *q = path;
+	while (*p && *q) {
+		if (*p == '{') {
+			const char *pe = strchr(p, '}');
+			const char *qe = strchr(q, '/');
+			size_t len = qe ? (size_t)(qe - q) : strlen(q);
+			if (!pe || len == 0 || len >= 256 || n == HTTP_PARAMS_MAX)
+				return false;
+			memcpy(seg_buf[n], q, len);
+			seg_buf[n][len] = '\0';
+			params[n] = seg_buf[n];
+			n++;
+			p = pe + 1;
+			q += len;
+			continue;
+		}
+		if (*p != *q)
+			return false;
+		p++;
+		q++;
+	}
+	*np = n;
+	return !*p && !*q;
+}
+
+static __thread char segments[HTTP_PARAMS_MAX][256];
+
+const http_route_t *http_route_find(const char *method, const char *path,
+				    const char *params[HTTP_PARAMS_MAX], size_t *nparams,
+				    bool *path_known)
+{
+	*path_known = false;
+	for (const http_route_t *rt = http_routes; rt->method; rt++) {
+		size_t n = 0;
+		if (!match(rt->path, path, params, &n, segments))
+			continue;
+		if (strcmp(rt->method, method) == 0) {
+			*nparams = n;
+			return rt;
+		}
+		*path_known = true;
+	}
+	return NULL;
+}
+
+/* ---- the OpenAPI document ---- */
+
+static json_t *parameters(const http_route_t *rt)
+{
+	json_t *v = json_array();
+	for (const char *p = strchr(rt->path, '{'); v && p; p = strchr(p + 1, '{')) {
+		const char *e = strchr(p, '}');
+		json_array_append_new(v, json_pack("{s:s%, s:s, s:b, s:{s:s}}", "name", p + 1,
+						   (size_t)(e - p - 1), "in", "path", "required", 1,
+						   "schema", "type", "string"));
+	}
+	for (const char *q = rt->query; v && q && *q;) {
+		const char *colon = strchr(q, ':');
+		const char *end = strchr(q, '\n');
+		if (!end)
+			end = q + strlen(q);
+		if (!colon || colon > end)
+			break;
+		const char *desc = colon + 2 <= end ? colon + 2 : end;
+		json_array_append_new(v, json_pack("{s:s%, s:s, s:b, s:s%, s:{s:s}}", "name", q,
+						   (size_t)(colon - q), "in", "query", "required", 0,
+						   "description", desc, (size_t)(end - desc), "schema",
+						   "type", "string"));
+		q = *end ? end + 1 : end;
+	}
+	return v;
+}
+
+static json_t *operation(const http_route_t *rt)
+{
+	char status[8];
+	snprintf(status, sizeof(status), "%d",
+		 strcmp(rt->method, "POST") == 0 && strcmp(rt->path, "/api/v1/jobs") == 0 ? 201
+		 : strcmp(rt->method, "DELETE") == 0					  ? 204
+											  : 200);
+	json_t *op = json_pack(
+		"{s:s, s:s, s:o, s:{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}}}", "summary",
+		rt->summary, "description", rt->description, "parameters", parameters(rt),
+		"responses", status, "description", rt->answers, "400", "description",
+		"the request is malformed: {\"error\": \"...\"}", "401", "description",
+		"no token, or an unknown or revoked one", "403", "description",
+		"the token's scope is too small, or a cookie request lacks X-CSRF-Token", "404",
+		"description", "no such job, host or endpoint");
+	if (!op)
+		return NULL;
+	if (rt->body)
+		json_object_set_new(op, "requestBody",
+				    json_pack("{s:s, s:{s:{s:{s:s}}}}", "description", rt->body,
+					      "content", "application/json", "schema", "type",
+					      "object"));
+	if (rt->scope != TOKEN_SCOPE_NONE)
+		json_object_set_new(op, "security", json_pack("[{s:[s]}]", "bearer",
+							       token_scope_name(rt->scope)));
+	else
+		json_object_set_new(op, "security", json_array());
+	json_object_set_new(op, "x-cjobs-scope", json_string(token_scope_name(rt->scope)));
+	if (rt->example)
+		json_object_set_new(op, "x-cjobs-example", json_string(rt->example));
+	return op;
+}
+
+json_t *http_openapi(void)
+{
+	json_t *paths = json_object();
+	for (const http_route_t *rt = http_routes; paths && rt->method; rt++) {
+		json_t *item = json_object_get(paths, rt->path);
+		if (!item) {
+			item = json_object();
+			json_object_set_new(paths, rt->path, item);
+		}
+		char method[8];
+		size_t i = 0;
+		for (; rt->method[i] && i < sizeof(method) - 1; i++)
+			method[i] = (char)(rt->method[i] | 0x20);
+		method[i] = '\0';
+		json_object_set_new(item, method, operation(rt));
+	}
+	return json_pack(
+		"{s:s, s:{s:s, s:s, s:s}, s:o, s:{s:{s:{s:s, s:s, s:s}}}}", "openapi", "3.0.3",
+		"info", "title", "cjobs", "version", CJOBS_VERSION, "description",
+		"The HTTP API of cjobs serve: the same operations, checks and messages as the "
+		"command line. Every request under /api/v1 except the session sign-in and this "
+		"document needs 'Authorization: Bearer TOKEN' ('cjobs token create').",
+		"paths", paths, "components", "securitySchemes", "bearer", "type", "http",
+		"scheme", "bearer", "description", "a token of 'cjobs token create'; scopes read < "
+		"submit < admin");
+}

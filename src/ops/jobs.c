@@ -1,0 +1,166 @@
+/*
+ * ops/jobs.c: reading jobs for the front ends; see jobs.h.
+ */
+#include "ops/jobs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/validate.h"
+#include "ops/render.h"
+#include "util/err.h"
+#include "util/parse.h"
+
+#define REASON_MAX 500
+
+ops_rc_t ops_job_id_parse(const char *text, int64_t *id, char **err)
+{
+	if (!parse_int64(text, 1, INT64_MAX, id)) {
+		err_set(err, "'%.40s' is not a job id: job ids are whole numbers from 1 up "
+			     "('cjobs job list' shows them)",
+			text);
+		return OPS_E_INVALID;
+	}
+	return OPS_OK;
+}
+
+ops_rc_t ops_job_load(store_t *s, int64_t id, job_t *job, char **err)
+{
+	int rc = store_job_get(s, id, job, err);
+	if (rc == 1) {
+		err_set(err, "no job with id %lld; 'cjobs job list' shows the jobs", (long long)id);
+		return OPS_E_NOT_FOUND;
+	}
+	return rc < 0 ? OPS_E_STORE : OPS_OK;
+}
+
+/* {"kept_bytes", "total_bytes", "truncated"} of the latest stored output of
+ * one stream, or null. */
+static int output_json(store_t *s, const job_t *j, job_stream_t stream, json_t **out, char **err)
+{
+	job_output_t o = {0};
+	int rc = store_output_get(s, j->id, 0, stream, &o, err);
+	if (rc < 0)
+		return -1;
+	*out = rc == 1 ? json_null()
+		       : json_pack("{s:I, s:I, s:b}", "kept_bytes", (json_int_t)o.len,
+				   "total_bytes", (json_int_t)o.total_bytes, "truncated",
+				   o.truncated);
+	job_output_free(&o);
+	return *out ? 0 : err_set(err, "out of memory");
+}
+
+ops_rc_t ops_job_json(store_t *s, const job_t *job, bool show_secrets, json_t **out,
+		      char **err)
+{
+	*out = NULL;
+	job_event_t *ev = NULL;
+	size_t nev = 0;
+	json_t *o = NULL, *so = NULL, *se = NULL;
+	if (store_history(s, job->id, &ev, &nev, err) < 0 ||
+	    output_json(s, job, JOB_STDOUT, &so, err) < 0 ||
+	    output_json(s, job, JOB_STDERR, &se, err) < 0) {
+		store_history_free(ev, nev);
+		json_decref(so);
+		return OPS_E_STORE;
+	}
+	o = render_job_json(job, show_secrets);
+	if (!o || json_object_set_new(o, "history", render_history_json(ev, nev)) < 0 ||
+	    json_object_set_new(o, "stdout", so) < 0 || json_object_set_new(o, "stderr", se) < 0) {
+		store_history_free(ev, nev);
+		json_decref(o);
+		err_set(err, "out of memory");
+		return OPS_E_STORE;
+	}
+	store_history_free(ev, nev);
+	*out = o;
+	return OPS_OK;
+}
+
+ops_rc_t ops_job_check_attempt(const job_t *job, int attempt, char **err)
+{
+	if (attempt < 0 || attempt > job->attempt) {
+		err_set(err, "job %lld has had %d attempt(s); give --attempt from 1 to %d, or 0 "
+			     "for the latest",
+			(long long)job->id, job->attempt, job->attempt);
+		return OPS_E_INVALID;
+	}
+	return OPS_OK;
+}
+
+char *ops_job_no_output_note(const job_t *job, int attempt)
+{
+	char *msg = NULL;
+	int rc;
+	if (job->attempt == 0)
+		rc = asprintf(&msg, "job %lld has no output: it has not run yet (it is %s)",
+			      (long long)job->id, job_status_name(job->status));
+	else if (job->status == JOB_LAUNCHING || job->status == JOB_RUNNING)
+		rc = asprintf(&msg, "job %lld is %s; its output is stored when its container ends",
+			      (long long)job->id, job_status_name(job->status));
+	else
+		rc = asprintf(&msg, "job %lld has no stored output for %s (its container never "
+				    "ran, or its output was not kept)",
+			      (long long)job->id, attempt ? "that attempt" : "its latest attempt");
+	return rc < 0 ? NULL : msg;
+}
+
+ops_rc_t ops_job_check_cancellable(const job_t *job, char **err)
+{
+	if (job_status_is_final(job->status)) {
+		err_set(err, "job %lld is %s; only queued, launching or running jobs can be "
+			     "cancelled",
+			(long long)job->id, job_status_name(job->status));
+		return OPS_E_CONFLICT;
+	}
+	return OPS_OK;
+}
+
+ops_rc_t ops_cancel_reason_check(const char *reason, char **err)
+{
+	if (!*reason) {
+		err_set(err, "the reason is empty; say why with --reason TEXT (it is kept in the "
+			     "job's history)");
+		return OPS_E_INVALID;
+	}
+	if (validate_text("the reason", reason, REASON_MAX, err) < 0)
+		return OPS_E_INVALID;
+	return OPS_OK;
+}
+
+ops_rc_t ops_job_check_retryable(const job_t *job, char **err)
+{
+	if (job->status != JOB_FAILED && job->status != JOB_TIMEOUT) {
+		err_set(err, "job %lld is %s; only failed or timed-out jobs can be retried",
+			(long long)job->id, job_status_name(job->status));
+		return OPS_E_CONFLICT;
+	}
+	return OPS_OK;
+}
+
+ops_rc_t ops_status_mask_parse(const char *const *names, size_t n, int *mask, char **err)
+{
+	*mask = 0;
+	for (size_t i = 0; i < n; i++) {
+		job_status_t s;
+		if (!job_status_parse(names[i], &s)) {
+			err_set(err, "'%.40s' is not a job status: use queued, launching, running, "
+				     "completed, failed, timeout or cancelled",
+				names[i]);
+			return OPS_E_INVALID;
+		}
+		*mask |= 1 << s;
+	}
+	return OPS_OK;
+}
+
+ops_rc_t ops_host_load(store_t *s, const char *name, host_t *h, char **err)
+{
+	int rc = store_host_get(s, name, h, err);
+	if (rc == 1) {
+		err_set(err, "no host named '%.64s'; 'cjobs host list' shows the hosts", name);
+		return OPS_E_NOT_FOUND;
+	}
+	return rc < 0 ? OPS_E_STORE : OPS_OK;
+}

@@ -1,0 +1,46 @@
+/*
+ * ops/submit.h: queueing jobs, for every front end: `job submit` (its
+ * options and --file lines) and the HTTP API's POST /api/v1/jobs.
+ *
+ * A job is described by the options of `job submit` (ops_submit_options):
+ * on the command line as options, in a JSON object as keys named after
+ * the long options plus "command" (a list of strings). Each value is
+ * parsed by the option's declared type (util/opt.h) and the whole job by
+ * validate_job, so one rule holds wherever a job comes from.
+ */
+#ifndef CJOBS_OPS_SUBMIT_H
+#define CJOBS_OPS_SUBMIT_H
+
+#include <jansson.h>
+
+#include "store/store.h"
+#include "util/opt.h"
+
+/* The options of a job, as `job submit` declares them. "file" and "count"
+ * are command-line only; a JSON object may not use them. */
+extern const cli_option_t ops_submit_options[];
+
+/* Builds one job from parsed options (a->options is ops_submit_options,
+ * a->pos the command). local_files allows "env-file", which reads a file
+ * where the caller runs: the command line only. -1 with *err when a value
+ * or the whole job is invalid. */
+int ops_submit_fill(store_t *s, const cli_args_t *a, bool local_files, job_t *job, char **err);
+/* Builds one job from a JSON object whose values go over `defaults`
+ * (parsed options; a list's values are added to theirs). Errors name the
+ * key: "\"priority\": 'high' is not a whole number from -1000 to 1000". */
+int ops_submit_parse_object(store_t *s, const cli_args_t *defaults, const json_t *obj,
+			    bool local_files, job_t *job, char **err);
+/* Options holding only their declared defaults (what an API request
+ * starts from). Free with cli_args_free. */
+int ops_submit_defaults(cli_args_t *a, char **err);
+/* Stores jobs[0..n) (or `copies` copies of jobs[0] when copies > 0) in one
+ * transaction, all or nothing. With engine_url, registers that engine as
+ * host 'local' first when no host is registered at all. *ids (malloc'd)
+ * gets the new ids in order. */
+int ops_submit_store(store_t *s, job_t *jobs, size_t n, int64_t copies, const char *engine_url,
+		     int64_t **ids, char **err);
+/* Registers the engine at url as host 'local' when the store has no host
+ * at all; *added says whether it did. */
+int ops_ensure_default_host(store_t *s, const char *url, bool *added, char **err);
+
+#endif
