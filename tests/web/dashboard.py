@@ -296,6 +296,43 @@ def step_output(b, c):
     assert b.js('return window.__cjobsNoReload;') == 'still here', 'the page was reloaded'
 
 
+def step_follow(b, c):
+    """a running job's output is followed on its page"""
+    # It says something first, so that following its output can be seen.
+    c.long_id = submit('web-long', ['sh', '-c', 'echo long job started; exec sleep 300'])
+    b.click('[data-test=back-to-jobs]')
+    wait_for(f'job {c.long_id} in the table', lambda: b.visible(job_row(c.long_id)))
+    b.click(f'{job_row(c.long_id)} [data-test=job-link]')
+    wait_for('its page', lambda: b.js('return location.hash;') == f'#/jobs/{c.long_id}')
+    wait_for(f'job {c.long_id} running', lambda: b.text('.status-box [data-test=job-status]') == 'running',
+             max(WAIT, 120))
+    wait_for('its output while it runs', lambda: 'long job started' in (b.text('[data-test=output-stdout]') or ''))
+    assert b.text('.status-box [data-test=job-status]') == 'running', 'the output came only after the job ended'
+
+
+def step_cancel(b, c):
+    """a running job is cancelled from its page after confirming"""
+    assert c.long_id, 'no long job from the previous step'
+    if b.js('return location.hash;') != f'#/jobs/{c.long_id}':
+        b.js('location.hash = arguments[0];', f'#/jobs/{c.long_id}')
+    wait_for(f'job {c.long_id} running', lambda: b.text('.status-box [data-test=job-status]') == 'running',
+             max(WAIT, 120))
+    wait_for('the Cancel button', lambda: b.visible('[data-test=job-cancel]'))
+    assert not b.visible('[data-test=job-retry]'), 'Retry shown for a running job'
+    b.click('[data-test=job-cancel]')
+    wait_for('the confirm dialog', lambda: b.js('return document.querySelector("[data-test=confirm-dialog]").open;'))
+    assert b.text('.status-box [data-test=job-status]') == 'running', 'cancelled before confirming'
+    b.type('[data-test=confirm-reason]', 'cancelled by the browser test')
+    b.click('[data-test=confirm-ok]')
+    wait_for(f'job {c.long_id} cancelled', lambda: b.text('.status-box [data-test=job-status]') == 'cancelled')
+    assert not b.js('return document.querySelector("[data-test=confirm-dialog]").open;')
+    wait_for('the Cancel button to go', lambda: not b.visible('[data-test=job-cancel]'))
+    code, job = api('GET', f'/jobs/{c.long_id}')
+    assert code == 200 and job['status'] == 'cancelled', f'the API says {code} {job.get("status")}'
+    reasons = [h.get('reason') for h in job.get('history', [])]
+    assert any(r and 'browser test' in r for r in reasons), f'the reason is not in the history: {reasons}'
+
+
 HOSTILE_OUT = '<img src=x onerror="window.__cjobsXss=1"><b>bold</b>'
 HOSTILE_ERR = '<script>window.__cjobsXss=2</script>'
 
@@ -335,34 +372,6 @@ def step_retry(b, c):
     wait_for('the attempt selector', lambda: b.visible('[data-test=output-attempt]'))
     assert b.js('return document.querySelector("[data-test=output-attempt]").options.length;') == 2
     wait_for('the output of attempt 2', lambda: 'attempt output' in (b.text('[data-test=output-stdout]') or ''))
-
-
-def step_cancel(b, c):
-    """a running job is cancelled from its page after confirming"""
-    # It says something first, so that following its output can be seen.
-    c.long_id = submit('web-long', ['sh', '-c', 'echo long job started; exec sleep 300'])
-    b.click('[data-test=back-to-jobs]')
-    wait_for(f'job {c.long_id} in the table', lambda: b.visible(job_row(c.long_id)))
-    b.click(f'{job_row(c.long_id)} [data-test=job-link]')
-    wait_for('its page', lambda: b.js('return location.hash;') == f'#/jobs/{c.long_id}')
-    wait_for(f'job {c.long_id} running', lambda: b.text('.status-box [data-test=job-status]') == 'running',
-             max(WAIT, 120))
-    wait_for('its output while it runs', lambda: 'long job started' in (b.text('[data-test=output-stdout]') or ''))
-    assert b.text('.status-box [data-test=job-status]') == 'running', 'the output came only after the job ended'
-    wait_for('the Cancel button', lambda: b.visible('[data-test=job-cancel]'))
-    assert not b.visible('[data-test=job-retry]'), 'Retry shown for a running job'
-    b.click('[data-test=job-cancel]')
-    wait_for('the confirm dialog', lambda: b.js('return document.querySelector("[data-test=confirm-dialog]").open;'))
-    assert b.text('.status-box [data-test=job-status]') == 'running', 'cancelled before confirming'
-    b.type('[data-test=confirm-reason]', 'cancelled by the browser test')
-    b.click('[data-test=confirm-ok]')
-    wait_for(f'job {c.long_id} cancelled', lambda: b.text('.status-box [data-test=job-status]') == 'cancelled')
-    assert not b.js('return document.querySelector("[data-test=confirm-dialog]").open;')
-    wait_for('the Cancel button to go', lambda: not b.visible('[data-test=job-cancel]'))
-    code, job = api('GET', f'/jobs/{c.long_id}')
-    assert code == 200 and job['status'] == 'cancelled', f'the API says {code} {job.get("status")}'
-    reasons = [h.get('reason') for h in job.get('history', [])]
-    assert any(r and 'browser test' in r for r in reasons), f'the reason is not in the history: {reasons}'
 
 
 def rows_where(b, field):
@@ -432,8 +441,8 @@ def step_signout(b, c):
     assert status == 401, f'GET /api/v1/session after signing out answered {status}'
 
 
-STEPS = [step_signin_form, step_signin, step_live_job, step_output, step_cancel, step_hostile, step_retry,
-         step_filters, step_queue, step_hosts, step_signout]
+STEPS = [step_signin_form, step_signin, step_live_job, step_output, step_follow, step_cancel, step_hostile,
+         step_retry, step_filters, step_queue, step_hosts, step_signout]
 
 
 def main():

@@ -396,7 +396,8 @@
       if (f.image) q.set('image', f.image);
       for (const k of ['since', 'until']) {
         const t = f[k] ? new Date(f[k]) : null;
-        if (t && !Number.isNaN(t.getTime())) q.set(k, t.toISOString());
+        // Whole seconds: the API reads 2026-11-24T22:00:00Z, not milliseconds.
+        if (t && !Number.isNaN(t.getTime())) q.set(k, t.toISOString().replace(/\.\d+Z$/, 'Z'));
       }
       q.set('limit', '50');
       const cursor = cursors[cursors.length - 1];
@@ -613,11 +614,23 @@
       panes.stderr.textContent = '';
     }
 
+    // One stream's whole output; a 404 (nothing stored for this attempt
+    // yet, or at all) is an empty pane with the server's note, not an error.
+    async function fetchStream(stream, attempt, ctl) {
+      try {
+        return { text: await apiText(logsPath(stream, attempt, false), ctl.signal), note: '' };
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 404) return { text: '', note: e.message };
+        throw e;
+      }
+    }
+
     async function fetchWhole(attempt, ctl) {
-      const [o, e] = await Promise.all(['stdout', 'stderr'].map((s) => apiText(logsPath(s, attempt, false), ctl.signal)));
+      const [o, e] = await Promise.all(['stdout', 'stderr'].map((s) => fetchStream(s, attempt, ctl)));
       if (ctl.signal.aborted) return false;
-      setText(panes.stdout, o);
-      setText(panes.stderr, e);
+      setText(panes.stdout, o.text);
+      setText(panes.stderr, e.text);
+      outState.textContent = o.note && e.note ? o.note : '';
       return true;
     }
 
@@ -639,12 +652,16 @@
 
     function startFollowing(attempt) {
       const ctl = out.ctl;
+      let ended = true; // the server ended the streams: the job may have ended
       out.following = true;
       outState.textContent = 'following…';
       Promise.all(['stdout', 'stderr'].map((s) => follow(s, attempt, ctl)))
         .catch((e) => {
           if (ctl.signal.aborted) return;
-          // Fall back to fetching the whole output at each poll.
+          ended = false;
+          // Nothing to follow yet (404): try again at the next poll. Any
+          // other failure: fetch the whole output at each poll instead.
+          if (e instanceof ApiError && e.status === 404) { outState.textContent = e.message; return; }
           out.fallback = true;
           console.warn('following the output failed, polling instead:', e);
         })
@@ -652,8 +669,8 @@
           if (ctl !== out.ctl) return;
           out.following = false;
           out.ended = Date.now();
-          outState.textContent = '';
-          if (!stopped) jobPoll.now(); // the job has probably ended: see
+          if (ended) outState.textContent = '';
+          if (ended && !stopped) jobPoll.now(); // the job has probably ended: see
         });
     }
 
@@ -672,17 +689,18 @@
         // A stream the server ended while the job still runs is opened
         // again at the next regular poll, not at once.
         if (!out.fallback) { if (Date.now() - out.ended >= POLL_MS / 2) startFollowing(attempt); return; }
-        outState.textContent = 'refreshing every 2 s…';
-        await fetchWhole(attempt, out.ctl).catch((e) => report(e));
+        const ctl = out.ctl;
+        try {
+          if (await fetchWhole(attempt, ctl) && !outState.textContent) outState.textContent = 'refreshing every 2 s…';
+        } catch (e) {
+          if (!ctl.signal.aborted) report(e);
+        }
         return;
       }
       if (out.final || out.following) return;
       const ctl = out.ctl;
       try {
-        if (await fetchWhole(attempt, ctl)) {
-          out.final = true;
-          outState.textContent = '';
-        }
+        if (await fetchWhole(attempt, ctl)) out.final = true;
       } catch (e) {
         if (!ctl.signal.aborted) report(e);
       }
@@ -715,6 +733,7 @@
       });
       if (!r.ok) return;
       cancelBtn.disabled = true;
+      showNotice(`Cancelling job ${id}… (a running container is given time to stop)`);
       try {
         const body = r.reason ? { reason: r.reason } : {};
         const res = await api('POST', `/jobs/${id}/cancel`, body);
@@ -722,6 +741,7 @@
           (res && res.was ? ` (was ${res.was})` : '') + '.');
         clearBanner();
       } catch (e) {
+        notice.hidden = true;
         report(e);
       } finally {
         cancelBtn.disabled = false;
@@ -787,7 +807,9 @@
     function healthText(r) {
       if (r === 'checking') return h('span', { class: 'muted' }, 'checking…');
       if (r instanceof Error) return h('span', { class: 'bad' }, r.message);
-      if (!r.ok) return h('span', { class: 'bad' }, `unreachable: ${dash(r.error)}`);
+      // The server says "healthy" (and a status word); "ok" is accepted too.
+      const ok = r.healthy !== undefined ? r.healthy : r.ok;
+      if (!ok) return h('span', { class: 'bad' }, `${dash(r.status || 'unhealthy')}: ${dash(r.error)}`);
       const parts = [`engine ${dash(r.engine_version)} (API ${dash(r.api_version)})`, dash(r.os),
         `${plural(r.containers_running, 'container', 'containers')} running`,
         `${plural(r.jobs_active, 'job', 'jobs')} active`,
@@ -798,8 +820,10 @@
     function render() {
       tbody.replaceChildren(...hosts.map((x) => {
         const r = health.get(x.name);
-        const btn = h('button', { type: 'button', test: 'host-check', disabled: r === 'checking',
-          'aria-label': `Check ${x.name} now`, onclick: () => check(x.name) }, 'Check now');
+        // The engine check needs the admin scope.
+        const btn = isAdmin() ? h('button', { type: 'button', test: 'host-check', disabled: r === 'checking',
+          'aria-label': `Check ${x.name} now`, onclick: () => check(x.name) }, 'Check now')
+          : h('span', { class: 'muted small' }, 'admin only');
         const last = x.checked_at
           ? [timeEl(x.checked_at), ' ', x.check_ok ? h('span', { class: 'good' }, 'ok') : h('span', { class: 'bad' }, 'failed'),
             x.check_message ? h('div', { class: 'muted small' }, String(x.check_message)) : null]
