@@ -11,6 +11,7 @@ saves a screenshot after each step.
 Environment:
   CJOBS_URL     the server, e.g. http://127.0.0.1:8080 (required)
   CJOBS_TOKEN   an admin token (required)
+  CJOBS_READ_TOKEN  a read-only token (optional: the last step is skipped without it)
   CJOBS_SHOTS   directory for the screenshots (default: a new temporary one)
   CJOBS_IMAGE   image of the jobs it submits (default busybox)
   CHROMEDRIVER  default /usr/bin/chromedriver
@@ -52,6 +53,10 @@ class WebDriverError(Exception):
 
 
 class Timeout(Exception):
+    pass
+
+
+class Skip(Exception):
     pass
 
 
@@ -230,6 +235,7 @@ def stop_driver(proc):
 class Ctx:
     quick_id = None
     long_id = None
+    retry_id = None
 
 
 def job_row(i):
@@ -269,6 +275,14 @@ def step_signin(b, c):
     assert status == 200, f'GET /api/v1/session from the page answered {status}'
     who = b.text('[data-test=whoami]') or ''
     assert 'admin' in who, f'whoami says {who!r}'
+    # A request that changes something, with the cookie but without the
+    # session's CSRF value (what another site could make the browser send),
+    # is refused and changes nothing.
+    forged = b.js('''return fetch('/api/v1/session', {method: 'DELETE', credentials: 'same-origin'})
+        .then(r => r.status);''')
+    assert forged == 403, f'DELETE /api/v1/session without X-CSRF-Token answered {forged}'
+    status = b.js('''return fetch('/api/v1/session', {credentials: 'same-origin'}).then(r => r.status);''')
+    assert status == 200, f'the session ended after a request without X-CSRF-Token ({status})'
 
 
 def step_live_job(b, c):
@@ -357,7 +371,7 @@ def step_hostile(b, c):
 
 def step_retry(b, c):
     """a failed job is retried from its page after confirming, and its attempts are kept"""
-    jid = submit('web-retry', ['sh', '-c', 'echo attempt output; exit 3'])
+    jid = c.retry_id = submit('web-retry', ['sh', '-c', 'echo attempt output; exit 3'])
     b.js('location.hash = arguments[0];', f'#/jobs/{jid}')
     wait_for(f'job {jid} failed', lambda: b.text('.status-box [data-test=job-status]') == 'failed', max(WAIT, 120))
     wait_for('the Retry button', lambda: b.visible('[data-test=job-retry]'))
@@ -441,8 +455,30 @@ def step_signout(b, c):
     assert status == 401, f'GET /api/v1/session after signing out answered {status}'
 
 
+def step_read_scope(b, c):
+    """a read-only token sees no Cancel, Retry or Check now"""
+    read = os.environ.get('CJOBS_READ_TOKEN')
+    if not read:
+        raise Skip('no CJOBS_READ_TOKEN')
+    assert c.retry_id, 'no failed job from the earlier steps'
+    wait_for('the sign-in form', lambda: b.visible('[data-test=signin-form]'))
+    b.type('[data-test=token-input]', read)
+    b.click('[data-test=signin-button]')
+    wait_for('the app', lambda: b.visible('[data-test=app]'))
+    assert 'read' in (b.text('[data-test=whoami]') or '')
+    b.js('location.hash = arguments[0];', f'#/jobs/{c.retry_id}')
+    wait_for(f'job {c.retry_id} failed', lambda: b.text('.status-box [data-test=job-status]') == 'failed')
+    assert not b.visible('[data-test=job-retry]'), 'Retry shown to a read-only token'
+    b.click('[data-test=nav-hosts]')
+    wait_for('the host rows', lambda: b.js('return document.querySelectorAll("[data-test=host-row]").length;'))
+    assert b.js('return document.querySelectorAll("[data-test=host-check]").length;') == 0, \
+        'Check now shown to a read-only token'
+    b.click('[data-test=signout]')
+    wait_for('the sign-in form', lambda: b.visible('[data-test=signin-form]'))
+
+
 STEPS = [step_signin_form, step_signin, step_live_job, step_output, step_follow, step_cancel, step_hostile,
-         step_retry, step_filters, step_queue, step_hosts, step_signout]
+         step_retry, step_filters, step_queue, step_hosts, step_signout, step_read_scope]
 
 
 def main():
@@ -475,6 +511,8 @@ def main():
             try:
                 step(browser, ctx)
                 print(f'ok {n} - {desc}')
+            except Skip as e:
+                print(f'ok {n} - {desc} # SKIP {e}')
             except Exception as e:  # noqa: BLE001: a step's failure is reported, the next step runs
                 failed += 1
                 print(f'not ok {n} - {desc}')

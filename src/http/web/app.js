@@ -907,13 +907,15 @@
     async function load() {
       const my = ++seq;
       const range = queueRange;
-      let tl, st;
+      // The counts do not wait for the timeline, nor fail with it.
+      const counted = api('GET', '/status').then((st) => { if (!stopped && my === seq) renderCounts(st); }, () => {});
+      let tl;
       try {
-        [tl, st] = await Promise.all([api('GET', `/timeline?range=${range}`), api('GET', '/status').catch(() => null)]);
-      } catch (e) { if (!stopped) report(e, 'poll'); return; }
+        tl = await api('GET', `/timeline?range=${range}`);
+      } catch (e) { if (!stopped) report(e, 'poll'); await counted; return; }
+      await counted;
       if (stopped || my !== seq) return;
       clearBanner('poll');
-      renderCounts(st);
       const step = Number(tl.step_seconds) || 60;
       const per = step === 60 ? 'minute' : step % 60 === 0 ? `${step / 60} minutes` : `${step} seconds`;
       explain.textContent = `Jobs queued and jobs running at each point, and jobs finished in the ${per} before it ` +
