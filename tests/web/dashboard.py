@@ -269,6 +269,12 @@ def step_signin(b, c):
     wait_for('the app', lambda: b.visible('[data-test=app]'))
     wait_for('the jobs table', lambda: b.visible('[data-test=jobs-table]'))
     assert not b.visible('[data-test=error-banner]'), 'the error banner stayed after signing in'
+    # The page is never reloaded from here on: collect its script errors
+    # and policy violations, for the last step to look at.
+    b.js('''window.__cjobsErrors = [];
+        addEventListener('error', (e) => __cjobsErrors.push('error: ' + e.message));
+        addEventListener('unhandledrejection', (e) => __cjobsErrors.push('unhandled: ' + e.reason));
+        document.addEventListener('securitypolicyviolation', (e) => __cjobsErrors.push('CSP: ' + e.violatedDirective));''')
     cookies = b.js('return document.cookie;')
     assert 'cjobs_session' not in cookies, f'the session cookie is readable by scripts: {cookies!r}'
     status = b.js('''return fetch('/api/v1/session', {credentials: 'same-origin'}).then(r => r.status);''')
@@ -448,7 +454,9 @@ def step_hosts(b, c):
 
 
 def step_signout(b, c):
-    """sign out returns to the sign-in form and the session is gone"""
+    """no script error since signing in; sign out returns to the sign-in form and the session is gone"""
+    errors = b.js('return window.__cjobsErrors;')
+    assert errors == [], f'the page had errors: {errors}'
     b.click('[data-test=signout]')
     wait_for('the sign-in form', lambda: b.visible('[data-test=signin-form]'))
     status = b.js('''return fetch('/api/v1/session', {credentials: 'same-origin'}).then(r => r.status);''')
