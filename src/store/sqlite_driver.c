@@ -109,17 +109,24 @@ static int make_parents(const char *path, char **err)
 }
 
 /* SQLite would create the file with the process umask (often 0644); the
- * store holds job environments, so it is made 0600 here first. */
+ * store holds job environments, so it is made 0600 here first. An existing
+ * file is never opened here: closing a descriptor of it would drop every
+ * POSIX lock this process holds on it, those of SQLite's other connections
+ * included (the server has one per request thread), and they would then
+ * write over each other. */
 static int create_file(const char *path, char **err)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	/* Directories are made only when missing, so that an existing but
 	 * unreadable one is reported as what it is. */
 	if (fd < 0 && errno == ENOENT) {
 		if (make_parents(path, err) < 0)
 			return -1;
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	}
+	/* Permissions are checked without opening it, for the same message. */
+	if (fd < 0 && errno == EEXIST && access(path, R_OK | W_OK) == 0)
+		return 0;
 	if (fd < 0) {
 		int first;
 		const char *rest = reason_rest(errno, &first);
