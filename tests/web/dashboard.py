@@ -301,6 +301,13 @@ def step_live_job(b, c):
     assert b.text(f'{job_row(c.quick_id)} [data-test=job-name]') == 'web-quick'
     assert b.text(f'{job_row(c.quick_id)} [data-test=job-exit]') == '0'
     assert b.js('return window.__cjobsNoReload;') == 'still here', 'the page was reloaded'
+    # The refresh leaves unchanged rows alone: a focused link keeps the focus.
+    b.js('document.querySelector(arguments[0]).focus();', f'{job_row(c.quick_id)} [data-test=job-link]')
+    before = b.text('[data-test=jobs-updated]')
+    wait_for('the next refresh', lambda: b.text('[data-test=jobs-updated]') != before)
+    focused = b.js('const e = document.activeElement; const r = e.closest("[data-test=job-row]");'
+                   'return e.dataset.test + " " + (r ? r.dataset.jobId : "");')
+    assert focused == f'job-link {c.quick_id}', f'the focus moved to {focused!r} after a refresh'
 
 
 def step_output(b, c):

@@ -104,6 +104,27 @@
     return `${n} ${Number(n) === 1 ? one : many}`;
   }
 
+  // Brings tbody's rows to those of items, in order, rebuilding only the
+  // rows whose data changed: a row that stays keeps its node, so the focus
+  // and a text selection in it survive the refresh.
+  function patchRows(tbody, items, key, build) {
+    const old = new Map();
+    for (const tr of tbody.children) if (tr.dataset.key !== undefined) old.set(tr.dataset.key, tr);
+    const rows = items.map((item) => {
+      const k = String(key(item));
+      const sig = JSON.stringify(item);
+      const had = old.get(k);
+      if (had && had.dataset.sig === sig) return had;
+      const tr = build(item);
+      tr.dataset.key = k;
+      tr.dataset.sig = sig;
+      return tr;
+    });
+    const keep = new Set(rows);
+    for (const tr of [...tbody.children]) if (!keep.has(tr)) tr.remove();
+    rows.forEach((tr, i) => { if (tbody.children[i] !== tr) tbody.insertBefore(tr, tbody.children[i] || null); });
+  }
+
   function dash(v) { return v === null || v === undefined || v === '' ? '—' : String(v); }
 
   // ---- errors ------------------------------------------------------------
@@ -407,7 +428,7 @@
       if (stopped || my !== seq || !data) return;
       clearBanner('poll');
       const jobs = Array.isArray(data.jobs) ? data.jobs : [];
-      tbody.replaceChildren(...jobs.map(row));
+      patchRows(tbody, jobs, (j) => j.id, row);
       if (!jobs.length) {
         tbody.append(h('tr', { test: 'jobs-empty' }, h('td', { colspan: 8, class: 'empty' },
           cursors.length > 1 ? 'No older jobs.' : 'No jobs match these filters.')));
@@ -564,7 +585,11 @@
       histBody.replaceChildren(...rows);
     }
 
+    let shown = '';
     function render(j) {
+      const sig = JSON.stringify(j);
+      if (sig === shown) return; // nothing new: keep selections and focus
+      shown = sig;
       title.textContent = j.name ? `Job ${j.id}: ${j.name}` : `Job ${j.id}`;
       document.title = `${title.textContent} · cjobs`;
       statusBox.replaceChildren(badge(j.status));
@@ -594,6 +619,7 @@
     }
 
     function setText(pane, text) {
+      if (pane.textContent === text) return; // keep a selection in it
       const stick = stickToEnd(pane);
       pane.textContent = text;
       if (stick) pane.scrollTop = pane.scrollHeight;
@@ -806,7 +832,7 @@
 
     function healthText(r) {
       if (r === 'checking') return h('span', { class: 'muted' }, 'checking…');
-      if (r instanceof Error) return h('span', { class: 'bad' }, r.message);
+      if (r.failed !== undefined) return h('span', { class: 'bad' }, r.failed);
       // The server says "healthy" (and a status word); "ok" is accepted too.
       const ok = r.healthy !== undefined ? r.healthy : r.ok;
       if (!ok) return h('span', { class: 'bad' }, `${dash(r.status || 'unhealthy')}: ${dash(r.error)}`);
@@ -818,8 +844,9 @@
     }
 
     function render() {
-      tbody.replaceChildren(...hosts.map((x) => {
-        const r = health.get(x.name);
+      const items = hosts.map((x) => ({ x, r: health.get(x.name) ?? null }));
+      for (const tr of [...tbody.children]) if (tr.dataset.key === undefined) tr.remove();
+      patchRows(tbody, items, (it) => it.x.name, ({ x, r }) => {
         // The engine check needs the admin scope.
         const btn = isAdmin() ? h('button', { type: 'button', test: 'host-check', disabled: r === 'checking',
           'aria-label': `Check ${x.name} now`, onclick: () => check(x.name) }, 'Check now')
@@ -834,9 +861,9 @@
           h('td', { test: 'host-enabled' }, x.enabled ? 'yes' : h('span', { class: 'bad' }, 'no')),
           h('td', { class: 'num' }, dash(x.max_jobs)),
           h('td', { test: 'host-last-check' }, last),
-          h('td', { test: 'host-health', 'aria-live': 'polite' }, r === undefined ? '' : healthText(r)),
+          h('td', { test: 'host-health', 'aria-live': 'polite' }, r === null ? '' : healthText(r)),
           h('td', {}, btn));
-      }));
+      });
       if (!hosts.length) tbody.append(h('tr', {}, h('td', { colspan: 7, class: 'empty' }, 'No hosts.')));
     }
 
@@ -855,7 +882,7 @@
       try {
         health.set(name, await api('GET', `/hosts/${encodeURIComponent(name)}/health`));
       } catch (e) {
-        health.set(name, e);
+        health.set(name, { failed: e.message });
         if (e.status === 401) report(e);
       }
       if (stopped) return;
