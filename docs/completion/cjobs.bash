@@ -18,7 +18,7 @@ _cjobs() {
 	done
 	case "$path" in
 	"")
-		words="process-jobs process_jobs manage-jobs manage_jobs job host template db dev help --database --config --verbosity --verbose --quiet --version --help"
+		words="process-jobs process_jobs manage-jobs manage_jobs job host template token serve db dev help --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"process-jobs")
 		words=" --daemon --host --max-jobs --poll-interval --timeout --output-limit --shutdown-timeout --store-timeout --database --config --verbosity --verbose --quiet --version --help"
@@ -139,6 +139,23 @@ _cjobs() {
 	"template remove")
 		words=" --dry-run --force --database --config --verbosity --verbose --quiet --version --help"
 		;;
+	"token")
+		words="create list revoke"
+		;;
+	"token create")
+		words=" --scope --database --config --verbosity --verbose --quiet --version --help"
+		[ "$prev" = "--scope" ] && words="read submit admin"
+		;;
+	"token list")
+		words=" --format --database --config --verbosity --verbose --quiet --version --help"
+		[ "$prev" = "--format" ] && words="table json"
+		;;
+	"token revoke")
+		words=" --database --config --verbosity --verbose --quiet --version --help"
+		;;
+	"serve")
+		words=" --listen --tls-cert --tls-key --threads --max-connections --idle-timeout --grace --output-limit --database --config --verbosity --verbose --quiet --version --help"
+		;;
 	"db")
 		words="migrate status check vacuum backup copy"
 		;;
@@ -182,6 +199,6 @@ _cjobs() {
 	COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }
 _cjobs_paths() {
-	echo "process-jobs|process_jobs|manage-jobs|manage-jobs cleanup|manage-jobs cancel|manage-jobs status|manage-jobs health-check|manage-jobs report|manage-jobs retry|manage_jobs|manage_jobs cleanup|manage_jobs cancel|manage_jobs status|manage_jobs health-check|manage_jobs report|manage_jobs retry|job|job submit|job list|job show|job logs|host|host add|host list|host show|host update|host remove|host enable|host disable|template|template add|template list|template show|template remove|db|db migrate|db status|db check|db vacuum|db backup|db copy|dev|dev sample-data|dev test-job|dev validate-config|help"
+	echo "process-jobs|process_jobs|manage-jobs|manage-jobs cleanup|manage-jobs cancel|manage-jobs status|manage-jobs health-check|manage-jobs report|manage-jobs retry|manage_jobs|manage_jobs cleanup|manage_jobs cancel|manage_jobs status|manage_jobs health-check|manage_jobs report|manage_jobs retry|job|job submit|job list|job show|job logs|host|host add|host list|host show|host update|host remove|host enable|host disable|template|template add|template list|template show|template remove|token|token create|token list|token revoke|serve|db|db migrate|db status|db check|db vacuum|db backup|db copy|dev|dev sample-data|dev test-job|dev validate-config|help"
 }
 complete -F _cjobs cjobs

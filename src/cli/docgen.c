@@ -5,6 +5,7 @@
  * a page can only say what a declaration holds.
  */
 #include "cli/docgen.h"
+#include "http/http.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -428,6 +429,20 @@ static int write_file(const char *dir, const char *name, void (*gen)(FILE *, con
 	return rc;
 }
 
+static void gen_openapi(FILE *f, const cli_command_t *cmd, const char *path)
+{
+	(void)cmd;
+	(void)path;
+	http_write_openapi(f);
+}
+
+static void gen_api_markdown(FILE *f, const cli_command_t *cmd, const char *path)
+{
+	(void)cmd;
+	(void)path;
+	http_write_api_markdown(f);
+}
+
 static const cli_command_t overview = {
 	.name = "",
 	.summary = "run container jobs on Docker engines",
@@ -509,8 +524,8 @@ static void gen_troubleshooting(FILE *f, const cli_command_t *c, const char *p)
 
 int docgen_write_all(const char *dir, char **err)
 {
-	static const char *const subdirs[] = {"", "/man", "/commands", "/completion"};
-	for (size_t i = 0; i < 4; i++) {
+	static const char *const subdirs[] = {"", "/man", "/commands", "/completion", "/api"};
+	for (size_t i = 0; i < 5; i++) {
 		char *d = NULL;
 		if (asprintf(&d, "%s%s", dir, subdirs[i]) < 0)
 			return err_set(err, "out of memory");
@@ -528,7 +543,9 @@ int docgen_write_all(const char *dir, char **err)
 		if (write_command(dir, *c, (*c)->name, err) < 0)
 			return -1;
 	if (write_file(dir, "completion/cjobs.bash", gen_bash, NULL, NULL, err) < 0 ||
-	    write_file(dir, "completion/_cjobs", gen_zsh, NULL, NULL, err) < 0)
+	    write_file(dir, "completion/_cjobs", gen_zsh, NULL, NULL, err) < 0 ||
+	    write_file(dir, "api/openapi.json", gen_openapi, NULL, NULL, err) < 0 ||
+	    write_file(dir, "api/README.md", gen_api_markdown, NULL, NULL, err) < 0)
 		return -1;
 	return 0;
 }

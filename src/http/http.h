@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef struct {
 	const char *listen;        /* "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:0" */
@@ -30,5 +31,10 @@ typedef struct {
  * lets the requests in flight finish (at most 30 seconds) and returns 0.
  * -1 with *err when it could not start (address in use, bad TLS files). */
 int http_serve(const http_options_t *o, char **err);
+
+/* The API's documentation, made from the route table: the OpenAPI 3
+ * document (as GET /api/v1/openapi.json serves it) and a Markdown page. */
+void http_write_openapi(FILE *f);
+void http_write_api_markdown(FILE *f);
 
 #endif

@@ -103,6 +103,8 @@ void api_host_health(http_req_t *r);
 void api_status(http_req_t *r);
 void api_healthz(http_req_t *r);
 void api_openapi(http_req_t *r);
+void api_metrics(http_req_t *r);
+void api_timeline(http_req_t *r);
 void api_session_create(http_req_t *r);
 void api_session_get(http_req_t *r);
 void api_session_delete(http_req_t *r);

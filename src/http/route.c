@@ -99,6 +99,21 @@ const http_route_t http_routes[] = {
 	 "ready job's wait.",
 	 NULL, NULL, "GET /api/v1/status", 200,
 	 "{\"total\": 3, \"counts\": {...}, \"queue\": {...}}"},
+	{"GET", "/api/v1/timeline", READ, api_timeline,
+	 "the queue minute by minute, for the dashboard's plot",
+	 "For each minute of the last hour or day: the jobs waiting (queued or launching) and "
+	 "running at its end, and the jobs that finished in it, from each job's times of its "
+	 "latest attempt.",
+	 "range: hour (60 points) or day (1440 points); default hour", NULL,
+	 "GET /api/v1/timeline?range=hour", 200,
+	 "{\"range\": \"hour\", \"step_seconds\": 60, \"points\": [{\"at\": \"...\", "
+	 "\"queued\": 3, \"running\": 1, \"finished\": 5}, ...]}"},
+	{"GET", "/metrics", READ, api_metrics, "metrics in the Prometheus text format",
+	 "Jobs by status and host, the ready queue's depth and its oldest job's wait, the run "
+	 "time of finished jobs as a histogram, each host's engine health and each worker's "
+	 "heartbeat. Scrape it with a read token (bearer_token in Prometheus's scrape "
+	 "configuration).",
+	 NULL, NULL, "GET /metrics", 200, "text/plain; version=0.0.4"},
 	{NULL, NULL, SCOPE_NONE, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL},
 };
 
@@ -208,8 +223,10 @@ static json_t *operation(const http_route_t *rt)
 	else
 		json_object_set_new(op, "security", json_array());
 	json_object_set_new(op, "x-cjobs-scope", json_string(token_scope_name(rt->scope)));
-	if (rt->example)
+	if (rt->example) {
 		json_object_set_new(op, "x-cjobs-example", json_string(rt->example));
+		json_object_set_new(op, "x-cjobs-example-status", json_integer(rt->example_status));
+	}
 	return op;
 }
 

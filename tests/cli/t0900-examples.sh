@@ -53,13 +53,13 @@ test_expect_success 'there are examples to run' 'test $(wc -l <examples) -ge 30'
 while IFS=$'\t' read -r path want line; do
 	[ -n "$line" ] || continue
 	run=${line#cjobs }
-	if [[ $line == *--daemon* ]]; then
-		# A daemon example runs until it says (at verbosity 2) that it is
-		# up, and is then stopped with SIGTERM.
+	if [[ $line == *--daemon* || $line == "cjobs serve"* ]]; then
+		# A daemon or server example runs until it says (at verbosity 2)
+		# that it is up, and is then stopped with SIGTERM.
 		test_expect_success "example of $path: $line" '
 			eval "exec \"\$CJOBS_BIN\" $run --verbosity 2" >/dev/null 2>daemon.err &
 			pid=$!
-			wait_for 60 "grep -q \"job(s) at once, daemon\" daemon.err || ! kill -0 $pid";
+			wait_for 60 "grep -Eq \"job\\(s\\) at once, daemon| serving http\" daemon.err || ! kill -0 $pid";
 			kill -TERM $pid; wait $pid; rc=$?;
 			test $rc = '"$want"' || { echo "exit $rc"; cat daemon.err; false; }
 		'

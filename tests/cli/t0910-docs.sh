@@ -9,7 +9,8 @@ test_expect_success 'docs/ holds exactly what the program generates' '
 	diff -r gen/man "$TEST_ROOT/docs/man" &&
 	diff -r gen/commands "$TEST_ROOT/docs/commands" &&
 	diff -r gen/completion "$TEST_ROOT/docs/completion" &&
-	diff gen/troubleshooting.md "$TEST_ROOT/docs/troubleshooting.md"
+	diff gen/troubleshooting.md "$TEST_ROOT/docs/troubleshooting.md" &&
+	diff -r gen/api "$TEST_ROOT/docs/api"
 '
 
 # Options named in a --help text, one per line, sorted.

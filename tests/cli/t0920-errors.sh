@@ -13,7 +13,7 @@ IMG=cjobs-test/busybox:1
 # running, jobs 1 (completed), 2 (failed), 3 (queued for later) and 4, 5
 # (queued, pinned to 'down'), template 'defaults', a configuration file
 # with two problems (bad.ini), a job file whose second line is wrong
-# (bad.jsonl) and an existing file (exists.db).
+# (bad.jsonl), an existing file (exists.db) and API token 'ci'.
 test_expect_success 'the sandbox is set up' '
 	cjobs host add local --url "$ENGINE_URL" >/dev/null &&
 	cjobs job submit --image $IMG -- sh -c "echo out; echo err >&2" >/dev/null &&
@@ -24,6 +24,7 @@ test_expect_success 'the sandbox is set up' '
 	cjobs job submit --image $IMG --host down -- true >/dev/null &&
 	cjobs job submit --image $IMG --host down -- true >/dev/null &&
 	cjobs template add defaults --env LOG_LEVEL=info >/dev/null &&
+	cjobs token create ci --scope submit >/dev/null 2>&1 &&
 	printf "[worker]\nmax_jobs = abc\nbogus = 1\n" >bad.ini &&
 	printf "%s\n" "{\"image\": \"$IMG\", \"command\": [\"true\"]}" \
 		"{\"image\": \"$IMG\", \"priority\": \"high\"}" >bad.jsonl &&

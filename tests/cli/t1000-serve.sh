@@ -291,4 +291,58 @@ test_expect_success 'verbosity 2 logs one line per request, never the token' '
 	! grep -q "$API_TOKEN" serve.log
 '
 
+test_expect_success 'GET /metrics is the Prometheus text format, with the store'"'"'s numbers' '
+	api -t "" GET /metrics >/dev/null && status_is 401 &&
+	curl -s -D hdr -o metrics.txt -H "Authorization: Bearer $READ_TOKEN" "$SERVE_URL/metrics" &&
+	grep -qi "^content-type: text/plain; version=0.0.4" hdr &&
+	python3 - metrics.txt <<-"PY" &&
+	import re, sys
+	fams, seen = {}, set()
+	for line in open(sys.argv[1]):
+	    line = line.rstrip("\n")
+	    m = re.match(r"# (HELP|TYPE) (\w+) (.+)$", line)
+	    if m:
+	        fams.setdefault(m.group(2), set()).add(m.group(1))
+	        continue
+	    m = re.match(r"^([a-z_]+)(\{[a-z_]+=\"[^\"]*\"(,[a-z_]+=\"[^\"]*\")*\})? (-?[0-9.e+]+)$", line)
+	    assert m, "not a sample: %r" % line
+	    name = re.sub(r"_(bucket|sum|count)$", "", m.group(1)) if m.group(1).startswith("cjobs_job_run_seconds") else m.group(1)
+	    assert fams.get(name) == {"HELP", "TYPE"}, "no HELP and TYPE for %s" % name
+	    assert name.startswith("cjobs_")
+	PY
+	done=$(store_sql "SELECT count(*) FROM jobs WHERE status = '"'"'completed'"'"' AND ran_on = '"'"'e1'"'"'") &&
+	grep -qx "cjobs_jobs{status=\"completed\",host=\"e1\"} $done" metrics.txt &&
+	ran=$(store_sql "SELECT count(*) FROM jobs WHERE status IN ('"'"'completed'"'"', '"'"'failed'"'"', '"'"'timeout'"'"') AND started_at > 0") &&
+	grep -qx "cjobs_job_run_seconds_count $ran" metrics.txt &&
+	grep -qx "cjobs_job_run_seconds_bucket{le=\"+Inf\"} $ran" metrics.txt &&
+	grep "^cjobs_job_run_seconds_bucket" metrics.txt | awk "{ if (\$2 < last) exit 1; last = \$2 }" &&
+	grep -qx "cjobs_host_up{host=\"e1\"} 1" metrics.txt &&
+	grep -q "^cjobs_worker_last_heartbeat_timestamp_seconds{worker=\"[^\"]*\",machine=\"[^\"]*\"} [0-9]" metrics.txt &&
+	grep -q "^cjobs_ready_jobs [0-9]" metrics.txt &&
+	grep -q "^cjobs_oldest_ready_job_age_seconds [0-9]" metrics.txt
+'
+
+test_expect_success 'GET /api/v1/timeline counts the jobs finished minute by minute over the hour or the day' '
+	api GET "/api/v1/timeline?range=hour" >/dev/null && status_is 200 &&
+	test "$(jq_py "len(d[\"points\"]), d[\"step_seconds\"]")" = "60
+60" &&
+	from=$(python3 -c "import json; from datetime import datetime; d = json.load(open(\"body\")); print(int(datetime.fromisoformat(d[\"points\"][0][\"at\"].replace(\"Z\", \"+00:00\")).timestamp() * 1000))") &&
+	want=$(store_sql "SELECT count(*) FROM jobs WHERE finished_at >= $from") &&
+	test "$(jq_py "sum(p[\"finished\"] for p in d[\"points\"])")" = "$want" &&
+	test "$want" -gt 0 &&
+	api GET "/api/v1/timeline?range=day" >/dev/null && test "$(jq_py "len(d[\"points\"])")" = 1440 &&
+	api GET "/api/v1/timeline?range=week" >/dev/null && status_is 400
+'
+
+# Stopped here, at the top level, where its exit code can be read.
+kill -TERM "$SERVE_PID" && wait "$SERVE_PID"
+SERVE_RC=$?
+SERVE_PIDS=""
+test_expect_success 'SIGTERM stops the server with exit code 0 and a clean log (no sanitizer report)' '
+	test "$SERVE_RC" = 0 &&
+	grep -q "SIGTERM: no new connections" serve.log &&
+	grep -q "stopped after [0-9]* request(s)" serve.log &&
+	! grep -q "Sanitizer" serve.log
+'
+
 test_done
