@@ -11,6 +11,7 @@ saves a screenshot after each step.
 Environment:
   CJOBS_URL     the server, e.g. http://127.0.0.1:8080 (required)
   CJOBS_TOKEN   an admin token (required)
+  CJOBS_READ_TOKEN  a read-only token (optional: the last step is skipped without it)
   CJOBS_SHOTS   directory for the screenshots (default: a new temporary one)
   CJOBS_IMAGE   image of the jobs it submits (default busybox)
   CHROMEDRIVER  default /usr/bin/chromedriver
@@ -52,6 +53,10 @@ class WebDriverError(Exception):
 
 
 class Timeout(Exception):
+    pass
+
+
+class Skip(Exception):
     pass
 
 
@@ -230,6 +235,7 @@ def stop_driver(proc):
 class Ctx:
     quick_id = None
     long_id = None
+    retry_id = None
 
 
 def job_row(i):
@@ -263,12 +269,26 @@ def step_signin(b, c):
     wait_for('the app', lambda: b.visible('[data-test=app]'))
     wait_for('the jobs table', lambda: b.visible('[data-test=jobs-table]'))
     assert not b.visible('[data-test=error-banner]'), 'the error banner stayed after signing in'
+    # The page is never reloaded from here on: collect its script errors
+    # and policy violations, for the last step to look at.
+    b.js('''window.__cjobsErrors = [];
+        addEventListener('error', (e) => __cjobsErrors.push('error: ' + e.message));
+        addEventListener('unhandledrejection', (e) => __cjobsErrors.push('unhandled: ' + e.reason));
+        document.addEventListener('securitypolicyviolation', (e) => __cjobsErrors.push('CSP: ' + e.violatedDirective));''')
     cookies = b.js('return document.cookie;')
     assert 'cjobs_session' not in cookies, f'the session cookie is readable by scripts: {cookies!r}'
     status = b.js('''return fetch('/api/v1/session', {credentials: 'same-origin'}).then(r => r.status);''')
     assert status == 200, f'GET /api/v1/session from the page answered {status}'
     who = b.text('[data-test=whoami]') or ''
     assert 'admin' in who, f'whoami says {who!r}'
+    # A request that changes something, with the cookie but without the
+    # session's CSRF value (what another site could make the browser send),
+    # is refused and changes nothing.
+    forged = b.js('''return fetch('/api/v1/session', {method: 'DELETE', credentials: 'same-origin'})
+        .then(r => r.status);''')
+    assert forged == 403, f'DELETE /api/v1/session without X-CSRF-Token answered {forged}'
+    status = b.js('''return fetch('/api/v1/session', {credentials: 'same-origin'}).then(r => r.status);''')
+    assert status == 200, f'the session ended after a request without X-CSRF-Token ({status})'
 
 
 def step_live_job(b, c):
@@ -281,6 +301,13 @@ def step_live_job(b, c):
     assert b.text(f'{job_row(c.quick_id)} [data-test=job-name]') == 'web-quick'
     assert b.text(f'{job_row(c.quick_id)} [data-test=job-exit]') == '0'
     assert b.js('return window.__cjobsNoReload;') == 'still here', 'the page was reloaded'
+    # The refresh leaves unchanged rows alone: a focused link keeps the focus.
+    b.js('document.querySelector(arguments[0]).focus();', f'{job_row(c.quick_id)} [data-test=job-link]')
+    before = b.text('[data-test=jobs-updated]')
+    wait_for('the next refresh', lambda: b.text('[data-test=jobs-updated]') != before)
+    focused = b.js('const e = document.activeElement; const r = e.closest("[data-test=job-row]");'
+                   'return e.dataset.test + " " + (r ? r.dataset.jobId : "");')
+    assert focused == f'job-link {c.quick_id}', f'the focus moved to {focused!r} after a refresh'
 
 
 def step_output(b, c):
@@ -294,6 +321,43 @@ def step_output(b, c):
     assert b.js('return document.querySelectorAll("[data-test=history-row]").length;') >= 2, 'no history rows'
     assert not b.visible('[data-test=job-cancel]'), 'Cancel shown for a completed job'
     assert b.js('return window.__cjobsNoReload;') == 'still here', 'the page was reloaded'
+
+
+def step_follow(b, c):
+    """a running job's output is followed on its page"""
+    # It says something first, so that following its output can be seen.
+    c.long_id = submit('web-long', ['sh', '-c', 'echo long job started; exec sleep 300'])
+    b.click('[data-test=back-to-jobs]')
+    wait_for(f'job {c.long_id} in the table', lambda: b.visible(job_row(c.long_id)))
+    b.click(f'{job_row(c.long_id)} [data-test=job-link]')
+    wait_for('its page', lambda: b.js('return location.hash;') == f'#/jobs/{c.long_id}')
+    wait_for(f'job {c.long_id} running', lambda: b.text('.status-box [data-test=job-status]') == 'running',
+             max(WAIT, 120))
+    wait_for('its output while it runs', lambda: 'long job started' in (b.text('[data-test=output-stdout]') or ''))
+    assert b.text('.status-box [data-test=job-status]') == 'running', 'the output came only after the job ended'
+
+
+def step_cancel(b, c):
+    """a running job is cancelled from its page after confirming"""
+    assert c.long_id, 'no long job from the previous step'
+    if b.js('return location.hash;') != f'#/jobs/{c.long_id}':
+        b.js('location.hash = arguments[0];', f'#/jobs/{c.long_id}')
+    wait_for(f'job {c.long_id} running', lambda: b.text('.status-box [data-test=job-status]') == 'running',
+             max(WAIT, 120))
+    wait_for('the Cancel button', lambda: b.visible('[data-test=job-cancel]'))
+    assert not b.visible('[data-test=job-retry]'), 'Retry shown for a running job'
+    b.click('[data-test=job-cancel]')
+    wait_for('the confirm dialog', lambda: b.js('return document.querySelector("[data-test=confirm-dialog]").open;'))
+    assert b.text('.status-box [data-test=job-status]') == 'running', 'cancelled before confirming'
+    b.type('[data-test=confirm-reason]', 'cancelled by the browser test')
+    b.click('[data-test=confirm-ok]')
+    wait_for(f'job {c.long_id} cancelled', lambda: b.text('.status-box [data-test=job-status]') == 'cancelled')
+    assert not b.js('return document.querySelector("[data-test=confirm-dialog]").open;')
+    wait_for('the Cancel button to go', lambda: not b.visible('[data-test=job-cancel]'))
+    code, job = api('GET', f'/jobs/{c.long_id}')
+    assert code == 200 and job['status'] == 'cancelled', f'the API says {code} {job.get("status")}'
+    reasons = [h.get('reason') for h in job.get('history', [])]
+    assert any(r and 'browser test' in r for r in reasons), f'the reason is not in the history: {reasons}'
 
 
 HOSTILE_OUT = '<img src=x onerror="window.__cjobsXss=1"><b>bold</b>'
@@ -320,7 +384,7 @@ def step_hostile(b, c):
 
 def step_retry(b, c):
     """a failed job is retried from its page after confirming, and its attempts are kept"""
-    jid = submit('web-retry', ['sh', '-c', 'echo attempt output; exit 3'])
+    jid = c.retry_id = submit('web-retry', ['sh', '-c', 'echo attempt output; exit 3'])
     b.js('location.hash = arguments[0];', f'#/jobs/{jid}')
     wait_for(f'job {jid} failed', lambda: b.text('.status-box [data-test=job-status]') == 'failed', max(WAIT, 120))
     wait_for('the Retry button', lambda: b.visible('[data-test=job-retry]'))
@@ -337,32 +401,27 @@ def step_retry(b, c):
     wait_for('the output of attempt 2', lambda: 'attempt output' in (b.text('[data-test=output-stdout]') or ''))
 
 
-def step_cancel(b, c):
-    """a running job is cancelled from its page after confirming"""
-    # It says something first, so that following its output can be seen.
-    c.long_id = submit('web-long', ['sh', '-c', 'echo long job started; exec sleep 300'])
-    b.click('[data-test=back-to-jobs]')
-    wait_for(f'job {c.long_id} in the table', lambda: b.visible(job_row(c.long_id)))
-    b.click(f'{job_row(c.long_id)} [data-test=job-link]')
-    wait_for('its page', lambda: b.js('return location.hash;') == f'#/jobs/{c.long_id}')
-    wait_for(f'job {c.long_id} running', lambda: b.text('.status-box [data-test=job-status]') == 'running',
-             max(WAIT, 120))
-    wait_for('its output while it runs', lambda: 'long job started' in (b.text('[data-test=output-stdout]') or ''))
-    assert b.text('.status-box [data-test=job-status]') == 'running', 'the output came only after the job ended'
-    wait_for('the Cancel button', lambda: b.visible('[data-test=job-cancel]'))
-    assert not b.visible('[data-test=job-retry]'), 'Retry shown for a running job'
-    b.click('[data-test=job-cancel]')
-    wait_for('the confirm dialog', lambda: b.js('return document.querySelector("[data-test=confirm-dialog]").open;'))
-    assert b.text('.status-box [data-test=job-status]') == 'running', 'cancelled before confirming'
-    b.type('[data-test=confirm-reason]', 'cancelled by the browser test')
-    b.click('[data-test=confirm-ok]')
-    wait_for(f'job {c.long_id} cancelled', lambda: b.text('.status-box [data-test=job-status]') == 'cancelled')
-    assert not b.js('return document.querySelector("[data-test=confirm-dialog]").open;')
-    wait_for('the Cancel button to go', lambda: not b.visible('[data-test=job-cancel]'))
-    code, job = api('GET', f'/jobs/{c.long_id}')
-    assert code == 200 and job['status'] == 'cancelled', f'the API says {code} {job.get("status")}'
-    reasons = [h.get('reason') for h in job.get('history', [])]
-    assert any(r and 'browser test' in r for r in reasons), f'the reason is not in the history: {reasons}'
+def rows_where(b, field):
+    return b.js("""return [...document.querySelectorAll('[data-test=job-row]')].map(r => [r.dataset.jobId,
+        r.querySelector('[data-test=' + arguments[0] + ']').textContent]);""", field)
+
+
+def step_filters(b, c):
+    """the jobs table filters by status and by name"""
+    assert c.long_id and c.quick_id, 'no jobs from the earlier steps'
+    b.click('[data-test=nav-jobs]')
+    wait_for('the jobs table', lambda: b.visible('[data-test=jobs-table]'))
+    b.click('[data-test=filter-status-cancelled]')
+    wait_for('only cancelled jobs, job %s among them' % c.long_id, lambda: (lambda rows: rows
+             and all(st == 'cancelled' for _, st in rows)
+             and str(c.long_id) in [i for i, _ in rows])(rows_where(b, 'job-status')))
+    b.click('[data-test=filter-status-cancelled]')
+    b.type('[data-test=filter-name]', 'web-quick')
+    wait_for('only jobs named web-quick, job %s among them' % c.quick_id, lambda: (lambda rows: rows
+             and all(n == 'web-quick' for _, n in rows)
+             and str(c.quick_id) in [i for i, _ in rows])(rows_where(b, 'job-name')))
+    b.click('[data-test=filter-clear]')
+    wait_for('the filters cleared', lambda: str(c.long_id) in [i for i, _ in rows_where(b, 'job-name')])
 
 
 def step_queue(b, c):
@@ -402,15 +461,39 @@ def step_hosts(b, c):
 
 
 def step_signout(b, c):
-    """sign out returns to the sign-in form and the session is gone"""
+    """no script error since signing in; sign out returns to the sign-in form and the session is gone"""
+    errors = b.js('return window.__cjobsErrors;')
+    assert errors == [], f'the page had errors: {errors}'
     b.click('[data-test=signout]')
     wait_for('the sign-in form', lambda: b.visible('[data-test=signin-form]'))
     status = b.js('''return fetch('/api/v1/session', {credentials: 'same-origin'}).then(r => r.status);''')
     assert status == 401, f'GET /api/v1/session after signing out answered {status}'
 
 
-STEPS = [step_signin_form, step_signin, step_live_job, step_output, step_cancel, step_hostile, step_retry,
-         step_queue, step_hosts, step_signout]
+def step_read_scope(b, c):
+    """a read-only token sees no Cancel, Retry or Check now"""
+    read = os.environ.get('CJOBS_READ_TOKEN')
+    if not read:
+        raise Skip('no CJOBS_READ_TOKEN')
+    assert c.retry_id, 'no failed job from the earlier steps'
+    wait_for('the sign-in form', lambda: b.visible('[data-test=signin-form]'))
+    b.type('[data-test=token-input]', read)
+    b.click('[data-test=signin-button]')
+    wait_for('the app', lambda: b.visible('[data-test=app]'))
+    assert 'read' in (b.text('[data-test=whoami]') or '')
+    b.js('location.hash = arguments[0];', f'#/jobs/{c.retry_id}')
+    wait_for(f'job {c.retry_id} failed', lambda: b.text('.status-box [data-test=job-status]') == 'failed')
+    assert not b.visible('[data-test=job-retry]'), 'Retry shown to a read-only token'
+    b.click('[data-test=nav-hosts]')
+    wait_for('the host rows', lambda: b.js('return document.querySelectorAll("[data-test=host-row]").length;'))
+    assert b.js('return document.querySelectorAll("[data-test=host-check]").length;') == 0, \
+        'Check now shown to a read-only token'
+    b.click('[data-test=signout]')
+    wait_for('the sign-in form', lambda: b.visible('[data-test=signin-form]'))
+
+
+STEPS = [step_signin_form, step_signin, step_live_job, step_output, step_follow, step_cancel, step_hostile,
+         step_retry, step_filters, step_queue, step_hosts, step_signout, step_read_scope]
 
 
 def main():
@@ -443,6 +526,8 @@ def main():
             try:
                 step(browser, ctx)
                 print(f'ok {n} - {desc}')
+            except Skip as e:
+                print(f'ok {n} - {desc} # SKIP {e}')
             except Exception as e:  # noqa: BLE001: a step's failure is reported, the next step runs
                 failed += 1
                 print(f'not ok {n} - {desc}')

@@ -24,7 +24,7 @@
   };
 
   // Filters of the jobs table, kept while the user looks at a job and back.
-  const jobsFilter = { statuses: new Set(), host: '', name: '', image: '' };
+  const jobsFilter = { statuses: new Set(), host: '', name: '', image: '', since: '', until: '' };
 
   // ---- DOM ---------------------------------------------------------------
 
@@ -97,6 +97,32 @@
   function badge(status) {
     const known = STATUSES.includes(status) ? status : 'unknown';
     return h('span', { class: `badge badge-${known}`, test: 'job-status' }, String(status));
+  }
+
+  function plural(n, one, many) {
+    if (n === null || n === undefined) return `— ${many}`;
+    return `${n} ${Number(n) === 1 ? one : many}`;
+  }
+
+  // Brings tbody's rows to those of items, in order, rebuilding only the
+  // rows whose data changed: a row that stays keeps its node, so the focus
+  // and a text selection in it survive the refresh.
+  function patchRows(tbody, items, key, build) {
+    const old = new Map();
+    for (const tr of tbody.children) if (tr.dataset.key !== undefined) old.set(tr.dataset.key, tr);
+    const rows = items.map((item) => {
+      const k = String(key(item));
+      const sig = JSON.stringify(item);
+      const had = old.get(k);
+      if (had && had.dataset.sig === sig) return had;
+      const tr = build(item);
+      tr.dataset.key = k;
+      tr.dataset.sig = sig;
+      return tr;
+    });
+    const keep = new Set(rows);
+    for (const tr of [...tbody.children]) if (!keep.has(tr)) tr.remove();
+    rows.forEach((tr, i) => { if (tbody.children[i] !== tr) tbody.insertBefore(tr, tbody.children[i] || null); });
   }
 
   function dash(v) { return v === null || v === undefined || v === '' ? '—' : String(v); }
@@ -331,16 +357,24 @@
       });
       return h('div', { class: 'field' }, h('label', { for: `f-${key}` }, label), input);
     }
+    // Since and until are picked in local time and sent as UTC.
+    function timeFilter(key, label) {
+      const input = h('input', { type: 'datetime-local', id: `f-${key}`, test: `filter-${key}`, step: 1 });
+      input.value = f[key];
+      input.addEventListener('change', () => { f[key] = input.value; restart(); });
+      return h('div', { class: 'field' }, h('label', { for: `f-${key}` }, label), input);
+    }
     const hostList = h('datalist', { id: 'host-names' });
     const clear = h('button', { type: 'button', test: 'filter-clear', onclick: () => {
-      f.statuses.clear(); f.host = f.name = f.image = '';
+      f.statuses.clear(); f.host = f.name = f.image = f.since = f.until = '';
       for (const i of filters.querySelectorAll('input')) { if (i.type === 'checkbox') i.checked = false; else i.value = ''; }
       restart();
     } }, 'Clear filters');
     const filters = h('form', { class: 'filters', test: 'jobs-filters', role: 'search', onsubmit: (e) => { e.preventDefault(); restart(); } },
       h('fieldset', { class: 'statuses' }, h('legend', {}, 'Status'), statusBoxes),
       textFilter('name', 'Name'), textFilter('image', 'Image'),
-      textFilter('host', 'Host', { list: 'host-names' }), hostList, clear);
+      textFilter('host', 'Host', { list: 'host-names' }), hostList,
+      timeFilter('since', 'Since'), timeFilter('until', 'Until'), clear);
 
     const tbody = h('tbody', { test: 'jobs-body' });
     const table = h('table', { class: 'jobs', test: 'jobs-table' },
@@ -381,6 +415,11 @@
       if (f.host) q.set('host', f.host);
       if (f.name) q.set('name', f.name);
       if (f.image) q.set('image', f.image);
+      for (const k of ['since', 'until']) {
+        const t = f[k] ? new Date(f[k]) : null;
+        // Whole seconds: the API reads 2026-11-24T22:00:00Z, not milliseconds.
+        if (t && !Number.isNaN(t.getTime())) q.set(k, t.toISOString().replace(/\.\d+Z$/, 'Z'));
+      }
       q.set('limit', '50');
       const cursor = cursors[cursors.length - 1];
       if (cursor) q.set('cursor', cursor);
@@ -389,7 +428,7 @@
       if (stopped || my !== seq || !data) return;
       clearBanner('poll');
       const jobs = Array.isArray(data.jobs) ? data.jobs : [];
-      tbody.replaceChildren(...jobs.map(row));
+      patchRows(tbody, jobs, (j) => j.id, row);
       if (!jobs.length) {
         tbody.append(h('tr', { test: 'jobs-empty' }, h('td', { colspan: 8, class: 'empty' },
           cursors.length > 1 ? 'No older jobs.' : 'No jobs match these filters.')));
@@ -546,7 +585,11 @@
       histBody.replaceChildren(...rows);
     }
 
+    let shown = '';
     function render(j) {
+      const sig = JSON.stringify(j);
+      if (sig === shown) return; // nothing new: keep selections and focus
+      shown = sig;
       title.textContent = j.name ? `Job ${j.id}: ${j.name}` : `Job ${j.id}`;
       document.title = `${title.textContent} · cjobs`;
       statusBox.replaceChildren(badge(j.status));
@@ -576,6 +619,7 @@
     }
 
     function setText(pane, text) {
+      if (pane.textContent === text) return; // keep a selection in it
       const stick = stickToEnd(pane);
       pane.textContent = text;
       if (stick) pane.scrollTop = pane.scrollHeight;
@@ -596,11 +640,23 @@
       panes.stderr.textContent = '';
     }
 
+    // One stream's whole output; a 404 (nothing stored for this attempt
+    // yet, or at all) is an empty pane with the server's note, not an error.
+    async function fetchStream(stream, attempt, ctl) {
+      try {
+        return { text: await apiText(logsPath(stream, attempt, false), ctl.signal), note: '' };
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 404) return { text: '', note: e.message };
+        throw e;
+      }
+    }
+
     async function fetchWhole(attempt, ctl) {
-      const [o, e] = await Promise.all(['stdout', 'stderr'].map((s) => apiText(logsPath(s, attempt, false), ctl.signal)));
+      const [o, e] = await Promise.all(['stdout', 'stderr'].map((s) => fetchStream(s, attempt, ctl)));
       if (ctl.signal.aborted) return false;
-      setText(panes.stdout, o);
-      setText(panes.stderr, e);
+      setText(panes.stdout, o.text);
+      setText(panes.stderr, e.text);
+      outState.textContent = o.note && e.note ? o.note : '';
       return true;
     }
 
@@ -622,12 +678,16 @@
 
     function startFollowing(attempt) {
       const ctl = out.ctl;
+      let ended = true; // the server ended the streams: the job may have ended
       out.following = true;
       outState.textContent = 'following…';
       Promise.all(['stdout', 'stderr'].map((s) => follow(s, attempt, ctl)))
         .catch((e) => {
           if (ctl.signal.aborted) return;
-          // Fall back to fetching the whole output at each poll.
+          ended = false;
+          // Nothing to follow yet (404): try again at the next poll. Any
+          // other failure: fetch the whole output at each poll instead.
+          if (e instanceof ApiError && e.status === 404) { outState.textContent = e.message; return; }
           out.fallback = true;
           console.warn('following the output failed, polling instead:', e);
         })
@@ -635,8 +695,8 @@
           if (ctl !== out.ctl) return;
           out.following = false;
           out.ended = Date.now();
-          outState.textContent = '';
-          if (!stopped) jobPoll.now(); // the job has probably ended: see
+          if (ended) outState.textContent = '';
+          if (ended && !stopped) jobPoll.now(); // the job has probably ended: see
         });
     }
 
@@ -655,17 +715,18 @@
         // A stream the server ended while the job still runs is opened
         // again at the next regular poll, not at once.
         if (!out.fallback) { if (Date.now() - out.ended >= POLL_MS / 2) startFollowing(attempt); return; }
-        outState.textContent = 'refreshing every 2 s…';
-        await fetchWhole(attempt, out.ctl).catch((e) => report(e));
+        const ctl = out.ctl;
+        try {
+          if (await fetchWhole(attempt, ctl) && !outState.textContent) outState.textContent = 'refreshing every 2 s…';
+        } catch (e) {
+          if (!ctl.signal.aborted) report(e);
+        }
         return;
       }
       if (out.final || out.following) return;
       const ctl = out.ctl;
       try {
-        if (await fetchWhole(attempt, ctl)) {
-          out.final = true;
-          outState.textContent = '';
-        }
+        if (await fetchWhole(attempt, ctl)) out.final = true;
       } catch (e) {
         if (!ctl.signal.aborted) report(e);
       }
@@ -698,6 +759,7 @@
       });
       if (!r.ok) return;
       cancelBtn.disabled = true;
+      showNotice(`Cancelling job ${id}… (a running container is given time to stop)`);
       try {
         const body = r.reason ? { reason: r.reason } : {};
         const res = await api('POST', `/jobs/${id}/cancel`, body);
@@ -705,6 +767,7 @@
           (res && res.was ? ` (was ${res.was})` : '') + '.');
         clearBanner();
       } catch (e) {
+        notice.hidden = true;
         report(e);
       } finally {
         cancelBtn.disabled = false;
@@ -769,19 +832,25 @@
 
     function healthText(r) {
       if (r === 'checking') return h('span', { class: 'muted' }, 'checking…');
-      if (r instanceof Error) return h('span', { class: 'bad' }, r.message);
-      if (!r.ok) return h('span', { class: 'bad' }, `unreachable: ${dash(r.error)}`);
+      if (r.failed !== undefined) return h('span', { class: 'bad' }, r.failed);
+      // The server says "healthy" (and a status word); "ok" is accepted too.
+      const ok = r.healthy !== undefined ? r.healthy : r.ok;
+      if (!ok) return h('span', { class: 'bad' }, `${dash(r.status || 'unhealthy')}: ${dash(r.error)}`);
       const parts = [`engine ${dash(r.engine_version)} (API ${dash(r.api_version)})`, dash(r.os),
-        `${dash(r.containers_running)} containers running`, `${dash(r.jobs_active)} jobs active`,
+        `${plural(r.containers_running, 'container', 'containers')} running`,
+        `${plural(r.jobs_active, 'job', 'jobs')} active`,
         `${dash(r.response_ms)} ms`];
       return h('span', {}, h('span', { class: 'good' }, 'ok'), ' · ', parts.join(' · '));
     }
 
     function render() {
-      tbody.replaceChildren(...hosts.map((x) => {
-        const r = health.get(x.name);
-        const btn = h('button', { type: 'button', test: 'host-check', disabled: r === 'checking',
-          'aria-label': `Check ${x.name} now`, onclick: () => check(x.name) }, 'Check now');
+      const items = hosts.map((x) => ({ x, r: health.get(x.name) ?? null }));
+      for (const tr of [...tbody.children]) if (tr.dataset.key === undefined) tr.remove();
+      patchRows(tbody, items, (it) => it.x.name, ({ x, r }) => {
+        // The engine check needs the admin scope.
+        const btn = isAdmin() ? h('button', { type: 'button', test: 'host-check', disabled: r === 'checking',
+          'aria-label': `Check ${x.name} now`, onclick: () => check(x.name) }, 'Check now')
+          : h('span', { class: 'muted small' }, 'admin only');
         const last = x.checked_at
           ? [timeEl(x.checked_at), ' ', x.check_ok ? h('span', { class: 'good' }, 'ok') : h('span', { class: 'bad' }, 'failed'),
             x.check_message ? h('div', { class: 'muted small' }, String(x.check_message)) : null]
@@ -792,9 +861,9 @@
           h('td', { test: 'host-enabled' }, x.enabled ? 'yes' : h('span', { class: 'bad' }, 'no')),
           h('td', { class: 'num' }, dash(x.max_jobs)),
           h('td', { test: 'host-last-check' }, last),
-          h('td', { test: 'host-health', 'aria-live': 'polite' }, r === undefined ? '' : healthText(r)),
+          h('td', { test: 'host-health', 'aria-live': 'polite' }, r === null ? '' : healthText(r)),
           h('td', {}, btn));
-      }));
+      });
       if (!hosts.length) tbody.append(h('tr', {}, h('td', { colspan: 7, class: 'empty' }, 'No hosts.')));
     }
 
@@ -813,7 +882,7 @@
       try {
         health.set(name, await api('GET', `/hosts/${encodeURIComponent(name)}/health`));
       } catch (e) {
-        health.set(name, e);
+        health.set(name, { failed: e.message });
         if (e.status === 401) report(e);
       }
       if (stopped) return;
@@ -865,13 +934,15 @@
     async function load() {
       const my = ++seq;
       const range = queueRange;
-      let tl, st;
+      // The counts do not wait for the timeline, nor fail with it.
+      const counted = api('GET', '/status').then((st) => { if (!stopped && my === seq) renderCounts(st); }, () => {});
+      let tl;
       try {
-        [tl, st] = await Promise.all([api('GET', `/timeline?range=${range}`), api('GET', '/status').catch(() => null)]);
-      } catch (e) { if (!stopped) report(e, 'poll'); return; }
+        tl = await api('GET', `/timeline?range=${range}`);
+      } catch (e) { if (!stopped) report(e, 'poll'); await counted; return; }
+      await counted;
       if (stopped || my !== seq) return;
       clearBanner('poll');
-      renderCounts(st);
       const step = Number(tl.step_seconds) || 60;
       const per = step === 60 ? 'minute' : step % 60 === 0 ? `${step / 60} minutes` : `${step} seconds`;
       explain.textContent = `Jobs queued and jobs running at each point, and jobs finished in the ${per} before it ` +

@@ -120,7 +120,7 @@
     const cursor = s('g', { class: 'cursor', visibility: 'hidden', test: 'plot-cursor' });
     const guide = s('line', { y1: M.top, y2: M.top + ph, class: 'guide' });
     const dots = series.map((se) => s('circle', { r: 4, class: `dot ${se.cls}` }));
-    const box = s('rect', { class: 'tip', rx: 4, width: 150, height: 18 + 18 * series.length });
+    const box = s('rect', { class: 'tip', rx: 4, width: 150, height: 26 + 18 * series.length });
     const lines = [s('text', { class: 'tip-head' })].concat(series.map(() => s('text', {})));
     const tip = s('g', { test: 'plot-tooltip' }, box, ...lines);
     cursor.append(guide, ...dots, tip);
@@ -139,7 +139,8 @@
       const bx = cx + 12 + 150 > W - M.right ? cx - 12 - 150 : cx + 12;
       const by = M.top + 4;
       box.setAttribute('x', bx); box.setAttribute('y', by);
-      lines[0].textContent = new Date(t).toLocaleString([], { dateStyle: 'short', timeStyle: 'short' });
+      const d = new Date(t);
+      lines[0].textContent = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${hhmm(t)}`;
       lines.forEach((ln, k) => { ln.setAttribute('x', bx + 10); ln.setAttribute('y', by + 16 + 18 * k); });
       series.forEach((se, k) => { lines[k + 1].textContent = `${se.label}: ${Number(p[se.key]) || 0}`; });
       cursor.setAttribute('visibility', 'visible');
