@@ -10,6 +10,7 @@
 #include <stdarg.h>
 
 #include "http/http.h"
+#include "ops/follow.h"
 #include "ops/jobs.h"
 #include "ops/tokens.h"
 #include "store/store.h"
@@ -49,6 +50,7 @@ struct http_req {
 	char *body;                  /* the request body, NUL-terminated, or NULL */
 	size_t body_len;
 	store_t *store;              /* this thread's connection */
+	ops_follower_t *follower;    /* follows running jobs' output */
 	token_scope_t scope;         /* what the caller's token allows */
 	char *token_name;
 	bool tls;

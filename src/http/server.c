@@ -237,8 +237,11 @@ static bool serve_asset(http_req_t *r)
 	return true;
 }
 
+static ops_follower_t *follower;
+
 static void dispatch(http_req_t *r)
 {
+	r->follower = follower;
 	if (strlen(r->path) > 1024) {
 		http_reply_error(r, 414, "the path is %zu bytes long; the limit is 1024",
 				 strlen(r->path));
@@ -548,6 +551,12 @@ int http_serve(const http_options_t *o, char **err)
 			 "listen on 127.0.0.1 behind a TLS proxy",
 			 shown);
 	raise_fd_limit(o->max_connections);
+	if (ops_follower_new(&follower, err) < 0) {
+		close(fd);
+		free(cert);
+		free(key);
+		return -1;
+	}
 
 	/* The request threads inherit this mask: only this thread takes the
 	 * stop signals, and a client that goes away cannot kill the server. */
@@ -558,8 +567,10 @@ int http_serve(const http_options_t *o, char **err)
 	sigaddset(&stop, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &stop, &old);
 
+	/* ITC: MHD_quiesce_daemon needs it with a thread pool; suspending: a
+	 * followed output waits for its next bytes without a thread. */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-			 MHD_USE_ITC;  /* MHD_quiesce_daemon needs it with a thread pool */
+			 MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
 	if (cert)
 		flags |= MHD_USE_TLS;
 	struct MHD_OptionItem tls_opts[] = {
@@ -577,6 +588,8 @@ int http_serve(const http_options_t *o, char **err)
 		MHD_OPTION_ARRAY, tls_opts,
 		MHD_OPTION_END);
 	if (!d) {
+		ops_follower_free(follower);
+		follower = NULL;
 		close(fd);
 		free(cert);
 		free(key);
@@ -593,6 +606,8 @@ int http_serve(const http_options_t *o, char **err)
 	log_info("%s: no new connections; finishing the requests in flight",
 		 sig == SIGINT ? "SIGINT" : "SIGTERM");
 	MHD_quiesce_daemon(d);
+	/* Followed outputs end now, so that their requests finish. */
+	ops_follower_stop(follower);
 	int64_t deadline = mono_us() + (int64_t)STOP_WAIT_MS * 1000;
 	for (;;) {
 		if (inflight == 0 || mono_us() > deadline)
@@ -601,6 +616,8 @@ int http_serve(const http_options_t *o, char **err)
 		nanosleep(&ts, NULL);
 	}
 	MHD_stop_daemon(d);
+	ops_follower_free(follower);
+	follower = NULL;
 	close(fd);
 	close_stores();
 	free(cert);

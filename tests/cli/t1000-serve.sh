@@ -218,6 +218,27 @@ true" &&
 	api POST /api/v1/jobs/$id/cancel "{\"why\": 1}" >/dev/null && status_is 400
 '
 
+test_expect_success 'logs?follow=1 streams a running job'"'"'s output as it is written, from its engine, and ends when it ends' '
+	id=$(cjobs job submit --image $IMG -- sh -c "echo first; echo oops >&2; $GATED") || exit 1
+	"$CJOBS_BIN" process-jobs --daemon --host e1 >/dev/null 2>worker3.log &
+	wpid=$!
+	stop_on_exit $wpid
+	wait_for 60 "test \"\$(job_field $id status)\" = running" &&
+	{ curl -sN -H "Authorization: Bearer $API_TOKEN" "$SERVE_URL/api/v1/jobs/$id/logs?follow=1&stream=stdout" >followed & } &&
+	{ curl -sN -H "Authorization: Bearer $API_TOKEN" "$SERVE_URL/api/v1/jobs/$id/logs?follow=1" >both & } &&
+	wait_for 30 "grep -q first followed && grep -q oops both" &&
+	test "$(job_field $id status)" = running &&
+	! grep -q done followed &&
+	job_release $id &&
+	wait_for 60 "grep -q done followed && grep -q done both" &&
+	wait_for 60 "test \"\$(job_field $id status)\" = completed" &&
+	printf "first\ndone\n" >want && cmp followed want &&
+	printf "first\noops\ndone\n" >want && cmp both want &&
+	curl -s -H "Authorization: Bearer $API_TOKEN" "$SERVE_URL/api/v1/jobs/$id/logs?follow=1&stream=stdout" >after &&
+	cmp after followed &&
+	api GET "/api/v1/jobs/$id/logs?follow=2" >/dev/null && status_is 400
+'
+
 test_expect_success 'retry: a failed job is queued again (200, the job); a completed one is 409 with the command line'"'"'s text' '
 	id=$(cjobs job submit --image $IMG -- sh -c "exit 3") &&
 	{ cjobs process-jobs --host e1 >/dev/null 2>&1; true; } &&

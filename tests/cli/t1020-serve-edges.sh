@@ -35,7 +35,8 @@ test_expect_success 'a port in use is refused, naming the address' '
 '
 
 test_expect_success 'a slow client is dropped after --idle-timeout while others are answered' '
-	serve_start "$TEST_DIR/idle.log" --idle-timeout 2 &&
+	serve_start "$TEST_DIR/idle.log" --idle-timeout 2 || exit 1
+	serve_stop_on_exit $SERVE_PID
 	python3 - "${SERVE_URL##*:}" <<-"PY"
 	import socket, sys, time
 	port = int(sys.argv[1])
@@ -79,6 +80,7 @@ test_expect_success 'SIGTERM lets a request in flight finish (a cancel waiting f
 	wait_for 60 "test \"\$(job_field $id status)\" = running" || exit 1
 	"$CJOBS_BIN" serve --listen 127.0.0.1:0 --verbosity 2 --grace 3 >/dev/null 2>t.log &
 	spid=$!
+	trap "kill -TERM $spid 2>/dev/null; kill -INT $wpid 2>/dev/null; wait" EXIT
 	wait_for 30 "grep -q \" serving http\" t.log" &&
 	url=$(sed -n "s/.* serving \(http:\/\/[^ ]*\) .*/\1/p" t.log) &&
 	{ curl -s -o cancel.out -w "%{http_code}" -X POST -H "Authorization: Bearer $API_TOKEN" "$url/api/v1/jobs/$id/cancel" >cancel.code & } &&
@@ -99,6 +101,7 @@ test_expect_success 'HTTPS with --tls-cert and --tls-key; the session cookie is 
 		-subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" 2>/dev/null || exit 1
 	"$CJOBS_BIN" serve --listen 127.0.0.1:0 --tls-cert cert.pem --tls-key key.pem --verbosity 2 >/dev/null 2>tls.log &
 	spid=$!
+	serve_stop_on_exit $spid
 	wait_for 30 "grep -q \" serving https\" tls.log" &&
 	url=$(sed -n "s/.* serving \(https:\/\/[^ ]*\) .*/\1/p" tls.log) &&
 	test "$(curl -s --cacert cert.pem "$url/healthz")" = "{\"ok\":true,\"store\":\"SQLite\"}" &&
@@ -123,6 +126,7 @@ if ip -6 addr show dev lo 2>/dev/null | grep -q "inet6 ::1"; then
 	test_expect_success 'IPv6: [::1]:0 listens on the IPv6 loopback' '
 		"$CJOBS_BIN" serve --listen "[::1]:0" --verbosity 2 >/dev/null 2>v6.log &
 		spid=$!
+		serve_stop_on_exit $spid
 		wait_for 30 "grep -q \" serving http\" v6.log" &&
 		url=$(sed -n "s/.* serving \(http:\/\/[^ ]*\) .*/\1/p" v6.log) &&
 		case $url in "http://[::1]:"*) ;; *) echo "$url"; false ;; esac &&
@@ -136,10 +140,31 @@ fi
 test_expect_success 'an address other machines can reach, without TLS, starts with one clear warning' '
 	"$CJOBS_BIN" serve --listen 0.0.0.0:0 >/dev/null 2>open.log &
 	spid=$!
+	serve_stop_on_exit $spid
 	wait_for 30 "grep -q \" serving http\" open.log" &&
 	kill -TERM $spid && wait_exit 30 $spid &&
 	test "$(grep -c "WITHOUT TLS" open.log)" = 1 &&
 	grep -q "warning: listening on 0.0.0.0:[0-9]*, which other machines can reach, WITHOUT TLS" open.log
+'
+
+test_expect_success 'SIGTERM ends a followed output at once, and the server exits 0' '
+	id=$(cjobs job submit --image $IMG -- sh -c "echo first; $GATED") || exit 1
+	"$CJOBS_BIN" process-jobs --daemon --host e1 >/dev/null 2>worker2.log &
+	wpid=$!
+	"$CJOBS_BIN" serve --listen 127.0.0.1:0 --verbosity 2 >/dev/null 2>f.log &
+	spid=$!
+	trap "kill -TERM $spid 2>/dev/null; kill -INT $wpid 2>/dev/null; wait" EXIT
+	wait_for 60 "test \"\$(job_field $id status)\" = running" &&
+	wait_for 30 "grep -q \" serving http\" f.log" &&
+	url=$(sed -n "s/.* serving \(http:\/\/[^ ]*\) .*/\1/p" f.log) &&
+	{ curl -sN -H "Authorization: Bearer $API_TOKEN" "$url/api/v1/jobs/$id/logs?follow=1" >followed & } &&
+	wait_for 30 "grep -q first followed" &&
+	kill -TERM $spid &&
+	wait_exit 30 $spid &&
+	grep -q "GET /api/v1/jobs/$id/logs 200" f.log &&
+	test "$(job_field $id status)" = running &&
+	job_release $id &&
+	wait_for 60 "test \"\$(job_field $id status)\" = completed"
 '
 
 test_done

@@ -83,3 +83,9 @@ error_is() {
 	echo "want:  $1"
 	return 1
 }
+
+# serve_stop_on_exit PID: inside a test body, SIGTERM the server PID (and
+# wait for it) when the body ends, however it ends.
+serve_stop_on_exit() {
+	trap "kill -TERM $1 2>/dev/null; wait $1 2>/dev/null" EXIT
+}
