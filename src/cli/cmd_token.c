@@ -150,7 +150,20 @@ static const cli_command_t t_list = {
 	},
 	.examples = (const cli_example_t[]){
 		{"cjobs token list", "every token, revoked ones included", 0},
+		{"cjobs token list --format json", "the same as JSON, for scripts", 0},
 		{NULL, NULL, 0},
+	},
+	.sections = (const cli_section_t[]){
+		{"Important Notes",
+		 "Read-only. The store holds only each token's SHA-256 hash, so no listing, backup or "
+		 "copy of the store can show a token; a lost token is revoked and made again."},
+		{NULL, NULL},
+	},
+	.errors = (const cli_error_doc_t[]){
+		{"cjobs: error: option --format: 'xml' is not one of: table, json",
+		 "--format names a format that does not exist", "give table or json",
+		 "cjobs token list --format xml"},
+		{NULL, NULL, NULL, NULL},
 	},
 	.run = list_run,
 };
@@ -166,6 +179,13 @@ static const cli_command_t t_revoke = {
 	.examples = (const cli_example_t[]){
 		{"cjobs token revoke ci", "the token named ci stops working at once", 0},
 		{NULL, NULL, 0},
+	},
+	.sections = (const cli_section_t[]){
+		{"Important Notes",
+		 "Takes effect on the next request: the server checks every request's token against "
+		 "the store, and keeps none in memory. Revoking cannot be undone; make a new token "
+		 "for whoever still needs one. Changes only the store."},
+		{NULL, NULL},
 	},
 	.errors = (const cli_error_doc_t[]){
 		{"cjobs: error: no valid token named 'nosuch'; 'cjobs token list' shows them",
@@ -188,6 +208,14 @@ const cli_command_t cmd_token = {
 		{"cjobs token create monitoring --scope read",
 		 "a read-only token, e.g. for the metrics scraper", 0},
 		{NULL, NULL, 0},
+	},
+	.sections = (const cli_section_t[]){
+		{"Important Notes",
+		 "Scopes: read (GET of jobs, output, hosts, status, report, metrics), submit (read, "
+		 "and POST /api/v1/jobs), admin (submit, and cancel, retry and health checks). A "
+		 "submit token may run any image on the hosts: give it as you would give root on "
+		 "them. Tokens are stored as hashes; 'cjobs token create' shows each one once."},
+		{NULL, NULL},
 	},
 	.errors = (const cli_error_doc_t[]){
 		{"cjobs: error: 'cjobs token' needs a subcommand (see the list above)",
