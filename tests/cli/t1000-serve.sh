@@ -351,6 +351,7 @@ test_expect_success 'GET /metrics is the Prometheus text format, with the store'
 	ran=$(store_sql "SELECT count(*) FROM jobs WHERE status IN ('"'"'completed'"'"', '"'"'failed'"'"', '"'"'timeout'"'"') AND started_at > 0") &&
 	grep -qx "cjobs_job_run_seconds_count $ran" metrics.txt &&
 	grep -qx "cjobs_job_run_seconds_bucket{le=\"+Inf\"} $ran" metrics.txt &&
+	grep -qx "cjobs_job_run_seconds_bucket{le=\"86400\"} $ran" metrics.txt &&
 	grep "^cjobs_job_run_seconds_bucket" metrics.txt | awk "{ if (\$2 < last) exit 1; last = \$2 }" &&
 	grep -qx "cjobs_host_up{host=\"e1\"} 1" metrics.txt &&
 	grep -q "^cjobs_worker_last_heartbeat_timestamp_seconds{worker=\"[^\"]*\",machine=\"[^\"]*\"} [0-9]" metrics.txt &&
