@@ -123,19 +123,17 @@ void api_jobs_list(http_req_t *r)
 
 void api_job_get(http_req_t *r)
 {
-	job_t job;
-	job_init(&job);
-	if (path_job(r, &job) < 0)
-		return;
-	json_t *o = NULL;
+	int64_t id;
 	char *err = NULL;
-	ops_rc_t rc = ops_job_json(r->store, &job, false, &o, &err);
+	json_t *o = NULL;
+	ops_rc_t rc = ops_job_id_parse(r->params[0], &id, &err);
+	if (rc == OPS_OK)
+		rc = ops_job_show(r->store, id, false, &o, &err);
 	if (rc == OPS_OK)
 		http_reply_json(r, 200, o);
 	else
 		http_reply_ops(r, rc, err);
 	free(err);
-	job_free(&job);
 }
 
 static const char *const streams[] = {"both", "stdout", "stderr", NULL};

@@ -35,20 +35,14 @@ ops_rc_t ops_job_load(store_t *s, int64_t id, job_t *job, char **err)
 	return rc < 0 ? OPS_E_STORE : OPS_OK;
 }
 
-/* {"kept_bytes", "total_bytes", "truncated"} of the latest stored output of
- * one stream, or null. */
-static int output_json(store_t *s, const job_t *j, job_stream_t stream, json_t **out, char **err)
+/* {"kept_bytes", "total_bytes", "truncated"} of one stream's latest stored
+ * output, or null. */
+static json_t *size_json(const store_output_size_t *z)
 {
-	job_output_t o = {0};
-	int rc = store_output_get(s, j->id, 0, stream, &o, err);
-	if (rc < 0)
-		return -1;
-	*out = rc == 1 ? json_null()
-		       : json_pack("{s:I, s:I, s:b}", "kept_bytes", (json_int_t)o.len,
-				   "total_bytes", (json_int_t)o.total_bytes, "truncated",
-				   o.truncated);
-	job_output_free(&o);
-	return *out ? 0 : err_set(err, "out of memory");
+	if (!z->have)
+		return json_null();
+	return json_pack("{s:I, s:I, s:b}", "kept_bytes", (json_int_t)z->kept, "total_bytes",
+			 (json_int_t)z->total, "truncated", z->truncated);
 }
 
 ops_rc_t ops_job_json(store_t *s, const job_t *job, bool show_secrets, json_t **out,
@@ -57,17 +51,17 @@ ops_rc_t ops_job_json(store_t *s, const job_t *job, bool show_secrets, json_t **
 	*out = NULL;
 	job_event_t *ev = NULL;
 	size_t nev = 0;
-	json_t *o = NULL, *so = NULL, *se = NULL;
+	store_output_size_t sizes[2];
 	if (store_history(s, job->id, &ev, &nev, err) < 0 ||
-	    output_json(s, job, JOB_STDOUT, &so, err) < 0 ||
-	    output_json(s, job, JOB_STDERR, &se, err) < 0) {
+	    store_output_sizes(s, job->id, sizes, err) < 0) {
 		store_history_free(ev, nev);
-		json_decref(so);
 		return OPS_E_STORE;
 	}
-	o = render_job_json(job, show_secrets);
+	json_t *o = render_job_json(job, show_secrets);
+	/* json_object_set_new takes its value even when it fails. */
 	if (!o || json_object_set_new(o, "history", render_history_json(ev, nev)) < 0 ||
-	    json_object_set_new(o, "stdout", so) < 0 || json_object_set_new(o, "stderr", se) < 0) {
+	    json_object_set_new(o, "stdout", size_json(&sizes[0])) < 0 ||
+	    json_object_set_new(o, "stderr", size_json(&sizes[1])) < 0) {
 		store_history_free(ev, nev);
 		json_decref(o);
 		err_set(err, "out of memory");
@@ -163,4 +157,20 @@ ops_rc_t ops_host_load(store_t *s, const char *name, host_t *h, char **err)
 		return OPS_E_NOT_FOUND;
 	}
 	return rc < 0 ? OPS_E_STORE : OPS_OK;
+}
+
+ops_rc_t ops_job_show(store_t *s, int64_t id, bool show_secrets, json_t **out, char **err)
+{
+	*out = NULL;
+	bool own = false;
+	if (store_read_begin(s, &own, err) < 0)
+		return OPS_E_STORE;
+	job_t job;
+	job_init(&job);
+	ops_rc_t rc = ops_job_load(s, id, &job, err);
+	if (rc == OPS_OK)
+		rc = ops_job_json(s, &job, show_secrets, out, err);
+	store_read_end(s, own);
+	job_free(&job);
+	return rc;
 }

@@ -29,6 +29,9 @@ ops_rc_t ops_job_load(store_t *s, int64_t id, job_t *job, char **err);
  * job's fields, its history, and the sizes of its latest stored output. */
 ops_rc_t ops_job_json(store_t *s, const job_t *job, bool show_secrets, json_t **out,
 		      char **err);
+/* ops_job_load and ops_job_json in one read snapshot, so that the row, its
+ * history and its output agree. */
+ops_rc_t ops_job_show(store_t *s, int64_t id, bool show_secrets, json_t **out, char **err);
 /* The attempt whose output is asked for (0: the latest) must have
  * happened. */
 ops_rc_t ops_job_check_attempt(const job_t *job, int attempt, char **err);

@@ -24,26 +24,6 @@
 /* The host a job belongs to (report.h). */
 #define HOST_KEY "CASE WHEN status = 'queued' THEN host ELSE coalesce(ran_on, host) END"
 
-/* ---- a read snapshot: several SELECTs that agree with each other ---- */
-
-static int snap_begin(store_t *s, bool *own, char **err)
-{
-	*own = false;
-	if (s->depth > 0 || db_in_tx(s))
-		return 0; /* the caller's transaction is the snapshot */
-	if (st_run(s, s->drv->sql_begin_read, "cannot read the job store", err) < 0)
-		return -1;
-	*own = true;
-	return 0;
-}
-
-static void snap_end(store_t *s, bool own)
-{
-	if (own && db_in_tx(s) &&
-	    st_run(s, "COMMIT", "cannot end the read", NULL) < 0)
-		st_run(s, "ROLLBACK", "rollback", NULL);
-}
-
 static int prepare_sb(store_t *s, strbuf_t *sql, db_stmt_t **st, char **err)
 {
 	if (sql->failed) {
@@ -358,14 +338,14 @@ int store_status(store_t *s, const char *host, int64_t now, store_status_t *out,
 	if (store_ready(s, err) < 0)
 		return -1;
 	bool own;
-	if (snap_begin(s, &own, err) < 0)
+	if (store_read_begin(s, &own, err) < 0)
 		return -1;
 	int rc = status_counts(s, host, now, out, err);
 	if (rc == 0)
 		rc = status_oldest(s, host, now, out, err);
 	if (rc == 0)
 		rc = status_active(s, host, out, err);
-	snap_end(s, own);
+	store_read_end(s, own);
 	if (rc < 0)
 		store_status_free(out);
 	return rc;
@@ -682,10 +662,10 @@ int store_report(store_t *s, int64_t since, int64_t until, const char *host,
 	for (int g = 0; g < 3; g++)
 		gr[g].keys.null_index = -1;
 	bool own;
-	if (snap_begin(s, &own, err) < 0)
+	if (store_read_begin(s, &own, err) < 0)
 		return -1;
 	int rc = report_read(s, since, until, host, gr, ss, err);
-	snap_end(s, own);
+	store_read_end(s, own);
 	for (int m = 0; rc == 0 && m < M_COUNT; m++) {
 		if (ss[m].n > 1)
 			qsort(ss[m].v, ss[m].n, sizeof(sample_t), cmp_sample);

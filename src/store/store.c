@@ -573,6 +573,26 @@ int query_count(store_t *s, const char *sql, const char *arg, int64_t *n, char *
 	return rc;
 }
 
+/* ---- a read snapshot: several SELECTs that agree with each other ---- */
+
+int store_read_begin(store_t *s, bool *own, char **err)
+{
+	*own = false;
+	if (s->depth > 0 || db_in_tx(s))
+		return 0; /* the caller's transaction is the snapshot */
+	if (st_run(s, s->drv->sql_begin_read, "cannot read the job store", err) < 0)
+		return -1;
+	*own = true;
+	return 0;
+}
+
+void store_read_end(store_t *s, bool own)
+{
+	if (own && db_in_tx(s) &&
+	    st_run(s, "COMMIT", "cannot end the read", NULL) < 0)
+		st_run(s, "ROLLBACK", "rollback", NULL);
+}
+
 /* ---- errors ---- */
 
 int db_fail_rc(store_t *s, int rc, const char *what, char **err)

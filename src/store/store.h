@@ -93,6 +93,12 @@ int store_begin_recording(store_t *s, char **err);
  * then copies the rest under an exclusive lock) finds little to do. */
 void store_long_writer(store_t *s);
 int store_commit(store_t *s, char **err);
+/* A read snapshot: the reads between these agree with each other (no
+ * commit of another process shows half-way). Inside an open transaction
+ * that transaction is the snapshot (*own false). store_read_end ends one
+ * store_read_begin began. */
+int store_read_begin(store_t *s, bool *own, char **err);
+void store_read_end(store_t *s, bool own);
 void store_rollback(store_t *s);
 
 /* ---- executor hosts ---- */
@@ -322,6 +328,15 @@ int store_token_list(store_t *s, store_token_t **out, size_t *n, char **err);
 int store_token_revoke(store_t *s, const char *name, char **err);
 void store_token_free(store_token_t *t);
 void store_token_list_free(store_token_t *v, size_t n);
+
+/* The sizes of the latest attempt's stored output ([0] stdout, [1] stderr;
+ * have false for a stream with none), without reading the bytes. */
+typedef struct {
+	bool have;
+	int64_t kept, total;  /* bytes stored; bytes written in all */
+	bool truncated;
+} store_output_size_t;
+int store_output_sizes(store_t *s, int64_t job_id, store_output_size_t sizes[2], char **err);
 
 /* ---- history ---- */
 int store_history(store_t *s, int64_t job_id, job_event_t **out, size_t *n, char **err);
