@@ -797,11 +797,9 @@ static int pick_host(cli_ctx_t *ctx, cli_args_t *a, host_t *h, bool *registered)
 	char *copy = strdup(name);
 	free(h->name);
 	h->name = NULL;
-	int rc = copy ? store_host_get(ctx->store, copy, h, &err) : -1;
-	if (rc == 1)
-		cli_error(ctx, "no host named '%.64s'; 'cjobs host list' shows the hosts", copy);
-	else if (rc < 0)
-		cli_error(ctx, "%s", copy ? err_str(err) : "out of memory");
+	int rc = copy ? ctx_load_host(ctx, copy, h) : -1;
+	if (!copy)
+		cli_error(ctx, "out of memory");
 	free(copy);
 	free(err);
 	return rc == 0 ? 0 : -1;

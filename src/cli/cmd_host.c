@@ -140,14 +140,7 @@ out:
 /* Loads host `name` or prints an error that lists how to see the hosts. */
 static int load_host(cli_ctx_t *ctx, const char *name, host_t *h)
 {
-	char *err = NULL;
-	int rc = store_host_get(ctx->store, name, h, &err);
-	if (rc == 1)
-		cli_error(ctx, "no host named '%.64s'; 'cjobs host list' shows the hosts", name);
-	else if (rc < 0)
-		cli_error(ctx, "%s", err_str(err));
-	free(err);
-	return rc;
+	return ctx_load_host(ctx, name, h);
 }
 
 static int host_update_run(cli_ctx_t *ctx, cli_args_t *a)
@@ -223,9 +216,14 @@ static int host_remove_run(cli_ctx_t *ctx, cli_args_t *a)
 	if (front != 0)
 		return front > 0 ? EXIT_OK : EXIT_ERROR;
 	int rc = store_host_remove(ctx->store, a->pos[0], &err);
-	if (rc == 1)
-		cli_error(ctx, "no host named '%.64s'; 'cjobs host list' shows the hosts", a->pos[0]);
-	else if (rc < 0)
+	if (rc == 1) {
+		/* Gone meanwhile: the message of a host that is not there. */
+		host_t gone;
+		host_init(&gone);
+		if (ctx_load_host(ctx, a->pos[0], &gone) == 0)
+			cli_error(ctx, "host '%.64s' could not be removed; try again", a->pos[0]);
+		host_free(&gone);
+	} else if (rc < 0)
 		cli_error(ctx, "%s", err_str(err));
 	else
 		printf("removed host '%s'\n", a->pos[0]);

@@ -81,17 +81,10 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 	if (cli_has(a, "host")) {
 		host_t h;
 		host_init(&h);
-		int found = store_host_get(ctx->store, cli_str(a, "host"), &h, &err);
+		int found = ctx_load_host(ctx, cli_str(a, "host"), &h);
 		host_free(&h);
-		if (found != 0) {
-			if (found == 1)
-				cli_error(ctx, "no host named '%.64s'; 'cjobs host list' shows the hosts",
-					  cli_str(a, "host"));
-			else
-				cli_error(ctx, "%s", err_str(err));
-			free(err);
+		if (found < 0)
 			return EXIT_ERROR;
-		}
 	}
 	reload_ctx_t rctx = {ctx, a};
 	worker_opts_t o = {

@@ -1,6 +1,7 @@
 /* cli/context.c: the store and default host shared by commands; see context.h. */
 #include "cli/context.h"
 
+#include "ops/jobs.h"
 #include "ops/submit.h"
 
 #include <stdio.h>
@@ -44,6 +45,16 @@ const char *ctx_default_engine_url(void)
 int ctx_ensure_default_host(cli_ctx_t *ctx, bool *added, char **err)
 {
 	return ops_ensure_default_host(ctx->store, ctx_default_engine_url(), added, err);
+}
+
+int ctx_load_host(cli_ctx_t *ctx, const char *name, host_t *h)
+{
+	char *err = NULL;
+	ops_rc_t rc = ops_host_load(ctx->store, name, h, &err);
+	if (rc != OPS_OK)
+		cli_error(ctx, "%s", err_str(err));
+	free(err);
+	return rc == OPS_OK ? 0 : -1;
 }
 
 int ctx_confirm(cli_ctx_t *ctx, bool force, const char *what)

@@ -19,6 +19,10 @@ const char *ctx_default_engine_url(void);
  * host at all. Sets *added when it did. */
 int ctx_ensure_default_host(cli_ctx_t *ctx, bool *added, char **err);
 
+/* Loads host name into h (host_init'ed by the caller), or prints the
+ * error (ops_host_load's: "no host named ..." or the store's) and returns
+ * -1. */
+int ctx_load_host(cli_ctx_t *ctx, const char *name, host_t *h);
 /* The confirmation of a destructive command: proceeds with --force; asks on
  * a terminal; refuses, with an error that says to add --force, when
  * standard input is not one. `what` completes "removing ...". Returns 0 to

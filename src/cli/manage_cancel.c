@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/command.h"
+#include "cli/context.h"
 #include "util/confirm.h"
 #include "util/err.h"
 #include "ops/jobs.h"
@@ -37,16 +38,10 @@ static int select_host_jobs(cli_ctx_t *ctx, const char *host, job_t **out, size_
 	char *err = NULL;
 	host_t h;
 	host_init(&h);
-	int found = store_host_get(ctx->store, host, &h, &err);
+	int found = ctx_load_host(ctx, host, &h);
 	host_free(&h);
-	if (found != 0) {
-		if (found == 1)
-			cli_error(ctx, "no host named '%.64s'; 'cjobs host list' shows the hosts", host);
-		else
-			cli_error(ctx, "%s", err_str(err));
-		free(err);
+	if (found < 0)
 		return -1;
-	}
 	job_filter_t f = {
 		.status_mask = 1 << JOB_QUEUED | 1 << JOB_LAUNCHING | 1 << JOB_RUNNING,
 		.host = host,

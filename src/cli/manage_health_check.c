@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/command.h"
+#include "cli/context.h"
 #include "ops/render.h"
 #include "util/err.h"
 #include "util/output.h"
@@ -98,14 +99,8 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 			return EXIT_ERROR;
 		}
 		n = 1;
-		int found = store_host_get(ctx->store, only, hosts, &err);
+		int found = ctx_load_host(ctx, only, hosts);
 		if (found != 0) {
-			if (found == 1)
-				cli_error(ctx, "no host named '%.64s'; 'cjobs host list' shows the hosts",
-					  only);
-			else
-				cli_error(ctx, "%s", err_str(err));
-			free(err);
 			store_host_list_free(hosts, n);
 			return EXIT_ERROR;
 		}

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/command.h"
+#include "cli/context.h"
 #include "core/validate.h"
 #include "util/confirm.h"
 #include "util/err.h"
@@ -67,13 +68,10 @@ static int select_jobs(cli_ctx_t *ctx, const cli_args_t *a, job_t **out, size_t 
 	if (k == 0 && host) {
 		host_t h;
 		host_init(&h);
-		int found = store_host_get(ctx->store, host, &h, &err);
+		int found = ctx_load_host(ctx, host, &h);
 		host_free(&h);
-		free(err);
-		if (found == 1) {
-			cli_error(ctx, "no host named '%.64s'; 'cjobs host list' shows the hosts", host);
+		if (found < 0)
 			return -1;
-		}
 	}
 	return 0;
 }

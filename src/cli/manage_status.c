@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli/command.h"
+#include "cli/context.h"
 #include "ops/status.h"
 #include "ops/render.h"
 #include "engine/engine.h"
@@ -430,7 +431,14 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 			}
 		}
 		if (k == 0) {
-			cli_error(ctx, "no host named '%.64s'; 'cjobs host list' shows the hosts", host);
+			/* Not in the list: the store says so in its own words. */
+			host_t h;
+			host_init(&h);
+			if (ctx_load_host(ctx, host, &h) == 0)
+				cli_error(ctx, "host '%.64s' was added while the status was read; run it "
+					       "again",
+					  host);
+			host_free(&h);
 			goto out;
 		}
 	}
