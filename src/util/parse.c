@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -159,6 +160,27 @@ bool parse_when(const char *s, int64_t now, int64_t *out)
 		if (!parse_int64(s + 1, 0, INT64_MAX / 1000, &secs))
 			return false;
 		*out = secs * 1000;
+		return true;
+	}
+	/* Fractions of a second ("22:00:00.123Z", as JavaScript's
+	 * toISOString writes times): 1 to 9 digits after the seconds, of
+	 * which the milliseconds count. */
+	const char *dot = strchr(s, '.');
+	if (dot) {
+		size_t digits = strspn(dot + 1, "0123456789");
+		const char *after = dot + 1 + digits;
+		char whole[32];
+		if (dot - s != 19 || digits < 1 || digits > 9 ||
+		    !(after[0] == '\0' || (after[0] == 'Z' && after[1] == '\0')))
+			return false;
+		snprintf(whole, sizeof(whole), "%.19s%s", s, after);
+		int64_t base;
+		if (!parse_when(whole, now, &base))
+			return false;
+		int64_t ms = 0;
+		for (size_t i = 0; i < 3; i++)
+			ms = ms * 10 + (i < digits ? dot[1 + i] - '0' : 0);
+		*out = base + ms;
 		return true;
 	}
 	static const char *const formats[] = {

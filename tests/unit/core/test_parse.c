@@ -262,6 +262,11 @@ static void test_when(void **state)
 	assert_int_equal(when_ok("2024-02-29"), 1709164800000LL); /* leap day */
 	assert_int_equal(when_ok("1970-01-01T00:00:01Z"), 1000);
 	assert_int_equal(when_ok("2026-12-31T23:59:59Z"), 1798761599000LL);
+	/* Fractions of a second, as JavaScript's toISOString writes them. */
+	assert_int_equal(when_ok("2026-11-24T22:30:15.123Z"), 1795559415123LL);
+	assert_int_equal(when_ok("2026-11-24T22:30:15.5Z"), 1795559415500LL);
+	assert_int_equal(when_ok("2026-11-24T22:30:15.123456789"), 1795559415123LL);
+	assert_int_equal(when_ok("2026-11-24 22:30:15.000Z"), 1795559415000LL);
 }
 
 static void test_when_refused(void **state)
@@ -278,6 +283,10 @@ static void test_when_refused(void **state)
 		" 2026-11-24", "2026-11-24  22:00", "2026-11-24T 22:00Z", "26-11-24", "2026-1-2",
 		"2026-02-31", "2023-02-29", "2026-04-31", "2026-11-24T22:00:60Z",
 		"12026-01-01",
+		/* Fractions: only after whole seconds, 1 to 9 digits. */
+		"2026-11-24T22:30:15.Z", "2026-11-24T22:30:15.1234567890Z", "2026-11-24T22:30.5Z",
+		"2026-11-24.5", "2026-11-24T22:30:15.12x", "2026-11-24T22:30:15.5ZZ",
+		"2026-11-24T22:30:15.5.5", "@1.5.5",
 		/* Past the largest time in ms. */
 		"@9223372036854776", "+9223372036854775", "+106751991167d",
 	};
