@@ -10,8 +10,13 @@
 #include <stdio.h>
 
 #include "core/job.h"
+#include "util/strbuf.h"
 
 json_t *render_job_json(const job_t *job, bool show_secrets);
+/* The same object as render_job_json, written as compact JSON text (as
+ * json_dumps(JSON_COMPACT) would write it) at the end of sb: for pages of
+ * many jobs, without building a tree. sb->failed says when memory ran out. */
+void render_job_json_text(strbuf_t *sb, const job_t *job, bool show_secrets);
 json_t *render_host_json(const host_t *host);
 json_t *render_history_json(const job_event_t *ev, size_t n);
 /* "512.0 MiB", "-" for negative. */

@@ -5,6 +5,8 @@
  */
 #include "util/text.h"
 
+#include "util/strbuf.h"
+
 #include <stdio.h>
 
 size_t utf8_len(const unsigned char *s)
@@ -58,5 +60,32 @@ void fputs_printable(const char *s, FILE *f)
 			fwrite(p, 1, n, f);
 			p += n;
 		}
+	}
+}
+
+bool utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	while (p < end) {
+		size_t k = utf8_len(p);
+		if (k == 0 || k > (size_t)(end - p))
+			return false;
+		p += k;
+	}
+	return true;
+}
+
+void utf8_repair(const char *s, size_t n, strbuf_t *sb)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	while (p < end) {
+		size_t k = utf8_len(p);
+		if (k == 0 || k > (size_t)(end - p)) {
+			sb_puts(sb, "\xef\xbf\xbd");
+			p++;
+			continue;
+		}
+		sb_append(sb, p, k);
+		p += k;
 	}
 }

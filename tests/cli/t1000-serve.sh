@@ -181,6 +181,12 @@ test_expect_success 'GET /api/v1/jobs filters by status, host, name, image and t
 	api GET "/api/v1/jobs?name=pageme&limit=2&cursor=$cur" >/dev/null &&
 	test "$(jq_py "[j[\"id\"] for j in d[\"jobs\"]]")" = "[$a]" &&
 	test "$(jq_py "d[\"next_cursor\"]")" = null &&
+	cjobs job show $a --format json >show.json &&
+	python3 -c "import json,sys
+page, show = json.load(open(\"body\"))[\"jobs\"][0], json.load(open(\"show.json\"))
+for k in (\"history\", \"stdout\", \"stderr\"):
+    show.pop(k)
+sys.exit(page != show)" &&
 	api GET "/api/v1/jobs?name=pageme&status=queued,cancelled" >/dev/null &&
 	test "$(jq_py "len(d[\"jobs\"])")" = 3 &&
 	api GET "/api/v1/jobs?name=pageme&status=completed" >/dev/null &&

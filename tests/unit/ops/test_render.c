@@ -1,0 +1,120 @@
+/*
+ * tests/unit/ops/test_render.c: the job object written two ways (a jansson
+ * tree for job show, JSON text for the API's pages) is one object: the
+ * same text as json_dumps(JSON_COMPACT) of the tree, for jobs with every
+ * field set, none set, text that needs escaping, invalid UTF-8, secrets
+ * and reals of every shape.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ops/render.h"
+
+static char arg0[] = "sh", arg1[] = "-c", arg2[] = "echo \"hi\"\\\n\t\x01 done \xc3\xa9 \xe2\x82\xac /";
+static char *argv3[] = {arg0, arg1, arg2};
+static char env0[] = "A=1", env1[] = "API_TOKEN=s3cret", env2[] = "B=\x7f bad \xff\xfe end";
+static char *env3[] = {env0, env1, env2};
+
+static void same(const job_t *j, bool secrets)
+{
+	json_t *tree = render_job_json(j, secrets);
+	assert_non_null(tree);
+	char *want = json_dumps(tree, JSON_COMPACT);
+	assert_non_null(want);
+	strbuf_t sb = STRBUF_INIT;
+	render_job_json_text(&sb, j, secrets);
+	assert_false(sb.failed);
+	if (strcmp(sb.buf, want) != 0)
+		fail_msg("text:\n%s\ntree:\n%s", sb.buf, want);
+	/* And it reads back as the tree. */
+	json_error_t je;
+	json_t *back = json_loads(sb.buf, 0, &je);
+	assert_non_null(back);
+	assert_true(json_equal(back, tree));
+	json_decref(back);
+	sb_free(&sb);
+	free(want);
+	json_decref(tree);
+}
+
+static void test_full_job(void **state)
+{
+	(void)state;
+	job_t j;
+	job_init(&j);
+	j.id = 42;
+	snprintf(j.uuid, sizeof(j.uuid), "%s", "01a232f1-7862-7c35-8a6f-d26fef904735");
+	j.name = (char *)"n\"a\\me \xe2\x82\xac";
+	j.status = JOB_FAILED;
+	j.image = (char *)"busybox:1.36";
+	j.argv = argv3;
+	j.argc = 3;
+	j.workdir = (char *)"/w";
+	j.env = env3;
+	j.envc = 3;
+	j.template_name = (char *)"t";
+	j.memory_bytes = 64 << 20;
+	j.nano_cpus = 500000000;
+	j.timeout_s = 300;
+	j.priority = -7;
+	j.not_before = 1795559415123LL;
+	j.host = (char *)"e1";
+	j.max_retries = 3;
+	j.retry_strategy = (char *)"aggressive";
+	j.retry_exit_codes = (char *)"1,75";
+	j.attempt = 2;
+	j.has_exit_code = true;
+	j.exit_code = 3;
+	j.created_at = 1795559415000LL;
+	j.queued_at = 1795559415001LL;
+	j.started_at = 1795559416000LL;
+	j.finished_at = 1795559417999LL;
+	j.peak_memory_bytes = 123456;
+	j.cpu_usage_ns = 1234567891;
+	j.last_error = (char *)"engine said \x1b[31mno\x1b[0m \xc0\xaf";
+	j.ran_on = (char *)"e1";
+	j.container_name = (char *)"cjobs-x-2";
+	j.container_id = (char *)"abc";
+	same(&j, false);
+	same(&j, true);
+}
+
+static void test_empty_job(void **state)
+{
+	(void)state;
+	job_t j;
+	job_init(&j);
+	j.image = (char *)"x";
+	same(&j, false);
+}
+
+static void test_reals(void **state)
+{
+	(void)state;
+	static const int64_t nanos[] = {1, 100000000, 1000000000, 2000000000, 123456789012345678LL,
+					999999999, 7};
+	job_t j;
+	job_init(&j);
+	j.image = (char *)"x";
+	for (size_t i = 0; i < sizeof(nanos) / sizeof(nanos[0]); i++) {
+		j.nano_cpus = nanos[i];
+		j.cpu_usage_ns = nanos[i] * 3;
+		same(&j, false);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full_job),
+		cmocka_unit_test(test_empty_job),
+		cmocka_unit_test(test_reals),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
