@@ -33,6 +33,20 @@ static void label(FILE *f, const char *v)
 	}
 }
 
+/* "name{k1="v1"[,k2="v2"]} ": a sample's name and labels, its value to
+ * follow. */
+static void labels(FILE *f, const char *name, const char *k1, const char *v1, const char *k2,
+		   const char *v2)
+{
+	fprintf(f, "%s{%s=\"", name, k1);
+	label(f, v1);
+	if (k2) {
+		fprintf(f, "\",%s=\"", k2);
+		label(f, v2);
+	}
+	fputs("\"} ", f);
+}
+
 static void head(FILE *f, const char *name, const char *type, const char *help)
 {
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
@@ -48,9 +62,9 @@ static int write_jobs(FILE *f, store_t *s, int64_t now, char **err)
 	     "last ran on; empty for none).");
 	for (size_t i = 0; i < st.nhosts; i++)
 		for (int k = 0; k < JOB_STATUS_COUNT; k++) {
-			fprintf(f, "cjobs_jobs{status=\"%s\",host=\"", job_status_name((job_status_t)k));
-			label(f, st.hosts[i].host);
-			fprintf(f, "\"} %lld\n", (long long)st.hosts[i].counts[k]);
+			labels(f, "cjobs_jobs", "status", job_status_name((job_status_t)k), "host",
+			       st.hosts[i].host);
+			fprintf(f, "%lld\n", (long long)st.hosts[i].counts[k]);
 		}
 	head(f, "cjobs_ready_jobs", "gauge", "Queued jobs that may start now.");
 	fprintf(f, "cjobs_ready_jobs %lld\n", (long long)st.ready);
@@ -93,29 +107,26 @@ static int write_hosts(FILE *f, store_t *s, char **err)
 	     "before the first check.");
 	for (size_t i = 0; i < n; i++)
 		if (hosts[i].checked_at) {
-			fputs("cjobs_host_up{host=\"", f);
-			label(f, hosts[i].name);
-			fprintf(f, "\"} %d\n", hosts[i].check_ok ? 1 : 0);
+			labels(f, "cjobs_host_up", "host", hosts[i].name, NULL, NULL);
+			fprintf(f, "%d\n", hosts[i].check_ok ? 1 : 0);
 		}
 	head(f, "cjobs_host_last_check_timestamp_seconds", "gauge",
 	     "When the host's engine was last checked (unix time).");
 	for (size_t i = 0; i < n; i++)
 		if (hosts[i].checked_at) {
-			fputs("cjobs_host_last_check_timestamp_seconds{host=\"", f);
-			label(f, hosts[i].name);
-			fprintf(f, "\"} %.3f\n", (double)hosts[i].checked_at / 1000.0);
+			labels(f, "cjobs_host_last_check_timestamp_seconds", "host", hosts[i].name,
+			       NULL, NULL);
+			fprintf(f, "%.3f\n", (double)hosts[i].checked_at / 1000.0);
 		}
 	head(f, "cjobs_host_enabled", "gauge", "1 when workers may start jobs on the host.");
 	for (size_t i = 0; i < n; i++) {
-		fputs("cjobs_host_enabled{host=\"", f);
-		label(f, hosts[i].name);
-		fprintf(f, "\"} %d\n", hosts[i].enabled ? 1 : 0);
+		labels(f, "cjobs_host_enabled", "host", hosts[i].name, NULL, NULL);
+		fprintf(f, "%d\n", hosts[i].enabled ? 1 : 0);
 	}
 	head(f, "cjobs_host_max_jobs", "gauge", "Jobs the host may run at once.");
 	for (size_t i = 0; i < n; i++) {
-		fputs("cjobs_host_max_jobs{host=\"", f);
-		label(f, hosts[i].name);
-		fprintf(f, "\"} %d\n", hosts[i].max_jobs);
+		labels(f, "cjobs_host_max_jobs", "host", hosts[i].name, NULL, NULL);
+		fprintf(f, "%d\n", hosts[i].max_jobs);
 	}
 	store_host_list_free(hosts, n);
 	return 0;
@@ -130,28 +141,19 @@ static int write_workers(FILE *f, store_t *s, int64_t now, char **err)
 	head(f, "cjobs_worker_up", "gauge",
 	     "1 while the worker is alive (heartbeat lease running, liveness lock held).");
 	for (size_t i = 0; i < n; i++) {
-		fputs("cjobs_worker_up{worker=\"", f);
-		label(f, w[i].id);
-		fputs("\",machine=\"", f);
-		label(f, w[i].machine);
-		fprintf(f, "\"} %d\n", w[i].alive ? 1 : 0);
+		labels(f, "cjobs_worker_up", "worker", w[i].id, "machine", w[i].machine);
+		fprintf(f, "%d\n", w[i].alive ? 1 : 0);
 	}
 	head(f, "cjobs_worker_last_heartbeat_timestamp_seconds", "gauge",
 	     "When the worker last renewed its heartbeat (unix time).");
 	for (size_t i = 0; i < n; i++) {
-		fputs("cjobs_worker_last_heartbeat_timestamp_seconds{worker=\"", f);
-		label(f, w[i].id);
-		fputs("\",machine=\"", f);
-		label(f, w[i].machine);
-		fprintf(f, "\"} %.3f\n", (double)w[i].heartbeat_at / 1000.0);
+		labels(f, "cjobs_worker_last_heartbeat_timestamp_seconds", "worker", w[i].id, "machine", w[i].machine);
+		fprintf(f, "%.3f\n", (double)w[i].heartbeat_at / 1000.0);
 	}
 	head(f, "cjobs_worker_jobs", "gauge", "Jobs launching or running under the worker.");
 	for (size_t i = 0; i < n; i++) {
-		fputs("cjobs_worker_jobs{worker=\"", f);
-		label(f, w[i].id);
-		fputs("\",machine=\"", f);
-		label(f, w[i].machine);
-		fprintf(f, "\"} %lld\n", (long long)w[i].jobs_held);
+		labels(f, "cjobs_worker_jobs", "worker", w[i].id, "machine", w[i].machine);
+		fprintf(f, "%lld\n", (long long)w[i].jobs_held);
 	}
 	store_worker_list_free(w, n);
 	return 0;

@@ -90,13 +90,8 @@ static int take_all(store_t *s, const char *worker_id, int64_t lease_until,
 {
 	strbuf_t sql = STRBUF_INIT;
 	claim_update_sql(s->drv, &sql, hosts, run_on != NULL);
-	if (sql.failed) {
-		sb_free(&sql);
-		return err_set(err, "out of memory");
-	}
 	db_stmt_t *st = NULL;
-	int rc = st_prepare(s, sql.buf, &st, err);
-	sb_free(&sql);
+	int rc = st_prepare_sb(s, &sql, &st, err);
 	if (rc < 0)
 		return -1;
 	binder_t b;

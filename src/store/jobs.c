@@ -208,13 +208,8 @@ int store_job_list(store_t *s, const job_filter_t *f, job_t **out, size_t *n,
 	sb_puts(&sql, f->newest_first ? " ORDER BY id DESC" : " ORDER BY id");
 	if (f->limit > 0)
 		sb_printf(&sql, " LIMIT ?%d", ++k);
-	if (sql.failed) {
-		sb_free(&sql);
-		return err_set(err, "out of memory");
-	}
 	db_stmt_t *st = NULL;
-	int rc = st_prepare(s, sql.buf, &st, err);
-	sb_free(&sql);
+	int rc = st_prepare_sb(s, &sql, &st, err);
 	if (rc < 0)
 		return -1;
 	binder_t b;
@@ -280,13 +275,8 @@ static int history_insert(store_t *s, const history_row_t *rows, size_t k, const
 		      "to_status, actor, reason) VALUES ");
 	for (size_t i = 0; i < k; i++)
 		sb_puts(&sql, i ? ", (?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?)");
-	if (sql.failed) {
-		sb_free(&sql);
-		return err_set(err, "out of memory");
-	}
 	db_stmt_t *st = NULL;
-	int rc = st_prepare(s, sql.buf, &st, err);
-	sb_free(&sql);
+	int rc = st_prepare_sb(s, &sql, &st, err);
 	if (rc < 0)
 		return -1;
 	/* Nothing is read back from a history row: on a server it may go
@@ -642,13 +632,8 @@ static int update_row(store_t *s, const job_t *j, unsigned set, const job_status
 	sb_puts(&sql, move ? " WHERE id = ? AND status = ?" : " WHERE id = ?");
 	if (key)
 		sb_puts(&sql, " AND coalesce(ran_on, host, '') = ?");
-	if (sql.failed) {
-		sb_free(&sql);
-		return err_set(err, "out of memory");
-	}
 	db_stmt_t *st = NULL;
-	int rc = st_prepare(s, sql.buf, &st, err);
-	sb_free(&sql);
+	int rc = st_prepare_sb(s, &sql, &st, err);
 	if (rc < 0)
 		return -1;
 	binder_t b;
@@ -861,13 +846,8 @@ static int purge_count(store_t *s, const char *where, int64_t before, int64_t *j
 	sb_printf(&sql, "SELECT count(*), coalesce(sum((SELECT sum(length(data)) FROM "
 			"job_output o WHERE o.job_id = jobs.id)), 0)%s",
 		  where);
-	if (sql.failed) {
-		sb_free(&sql);
-		return err_set(err, "out of memory");
-	}
 	db_stmt_t *st = NULL;
-	int rc = st_prepare(s, sql.buf, &st, err);
-	sb_free(&sql);
+	int rc = st_prepare_sb(s, &sql, &st, err);
 	if (rc < 0)
 		return -1;
 	binder_t b;
@@ -891,13 +871,8 @@ static int purge_delete(store_t *s, const char *where, int64_t before, char **er
 {
 	strbuf_t sql = STRBUF_INIT;
 	sb_printf(&sql, "DELETE%s", where);
-	if (sql.failed) {
-		sb_free(&sql);
-		return err_set(err, "out of memory");
-	}
 	db_stmt_t *st = NULL;
-	int rc = st_prepare(s, sql.buf, &st, err);
-	sb_free(&sql);
+	int rc = st_prepare_sb(s, &sql, &st, err);
 	if (rc < 0)
 		return -1;
 	binder_t b;

@@ -30,13 +30,8 @@ int store_run_time_histogram(store_t *s, const int64_t *bounds_ms, size_t n, int
 				"ELSE 0 END), 0)",
 			  (long long)bounds_ms[i]);
 	sb_puts(&sql, " FROM jobs WHERE " RAN);
-	if (sql.failed) {
-		sb_free(&sql);
-		return err_set(err, "out of memory");
-	}
 	db_stmt_t *st = NULL;
-	int rc = st_prepare(s, sql.buf, &st, err);
-	sb_free(&sql);
+	int rc = st_prepare_sb(s, &sql, &st, err);
 	if (rc < 0)
 		return -1;
 	int step = st_step(st);
@@ -93,26 +88,6 @@ static int add_events(store_t *s, const char *col, const char *cond, int64_t fro
 	return rc;
 }
 
-/* A count(*) of sql with the time t as ?1. */
-static int count_at(store_t *s, const char *sql, int64_t t, int64_t *n, char **err)
-{
-	db_stmt_t *st = NULL;
-	if (st_prepare(s, sql, &st, err) < 0)
-		return -1;
-	binder_t b;
-	bind_start(&b, st);
-	bind_i64(&b, t);
-	int rc = bind_check(s, &b, "cannot count the jobs", err);
-	if (rc == 0) {
-		int step = st_step(st);
-		if (step == DB_ROW)
-			*n = col_i64(st, 0);
-		else
-			rc = db_fail_rc(s, step, "cannot count the jobs", err);
-	}
-	st_release(s, st);
-	return rc;
-}
 
 int store_timeline(store_t *s, int64_t from, int64_t step, size_t n, store_timeline_point_t *out,
 		   char **err)
@@ -124,11 +99,11 @@ int store_timeline(store_t *s, int64_t from, int64_t step, size_t n, store_timel
 		return err_set(err, "a timeline needs a step and at least one point");
 	int64_t queued0 = 0, running0 = 0;
 	/* What was waiting and what was running when the period began. */
-	if (count_at(s, "SELECT count(*) FROM jobs WHERE queued_at > 0 AND queued_at < ?1 "
+	if (query_count_at(s, "SELECT count(*) FROM jobs WHERE queued_at > 0 AND queued_at < ?1 "
 			"AND (started_at = 0 OR started_at >= ?1) "
 			"AND (finished_at = 0 OR finished_at >= ?1)",
 		     from, &queued0, err) < 0 ||
-	    count_at(s, "SELECT count(*) FROM jobs WHERE started_at > 0 AND started_at < ?1 "
+	    query_count_at(s, "SELECT count(*) FROM jobs WHERE started_at > 0 AND started_at < ?1 "
 			"AND (finished_at = 0 OR finished_at >= ?1)",
 		     from, &running0, err) < 0)
 		return -1;

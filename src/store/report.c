@@ -24,16 +24,6 @@
 /* The host a job belongs to (report.h). */
 #define HOST_KEY "CASE WHEN status = 'queued' THEN host ELSE coalesce(ran_on, host) END"
 
-static int prepare_sb(store_t *s, strbuf_t *sql, db_stmt_t **st, char **err)
-{
-	if (sql->failed) {
-		sb_free(sql);
-		return err_set(err, "out of memory");
-	}
-	int rc = st_prepare(s, sql->buf, st, err);
-	sb_free(sql);
-	return rc;
-}
 
 static bool same_key(const char *a, const char *b)
 {
@@ -82,7 +72,7 @@ static int status_counts_scan(store_t *s, const char *host, int64_t now, store_s
 		sb_puts(&sql, " AND (host = ?2 OR ran_on = ?2)");
 	sb_puts(&sql, " GROUP BY k, status ORDER BY k NULLS LAST");
 	db_stmt_t *st = NULL;
-	if (prepare_sb(s, &sql, &st, err) < 0)
+	if (st_prepare_sb(s, &sql, &st, err) < 0)
 		return -1;
 	binder_t b;
 	bind_start(&b, st);
@@ -261,7 +251,7 @@ static int status_oldest(store_t *s, const char *host, int64_t now, store_status
 		sb_puts(&sql, " AND (host = ?2 OR ran_on = ?2)");
 	sb_puts(&sql, " ORDER BY queued_at, id LIMIT 1");
 	db_stmt_t *st = NULL;
-	if (prepare_sb(s, &sql, &st, err) < 0)
+	if (st_prepare_sb(s, &sql, &st, err) < 0)
 		return -1;
 	binder_t b;
 	bind_start(&b, st);
@@ -292,7 +282,7 @@ static int status_active(store_t *s, const char *host, store_status_t *out, char
 		sb_puts(&sql, " AND (host = ?1 OR ran_on = ?1)");
 	sb_puts(&sql, " ORDER BY id");
 	db_stmt_t *st = NULL;
-	if (prepare_sb(s, &sql, &st, err) < 0)
+	if (st_prepare_sb(s, &sql, &st, err) < 0)
 		return -1;
 	binder_t b;
 	bind_start(&b, st);
@@ -600,7 +590,7 @@ static int report_read(store_t *s, int64_t since, int64_t until, const char *hos
 	if (host)
 		sb_puts(&sql, " AND (host = ?3 OR ran_on = ?3)");
 	db_stmt_t *st = NULL;
-	if (prepare_sb(s, &sql, &st, err) < 0)
+	if (st_prepare_sb(s, &sql, &st, err) < 0)
 		return -1;
 	binder_t b;
 	bind_start(&b, st);
@@ -782,7 +772,7 @@ static int batch_count(store_t *s, const int64_t *ids, size_t n, int64_t before,
 		      "WHERE o.job_id = jobs.id)), 0)");
 	batch_where(&sql, n);
 	db_stmt_t *st = NULL;
-	if (prepare_sb(s, &sql, &st, err) < 0)
+	if (st_prepare_sb(s, &sql, &st, err) < 0)
 		return -1;
 	binder_t b;
 	bind_batch(&b, st, ids, n, before);
@@ -819,7 +809,7 @@ int store_cleanup_delete(store_t *s, const int64_t *ids, size_t n, int64_t befor
 		sb_puts(&sql, "DELETE");
 		batch_where(&sql, n);
 		db_stmt_t *st = NULL;
-		rc = prepare_sb(s, &sql, &st, err);
+		rc = st_prepare_sb(s, &sql, &st, err);
 		if (rc == 0) {
 			binder_t b;
 			bind_batch(&b, st, ids, n, before);

@@ -552,15 +552,31 @@ int exec_changes(store_t *s, db_stmt_t *st, binder_t *b, const char *what, char 
 	return rc;
 }
 
-int query_count(store_t *s, const char *sql, const char *arg, int64_t *n, char **err)
+int st_prepare_sb(store_t *s, strbuf_t *sql, db_stmt_t **st, char **err)
+{
+	if (sql->failed) {
+		sb_free(sql);
+		return err_set(err, "out of memory");
+	}
+	int rc = st_prepare(s, sql->buf, st, err);
+	sb_free(sql);
+	return rc;
+}
+
+/* query_count and query_count_at: one count(*) with at most one
+ * parameter, text or a number. */
+static int count_one(store_t *s, const char *sql, const char *text, const int64_t *num,
+		     int64_t *n, char **err)
 {
 	db_stmt_t *st = NULL;
 	if (st_prepare(s, sql, &st, err) < 0)
 		return -1;
 	binder_t b;
 	bind_start(&b, st);
-	if (arg)
-		bind_text(&b, arg);
+	if (text)
+		bind_text(&b, text);
+	if (num)
+		bind_i64(&b, *num);
 	int rc = bind_check(s, &b, "cannot count", err);
 	if (rc == 0) {
 		int step = st_step(st);
@@ -571,6 +587,16 @@ int query_count(store_t *s, const char *sql, const char *arg, int64_t *n, char *
 	}
 	st_release(s, st);
 	return rc;
+}
+
+int query_count(store_t *s, const char *sql, const char *arg, int64_t *n, char **err)
+{
+	return count_one(s, sql, arg, NULL, n, err);
+}
+
+int query_count_at(store_t *s, const char *sql, int64_t v, int64_t *n, char **err)
+{
+	return count_one(s, sql, NULL, &v, n, err);
 }
 
 /* ---- a read snapshot: several SELECTs that agree with each other ---- */

@@ -97,6 +97,9 @@ static inline int64_t db_last_id(store_t *s, db_stmt_t *st)
  * back with st_release(), on every path: a statement left un-reset keeps a
  * read snapshot open and holds back WAL checkpoints. */
 int st_prepare(store_t *s, const char *sql, db_stmt_t **out, char **err);
+/* st_prepare of a statement built in sql, which it frees (an sql whose
+ * building ran out of memory is that error). */
+int st_prepare_sb(store_t *s, strbuf_t *sql, db_stmt_t **st, char **err);
 void st_release(store_t *s, db_stmt_t *st);
 /* Steps a statement that returns no rows. */
 int st_exec(store_t *s, db_stmt_t *st, const char *what, char **err);
@@ -181,6 +184,8 @@ int exec_changes(store_t *s, db_stmt_t *st, binder_t *b, const char *what,
 		 char **err);
 /* Runs "SELECT count(*) ..." with at most one text parameter. */
 int query_count(store_t *s, const char *sql, const char *arg, int64_t *n, char **err);
+/* The same with a number as ?1. */
+int query_count_at(store_t *s, const char *sql, int64_t v, int64_t *n, char **err);
 
 /* A malloc'd copy of a text column, or NULL for SQL NULL. *oom is set when
  * a copy could not be made. */
