@@ -198,10 +198,22 @@ typedef struct {
 
 static void text_string(strbuf_t *sb, const char *s)
 {
-	char *fixed = utf8_repaired(s);
-	const unsigned char *p = (const unsigned char *)(fixed ? fixed : s);
+	/* Most text is ASCII: only text with a high byte is checked as UTF-8. */
+	char *fixed = NULL;
+	for (const unsigned char *q = (const unsigned char *)s; *q; q++)
+		if (*q >= 0x80) {
+			fixed = utf8_repaired(s);
+			break;
+		}
+	const unsigned char *p = (const unsigned char *)(fixed ? fixed : s), *run = p;
 	sb_putc(sb, '"');
+	/* Runs of plain characters in one append; the few that need it
+	 * escaped. */
 	for (; *p; p++) {
+		if (*p >= 0x20 && *p != '"' && *p != '\\')
+			continue;
+		sb_append(sb, run, (size_t)(p - run));
+		run = p + 1;
 		switch (*p) {
 		case '"': sb_puts(sb, "\\\""); break;
 		case '\\': sb_puts(sb, "\\\\"); break;
@@ -210,24 +222,32 @@ static void text_string(strbuf_t *sb, const char *s)
 		case '\n': sb_puts(sb, "\\n"); break;
 		case '\r': sb_puts(sb, "\\r"); break;
 		case '\t': sb_puts(sb, "\\t"); break;
-		default:
-			if (*p < 0x20)
-				sb_printf(sb, "\\u%04X", *p);
-			else
-				sb_putc(sb, (char)*p);
+		default: sb_printf(sb, "\\u%04X", *p);
 		}
 	}
+	sb_append(sb, run, (size_t)(p - run));
 	sb_putc(sb, '"');
 	free(fixed);
 }
 
+/* Keys are this file's own plain words: no escaping to look for. */
 static void text_key(text_t *t, const char *key)
 {
+	size_t n = strlen(key);
+	char buf[64];
+	if (n > sizeof(buf) - 4) {
+		n = sizeof(buf) - 4;
+	}
+	size_t o = 0;
 	if (!t->first)
-		sb_putc(t->sb, ',');
+		buf[o++] = ',';
 	t->first = false;
-	text_string(t->sb, key);
-	sb_putc(t->sb, ':');
+	buf[o++] = '"';
+	memcpy(buf + o, key, n);
+	o += n;
+	buf[o++] = '"';
+	buf[o++] = ':';
+	sb_append(t->sb, buf, o);
 }
 
 static void text_num(writer_t *w, const char *key, int64_t v)
