@@ -4,6 +4,7 @@
 # containers running, keeps the results that came in meanwhile, reconnects
 # with backoff, and records them: nothing lost, nothing run twice.
 . "$(dirname "$0")/../lib/test-lib.sh"
+. "$(dirname "$0")/../lib/serve.sh"
 
 test_engine_start || { echo "Bail out! no engine"; exit 1; }
 # Its own directory under /tmp: the postgres user must reach it, and the
@@ -91,6 +92,26 @@ test_expect_success 'a store away longer than --store-timeout: the worker exits 
 	test "$(cjobs job logs $d --stream stdout)" = done &&
 	test "$(grep -c "\"start\"" starts2.jsonl)" = 1 &&
 	test -z "$(engine_containers "$ENGINE_SOCK")"
+'
+
+test_expect_success 'cjobs serve while the store is away: 503 with the reason, never a crash; answers again when it is back' '
+	cjobs token create outage --scope admin >tok 2>/dev/null &&
+	"$CJOBS_BIN" serve --listen 127.0.0.1:0 --verbosity 2 >/dev/null 2>s.log </dev/null &
+	spid=$!
+	serve_stop_on_exit $spid
+	wait_for 30 "grep -q \" serving http\" s.log" &&
+	SERVE_URL=$(sed -n "s/.* serving \(http:\/\/[^ ]*\) .*/\1/p" s.log) &&
+	API_TOKEN=$(cat tok) &&
+	api GET /api/v1/jobs >/dev/null && status_is 200 &&
+	pg_stop "$PGD" &&
+	api GET /api/v1/jobs >/dev/null && status_is 503 &&
+	jq_py "d[\"error\"]" | grep -q "." &&
+	api -t "" GET /healthz >/dev/null && status_is 503 &&
+	api POST /api/v1/jobs "{\"image\": \"$IMG\"}" >/dev/null && status_is 503 &&
+	kill -0 $spid &&
+	pg_start "$PGD" >/dev/null 2>&1 </dev/null &&
+	wait_for 60 "api GET /api/v1/jobs >/dev/null && status_is 200 >/dev/null" &&
+	api -t "" GET /healthz >/dev/null && status_is 200
 '
 
 test_done
