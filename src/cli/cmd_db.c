@@ -756,12 +756,16 @@ static void copy_progress(void *ud, const char *what, int64_t done, int64_t tota
 /* "3 jobs, 1 host, ..." of c into buf. */
 static void copy_counts_text(const store_copy_counts_t *c, char *buf, size_t size)
 {
-	char b[32];
+	char b[32], tokens[48] = "";
+	/* Tokens only when there are some: most stores have none. */
+	if (c->tokens)
+		snprintf(tokens, sizeof(tokens), "%lld API token%s, ", (long long)c->tokens,
+			 c->tokens == 1 ? "" : "s");
 	snprintf(buf, size,
-		 "%lld host%s, %lld template%s, %lld job%s, %lld history row%s, %lld output "
+		 "%lld host%s, %lld template%s, %s%lld job%s, %lld history row%s, %lld output "
 		 "row%s (%s of output)",
 		 (long long)c->hosts, c->hosts == 1 ? "" : "s", (long long)c->templates,
-		 c->templates == 1 ? "" : "s", (long long)c->jobs, c->jobs == 1 ? "" : "s",
+		 c->templates == 1 ? "" : "s", tokens, (long long)c->jobs, c->jobs == 1 ? "" : "s",
 		 (long long)c->history_rows, c->history_rows == 1 ? "" : "s",
 		 (long long)c->output_rows, c->output_rows == 1 ? "" : "s",
 		 render_bytes(c->output_bytes, b, sizeof(b)));
@@ -889,7 +893,8 @@ static const cli_command_t db_copy = {
 	.description =
 		"Copies everything in the job store (the one --database names) into the store "
 		"--to names, of either kind: SQLite to PostgreSQL, PostgreSQL to SQLite, or one "
-		"SQLite file to another. It copies the hosts, the templates, the jobs with their "
+		"SQLite file to another. It copies the hosts, the templates, the API tokens "
+		"(their hashes: they stay valid), the jobs with their "
 		"ids, their history and their captured output byte for byte, and the store's id "
 		"and creation time; it counts the jobs per host and status afresh from the "
 		"copied jobs, and moves the target's id sequences on so that a new job there "

@@ -138,6 +138,8 @@ static const table_t tables[] = {
 	 true, AT(hosts)},
 	{"env_templates", "templates", TEMPLATE_COLUMNS, "ittbi", "id", 1, NULL, NULL,
 	 BATCH_ROWS, true, AT(templates)},
+	{"api_tokens", "API tokens", "id, name, scope, hash, created_at, revoked_at", "itttii",
+	 "id", 1, NULL, NULL, BATCH_ROWS, true, AT(tokens)},
 	{"jobs", "jobs", JOB_COLUMNS, "itttbtbtiiiiititiiiiiiiitttttitt", "id", 1, NULL, NULL,
 	 BATCH_ROWS, true, AT(jobs)},
 	{"job_history", "history rows",
@@ -162,8 +164,8 @@ static int64_t count_in(const store_copy_counts_t *c, const table_t *t)
 
 bool store_copy_counts_empty(const store_copy_counts_t *c)
 {
-	return !c->hosts && !c->templates && !c->jobs && !c->history_rows && !c->output_rows &&
-	       !c->orphan_rows;
+	return !c->hosts && !c->templates && !c->tokens && !c->jobs && !c->history_rows &&
+	       !c->output_rows && !c->orphan_rows;
 }
 
 /* ---- counting ---- */
@@ -515,7 +517,7 @@ static int empty_target(store_t *dst, bool replace, char **err)
 	static const char *const sql[] = {
 		"DELETE FROM meta", "DELETE FROM job_counts", "DELETE FROM job_output",
 		"DELETE FROM job_history", "DELETE FROM jobs", "DELETE FROM env_templates",
-		"DELETE FROM hosts",
+		"DELETE FROM hosts", "DELETE FROM api_tokens",
 	};
 	size_t n = replace ? sizeof(sql) / sizeof(sql[0]) : 2;
 	for (size_t i = 0; i < n; i++)

@@ -15,6 +15,7 @@
 /* What a store holds, or what a copy moved. */
 typedef struct {
 	int64_t hosts, templates, jobs;
+	int64_t tokens;         /* API tokens (their hashes) */
 	int64_t history_rows, output_rows;
 	int64_t output_bytes;   /* bytes of captured output */
 	int64_t meta_rows;      /* the store's id and creation time */

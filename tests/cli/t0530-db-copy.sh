@@ -235,6 +235,19 @@ test_expect_success 'with -v, each table with its rows and time' '
 	grep -q "cjobs: copied 4 hosts in [0-9]* ms$" err
 '
 
+test_expect_success 'API tokens go along (their hashes), to PostgreSQL and back, and still let their holder in' '
+	cjobs --database tok.db token create carried --scope read >tok 2>/dev/null &&
+	cjobs --database tok.db token create gone --scope admin >/dev/null 2>&1 &&
+	cjobs --database tok.db token revoke gone >/dev/null &&
+	newpg tok && cjobs --database tok.db db copy --to "$(pgurl tok)" >out &&
+	grep -q ", 2 API tokens, " out &&
+	cjobs --database "$(pgurl tok)" db copy --to tokback.db >/dev/null &&
+	test "$(sqlite3 tok.db "SELECT name, scope, hash, created_at, revoked_at FROM api_tokens ORDER BY id")" = \
+		"$(sqlite3 tokback.db "SELECT name, scope, hash, created_at, revoked_at FROM api_tokens ORDER BY id")" &&
+	cjobs --database tokback.db token list | grep -q "^gone .*Z$" &&
+	cjobs --database tokback.db token create carried 2>err >/dev/null; grep -q "already exists" err
+'
+
 test_expect_success 'no output of this script showed the password' '
 	test -s seen && ! grep -q "$SECRET" seen
 '
