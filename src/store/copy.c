@@ -52,6 +52,9 @@ typedef struct {
 	/* Around the copy of the jobs (NULL: nothing), and undone by the
 	 * second: the counts are made afresh after it anyway. */
 	const char *sql_jobs_before, *sql_jobs_after;
+	/* 1 when table ?1 exists: a table of a later migration is counted
+	 * only where it is (a new target left half-migrated by a failure). */
+	const char *sql_table_exists;
 } dialect_t;
 
 static const dialect_t lite_dialect = {
@@ -71,6 +74,7 @@ static const dialect_t lite_dialect = {
 	.sql_after = NULL,
 	.sql_jobs_before = NULL,
 	.sql_jobs_after = NULL,
+	.sql_table_exists = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
 };
 
 static const dialect_t pg_dialect = {
@@ -96,6 +100,8 @@ static const dialect_t pg_dialect = {
 	 * transaction's own: nobody else ever sees the trigger off. */
 	.sql_jobs_before = "ALTER TABLE jobs DISABLE TRIGGER job_counts_insert",
 	.sql_jobs_after = "ALTER TABLE jobs ENABLE TRIGGER job_counts_insert",
+	.sql_table_exists = "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = "
+			    "current_schema() AND tablename = ?1",
 };
 
 static const dialect_t *dialect(store_t *s)
@@ -121,6 +127,7 @@ typedef struct {
 	const char *filter, *batch_filter;
 	int first_rows;        /* the first batch's rows */
 	bool has_id;           /* its id comes from a sequence */
+	bool later;            /* made by a later migration than the first */
 	size_t count_at;       /* its count in store_copy_counts_t */
 } table_t;
 
@@ -132,23 +139,23 @@ typedef struct {
  * names, history and output after their jobs. */
 #define AT(field) offsetof(store_copy_counts_t, field)
 static const table_t tables[] = {
-	{"meta", "meta rows", "key, value", "tt", "", 0, NULL, NULL, BATCH_ROWS, false,
+	{"meta", "meta rows", "key, value", "tt", "", 0, NULL, NULL, BATCH_ROWS, false, false,
 	 AT(meta_rows)},
 	{"hosts", "hosts", HOST_COLUMNS, "itttttiiiitiiiit", "id", 1, NULL, NULL, BATCH_ROWS,
-	 true, AT(hosts)},
+	 true, false, AT(hosts)},
 	{"env_templates", "templates", TEMPLATE_COLUMNS, "ittbi", "id", 1, NULL, NULL,
-	 BATCH_ROWS, true, AT(templates)},
+	 BATCH_ROWS, true, false, AT(templates)},
 	{"api_tokens", "API tokens", "id, name, scope, hash, created_at, revoked_at", "itttii",
-	 "id", 1, NULL, NULL, BATCH_ROWS, true, AT(tokens)},
+	 "id", 1, NULL, NULL, BATCH_ROWS, true, true, AT(tokens)},
 	{"jobs", "jobs", JOB_COLUMNS, "itttbtbtiiiiititiiiiiiiitttttitt", "id", 1, NULL, NULL,
-	 BATCH_ROWS, true, AT(jobs)},
+	 BATCH_ROWS, true, false, AT(jobs)},
 	{"job_history", "history rows",
 	 "id, job_id, at, attempt, from_status, to_status, actor, reason", "iiiitttt", "id", 1,
-	 JOB_EXISTS("job_history"), JOB_EXISTS("job_history"), BATCH_ROWS, true,
+	 JOB_EXISTS("job_history"), JOB_EXISTS("job_history"), BATCH_ROWS, true, false,
 	 AT(history_rows)},
 	{"job_output", "output rows", "job_id, attempt, stream, data, truncated, total_bytes",
 	 "iiibii", "job_id, attempt, stream", 3, JOB_EXISTS("job_output"),
-	 JOB_EXISTS_FROM("job_output"), 16, false, AT(output_rows)},
+	 JOB_EXISTS_FROM("job_output"), 16, false, false, AT(output_rows)},
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
@@ -186,7 +193,12 @@ static int count_rows(store_t *s, store_copy_counts_t *c, char **err)
 	memset(c, 0, sizeof(*c));
 	for (size_t i = 0; i < NTABLES; i++) {
 		const table_t *t = &tables[i];
-		int64_t all = 0;
+		int64_t all = 0, there = 1;
+		if (t->later &&
+		    query_count(s, dialect(s)->sql_table_exists, t->name, &there, err) < 0)
+			return -1;
+		if (!there)
+			continue;
 		if (count_sql(s, "SELECT count(*) FROM %s WHERE %s", t, count_of(c, t), err) < 0)
 			return -1;
 		if (t->filter) {
