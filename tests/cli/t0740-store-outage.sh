@@ -111,7 +111,8 @@ test_expect_success 'cjobs serve while the store is away: 503 with the reason, n
 	kill -0 $spid &&
 	pg_start "$PGD" >/dev/null 2>&1 </dev/null &&
 	wait_for 60 "api GET /api/v1/jobs >/dev/null && status_is 200 >/dev/null" &&
-	api -t "" GET /healthz >/dev/null && status_is 200
+	api -t "" GET /healthz >/dev/null && status_is 200 &&
+	kill -TERM $spid && wait_exit 30 $spid
 '
 
 test_done
