@@ -95,7 +95,7 @@ test_expect_success 'a store away longer than --store-timeout: the worker exits 
 '
 
 test_expect_success 'cjobs serve while the store is away: 503 with the reason, never a crash; answers again when it is back' '
-	cjobs token create outage --scope admin >tok 2>/dev/null &&
+	cjobs token create outage --scope admin >tok 2>/dev/null || exit 1
 	"$CJOBS_BIN" serve --listen 127.0.0.1:0 --verbosity 2 >/dev/null 2>s.log </dev/null &
 	spid=$!
 	serve_stop_on_exit $spid
