@@ -82,7 +82,7 @@ _cjobs() {
 		[ "$prev" = "--retry-strategy" ] && words="default aggressive conservative"
 		;;
 	"job list")
-		words=" --status --host --limit --format --database --config --verbosity --verbose --quiet --version --help"
+		words=" --status --host --name --image --since --until --limit --format --database --config --verbosity --verbose --quiet --version --help"
 		[ "$prev" = "--format" ] && words="table json csv"
 		;;
 	"job show")

@@ -47,7 +47,10 @@ static void duration_of(const job_t *j, char *buf, size_t size)
 static int list_run(cli_ctx_t *ctx, cli_args_t *a)
 {
 	job_filter_t f = {.host = cli_str(a, "host"), .limit = cli_num(a, "limit"),
-			  .newest_first = true};
+			  .newest_first = true, .name = cli_str(a, "name"),
+			  .image = cli_str(a, "image"),
+			  .created_from = cli_has(a, "since") ? cli_num(a, "since") : 0,
+			  .created_before = cli_has(a, "until") ? cli_num(a, "until") : 0};
 	size_t ns;
 	const char **st = cli_list(a, "status", &ns);
 	char *err = NULL;
@@ -323,6 +326,15 @@ static const cli_command_t job_list = {
 			 "timeout or cancelled. Give it more than once for several."},
 		{.name = "host", .type = OPT_STRING, .metavar = "NAME",
 		 .help = "Only jobs pinned to or run on this host."},
+		{.name = "name", .type = OPT_STRING, .metavar = "TEXT",
+		 .help = "Only jobs of exactly this name (job submit --name)."},
+		{.name = "image", .type = OPT_STRING, .metavar = "IMAGE",
+		 .help = "Only jobs of exactly this image, as submitted (busybox:1.36)."},
+		{.name = "since", .type = OPT_WHEN, .metavar = "TIME",
+		 .help = "Only jobs created at or after this time: now, +10m, "
+			 "2026-11-24T22:00:00Z or @UNIXSECONDS (UTC)."},
+		{.name = "until", .type = OPT_WHEN, .metavar = "TIME",
+		 .help = "Only jobs created before this time, written like --since."},
 		{.name = "limit", .type = OPT_INT, .metavar = "N", .def = "100", .min = 0,
 		 .max = INT32_MAX, .help = "At most N jobs (the newest); 0 for all."},
 		{.name = "format", .type = OPT_CHOICE, .metavar = "FORMAT", .def = "table",
@@ -336,6 +348,8 @@ static const cli_command_t job_list = {
 		{"cjobs job list --status failed --status timeout", "jobs that did not succeed", 0},
 		{"cjobs job list --status running --format json", "running jobs as JSON", 0},
 		{"cjobs job list --limit 0 --format csv", "every job as CSV", 0},
+		{"cjobs job list --name nightly --since 2026-11-01",
+		 "the jobs named nightly created since November 1st (UTC)", 0},
 		{NULL, NULL, 0},
 	},
 	.sections = (const cli_section_t[]){

@@ -48,6 +48,21 @@ test_expect_success 'job list prints table, json and csv, filtered by status' '
 	expect_code 1 cjobs job list --status bogus 2>err && grep -q "not a job status" err
 '
 
+test_expect_success 'job list filters by name, image and creation time, as GET /api/v1/jobs does' '
+	a=$(cjobs job submit --image filter/one:1 --name pick --at +1d -- true) &&
+	b=$(cjobs job submit --image filter/two:1 --name pick --at +1d -- true) &&
+	c=$(cjobs job submit --image filter/one:1 --name other --at +1d -- true) &&
+	ids() { cjobs job list "$@" --format json | python3 -c "import json,sys; print(\" \".join(str(j[\"id\"]) for j in json.load(sys.stdin)))"; } &&
+	test "$(ids --name pick)" = "$b $a" &&
+	test "$(ids --image filter/one:1)" = "$c $a" &&
+	test "$(ids --name pick --image filter/one:1)" = "$a" &&
+	test "$(ids --name pick --since +1h)" = "" &&
+	test "$(ids --name pick --until +1h)" = "$b $a" &&
+	test "$(ids --name pick --since 2020-01-01T00:00:00.000Z)" = "$b $a" &&
+	expect_code 1 cjobs job list --since yesterday 2>err && grep -q "is not a time" err &&
+	for j in $a $b $c; do cjobs manage-jobs cancel --job-id $j >/dev/null || exit 1; done
+'
+
 # Each bad value: a one-line error that says what to do, exit 1, and the
 # store byte for byte as it was.
 bad() {
