@@ -15,6 +15,7 @@
 #include "ops/internal.h"
 #include "ops/jobs.h"
 #include "util/err.h"
+#include "util/parse.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
 
@@ -28,24 +29,13 @@ static void fmt_timeout(int64_t t, char *buf, size_t size)
 		snprintf(buf, size, "%llds", (long long)t);
 }
 
-/* As a person would type it: 64m, 1g, 6291456. */
+/* As a person would type it: 64m, 1g, 6291456; "none" for no limit. */
 static void fmt_bytes(int64_t b, char *buf, size_t size)
 {
-	static const char units[] = "kmgt";
-	if (b == 0) {
+	if (b == 0)
 		snprintf(buf, size, "none");
-		return;
-	}
-	int u = -1;
-	int64_t v = b;
-	while (u < 3 && v % 1024 == 0) {
-		v /= 1024;
-		u++;
-	}
-	if (u < 0)
-		snprintf(buf, size, "%lld", (long long)b);
 	else
-		snprintf(buf, size, "%lld%c", (long long)v, units[u]);
+		format_size(b, buf, size);
 }
 
 static void fmt_cpus(int64_t nano, char *buf, size_t size)

@@ -12,22 +12,6 @@
 #include "util/parse.h"
 #include "util/timeutil.h"
 
-/* A size as a person would write it: the largest unit that divides it. */
-static const char *size_text(int64_t v, char *buf, size_t size)
-{
-	static const char units[] = "kmgt";
-	int u = -1;
-	while (u < 3 && v >= 1024 && v % 1024 == 0) {
-		v /= 1024;
-		u++;
-	}
-	if (u < 0)
-		snprintf(buf, size, "%lld", (long long)v);
-	else
-		snprintf(buf, size, "%lld%c", (long long)v, units[u]);
-	return buf;
-}
-
 int cli_parse_value(const cli_option_t *o, const char *text, cli_value_t *v, char **err)
 {
 	int64_t n = 0;
@@ -53,7 +37,7 @@ int cli_parse_value(const cli_option_t *o, const char *text, cli_value_t *v, cha
 				       text);
 		if (n < min || n > max)
 			return err_set(err, "'%.60s' is out of range: give from %s to %s", text,
-				       size_text(min, lo, sizeof(lo)), size_text(max, hi, sizeof(hi)));
+				       format_size(min, lo, sizeof(lo)), format_size(max, hi, sizeof(hi)));
 		break;
 	}
 	case OPT_DURATION:

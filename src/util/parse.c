@@ -227,3 +227,19 @@ bool parse_bool(const char *s, bool *out)
 	}
 	return false;
 }
+
+/* A size as a person would write it: the largest unit that divides it. */
+char *format_size(int64_t v, char *buf, size_t size)
+{
+	static const char units[] = "kmgt";
+	int u = -1;
+	while (u < 3 && v >= 1024 && v % 1024 == 0) {
+		v /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, size, "%lld", (long long)v);
+	else
+		snprintf(buf, size, "%lld%c", (long long)v, units[u]);
+	return buf;
+}

@@ -7,6 +7,7 @@
 #define CJOBS_UTIL_PARSE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Decimal integer within [min, max]. */
@@ -23,5 +24,9 @@ bool parse_cpus(const char *s, int64_t *nano);
 bool parse_when(const char *s, int64_t now_ms, int64_t *out);
 /* "yes/no/true/false/on/off/1/0". */
 bool parse_bool(const char *s, bool *out);
+
+/* A size as a person would write it, and parse_size reads it: the largest
+ * unit that divides it (64m, 1g, 6291456). Returns buf. */
+char *format_size(int64_t v, char *buf, size_t size);
 
 #endif
