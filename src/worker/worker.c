@@ -514,6 +514,11 @@ static void reap_slots(worker_t *w)
 		slot_t *s = w->slots[i];
 		if (s->state == SLOT_DONE && s->pending == 0) {
 			s->h->active--;
+			/* Its place is free only now: a claim made while it was done
+			 * but still finishing its requests found the host full, and
+			 * did not look for the next job due (a retry due in a second
+			 * waited a whole --poll-interval). Look again. */
+			w->next_claim_mono = 0;
 			job_free(&s->job);
 			job_output_free(&s->out);
 			job_output_free(&s->err);
