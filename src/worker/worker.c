@@ -812,6 +812,9 @@ static void handle_signals(worker_t *w)
 	}
 }
 
+#define SCHEDULED_SLACK_MS 5
+#define SCHEDULED_RECHECK_MS 1000
+
 /* Nothing writes the store when a job's --at time comes, so the daemon
  * looks again exactly then rather than at the next poll. */
 static void wake_for_scheduled(worker_t *w, int64_t now_mono)
@@ -823,10 +826,18 @@ static void wake_for_scheduled(worker_t *w, int64_t now_mono)
 		return;
 	for (size_t i = 0; i < w->nhosts; i++)
 		names[i] = w->hosts[i]->host.name;
-	if (store_job_ready_count(w->store, names, now_ms(), &ready, &next_at, &err) == 0 &&
-	    next_at > 0) {
-		int64_t at = now_mono + (next_at - now_ms());
-		if (at < w->next_claim_mono)
+	if (store_job_ready_count(w->store, names, now_ms(), &ready, &next_at, &err) == 0) {
+		/* A job that became ready between the claim and this count (the
+		 * claim looked a moment before its time): look again soon, not at
+		 * the next poll. Soon, not at once: a claim can also find nothing
+		 * because other workers fill the hosts. */
+		int64_t at = ready > 0 ? now_mono + SCHEDULED_RECHECK_MS : 0;
+		/* The wall clock and the monotonic one are read in whole ms at
+		 * two moments: wake a few ms late rather than early, or the
+		 * claim finds the job not yet due. */
+		if (!at && next_at > 0)
+			at = now_mono + (next_at - now_ms()) + SCHEDULED_SLACK_MS;
+		if (at && at < w->next_claim_mono)
 			w->next_claim_mono = at < now_mono ? now_mono : at;
 	}
 	free(err);
