@@ -271,9 +271,22 @@ static void dispatch(http_req_t *r)
 		free(err);
 		return;
 	}
-	if (http_authenticate(r) < 0)
-		return;
-	rt->handler(r);
+	if (http_authenticate(r) == 0)
+		rt->handler(r);
+	/* A connection to the store that broke while this thread was idle
+	 * (the server restarted) shows only when it is used: a request that
+	 * only reads is answered again on a new connection, once, rather than
+	 * with 503. A write is not: the client decides. */
+	if (r->status == 503 && store_lost(r->store) && strcmp(r->method, "GET") == 0 &&
+	    store_reconnect(r->store, &err) == 0) {
+		reply_reset(r);
+		free(r->token_name);
+		r->token_name = NULL;
+		r->status = 500;
+		if (http_authenticate(r) == 0)
+			rt->handler(r);
+	}
+	free(err);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
