@@ -13,6 +13,7 @@
 #include "core/validate.h"
 #include "engine/engine.h"
 #include "ops/internal.h"
+#include "ops/render.h"
 #include "util/err.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
@@ -161,11 +162,6 @@ const char *ops_check_state(const ops_check_t *c)
 	return c->ok ? "healthy" : c->timed_out ? "timed out" : "unreachable";
 }
 
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
 static json_t *num_or_null(int64_t v)
 {
 	return v >= 0 ? json_integer(v) : json_null();
@@ -181,10 +177,10 @@ json_t *ops_check_json(const host_t *h, const ops_check_t *c)
 	json_object_set_new(o, "enabled", json_boolean(h->enabled));
 	json_object_set_new(o, "healthy", json_boolean(c->ok));
 	json_object_set_new(o, "status", json_string(ops_check_state(c)));
-	json_object_set_new(o, "error", str_or_null(c->error));
-	json_object_set_new(o, "engine_version", str_or_null(c->engine_version));
-	json_object_set_new(o, "api_version", str_or_null(c->api_version));
-	json_object_set_new(o, "os", str_or_null(c->os));
+	json_object_set_new(o, "error", render_str_or_null(c->error));
+	json_object_set_new(o, "engine_version", render_str_or_null(c->engine_version));
+	json_object_set_new(o, "api_version", render_str_or_null(c->api_version));
+	json_object_set_new(o, "os", render_str_or_null(c->os));
 	json_object_set_new(o, "containers_running", num_or_null(c->containers_running));
 	json_object_set_new(o, "jobs_active", num_or_null(c->jobs_active));
 	json_object_set_new(o, "max_jobs", json_integer(h->max_jobs));

@@ -9,7 +9,7 @@
 #include "util/text.h"
 #include "util/timeutil.h"
 
-static json_t *str_or_null(const char *s)
+json_t *render_str_or_null(const char *s)
 {
 	return s ? json_string(s) : json_null();
 }
@@ -339,15 +339,15 @@ json_t *render_host_json(const host_t *h)
 	json_object_set_new(o, "max_jobs", json_integer(h->max_jobs));
 	json_object_set_new(o, "weight", json_integer(h->weight));
 	json_object_set_new(o, "pull_images", json_boolean(h->pull_images));
-	json_object_set_new(o, "network_mode", str_or_null(h->network_mode));
-	json_object_set_new(o, "tls_ca", str_or_null(h->tls_ca));
-	json_object_set_new(o, "tls_cert", str_or_null(h->tls_cert));
-	json_object_set_new(o, "tls_key", str_or_null(h->tls_key));
+	json_object_set_new(o, "network_mode", render_str_or_null(h->network_mode));
+	json_object_set_new(o, "tls_ca", render_str_or_null(h->tls_ca));
+	json_object_set_new(o, "tls_cert", render_str_or_null(h->tls_cert));
+	json_object_set_new(o, "tls_key", render_str_or_null(h->tls_key));
 	json_object_set_new(o, "tls_verify", json_boolean(h->tls_verify));
 	json_object_set_new(o, "created_at", time_or_null(h->created_at));
 	json_object_set_new(o, "checked_at", time_or_null(h->checked_at));
 	json_object_set_new(o, "check_ok", h->checked_at ? json_boolean(h->check_ok) : json_null());
-	json_object_set_new(o, "check_message", str_or_null(h->check_message));
+	json_object_set_new(o, "check_message", render_str_or_null(h->check_message));
 	return o;
 }
 
@@ -364,8 +364,8 @@ json_t *render_history_json(const job_event_t *ev, size_t n)
 						       ? json_null()
 						       : json_string(job_status_name(ev[i].from)));
 		json_object_set_new(o, "to", json_string(job_status_name(ev[i].to)));
-		json_object_set_new(o, "actor", str_or_null(ev[i].actor));
-		json_object_set_new(o, "reason", str_or_null(ev[i].reason));
+		json_object_set_new(o, "actor", render_str_or_null(ev[i].actor));
+		json_object_set_new(o, "reason", render_str_or_null(ev[i].reason));
 		json_array_append_new(a, o);
 	}
 	return a;

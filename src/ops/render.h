@@ -17,6 +17,8 @@ json_t *render_job_json(const job_t *job, bool show_secrets);
  * json_dumps(JSON_COMPACT) would write it) at the end of sb: for pages of
  * many jobs, without building a tree. sb->failed says when memory ran out. */
 void render_job_json_text(strbuf_t *sb, const job_t *job, bool show_secrets);
+/* A JSON string, or null for NULL. */
+json_t *render_str_or_null(const char *s);
 json_t *render_host_json(const host_t *host);
 json_t *render_history_json(const job_event_t *ev, size_t n);
 /* "512.0 MiB", "-" for negative. */
