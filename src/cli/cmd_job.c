@@ -143,6 +143,46 @@ static void print_output_sizes(const out_size_t sz[2])
 	printf("\n");
 }
 
+static void print_list(const char *label, char *const *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		printf("%-15s", i ? "" : label);
+		fputs_printable(v[i], stdout);
+		printf("\n");
+	}
+}
+
+static void print_str(const char *label, const char *s)
+{
+	if (!s)
+		return;
+	printf("%-15s", label);
+	fputs_printable(s, stdout);
+	printf("\n");
+}
+
+/* The container options given, one line each; none: nothing printed. */
+static void print_container(const job_container_t *c)
+{
+	char b[40];
+	print_list("volume:", c->volumes, c->nvolumes);
+	print_list("mount:", c->mounts, c->nmounts);
+	print_list("tmpfs:", c->tmpfs, c->ntmpfs);
+	print_str("user:", c->user);
+	print_str("entrypoint:", c->entrypoint);
+	print_str("hostname:", c->hostname);
+	print_list("label:", c->labels, c->nlabels);
+	print_str("network:", c->network);
+	print_str("pull:", c->pull ? ctr_pull_names[c->pull] : NULL);
+	print_str("read-only:", c->read_only ? "yes" : NULL);
+	print_str("shm size:", c->shm_size ? render_bytes(c->shm_size, b, sizeof(b)) : NULL);
+	print_str("init:", c->init ? "yes" : NULL);
+	print_list("cap add:", c->cap_add, c->ncap_add);
+	print_list("cap drop:", c->cap_drop, c->ncap_drop);
+	print_str("security opt:", c->no_new_privileges ? "no-new-privileges" : NULL);
+	print_str("gpus:", c->gpus);
+}
+
 static void print_text_job(const job_t *j, bool secrets, const job_event_t *ev, size_t nev,
 			   const out_size_t sizes[2])
 {
@@ -183,6 +223,7 @@ static void print_text_job(const job_t *j, bool secrets, const job_event_t *ev, 
 	printf("priority:      %d\n", j->priority);
 	printf("not before:    %s\n", format_time(j->not_before, b1, sizeof(b1)));
 	printf("pinned host:   %s\n", j->host ? j->host : "-");
+	print_container(&j->ctr);
 	printf("max retries:   %d", j->max_retries);
 	if (j->max_retries > 0)
 		printf(" (strategy %s%s%s)", j->retry_strategy ? j->retry_strategy : "default",

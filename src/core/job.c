@@ -112,6 +112,7 @@ void job_free(job_t *job)
 	free(job->host);
 	free(job->retry_strategy);
 	free(job->retry_exit_codes);
+	container_free(&job->ctr);
 	free(job->last_error);
 	free(job->container_name);
 	free(job->container_id);
@@ -156,6 +157,7 @@ void host_free(host_t *host)
 	free(host->tls_cert);
 	free(host->tls_key);
 	free(host->network_mode);
+	host_allow_free(&host->allow);
 	free(host->check_message);
 	host_init(host);
 }

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/container.h"
+
 /* Job statuses. The order is the order in which they are listed to people. */
 typedef enum {
 	JOB_QUEUED = 0,  /* waiting for a worker (possibly until not_before) */
@@ -64,6 +66,7 @@ typedef struct {
 	int max_retries;
 	char *retry_strategy;  /* core/retry.h name; NULL = the default */
 	char *retry_exit_codes;/* "any" or "1,75": exit codes worth a retry; NULL = none */
+	job_container_t ctr;   /* mounts, user, capabilities, ... (core/container.h) */
 
 	job_status_t status;
 	int attempt;           /* 0 before the first launch */
@@ -113,6 +116,7 @@ typedef struct {
 	int weight;            /* routing weight, 1..1000 */
 	bool pull_images;      /* pull an image the engine lacks */
 	char *network_mode;    /* default network mode for containers */
+	host_allow_t allow;    /* bind sources, capabilities, GPUs its jobs may have */
 	bool enabled;
 	int64_t created_at;
 	int64_t checked_at;    /* last health check, unix ms; 0 = never */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/container.h"
 #include "core/env.h"
 #include "core/retry.h"
 #include "util/err.h"
@@ -241,7 +242,7 @@ int validate_job(const job_t *job, char **err)
 		return -1;
 	if (job->host && validate_name("host name", job->host, err) < 0)
 		return -1;
-	return 0;
+	return container_validate(&job->ctr, err);
 }
 
 int validate_name(const char *what, const char *name, char **err)

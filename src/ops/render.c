@@ -44,6 +44,7 @@ struct writer {
 	void (*num)(writer_t *w, const char *key, int64_t v);
 	void (*real)(writer_t *w, const char *key, double v);
 	void (*str)(writer_t *w, const char *key, const char *s);  /* NULL: null */
+	void (*boolean)(writer_t *w, const char *key, bool v);
 	void (*list_begin)(writer_t *w, const char *key);
 	void (*list_str)(writer_t *w, const char *s);
 	void (*list_end)(writer_t *w);
@@ -69,6 +70,39 @@ static void put_real_or_null(writer_t *w, const char *key, bool has, double v)
 		w->real(w, key, v);
 	else
 		w->str(w, key, NULL);
+}
+
+static void put_list(writer_t *w, const char *key, char *const *v, size_t n)
+{
+	w->list_begin(w, key);
+	for (size_t i = 0; i < n; i++)
+		w->list_str(w, v[i]);
+	w->list_end(w);
+}
+
+/* The container options: every member always, empty or null when not given,
+ * so that a reader need not guess. */
+static void container_fields(const job_container_t *c, writer_t *w)
+{
+	put_list(w, "volumes", c->volumes, c->nvolumes);
+	put_list(w, "mounts", c->mounts, c->nmounts);
+	put_list(w, "tmpfs", c->tmpfs, c->ntmpfs);
+	w->str(w, "user", c->user);
+	w->str(w, "entrypoint", c->entrypoint);
+	w->str(w, "hostname", c->hostname);
+	put_list(w, "labels", c->labels, c->nlabels);
+	w->str(w, "network", c->network);
+	w->str(w, "pull", c->pull ? ctr_pull_names[c->pull] : NULL);
+	w->boolean(w, "read_only", c->read_only);
+	put_num_or_null(w, "shm_size_bytes", c->shm_size != 0, c->shm_size);
+	w->boolean(w, "init", c->init);
+	put_list(w, "cap_add", c->cap_add, c->ncap_add);
+	put_list(w, "cap_drop", c->cap_drop, c->ncap_drop);
+	w->list_begin(w, "security_opt");
+	if (c->no_new_privileges)
+		w->list_str(w, "no-new-privileges");
+	w->list_end(w);
+	w->str(w, "gpus", c->gpus);
 }
 
 static void job_fields(const job_t *j, bool show_secrets, writer_t *w)
@@ -100,6 +134,7 @@ static void job_fields(const job_t *j, bool show_secrets, writer_t *w)
 	w->num(w, "max_retries", j->max_retries);
 	w->str(w, "retry_strategy", j->retry_strategy ? j->retry_strategy : "default");
 	w->str(w, "retry_on_exit_code", j->retry_exit_codes);
+	container_fields(&j->ctr, w);
 	w->num(w, "attempt", j->attempt);
 	put_num_or_null(w, "exit_code", j->has_exit_code, j->exit_code);
 	put_time(w, "created_at", j->created_at);
@@ -159,6 +194,11 @@ static void tree_str(writer_t *w, const char *key, const char *s)
 	json_object_set_new(((tree_t *)w)->o, key, tree_string(s));
 }
 
+static void tree_bool(writer_t *w, const char *key, bool v)
+{
+	json_object_set_new(((tree_t *)w)->o, key, json_boolean(v));
+}
+
 static void tree_list_begin(writer_t *w, const char *key)
 {
 	tree_t *t = (tree_t *)w;
@@ -180,7 +220,8 @@ static void tree_list_end(writer_t *w)
 
 json_t *render_job_json(const job_t *j, bool show_secrets)
 {
-	tree_t t = {{tree_num, tree_real, tree_str, tree_list_begin, tree_list_str, tree_list_end},
+	tree_t t = {{tree_num, tree_real, tree_str, tree_bool, tree_list_begin, tree_list_str,
+		     tree_list_end},
 		    json_object(), NULL, NULL};
 	if (!t.o)
 		return NULL;
@@ -294,6 +335,13 @@ static void text_str(writer_t *w, const char *key, const char *s)
 		sb_puts(t->sb, "null");
 }
 
+static void text_bool(writer_t *w, const char *key, bool v)
+{
+	text_t *t = (text_t *)w;
+	text_key(t, key);
+	sb_puts(t->sb, v ? "true" : "false");
+}
+
 static void text_list_begin(writer_t *w, const char *key)
 {
 	text_t *t = (text_t *)w;
@@ -321,7 +369,8 @@ static void text_list_end(writer_t *w)
 
 void render_job_json_text(strbuf_t *sb, const job_t *j, bool show_secrets)
 {
-	text_t t = {{text_num, text_real, text_str, text_list_begin, text_list_str, text_list_end},
+	text_t t = {{text_num, text_real, text_str, text_bool, text_list_begin, text_list_str,
+		     text_list_end},
 		    sb, true, true};
 	sb_putc(sb, '{');
 	job_fields(j, show_secrets, &t.w);
@@ -340,6 +389,14 @@ json_t *render_host_json(const host_t *h)
 	json_object_set_new(o, "weight", json_integer(h->weight));
 	json_object_set_new(o, "pull_images", json_boolean(h->pull_images));
 	json_object_set_new(o, "network_mode", render_str_or_null(h->network_mode));
+	json_t *bind = json_array(), *caps = json_array();
+	for (size_t i = 0; bind && i < h->allow.nbind; i++)
+		json_array_append_new(bind, json_string(h->allow.bind[i]));
+	for (size_t i = 0; caps && i < h->allow.ncap_add; i++)
+		json_array_append_new(caps, json_string(h->allow.cap_add[i]));
+	json_object_set_new(o, "allow_bind", bind ? bind : json_null());
+	json_object_set_new(o, "allow_cap_add", caps ? caps : json_null());
+	json_object_set_new(o, "allow_gpus", json_boolean(h->allow.gpus));
 	json_object_set_new(o, "tls_ca", render_str_or_null(h->tls_ca));
 	json_object_set_new(o, "tls_cert", render_str_or_null(h->tls_cert));
 	json_object_set_new(o, "tls_key", render_str_or_null(h->tls_key));

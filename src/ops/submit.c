@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/container.h"
 #include "core/env.h"
 #include "core/retry.h"
 #include "core/validate.h"
@@ -128,17 +129,22 @@ int ops_submit_fill(store_t *s, const cli_args_t *a, bool local_files, job_t *jo
 		job->not_before = cli_num(a, "at");
 	if (build_env(s, a, local_files, job, err) < 0)
 		return -1;
+	if (ops_submit_container(a, &job->ctr, err) < 0)
+		return -1;
 	if (cli_has(a, "host")) {
 		const char *hname = cli_str(a, "host");
 		host_t h;
 		host_init(&h);
 		int found = store_host_get(s, hname, &h, err);
+		/* The host is known: what it does not allow is refused now, not
+		 * when a worker gets to the job (which checks again). */
+		int rc = found == 0 ? container_host_allows(&job->ctr, h.name, &h.allow, err) : 0;
 		host_free(&h);
 		if (found == 1)
 			return err_set(err, "no host named '%.64s'; 'cjobs host list' shows the hosts, "
 					    "'cjobs host add' registers one",
 				       hname);
-		if (found < 0)
+		if (found < 0 || rc < 0)
 			return -1;
 		if (!(job->host = strdup(hname)))
 			return err_set(err, "out of memory");
@@ -289,6 +295,14 @@ static int apply_key(line_args_t *l, const char *key, const json_t *v, char **er
 			       key);
 	const cli_option_t *o = &opts[idx];
 	cli_value_t *cv = &l->a.vals[idx];
+	if (o->type == OPT_FLAG) {
+		/* A flag is true or false in JSON. */
+		if (!json_is_boolean(v))
+			return err_set(err, "\"%s\" must be true or false", key);
+		cv->given = cv->has = json_is_true(v);
+		cv->num = json_is_true(v);
+		return 0;
+	}
 	size_t nv = json_is_array(v) ? json_array_size(v) : 1;
 	if (json_is_array(v) && !o->repeat)
 		return err_set(err, "\"%s\" takes one value, not a list", key);
@@ -420,6 +434,69 @@ const cli_option_t ops_submit_options[] = {
 	 .help = "Working directory inside the container (absolute). Without it, the image's."},
 	{.name = "at", .type = OPT_WHEN, .metavar = "TIME",
 	 .help = "Do not start the job before this time."},
+	{.name = "volume", .type = OPT_STRING, .metavar = "SRC:DST[:ro]",
+	 .repeat = true,
+	 .help = "Mount SRC at DST in the container, read-only with :ro. SRC is a directory or "
+		 "file of the engine's machine when it is an absolute path (a bind mount: the "
+		 "host must allow it, see 'cjobs host update --allow-bind'), else the name of a "
+		 "volume, made when missing. Up to 100. Without it, none."},
+	{.name = "mount", .type = OPT_STRING, .metavar = "SPEC", .repeat = true,
+	 .help = "A mount in Docker's --mount syntax: comma-separated type=bind|volume|tmpfs, "
+		 "source= (or src=; a bind mount's absolute host path, a volume's name), target= "
+		 "(or dst=, destination=), readonly (or ro), and for tmpfs tmpfs-size=SIZE and "
+		 "tmpfs-mode=OCTAL, e.g. type=bind,source=/data,target=/data,readonly. Bind "
+		 "sources must be allowed by the host. Up to 100. Without it, none."},
+	{.name = "tmpfs", .type = OPT_STRING, .metavar = "PATH[:OPTIONS]", .repeat = true,
+	 .help = "Mount an empty tmpfs at PATH; OPTIONS are comma-separated size=SIZE, "
+		 "mode=OCTAL, uid=N, gid=N, ro, rw, noexec, exec, nosuid, suid, nodev, dev, e.g. "
+		 "/scratch:size=64m,mode=1777. Up to 100. Without it, none."},
+	{.name = "user", .short_name = 'u', .type = OPT_STRING, .metavar = "UID[:GID]",
+	 .help = "Run the command as this user: numeric ids (0 to 4294967294) or names the "
+		 "image's /etc/passwd and /etc/group know. Without it, the image's user."},
+	{.name = "entrypoint", .type = OPT_STRING, .metavar = "PROGRAM",
+	 .help = "Run PROGRAM instead of the image's entrypoint; the command becomes its "
+		 "arguments. Without it, the image's."},
+	{.name = "hostname", .type = OPT_STRING, .metavar = "NAME",
+	 .help = "The container's host name: 1 to 63 letters, digits, '-' and '.'. Without it, "
+		 "the engine's (the container id)."},
+	{.name = "label", .short_name = 'l', .type = OPT_STRING, .metavar = "KEY=VALUE",
+	 .repeat = true,
+	 .help = "Set a label on the container; a key given again keeps the last value. Keys "
+		 "starting with cjobs. are refused (cjobs's own labels). Up to 100. Without it, "
+		 "only cjobs's labels."},
+	{.name = "network", .type = OPT_STRING, .metavar = "NAME",
+	 .help = "The container's network (none, bridge, host or a network made with docker "
+		 "network create). Without it, the host's network mode ('cjobs host update "
+		 "--network')."},
+	{.name = "pull", .type = OPT_CHOICE, .metavar = "POLICY", .choices = ctr_pull_choices,
+	 .help = "When to pull the image: always (before every attempt), missing (when the "
+		 "engine lacks it), never. Without it, the host's setting ('cjobs host update "
+		 "--pull yes' is missing, no is never)."},
+	{.name = "read-only", .type = OPT_FLAG,
+	 .help = "Mount the container's root file system read-only (write to --tmpfs or "
+		 "--volume paths instead). Default: off."},
+	{.name = "shm-size", .type = OPT_SIZE, .metavar = "SIZE", .min = CTR_SHM_MIN,
+	 .max = CTR_SHM_MAX,
+	 .help = "Size of /dev/shm, from 1m to 1t, e.g. 256m. Without it, the engine's (64m)."},
+	{.name = "init", .type = OPT_FLAG,
+	 .help = "Run a small init process (the engine's docker-init) as PID 1 that forwards "
+		 "signals and reaps zombies. Default: off."},
+	{.name = "cap-add", .type = OPT_STRING, .metavar = "CAP", .repeat = true,
+	 .help = "Add a Linux capability, e.g. NET_ADMIN (CAP_ prefix and case optional), or "
+		 "ALL. The host must allow it ('cjobs host update --allow-cap-add'). Without it, "
+		 "the engine's default set."},
+	{.name = "cap-drop", .type = OPT_STRING, .metavar = "CAP", .repeat = true,
+	 .help = "Drop a Linux capability from the engine's default set, e.g. CHOWN, or ALL. "
+		 "Always allowed. Without it, none dropped."},
+	{.name = "security-opt", .type = OPT_STRING, .metavar = "OPT", .repeat = true,
+	 .help = "Only no-new-privileges (also written no-new-privileges:true): the command "
+		 "and its children cannot gain privileges (setuid programs). Other security "
+		 "options are refused. Without it, off."},
+	{.name = "gpus", .type = OPT_STRING, .metavar = "all|N|device=ID[,ID]",
+	 .help = "GPUs to give the container, sent to the engine as a device request: all, a "
+		 "count from 1 to 1024, or device ids, e.g. device=0,1. The host must allow it "
+		 "('cjobs host update --allow-gpus yes') and its engine needs a GPU driver. "
+		 "Without it, none."},
 	{.name = "file", .short_name = 'f', .type = OPT_STRING, .metavar = "FILE",
 	 .help = "Queue many jobs from FILE ('-' for standard input): JSON Lines, one object "
 		 "per job, whose keys are the long options above plus \"command\" (a list of "

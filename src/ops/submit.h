@@ -25,6 +25,9 @@ extern const cli_option_t ops_submit_options[];
  * where the caller runs: the command line only. -1 with *err when a value
  * or the whole job is invalid. */
 int ops_submit_fill(store_t *s, const cli_args_t *a, bool local_files, job_t *job, char **err);
+/* Reads the container options (--volume, --mount, --user, ...) into *c,
+ * each in its canonical text; -1 with *err naming the option. */
+int ops_submit_container(const cli_args_t *a, job_container_t *c, char **err);
 /* Builds one job from a JSON object whose values go over `defaults`
  * (parsed options; a list's values are added to theirs). Errors name the
  * key: "\"priority\": 'high' is not a whole number from -1000 to 1000". */

@@ -38,11 +38,17 @@ static int host_from_row(db_stmt_t *st, host_t *h, char **err)
 		host_free(h);
 		return err_set(err, "out of memory");
 	}
+	const char *allow = col_str(st, 16);
+	if ((!allow && !col_null(st, 16)) || host_allow_from_json(allow, &h->allow, err) < 0) {
+		host_free(h);
+		return allow ? err_prefix(err, "host %lld", (long long)h->id)
+			     : err_set(err, "out of memory");
+	}
 	return 0;
 }
 
 /* The fields a person may change, in the order of the SQL below. */
-static void bind_host_fields(binder_t *b, const host_t *h)
+static void bind_host_fields(binder_t *b, const host_t *h, const char *allow)
 {
 	bind_text(b, h->url);
 	bind_text(b, h->tls_ca);
@@ -57,6 +63,7 @@ static void bind_host_fields(binder_t *b, const host_t *h)
 	bind_i64(b, h->checked_at);
 	bind_i64(b, h->check_ok);
 	bind_text(b, h->check_message);
+	bind_text(b, allow);
 }
 
 static int insert_host(store_t *s, const host_t *h, int64_t now, int64_t *id, char **err)
@@ -64,13 +71,18 @@ static int insert_host(store_t *s, const host_t *h, int64_t now, int64_t *id, ch
 	db_stmt_t *st = NULL;
 	if (st_prepare(s, "INSERT INTO hosts (url, tls_ca, tls_cert, tls_key, tls_verify, "
 			  "max_jobs, weight, pull_images, network_mode, enabled, checked_at, "
-			  "check_ok, check_message, name, created_at) "
-			  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			  "check_ok, check_message, allowances, name, created_at) "
+			  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		       &st, err) < 0)
 		return -1;
+	char *allow = NULL;
+	if (host_allow_to_json(&h->allow, &allow, err) < 0) {
+		st_release(s, st);
+		return -1;
+	}
 	binder_t b;
 	bind_start(&b, st);
-	bind_host_fields(&b, h);
+	bind_host_fields(&b, h, allow);
 	bind_text(&b, h->name);
 	bind_i64(&b, now);
 	int rc = bind_check(s, &b, "cannot add the host", err);
@@ -85,6 +97,7 @@ static int insert_host(store_t *s, const host_t *h, int64_t now, int64_t *id, ch
 			rc = db_fail_rc(s, step, "cannot add the host", err);
 	}
 	st_release(s, st);
+	free(allow);
 	return rc;
 }
 
@@ -180,15 +193,21 @@ int store_host_update(store_t *s, const host_t *host, char **err)
 	int rc = st_prepare(s, "UPDATE hosts SET url = ?, tls_ca = ?, tls_cert = ?, "
 			       "tls_key = ?, tls_verify = ?, max_jobs = ?, weight = ?, "
 			       "pull_images = ?, network_mode = ?, enabled = ?, checked_at = ?, "
-			       "check_ok = ?, check_message = ? WHERE name = ?",
+			       "check_ok = ?, check_message = ?, allowances = ? WHERE name = ?",
 			    &st, err);
+	char *allow = NULL;
+	if (rc == 0)
+		rc = host_allow_to_json(&host->allow, &allow, err);
 	if (rc == 0) {
 		binder_t b;
 		bind_start(&b, st);
-		bind_host_fields(&b, host);
+		bind_host_fields(&b, host, allow);
 		bind_text(&b, host->name);
 		rc = exec_changes(s, st, &b, "cannot update the host", err);
+	} else if (st) {
+		st_release(s, st);
 	}
+	free(allow);
 	return tx_finish(s, rc, err);
 }
 

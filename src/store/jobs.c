@@ -89,6 +89,11 @@ int job_from_row(db_stmt_t *st, job_t *j, char **err)
 		rc = read_strv(st, 4, &j->argv, &j->argc, err);
 	if (rc == 0)
 		rc = read_strv(st, 6, &j->env, &j->envc, err);
+	if (rc == 0) {
+		const char *ctr = col_str(st, 32);
+		rc = !ctr && !col_null(st, 32) ? err_set(err, "out of memory")
+					       : container_from_json(ctr, &j->ctr, err);
+	}
 	if (rc < 0) {
 		err_prefix(err, "job %lld", (long long)j->id);
 		job_free(j);
@@ -404,7 +409,7 @@ int store_history(store_t *s, int64_t job_id, job_event_t **out, size_t *n, char
 /* ---- adding ---- */
 
 static void bind_job_spec(binder_t *b, const job_t *j, const strbuf_t *argv,
-			  const strbuf_t *env)
+			  const strbuf_t *env, const char *ctr)
 {
 	bind_text(b, j->uuid);
 	bind_text(b, j->name);
@@ -422,6 +427,7 @@ static void bind_job_spec(binder_t *b, const job_t *j, const strbuf_t *argv,
 	bind_i64(b, j->max_retries);
 	bind_text(b, j->retry_strategy);
 	bind_text(b, j->retry_exit_codes);
+	bind_text(b, ctr);
 }
 
 static int insert_job(store_t *s, const job_t *j, int64_t now, int64_t *id, char **err)
@@ -429,22 +435,25 @@ static int insert_job(store_t *s, const job_t *j, int64_t now, int64_t *id, char
 	strbuf_t argv = STRBUF_INIT, env = STRBUF_INIT;
 	if (strv_encode(j->argv, j->argc, &argv, err) < 0)
 		return -1;
-	if (strv_encode(j->env, j->envc, &env, err) < 0) {
+	char *ctr = NULL;
+	if (strv_encode(j->env, j->envc, &env, err) < 0 ||
+	    container_to_json(&j->ctr, &ctr, err) < 0) {
 		sb_free(&argv);
+		sb_free(&env);
 		return -1;
 	}
 	db_stmt_t *st = NULL;
 	int rc = st_prepare(s, "INSERT INTO jobs (uuid, name, image, argv, workdir, env, "
 			       "template_name, memory_bytes, nano_cpus, timeout_s, priority, "
 			       "not_before, host, max_retries, retry_strategy, retry_exit_codes, "
-			       "status, attempt, created_at, queued_at) "
-			       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+			       "container_options, status, attempt, created_at, queued_at) "
+			       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
 			       "'queued', 0, ?, ?)",
 			    &st, err);
 	if (rc == 0) {
 		binder_t b;
 		bind_start(&b, st);
-		bind_job_spec(&b, j, &argv, &env);
+		bind_job_spec(&b, j, &argv, &env, ctr);
 		bind_i64(&b, now);
 		bind_i64(&b, now);
 		rc = bind_check(s, &b, "cannot add the job", err);
@@ -461,6 +470,7 @@ static int insert_job(store_t *s, const job_t *j, int64_t now, int64_t *id, char
 	st_release(s, st);
 	sb_free(&argv);
 	sb_free(&env);
+	free(ctr);
 	return rc;
 }
 

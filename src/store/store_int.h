@@ -236,7 +236,7 @@ int strv_decode(const void *data, size_t len, char ***out, size_t *n, char **err
 #define HOST_COLUMNS                                                              \
 	"id, name, url, tls_ca, tls_cert, tls_key, tls_verify, max_jobs, weight, " \
 	"pull_images, network_mode, enabled, created_at, checked_at, check_ok, "   \
-	"check_message"
+	"check_message, allowances"
 #define TEMPLATE_COLUMNS "id, name, description, env, created_at"
 
 /* ---- jobs.c ---- */
@@ -246,7 +246,8 @@ int strv_decode(const void *data, size_t len, char ***out, size_t *n, char **err
 	"nano_cpus, timeout_s, priority, not_before, host, max_retries, status, "     \
 	"attempt, exit_code, created_at, queued_at, started_at, finished_at, "        \
 	"peak_memory_bytes, cpu_usage_ns, last_error, container_name, container_id, " \
-	"ran_on, worker_id, lease_until, retry_strategy, retry_exit_codes"
+	"ran_on, worker_id, lease_until, retry_strategy, retry_exit_codes, "      \
+	"container_options"
 /* Fills *out (initialised here) from a row selected with JOB_COLUMNS. */
 int job_from_row(db_stmt_t *st, job_t *out, char **err);
 /* Appends one history row. */
