@@ -12,6 +12,7 @@
 #include "cli/command.h"
 #include "cli/context.h"
 #include "ops/render.h"
+#include "core/container.h"
 #include "core/validate.h"
 #include "util/err.h"
 #include "util/output.h"
@@ -50,7 +51,19 @@ static const char *const show_formats[] = {"text", "json", NULL};
 	 .help = "Client private key for the engine (with --tls-cert)."},                      \
 	{.name = "tls-verify", .type = OPT_BOOL, .metavar = "yes|no", .def = D("yes"),         \
 	 .help = "Verify the engine's certificate. Turning this off lets anyone on the path "  \
-		 "pose as the engine; a warning is printed."}
+		 "pose as the engine; a warning is printed."},                                 \
+	{.name = "allow-bind", .type = OPT_STRING, .metavar = "PATH", .repeat = true,          \
+	 .help = "Let jobs bind-mount (--volume /src:/dst, --mount type=bind) this directory " \
+		 "of the engine's machine and what lies under it (absolute; '..' is resolved " \
+		 "and paths are compared by whole components). Repeat it for more; the ones "  \
+		 "given replace the host's list, and 'none' empties it. Without it (and by "   \
+		 "default), every bind mount is refused."},                                    \
+	{.name = "allow-cap-add", .type = OPT_STRING, .metavar = "CAP", .repeat = true,        \
+	 .help = "Let jobs add this Linux capability (--cap-add), e.g. NET_ADMIN, or 'all'. "  \
+		 "Repeat it for more; the ones given replace the host's list, and 'none' "     \
+		 "empties it. Without it (and by default), every --cap-add is refused."},      \
+	{.name = "allow-gpus", .type = OPT_BOOL, .metavar = "yes|no", .def = D("no"),          \
+	 .help = "Let jobs ask for GPUs (--gpus), which the engine hands over as devices."}
 
 #define WITH_DEFAULT(x) x
 #define NO_DEFAULT(x) NULL
@@ -73,6 +86,49 @@ static int set_str(char **field, const char *value)
 	return 0;
 }
 
+static int allow_canon(const char *name, const char *text, char **out, char **err)
+{
+	if (strcmp(name, "allow-bind") == 0)
+		return ctr_allow_path_canon(text, out, err);
+	return ctr_cap_canon("--allow-cap-add", text, out, err);
+}
+
+/* An allowance list given replaces the host's; 'none' empties it. */
+static int set_allow_list(const cli_args_t *a, const char *name, char ***list, size_t *n,
+			  char **err)
+{
+	size_t given;
+	const char **v = cli_list(a, name, &given);
+	if (!given)
+		return 0;
+	if (given > CTR_LIST_MAX)
+		return err_set(err, "--%s is given %zu times; the limit is %d", name, given,
+			       CTR_LIST_MAX);
+	char **out = calloc(given + 1, sizeof(char *));
+	if (!out)
+		return err_set(err, "out of memory");
+	size_t k = 0;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < given; i++) {
+		if (strcmp(v[i], "none") == 0) {
+			if (given > 1)
+				rc = err_set(err, "--%s none empties the list: give it alone", name);
+			continue;
+		}
+		rc = allow_canon(name, v[i], &out[k], err);
+		if (rc == 0)
+			k++;
+	}
+	if (rc < 0) {
+		strv_free(out);
+		return -1;
+	}
+	strv_free(*list);
+	*list = out;
+	*n = k;
+	return 0;
+}
+
 /* Copies the options given (or defaulted) into host. */
 static int apply_host_options(const cli_args_t *a, host_t *h, char **err)
 {
@@ -90,6 +146,11 @@ static int apply_host_options(const cli_args_t *a, host_t *h, char **err)
 		h->pull_images = cli_num(a, "pull") != 0;
 	if (cli_has(a, "tls-verify"))
 		h->tls_verify = cli_num(a, "tls-verify") != 0;
+	if (cli_has(a, "allow-gpus"))
+		h->allow.gpus = cli_num(a, "allow-gpus") != 0;
+	if (set_allow_list(a, "allow-bind", &h->allow.bind, &h->allow.nbind, err) < 0 ||
+	    set_allow_list(a, "allow-cap-add", &h->allow.cap_add, &h->allow.ncap_add, err) < 0)
+		return -1;
 	const char *files[] = {h->tls_ca, h->tls_cert, h->tls_key};
 	for (size_t i = 0; i < 3; i++) {
 		struct stat st;
@@ -282,6 +343,14 @@ static int host_list_run(cli_ctx_t *ctx, cli_args_t *a)
 	return rc;
 }
 
+static void print_allow(const char *label, char *const *v, size_t n)
+{
+	fputs(label, stdout);
+	for (size_t i = 0; i < n; i++)
+		printf("%s%s", i ? " " : "", v[i]);
+	printf("%s\n", n ? "" : "none");
+}
+
 static int host_show_run(cli_ctx_t *ctx, cli_args_t *a)
 {
 	host_t h;
@@ -304,6 +373,9 @@ static int host_show_run(cli_ctx_t *ctx, cli_args_t *a)
 		printf("weight:        %d\n", h.weight);
 		printf("pull images:   %s\n", h.pull_images ? "yes" : "no");
 		printf("network mode:  %s\n", h.network_mode ? h.network_mode : "default");
+		print_allow("allow bind:    ", h.allow.bind, h.allow.nbind);
+		print_allow("allow cap add: ", h.allow.cap_add, h.allow.ncap_add);
+		printf("allow gpus:    %s\n", h.allow.gpus ? "yes" : "no");
 		printf("tls:           %s\n", h.tls_ca || h.tls_cert
 						      ? (h.tls_verify ? "yes, verified" : "yes, NOT verified")
 						      : "no");

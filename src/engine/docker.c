@@ -133,11 +133,8 @@ static int add_strv(json_t *obj, const char *key, char *const *v)
 	return 0;
 }
 
-static int add_labels(json_t *obj, char *const *labels)
+static int put_labels(json_t *l, char *const *labels)
 {
-	json_t *l = json_object();
-	if (!l || json_object_set_new(obj, "Labels", l) < 0)
-		return -1;
 	for (size_t i = 0; labels && labels[i]; i++) {
 		const char *eq = strchr(labels[i], '=');
 		size_t klen = eq ? (size_t)(eq - labels[i]) : strlen(labels[i]);
@@ -148,6 +145,148 @@ static int add_labels(json_t *obj, char *const *labels)
 			return -1;
 	}
 	return 0;
+}
+
+/* The job's labels, then cjobs's own over them. */
+static int add_labels(json_t *obj, char *const *job_labels, char *const *labels)
+{
+	json_t *l = json_object();
+	if (!l || json_object_set_new(obj, "Labels", l) < 0)
+		return -1;
+	return put_labels(l, job_labels) < 0 || put_labels(l, labels) < 0 ? -1 : 0;
+}
+
+static int set_str(json_t *o, const char *key, const char *s)
+{
+	return s ? json_object_set_new(o, key, json_string(s)) : 0;
+}
+
+static int set_true(json_t *o, const char *key, bool b)
+{
+	return b ? json_object_set_new(o, key, json_true()) : 0;
+}
+
+static int add_list(json_t *obj, const char *key, char *const *v, size_t n)
+{
+	return n ? add_strv(obj, key, v) : 0;
+}
+
+/* One --mount as the Engine API's Mounts entry. */
+static json_t *mount_json(const ctr_mount_t *m)
+{
+	static const char *const types[] = {"bind", "volume", "tmpfs"};
+	json_t *o = json_pack("{s:s, s:s, s:b}", "Type", types[m->type], "Target", m->target,
+			      "ReadOnly", m->readonly);
+	if (o && m->source && set_str(o, "Source", m->source) < 0)
+		goto bad;
+	if (o && m->type == CTR_TMPFS && (m->tmpfs_size || m->tmpfs_mode >= 0)) {
+		json_t *t = json_object();
+		if (!t || json_object_set_new(o, "TmpfsOptions", t) < 0 ||
+		    (m->tmpfs_size && json_object_set_new(t, "SizeBytes", json_integer(m->tmpfs_size)) < 0) ||
+		    (m->tmpfs_mode >= 0 && json_object_set_new(t, "Mode", json_integer(m->tmpfs_mode)) < 0))
+			goto bad;
+	}
+	return o;
+bad:
+	json_decref(o);
+	return NULL;
+}
+
+static int add_mounts(json_t *host, const job_container_t *c)
+{
+	if (!c->nmounts)
+		return 0;
+	json_t *a = json_array();
+	if (!a || json_object_set_new(host, "Mounts", a) < 0)
+		return -1;
+	for (size_t i = 0; i < c->nmounts; i++) {
+		ctr_mount_t m;
+		char *err = NULL;
+		if (ctr_mount_parse(c->mounts[i], &m, &err) < 0) {
+			free(err);
+			return -1;
+		}
+		int rc = json_array_append_new(a, mount_json(&m));
+		ctr_mount_free(&m);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int add_tmpfs(json_t *host, const job_container_t *c)
+{
+	if (!c->ntmpfs)
+		return 0;
+	json_t *t = json_object();
+	if (!t || json_object_set_new(host, "Tmpfs", t) < 0)
+		return -1;
+	for (size_t i = 0; i < c->ntmpfs; i++) {
+		char *path = NULL, *opts = NULL, *err = NULL;
+		int rc = ctr_tmpfs_split(c->tmpfs[i], &path, &opts, &err);
+		if (rc == 0)
+			rc = json_object_set_new(t, path, json_string(opts ? opts : ""));
+		free(path);
+		free(opts);
+		free(err);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* --gpus as the one device request `docker run --gpus` makes: any driver
+ * that offers the capability "gpu". */
+static int add_gpus(json_t *host, const char *gpus)
+{
+	if (!gpus)
+		return 0;
+	ctr_gpus_t g;
+	char *err = NULL;
+	if (ctr_gpus_parse(gpus, &g, &err) < 0) {
+		free(err);
+		return -1;
+	}
+	json_t *req = json_pack("{s:s, s:I, s:[[s]]}", "Driver", "", "Count",
+				(json_int_t)(g.nids ? 0 : g.count), "Capabilities", "gpu");
+	json_t *a = json_array();
+	int rc = req && a && json_array_append(a, req) == 0 &&
+				 json_object_set(host, "DeviceRequests", a) == 0
+			 ? 0
+			 : -1;
+	if (rc == 0 && g.nids)
+		rc = add_strv(req, "DeviceIDs", g.ids);
+	json_decref(req);
+	json_decref(a);
+	ctr_gpus_free(&g);
+	return rc;
+}
+
+/* The job's container options: its labels go first, so that cjobs's own
+ * (added after) win over any of the same key. */
+static int add_container(json_t *j, json_t *host, const job_container_t *c)
+{
+	int bad = add_list(host, "Binds", c->volumes, c->nvolumes);
+	bad |= add_mounts(host, c);
+	bad |= add_tmpfs(host, c);
+	bad |= set_str(j, "User", c->user);
+	if (c->entrypoint) {
+		char *ep[] = {c->entrypoint, NULL};
+		bad |= add_strv(j, "Entrypoint", ep);
+	}
+	bad |= set_str(j, "Hostname", c->hostname);
+	bad |= set_true(host, "ReadonlyRootfs", c->read_only);
+	if (c->shm_size)
+		bad |= json_object_set_new(host, "ShmSize", json_integer(c->shm_size));
+	bad |= set_true(host, "Init", c->init);
+	bad |= add_list(host, "CapAdd", c->cap_add, c->ncap_add);
+	bad |= add_list(host, "CapDrop", c->cap_drop, c->ncap_drop);
+	if (c->no_new_privileges) {
+		char *opt[] = {"no-new-privileges", NULL};
+		bad |= add_strv(host, "SecurityOpt", opt);
+	}
+	bad |= add_gpus(host, c->gpus);
+	return bad ? -1 : 0;
 }
 
 /* The container's configuration; NULL when out of memory or a string is
@@ -169,7 +308,9 @@ static json_t *create_body(const engine_spec_t *s)
 		bad |= add_strv(j, "Env", s->env) < 0;
 	if (s->workdir)
 		bad |= json_object_set_new(j, "WorkingDir", json_string(s->workdir)) < 0;
-	bad |= add_labels(j, s->labels) < 0;
+	if (s->ctr)
+		bad |= add_container(j, host, s->ctr) < 0;
+	bad |= add_labels(j, s->ctr ? s->ctr->labels : NULL, s->labels) < 0;
 	if (s->memory_bytes > 0)
 		bad |= json_object_set_new(host, "Memory", json_integer(s->memory_bytes)) < 0;
 	if (s->nano_cpus > 0)

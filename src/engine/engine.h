@@ -92,7 +92,8 @@ typedef struct {
 	int64_t memory_bytes;      /* 0: no limit */
 	int64_t nano_cpus;         /* 0: no limit */
 	const char *network_mode;  /* NULL: the engine's default */
-	char *const *labels;       /* "key=value", NULL-terminated */
+	char *const *labels;       /* "key=value", NULL-terminated; win over ctr's */
+	const job_container_t *ctr;/* mounts, user, capabilities, ...; NULL: none */
 } engine_spec_t;
 typedef void (*engine_created_fn)(void *ud, const engine_status_t *st, const char *id);
 /* POST /containers/create?name=. A 404 means the image is missing

@@ -206,6 +206,16 @@ static void on_started(void *ud, const engine_status_t *st)
 
 static void on_created(void *ud, const engine_status_t *st, const char *id);
 
+/* Whether a missing image is pulled: the job's --pull, else its host's. */
+static bool pulls_missing(const slot_t *s)
+{
+	switch (s->job.ctr.pull) {
+	case CTR_PULL_NEVER: return false;
+	case CTR_PULL_HOST: return s->h->host.pull_images;
+	default: return true;
+	}
+}
+
 static void on_pulled(void *ud, const engine_status_t *st)
 {
 	slot_t *s = ud;
@@ -243,7 +253,7 @@ static void on_created(void *ud, const engine_status_t *st, const char *id)
 		return;
 	}
 	if (!st->ok) {
-		if (st->not_found && s->h->host.pull_images && s->state != SLOT_PULLING) {
+		if (st->not_found && pulls_missing(s) && s->state != SLOT_PULLING) {
 			log_info("job %lld: pulling %s on %s", (long long)s->job.id, s->job.image,
 				 s->h->host.name);
 			s->state = SLOT_PULLING;
@@ -262,9 +272,12 @@ static void on_created(void *ud, const engine_status_t *st, const char *id)
 			char *msg = NULL;
 			if (asprintf(&msg, "image %s not found on host %s%s", s->job.image,
 				     s->h->host.name,
-				     s->h->host.pull_images ? " (pulling it failed)"
-							    : " and pulling is off for that host "
-							      "('cjobs host update NAME --pull yes')") < 0)
+				     s->state == SLOT_PULLING ? " (pulling it failed)"
+				     : s->job.ctr.pull == CTR_PULL_NEVER
+					     ? " and the job says --pull never"
+					     : " and pulling is off for that host "
+					       "('cjobs host update NAME --pull yes', or submit "
+					       "with --pull missing)") < 0)
 				msg = NULL;
 			engine_status_t perm = *st;
 			perm.error = msg ? msg : "image not found";
@@ -304,8 +317,9 @@ static void slot_create(slot_t *s)
 		.workdir = s->job.workdir,
 		.memory_bytes = s->job.memory_bytes,
 		.nano_cpus = s->job.nano_cpus,
-		.network_mode = s->h->host.network_mode,
+		.network_mode = s->job.ctr.network ? s->job.ctr.network : s->h->host.network_mode,
 		.labels = labels,
+		.ctr = &s->job.ctr,
 	};
 	s->state = s->state == SLOT_PULLING ? SLOT_PULLING : SLOT_CREATING;
 	s->pending++;
@@ -320,6 +334,23 @@ void slot_launch(slot_t *s)
 	 * worker that dies mid-create leaves a container that can be found. */
 	log_detail("job %lld: launching %s on %s (attempt %d)", (long long)s->job.id, s->job.image,
 		   s->h->host.name, s->job.attempt);
+	/* Checked again here, whatever submit saw: the job may name no host,
+	 * or the host's allowances may have changed since. */
+	char *refusal = NULL;
+	if (container_host_allows(&s->job.ctr, s->h->host.name, &s->h->host.allow, &refusal) < 0) {
+		engine_status_t st = {.http_status = 403, .error = refusal ? refusal : "not allowed"};
+		launch_failed(s, &st, "cannot create the container");
+		free(refusal);
+		return;
+	}
+	if (s->job.ctr.pull == CTR_PULL_ALWAYS) {
+		log_info("job %lld: pulling %s on %s (--pull always)", (long long)s->job.id,
+			 s->job.image, s->h->host.name);
+		s->state = SLOT_PULLING;
+		s->pending++;
+		engine_pull(s->h->engine, s->job.image, on_pulled, s);
+		return;
+	}
 	slot_create(s);
 }
 

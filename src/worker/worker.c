@@ -396,6 +396,9 @@ static void refresh_host(whost_t *h, host_t *fresh)
 	char *net = fresh->network_mode;
 	fresh->network_mode = h->host.network_mode;
 	h->host.network_mode = net;
+	host_allow_t allow = fresh->allow;
+	fresh->allow = h->host.allow;
+	h->host.allow = allow;
 	if (h->active < h->host.max_jobs)
 		h->w->next_claim_mono = 0;
 }
