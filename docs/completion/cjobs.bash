@@ -78,8 +78,9 @@ _cjobs() {
 		words="submit list show logs"
 		;;
 	"job submit")
-		words=" --image --name --host --env --env-file --template --priority --memory --cpus --timeout --max-retries --retry-strategy --retry-on-exit-code --workdir --at --file --count --database --config --verbosity --verbose --quiet --version --help"
+		words=" --image --name --host --env --env-file --template --priority --memory --cpus --timeout --max-retries --retry-strategy --retry-on-exit-code --workdir --at --volume --mount --tmpfs --user --entrypoint --hostname --label --network --pull --read-only --shm-size --init --cap-add --cap-drop --security-opt --gpus --file --count --database --config --verbosity --verbose --quiet --version --help"
 		[ "$prev" = "--retry-strategy" ] && words="default aggressive conservative"
+		[ "$prev" = "--pull" ] && words="always missing never"
 		;;
 	"job list")
 		words=" --status --host --name --image --since --until --limit --format --database --config --verbosity --verbose --quiet --version --help"
@@ -97,9 +98,10 @@ _cjobs() {
 		words="add list show update remove enable disable"
 		;;
 	"host add")
-		words=" --url --max-jobs --weight --pull --network --tls-ca --tls-cert --tls-key --tls-verify --database --config --verbosity --verbose --quiet --version --help"
+		words=" --url --max-jobs --weight --pull --network --tls-ca --tls-cert --tls-key --tls-verify --allow-bind --allow-cap-add --allow-gpus --database --config --verbosity --verbose --quiet --version --help"
 		[ "$prev" = "--pull" ] && words="yes no"
 		[ "$prev" = "--tls-verify" ] && words="yes no"
+		[ "$prev" = "--allow-gpus" ] && words="yes no"
 		;;
 	"host list")
 		words=" --format --database --config --verbosity --verbose --quiet --version --help"
@@ -110,9 +112,10 @@ _cjobs() {
 		[ "$prev" = "--format" ] && words="text json"
 		;;
 	"host update")
-		words=" --url --max-jobs --weight --pull --network --tls-ca --tls-cert --tls-key --tls-verify --database --config --verbosity --verbose --quiet --version --help"
+		words=" --url --max-jobs --weight --pull --network --tls-ca --tls-cert --tls-key --tls-verify --allow-bind --allow-cap-add --allow-gpus --database --config --verbosity --verbose --quiet --version --help"
 		[ "$prev" = "--pull" ] && words="yes no"
 		[ "$prev" = "--tls-verify" ] && words="yes no"
+		[ "$prev" = "--allow-gpus" ] && words="yes no"
 		;;
 	"host remove")
 		words=" --dry-run --force --database --config --verbosity --verbose --quiet --version --help"

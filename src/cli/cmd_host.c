@@ -472,6 +472,8 @@ static const cli_command_t host_update = {
 	.options = update_options,
 	.examples = (const cli_example_t[]){
 		{"cjobs host update local --max-jobs 8", "let host local run eight jobs at once", 0},
+		{"cjobs host update local --allow-bind /srv/data --allow-bind /scratch",
+		 "let jobs on host local bind-mount /srv/data, /scratch and what lies under them", 0},
 		{NULL, NULL, 0},
 	},
 	.sections = (const cli_section_t[]){
@@ -479,7 +481,13 @@ static const cli_command_t host_update = {
 		 "Only the store is written; the engine is not contacted, so check a new --url with "
 		 "'cjobs manage-jobs health-check --host NAME'. Pointing a host at another engine "
 		 "gives whoever can submit jobs root-equivalent access to that machine. The same "
-		 "checks as 'host add' apply (TLS files readable, limits in range)."},
+		 "checks as 'host add' apply (TLS files readable, limits in range).\n\n"
+		 "Security: --allow-bind, --allow-cap-add and --allow-gpus widen what jobs may do "
+		 "on the host's machine: a job allowed to bind-mount / or /etc, or to add "
+		 "SYS_ADMIN, owns it. Allow the narrowest directories that serve, ones in which "
+		 "no submitter can make a symbolic link (a bind source is judged by its path, "
+		 "not by the files). The worker checks each job again before it creates the "
+		 "container, so a narrowed list also holds for jobs already queued."},
 		{NULL, NULL},
 	},
 	.errors = (const cli_error_doc_t[]){
@@ -489,6 +497,16 @@ static const cli_command_t host_update = {
 		{"cjobs: error: option --max-jobs: '0' is not a whole number from 1 to 10000",
 		 "the value is out of range", "give a value in the range shown",
 		 "cjobs host update local --max-jobs 0"},
+		{"cjobs: error: --allow-bind: the directory 'data' must be an absolute path, e.g. /data",
+		 "an --allow-bind directory is relative", "write it from /",
+		 "cjobs host update local --allow-bind data"},
+		{"cjobs: error: --allow-bind none empties the list: give it alone",
+		 "none is given beside directories", "give --allow-bind none alone, or only directories",
+		 "cjobs host update local --allow-bind none --allow-bind /data"},
+		{"cjobs: error: --allow-cap-add: 'NET_ADMINS' is not a Linux capability",
+		 "the name is not one of Linux's capabilities",
+		 "check the spelling (capabilities(7)); CAP_ and case are optional",
+		 "cjobs host update local --allow-cap-add NET_ADMINS"},
 		{NULL, NULL, NULL},
 	},
 	.exit_codes = host_exits,

@@ -87,6 +87,9 @@ const cli_command_t cmd_job_submit = {
 		 "line gives none", 0},
 		{"cjobs job submit --image cjobs-test/busybox:1 --count 100 -- true",
 		 "queue 100 copies of a job", 0},
+		{"cjobs job submit --image cjobs-test/busybox:1 --user 1000:1000 --read-only --tmpfs /scratch:size=64m --volume cache:/cache --cap-drop ALL -- sh -c 'id -u'",
+		 "queue a job that runs as user 1000 on a read-only root, with a scratch tmpfs, a "
+		 "named volume and no capabilities", 0},
 		{NULL, NULL, 0},
 	},
 	.sections = (const cli_section_t[]){
@@ -95,7 +98,9 @@ const cli_command_t cmd_job_submit = {
 		 "     times are checked against their ranges.\n"
 		 "  2. Builds the environment: the --template's variables, then each --env-file,\n"
 		 "     then each --env; a later entry replaces an earlier one with the same key.\n"
-		 "  3. With --host, checks that the host is registered.\n"
+		 "  3. Reads the container options (--volume, --mount, --user, --cap-add, ...)\n"
+		 "     into their canonical form. With --host, checks that the host is\n"
+		 "     registered and allows the job's bind mounts, added capabilities and GPUs.\n"
 		 "  4. Validates the whole job; on any error nothing is written.\n"
 		 "  5. In one transaction: registers the local engine as host 'local' when no host\n"
 		 "     is registered at all, and stores the job as queued with its first history\n"
@@ -107,8 +112,21 @@ const cli_command_t cmd_job_submit = {
 		 "printed one per line, in order."},
 		{"Important Notes",
 		 "A job runs with the network mode of the host it lands on (by default none: no "
-		 "network). Whoever can submit jobs can run any image on the hosts: treat the "
-		 "right to submit as root access to them.\n\n"
+		 "network) unless it gives --network. Whoever can submit jobs can run any image on "
+		 "the hosts: treat the right to submit as root access to them.\n\n"
+		 "Security: what would hand a job the machine itself is refused unless its host "
+		 "allows it ('cjobs host update NAME --allow-bind PATH, --allow-cap-add CAP, "
+		 "--allow-gpus yes'; none by default): a bind mount (--volume /src:/dst, --mount "
+		 "type=bind) whose source is not under an allowed directory, a --cap-add, a --gpus. "
+		 "The host is asked at submit when the job names it (--host), and always by the "
+		 "worker before it creates the container, which fails the job for good with the "
+		 "same message. A bind source is judged by its path ('..' resolved, whole "
+		 "components compared, so /data does not allow /database), not by the files: "
+		 "allow only directories in which no submitter can make a symbolic link. Named "
+		 "volumes, tmpfs, --cap-drop, --read-only and --security-opt no-new-privileges "
+		 "take rights away and are always allowed; --privileged, devices and other "
+		 "security options are not offered at all. --network host is not refused: the "
+		 "host's own network is then the job's.\n\n"
 		 "Nothing contacts an engine: whether the image exists, or the pinned host is "
 		 "enabled and reachable, is found out when a worker runs the job. The environment, "
 		 "secrets included, is stored in the store file (mode 0600). Submitting takes a "
@@ -136,6 +154,108 @@ const cli_command_t cmd_job_submit = {
 		 "and the key); no job of the file was stored",
 		 "correct that line and submit the whole file again",
 		 "cjobs job submit --file bad.jsonl"},
+		{"cjobs: error: --volume 'data' is not understood: write SRC:DST or SRC:DST:ro",
+		 "a --volume value is not SRC:DST[:ro]", "write /host/dir:/dir[:ro] or NAME:/dir[:ro]; a path holding ':' needs --mount",
+		 "cjobs job submit --image busybox --volume data -- true"},
+		{"cjobs: error: --volume '/a:/b:rx': the mode 'rx' is not known: use ro (read-only) or rw",
+		 "the part after the second ':' is not a mode", "end with :ro, :rw or nothing",
+		 "cjobs job submit --image busybox --volume /a:/b:rx -- true"},
+		{"cjobs: error: --volume: 'my+vol' is neither an absolute host path nor a volume name",
+		 "the source is relative and not a volume name", "give an absolute path, or a volume name of letters, digits, '_', '.', '-'",
+		 "cjobs job submit --image busybox --volume my+vol:/v -- true"},
+		{"cjobs: error: --volume: the target 'b' must be an absolute path, e.g. /data",
+		 "a mount's target (or a --tmpfs path, a bind source) is relative", "write it from /",
+		 "cjobs job submit --image busybox --volume /a:b -- true"},
+		{"cjobs: error: --mount 'target=/d' has no type: write type=bind, type=volume or type=tmpfs",
+		 "--mount lacks type=", "add type=bind, type=volume or type=tmpfs",
+		 "cjobs job submit --image busybox --mount target=/d -- true"},
+		{"cjobs: error: --mount 'type=nfs,target=/d': the type must be bind, volume or tmpfs",
+		 "an unknown mount type", "use bind, volume or tmpfs",
+		 "cjobs job submit --image busybox --mount type=nfs,target=/d -- true"},
+		{"cjobs: error: --mount 'type=bind,source=/data' has no target: add target=/path/in/container",
+		 "--mount lacks target=", "add target= (or dst=, destination=)",
+		 "cjobs job submit --image busybox --mount type=bind,source=/data -- true"},
+		{"cjobs: error: --mount '...': unknown key 'bind-propagation': use type, source (src), target (dst, destination), readonly (ro), tmpfs-size and tmpfs-mode",
+		 "a key cjobs does not take", "leave it out; the keys cjobs takes are listed",
+		 "cjobs job submit --image busybox --mount type=bind,source=/data,target=/d,bind-propagation=rshared -- true"},
+		{"cjobs: error: --mount 'type=bind,target=/d': a bind mount needs source=/host/path",
+		 "a bind mount without its source", "add source=/host/path",
+		 "cjobs job submit --image busybox --mount type=bind,target=/d -- true"},
+		{"cjobs: error: --mount '...': readonly takes true or false (or no value, meaning true)",
+		 "readonly= has another value", "write readonly, readonly=true or readonly=false",
+		 "cjobs job submit --image busybox --mount type=volume,source=v,target=/d,readonly=maybe -- true"},
+		{"cjobs: error: --mount 'type=volume,src=,target=/d': 'src' needs a value, e.g. src=/data",
+		 "a key is given without its value", "give the value after '='",
+		 "cjobs job submit --image busybox --mount type=volume,src=,target=/d -- true"},
+		{"cjobs: error: --mount '...': tmpfs-size must be a size such as 64m",
+		 "tmpfs-size is not a size", "write it like 64m or 1g",
+		 "cjobs job submit --image busybox --mount type=tmpfs,target=/t,tmpfs-size=lots -- true"},
+		{"cjobs: error: --mount '...': tmpfs-mode must be octal permission bits such as 1777",
+		 "tmpfs-mode is not octal", "write octal digits, at most 7777",
+		 "cjobs job submit --image busybox --mount type=tmpfs,target=/t,tmpfs-mode=999 -- true"},
+		{"cjobs: error: --mount 'type=tmpfs,source=x,target=/t': a tmpfs mount has no source; remove it",
+		 "a tmpfs mount names a source", "remove source=",
+		 "cjobs job submit --image busybox --mount type=tmpfs,source=x,target=/t -- true"},
+		{"cjobs: error: --mount '...': tmpfs-size and tmpfs-mode go with type=tmpfs only",
+		 "tmpfs options on a bind or volume mount", "remove them or use type=tmpfs",
+		 "cjobs job submit --image busybox --mount type=volume,target=/t,tmpfs-size=1m -- true"},
+		{"cjobs: error: --tmpfs '/t:size=big': the option 'size=big' is not known",
+		 "a --tmpfs option cjobs does not take, or a size that is not one", "use the options listed, e.g. /tmp:size=64m",
+		 "cjobs job submit --image busybox --tmpfs /t:size=big -- true"},
+		{"cjobs: error: --tmpfs '/t:': nothing after ':'; write PATH or PATH:OPTIONS",
+		 "a --tmpfs value ends with ':'", "drop the ':' or add options",
+		 "cjobs job submit --image busybox --tmpfs /t: -- true"},
+		{"cjobs: error: --user 'me:' is not understood: write UID[:GID] such as 1000 or 1000:1000",
+		 "--user is not ids or names", "write 1000, 1000:1000 or a name the image knows",
+		 "cjobs job submit --image busybox --user me: -- true"},
+		{"cjobs: error: --hostname 'my_box' is not a host name",
+		 "--hostname holds characters a host name may not", "use letters, digits, '-' and '.'",
+		 "cjobs job submit --image busybox --hostname my_box -- true"},
+		{"cjobs: error: --label 'team' is not KEY=VALUE: write e.g. --label team=data",
+		 "a --label lacks '=' or a key", "write KEY=VALUE",
+		 "cjobs job submit --image busybox --label team -- true"},
+		{"cjobs: error: --label 'cjobs.job=x': keys starting with cjobs. are cjobs's own",
+		 "the label's key starts with cjobs.", "choose a key of your own",
+		 "cjobs job submit --image busybox --label cjobs.job=x -- true"},
+		{"cjobs: error: --network 'a:b' is not a network name",
+		 "--network holds characters a network name may not", "give the network's name",
+		 "cjobs job submit --image busybox --network a:b -- true"},
+		{"cjobs: error: --entrypoint is empty: give the program to run, e.g. --entrypoint /bin/sh",
+		 "--entrypoint is given empty", "name the program, or leave the option out for the image's",
+		 "cjobs job submit --image busybox --entrypoint= -- true"},
+		{"cjobs: error: --cap-add: 'NET_ADMINS' is not a Linux capability",
+		 "the name is not one of Linux's capabilities", "check the spelling (capabilities(7)); CAP_ and case are optional",
+		 "cjobs job submit --image busybox --cap-add NET_ADMINS -- true"},
+		{"cjobs: error: --security-opt 'seccomp=unconfined' is not accepted: cjobs takes only no-new-privileges",
+		 "a security option other than no-new-privileges", "leave it out; only no-new-privileges is taken",
+		 "cjobs job submit --image busybox --security-opt seccomp=unconfined -- true"},
+		{"cjobs: error: --gpus 'some' is not understood: write all, a number such as 2, or device=ID[,ID]",
+		 "--gpus is not all, a count or device=", "write all, 2 or device=0,1",
+		 "cjobs job submit --image busybox --gpus some -- true"},
+		{"cjobs: error: --gpus '0': a count must be from 1 to 1024",
+		 "a GPU count out of range", "give 1 to 1024, or leave --gpus out",
+		 "cjobs job submit --image busybox --gpus 0 -- true"},
+		{"cjobs: error: --gpus 'device=a/b': 'a/b' is not a device id",
+		 "a device id holds other characters", "use the ids nvidia-smi -L shows",
+		 "cjobs job submit --image busybox --gpus device=a/b -- true"},
+		{"cjobs: error: --gpus 'device=,' names no device",
+		 "device= without an id", "list at least one id",
+		 "cjobs job submit --image busybox --gpus device=, -- true"},
+		{"cjobs: error: option --shm-size: '1k' is out of range: give from 1m to 1t",
+		 "the size is too small or too large", "give 1m to 1t",
+		 "cjobs job submit --image busybox --shm-size 1k -- true"},
+		{"cjobs: error: option --pull: 'sometimes' is not one of: always, missing, never",
+		 "an unknown pull policy", "use always, missing or never",
+		 "cjobs job submit --image busybox --pull sometimes -- true"},
+		{"cjobs: error: host 'local' does not allow bind mounts from /data: allow it with 'cjobs host update local --allow-bind /data'",
+		 "the job names its host, and the host does not allow bind mounts from that directory", "an administrator allows it with the command shown, or use a named volume",
+		 "cjobs job submit --image busybox --host local --volume /data:/data -- true"},
+		{"cjobs: error: host 'local' does not allow adding the capability SYS_PTRACE: allow it with 'cjobs host update local --allow-cap-add SYS_PTRACE'",
+		 "the job names its host, which does not allow that capability", "an administrator allows it with the command shown, or drop --cap-add",
+		 "cjobs job submit --image busybox --host local --cap-add SYS_PTRACE -- true"},
+		{"cjobs: error: host 'local' does not allow GPUs (--gpus): allow them with 'cjobs host update local --allow-gpus yes'",
+		 "the job names its host, which does not allow GPUs", "an administrator allows them with the command shown",
+		 "cjobs job submit --image busybox --host local --gpus all -- true"},
 		{NULL, NULL, NULL},
 	},
 	.run = submit_run,
