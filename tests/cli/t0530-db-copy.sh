@@ -2,7 +2,8 @@
 # cjobs db copy: a whole store into an empty one of either kind. An SQLite
 # store of every kind of record goes to PostgreSQL (databases of this
 # script on the run's private server, CJOBS_TEST_PG) and back to SQLite,
-# and comes back the same, byte for byte; ids go on past the source's; a
+# and comes back the same, byte for byte (container options and host
+# allowances included); ids go on past the source's; a
 # non-empty target is refused without --force and replaced with it; the
 # source is never changed; the target is verified by db check; what cannot
 # be copied fails whole. The targets' names carry a password (the test
@@ -58,11 +59,13 @@ trap cleanup_all EXIT
 
 test_expect_success 'the source: hosts, templates, jobs of every status with output, bytes that are not text, a removed last job' '
 	cjobs host add m --url mock:// >/dev/null &&
-	cjobs host add far --url tcp://127.0.0.1:2376 --max-jobs 3 --weight 50 >/dev/null &&
+	cjobs host add far --url tcp://127.0.0.1:2376 --max-jobs 3 --weight 50 \
+		--allow-bind /data --allow-cap-add NET_ADMIN --allow-gpus yes >/dev/null &&
 	cjobs host disable far >/dev/null &&
 	cjobs template add t1 --env "A=1" --env "B=é	ü" >/dev/null &&
 	cjobs dev sample-data --count 60 --url mock:// >/dev/null &&
-	cjobs job submit --image busybox --env "K=v
+	cjobs job submit --image busybox --volume /data:/data:ro --label "k=v é" --cap-drop ALL \
+		--read-only --shm-size 64m --gpus device=0,1 --env "K=v
 w" -- printf "%s\\n" "a b" "" "ü" >/dev/null &&
 	cjobs job submit --image busybox --priority 7 --max-retries 2 --retry-on-exit-code 1,75 -- true >/dev/null &&
 	id=$(sqlite3 "$SRC" "SELECT min(id) FROM jobs WHERE status = '"'"'completed'"'"'") &&
@@ -184,10 +187,11 @@ test_expect_success 'a target that is not a cjobs store is refused even with --f
 '
 
 test_expect_success 'a source of an older schema is refused, and neither migrated nor changed' '
-	cp pristine.db old.db && sqlite3 old.db "DELETE FROM schema_migrations WHERE version = 7" &&
+	cp pristine.db old.db && new=$(sqlite3 old.db "SELECT max(version) FROM schema_migrations") &&
+	sqlite3 old.db "DELETE FROM schema_migrations WHERE version = $new" &&
 	sum=$(sha256sum <old.db) &&
 	expect_code 1 cjobs --database old.db db copy --to x.db 2>err &&
-	grep -q "^cjobs: error: job store old.db has schema version 6 but this cjobs needs 7; run .cjobs db migrate. first$" err &&
+	grep -q "^cjobs: error: job store old.db has schema version $((new - 1)) but this cjobs needs $new; run .cjobs db migrate. first$" err &&
 	test "$(sha256sum <old.db)" = "$sum" && test ! -e x.db
 '
 

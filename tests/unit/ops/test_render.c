@@ -81,6 +81,20 @@ static void test_full_job(void **state)
 	j.ran_on = (char *)"e1";
 	j.container_name = (char *)"cjobs-x-2";
 	j.container_id = (char *)"abc";
+	char *vols[] = {"/a:/b:ro", "v:/v", NULL}, *labels[] = {"k=v\"", NULL},
+	     *caps[] = {"NET_ADMIN", NULL};
+	j.ctr.volumes = vols;
+	j.ctr.nvolumes = 2;
+	j.ctr.labels = labels;
+	j.ctr.nlabels = 1;
+	j.ctr.cap_add = caps;
+	j.ctr.ncap_add = 1;
+	j.ctr.user = (char *)"1000:1000";
+	j.ctr.pull = CTR_PULL_ALWAYS;
+	j.ctr.read_only = true;
+	j.ctr.shm_size = 1 << 26;
+	j.ctr.no_new_privileges = true;
+	j.ctr.gpus = (char *)"all";
 	same(&j, false);
 	same(&j, true);
 }
