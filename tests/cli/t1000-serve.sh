@@ -379,6 +379,24 @@ test_expect_success 'GET /api/v1/timeline counts the jobs finished minute by min
 	api GET "/api/v1/timeline?range=week" >/dev/null && status_is 400
 '
 
+test_expect_success 'POST /api/v1/jobs takes the container options by their option names; the job object shows them; a bad one is 400 with the command line text' '
+	api POST /api/v1/jobs "{\"image\": \"$IMG\", \"volume\": [\"cache:/cache\"], \"read-only\": true, \"cap-drop\": \"ALL\", \"user\": 1000, \"shm-size\": \"64m\", \"command\": [\"true\"]}" >/dev/null &&
+	status_is 201 && id=$(jq_py "d[\"ids\"][0]") &&
+	api GET /api/v1/jobs/$id >/dev/null && status_is 200 &&
+	test "$(jq_py "d[\"volumes\"], d[\"read_only\"], d[\"cap_drop\"], d[\"user\"], d[\"shm_size_bytes\"]")" = "[\"cache:/cache\"]
+true
+[\"ALL\"]
+1000
+67108864" &&
+	n=$(store_sql "SELECT count(*) FROM jobs") &&
+	api POST /api/v1/jobs "{\"image\": \"$IMG\", \"label\": [\"cjobs.job=x\"]}" >/dev/null && status_is 400 &&
+	jq_py "d[\"error\"]" | grep -q "^--label .cjobs.job=x.: keys starting with cjobs. are cjobs.s own" &&
+	api POST /api/v1/jobs "{\"image\": \"$IMG\", \"init\": \"yes\"}" >/dev/null && status_is 400 &&
+	jq_py "d[\"error\"]" | grep -q "\"init\" must be true or false" &&
+	test "$(store_sql "SELECT count(*) FROM jobs")" = "$n" &&
+	cjobs manage-jobs cancel --job-id $id >/dev/null
+'
+
 # Stopped here, at the top level, where its exit code can be read.
 kill -TERM "$SERVE_PID" && wait "$SERVE_PID"
 SERVE_RC=$?
