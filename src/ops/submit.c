@@ -474,13 +474,13 @@ const cli_option_t ops_submit_options[] = {
 		 "--pull yes' is missing, no is never)."},
 	{.name = "read-only", .type = OPT_FLAG,
 	 .help = "Mount the container's root file system read-only (write to --tmpfs or "
-		 "--volume paths instead). Default: off."},
+		 "--volume paths instead)."},
 	{.name = "shm-size", .type = OPT_SIZE, .metavar = "SIZE", .min = CTR_SHM_MIN,
 	 .max = CTR_SHM_MAX,
 	 .help = "Size of /dev/shm, from 1m to 1t, e.g. 256m. Without it, the engine's (64m)."},
 	{.name = "init", .type = OPT_FLAG,
 	 .help = "Run a small init process (the engine's docker-init) as PID 1 that forwards "
-		 "signals and reaps zombies. Default: off."},
+		 "signals and reaps zombies."},
 	{.name = "cap-add", .type = OPT_STRING, .metavar = "CAP", .repeat = true,
 	 .help = "Add a Linux capability, e.g. NET_ADMIN (CAP_ prefix and case optional), or "
 		 "ALL. The host must allow it ('cjobs host update --allow-cap-add'). Without it, "
