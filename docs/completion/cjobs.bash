@@ -18,7 +18,7 @@ _cjobs() {
 	done
 	case "$path" in
 	"")
-		words="process-jobs process_jobs manage-jobs manage_jobs job host template token serve db dev help --database --config --verbosity --verbose --quiet --version --help"
+		words="process-jobs process_jobs manage-jobs manage_jobs job run host template token serve db dev help --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"process-jobs")
 		words=" --daemon --host --max-jobs --poll-interval --timeout --output-limit --shutdown-timeout --store-timeout --database --config --verbosity --verbose --quiet --version --help"
@@ -75,7 +75,7 @@ _cjobs() {
 		words=" --job-id --host --since --timeout --memory --cpus --priority --dry-run --force --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"job")
-		words="submit list show logs"
+		words="submit list show logs wait"
 		;;
 	"job submit")
 		words=" --image --name --host --env --env-file --template --priority --memory --cpus --timeout --max-retries --retry-strategy --retry-on-exit-code --workdir --at --file --count --database --config --verbosity --verbose --quiet --version --help"
@@ -90,8 +90,15 @@ _cjobs() {
 		[ "$prev" = "--format" ] && words="text json"
 		;;
 	"job logs")
-		words=" --stream --attempt --database --config --verbosity --verbose --quiet --version --help"
+		words=" --stream --attempt --follow --database --config --verbosity --verbose --quiet --version --help"
 		[ "$prev" = "--stream" ] && words="both stdout stderr"
+		;;
+	"job wait")
+		words=" --timeout --database --config --verbosity --verbose --quiet --version --help"
+		;;
+	"run")
+		words=" --image --name --host --env --env-file --template --priority --memory --cpus --timeout --max-retries --retry-strategy --retry-on-exit-code --workdir --at --detach --grace --database --config --verbosity --verbose --quiet --version --help"
+		[ "$prev" = "--retry-strategy" ] && words="default aggressive conservative"
 		;;
 	"host")
 		words="add list show update remove enable disable"
@@ -199,6 +206,6 @@ _cjobs() {
 	COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }
 _cjobs_paths() {
-	echo "process-jobs|process_jobs|manage-jobs|manage-jobs cleanup|manage-jobs cancel|manage-jobs status|manage-jobs health-check|manage-jobs report|manage-jobs retry|manage_jobs|manage_jobs cleanup|manage_jobs cancel|manage_jobs status|manage_jobs health-check|manage_jobs report|manage_jobs retry|job|job submit|job list|job show|job logs|host|host add|host list|host show|host update|host remove|host enable|host disable|template|template add|template list|template show|template remove|token|token create|token list|token revoke|serve|db|db migrate|db status|db check|db vacuum|db backup|db copy|dev|dev sample-data|dev test-job|dev validate-config|help"
+	echo "process-jobs|process_jobs|manage-jobs|manage-jobs cleanup|manage-jobs cancel|manage-jobs status|manage-jobs health-check|manage-jobs report|manage-jobs retry|manage_jobs|manage_jobs cleanup|manage_jobs cancel|manage_jobs status|manage_jobs health-check|manage_jobs report|manage_jobs retry|job|job submit|job list|job show|job logs|job wait|run|host|host add|host list|host show|host update|host remove|host enable|host disable|template|template add|template list|template show|template remove|token|token create|token list|token revoke|serve|db|db migrate|db status|db check|db vacuum|db backup|db copy|dev|dev sample-data|dev test-job|dev validate-config|help"
 }
 complete -F _cjobs cjobs

@@ -11,15 +11,8 @@
 #include "util/err.h"
 #include "util/timeutil.h"
 
-#define WAIT_IDS_MAX 10000
-
 static int wait_run(cli_ctx_t *ctx, cli_args_t *a)
 {
-	if (a->npos > WAIT_IDS_MAX) {
-		cli_error(ctx, "%zu job ids given; wait for at most %d at once", a->npos,
-			  WAIT_IDS_MAX);
-		return EXIT_ERROR;
-	}
 	int64_t *ids = calloc(a->npos, sizeof(*ids));
 	job_t *jobs = calloc(a->npos, sizeof(*jobs));
 	char *err = NULL;
@@ -83,8 +76,12 @@ const cli_command_t cmd_job_wait = {
 	},
 	.examples = (const cli_example_t[]){
 		{"cjobs job wait 1", "wait for job 1; exit with its exit code", 0},
-		{"cjobs job wait 1 2 --timeout 10m",
-		 "wait for jobs 1 and 2, at most ten minutes: 0 when both completed", 0},
+		{"cjobs job wait 1 3 --timeout 10m",
+		 "wait for jobs 1 and 3, at most ten minutes: 0 when both completed, else 3 (here "
+		 "job 3 was cancelled)", 3},
+		{"cjobs job wait 2 --timeout 2s",
+		 "look for two seconds at most: 124 when job 2 has not ended by then (here it "
+		 "waits in the queue)", 124},
 		{NULL, NULL, 0},
 	},
 	.sections = (const cli_section_t[]){
