@@ -17,6 +17,12 @@
  * without one the poll itself. */
 #define WATCHED_LOOK_MS 10000
 #define UNWATCHED_LOOK_MS 1000
+/* After a wake by the watch, how soon to look once more when nothing else
+ * comes: on SQLite the write of the log wakes us a moment before the
+ * commit is readable (the log's index, in shared memory, is updated after
+ * it, and makes no event), so the look the wake called for may see the
+ * store as it was, and no later event would come. */
+#define SETTLE_MS 20
 
 int ops_wait_exit_code(const job_t *job)
 {
@@ -40,6 +46,7 @@ int ops_wait_exit_code(const job_t *job)
 void ops_watch_start(ops_watch_t *w, store_t *s)
 {
 	w->store = s;
+	w->woken = false;
 	char *err = NULL;
 	if (store_watch(s, &w->fd, &err) < 0)
 		w->fd = -1;
@@ -50,9 +57,13 @@ void ops_watch_wait(ops_watch_t *w, const int *fds, size_t nfds, int64_t max_ms)
 {
 	/* A notification that came while one of our own statements ran waits
 	 * in the client library already: its socket will stay quiet. */
-	if (w->fd >= 0 && store_changed(w->store))
+	if (w->fd >= 0 && store_changed(w->store)) {
+		w->woken = true;
 		return;
+	}
 	int64_t look = w->fd >= 0 ? WATCHED_LOOK_MS : UNWATCHED_LOOK_MS;
+	if (w->woken)
+		look = SETTLE_MS;
 	if (max_ms >= 0 && max_ms < look)
 		look = max_ms;
 	struct pollfd p[9];
@@ -65,8 +76,8 @@ void ops_watch_wait(ops_watch_t *w, const int *fds, size_t nfds, int64_t max_ms)
 	/* A signal (EINTR) returns at once: the caller's fds (its self-pipe)
 	 * say whether it matters. */
 	(void)poll(p, np, (int)look);
-	if (w->fd >= 0)
-		(void)store_changed(w->store);  /* read what came off the fd */
+	/* Reads what came off the fd. */
+	w->woken = w->fd >= 0 && store_changed(w->store);
 }
 
 ops_rc_t ops_jobs_wait(store_t *s, const int64_t *ids, size_t n, int64_t deadline_mono,

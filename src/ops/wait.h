@@ -34,6 +34,7 @@ int ops_wait_exit_code(const job_t *job);
 typedef struct {
 	store_t *store;
 	int fd;                    /* the store's watch fd, or -1 */
+	bool woken;                /* the last wait ended by a change */
 } ops_watch_t;
 
 /* Never fails: a store that cannot be watched is polled instead. */
