@@ -169,6 +169,9 @@ static int tick(void *ud, const job_t *job)
 		/* Asked on a terminal; a script's SIGINT means it. */
 		if (confirm(question) != CONFIRM_NO)
 			cancel_job(r);
+		else
+			fprintf(stderr, "cjobs: job %lld goes on; Ctrl-C asks again\n",
+				(long long)job->id);
 	}
 	if (r->look_for_worker_mono && job->status != JOB_QUEUED) {
 		r->look_for_worker_mono = 0;
@@ -276,7 +279,8 @@ const cli_command_t cmd_run = {
 		 "Ctrl-C (SIGINT) cancels the job as 'cjobs manage-jobs cancel' does (its\n"
 		 "container is stopped, its output kept, the container removed), after asking\n"
 		 "\"cancel job N? [y/N]\" when standard input is a terminal; answering no goes\n"
-		 "on waiting. Without a terminal it cancels without asking."},
+		 "on waiting (and Ctrl-C asks again). Without a terminal it cancels without\n"
+		 "asking."},
 		{"Important Notes",
 		 "The job lives in the store, not in this process: ending run some other way "
 		 "(closing the terminal, SIGTERM, SIGKILL) leaves the job queued or running, and "

@@ -19,6 +19,53 @@ trap 'kill -INT $DAEMON 2>/dev/null; wait $DAEMON 2>/dev/null; test_cleanup' EXI
 # script's child, not a test body's, so a body cannot reap it).
 gone() { ! test -e /proc/$1/stat || test "$(sed "s/.*) //" /proc/$1/stat | cut -c1)" = Z; }
 
+# on_tty.py COMMAND...: runs COMMAND on a terminal of its own (a pty), as a
+# person would: when it has printed "started", types Ctrl-C and answers n
+# to the question; types Ctrl-C again (a second question shows that the
+# first answer cancelled nothing) and answers y; prints what the terminal
+# showed and the exit code.
+cat >"$TEST_DIR/on_tty.py" <<'PY'
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+seen = b""
+def until(text):
+    global seen
+    end = time.time() + 60
+    while text not in seen:
+        if time.time() > end:
+            sys.exit("timed out waiting for %r; the terminal showed %r" % (text, seen))
+        if select.select([fd], [], [], 0.5)[0]:
+            try:
+                data = os.read(fd, 4096)
+            except OSError:
+                data = b""
+            if not data:
+                sys.exit("it ended before %r; the terminal showed %r" % (text, seen))
+            seen += data
+until(b"started")
+os.write(fd, b"\x03")
+until(b"? [y/N] ")
+seen = seen.replace(b"? [y/N] ", b"? [y/N] (answered) ", 1)
+os.write(fd, b"n\n")
+until(b"Ctrl-C asks again")
+os.write(fd, b"\x03")
+until(b"? [y/N] ")
+os.write(fd, b"y\n")
+_, status = os.waitpid(pid, 0)
+while True:
+    try:
+        data = os.read(fd, 4096)
+    except OSError:
+        break
+    if not data:
+        break
+    seen += data
+sys.stdout.write(seen.decode(errors="replace"))
+print("exit %d" % os.waitstatus_to_exitcode(status))
+PY
+
 # newest_job: the id of the job stored last.
 newest_job() { store_sql "SELECT max(id) FROM jobs"; }
 
@@ -153,6 +200,17 @@ test_expect_success 'run: SIGINT cancels the job (no question without a terminal
 	expect_code 130 wait_exit 60 $rpid &&
 	test "$(job_field $id status)" = cancelled &&
 	! grep -q "cancel job" i.err &&
+	test -z "$(engine_containers "$ENGINE_SOCK")"
+'
+
+test_expect_success 'run on a terminal: Ctrl-C asks first; n goes on waiting, y cancels the job' '
+	{ python3 on_tty.py "$CJOBS_BIN" run --image $IMG --grace 0 -- sh -c "echo started; sleep 300" >pty.out 2>&1 ||
+		{ cat pty.out; false; }; } &&
+	id=$(newest_job) &&
+	test "$(grep -c "cancel job $id? \[y/N\]" pty.out)" = 2 &&
+	test_grep -q "job $id goes on; Ctrl-C asks again" pty.out &&
+	test_grep -q "^exit 130" pty.out &&
+	test "$(job_field $id status)" = cancelled &&
 	test -z "$(engine_containers "$ENGINE_SOCK")"
 '
 
