@@ -106,8 +106,10 @@ test_expect_success 'job wait: several jobs are waited for until the last has en
 
 test_expect_success 'job wait --timeout: exit 124 when the job has not ended, the job left as it was' '
 	id=$(cjobs job submit --image $IMG --at +1d -- true) &&
-	expect_code 124 cjobs job wait $id --timeout 1 &&
-	expect_code 124 cjobs job wait $id --timeout 0 &&
+	# Bounded from outside too (SIGKILL: 137), so that a wait that ignores
+	# --timeout fails here instead of hanging the script.
+	expect_code 124 timeout -s KILL 60 "$CJOBS_BIN" job wait $id --timeout 1 &&
+	expect_code 124 timeout -s KILL 60 "$CJOBS_BIN" job wait $id --timeout 0 &&
 	test "$(job_field $id status)" = queued &&
 	cjobs manage-jobs cancel --job-id $id >/dev/null
 '
