@@ -63,7 +63,7 @@ while True:
         break
     seen += data
 sys.stdout.write(seen.decode(errors="replace"))
-print("exit %d" % os.waitstatus_to_exitcode(status))
+print("\nexit %d" % os.waitstatus_to_exitcode(status))
 PY
 
 # newest_job: the id of the job stored last.
