@@ -156,7 +156,7 @@ static void cancel_job(run_state_t *r)
 	free(err);
 }
 
-static int tick(void *ud, const job_t *job)
+static void tick(void *ud, const job_t *job)
 {
 	run_state_t *r = ud;
 	char buf[16];
@@ -188,7 +188,6 @@ static int tick(void *ud, const job_t *job)
 		r->look_for_worker_mono = 0;
 		r->follow->tick_ms = 0;
 	}
-	return 0;
 }
 
 static int run(cli_ctx_t *ctx, cli_args_t *a)

@@ -11,7 +11,7 @@
 
 typedef struct {
 	bool stderr_to_stdout;
-	int (*tick)(void *ud, const job_t *job);
+	void (*tick)(void *ud, const job_t *job);
 	void *tick_ud;
 } printer_t;
 
@@ -24,10 +24,11 @@ static void out(void *ud, int stream, const char *data, size_t n)
 	fflush(f);
 }
 
-static int tick(void *ud, const job_t *job)
+static void tick(void *ud, const job_t *job)
 {
 	const printer_t *p = ud;
-	return p->tick ? p->tick(p->tick_ud, job) : 0;
+	if (p->tick)
+		p->tick(p->tick_ud, job);
 }
 
 int cli_follow_job(cli_ctx_t *ctx, int64_t id, ops_follow_job_t *o, bool stderr_to_stdout,
@@ -40,7 +41,7 @@ int cli_follow_job(cli_ctx_t *ctx, int64_t id, ops_follow_job_t *o, bool stderr_
 	char *err = NULL;
 	fflush(stdout);
 	int rc = ops_job_follow(ctx->store, id, o, job, &err);
-	if (rc != OPS_OK && rc != 1)
+	if (rc != OPS_OK)
 		cli_error(ctx, "%s", err_str(err));
 	free(err);
 	fflush(stdout);

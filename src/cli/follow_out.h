@@ -9,8 +9,8 @@
 #include "cli/command.h"
 #include "ops/follow_job.h"
 
-/* o->out and o->ud are set here; tick gets tick_ud. Prints its own error;
- * returns what ops_job_follow returns. */
+/* o->out and o->ud are set here; o->tick (may be NULL) gets tick_ud.
+ * Prints its own error; returns what ops_job_follow returns. */
 int cli_follow_job(cli_ctx_t *ctx, int64_t id, ops_follow_job_t *o, bool stderr_to_stdout,
 		   void *tick_ud, job_t *job);
 

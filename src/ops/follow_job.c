@@ -141,10 +141,8 @@ int ops_job_follow(store_t *s, int64_t id, const ops_follow_job_t *o, job_t *job
 			live_for = cur;
 			start_live(s, &f, &fol, job, &handle);
 		}
-		if (o->tick && o->tick(o->ud, job)) {
-			rc = 1;
-			break;
-		}
+		if (o->tick)
+			o->tick(o->ud, job);
 		ops_watch_wait(&w, &o->wake_fd, 1, o->tick_ms ? o->tick_ms : TICK_MS_DEFAULT);
 		job_free(job);
 		job_init(job);

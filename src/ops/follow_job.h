@@ -20,17 +20,17 @@ typedef struct {
 	/* Output, in the order each stream was written. Called on another
 	 * thread while an attempt is followed live, never two calls at once. */
 	void (*out)(void *ud, int stream, const char *data, size_t n);
-	/* Called on the caller's thread after each look at the job (which has
-	 * not ended yet): nonzero stops the follow (ops_job_follow returns 1). */
-	int (*tick)(void *ud, const job_t *job);
+	/* Called on the caller's thread after each look at the job while it
+	 * has not ended (to act on a signal, to say something); may be NULL. */
+	void (*tick)(void *ud, const job_t *job);
 	void *ud;
 	int wake_fd;               /* readable: call tick soon (a signal); -1: none */
 	int64_t tick_ms;           /* at most this long between ticks; 0: 10 s */
 } ops_follow_job_t;
 
 /* Follows job id as above. OPS_OK when it has ended (*job holds it as it
- * ended; job_init'ed by the caller); 1 when tick stopped it; else the error
- * (no such job: ops_job_load's message). */
+ * ended; job_init'ed by the caller); else the error (no such job:
+ * ops_job_load's message). */
 int ops_job_follow(store_t *s, int64_t id, const ops_follow_job_t *o, job_t *job, char **err);
 
 #endif
