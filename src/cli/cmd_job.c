@@ -500,12 +500,14 @@ const cli_command_t cmd_job = {
 		{"cjobs job list --status failed", "the jobs that failed", 0},
 		{"cjobs job show 1", "everything about job 1, with its history", 0},
 		{"cjobs job logs 1", "what job 1 wrote to stdout and stderr", 0},
+		{"cjobs job wait 1", "wait until job 1 has ended; exit with its exit code", 0},
 		{NULL, NULL, 0},
 	},
 	.sections = (const cli_section_t[]){
 		{"Important Notes",
-		 "submit writes to the store; list, show and logs only read it. None of them "
-		 "contacts an engine: a worker ('cjobs process-jobs') runs the queued jobs.\n\n"
+		 "submit writes to the store; list, show, logs and wait only read it. None of them "
+		 "contacts an engine (but logs --follow, which reads a running job's output from "
+		 "its engine): a worker ('cjobs process-jobs') runs the queued jobs.\n\n"
 		 "Whoever can submit jobs can run any image on the executor hosts, and access to a "
 		 "Docker engine is root-equivalent on its machine: treat the right to submit as "
 		 "root access to the hosts.\n\n"
