@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ops/follow.h"
 #include "util/err.h"
@@ -122,11 +123,13 @@ int ops_job_follow(store_t *s, int64_t id, const ops_follow_job_t *o, job_t *job
 	ops_watch_start(&w, s);
 	int rc = ops_job_load(s, id, job, err);
 	int cur = o->first_attempt ? o->first_attempt : job->attempt ? job->attempt : 1;
-	int live_for = 0;
+	char *followed = NULL;  /* the container of attempt cur followed live */
 	while (rc == OPS_OK) {
 		while (cur <= job->attempt && attempt_over(job, cur)) {
-			if (live_for == cur)
+			if (followed)
 				stop_live(&f, fol, handle);
+			free(followed);
+			followed = NULL;
 			if (give_rest(s, &f, id, cur, err) < 0) {
 				rc = OPS_E_STORE;
 				break;
@@ -136,9 +139,21 @@ int ops_job_follow(store_t *s, int64_t id, const ops_follow_job_t *o, job_t *job
 		}
 		if (rc != OPS_OK || job_status_is_final(job->status))
 			break;
-		if (job->status == JOB_RUNNING && cur == job->attempt && live_for != cur &&
-		    job->container_id && job->ran_on) {
-			live_for = cur;
+		if (job->status == JOB_RUNNING && cur == job->attempt && job->container_id &&
+		    job->ran_on && (!followed || strcmp(followed, job->container_id) != 0)) {
+			/* Another container for the same attempt: a worker stopped
+			 * with SIGINT handed the job back without counting it, and it
+			 * runs again from the start. Its bytes are counted afresh. */
+			if (followed) {
+				stop_live(&f, fol, handle);
+				f.given[JOB_STDOUT] = f.given[JOB_STDERR] = 0;
+			}
+			free(followed);
+			if (!(followed = strdup(job->container_id))) {
+				err_set(err, "out of memory");
+				rc = OPS_E_STORE;
+				break;
+			}
 			start_live(s, &f, &fol, job, &handle);
 		}
 		if (o->tick)
@@ -148,8 +163,9 @@ int ops_job_follow(store_t *s, int64_t id, const ops_follow_job_t *o, job_t *job
 		job_init(job);
 		rc = ops_job_load(s, id, job, err);
 	}
-	if (fol)
+	if (followed)
 		stop_live(&f, fol, handle);
+	free(followed);
 	ops_follower_free(fol);
 	pthread_cond_destroy(&f.ended);
 	pthread_mutex_destroy(&f.mu);

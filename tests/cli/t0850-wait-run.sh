@@ -229,6 +229,28 @@ test_expect_success 'run: with no worker running, it says so once and keeps wait
 	test "$(job_field $id status)" = cancelled
 '
 
+test_expect_success 'run follows a job handed back by a stopped worker into its next container, from its start' '
+	"$CJOBS_BIN" process-jobs --daemon >/dev/null 2>d2.log &
+	d2=$!
+	stop_on_exit $d2
+	before=$(newest_job) &&
+	{ "$CJOBS_BIN" run --image $IMG -- sh -c "echo start; $GATED" >h.out 2>h.err </dev/null & rpid=$!; } &&
+	wait_for 60 "test \"\$(newest_job)\" != \"$before\"" &&
+	id=$(newest_job) &&
+	wait_for 60 "grep -q start h.out" &&
+	first=$(job_field $id container_id) &&
+	kill -INT $d2 && wait_exit 60 $d2 &&
+	test "$(job_field $id status)" = queued && test "$(job_field $id attempt)" = 0 &&
+	{ "$CJOBS_BIN" process-jobs --daemon >/dev/null 2>d3.log & d3=$!; } &&
+	trap "kill $rpid 2>/dev/null; kill -INT $d3 2>/dev/null; wait $d3 2>/dev/null" EXIT &&
+	wait_for 60 "test \"\$(job_field $id status)\" = running && test \"\$(job_field $id container_id)\" != $first" &&
+	wait_for 60 "test \$(grep -c start h.out) = 2" &&
+	job_release $id &&
+	expect_code 0 wait_exit 60 $rpid &&
+	printf "start\nstart\ndone\n" >want &&
+	test_cmp want h.out
+'
+
 test_expect_success 'no container labelled by cjobs is left on the engine' '
 	test -z "$(engine_containers "$ENGINE_SOCK")"
 '
