@@ -293,7 +293,9 @@ static int logs_run(cli_ctx_t *ctx, cli_args_t *a)
 		return EXIT_ERROR;
 	}
 	const char *which = cli_str(a, "stream");
-	if (cli_flag(a, "follow")) {
+	/* A job that has ended prints exactly as without --follow, notes and
+	 * all. */
+	if (cli_flag(a, "follow") && !job_status_is_final(j.status)) {
 		ops_follow_job_t o = {
 			.streams = strcmp(which, "stdout") == 0   ? JOB_STDOUT
 				   : strcmp(which, "stderr") == 0 ? JOB_STDERR

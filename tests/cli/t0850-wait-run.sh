@@ -167,7 +167,13 @@ test_expect_success 'logs --follow on a job that has ended prints what logs prin
 	cjobs job logs $id --follow >fol.out 2>fol.err &&
 	test_cmp plain.out fol.out && test_cmp plain.err fol.err &&
 	test "$(cat fol.out)" = "a
-c"
+c" &&
+	n=$(cjobs job submit --image cjobs-test/nosuch:9 -- true) &&
+	expect_code 125 cjobs job wait $n &&
+	cjobs job logs $n >plain.out 2>plain.err &&
+	cjobs job logs $n --follow >fol.out 2>fol.err &&
+	test_cmp plain.out fol.out && test_cmp plain.err fol.err &&
+	test_grep -q "no stored output" fol.err
 '
 
 test_expect_success 'run prints the output, stdout and stderr apart, and exits with the exit code' '
