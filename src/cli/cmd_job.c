@@ -465,10 +465,11 @@ static const cli_command_t job_logs = {
 		 "Read-only: prints the output kept in the store, never asks an engine (but with "
 		 "--follow, which reads a running container's output from its engine, so the "
 		 "engine must be reachable from here to see it live; else it comes from the store "
-		 "when the attempt ends); safe while workers run. Without --follow, a job that has not run yet, or is still running, has no stored "
-		 "output: nothing is printed on standard output, a note on standard error says "
-		 "why, and the exit code is 0. Output may hold secrets the job printed; it is stored in the "
-		 "store file (mode 0600) until 'cjobs manage-jobs cleanup' removes the job."},
+		 "when the attempt ends); safe while workers run. Without --follow, a job that has "
+		 "not run yet, or is still running, has no stored output: nothing is printed on "
+		 "standard output, a note on standard error says why, and the exit code is 0. "
+		 "Output may hold secrets the job printed; it is stored in the store file (mode "
+		 "0600) until 'cjobs manage-jobs cleanup' removes the job."},
 		{NULL, NULL},
 	},
 	.errors = (const cli_error_doc_t[]){
