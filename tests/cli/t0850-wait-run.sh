@@ -5,6 +5,8 @@
 # the job still runs (a gated job shows it), the streams kept apart,
 # Ctrl-C cancelling, and the note when no worker runs. No test sleeps to
 # let something happen: each waits for a job status, a file or a process.
+# A process a test starts in the background is ended when its test ends,
+# however it ends (a failed test would leave it waiting for ever).
 . "$(dirname "$0")/../lib/test-lib.sh"
 
 test_engine_start || { echo "Bail out! no engine"; exit 1; }
@@ -86,6 +88,7 @@ test_expect_success 'job wait on jobs that ended: its exit code for one job; 0 o
 test_expect_success 'job wait blocks while the job runs and returns when it ends, with its code' '
 	id=$(cjobs job submit --image $IMG -- sh -c "$GATED; exit 4") &&
 	{ "$CJOBS_BIN" job wait $id >w.out 2>w.err & wpid=$!; } &&
+	trap "kill $wpid 2>/dev/null" EXIT &&
 	wait_for 60 "test \"\$(job_field $id status)\" = running" &&
 	kill -0 $wpid &&
 	job_release $id &&
@@ -98,6 +101,7 @@ test_expect_success 'job wait: several jobs are waited for until the last has en
 	a=$(cjobs job submit --image $IMG -- true) &&
 	b=$(cjobs job submit --image $IMG -- sh -c "$GATED") &&
 	{ "$CJOBS_BIN" job wait $a $b & wpid=$!; } &&
+	trap "kill $wpid 2>/dev/null" EXIT &&
 	wait_for 60 "test \"\$(job_field $a status)\" = completed && test \"\$(job_field $b status)\" = running" &&
 	kill -0 $wpid &&
 	job_release $b &&
@@ -117,6 +121,7 @@ test_expect_success 'job wait --timeout: exit 124 when the job has not ended, th
 test_expect_success 'job wait: a job cancelled while waited for gives 130' '
 	id=$(cjobs job submit --image $IMG --at +1d -- true) &&
 	{ "$CJOBS_BIN" job wait $id & wpid=$!; } &&
+	trap "kill $wpid 2>/dev/null" EXIT &&
 	cjobs manage-jobs cancel --job-id $id >/dev/null &&
 	expect_code 130 wait_exit 60 $wpid
 '
@@ -141,6 +146,7 @@ test_expect_success 'job wait: an unknown id is the error of job show, and nothi
 test_expect_success 'logs --follow prints the output while the job runs, then the rest, stdout and stderr apart' '
 	id=$(cjobs job submit --image $IMG -- sh -c "echo first; echo oops >&2; $GATED; echo bye >&2") &&
 	{ "$CJOBS_BIN" job logs $id --follow >f.out 2>f.err & fpid=$!; } &&
+	trap "kill $fpid 2>/dev/null" EXIT &&
 	wait_for 60 "grep -q first f.out && grep -q oops f.err" &&
 	# Printed while the job still ran: it waits for the gate.
 	test "$(job_field $id status)" = running &&
@@ -201,6 +207,7 @@ test_expect_success 'run follows the later attempts of a retried job' '
 test_expect_success 'run: SIGINT cancels the job (no question without a terminal) and no container is left' '
 	before=$(newest_job) &&
 	{ "$CJOBS_BIN" run --image $IMG --grace 0 -- sh -c "echo started; sleep 300" >i.out 2>i.err </dev/null & rpid=$!; } &&
+	trap "kill $rpid 2>/dev/null" EXIT &&
 	wait_for 60 "test \"\$(newest_job)\" != \"$before\"" &&
 	id=$(newest_job) &&
 	wait_for 60 "grep -q started i.out" &&
@@ -225,6 +232,7 @@ test_expect_success 'run on a terminal: Ctrl-C asks first; n goes on waiting, y 
 test_expect_success 'run: with no worker running, it says so once and keeps waiting' '
 	kill -TERM $DAEMON && wait_for 60 "gone $DAEMON" &&
 	{ "$CJOBS_BIN" run --image $IMG -- true >n.out 2>n.err </dev/null & rpid=$!; } &&
+	trap "kill $rpid 2>/dev/null" EXIT &&
 	wait_for 60 "grep -q \"no worker is running\" n.err" &&
 	test_grep -q "start one with cjobs process-jobs --daemon" n.err &&
 	kill -0 $rpid &&
@@ -241,6 +249,7 @@ test_expect_success 'run follows a job handed back by a stopped worker into its 
 	stop_on_exit $d2
 	before=$(newest_job) &&
 	{ "$CJOBS_BIN" run --image $IMG -- sh -c "echo start; $GATED" >h.out 2>h.err </dev/null & rpid=$!; } &&
+	trap "kill $rpid 2>/dev/null; kill -INT $d2 2>/dev/null; wait $d2 2>/dev/null" EXIT &&
 	wait_for 60 "test \"\$(newest_job)\" != \"$before\"" &&
 	id=$(newest_job) &&
 	wait_for 60 "grep -q start h.out" &&
