@@ -3,6 +3,7 @@
  * engines). Talks to the store only; `manage-jobs health-check` is what
  * contacts engines.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "cli/context.h"
 #include "ops/render.h"
 #include "core/validate.h"
+#include "engine/registry_auth.h"
 #include "util/err.h"
 #include "util/output.h"
 #include "util/timeutil.h"
@@ -50,7 +52,13 @@ static const char *const show_formats[] = {"text", "json", NULL};
 	 .help = "Client private key for the engine (with --tls-cert)."},                      \
 	{.name = "tls-verify", .type = OPT_BOOL, .metavar = "yes|no", .def = D("yes"),         \
 	 .help = "Verify the engine's certificate. Turning this off lets anyone on the path "  \
-		 "pose as the engine; a warning is printed."}
+		 "pose as the engine; a warning is printed."},                                 \
+	{.name = "registry-auth", .type = OPT_STRING, .metavar = "FILE",                       \
+	 .help = "Registry credentials for this host's pulls: a Docker config.json (as "      \
+		 "'docker login' writes it: auths, credsStore, credHelpers). Checked now and "  \
+		 "stored as an absolute path, never its contents; the worker reads it each "    \
+		 "time it pulls. A registry it has no entry for falls back to the Docker "      \
+		 "configuration of the user running the worker. Default: none; '' removes it."}
 
 #define WITH_DEFAULT(x) x
 #define NO_DEFAULT(x) NULL
@@ -73,6 +81,34 @@ static int set_str(char **field, const char *value)
 	return 0;
 }
 
+/* --registry-auth: the file must read as a Docker config.json now (its
+ * mistakes show here, not at a job's pull), and is stored by its absolute
+ * path, which the worker reads from wherever it runs. "" removes it. */
+static int set_registry_auth(host_t *h, const char *path, char **err)
+{
+	if (!*path) {
+		free(h->registry_auth);
+		h->registry_auth = NULL;
+		return 0;
+	}
+	char *text = NULL;
+	size_t len = 0;
+	if (registry_file_read(path, &text, &len, err) < 0)
+		return -1;
+	int rc = registry_config_check(text, len, path, err);
+	explicit_bzero(text, len);
+	free(text);
+	if (rc < 0)
+		return -1;
+	char *abs = realpath(path, NULL);
+	if (!abs)
+		return err_set(err, "cannot read registry credentials file %s: %s", path,
+			       strerror(errno));
+	free(h->registry_auth);
+	h->registry_auth = abs;
+	return 0;
+}
+
 /* Copies the options given (or defaulted) into host. */
 static int apply_host_options(const cli_args_t *a, host_t *h, char **err)
 {
@@ -90,6 +126,8 @@ static int apply_host_options(const cli_args_t *a, host_t *h, char **err)
 		h->pull_images = cli_num(a, "pull") != 0;
 	if (cli_has(a, "tls-verify"))
 		h->tls_verify = cli_num(a, "tls-verify") != 0;
+	if (cli_has(a, "registry-auth") && set_registry_auth(h, cli_str(a, "registry-auth"), err) < 0)
+		return -1;
 	const char *files[] = {h->tls_ca, h->tls_cert, h->tls_key};
 	for (size_t i = 0; i < 3; i++) {
 		struct stat st;
@@ -313,6 +351,9 @@ static int host_show_run(cli_ctx_t *ctx, cli_args_t *a)
 			printf("tls cert:      %s\n", h.tls_cert);
 		if (h.tls_key)
 			printf("tls key:       %s\n", h.tls_key);
+		printf("registry auth: %s\n", h.registry_auth ? h.registry_auth
+							 : "none (the worker's user's Docker "
+							   "configuration)");
 		printf("created:       %s\n", format_time(h.created_at, t1, sizeof(t1)));
 		printf("last check:    %s%s%s%s\n", format_time(h.checked_at, t2, sizeof(t2)),
 		       h.checked_at ? (h.check_ok ? " ok" : " failed") : "",

@@ -110,11 +110,38 @@ static const char *const transient_kinds[] = {
 	NULL,
 };
 
+/* A registry's refusal of the credentials (or of none): the engine's
+ * words for it, whatever registry and engine version said them. */
+static const char *const auth_refusals[] = {
+	"unauthorized",
+	"no basic auth credentials",
+	"authentication required",
+	"access denied",       /* "pull access denied for ..." */
+	"resource is denied",  /* "requested access to the resource is denied" */
+	"denied: ",            /* the registry's error code DENIED */
+	NULL,
+};
+
+bool retry_auth_refused(int http_status, const char *message)
+{
+	if (http_status == 401 || http_status == 403)
+		return true;
+	for (const char *const *k = auth_refusals; message && *k; k++)
+		if (contains(message, *k))
+			return true;
+	return false;
+}
+
 retry_class_t retry_classify(int http_status, bool unreachable, bool timed_out,
 			     const char *message)
 {
 	if (unreachable || timed_out)
 		return RETRY_TRANSIENT;
+	/* Before the transient kinds: a refusal may mention a timeout or a
+	 * reset on its way, and trying the same credentials again changes
+	 * nothing. */
+	if (retry_auth_refused(http_status, message))
+		return RETRY_PERMANENT;
 	const char *m = message ? message : "";
 	/* Transient kinds first: "no space left ... no such file" style chains
 	 * name the cause first, and a full disk must not fail a job for good. */

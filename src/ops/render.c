@@ -344,6 +344,8 @@ json_t *render_host_json(const host_t *h)
 	json_object_set_new(o, "tls_cert", render_str_or_null(h->tls_cert));
 	json_object_set_new(o, "tls_key", render_str_or_null(h->tls_key));
 	json_object_set_new(o, "tls_verify", json_boolean(h->tls_verify));
+	/* The file's path; its credentials are never read here. */
+	json_object_set_new(o, "registry_auth", render_str_or_null(h->registry_auth));
 	json_object_set_new(o, "created_at", time_or_null(h->created_at));
 	json_object_set_new(o, "checked_at", time_or_null(h->checked_at));
 	json_object_set_new(o, "check_ok", h->checked_at ? json_boolean(h->check_ok) : json_null());

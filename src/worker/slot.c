@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/retry.h"
+#include "engine/registry_auth.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -23,6 +24,7 @@
 
 static void slot_remove(slot_t *s);
 static void slot_create(slot_t *s);
+static void slot_pull(slot_t *s);
 
 static const char *actor(const slot_t *s)
 {
@@ -206,6 +208,31 @@ static void on_started(void *ud, const engine_status_t *st)
 
 static void on_created(void *ud, const engine_status_t *st, const char *id);
 
+/* A pull the registry refused for authentication: what to check, by
+ * where the credentials come from. Permanent (retry_auth_refused), so
+ * the job fails at once: the same credentials would be refused again. */
+static void pull_refused(slot_t *s, const engine_status_t *st, const char *what)
+{
+	char *registry = registry_of_image(s->job.image);
+	const char *reg = registry ? registry : "the registry";
+	const char *file = s->h->host.registry_auth;
+	char *msg = NULL;
+	int n = file ? asprintf(&msg, "registry %s refused the credentials (%s); check the entry "
+				      "for %s in the host's --registry-auth file %s, or run "
+				      "'docker login %s' as the user running the worker",
+				reg, err_str(st->error), reg, file, reg)
+		     : asprintf(&msg, "registry %s refused the credentials (%s); run 'docker "
+				      "login %s' as the user running the worker, or give the host "
+				      "a file with 'cjobs host update %s --registry-auth FILE'",
+				reg, err_str(st->error), reg, s->h->host.name);
+	engine_status_t perm = *st;
+	if (n >= 0)
+		perm.error = msg;
+	launch_failed(s, &perm, what);
+	free(msg);
+	free(registry);
+}
+
 static void on_pulled(void *ud, const engine_status_t *st)
 {
 	slot_t *s = ud;
@@ -214,11 +241,49 @@ static void on_pulled(void *ud, const engine_status_t *st)
 		char *what = NULL;
 		if (asprintf(&what, "cannot pull image %s", s->job.image) < 0)
 			what = NULL;
-		launch_failed(s, st, what ? what : "cannot pull the image");
+		if (!st->unreachable && !st->timed_out &&
+		    retry_auth_refused(st->http_status, st->error))
+			pull_refused(s, st, what ? what : "cannot pull the image");
+		else
+			launch_failed(s, st, what ? what : "cannot pull the image");
 		free(what);
 		return;
 	}
 	slot_create(s);
+}
+
+/* Pulls the job's image with the registry's credentials, if any: the
+ * host's --registry-auth file, else the worker's user's Docker
+ * configuration (engine/registry_auth.h), read now, for this pull only. */
+static void slot_pull(slot_t *s)
+{
+	char *header = NULL, *source = NULL, *err = NULL;
+	s->state = SLOT_PULLING;
+	if (registry_auth_for_image(s->h->host.registry_auth, s->job.image, &header, &source,
+				    &err) < 0) {
+		/* Unreadable or malformed credentials: fixing them takes a
+		 * person, so the job fails now (400: permanent); a helper that
+		 * timed out, or memory, is transient by its words. */
+		engine_status_t st = {.http_status = 400, .error = err_str(err)};
+		char *what = NULL;
+		if (asprintf(&what, "cannot read the registry credentials for image %s",
+			     s->job.image) < 0)
+			what = NULL;
+		launch_failed(s, &st, what ? what : "cannot read the registry credentials");
+		free(what);
+		free(err);
+		return;
+	}
+	if (source)
+		log_detail("job %lld: pulling %s with the credentials of %s", (long long)s->job.id,
+			   s->job.image, source);
+	s->pending++;
+	engine_pull(s->h->engine, s->job.image, header, on_pulled, s);
+	if (header) {
+		explicit_bzero(header, strlen(header));
+		free(header);
+	}
+	free(source);
 }
 
 static void on_removed_conflict(void *ud, const engine_status_t *st)
@@ -246,9 +311,7 @@ static void on_created(void *ud, const engine_status_t *st, const char *id)
 		if (st->not_found && s->h->host.pull_images && s->state != SLOT_PULLING) {
 			log_info("job %lld: pulling %s on %s", (long long)s->job.id, s->job.image,
 				 s->h->host.name);
-			s->state = SLOT_PULLING;
-			s->pending++;
-			engine_pull(s->h->engine, s->job.image, on_pulled, s);
+			slot_pull(s);
 			return;
 		}
 		if (st->conflict) {

@@ -57,18 +57,20 @@ test_expect_success 'an empty database is no job store: status, check, vacuum an
 
 test_expect_success 'db migrate --dry-run lists the migration and applies nothing; db migrate applies it once' '
 	cjobs db migrate --dry-run >out &&
-	grep -q "^store $SHOWN: schema version 0 of 4$" out &&
+	grep -q "^store $SHOWN: schema version 0 of 5$" out &&
 	grep -q "^would apply: 0001_initial_schema$" out &&
 	grep -q "^would apply: 0002_workers$" out &&
 	grep -q "^would apply: 0003_claim_unpinned$" out &&
 	grep -q "^would apply: 0004_api_tokens$" out &&
+	grep -q "^would apply: 0005_host_registry_auth$" out &&
 	test "$(store_sql "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()")" = 0 &&
 	cjobs db migrate >out &&
 	grep -q "^applied: 0001_initial_schema$" out &&
 	grep -q "^applied: 0002_workers$" out &&
 	grep -q "^applied: 0003_claim_unpinned$" out &&
 	grep -q "^applied: 0004_api_tokens$" out &&
-	grep -q "^store $SHOWN is at schema version 4$" out &&
+	grep -q "^applied: 0005_host_registry_auth$" out &&
+	grep -q "^store $SHOWN is at schema version 5$" out &&
 	cjobs db migrate >out && ! grep -q "^applied" out &&
 	cjobs db migrate --dry-run >out && grep -q "^nothing to apply" out
 '
