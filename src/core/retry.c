@@ -90,6 +90,9 @@ static const char *const permanent_kinds[] = {
 	"unauthorized",
 	"invalid",
 	"not found",
+	/* An engine's plain-HTTP try at a TLS registry (one it counts as
+	 * insecure, after HTTPS failed): the same every time. */
+	"http request to an https server",
 	NULL,
 };
 

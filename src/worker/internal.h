@@ -63,6 +63,7 @@ typedef struct slot {
 	bool adopted;              /* taken over from a worker that died */
 	bool lease_lost;           /* another worker holds the job now */
 	bool kill_sent;
+	bool pull_without_auth;    /* its pull sent no registry credentials */
 	int64_t next_kill_mono;    /* a kill that failed is sent again then */
 	/* results gathered while harvesting */
 	int exit_code;

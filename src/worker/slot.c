@@ -233,6 +233,27 @@ static void pull_refused(slot_t *s, const engine_status_t *st, const char *what)
 	free(registry);
 }
 
+/* A pull that failed for good without credentials: an engine may hide
+ * the registry's refusal behind another error (for a registry it counts
+ * as insecure, such as any on 127.0.0.0/8, it tries plain HTTP after the
+ * refusal and reports that attempt's failure), so say that none were
+ * sent and where they would come from. */
+static void pull_failed_anonymous(slot_t *s, const engine_status_t *st, const char *what)
+{
+	char *registry = registry_of_image(s->job.image);
+	const char *reg = registry ? registry : "the registry";
+	char *msg = NULL;
+	engine_status_t perm = *st;
+	if (asprintf(&msg, "%s (no credentials were sent to registry %s: if it needs them, run "
+			   "'docker login %s' as the user running the worker, or give the host a "
+			   "file with 'cjobs host update %s --registry-auth FILE')",
+		     err_str(st->error), reg, reg, s->h->host.name) >= 0)
+		perm.error = msg;
+	launch_failed(s, &perm, what);
+	free(msg);
+	free(registry);
+}
+
 static void on_pulled(void *ud, const engine_status_t *st)
 {
 	slot_t *s = ud;
@@ -244,6 +265,10 @@ static void on_pulled(void *ud, const engine_status_t *st)
 		if (!st->unreachable && !st->timed_out &&
 		    retry_auth_refused(st->http_status, st->error))
 			pull_refused(s, st, what ? what : "cannot pull the image");
+		else if (s->pull_without_auth &&
+			 retry_classify(st->http_status, st->unreachable, st->timed_out,
+					st->error) == RETRY_PERMANENT)
+			pull_failed_anonymous(s, st, what ? what : "cannot pull the image");
 		else
 			launch_failed(s, st, what ? what : "cannot pull the image");
 		free(what);
@@ -277,6 +302,7 @@ static void slot_pull(slot_t *s)
 	if (source)
 		log_detail("job %lld: pulling %s with the credentials of %s", (long long)s->job.id,
 			   s->job.image, source);
+	s->pull_without_auth = !header;
 	s->pending++;
 	engine_pull(s->h->engine, s->job.image, header, on_pulled, s);
 	if (header) {
