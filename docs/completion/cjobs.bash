@@ -97,7 +97,7 @@ _cjobs() {
 		words="add list show update remove enable disable"
 		;;
 	"host add")
-		words=" --url --max-jobs --weight --pull --network --tls-ca --tls-cert --tls-key --tls-verify --database --config --verbosity --verbose --quiet --version --help"
+		words=" --url --max-jobs --weight --pull --network --tls-ca --tls-cert --tls-key --tls-verify --registry-auth --database --config --verbosity --verbose --quiet --version --help"
 		[ "$prev" = "--pull" ] && words="yes no"
 		[ "$prev" = "--tls-verify" ] && words="yes no"
 		;;
@@ -110,7 +110,7 @@ _cjobs() {
 		[ "$prev" = "--format" ] && words="text json"
 		;;
 	"host update")
-		words=" --url --max-jobs --weight --pull --network --tls-ca --tls-cert --tls-key --tls-verify --database --config --verbosity --verbose --quiet --version --help"
+		words=" --url --max-jobs --weight --pull --network --tls-ca --tls-cert --tls-key --tls-verify --registry-auth --database --config --verbosity --verbose --quiet --version --help"
 		[ "$prev" = "--pull" ] && words="yes no"
 		[ "$prev" = "--tls-verify" ] && words="yes no"
 		;;

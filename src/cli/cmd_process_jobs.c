@@ -197,7 +197,8 @@ const cli_command_t cmd_process_jobs = {
 		 " 2. Check executor host availability and capacity (each host's limit and\n"
 		 "    --max-jobs); an unreachable host gets no jobs and is retried.\n"
 		 " 3. Launch jobs within resource limits: claim the job, record its container\n"
-		 "    name, create and start the container (pulling the image if the host allows).\n"
+		 "    name, create and start the container (pulling the image if the host allows,\n"
+		 "    with the registry's credentials: see Registry Credentials).\n"
 		 " 4. Monitor running jobs for status changes through the engine's event stream;\n"
 		 "    kill a job that passes its time limit.\n"
 		 " 5. Harvest completed jobs: exit code, stdout and stderr, peak memory, CPU time.\n"
@@ -248,6 +249,22 @@ const cli_command_t cmd_process_jobs = {
 		 "serves their hosts. Every worker registers in the store and renews a heartbeat "
 		 "every 20 s; one that is killed is known dead at once, one whose machine fails "
 		 "after 60 s ('cjobs manage-jobs status --detailed' lists them)."},
+		{"Registry Credentials",
+		 "A pull sends the credentials of the image's registry (the first part of the "
+		 "image name when it has a '.' or ':' or is localhost, else docker.io), read at "
+		 "that moment from, in order: the host's file ('cjobs host update NAME "
+		 "--registry-auth FILE'), then the Docker configuration of the user running the "
+		 "worker ($DOCKER_CONFIG/config.json, else ~/.docker/config.json). In either, "
+		 "credHelpers (for that registry) or else credsStore names a credential helper, run "
+		 "as 'docker-credential-NAME get' from PATH (10 s at most); otherwise auths holds "
+		 "them, as 'docker login' writes them. None found: the pull goes without.\n\n"
+		 "Security: credentials are never written to the job store, a log line, an error, "
+		 "or any output; the store keeps only the file's path, and the worker holds them "
+		 "in memory for the one pull. A pull the registry refuses for authentication fails "
+		 "the job at once, without retries, naming the registry and the file or 'docker "
+		 "login REGISTRY' to check; a pull that fails for good without credentials says "
+		 "that none were sent; a credentials file that cannot be read or is malformed fails "
+		 "the job the same way, naming the file and what is wrong."},
 		{NULL, NULL},
 	},
 	.warning = "Access to the Docker socket is root access to its machine. Run the worker as a "
