@@ -95,7 +95,7 @@ test_expect_success 'db status counts agree with the store, in PostgreSQL terms'
 	test "$(j "d[\"output_bytes\"]")" = "$(store_sql "SELECT sum(length(data)) FROM job_output")" &&
 	test "$(j "d[\"hosts\"]")" = "$(store_sql "SELECT count(*) FROM hosts")" &&
 	test "$(j "d[\"templates\"]")" = 1 &&
-	test "$(j "d[\"schema_version\"]")" = 4 &&
+	test "$(j "d[\"schema_version\"]")" = 5 &&
 	test "$(j "d[\"wal_bytes\"]")" = 0 && test "$(j "d[\"free_pages\"]")" = 0 &&
 	test "$(j "d[\"page_size\"]")" = "$(store_sql "SELECT current_setting('"'"'block_size'"'"')")" &&
 	test "$(j "d[\"file_bytes\"]")" -gt 1000000 &&
@@ -253,7 +253,7 @@ test_expect_success 'a store whose schema is newer than this cjobs: one line tha
 	N="postgresql://cjobs:$SECRET@/${TEST_PG_DB}_newer?host=$PG_SOCKDIR" &&
 	for c in "db status" "db check" "job list" "db migrate"; do
 		expect_code 1 cjobs --database "$N" $c 2>err && one_error err &&
-		grep -q "its schema version 99 is newer than this cjobs knows (4); use a newer cjobs" err || exit 1
+		grep -q "its schema version 99 is newer than this cjobs knows (5); use a newer cjobs" err || exit 1
 	done &&
 	test "$(psql_on "${TEST_PG_DB}_newer" "SELECT max(version) FROM schema_migrations")" = 99
 '

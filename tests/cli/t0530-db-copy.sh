@@ -184,10 +184,10 @@ test_expect_success 'a target that is not a cjobs store is refused even with --f
 '
 
 test_expect_success 'a source of an older schema is refused, and neither migrated nor changed' '
-	cp pristine.db old.db && sqlite3 old.db "DELETE FROM schema_migrations WHERE version = 7" &&
+	cp pristine.db old.db && sqlite3 old.db "DELETE FROM schema_migrations WHERE version = 8" &&
 	sum=$(sha256sum <old.db) &&
 	expect_code 1 cjobs --database old.db db copy --to x.db 2>err &&
-	grep -q "^cjobs: error: job store old.db has schema version 6 but this cjobs needs 7; run .cjobs db migrate. first$" err &&
+	grep -q "^cjobs: error: job store old.db has schema version 7 but this cjobs needs 8; run .cjobs db migrate. first$" err &&
 	test "$(sha256sum <old.db)" = "$sum" && test ! -e x.db
 '
 
