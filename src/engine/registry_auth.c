@@ -87,15 +87,18 @@ static bool key_matches(const char *key, const char *registry, bool exact)
 	return strlen(registry) == n && strncmp(key, registry, n) == 0;
 }
 
-/* The value of the first key of object o that names the registry. */
-static json_t *find_entry(json_t *o, const char *registry)
+/* The value of the first key of object o that names the registry (the
+ * key as Docker writes it before any other form); *found_key is that key. */
+static json_t *find_entry(json_t *o, const char *registry, const char **found_key)
 {
 	const char *key;
 	json_t *v;
 	for (int exact = 1; exact >= 0; exact--)
 		json_object_foreach(o, key, v)
-			if (key_matches(key, registry, exact))
+			if (key_matches(key, registry, exact)) {
+				*found_key = key;
 				return v;
+			}
 	return NULL;
 }
 
@@ -344,14 +347,15 @@ int registry_config_lookup(const char *text, size_t len, const char *file,
 	if (!root)
 		return -1;
 	int rc = check_root(root, file, err);
-	json_t *helper = find_entry(json_object_get(root, "credHelpers"), registry);
+	const char *key = NULL;
+	json_t *helper = find_entry(json_object_get(root, "credHelpers"), registry, &key);
 	if (!helper)
 		helper = json_object_get(root, "credsStore");
 	if (rc == 0 && helper)
 		rc = ask_helper(json_string_value(helper), file, registry, cred, err);
-	json_t *entry = find_entry(json_object_get(root, "auths"), registry);
+	json_t *entry = find_entry(json_object_get(root, "auths"), registry, &key);
 	if (rc == 0 && entry)
-		rc = auth_entry(entry, file, "?", cred, err);
+		rc = auth_entry(entry, file, key, cred, err);
 	json_decref(root);
 	return rc;
 }
