@@ -39,6 +39,7 @@ trap 'stop_registry; test_cleanup' EXIT
 skip_all() {
 	local t
 	for t in "the registry speaks TLS only and wants a password" \
+		"the test image is pushed into the registry" \
 		"a job pulls with the host's --registry-auth file" \
 		"a job pulls with the worker user's Docker configuration" \
 		"a job pulls with a credential helper" \

@@ -142,6 +142,12 @@ static void test_auth_refusals(void **state)
 	assert_false(retry_auth_refused(500, "open /x: permission denied"));
 	assert_false(retry_auth_refused(404, "manifest unknown"));
 	assert_false(retry_auth_refused(500, NULL));
+	/* An engine's plain-HTTP try at a TLS registry, after a refusal it
+	 * does not report: the same every time. */
+	assert_int_equal(retry_classify(500, false, false,
+					"Get \"http://127.0.0.1:5000/v2/\": Client sent an HTTP "
+					"request to an HTTPS server."),
+			 RETRY_PERMANENT);
 	/* An engine that cannot be reached decides before any wording. */
 	assert_int_equal(retry_classify(0, true, false, "unauthorized"), RETRY_TRANSIENT);
 }
