@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 
 #include "util/err.h"
@@ -121,9 +122,24 @@ static const char *const auth_refusals[] = {
 	"authentication required",
 	"access denied",       /* "pull access denied for ..." */
 	"resource is denied",  /* "requested access to the resource is denied" */
-	"denied: ",            /* the registry's error code DENIED */
+	"access forbidden",
 	NULL,
 };
+
+/* The registry's error code DENIED ("denied: ..."), which a file's
+ * "permission denied: ..." is not. */
+static bool denied_code(const char *m)
+{
+	static const char perm[] = "permission ";
+	size_t n = sizeof(perm) - 1;
+	for (const char *p = m; *p; p++) {
+		if (strncasecmp(p, "denied: ", 8) != 0)
+			continue;
+		if ((size_t)(p - m) < n || strncasecmp(p - n, perm, n) != 0)
+			return true;
+	}
+	return false;
+}
 
 bool retry_auth_refused(int http_status, const char *message)
 {
@@ -132,7 +148,7 @@ bool retry_auth_refused(int http_status, const char *message)
 	for (const char *const *k = auth_refusals; message && *k; k++)
 		if (contains(message, *k))
 			return true;
-	return false;
+	return message && denied_code(message);
 }
 
 retry_class_t retry_classify(int http_status, bool unreachable, bool timed_out,

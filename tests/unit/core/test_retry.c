@@ -140,6 +140,10 @@ static void test_auth_refusals(void **state)
 	assert_true(retry_auth_refused(401, "x"));
 	assert_true(retry_auth_refused(403, NULL));
 	assert_false(retry_auth_refused(500, "open /x: permission denied"));
+	assert_false(retry_auth_refused(500, "OCI runtime create failed: open /x: permission "
+					     "denied: unknown"));
+	assert_true(retry_auth_refused(500, "denied: requested access"));
+	assert_true(retry_auth_refused(500, "x: Denied: project not found"));
 	assert_false(retry_auth_refused(404, "manifest unknown"));
 	assert_false(retry_auth_refused(500, NULL));
 	/* An engine's plain-HTTP try at a TLS registry, after a refusal it
