@@ -208,46 +208,41 @@ static void on_started(void *ud, const engine_status_t *st)
 
 static void on_created(void *ud, const engine_status_t *st, const char *id);
 
-/* A pull the registry refused for authentication: what to check, by
- * where the credentials come from. Permanent (retry_auth_refused), so
- * the job fails at once: the same credentials would be refused again. */
-static void pull_refused(slot_t *s, const engine_status_t *st, const char *what)
+/* A pull that failed for good: the registry's refusal for authentication
+ * (retry_auth_refused: permanent, the same credentials would be refused
+ * again), or any failure of a pull that sent no credentials, since an
+ * engine may hide a refusal behind another error (for a registry it
+ * counts as insecure, such as any on 127.0.0.0/8, it tries plain HTTP
+ * after the refusal and reports only that). Says what to check, by where
+ * the credentials came from; never what they are. */
+static void pull_failed_auth(slot_t *s, const engine_status_t *st, const char *what,
+			     bool refused)
 {
 	char *registry = registry_of_image(s->job.image);
 	const char *reg = registry ? registry : "the registry";
 	const char *file = s->h->host.registry_auth;
+	const char *engine = err_str(st->error);
 	char *msg = NULL;
-	int n = file ? asprintf(&msg, "registry %s refused the credentials (%s); check the entry "
-				      "for %s in the host's --registry-auth file %s, or run "
-				      "'docker login %s' as the user running the worker",
-				reg, err_str(st->error), reg, file, reg)
-		     : asprintf(&msg, "registry %s refused the credentials (%s); run 'docker "
-				      "login %s' as the user running the worker, or give the host "
-				      "a file with 'cjobs host update %s --registry-auth FILE'",
-				reg, err_str(st->error), reg, s->h->host.name);
+	int n;
+	if (!s->pull_without_auth)
+		n = file ? asprintf(&msg, "registry %s refused the credentials (%s); check the "
+					  "entry for %s in the host's --registry-auth file %s, or "
+					  "run 'docker login %s' as the user running the worker",
+				    reg, engine, reg, file, reg)
+			 : asprintf(&msg, "registry %s refused the credentials (%s); run 'docker "
+					  "login %s' as the user running the worker, or give the "
+					  "host a file with 'cjobs host update %s --registry-auth "
+					  "FILE'",
+				    reg, engine, reg, s->h->host.name);
+	else
+		n = asprintf(&msg, "%s%s (no credentials were sent to registry %s: if it needs "
+				   "them, run 'docker login %s' as the user running the worker, or "
+				   "give the host a file with 'cjobs host update %s --registry-auth "
+				   "FILE')",
+			     refused ? "the registry refused the pull: " : "", engine, reg, reg,
+			     s->h->host.name);
 	engine_status_t perm = *st;
 	if (n >= 0)
-		perm.error = msg;
-	launch_failed(s, &perm, what);
-	free(msg);
-	free(registry);
-}
-
-/* A pull that failed for good without credentials: an engine may hide
- * the registry's refusal behind another error (for a registry it counts
- * as insecure, such as any on 127.0.0.0/8, it tries plain HTTP after the
- * refusal and reports that attempt's failure), so say that none were
- * sent and where they would come from. */
-static void pull_failed_anonymous(slot_t *s, const engine_status_t *st, const char *what)
-{
-	char *registry = registry_of_image(s->job.image);
-	const char *reg = registry ? registry : "the registry";
-	char *msg = NULL;
-	engine_status_t perm = *st;
-	if (asprintf(&msg, "%s (no credentials were sent to registry %s: if it needs them, run "
-			   "'docker login %s' as the user running the worker, or give the host a "
-			   "file with 'cjobs host update %s --registry-auth FILE')",
-		     err_str(st->error), reg, reg, s->h->host.name) >= 0)
 		perm.error = msg;
 	launch_failed(s, &perm, what);
 	free(msg);
@@ -262,13 +257,12 @@ static void on_pulled(void *ud, const engine_status_t *st)
 		char *what = NULL;
 		if (asprintf(&what, "cannot pull image %s", s->job.image) < 0)
 			what = NULL;
-		if (!st->unreachable && !st->timed_out &&
-		    retry_auth_refused(st->http_status, st->error))
-			pull_refused(s, st, what ? what : "cannot pull the image");
-		else if (s->pull_without_auth &&
-			 retry_classify(st->http_status, st->unreachable, st->timed_out,
-					st->error) == RETRY_PERMANENT)
-			pull_failed_anonymous(s, st, what ? what : "cannot pull the image");
+		bool refused = !st->unreachable && !st->timed_out &&
+			       retry_auth_refused(st->http_status, st->error);
+		if (refused || (s->pull_without_auth &&
+				retry_classify(st->http_status, st->unreachable, st->timed_out,
+					       st->error) == RETRY_PERMANENT))
+			pull_failed_auth(s, st, what ? what : "cannot pull the image", refused);
 		else
 			launch_failed(s, st, what ? what : "cannot pull the image");
 		free(what);
