@@ -423,7 +423,7 @@ static const cli_command_t host_add = {
 		 "mend the file at that place, or write it again with 'docker login'",
 		 "cjobs host add reg1 --url unix:///var/run/docker.sock --registry-auth bad-auth.json"},
 		{"cjobs: error: registry credentials file wrong-auth.json: \"auth\" of the auths entry "
-		 "\"registry.example\" is not the base64 of USER:PASSWORD",
+		 "\"registry.example\" is not the base64 of USER:PASSWORD (UTF-8 text)",
 		 "an entry of the file is malformed: the message names the entry and what is wrong "
 		 "with it (auths not an object, auth not base64 of USER:PASSWORD, a value that is not "
 		 "a string, a credsStore or credHelpers name that is not a helper's)",

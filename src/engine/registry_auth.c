@@ -193,6 +193,14 @@ static int opt_string(json_t *o, const char *member, const char **out)
 	return 0;
 }
 
+/* The header is JSON, which holds only UTF-8 text. */
+static bool utf8_ok(const char *s)
+{
+	json_t *j = json_string(s);
+	json_decref(j);
+	return j != NULL;
+}
+
 static int set_copy(char **field, const char *value)
 {
 	return value && *value && !(*field = strdup(value)) ? -1 : 0;
@@ -221,13 +229,14 @@ static int auth_entry(json_t *e, const char *file, const char *key, registry_cre
 	bool oom = false;
 	if (auth && *auth) {
 		char *plain = b64_decode(auth, &oom);
-		char *colon = plain ? strchr(plain, ':') : NULL;
+		char *colon = plain && utf8_ok(plain) ? strchr(plain, ':') : NULL;
 		if (!colon) {
 			free_secret(plain);
 			if (oom)
 				return err_set(err, "out of memory");
 			return err_set(err, "registry credentials file %s: \"auth\" of the auths "
-					    "entry \"%.100s\" is not the base64 of USER:PASSWORD",
+					    "entry \"%.100s\" is not the base64 of USER:PASSWORD (UTF-8 "
+					    "text)",
 				       file, key);
 		}
 		*colon = '\0';

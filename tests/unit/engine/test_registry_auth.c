@@ -175,6 +175,9 @@ static void test_malformed(void **state)
 		 "the auths entry \"r.example\" is not an object"},
 		{"{\"auths\": {\"r.example\": {\"auth\": \"" SECRET "!\"}}}",
 		 "\"auth\" of the auths entry \"r.example\" is not the base64 of USER:PASSWORD"},
+		/* base64 of bytes 0xff ':' 0xfe: not UTF-8, which the header's JSON needs */
+		{"{\"auths\": {\"r.example\": {\"auth\": \"/zr+\"}}}",
+		 "is not the base64 of USER:PASSWORD (UTF-8 text)"},
 		/* base64 of "nocolon" */
 		{"{\"auths\": {\"r.example\": {\"auth\": \"bm9jb2xvbg==\"}}}",
 		 "is not the base64 of USER:PASSWORD"},
