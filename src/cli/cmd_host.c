@@ -54,10 +54,10 @@ static const char *const show_formats[] = {"text", "json", NULL};
 	 .help = "Verify the engine's certificate. Turning this off lets anyone on the path "  \
 		 "pose as the engine; a warning is printed."},                                 \
 	{.name = "registry-auth", .type = OPT_STRING, .metavar = "FILE",                       \
-	 .help = "Registry credentials for this host's pulls: a Docker config.json (as "      \
-		 "'docker login' writes it: auths, credsStore, credHelpers). Checked now and "  \
-		 "stored as an absolute path, never its contents; the worker reads it each "    \
-		 "time it pulls. A registry it has no entry for falls back to the Docker "      \
+	 .help = "Registry credentials for this host's pulls: a Docker config.json (as "       \
+		 "'docker login' writes it: auths, credsStore, credHelpers). Checked now and " \
+		 "stored as an absolute path, never its contents; the worker reads it each "   \
+		 "time it pulls. A registry it has no entry for falls back to the Docker "     \
 		 "configuration of the user running the worker. An empty FILE ('') removes it."}
 
 #define WITH_DEFAULT(x) x
