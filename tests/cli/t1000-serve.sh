@@ -216,7 +216,7 @@ true
 true" &&
 	test "$(job_field $id status)" = cancelled &&
 	test -z "$(engine_containers "$ENGINE_SOCK")" &&
-	cjobs job show $id | grep -q "api: api test" &&
+	cjobs job show $id | grep -q "api:ops: api test" &&
 	api POST /api/v1/jobs/$id/cancel >/dev/null && status_is 409 &&
 	error_is "$(cli_err manage-jobs cancel --job-id $id)" &&
 	api POST /api/v1/jobs/$id/cancel "{\"reason\": \"\"}" >/dev/null && status_is 400 &&
@@ -247,13 +247,15 @@ test_expect_success 'logs?follow=1 streams a running job'"'"'s output as it is w
 	api GET "/api/v1/jobs/$id/logs?follow=2" >/dev/null && status_is 400
 '
 
-test_expect_success 'retry: a failed job is queued again (200, the job); a completed one is 409 with the command line'"'"'s text' '
+test_expect_success 'retry: a failed job is queued again (200, the job, its history naming the token); a completed one is 409 with the command line'"'"'s text' '
 	id=$(cjobs job submit --image $IMG -- sh -c "exit 3") &&
 	{ cjobs process-jobs --host e1 >/dev/null 2>&1; true; } &&
 	test "$(job_field $id status)" = failed &&
 	api POST /api/v1/jobs/$id/retry >/dev/null && status_is 200 &&
 	test "$(jq_py "d[\"status\"], d[\"attempt\"]")" = "queued
 1" &&
+	test "$(jq_py "d[\"history\"][-1][\"actor\"], d[\"history\"][-1][\"reason\"]")" = "api:ops
+retried by api:ops" &&
 	{ cjobs process-jobs --host e1 >/dev/null 2>&1; true; } &&
 	test "$(job_field $id attempt)" = 2 &&
 	ok=$(cjobs job submit --image $IMG -- true) &&
