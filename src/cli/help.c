@@ -140,8 +140,9 @@ char *help_option_facts(const cli_option_t *o)
 		sb_puts(&sb, o->repeat ? "Default: off; may be repeated." : "Default: off.");
 	else if (o->def)
 		sb_printf(&sb, "Default: %s.", o->def);
-	else
+	else if (!strstr(o->help, "Default: "))
 		sb_puts(&sb, "Default: none.");
+	/* else its help says the default in words (a computed one) */
 	type_range(o, &sb);
 	if (o->repeat && o->type != OPT_FLAG)
 		sb_puts(&sb, " May be given more than once.");
