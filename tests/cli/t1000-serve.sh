@@ -334,7 +334,13 @@ sys.exit(a != c or a[\"overall\"][\"jobs\"] < 1)" &&
 	test "$(jq_py "d[\"error\"]" | cut -d"(" -f1)" = "$(cli_err manage-jobs report --since +1d | cut -d"(" -f1)" &&
 	api GET "/api/v1/report?host=nosuch" >/dev/null && status_is 404 &&
 	error_is "$(cli_err manage-jobs report --host nosuch)" &&
-	api GET "/api/v1/report?until=soon" >/dev/null && status_is 400
+	api GET "/api/v1/report?until=soon" >/dev/null && status_is 400 &&
+	api GET /api/v1/report >/dev/null && status_is 200 &&
+	python3 -c "import json,datetime as d; j=json.load(open(\"body\")); t=lambda k: d.datetime.fromisoformat(j[k].replace(\"Z\",\"+00:00\")); sys_exit = (t(\"until\")-t(\"since\")).total_seconds() == 7*86400 or exit(1)" &&
+	api GET "/api/v1/report?since=-2d&until=-1d" >/dev/null && status_is 200 &&
+	python3 -c "import json,datetime as d; j=json.load(open(\"body\")); t=lambda k: d.datetime.fromisoformat(j[k].replace(\"Z\",\"+00:00\")); (t(\"until\")-t(\"since\")).total_seconds() == 86400 or exit(1)" &&
+	api GET "/api/v1/report?until=2026-01-01" >/dev/null && status_is 400 &&
+	test "$(jq_py "d[\"error\"]" | sed "s/ago: [^)]*)/ago: T)/")" = "$(cli_err manage-jobs report --until 2026-01-01 | sed "s/ago: [^)]*)/ago: T)/")"
 '
 
 test_expect_success 'GET /metrics is the Prometheus text format, with the store'"'"'s numbers' '
