@@ -47,6 +47,7 @@ struct store {
 	void *conn;            /* the driver's connection */
 	char *path;            /* as given: a file, or libpq's connection string */
 	char *name;            /* as shown: without a password */
+	bool make_dirs;        /* SQLite: make a new file's missing directories */
 	char id[37];           /* "" until the first migration has made it */
 	int schema;            /* highest applied migration */
 	int depth;             /* open store_begin() levels */
