@@ -50,7 +50,8 @@ typedef struct slot {
 	int64_t next_stats_mono;
 	int64_t next_poll_mono;    /* fallback inspect when events are down */
 	int64_t deadline_mono;     /* 0: no time limit */
-	bool timed_out;            /* killed for its time limit */
+	bool timed_out;            /* killed for its time limit (the kill was sent and
+				    * not refused) */
 	bool exited;               /* the engine said the container exited */
 	bool start_unrecorded;     /* started, but its end was known first: the move to
 	                            * running is written with the result */
@@ -63,6 +64,9 @@ typedef struct slot {
 	bool adopted;              /* taken over from a worker that died */
 	bool lease_lost;           /* another worker holds the job now */
 	bool kill_sent;
+	bool kill_inflight;        /* its answer has not come yet */
+	bool record_after_kill;    /* harvested while the kill was in flight: its
+				    * answer says whether the limit ended it */
 	bool pull_without_auth;    /* its pull sent no registry credentials */
 	int64_t next_kill_mono;    /* a kill that failed is sent again then */
 	/* results gathered while harvesting */

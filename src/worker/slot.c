@@ -625,6 +625,11 @@ static void on_logs(void *ud, const engine_status_t *st, job_output_t *out, job_
 		log_warn("job %lld: cannot read its output: %s", (long long)s->job.id,
 			 err_str(st->error));
 	}
+	/* Whether the time limit ended it is known when the kill is answered. */
+	if (s->kill_inflight) {
+		s->record_after_kill = true;
+		return;
+	}
 	/* Even when interrupted: the container has finished, so its result is
 	 * recorded rather than the job run again. */
 	recorded(s, record(s), true);
@@ -702,7 +707,20 @@ static void on_killed(void *ud, const engine_status_t *st)
 {
 	slot_t *s = ud;
 	s->pending--;
-	if (!st->ok && !st->conflict) {
+	s->kill_inflight = false;
+	if (st->conflict) {
+		/* The engine refused: the container was not running. It ended
+		 * on its own just as its limit passed (its die event not yet
+		 * here), and its own result is what happened: the inspect below
+		 * reads it. Should it somehow still run, the limit kills it at
+		 * the next try. */
+		s->timed_out = false;
+		s->kill_sent = false;
+		s->next_kill_mono = mono_ms() + POLL_EVERY_MS;
+		log_info("job %lld: its container was no longer running when its time limit "
+			 "passed (%s); reading its own result",
+			 (long long)s->job.id, err_str(st->error));
+	} else if (!st->ok) {
 		log_warn("job %lld: cannot kill its container: %s", (long long)s->job.id,
 			 err_str(st->error));
 		if (st->unreachable || st->timed_out) {
@@ -711,6 +729,11 @@ static void on_killed(void *ud, const engine_status_t *st)
 			s->kill_sent = false;
 			s->next_kill_mono = mono_ms() + POLL_EVERY_MS;
 		}
+	}
+	if (s->record_after_kill) {
+		s->record_after_kill = false;
+		recorded(s, record(s), true);
+		return;
 	}
 	/* The die event (or the fallback poll) then harvests it. */
 	s->next_poll_mono = mono_ms() + 200;
@@ -791,6 +814,7 @@ void slot_tick(slot_t *s, int64_t now)
 	    now >= s->next_kill_mono) {
 		s->timed_out = true;
 		s->kill_sent = true;
+		s->kill_inflight = true;
 		log_info("job %lld: time limit reached; killing its container", (long long)s->job.id);
 		s->pending++;
 		engine_kill(s->h->engine, s->job.container_id, "KILL", on_killed, s);
