@@ -21,10 +21,10 @@ _cjobs() {
 		words="process-jobs process_jobs manage-jobs manage_jobs job host template token serve db dev help --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"process-jobs")
-		words=" --daemon --host --max-jobs --poll-interval --timeout --output-limit --shutdown-timeout --store-timeout --database --config --verbosity --verbose --quiet --version --help"
+		words=" --daemon --wait-retries --host --max-jobs --poll-interval --timeout --output-limit --shutdown-timeout --store-timeout --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"process_jobs")
-		words=" --daemon --host --max-jobs --poll-interval --timeout --output-limit --shutdown-timeout --store-timeout --database --config --verbosity --verbose --quiet --version --help"
+		words=" --daemon --wait-retries --host --max-jobs --poll-interval --timeout --output-limit --shutdown-timeout --store-timeout --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"manage-jobs")
 		words="cleanup cancel status health-check report retry"

@@ -89,6 +89,7 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 	reload_ctx_t rctx = {ctx, a};
 	worker_opts_t o = {
 		.daemon = cli_flag(a, "daemon"),
+		.wait_retries = cli_flag(a, "wait-retries"),
 		.host = cli_str(a, "host"),
 		.max_jobs = (int)cli_num(a, "max-jobs"),
 		.poll_interval_s = (int)cli_num(a, "poll-interval"),
@@ -124,6 +125,14 @@ static const cli_option_t options[] = {
 		 "gracefully, or Ctrl+C (SIGINT) to stop at once (see Signal Handling). Without it, "
 		 "the command processes "
 		 "until no ready job is left and every job it launched has finished, then exits."},
+	{.name = "wait-retries", .type = OPT_FLAG,
+	 .help = "Without --daemon: before leaving, wait for the retries this run scheduled "
+		 "(each after its --retry-strategy delay) and run them too, so that every job it "
+		 "took ends with its final result and the exit code says so. Off by default, "
+		 "because a retry may be due minutes later (the default strategy waits up to 10m "
+		 "between attempts), and a run that is meant to take what is ready and leave "
+		 "should not hang on; then the retries wait in the queue for the next run or a "
+		 "daemon. Ignored with --daemon, which runs them anyway."},
 	{.name = "host", .type = OPT_STRING, .metavar = "NAME",
 	 .help = "Process jobs only for the specified executor host, by the name it was "
 		 "registered under ('cjobs host list'). Jobs pinned to other hosts are left "
@@ -185,6 +194,9 @@ const cli_command_t cmd_process_jobs = {
 	.examples = (const cli_example_t[]){
 		{"cjobs process-jobs", "Process all pending jobs once", 0},
 		{"cjobs process-jobs --daemon", "Run in continuous mode (daemon-like); stop it with SIGTERM", 0},
+		{"cjobs process-jobs --wait-retries",
+		 "Process all pending jobs once, waiting for the retries it schedules, so that each "
+		 "job ends with its final result", 0},
 		{"cjobs process-jobs --host production-docker", "Process only jobs for specific host", 0},
 		{"cjobs process-jobs --max-jobs 5", "Limit concurrent jobs", 0},
 		{"cjobs process-jobs --verbosity 2", "Process with verbose output", 0},

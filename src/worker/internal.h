@@ -99,6 +99,10 @@ struct worker {
 	bool stopping;             /* SIGTERM: take no more jobs */
 	bool interrupting;         /* SIGINT */
 	bool idle_seen;            /* one-shot: nothing left to claim */
+	/* One pass with wait_retries: when each retry this run scheduled is
+	 * due (unix ms), so the pass looks for it then instead of leaving. */
+	int64_t *retries_due;
+	size_t nretries_due, capretries_due;
 	int64_t next_claim_mono;
 	int64_t next_lease_mono;
 	int64_t next_reconcile_mono;
@@ -122,6 +126,8 @@ void slot_store_lost_commit(slot_t *s);
 void slot_abort(slot_t *s);
 /* worker/worker.c */
 void worker_slot_done(worker_t *w, slot_t *s);
+/* A retry this worker scheduled for unix ms `due` (see retries_due). */
+void worker_retry_scheduled(worker_t *w, int64_t due);
 slot_t *worker_find_slot(worker_t *w, const char *container_id);
 /* A slot for a job this worker holds; launches it, or adopts it. */
 int worker_add_slot(worker_t *w, whost_t *h, job_t *job, bool adopt);

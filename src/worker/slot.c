@@ -92,8 +92,10 @@ static int requeue(slot_t *s, bool counts, unsigned extra, const char *why)
 	s->job.finished_at = 0;
 	int rc = move(s, JOB_QUEUED, set, reason ? reason : why);
 	if (rc == 0) {
-		if (counts)
+		if (counts) {
 			s->w->result->retried++;
+			worker_retry_scheduled(s->w, s->job.not_before);
+		}
 		else
 			s->w->result->handed_back++;
 	}
