@@ -21,10 +21,10 @@ _cjobs() {
 		words="process-jobs process_jobs manage-jobs manage_jobs job run host template token serve db dev help --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"process-jobs")
-		words=" --daemon --host --max-jobs --poll-interval --timeout --output-limit --shutdown-timeout --store-timeout --database --config --verbosity --verbose --quiet --version --help"
+		words=" --daemon --wait-retries --host --max-jobs --poll-interval --timeout --output-limit --shutdown-timeout --store-timeout --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"process_jobs")
-		words=" --daemon --host --max-jobs --poll-interval --timeout --output-limit --shutdown-timeout --store-timeout --database --config --verbosity --verbose --quiet --version --help"
+		words=" --daemon --wait-retries --host --max-jobs --poll-interval --timeout --output-limit --shutdown-timeout --store-timeout --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"manage-jobs")
 		words="cleanup cancel status health-check report retry"
@@ -104,7 +104,7 @@ _cjobs() {
 		words="add list show update remove enable disable"
 		;;
 	"host add")
-		words=" --url --max-jobs --weight --pull --network --tls-ca --tls-cert --tls-key --tls-verify --database --config --verbosity --verbose --quiet --version --help"
+		words=" --url --max-jobs --weight --pull --network --tls-ca --tls-cert --tls-key --tls-verify --registry-auth --database --config --verbosity --verbose --quiet --version --help"
 		[ "$prev" = "--pull" ] && words="yes no"
 		[ "$prev" = "--tls-verify" ] && words="yes no"
 		;;
@@ -117,7 +117,7 @@ _cjobs() {
 		[ "$prev" = "--format" ] && words="text json"
 		;;
 	"host update")
-		words=" --url --max-jobs --weight --pull --network --tls-ca --tls-cert --tls-key --tls-verify --database --config --verbosity --verbose --quiet --version --help"
+		words=" --url --max-jobs --weight --pull --network --tls-ca --tls-cert --tls-key --tls-verify --registry-auth --database --config --verbosity --verbose --quiet --version --help"
 		[ "$prev" = "--pull" ] && words="yes no"
 		[ "$prev" = "--tls-verify" ] && words="yes no"
 		;;

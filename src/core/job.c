@@ -157,6 +157,7 @@ void host_free(host_t *host)
 	free(host->tls_key);
 	free(host->network_mode);
 	free(host->check_message);
+	free(host->registry_auth);
 	host_init(host);
 }
 

@@ -169,10 +169,14 @@ static const char pg_schema_v4[] =
 	"  created_at BIGINT NOT NULL,"
 	"  revoked_at BIGINT NOT NULL DEFAULT 0);";
 
+/* A host's registry credentials file, as in SQLite's 0008: the path only. */
+static const char pg_schema_v5[] = "ALTER TABLE hosts ADD COLUMN registry_auth TEXT;";
+
 const migration_t pg_migrations[] = {
 	{1, "0001_initial_schema", pg_schema_v1, migrations_make_store_id},
 	{2, "0002_workers", pg_schema_v2, NULL},
 	{3, "0003_claim_unpinned", pg_schema_v3, NULL},
 	{4, "0004_api_tokens", pg_schema_v4, NULL},
+	{5, "0005_host_registry_auth", pg_schema_v5, NULL},
 	{0, NULL, NULL, NULL},
 };

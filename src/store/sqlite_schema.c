@@ -194,6 +194,10 @@ static const char schema_v7[] =
 	"  created_at INTEGER NOT NULL,"
 	"  revoked_at INTEGER NOT NULL DEFAULT 0);";
 
+/* A host's registry credentials file (host add/update --registry-auth):
+ * only its path; the worker reads the file when it pulls. */
+static const char schema_v8[] = "ALTER TABLE hosts ADD COLUMN registry_auth TEXT;";
+
 const migration_t sqlite_migrations[] = {
 	{1, "0001_initial_schema", schema_v1, migrations_make_store_id},
 	{2, "0002_retry_policy", schema_v2, NULL},
@@ -202,5 +206,6 @@ const migration_t sqlite_migrations[] = {
 	{5, "0005_status_counts_without_trigger", schema_v5, NULL},
 	{6, "0006_workers", schema_v6, NULL},
 	{7, "0007_api_tokens", schema_v7, NULL},
+	{8, "0008_host_registry_auth", schema_v8, NULL},
 	{0, NULL, NULL, NULL},
 };

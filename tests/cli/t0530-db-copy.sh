@@ -113,7 +113,10 @@ test_expect_success 'PostgreSQL back to SQLite: the same rows, byte for byte, as
 	same_jobs "$SRC" back.db
 '
 
-test_expect_success 'SQLite to SQLite: the same rows' '
+test_expect_success 'SQLite to SQLite: the same rows; a target in a directory that does not exist is refused, as for --database' '
+	expect_code 1 cjobs db copy --to sub/dir/lite.db 2>err &&
+	grep -q "the directory sub/dir does not exist; create it first" err && test ! -e sub &&
+	mkdir -p sub/dir &&
 	cjobs db copy --to sub/dir/lite.db >out &&
 	grep -q "^copied $SRC (SQLite) to sub/dir/lite.db (SQLite): 4 hosts" out &&
 	lite_rows sub/dir/lite.db >lite.rows && cmp src.rows lite.rows
@@ -184,10 +187,10 @@ test_expect_success 'a target that is not a cjobs store is refused even with --f
 '
 
 test_expect_success 'a source of an older schema is refused, and neither migrated nor changed' '
-	cp pristine.db old.db && sqlite3 old.db "DELETE FROM schema_migrations WHERE version = 7" &&
+	cp pristine.db old.db && sqlite3 old.db "DELETE FROM schema_migrations WHERE version = 8" &&
 	sum=$(sha256sum <old.db) &&
 	expect_code 1 cjobs --database old.db db copy --to x.db 2>err &&
-	grep -q "^cjobs: error: job store old.db has schema version 6 but this cjobs needs 7; run .cjobs db migrate. first$" err &&
+	grep -q "^cjobs: error: job store old.db has schema version 7 but this cjobs needs 8; run .cjobs db migrate. first$" err &&
 	test "$(sha256sum <old.db)" = "$sum" && test ! -e x.db
 '
 
