@@ -18,13 +18,13 @@ _cjobs() {
 	done
 	case "$path" in
 	"")
-		words="process-jobs process_jobs manage-jobs manage_jobs job host template token serve db dev help --database --config --verbosity --verbose --quiet --version --help"
+		words="process-jobs process_jobs manage-jobs manage_jobs job run host template token serve db dev help --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"process-jobs")
-		words=" --daemon --host --max-jobs --poll-interval --timeout --output-limit --shutdown-timeout --store-timeout --database --config --verbosity --verbose --quiet --version --help"
+		words=" --daemon --wait-retries --host --max-jobs --poll-interval --timeout --output-limit --shutdown-timeout --store-timeout --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"process_jobs")
-		words=" --daemon --host --max-jobs --poll-interval --timeout --output-limit --shutdown-timeout --store-timeout --database --config --verbosity --verbose --quiet --version --help"
+		words=" --daemon --wait-retries --host --max-jobs --poll-interval --timeout --output-limit --shutdown-timeout --store-timeout --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"manage-jobs")
 		words="cleanup cancel status health-check report retry"
@@ -75,7 +75,7 @@ _cjobs() {
 		words=" --job-id --host --since --timeout --memory --cpus --priority --dry-run --force --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"job")
-		words="submit list show logs"
+		words="submit list show logs wait"
 		;;
 	"job submit")
 		words=" --image --name --host --env --env-file --template --priority --memory --cpus --timeout --max-retries --retry-strategy --retry-on-exit-code --workdir --at --volume --mount --tmpfs --user --entrypoint --hostname --label --network --pull --read-only --shm-size --init --cap-add --cap-drop --security-opt --gpus --file --count --database --config --verbosity --verbose --quiet --version --help"
@@ -91,14 +91,22 @@ _cjobs() {
 		[ "$prev" = "--format" ] && words="text json"
 		;;
 	"job logs")
-		words=" --stream --attempt --database --config --verbosity --verbose --quiet --version --help"
+		words=" --stream --attempt --follow --database --config --verbosity --verbose --quiet --version --help"
 		[ "$prev" = "--stream" ] && words="both stdout stderr"
+		;;
+	"job wait")
+		words=" --timeout --database --config --verbosity --verbose --quiet --version --help"
+		;;
+	"run")
+		words=" --image --name --host --env --env-file --template --priority --memory --cpus --timeout --max-retries --retry-strategy --retry-on-exit-code --workdir --at --volume --mount --tmpfs --user --entrypoint --hostname --label --network --pull --read-only --shm-size --init --cap-add --cap-drop --security-opt --gpus --detach --grace --database --config --verbosity --verbose --quiet --version --help"
+		[ "$prev" = "--retry-strategy" ] && words="default aggressive conservative"
+		[ "$prev" = "--pull" ] && words="always missing never"
 		;;
 	"host")
 		words="add list show update remove enable disable"
 		;;
 	"host add")
-		words=" --url --max-jobs --weight --pull --network --tls-ca --tls-cert --tls-key --tls-verify --allow-bind --allow-cap-add --allow-gpus --database --config --verbosity --verbose --quiet --version --help"
+		words=" --url --max-jobs --weight --pull --network --tls-ca --tls-cert --tls-key --tls-verify --allow-bind --allow-cap-add --allow-gpus --registry-auth --database --config --verbosity --verbose --quiet --version --help"
 		[ "$prev" = "--pull" ] && words="yes no"
 		[ "$prev" = "--tls-verify" ] && words="yes no"
 		[ "$prev" = "--allow-gpus" ] && words="yes no"
@@ -112,7 +120,7 @@ _cjobs() {
 		[ "$prev" = "--format" ] && words="text json"
 		;;
 	"host update")
-		words=" --url --max-jobs --weight --pull --network --tls-ca --tls-cert --tls-key --tls-verify --allow-bind --allow-cap-add --allow-gpus --database --config --verbosity --verbose --quiet --version --help"
+		words=" --url --max-jobs --weight --pull --network --tls-ca --tls-cert --tls-key --tls-verify --allow-bind --allow-cap-add --allow-gpus --registry-auth --database --config --verbosity --verbose --quiet --version --help"
 		[ "$prev" = "--pull" ] && words="yes no"
 		[ "$prev" = "--tls-verify" ] && words="yes no"
 		[ "$prev" = "--allow-gpus" ] && words="yes no"
@@ -202,6 +210,6 @@ _cjobs() {
 	COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }
 _cjobs_paths() {
-	echo "process-jobs|process_jobs|manage-jobs|manage-jobs cleanup|manage-jobs cancel|manage-jobs status|manage-jobs health-check|manage-jobs report|manage-jobs retry|manage_jobs|manage_jobs cleanup|manage_jobs cancel|manage_jobs status|manage_jobs health-check|manage_jobs report|manage_jobs retry|job|job submit|job list|job show|job logs|host|host add|host list|host show|host update|host remove|host enable|host disable|template|template add|template list|template show|template remove|token|token create|token list|token revoke|serve|db|db migrate|db status|db check|db vacuum|db backup|db copy|dev|dev sample-data|dev test-job|dev validate-config|help"
+	echo "process-jobs|process_jobs|manage-jobs|manage-jobs cleanup|manage-jobs cancel|manage-jobs status|manage-jobs health-check|manage-jobs report|manage-jobs retry|manage_jobs|manage_jobs cleanup|manage_jobs cancel|manage_jobs status|manage_jobs health-check|manage_jobs report|manage_jobs retry|job|job submit|job list|job show|job logs|job wait|run|host|host add|host list|host show|host update|host remove|host enable|host disable|template|template add|template list|template show|template remove|token|token create|token list|token revoke|serve|db|db migrate|db status|db check|db vacuum|db backup|db copy|dev|dev sample-data|dev test-job|dev validate-config|help"
 }
 complete -F _cjobs cjobs

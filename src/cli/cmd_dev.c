@@ -21,6 +21,7 @@
 #include "ops/render.h"
 #include "core/validate.h"
 #include "engine/engine.h"
+#include "engine/registry_auth.h"
 #include "store/maint.h"
 #include "util/err.h"
 #include "util/progress.h"
@@ -635,7 +636,17 @@ static int test_job_engine(tj_run_t *r, engine_t *e, const host_t *h, const char
 		tj_print("create", false, t0, "image missing; pulling it (the host may pull)");
 		t.done = false;
 		t0 = mono_ms();
-		engine_pull(e, image, on_done, &t);
+		char *auth = NULL, *source = NULL;
+		if (registry_auth_for_image(h->registry_auth, image, &auth, &source, &t.error) < 0) {
+			tj_step(r, &t, "pull", t0, true);
+			goto out;
+		}
+		free(source);
+		engine_pull(e, image, auth, on_done, &t);
+		if (auth) {
+			explicit_bzero(auth, strlen(auth));
+			free(auth);
+		}
 		if (!tj_step(r, &t, "pull", t0, tj_wait(r, &t)))
 			goto out;
 		t0 = mono_ms();

@@ -3,6 +3,7 @@
  * engines). Talks to the store only; `manage-jobs health-check` is what
  * contacts engines.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "ops/render.h"
 #include "core/container.h"
 #include "core/validate.h"
+#include "engine/registry_auth.h"
 #include "util/err.h"
 #include "util/output.h"
 #include "util/timeutil.h"
@@ -63,7 +65,13 @@ static const char *const show_formats[] = {"text", "json", NULL};
 		 "Repeat it for more; the ones given replace the host's list, and 'none' "     \
 		 "empties it. Without it (and by default), every --cap-add is refused."},      \
 	{.name = "allow-gpus", .type = OPT_BOOL, .metavar = "yes|no", .def = D("no"),          \
-	 .help = "Let jobs ask for GPUs (--gpus), which the engine hands over as devices."}
+	 .help = "Let jobs ask for GPUs (--gpus), which the engine hands over as devices."},           \
+	{.name = "registry-auth", .type = OPT_STRING, .metavar = "FILE",                       \
+	 .help = "Registry credentials for this host's pulls: a Docker config.json (as "       \
+		 "'docker login' writes it: auths, credsStore, credHelpers). Checked now and " \
+		 "stored as an absolute path, never its contents; the worker reads it each "   \
+		 "time it pulls. A registry it has no entry for falls back to the Docker "     \
+		 "configuration of the user running the worker. An empty FILE ('') removes it."}
 
 #define WITH_DEFAULT(x) x
 #define NO_DEFAULT(x) NULL
@@ -129,6 +137,34 @@ static int set_allow_list(const cli_args_t *a, const char *name, char ***list, s
 	return 0;
 }
 
+/* --registry-auth: the file must read as a Docker config.json now (its
+ * mistakes show here, not at a job's pull), and is stored by its absolute
+ * path, which the worker reads from wherever it runs. "" removes it. */
+static int set_registry_auth(host_t *h, const char *path, char **err)
+{
+	if (!*path) {
+		free(h->registry_auth);
+		h->registry_auth = NULL;
+		return 0;
+	}
+	char *text = NULL;
+	size_t len = 0;
+	if (registry_file_read(path, &text, &len, err) < 0)
+		return -1;
+	int rc = registry_config_check(text, len, path, err);
+	explicit_bzero(text, len);
+	free(text);
+	if (rc < 0)
+		return -1;
+	char *abs = realpath(path, NULL);
+	if (!abs)
+		return err_set(err, "cannot read registry credentials file %s: %s", path,
+			       strerror(errno));
+	free(h->registry_auth);
+	h->registry_auth = abs;
+	return 0;
+}
+
 /* Copies the options given (or defaulted) into host. */
 static int apply_host_options(const cli_args_t *a, host_t *h, char **err)
 {
@@ -149,7 +185,9 @@ static int apply_host_options(const cli_args_t *a, host_t *h, char **err)
 	if (cli_has(a, "allow-gpus"))
 		h->allow.gpus = cli_num(a, "allow-gpus") != 0;
 	if (set_allow_list(a, "allow-bind", &h->allow.bind, &h->allow.nbind, err) < 0 ||
-	    set_allow_list(a, "allow-cap-add", &h->allow.cap_add, &h->allow.ncap_add, err) < 0)
+	    set_allow_list(a, "allow-cap-add", &h->allow.cap_add, &h->allow.ncap_add, err) < 0 ||
+	    (cli_has(a, "registry-auth") &&
+	     set_registry_auth(h, cli_str(a, "registry-auth"), err) < 0))
 		return -1;
 	const char *files[] = {h->tls_ca, h->tls_cert, h->tls_key};
 	for (size_t i = 0; i < 3; i++) {
@@ -385,6 +423,9 @@ static int host_show_run(cli_ctx_t *ctx, cli_args_t *a)
 			printf("tls cert:      %s\n", h.tls_cert);
 		if (h.tls_key)
 			printf("tls key:       %s\n", h.tls_key);
+		printf("registry auth: %s\n", h.registry_auth ? h.registry_auth
+							 : "none (the worker's user's Docker "
+							   "configuration)");
 		printf("created:       %s\n", format_time(h.created_at, t1, sizeof(t1)));
 		printf("last check:    %s%s%s%s\n", format_time(h.checked_at, t2, sizeof(t2)),
 		       h.checked_at ? (h.check_ok ? " ok" : " failed") : "",
@@ -442,6 +483,25 @@ static const cli_command_t host_add = {
 		 "a --tls-ca, --tls-cert or --tls-key file is missing or unreadable",
 		 "give the right path; the worker reads these files each time it starts",
 		 "cjobs host add tls1 --url tcp://127.0.0.1:2376 --tls-ca missing.pem"},
+		{"cjobs: error: cannot read registry credentials file missing-auth.json: No such "
+		 "file or directory",
+		 "the --registry-auth file is missing or unreadable by this user",
+		 "give the path of a Docker config.json ('docker login' writes one in "
+		 "~/.docker/config.json); the user running the workers must be able to read it too",
+		 "cjobs host add reg1 --url unix:///var/run/docker.sock --registry-auth missing-auth.json"},
+		{"cjobs: error: registry credentials file bad-auth.json is not valid JSON (line ...",
+		 "the --registry-auth file is not JSON (the message says where; it never quotes the "
+		 "file, which holds secrets)",
+		 "mend the file at that place, or write it again with 'docker login'",
+		 "cjobs host add reg1 --url unix:///var/run/docker.sock --registry-auth bad-auth.json"},
+		{"cjobs: error: registry credentials file wrong-auth.json: \"auth\" of the auths entry "
+		 "\"registry.example\" is not the base64 of USER:PASSWORD (UTF-8 text)",
+		 "an entry of the file is malformed: the message names the entry and what is wrong "
+		 "with it (auths not an object, auth not base64 of USER:PASSWORD, a value that is not "
+		 "a string, a credsStore or credHelpers name that is not a helper's)",
+		 "write auth as the base64 of USER:PASSWORD (printf 'USER:PASSWORD' | base64), or "
+		 "log in again with 'docker login REGISTRY'",
+		 "cjobs host add reg1 --url unix:///var/run/docker.sock --registry-auth wrong-auth.json"},
 		{"cjobs: error: the host name may hold only letters, digits, '.', '_' and '-'",
 		 "NAME has another character, such as a space", "choose a name of letters, digits, "
 		 "'.', '_' and '-'", "cjobs host add 'bad name' --url unix:///var/run/docker.sock"},
@@ -454,8 +514,10 @@ static const cli_command_t host_add = {
 		 "host is enabled at once, so running workers may send it jobs: check it first. "
 		 "The TLS files are checked to be readable now; their paths are stored, so they "
 		 "must stay readable by the user that runs the workers. A tcp:// address without "
-		 "TLS, or --tls-verify no, prints a warning. Only the store is written; it takes a "
-		 "fraction of a second."},
+		 "TLS, or --tls-verify no, prints a warning. A --registry-auth file is read and "
+		 "checked now (a Docker config.json), and only its absolute path is stored: the "
+		 "worker reads the credentials from it each time it pulls, and they never enter "
+		 "the store. Only the store is written; it takes a fraction of a second."},
 		{NULL, NULL},
 	},
 	.exit_codes = host_exits,
@@ -474,6 +536,9 @@ static const cli_command_t host_update = {
 		{"cjobs host update local --max-jobs 8", "let host local run eight jobs at once", 0},
 		{"cjobs host update local --allow-bind /srv/data --allow-bind /scratch",
 		 "let jobs on host local bind-mount /srv/data, /scratch and what lies under them", 0},
+		{"cjobs host update local --registry-auth registry-auth.json",
+		 "pull with the registry credentials in registry-auth.json (a Docker config.json); "
+		 "--registry-auth '' goes back to the worker's own Docker configuration", 0},
 		{NULL, NULL, 0},
 	},
 	.sections = (const cli_section_t[]){
@@ -481,7 +546,8 @@ static const cli_command_t host_update = {
 		 "Only the store is written; the engine is not contacted, so check a new --url with "
 		 "'cjobs manage-jobs health-check --host NAME'. Pointing a host at another engine "
 		 "gives whoever can submit jobs root-equivalent access to that machine. The same "
-		 "checks as 'host add' apply (TLS files readable, limits in range).\n\n"
+		 "checks as 'host add' apply (TLS files readable, a --registry-auth file readable "
+		 "and well-formed, limits in range).\n\n"
 		 "Security: --allow-bind, --allow-cap-add and --allow-gpus widen what jobs may do "
 		 "on the host's machine: a job allowed to bind-mount / or /etc, or to add "
 		 "SYS_ADMIN, owns it. Allow the narrowest directories that serve, ones in which "
@@ -554,8 +620,9 @@ static const cli_command_t host_show = {
 	.min_args = 1, .max_args = 1, .needs_store = true,
 	.description = "Prints every setting of host NAME: address, enabled, limits, weight, "
 		       "image pulls, network mode, TLS files and whether the engine's certificate "
-		       "is verified, when it was registered, and its last health check with the "
-		       "message it gave. --format json prints one object for scripts.",
+		       "is verified, its registry credentials file, when it was registered, and "
+		       "its last health check with the message it gave. --format json prints one "
+		       "object for scripts.",
 	.options = show_options,
 	.examples = (const cli_example_t[]){
 		{"cjobs host show local", "show host local's settings and last health check", 0},
@@ -564,8 +631,8 @@ static const cli_command_t host_show = {
 	.sections = (const cli_section_t[]){
 		{"Important Notes",
 		 "Read-only: reads the store, never the engine; 'last check' is what the last "
-		 "'cjobs manage-jobs health-check' recorded. The TLS lines show the files' paths, "
-		 "not their contents."},
+		 "'cjobs manage-jobs health-check' recorded. The TLS and registry auth lines show "
+		 "the files' paths, never their contents."},
 		{NULL, NULL},
 	},
 	.errors = (const cli_error_doc_t[]){
@@ -720,6 +787,10 @@ const cli_command_t cmd_host = {
 		 "/var/run/docker.sock is root-equivalent, and a tcp:// engine without TLS client "
 		 "certificates is open to anyone who can reach it): whoever can submit jobs to a "
 		 "host can run anything there. Register only engines meant for this.\n\n"
+		 "Registry credentials for a host's pulls come from its --registry-auth file (a "
+		 "Docker config.json), else from the Docker configuration of the user running the "
+		 "worker; the store keeps only the file's path, never the credentials (see 'cjobs "
+		 "help process-jobs', Registry Credentials).\n\n"
 		 "The host subcommands read and change the store only; none contacts an engine "
 		 "('cjobs manage-jobs health-check' does). Changes apply to the next jobs workers "
 		 "place; running jobs are not affected. The store file is created mode 0600: run "

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/command.h"
+#include "cli/follow_out.h"
 #include "ops/jobs.h"
 #include "ops/render.h"
 #include "util/err.h"
@@ -15,7 +16,7 @@
 #include "util/parse.h"
 #include "util/timeutil.h"
 
-extern const cli_command_t cmd_job_submit;
+extern const cli_command_t cmd_job_submit, cmd_job_wait;
 
 static const char *const list_formats[] = {"table", "json", "csv", NULL};
 static const char *const show_formats[] = {"text", "json", NULL};
@@ -333,6 +334,23 @@ static int logs_run(cli_ctx_t *ctx, cli_args_t *a)
 		return EXIT_ERROR;
 	}
 	const char *which = cli_str(a, "stream");
+	/* A job that has ended prints exactly as without --follow, notes and
+	 * all. */
+	if (cli_flag(a, "follow") && !job_status_is_final(j.status)) {
+		ops_follow_job_t o = {
+			.streams = strcmp(which, "stdout") == 0   ? JOB_STDOUT
+				   : strcmp(which, "stderr") == 0 ? JOB_STDERR
+								  : JOB_STDOUT | JOB_STDERR,
+			.first_attempt = attempt,
+			.wake_fd = -1,
+		};
+		int64_t id = j.id;
+		job_free(&j);
+		job_init(&j);
+		int frc = cli_follow_job(ctx, id, &o, strcmp(which, "stderr") == 0, NULL, &j);
+		job_free(&j);
+		return frc == OPS_OK ? EXIT_OK : EXIT_ERROR;
+	}
 	int rc = 0;
 	bool found = false;
 	fflush(stdout);
@@ -467,20 +485,32 @@ static const cli_command_t job_logs = {
 		 .choices = streams, .help = "Which output to print."},
 		{.name = "attempt", .type = OPT_INT, .metavar = "N", .def = "0", .min = 0,
 		 .max = 1000, .help = "The output of this attempt; 0 for the latest."},
+		{.name = "follow", .short_name = 'f', .type = OPT_FLAG,
+		 .help = "Keep printing until the job has ended: a queued job is waited for; "
+			 "while an attempt runs, its output as the container writes it, read "
+			 "live from the engine that runs it; then what the store kept of it and "
+			 "was not yet printed; then the next attempt's, if the job is retried. "
+			 "Starts at --attempt (the latest by default). A job that has already "
+			 "ended prints as without it."},
 		{0},
 	},
 	.examples = (const cli_example_t[]){
 		{"cjobs job logs 1", "both streams of job 1's latest attempt", 0},
 		{"cjobs job logs 1 --stream stderr", "only what it wrote to stderr", 0},
+		{"cjobs job logs 1 --follow",
+		 "its output as it is written, until the job has ended", 0},
 		{NULL, NULL, 0},
 	},
 	.sections = (const cli_section_t[]){
 		{"Important Notes",
-		 "Read-only: prints the output kept in the store, never asks an engine; safe while "
-		 "workers run. A job that has not run yet, or is still running, has no stored "
-		 "output: nothing is printed on standard output, a note on standard error says "
-		 "why, and the exit code is 0. Output may hold secrets the job printed; it is stored in the "
-		 "store file (mode 0600) until 'cjobs manage-jobs cleanup' removes the job."},
+		 "Read-only: prints the output kept in the store, never asks an engine (but with "
+		 "--follow, which reads a running container's output from its engine, so the "
+		 "engine must be reachable from here to see it live; else it comes from the store "
+		 "when the attempt ends); safe while workers run. Without --follow, a job that has "
+		 "not run yet, or is still running, has no stored output: nothing is printed on "
+		 "standard output, a note on standard error says why, and the exit code is 0. "
+		 "Output may hold secrets the job printed; it is stored in the store file (mode "
+		 "0600) until 'cjobs manage-jobs cleanup' removes the job."},
 		{NULL, NULL},
 	},
 	.errors = (const cli_error_doc_t[]){
@@ -514,12 +544,14 @@ const cli_command_t cmd_job = {
 		{"cjobs job list --status failed", "the jobs that failed", 0},
 		{"cjobs job show 1", "everything about job 1, with its history", 0},
 		{"cjobs job logs 1", "what job 1 wrote to stdout and stderr", 0},
+		{"cjobs job wait 1", "wait until job 1 has ended; exit with its exit code", 0},
 		{NULL, NULL, 0},
 	},
 	.sections = (const cli_section_t[]){
 		{"Important Notes",
-		 "submit writes to the store; list, show and logs only read it. None of them "
-		 "contacts an engine: a worker ('cjobs process-jobs') runs the queued jobs.\n\n"
+		 "submit writes to the store; list, show, logs and wait only read it. None of them "
+		 "contacts an engine (but logs --follow, which reads a running job's output from "
+		 "its engine): a worker ('cjobs process-jobs') runs the queued jobs.\n\n"
 		 "Whoever can submit jobs can run any image on the executor hosts, and access to a "
 		 "Docker engine is root-equivalent on its machine: treat the right to submit as "
 		 "root access to the hosts.\n\n"
@@ -540,5 +572,5 @@ const cli_command_t cmd_job = {
 		{NULL, NULL, NULL},
 	},
 	.subcommands = (const cli_command_t *const[]){&cmd_job_submit, &job_list, &job_show,
-						      &job_logs, NULL},
+						      &job_logs, &cmd_job_wait, NULL},
 };

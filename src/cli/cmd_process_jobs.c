@@ -89,6 +89,7 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 	reload_ctx_t rctx = {ctx, a};
 	worker_opts_t o = {
 		.daemon = cli_flag(a, "daemon"),
+		.wait_retries = cli_flag(a, "wait-retries"),
 		.host = cli_str(a, "host"),
 		.max_jobs = (int)cli_num(a, "max-jobs"),
 		.poll_interval_s = (int)cli_num(a, "poll-interval"),
@@ -124,6 +125,14 @@ static const cli_option_t options[] = {
 		 "gracefully, or Ctrl+C (SIGINT) to stop at once (see Signal Handling). Without it, "
 		 "the command processes "
 		 "until no ready job is left and every job it launched has finished, then exits."},
+	{.name = "wait-retries", .type = OPT_FLAG,
+	 .help = "Without --daemon: before leaving, wait for the retries this run scheduled "
+		 "(each after its --retry-strategy delay) and run them too, so that every job it "
+		 "took ends with its final result and the exit code says so. Off by default, "
+		 "because a retry may be due minutes later (the default strategy waits up to 10m "
+		 "between attempts), and a run that is meant to take what is ready and leave "
+		 "should not hang on; then the retries wait in the queue for the next run or a "
+		 "daemon. Ignored with --daemon, which runs them anyway."},
 	{.name = "host", .type = OPT_STRING, .metavar = "NAME",
 	 .help = "Process jobs only for the specified executor host, by the name it was "
 		 "registered under ('cjobs host list'). Jobs pinned to other hosts are left "
@@ -185,6 +194,9 @@ const cli_command_t cmd_process_jobs = {
 	.examples = (const cli_example_t[]){
 		{"cjobs process-jobs", "Process all pending jobs once", 0},
 		{"cjobs process-jobs --daemon", "Run in continuous mode (daemon-like); stop it with SIGTERM", 0},
+		{"cjobs process-jobs --wait-retries",
+		 "Process all pending jobs once, waiting for the retries it schedules, so that each "
+		 "job ends with its final result", 0},
 		{"cjobs process-jobs --host production-docker", "Process only jobs for specific host", 0},
 		{"cjobs process-jobs --max-jobs 5", "Limit concurrent jobs", 0},
 		{"cjobs process-jobs --verbosity 2", "Process with verbose output", 0},
@@ -197,7 +209,8 @@ const cli_command_t cmd_process_jobs = {
 		 " 2. Check executor host availability and capacity (each host's limit and\n"
 		 "    --max-jobs); an unreachable host gets no jobs and is retried.\n"
 		 " 3. Launch jobs within resource limits: claim the job, record its container\n"
-		 "    name, create and start the container (pulling the image if the host allows).\n"
+		 "    name, create and start the container (pulling the image if the host allows,\n"
+		 "    with the registry's credentials: see Registry Credentials).\n"
 		 " 4. Monitor running jobs for status changes through the engine's event stream;\n"
 		 "    kill a job that passes its time limit.\n"
 		 " 5. Harvest completed jobs: exit code, stdout and stderr, peak memory, CPU time.\n"
@@ -248,6 +261,22 @@ const cli_command_t cmd_process_jobs = {
 		 "serves their hosts. Every worker registers in the store and renews a heartbeat "
 		 "every 20 s; one that is killed is known dead at once, one whose machine fails "
 		 "after 60 s ('cjobs manage-jobs status --detailed' lists them)."},
+		{"Registry Credentials",
+		 "A pull sends the credentials of the image's registry (the first part of the "
+		 "image name when it has a '.' or ':' or is localhost, else docker.io), read at "
+		 "that moment from, in order: the host's file ('cjobs host update NAME "
+		 "--registry-auth FILE'), then the Docker configuration of the user running the "
+		 "worker ($DOCKER_CONFIG/config.json, else ~/.docker/config.json). In either, "
+		 "credHelpers (for that registry) or else credsStore names a credential helper, run "
+		 "as 'docker-credential-NAME get' from PATH (10 s at most); otherwise auths holds "
+		 "them, as 'docker login' writes them. None found: the pull goes without.\n\n"
+		 "Security: credentials are never written to the job store, a log line, an error, "
+		 "or any output; the store keeps only the file's path, and the worker holds them "
+		 "in memory for the one pull. A pull the registry refuses for authentication fails "
+		 "the job at once, without retries, naming the registry and the file or 'docker "
+		 "login REGISTRY' to check; a pull that fails for good without credentials says "
+		 "that none were sent; a credentials file that cannot be read or is malformed fails "
+		 "the job the same way, naming the file and what is wrong."},
 		{NULL, NULL},
 	},
 	.warning = "Access to the Docker socket is root access to its machine. Run the worker as a "

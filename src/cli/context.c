@@ -31,6 +31,8 @@ int ctx_open_store(cli_ctx_t *ctx, char **err)
 {
 	if (ctx->store)
 		return 0;
+	if (strcmp(ctx->database_from, "default") == 0)
+		return store_open_making_dirs(ctx->database, true, &ctx->store, err);
 	return store_open(ctx->database, true, &ctx->store, err);
 }
 

@@ -117,7 +117,8 @@ static const char *type_range(const cli_option_t *o, strbuf_t *sb)
 		sb_puts(sb, " Range: 0.01 to 1024 CPUs, fractions allowed (0.5); 0 for no limit.");
 		break;
 	case OPT_WHEN:
-		sb_puts(sb, " A time (UTC): now, +10m, 2026-11-24T22:00:00Z or @UNIXSECONDS.");
+		sb_puts(sb, " A time (UTC): now, -7d (that long ago), +10m (that long from now), "
+			"2026-11-24T22:00:00Z or @UNIXSECONDS.");
 		break;
 	case OPT_CHOICE:
 		sb_puts(sb, " Values: ");
@@ -140,8 +141,9 @@ char *help_option_facts(const cli_option_t *o)
 		sb_puts(&sb, o->repeat ? "Default: off; may be repeated." : "Default: off.");
 	else if (o->def)
 		sb_printf(&sb, "Default: %s.", o->def);
-	else
+	else if (!strstr(o->help, "Default: "))
 		sb_puts(&sb, "Default: none.");
+	/* else its help says the default in words (a computed one) */
 	type_range(o, &sb);
 	if (o->repeat && o->type != OPT_FLAG)
 		sb_puts(&sb, " May be given more than once.");

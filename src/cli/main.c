@@ -19,6 +19,7 @@
 #include "util/err.h"
 #include "util/text.h"
 #include "util/log.h"
+#include "util/timeutil.h"
 
 static const cli_command_t root = {
 	.name = "cjobs",
@@ -183,7 +184,13 @@ int main(int argc, char **argv)
 		rc = EXIT_OK;
 		goto out;
 	}
-	if (setup_context(&ctx, cmd, gvals, &err) < 0 || cli_resolve(&args, ctx.config, &err) < 0) {
+	cli_pin_now(now_ms());
+	int resolved = setup_context(&ctx, cmd, gvals, &err) < 0 ||
+				       cli_resolve(&args, ctx.config, &err) < 0
+			       ? -1
+			       : 0;
+	cli_pin_now(0); /* a daemon's reload reads the clock again */
+	if (resolved < 0) {
 		cli_error(&ctx, "%s", err_str(err));
 		goto out;
 	}

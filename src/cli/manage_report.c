@@ -204,10 +204,10 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 	char *err = NULL;
 	const char *host = cli_str(a, "host");
 	int64_t now = now_ms();
-	int64_t until = cli_num(a, "until"), since = 0;
+	int64_t until = cli_num(a, "until"), since = cli_num(a, "since");
 	host_t h;
 	host_init(&h);
-	ops_rc_t orc = ops_report_period(cli_has(a, "since"), cli_num(a, "since"), until, &since, &err);
+	ops_rc_t orc = ops_report_period_check(since, until, cli_given(a, "since"), &err);
 	if (orc == OPS_OK && host)
 		orc = ops_host_load(ctx->store, host, &h, &err);
 	host_free(&h);
@@ -239,11 +239,8 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 }
 
 static const cli_option_t options[] = {
-	{.name = "since", .type = OPT_WHEN, .metavar = "WHEN",
-	 .help = "Start of the period (inclusive): now, +10m, 2026-11-24, 2026-11-24T22:00:00Z "
-		 "or @UNIXSECONDS (UTC). Without it: 7 days before --until."},
-	{.name = "until", .type = OPT_WHEN, .metavar = "WHEN", .def = "now",
-	 .help = "End of the period (exclusive), written like --since."},
+	OPS_REPORT_SINCE_OPTION,
+	OPS_REPORT_UNTIL_OPTION,
 	{.name = "host", .type = OPT_STRING, .metavar = "NAME",
 	 .help = "Only jobs pinned to or run on this executor host, by the name it was "
 		 "registered under ('cjobs host list'), as 'cjobs job list --host'."},
@@ -283,7 +280,7 @@ const cli_command_t manage_report = {
 	},
 	.sections = (const cli_section_t[]){
 		{"How It Works",
-		 " 1. Work out the period: --since (default 7 days before --until) to --until\n"
+		 " 1. Work out the period: --since (default -7d, 7 days ago) to --until\n"
 		 "    (default now).\n"
 		 " 2. Select the jobs whose finish time, or for unfinished jobs creation time,\n"
 		 "    lies in it (and, with --host, that are pinned to or ran on that host).\n"
@@ -328,7 +325,7 @@ const cli_command_t manage_report = {
 		 "(2026-01-01T00:00:00Z)",
 		 "the period is empty or reversed", "give an earlier --since or a later --until",
 		 "cjobs manage-jobs report --since 2026-01-02 --until 2026-01-01"},
-		{"cjobs: error: option --since: 'yesterday' is not a time: write now, +10m, "
+		{"cjobs: error: option --since: 'yesterday' is not a time: write now, -7d, +10m, "
 		 "2026-11-24T22:00:00Z or @UNIXSECONDS (times are UTC)",
 		 "--since or --until is written in a form that is not understood",
 		 "write a UTC date such as 2026-11-24 or 2026-11-24T22:00:00Z, or @UNIXSECONDS",

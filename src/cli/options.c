@@ -23,7 +23,9 @@ const cli_option_t cli_global_options[] = {
 	{.name = "database", .type = OPT_STRING, .metavar = "STORE", .env = "CJOBS_DATABASE",
 	 .config = "store.path",
 	 .help = "The job store: the path of an SQLite file, created (mode 0600) on first "
-		 "use; or a PostgreSQL database, as a URL "
+		 "use in a directory that must exist (only the default path makes its "
+		 "directories, so that a mistyped path is an error rather than a new, empty "
+		 "store); or a PostgreSQL database, as a URL "
 		 "(postgresql://USER:PASSWORD@HOST:PORT/DB?KEYWORD=VALUE, or postgres://) or a "
 		 "libpq keyword string (\"host=/run/postgresql dbname=cjobs\"), where libpq's "
 		 "PG* variables and ~/.pgpass fill in what is left out; the database must exist "

@@ -159,6 +159,7 @@ void host_free(host_t *host)
 	free(host->network_mode);
 	host_allow_free(&host->allow);
 	free(host->check_message);
+	free(host->registry_auth);
 	host_init(host);
 }
 

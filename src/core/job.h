@@ -122,6 +122,9 @@ typedef struct {
 	int64_t checked_at;    /* last health check, unix ms; 0 = never */
 	bool check_ok;
 	char *check_message;
+	char *registry_auth;     /* path of a Docker config.json with registry
+	                        * credentials for its pulls, or NULL; never the
+	                        * credentials themselves */
 } host_t;
 
 #define HOST_MAX_JOBS_MAX 10000

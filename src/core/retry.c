@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 
 #include "util/err.h"
@@ -90,6 +91,9 @@ static const char *const permanent_kinds[] = {
 	"unauthorized",
 	"invalid",
 	"not found",
+	/* An engine's plain-HTTP try at a TLS registry (one it counts as
+	 * insecure, after HTTPS failed): the same every time. */
+	"http request to an https server",
 	NULL,
 };
 
@@ -110,11 +114,53 @@ static const char *const transient_kinds[] = {
 	NULL,
 };
 
+/* A registry's refusal of the credentials (or of none): the engine's
+ * words for it, whatever registry and engine version said them. */
+static const char *const auth_refusals[] = {
+	"unauthorized",
+	"no basic auth credentials",
+	"authentication required",
+	"access denied",       /* "pull access denied for ..." */
+	"resource is denied",  /* "requested access to the resource is denied" */
+	"access forbidden",
+	NULL,
+};
+
+/* The registry's error code DENIED ("denied: ..."), which a file's
+ * "permission denied: ..." is not. */
+static bool denied_code(const char *m)
+{
+	static const char perm[] = "permission ";
+	size_t n = sizeof(perm) - 1;
+	for (const char *p = m; *p; p++) {
+		if (strncasecmp(p, "denied: ", 8) != 0)
+			continue;
+		if ((size_t)(p - m) < n || strncasecmp(p - n, perm, n) != 0)
+			return true;
+	}
+	return false;
+}
+
+bool retry_auth_refused(int http_status, const char *message)
+{
+	if (http_status == 401 || http_status == 403)
+		return true;
+	for (const char *const *k = auth_refusals; message && *k; k++)
+		if (contains(message, *k))
+			return true;
+	return message && denied_code(message);
+}
+
 retry_class_t retry_classify(int http_status, bool unreachable, bool timed_out,
 			     const char *message)
 {
 	if (unreachable || timed_out)
 		return RETRY_TRANSIENT;
+	/* Before the transient kinds: a refusal may mention a timeout or a
+	 * reset on its way, and trying the same credentials again changes
+	 * nothing. */
+	if (retry_auth_refused(http_status, message))
+		return RETRY_PERMANENT;
 	const char *m = message ? message : "";
 	/* Transient kinds first: "no space left ... no such file" style chains
 	 * name the cause first, and a full disk must not fail a job for good. */

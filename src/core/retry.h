@@ -47,11 +47,19 @@ typedef enum {
 } retry_class_t;
 
 /* Classifies an engine failure from what the engine layer reports: no
- * connection or no answer is transient; otherwise the message decides
+ * connection or no answer is transient; a refusal for authentication
+ * (retry_auth_refused) is permanent; otherwise the message decides
  * (transient kinds first, then permanent ones), then the HTTP status (5xx
  * transient). */
 retry_class_t retry_classify(int http_status, bool unreachable, bool timed_out,
 			     const char *message);
+
+/* True when an engine's failure is a refusal for authentication: HTTP
+ * 401 or 403, or the engine's and registries' words for it
+ * ("unauthorized", "no basic auth credentials", "authentication
+ * required", access "denied"; not a file's "permission denied"). retry_classify counts these permanent before
+ * anything else but an unreachable engine. */
+bool retry_auth_refused(int http_status, const char *message);
 
 /* --retry-on-exit-code: "any", or a comma-separated list of codes 1..255.
  * Returns 0, or -1 with a message saying what is allowed. */

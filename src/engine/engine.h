@@ -106,8 +106,12 @@ void engine_kill(engine_t *e, const char *id, const char *signal, engine_done_fn
 void engine_stop(engine_t *e, const char *id, int grace_s, engine_done_fn cb, void *ud);
 /* DELETE /containers/ID?force=1&v=1. A missing container is ok. */
 void engine_remove(engine_t *e, const char *id, engine_done_fn cb, void *ud);
-/* Pulls image (name[:tag]); the callback reports the pull's own error. */
-void engine_pull(engine_t *e, const char *image, engine_done_fn cb, void *ud);
+/* Pulls image (name[:tag]); the callback reports the pull's own error.
+ * registry_auth: the X-Registry-Auth value (engine/registry_auth.h), or
+ * NULL to pull without credentials. A registry that refuses them shows as
+ * an error retry_auth_refused() (core/retry.h) recognizes. */
+void engine_pull(engine_t *e, const char *image, const char *registry_auth, engine_done_fn cb,
+		 void *ud);
 
 typedef struct {
 	const char *id;

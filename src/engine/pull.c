@@ -5,7 +5,9 @@
  * alone says nothing.
  *
  * Keeps only the first error message, never the progress. Must never
- * report success for a stream that carried an error.
+ * report success for a stream that carried an error. The registry's
+ * credentials, when given, go in the X-Registry-Auth header and nowhere
+ * else: no message made here holds them.
  */
 #include "engine/internal.h"
 
@@ -93,7 +95,24 @@ static void image_query(engine_req_t *r, const char *image)
 	free(name);
 }
 
-void engine_pull(engine_t *e, const char *image, engine_done_fn cb, void *ud)
+/* Adds the credentials header; -1 when out of memory. The header's
+ * copy in the list is the request's: freed with it. */
+static int auth_header(engine_req_t *r, const char *registry_auth)
+{
+	char *h = NULL;
+	if (asprintf(&h, "X-Registry-Auth: %s", registry_auth) < 0)
+		return -1;
+	struct curl_slist *l = curl_slist_append(r->headers, h);
+	explicit_bzero(h, strlen(h));
+	free(h);
+	if (!l)
+		return -1;
+	r->headers = l;
+	return 0;
+}
+
+void engine_pull(engine_t *e, const char *image, const char *registry_auth, engine_done_fn cb,
+		 void *ud)
 {
 	engine_req_t *r = req_new(e, "POST", 0, pull_done);
 	pull_ctx_t *c = r ? calloc(1, sizeof(*c)) : NULL;
@@ -115,5 +134,7 @@ void engine_pull(engine_t *e, const char *image, engine_done_fn cb, void *ud)
 	r->low_speed = true;
 	r->data = on_data;
 	image_query(r, copy);
+	if (registry_auth && auth_header(r, registry_auth) < 0)
+		r->path.failed = true;  /* ends the request as out of memory */
 	req_submit(r);
 }

@@ -116,6 +116,10 @@ void api_jobs_list(http_req_t *r)
 	 * and a tree of it first would cost several times the time. */
 	size_t shown = n > (size_t)page ? (size_t)page : n;
 	strbuf_t sb = STRBUF_INIT;
+	/* Room for a typical page at once (a job is 600 to 800 bytes), so
+	 * that the buffer is not copied again at each doubling. */
+	if (sb_room(&sb, 1024 * (shown + 1)))
+		sb_wrote(&sb, 0);
 	sb_puts(&sb, "{\"jobs\":[");
 	for (size_t i = 0; i < shown; i++) {
 		if (i)
@@ -134,6 +138,15 @@ void api_jobs_list(http_req_t *r)
 	}
 	size_t len = sb.len;
 	http_reply_text(r, 200, "application/json", sb_steal(&sb), len);
+}
+
+/* Who changed a job, for its history: "api:" and the token's name, as a
+ * worker is "worker:" and its id. */
+#define API_ACTOR_MAX (sizeof("api:") + TOKEN_NAME_MAX)
+static const char *api_actor(const http_req_t *r, char buf[API_ACTOR_MAX])
+{
+	snprintf(buf, API_ACTOR_MAX, "api:%s", r->token_name ? r->token_name : "?");
+	return buf;
 }
 
 void api_job_get(http_req_t *r)
@@ -477,7 +490,8 @@ void api_job_cancel(http_req_t *r)
 		http_reply_ops(r, rc, err);
 		goto out;
 	}
-	ops_cancel_opts_t o = {.actor = "api", .reason = reason, .grace_s = r->opts->grace_s,
+	char actor[API_ACTOR_MAX];
+	ops_cancel_opts_t o = {.actor = api_actor(r, actor), .reason = reason, .grace_s = r->opts->grace_s,
 			       .output_limit = r->opts->output_limit};
 	ops_cancel_result_t res = {0};
 	if (ops_cancel(r->store, &job.id, 1, &o, &res, &err) < 0) {
@@ -523,7 +537,8 @@ void api_job_retry(http_req_t *r)
 	if ((rc = ops_job_check_retryable(&job, &err)) == OPS_OK) {
 		/* 1: someone moved the job meanwhile; -1: the store failed. */
 		ops_retry_changes_t none = {0};
-		int moved = ops_retry(r->store, &job, &none, "api", &reason, &err);
+		char actor[API_ACTOR_MAX];
+		int moved = ops_retry(r->store, &job, &none, api_actor(r, actor), &reason, &err);
 		rc = moved == 1 ? OPS_E_CONFLICT : moved < 0 ? OPS_E_STORE : OPS_OK;
 	}
 	if (rc == OPS_OK)

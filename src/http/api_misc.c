@@ -89,34 +89,31 @@ void api_status(http_req_t *r)
 	free(err);
 }
 
-static const cli_option_t report_query[] = {
-	{.name = "since", .type = OPT_WHEN},
-	{.name = "until", .type = OPT_WHEN},
-};
-
 void api_report(http_req_t *r)
 {
+	/* ?since and ?until as the command line's --since and --until, their
+	 * defaults included. */
 	int64_t when[2] = {0, 0};
-	bool has[2] = {false, false};
 	char *err = NULL;
+	cli_pin_now(now_ms());
 	for (int i = 0; i < 2; i++) {
-		const char *text = http_query(r, report_query[i].name);
+		const cli_option_t *o = &ops_report_period_options[i];
+		const char *text = http_query(r, o->name);
 		cli_value_t v = {0};
-		if (!text)
-			continue;
-		if (cli_parse_value(&report_query[i], text, &v, &err) < 0) {
-			http_reply_error(r, 400, "?%s: %s", report_query[i].name, err_str(err));
+		if (cli_parse_value(o, text ? text : o->def, &v, &err) < 0) {
+			cli_pin_now(0);
+			http_reply_error(r, 400, "?%s: %s", o->name, err_str(err));
 			free(err);
 			return;
 		}
 		when[i] = v.num;
-		has[i] = true;
 	}
-	int64_t now = now_ms(), since = 0, until = has[1] ? when[1] : now;
+	cli_pin_now(0);
+	int64_t now = now_ms(), since = when[0], until = when[1];
 	const char *host = http_query(r, "host");
 	host_t h;
 	host_init(&h);
-	ops_rc_t rc = ops_report_period(has[0], when[0], until, &since, &err);
+	ops_rc_t rc = ops_report_period_check(since, until, http_query(r, "since") != NULL, &err);
 	if (rc == OPS_OK && host)
 		rc = ops_host_load(r->store, host, &h, &err);
 	host_free(&h);

@@ -237,6 +237,31 @@ typedef struct {
 	bool first, list_first;
 } text_t;
 
+/* The escaped form of a byte that JSON does not take as it is, into out
+ * (at least 7 bytes); its length. */
+static size_t text_escape(unsigned char c, char *out)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *two = NULL;
+	switch (c) {
+	case '"': two = "\\\""; break;
+	case '\\': two = "\\\\"; break;
+	case '\b': two = "\\b"; break;
+	case '\f': two = "\\f"; break;
+	case '\n': two = "\\n"; break;
+	case '\r': two = "\\r"; break;
+	case '\t': two = "\\t"; break;
+	}
+	if (two) {
+		memcpy(out, two, 2);
+		return 2;
+	}
+	memcpy(out, "\\u00", 4);
+	out[4] = hex[c >> 4];
+	out[5] = hex[c & 15];
+	return 6;
+}
+
 static void text_string(strbuf_t *sb, const char *s)
 {
 	/* Most text is ASCII: only text with a high byte is checked as UTF-8. */
@@ -246,28 +271,40 @@ static void text_string(strbuf_t *sb, const char *s)
 			fixed = utf8_repaired(s);
 			break;
 		}
-	const unsigned char *p = (const unsigned char *)(fixed ? fixed : s), *run = p;
-	sb_putc(sb, '"');
-	/* Runs of plain characters in one append; the few that need it
-	 * escaped. */
+	const unsigned char *p = (const unsigned char *)(fixed ? fixed : s);
+	size_t n = strlen((const char *)p);
+	/* Written in place: the worst case, every byte as \u00XX, is room
+	 * enough. Plain runs are copied whole. */
+	char *out = n < SIZE_MAX / 8 ? sb_room(sb, 6 * n + 2) : NULL;
+	if (!out) {
+		/* A limited or failed buffer: byte by byte through append. */
+		sb_putc(sb, '"');
+		for (; *p; p++) {
+			char e[8];
+			if (*p >= 0x20 && *p != '"' && *p != '\\')
+				sb_putc(sb, (char)*p);
+			else
+				sb_append(sb, e, text_escape(*p, e));
+		}
+		sb_putc(sb, '"');
+		free(fixed);
+		return;
+	}
+	size_t o = 0;
+	out[o++] = '"';
+	const unsigned char *run = p;
 	for (; *p; p++) {
 		if (*p >= 0x20 && *p != '"' && *p != '\\')
 			continue;
-		sb_append(sb, run, (size_t)(p - run));
+		memcpy(out + o, run, (size_t)(p - run));
+		o += (size_t)(p - run);
+		o += text_escape(*p, out + o);
 		run = p + 1;
-		switch (*p) {
-		case '"': sb_puts(sb, "\\\""); break;
-		case '\\': sb_puts(sb, "\\\\"); break;
-		case '\b': sb_puts(sb, "\\b"); break;
-		case '\f': sb_puts(sb, "\\f"); break;
-		case '\n': sb_puts(sb, "\\n"); break;
-		case '\r': sb_puts(sb, "\\r"); break;
-		case '\t': sb_puts(sb, "\\t"); break;
-		default: sb_printf(sb, "\\u%04X", *p);
-		}
 	}
-	sb_append(sb, run, (size_t)(p - run));
-	sb_putc(sb, '"');
+	memcpy(out + o, run, (size_t)(p - run));
+	o += (size_t)(p - run);
+	out[o++] = '"';
+	sb_wrote(sb, o);
 	free(fixed);
 }
 
@@ -295,7 +332,18 @@ static void text_num(writer_t *w, const char *key, int64_t v)
 {
 	text_t *t = (text_t *)w;
 	text_key(t, key);
-	sb_printf(t->sb, "%lld", (long long)v);
+	/* Digits from the end of a small buffer: printf's machinery for one
+	 * integer was a tenth of a page's cost. */
+	char buf[24];
+	size_t o = sizeof(buf);
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do {
+		buf[--o] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		buf[--o] = '-';
+	sb_append(t->sb, buf + o, sizeof(buf) - o);
 }
 
 /* A real as jansson writes it: 17 significant digits, always with a point
@@ -401,6 +449,8 @@ json_t *render_host_json(const host_t *h)
 	json_object_set_new(o, "tls_cert", render_str_or_null(h->tls_cert));
 	json_object_set_new(o, "tls_key", render_str_or_null(h->tls_key));
 	json_object_set_new(o, "tls_verify", json_boolean(h->tls_verify));
+	/* The file's path; its credentials are never read here. */
+	json_object_set_new(o, "registry_auth", render_str_or_null(h->registry_auth));
 	json_object_set_new(o, "created_at", time_or_null(h->created_at));
 	json_object_set_new(o, "checked_at", time_or_null(h->checked_at));
 	json_object_set_new(o, "check_ok", h->checked_at ? json_boolean(h->check_ok) : json_null());

@@ -111,14 +111,20 @@ json_t *ops_report_json(const store_report_t *r, int64_t since, int64_t until, c
 	return o;
 }
 
-ops_rc_t ops_report_period(bool has_since, int64_t since, int64_t until, int64_t *out_since,
-			   char **err)
+const cli_option_t ops_report_period_options[3] = {
+	OPS_REPORT_SINCE_OPTION,
+	OPS_REPORT_UNTIL_OPTION,
+	{0},
+};
+
+ops_rc_t ops_report_period_check(int64_t since, int64_t until, bool since_given, char **err)
 {
-	*out_since = has_since ? since : until - OPS_REPORT_PERIOD_MS;
-	if (*out_since >= until) {
+	if (since >= until) {
 		char t1[40], t2[40];
-		err_set(err, "--since (%s) must be before --until (%s)",
-			format_time(*out_since, t1, sizeof(t1)), format_time(until, t2, sizeof(t2)));
+		err_set(err, "--since (%s%s) must be before --until (%s)%s",
+			since_given ? "" : "by default 7 days ago: ",
+			format_time(since, t1, sizeof(t1)), format_time(until, t2, sizeof(t2)),
+			since_given ? "" : "; give --since too");
 		return OPS_E_INVALID;
 	}
 	return OPS_OK;

@@ -9,14 +9,23 @@
 
 #include "ops/jobs.h"
 #include "store/report.h"
+#include "util/opt.h"
 
-/* Without a start, a report covers the 7 days before its end. */
-#define OPS_REPORT_PERIOD_MS (7LL * 24 * 3600 * 1000)
+/* The period's two options, with their defaults (the last 7 days), for
+ * the command line's table and the API's query alike. */
+#define OPS_REPORT_SINCE_OPTION                                                                    \
+	{.name = "since", .type = OPT_WHEN, .metavar = "WHEN", .def = "-7d",                       \
+	 .help = "Start of the period (inclusive): now, -7d (that long ago), +10m, 2026-11-24, "  \
+		 "2026-11-24T22:00:00Z or @UNIXSECONDS (UTC)."}
+#define OPS_REPORT_UNTIL_OPTION                                                                    \
+	{.name = "until", .type = OPT_WHEN, .metavar = "WHEN", .def = "now",                       \
+	 .help = "End of the period (exclusive), written like --since."}
+/* Both, in that order, and a terminator. */
+extern const cli_option_t ops_report_period_options[3];
 
-/* The period's start (since, or OPS_REPORT_PERIOD_MS before until); INVALID
- * when it is not before until. */
-ops_rc_t ops_report_period(bool has_since, int64_t since, int64_t until, int64_t *out_since,
-			   char **err);
+/* INVALID unless since is before until; since_given: whether someone chose
+ * it (the message then does not point at the default). */
+ops_rc_t ops_report_period_check(int64_t since, int64_t until, bool since_given, char **err);
 /* completed / (completed + failed + timeout); false when none of them. */
 bool ops_report_success_rate(const store_report_row_t *r, double *rate);
 /* The object of `manage-jobs report --format json`. */

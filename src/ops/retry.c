@@ -90,7 +90,7 @@ int ops_retry(store_t *s, job_t *job, const ops_retry_changes_t *c, const char *
 		return 1;
 	char *changes = ops_retry_describe(job, c);
 	char *why = NULL;
-	if (!changes || asprintf(&why, "retried by manage-jobs%s%s", *changes ? ": " : "",
+	if (!changes || asprintf(&why, "retried by %s%s%s", actor, *changes ? ": " : "",
 				 changes) < 0) {
 		free(changes);
 		return err_set(err, "out of memory");

@@ -34,6 +34,7 @@ static int host_from_row(db_stmt_t *st, host_t *h, char **err)
 	h->checked_at = col_i64(st, 13);
 	h->check_ok = col_int(st, 14) != 0;
 	h->check_message = col_text(st, 15, &oom);
+	h->registry_auth = col_text(st, 17, &oom);
 	if (oom) {
 		host_free(h);
 		return err_set(err, "out of memory");
@@ -64,6 +65,7 @@ static void bind_host_fields(binder_t *b, const host_t *h, const char *allow)
 	bind_i64(b, h->check_ok);
 	bind_text(b, h->check_message);
 	bind_text(b, allow);
+	bind_text(b, h->registry_auth);
 }
 
 static int insert_host(store_t *s, const host_t *h, int64_t now, int64_t *id, char **err)
@@ -71,8 +73,8 @@ static int insert_host(store_t *s, const host_t *h, int64_t now, int64_t *id, ch
 	db_stmt_t *st = NULL;
 	if (st_prepare(s, "INSERT INTO hosts (url, tls_ca, tls_cert, tls_key, tls_verify, "
 			  "max_jobs, weight, pull_images, network_mode, enabled, checked_at, "
-			  "check_ok, check_message, allowances, name, created_at) "
-			  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			  "check_ok, check_message, allowances, registry_auth, name, created_at) "
+			  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		       &st, err) < 0)
 		return -1;
 	char *allow = NULL;
@@ -193,7 +195,8 @@ int store_host_update(store_t *s, const host_t *host, char **err)
 	int rc = st_prepare(s, "UPDATE hosts SET url = ?, tls_ca = ?, tls_cert = ?, "
 			       "tls_key = ?, tls_verify = ?, max_jobs = ?, weight = ?, "
 			       "pull_images = ?, network_mode = ?, enabled = ?, checked_at = ?, "
-			       "check_ok = ?, check_message = ?, allowances = ? WHERE name = ?",
+			       "check_ok = ?, check_message = ?, allowances = ?, registry_auth = ? "
+			       "WHERE name = ?",
 			    &st, err);
 	char *allow = NULL;
 	if (rc == 0)

@@ -169,8 +169,11 @@ static const char pg_schema_v4[] =
 	"  created_at BIGINT NOT NULL,"
 	"  revoked_at BIGINT NOT NULL DEFAULT 0);";
 
-/* Container options and host allowances, as in SQLite's 0008. */
-static const char pg_schema_v5[] =
+/* A host's registry credentials file, as in SQLite's 0008: the path only. */
+static const char pg_schema_v5[] = "ALTER TABLE hosts ADD COLUMN registry_auth TEXT;";
+
+/* Container options and host allowances, as in SQLite's 0009. */
+static const char pg_schema_v6[] =
 	"ALTER TABLE jobs ADD COLUMN container_options TEXT;"
 	"ALTER TABLE hosts ADD COLUMN allowances TEXT;";
 
@@ -179,6 +182,7 @@ const migration_t pg_migrations[] = {
 	{2, "0002_workers", pg_schema_v2, NULL},
 	{3, "0003_claim_unpinned", pg_schema_v3, NULL},
 	{4, "0004_api_tokens", pg_schema_v4, NULL},
-	{5, "0005_container_options", pg_schema_v5, NULL},
+	{5, "0005_host_registry_auth", pg_schema_v5, NULL},
+	{6, "0006_container_options", pg_schema_v6, NULL},
 	{0, NULL, NULL, NULL},
 };

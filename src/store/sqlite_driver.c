@@ -114,15 +114,40 @@ static int make_parents(const char *path, char **err)
  * POSIX lock this process holds on it, those of SQLite's other connections
  * included (the server has one per request thread), and they would then
  * write over each other. */
-static int create_file(const char *path, char **err)
+/* A new store's directory is missing: said so, with what to do. 0 when it
+ * is there after all (a file system that refuses new files, like /proc,
+ * answers ENOENT too), for the caller to tell open's own reason. */
+static int missing_directory(const char *path, char **err)
+{
+	const char *slash = strrchr(path, '/');
+	int dirlen = slash == path ? 1 : slash ? (int)(slash - path) : 1;
+	char *dir = strndup(slash ? path : ".", (size_t)dirlen);
+	struct stat sb;
+	bool there = dir && stat(dir, &sb) == 0;
+	free(dir);
+	if (there)
+		return 0;
+	return err_set(err, "the directory %.*s does not exist; create it first (mkdir -p "
+			    "%.*s), or correct the path: a new store is made in an existing "
+			    "directory (only the default path makes its own)",
+		       dirlen, slash ? path : ".", dirlen, slash ? path : ".");
+}
+
+static int create_file(const char *path, bool make_dirs, char **err)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	/* Directories are made only when missing, so that an existing but
 	 * unreadable one is reported as what it is. */
 	if (fd < 0 && errno == ENOENT) {
-		if (make_parents(path, err) < 0)
+		if (!make_dirs) {
+			if (missing_directory(path, err) < 0)
+				return -1;
+			errno = ENOENT;
+		} else if (make_parents(path, err) < 0) {
 			return -1;
-		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		} else {
+			fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		}
 	}
 	/* Permissions are checked without opening it, for the same message. */
 	if (fd < 0 && errno == EEXIST && access(path, R_OK | W_OK) == 0)
@@ -205,7 +230,7 @@ static void no_memory_statistics(void)
 
 static int lite_open(store_t *s, char **err)
 {
-	if (create_file(s->path, err) < 0)
+	if (create_file(s->path, s->make_dirs, err) < 0)
 		return -1;
 	lite_conn_t *c = calloc(1, sizeof(*c));
 	if (!c)

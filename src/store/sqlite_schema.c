@@ -194,11 +194,15 @@ static const char schema_v7[] =
 	"  created_at INTEGER NOT NULL,"
 	"  revoked_at INTEGER NOT NULL DEFAULT 0);";
 
+/* A host's registry credentials file (host add/update --registry-auth):
+ * only its path; the worker reads the file when it pulls. */
+static const char schema_v8[] = "ALTER TABLE hosts ADD COLUMN registry_auth TEXT;";
+
 /* A job's container options (mounts, user, capabilities, GPUs, ...) and a
  * host's allowances, each one JSON object (core/container_json.c), NULL
  * when none is given: options added later need no migration, and the
  * store's SQL stays the same on both drivers. */
-static const char schema_v8[] =
+static const char schema_v9[] =
 	"ALTER TABLE jobs ADD COLUMN container_options TEXT;"
 	"ALTER TABLE hosts ADD COLUMN allowances TEXT;";
 
@@ -210,6 +214,7 @@ const migration_t sqlite_migrations[] = {
 	{5, "0005_status_counts_without_trigger", schema_v5, NULL},
 	{6, "0006_workers", schema_v6, NULL},
 	{7, "0007_api_tokens", schema_v7, NULL},
-	{8, "0008_container_options", schema_v8, NULL},
+	{8, "0008_host_registry_auth", schema_v8, NULL},
+	{9, "0009_container_options", schema_v9, NULL},
 	{0, NULL, NULL, NULL},
 };

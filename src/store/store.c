@@ -74,7 +74,8 @@ static void free_store(store_t *s)
 }
 
 
-int store_open(const char *path, bool migrate, store_t **out, char **err)
+static int open_store(const char *path, bool migrate, bool make_dirs, store_t **out,
+		      char **err)
 {
 	*out = NULL;
 	if (!path || !*path)
@@ -90,6 +91,7 @@ int store_open(const char *path, bool migrate, store_t **out, char **err)
 		return err_set(err, "out of memory");
 	}
 	s->drv = kind == DBURL_POSTGRES ? &pg_driver : &sqlite_driver;
+	s->make_dirs = make_dirs;
 	/* The transaction statements first: see prepare_tx. */
 	if (s->drv->open(s, err) < 0 || prepare_tx(s, err) < 0 || s->drv->set_up(s, err) < 0 ||
 	    migrations_check(s, err) < 0 ||
@@ -104,6 +106,16 @@ int store_open(const char *path, bool migrate, store_t **out, char **err)
 	}
 	*out = s;
 	return 0;
+}
+
+int store_open(const char *path, bool migrate, store_t **out, char **err)
+{
+	return open_store(path, migrate, false, out, err);
+}
+
+int store_open_making_dirs(const char *path, bool migrate, store_t **out, char **err)
+{
+	return open_store(path, migrate, true, out, err);
 }
 
 void store_close(store_t *s)

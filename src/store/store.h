@@ -18,11 +18,16 @@
 typedef struct store store_t;
 
 /* Opens the store that path names (store/dburl.h says how a name is read):
- * an SQLite file, created mode 0600 with missing parent directories 0700,
- * in WAL mode with a busy timeout; or a PostgreSQL database (a
- * postgresql:// URL or a libpq keyword string), which must exist. Applies
- * pending migrations unless migrate is false. */
+ * an SQLite file, created mode 0600 in an existing directory, in WAL mode
+ * with a busy timeout; or a PostgreSQL database (a postgresql:// URL or a
+ * libpq keyword string), which must exist. Applies pending migrations
+ * unless migrate is false. */
 int store_open(const char *path, bool migrate, store_t **out, char **err);
+/* store_open, also making an SQLite file's missing parent directories
+ * (0700): for the default path only, since a directory missing from a
+ * path someone wrote is more likely a typo than a wish for a new, empty
+ * store. */
+int store_open_making_dirs(const char *path, bool migrate, store_t **out, char **err);
 void store_close(store_t *s);
 
 /* The store's own random id, made at creation (containers carry it in the

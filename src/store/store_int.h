@@ -47,6 +47,7 @@ struct store {
 	void *conn;            /* the driver's connection */
 	char *path;            /* as given: a file, or libpq's connection string */
 	char *name;            /* as shown: without a password */
+	bool make_dirs;        /* SQLite: make a new file's missing directories */
 	char id[37];           /* "" until the first migration has made it */
 	int schema;            /* highest applied migration */
 	int depth;             /* open store_begin() levels */
@@ -236,7 +237,7 @@ int strv_decode(const void *data, size_t len, char ***out, size_t *n, char **err
 #define HOST_COLUMNS                                                              \
 	"id, name, url, tls_ca, tls_cert, tls_key, tls_verify, max_jobs, weight, " \
 	"pull_images, network_mode, enabled, created_at, checked_at, check_ok, "   \
-	"check_message, allowances"
+	"check_message, allowances, registry_auth"
 #define TEMPLATE_COLUMNS "id, name, description, env, created_at"
 
 /* ---- jobs.c ---- */

@@ -12,6 +12,13 @@
 #include "util/parse.h"
 #include "util/timeutil.h"
 
+static _Thread_local int64_t pinned_now;
+
+void cli_pin_now(int64_t now)
+{
+	pinned_now = now;
+}
+
 int cli_parse_value(const cli_option_t *o, const char *text, cli_value_t *v, char **err)
 {
 	int64_t n = 0;
@@ -52,10 +59,10 @@ int cli_parse_value(const cli_option_t *o, const char *text, cli_value_t *v, cha
 			return err_set(err, "'%.60s' is not a number of CPUs (like 0.5 or 2)", text);
 		break;
 	case OPT_WHEN:
-		if (!parse_when(text, now_ms(), &n))
+		if (!parse_when(text, pinned_now ? pinned_now : now_ms(), &n))
 			return err_set(err,
-				       "'%.60s' is not a time: write now, +10m, 2026-11-24T22:00:00Z or "
-				       "@UNIXSECONDS (times are UTC)",
+				       "'%.60s' is not a time: write now, -7d, +10m, 2026-11-24T22:00:00Z "
+				       "or @UNIXSECONDS (times are UTC)",
 				       text);
 		break;
 	case OPT_CHOICE: {

@@ -69,6 +69,12 @@ const char *cli_str(const cli_args_t *a, const char *name);
 int64_t cli_num(const cli_args_t *a, const char *name);
 const char **cli_list(const cli_args_t *a, const char *name, size_t *n);
 
+/* Pins the instant that relative times ("now", "-7d", "+10m") count from,
+ * for this thread, until unpinned with 0: the values of one command or
+ * one request then share it, and "--since -7d --until now" is exactly 7
+ * days long. Unpinned, each value reads the clock. */
+void cli_pin_now(int64_t now_ms);
+
 /* Parses a value for an option as the option's type says. */
 int cli_parse_value(const cli_option_t *o, const char *text, cli_value_t *v, char **err);
 void cli_args_free(cli_args_t *a);

@@ -150,9 +150,18 @@ bool parse_when(const char *s, int64_t now, int64_t *out)
 	}
 	if (*s == '+') {
 		int64_t d;
-		if (!parse_duration_s(s + 1, &d) || now > INT64_MAX - d * 1000)
+		if (!isdigit((unsigned char)s[1]) || !parse_duration_s(s + 1, &d) ||
+		    now > INT64_MAX - d * 1000)
 			return false;
 		*out = now + d * 1000;
+		return true;
+	}
+	/* "-7d": that long ago, as the "ago" of --since. */
+	if (*s == '-') {
+		int64_t d;
+		if (!isdigit((unsigned char)s[1]) || !parse_duration_s(s + 1, &d) || d * 1000 >= now)
+			return false;
+		*out = now - d * 1000;
 		return true;
 	}
 	if (*s == '@') {

@@ -19,7 +19,7 @@ bool parse_size(const char *s, int64_t *out);
 bool parse_duration_s(const char *s, int64_t *out);
 /* A CPU amount "0.5", "2" as nano-CPUs (1 CPU = 1e9). */
 bool parse_cpus(const char *s, int64_t *nano);
-/* A point in time: "now", "+10m" (from now), "2026-11-24T22:00:00Z",
+/* A point in time: "now", "+10m" (from now), "-7d" (ago), "2026-11-24T22:00:00Z",
  * "2026-11-24 22:00" (UTC), or unix seconds "@1764000000". Unix ms. */
 bool parse_when(const char *s, int64_t now_ms, int64_t *out);
 /* "yes/no/true/false/on/off/1/0". */

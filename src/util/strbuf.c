@@ -71,6 +71,31 @@ void sb_putc(strbuf_t *sb, char c)
 
 void sb_vprintf(strbuf_t *sb, const char *fmt, va_list ap)
 {
+	/* Straight into the free room when the text fits (almost always: a
+	 * number, a short message); measured and written again only when it
+	 * does not. A limited buffer goes through sb_append, which cuts. */
+	if (!sb->limit && !sb->failed && sb->buf && sb->cap > sb->len + 1) {
+		va_list copy;
+		va_copy(copy, ap);
+		size_t room = sb->cap - sb->len;
+		int n = vsnprintf(sb->buf + sb->len, room, fmt, copy);
+		va_end(copy);
+		if (n < 0) {
+			sb->buf[sb->len] = '\0';
+			sb->failed = true;
+			return;
+		}
+		if ((size_t)n < room) {
+			sb->len += (size_t)n;
+			return;
+		}
+		sb->buf[sb->len] = '\0';
+		if (!sb_grow(sb, (size_t)n))
+			return;
+		vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+		sb->len += (size_t)n;
+		return;
+	}
 	va_list copy;
 	va_copy(copy, ap);
 	int n = vsnprintf(NULL, 0, fmt, copy);
@@ -87,6 +112,19 @@ void sb_vprintf(strbuf_t *sb, const char *fmt, va_list ap)
 	vsnprintf(tmp, (size_t)n + 1, fmt, ap);
 	sb_append(sb, tmp, (size_t)n);
 	free(tmp);
+}
+
+char *sb_room(strbuf_t *sb, size_t n)
+{
+	if (sb->limit || !sb_grow(sb, n))
+		return NULL;
+	return sb->buf + sb->len;
+}
+
+void sb_wrote(strbuf_t *sb, size_t n)
+{
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
 }
 
 void sb_printf(strbuf_t *sb, const char *fmt, ...)

@@ -31,6 +31,12 @@ void sb_puts(strbuf_t *sb, const char *s);
 void sb_putc(strbuf_t *sb, char c);
 __attribute__((format(printf, 2, 3))) void sb_printf(strbuf_t *sb, const char *fmt, ...);
 void sb_vprintf(strbuf_t *sb, const char *fmt, va_list ap);
+/* Room for n more bytes at the end, to write into directly and then
+ * account for with sb_wrote (at most n): for writers that would otherwise
+ * append a few bytes at a time. NULL when memory is short or the buffer
+ * has a limit (then append as usual). */
+char *sb_room(strbuf_t *sb, size_t n);
+void sb_wrote(strbuf_t *sb, size_t n);
 void sb_reset(strbuf_t *sb);
 /* Hands the buffer over (never NULL unless failed: "" for an empty one);
  * the strbuf is left empty. Returns NULL if an allocation failed. */

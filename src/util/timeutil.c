@@ -1,6 +1,7 @@
 /* util/timeutil.c: clocks and time formatting; see timeutil.h. */
 #include "util/timeutil.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -30,21 +31,83 @@ int64_t mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-char *format_time(int64_t unix_ms, char *buf, size_t size)
+/* Writes n digits of v, zero-padded, at p. */
+static char *put_digits(char *p, unsigned v, int n)
 {
-	if (unix_ms <= 0) {
-		snprintf(buf, size, "-");
-		return buf;
+	for (int i = n - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
 	}
+	return p + n;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS" of unix_ms into buf (at least 20 bytes), without
+ * gmtime and strftime: a page of jobs formats a few hundred times, and
+ * the library's locale and time-zone machinery was a tenth of a page's
+ * cost. The days-to-date step is the proleptic Gregorian calendar counted
+ * in 400-year eras from 0000-03-01, so that leap days fall at the end of
+ * a year. False outside years 1970..9999 (the caller falls back). */
+static bool civil_utc(int64_t unix_ms, char *buf)
+{
+	int64_t secs = unix_ms / 1000;
+	if (unix_ms <= 0 || secs >= 253402300800LL) /* 10000-01-01 */
+		return false;
+	int64_t days = secs / 86400, rem = secs % 86400;
+	int64_t z = days + 719468;          /* days since 0000-03-01 */
+	int64_t era = z / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);                    /* 0..146096 */
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* 0..399 */
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);        /* 0..365 */
+	unsigned mp = (5 * doy + 2) / 153;                               /* 0 = March */
+	unsigned day = doy - (153 * mp + 2) / 5 + 1;
+	unsigned month = mp < 10 ? mp + 3 : mp - 9;
+	unsigned year = (unsigned)(yoe + era * 400) + (month <= 2);
+	char *p = put_digits(buf, year, 4);
+	*p++ = '-';
+	p = put_digits(p, month, 2);
+	*p++ = '-';
+	p = put_digits(p, day, 2);
+	*p++ = 'T';
+	p = put_digits(p, (unsigned)(rem / 3600), 2);
+	*p++ = ':';
+	p = put_digits(p, (unsigned)(rem / 60 % 60), 2);
+	*p++ = ':';
+	put_digits(p, (unsigned)(rem % 60), 2);
+	return true;
+}
+
+/* Years past 9999, through the C library. */
+static void format_time_slow(int64_t unix_ms, char *buf, size_t size)
+{
 	time_t t = (time_t)(unix_ms / 1000);
 	struct tm tm;
 	if (!gmtime_r(&t, &tm) || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		snprintf(buf, size, "%lld", (long long)unix_ms);
+}
+
+char *format_time(int64_t unix_ms, char *buf, size_t size)
+{
+	char t[20];
+	if (unix_ms <= 0)
+		snprintf(buf, size, "-");
+	else if (civil_utc(unix_ms, t))
+		snprintf(buf, size, "%.19sZ", t);
+	else
+		format_time_slow(unix_ms, buf, size);
 	return buf;
 }
 
 char *format_time_ms(int64_t unix_ms, char *buf, size_t size)
 {
+	char t[25];
+	if (size >= sizeof(t) && civil_utc(unix_ms, t)) {
+		t[19] = '.';
+		put_digits(t + 20, (unsigned)(unix_ms % 1000), 3);
+		t[23] = 'Z';
+		t[24] = '\0';
+		memcpy(buf, t, sizeof(t));
+		return buf;
+	}
 	char secs[32];
 	format_time(unix_ms, secs, sizeof(secs));
 	size_t n = strlen(secs);

@@ -50,7 +50,8 @@ typedef struct slot {
 	int64_t next_stats_mono;
 	int64_t next_poll_mono;    /* fallback inspect when events are down */
 	int64_t deadline_mono;     /* 0: no time limit */
-	bool timed_out;            /* killed for its time limit */
+	bool timed_out;            /* killed for its time limit (the kill was sent and
+				    * not refused) */
 	bool exited;               /* the engine said the container exited */
 	bool start_unrecorded;     /* started, but its end was known first: the move to
 	                            * running is written with the result */
@@ -63,6 +64,10 @@ typedef struct slot {
 	bool adopted;              /* taken over from a worker that died */
 	bool lease_lost;           /* another worker holds the job now */
 	bool kill_sent;
+	bool kill_inflight;        /* its answer has not come yet */
+	bool record_after_kill;    /* harvested while the kill was in flight: its
+				    * answer says whether the limit ended it */
+	bool pull_without_auth;    /* its pull sent no registry credentials */
 	int64_t next_kill_mono;    /* a kill that failed is sent again then */
 	/* results gathered while harvesting */
 	int exit_code;
@@ -94,6 +99,10 @@ struct worker {
 	bool stopping;             /* SIGTERM: take no more jobs */
 	bool interrupting;         /* SIGINT */
 	bool idle_seen;            /* one-shot: nothing left to claim */
+	/* One pass with wait_retries: when each retry this run scheduled is
+	 * due (unix ms), so the pass looks for it then instead of leaving. */
+	int64_t *retries_due;
+	size_t nretries_due, capretries_due;
 	int64_t next_claim_mono;
 	int64_t next_lease_mono;
 	int64_t next_reconcile_mono;
@@ -117,6 +126,8 @@ void slot_store_lost_commit(slot_t *s);
 void slot_abort(slot_t *s);
 /* worker/worker.c */
 void worker_slot_done(worker_t *w, slot_t *s);
+/* A retry this worker scheduled for unix ms `due` (see retries_due). */
+void worker_retry_scheduled(worker_t *w, int64_t due);
 slot_t *worker_find_slot(worker_t *w, const char *container_id);
 /* A slot for a job this worker holds; launches it, or adopts it. */
 int worker_add_slot(worker_t *w, whost_t *h, job_t *job, bool adopt);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/retry.h"
+#include "engine/registry_auth.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -23,6 +24,7 @@
 
 static void slot_remove(slot_t *s);
 static void slot_create(slot_t *s);
+static void slot_pull(slot_t *s);
 
 static const char *actor(const slot_t *s)
 {
@@ -90,8 +92,10 @@ static int requeue(slot_t *s, bool counts, unsigned extra, const char *why)
 	s->job.finished_at = 0;
 	int rc = move(s, JOB_QUEUED, set, reason ? reason : why);
 	if (rc == 0) {
-		if (counts)
+		if (counts) {
 			s->w->result->retried++;
+			worker_retry_scheduled(s->w, s->job.not_before);
+		}
 		else
 			s->w->result->handed_back++;
 	}
@@ -216,6 +220,47 @@ static bool pulls_missing(const slot_t *s)
 	}
 }
 
+/* A pull that failed for good: the registry's refusal for authentication
+ * (retry_auth_refused: permanent, the same credentials would be refused
+ * again), or any failure of a pull that sent no credentials, since an
+ * engine may hide a refusal behind another error (for a registry it
+ * counts as insecure, such as any on 127.0.0.0/8, it tries plain HTTP
+ * after the refusal and reports only that). Says what to check, by where
+ * the credentials came from; never what they are. */
+static void pull_failed_auth(slot_t *s, const engine_status_t *st, const char *what,
+			     bool refused)
+{
+	char *registry = registry_of_image(s->job.image);
+	const char *reg = registry ? registry : "the registry";
+	const char *file = s->h->host.registry_auth;
+	const char *engine = err_str(st->error);
+	char *msg = NULL;
+	int n;
+	if (!s->pull_without_auth)
+		n = file ? asprintf(&msg, "registry %s refused the credentials (%s); check the "
+					  "entry for %s in the host's --registry-auth file %s, or "
+					  "run 'docker login %s' as the user running the worker",
+				    reg, engine, reg, file, reg)
+			 : asprintf(&msg, "registry %s refused the credentials (%s); run 'docker "
+					  "login %s' as the user running the worker, or give the "
+					  "host a file with 'cjobs host update %s --registry-auth "
+					  "FILE'",
+				    reg, engine, reg, s->h->host.name);
+	else
+		n = asprintf(&msg, "%s%s (no credentials were sent to registry %s: if it needs "
+				   "them, run 'docker login %s' as the user running the worker, or "
+				   "give the host a file with 'cjobs host update %s --registry-auth "
+				   "FILE')",
+			     refused ? "the registry refused the pull: " : "", engine, reg, reg,
+			     s->h->host.name);
+	engine_status_t perm = *st;
+	if (n >= 0)
+		perm.error = msg;
+	launch_failed(s, &perm, what);
+	free(msg);
+	free(registry);
+}
+
 static void on_pulled(void *ud, const engine_status_t *st)
 {
 	slot_t *s = ud;
@@ -224,11 +269,53 @@ static void on_pulled(void *ud, const engine_status_t *st)
 		char *what = NULL;
 		if (asprintf(&what, "cannot pull image %s", s->job.image) < 0)
 			what = NULL;
-		launch_failed(s, st, what ? what : "cannot pull the image");
+		bool refused = !st->unreachable && !st->timed_out &&
+			       retry_auth_refused(st->http_status, st->error);
+		if (refused || (s->pull_without_auth &&
+				retry_classify(st->http_status, st->unreachable, st->timed_out,
+					       st->error) == RETRY_PERMANENT))
+			pull_failed_auth(s, st, what ? what : "cannot pull the image", refused);
+		else
+			launch_failed(s, st, what ? what : "cannot pull the image");
 		free(what);
 		return;
 	}
 	slot_create(s);
+}
+
+/* Pulls the job's image with the registry's credentials, if any: the
+ * host's --registry-auth file, else the worker's user's Docker
+ * configuration (engine/registry_auth.h), read now, for this pull only. */
+static void slot_pull(slot_t *s)
+{
+	char *header = NULL, *source = NULL, *err = NULL;
+	s->state = SLOT_PULLING;
+	if (registry_auth_for_image(s->h->host.registry_auth, s->job.image, &header, &source,
+				    &err) < 0) {
+		/* Unreadable or malformed credentials: fixing them takes a
+		 * person, so the job fails now (400: permanent); a helper that
+		 * timed out, or memory, is transient by its words. */
+		engine_status_t st = {.http_status = 400, .error = err_str(err)};
+		char *what = NULL;
+		if (asprintf(&what, "cannot read the registry credentials for image %s",
+			     s->job.image) < 0)
+			what = NULL;
+		launch_failed(s, &st, what ? what : "cannot read the registry credentials");
+		free(what);
+		free(err);
+		return;
+	}
+	if (source)
+		log_detail("job %lld: pulling %s with the credentials of %s", (long long)s->job.id,
+			   s->job.image, source);
+	s->pull_without_auth = !header;
+	s->pending++;
+	engine_pull(s->h->engine, s->job.image, header, on_pulled, s);
+	if (header) {
+		explicit_bzero(header, strlen(header));
+		free(header);
+	}
+	free(source);
 }
 
 static void on_removed_conflict(void *ud, const engine_status_t *st)
@@ -256,9 +343,7 @@ static void on_created(void *ud, const engine_status_t *st, const char *id)
 		if (st->not_found && pulls_missing(s) && s->state != SLOT_PULLING) {
 			log_info("job %lld: pulling %s on %s", (long long)s->job.id, s->job.image,
 				 s->h->host.name);
-			s->state = SLOT_PULLING;
-			s->pending++;
-			engine_pull(s->h->engine, s->job.image, on_pulled, s);
+			slot_pull(s);
 			return;
 		}
 		if (st->conflict) {
@@ -346,9 +431,7 @@ void slot_launch(slot_t *s)
 	if (s->job.ctr.pull == CTR_PULL_ALWAYS) {
 		log_info("job %lld: pulling %s on %s (--pull always)", (long long)s->job.id,
 			 s->job.image, s->h->host.name);
-		s->state = SLOT_PULLING;
-		s->pending++;
-		engine_pull(s->h->engine, s->job.image, on_pulled, s);
+		slot_pull(s);
 		return;
 	}
 	slot_create(s);
@@ -573,6 +656,11 @@ static void on_logs(void *ud, const engine_status_t *st, job_output_t *out, job_
 		log_warn("job %lld: cannot read its output: %s", (long long)s->job.id,
 			 err_str(st->error));
 	}
+	/* Whether the time limit ended it is known when the kill is answered. */
+	if (s->kill_inflight) {
+		s->record_after_kill = true;
+		return;
+	}
 	/* Even when interrupted: the container has finished, so its result is
 	 * recorded rather than the job run again. */
 	recorded(s, record(s), true);
@@ -650,7 +738,20 @@ static void on_killed(void *ud, const engine_status_t *st)
 {
 	slot_t *s = ud;
 	s->pending--;
-	if (!st->ok && !st->conflict) {
+	s->kill_inflight = false;
+	if (st->conflict) {
+		/* The engine refused: the container was not running. It ended
+		 * on its own just as its limit passed (its die event not yet
+		 * here), and its own result is what happened: the inspect below
+		 * reads it. Should it somehow still run, the limit kills it at
+		 * the next try. */
+		s->timed_out = false;
+		s->kill_sent = false;
+		s->next_kill_mono = mono_ms() + POLL_EVERY_MS;
+		log_info("job %lld: its container was no longer running when its time limit "
+			 "passed (%s); reading its own result",
+			 (long long)s->job.id, err_str(st->error));
+	} else if (!st->ok) {
 		log_warn("job %lld: cannot kill its container: %s", (long long)s->job.id,
 			 err_str(st->error));
 		if (st->unreachable || st->timed_out) {
@@ -659,6 +760,11 @@ static void on_killed(void *ud, const engine_status_t *st)
 			s->kill_sent = false;
 			s->next_kill_mono = mono_ms() + POLL_EVERY_MS;
 		}
+	}
+	if (s->record_after_kill) {
+		s->record_after_kill = false;
+		recorded(s, record(s), true);
+		return;
 	}
 	/* The die event (or the fallback poll) then harvests it. */
 	s->next_poll_mono = mono_ms() + 200;
@@ -739,6 +845,7 @@ void slot_tick(slot_t *s, int64_t now)
 	    now >= s->next_kill_mono) {
 		s->timed_out = true;
 		s->kill_sent = true;
+		s->kill_inflight = true;
 		log_info("job %lld: time limit reached; killing its container", (long long)s->job.id);
 		s->pending++;
 		engine_kill(s->h->engine, s->job.container_id, "KILL", on_killed, s);

@@ -847,6 +847,46 @@ static void wake_for_scheduled(worker_t *w, int64_t now_mono)
 	free(names);
 }
 
+void worker_retry_scheduled(worker_t *w, int64_t due)
+{
+	if (w->opts->daemon || !w->opts->wait_retries)
+		return;
+	if (w->nretries_due == w->capretries_due) {
+		size_t cap = w->capretries_due ? w->capretries_due * 2 : 16;
+		int64_t *v = realloc(w->retries_due, cap * sizeof(*v));
+		if (!v) {
+			log_warn("cannot remember a retry to wait for (out of memory); this run may "
+				 "leave before it");
+			return;
+		}
+		w->retries_due = v;
+		w->capretries_due = cap;
+	}
+	w->retries_due[w->nretries_due++] = due;
+}
+
+/* One pass with --wait-retries, nothing else to do: when (monotonic) to
+ * look for the next retry it scheduled; 0 when none is left. A retry whose
+ * time has passed was looked for by the claim that found nothing ready: it
+ * is no longer there to run (another worker took it, someone cancelled
+ * it), and is forgotten. */
+static int64_t next_retry_due(worker_t *w, int64_t now_mono)
+{
+	int64_t wall = now_ms(), first = 0;
+	size_t kept = 0;
+	for (size_t i = 0; i < w->nretries_due; i++) {
+		int64_t due = w->retries_due[i];
+		if (due <= wall)
+			continue;
+		w->retries_due[kept++] = due;
+		if (!first || due < first)
+			first = due;
+	}
+	w->nretries_due = kept;
+	/* A few ms late: the claim compares with the store's clock. */
+	return first ? now_mono + (first - wall) + 5 : 0;
+}
+
 static int64_t next_wake(const worker_t *w, int64_t now)
 {
 	int64_t wake = now + (int64_t)w->opts->poll_interval_s * 1000;
@@ -978,8 +1018,20 @@ static int loop(worker_t *w, char **err)
 		if (w->nslots == 0 && w->reconciles_inflight == 0) {
 			if (w->stopping)
 				break;
-			if (!w->opts->daemon && (w->idle_seen || !any_healthy(w)))
+			int64_t retry_at = 0;
+			if (!w->opts->daemon && w->idle_seen && any_healthy(w) &&
+			    (retry_at = next_retry_due(w, mono_ms())) > 0) {
+				/* --wait-retries: stay for the retry, and claim it
+				 * when it is due. */
+				if (w->next_claim_mono != retry_at)
+					log_info("waiting %.1fs for a retry this run scheduled "
+						 "(--wait-retries)",
+						 (double)(retry_at - mono_ms()) / 1000.0);
+				w->next_claim_mono = retry_at;
+				w->idle_seen = false;
+			} else if (!w->opts->daemon && (w->idle_seen || !any_healthy(w))) {
 				break;
+			}
 		}
 		/* A notification that came while a statement ran is already in
 		 * the client library's buffer, and its socket will not wake the
@@ -1068,6 +1120,7 @@ out:
 		free(w.slots[i]);
 	}
 	free(w.slots);
+	free(w.retries_due);
 	for (size_t i = 0; i < w.nhosts; i++) {
 		whost_t *h = w.hosts[i];
 		if (h->events)

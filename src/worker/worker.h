@@ -18,6 +18,8 @@
 
 typedef struct worker_opts {
 	bool daemon;               /* keep going until a signal */
+	bool wait_retries;         /* one pass: also wait for, and run, the retries it
+				    * scheduled, before leaving */
 	const char *host;          /* only this host; NULL = every enabled host */
 	int max_jobs;              /* concurrent jobs across all hosts */
 	int poll_interval_s;       /* daemon: how often to look for new jobs */

@@ -34,6 +34,13 @@ test_expect_success 'process-jobs help has the sections of the specification' '
 	grep -q "SIGTERM" out && grep -q "SIGINT" out && grep -q "SIGUSR1" out
 '
 
+test_expect_success 'no option says its default twice (one written in its help, one made up)' '
+	cjobs help --write-docs docs >/dev/null &&
+	! grep -rh "Default:.*Default:" docs/commands docs/man &&
+	grep -q "Default: \$XDG_DATA_HOME/cjobs/cjobs.db" docs/man/cjobs.1 &&
+	grep -q "Default: the only host" docs/commands/dev-test-job.md
+'
+
 test_expect_success 'every command and subcommand has help that exits 0' '
 	for c in process-jobs job host template db help; do
 		cjobs $c --help >/dev/null || { echo "$c"; exit 1; }

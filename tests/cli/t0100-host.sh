@@ -37,6 +37,27 @@ b[\"max_jobs\"] = 2
 assert a == b, (b, a)"
 '
 
+test_expect_success 'host update --registry-auth: checked, stored as an absolute path (not its contents), changed by nothing else, removed by an empty FILE; bad files change nothing' '
+	mkdir -p sub &&
+	printf "{\"auths\": {\"r.example\": {\"auth\": \"dXNlcjpTZWNyZXQtUHctOTk=\"}}}" >sub/auth.json &&
+	(cd sub && cjobs host update e1 --registry-auth auth.json >/dev/null) &&
+	test "$(cjobs host show e1 --format json | python3 -c "import json,sys; print(json.load(sys.stdin)[\"registry_auth\"])")" = "$(cd sub && pwd -P)/auth.json" &&
+	! grep -a -q -e Secret-Pw-99 -e dXNlcjpTZWNyZXQtUHctOTk= "$CJOBS_DATABASE" 2>/dev/null &&
+	cjobs host update e1 --weight 5 >/dev/null &&
+	cjobs host show e1 | grep -q "^registry auth: .*/sub/auth.json$" &&
+	before=$(store_digest) &&
+	printf "{\"auths\": 1}" >bad.json &&
+	expect_code 1 cjobs host update e1 --registry-auth bad.json 2>err &&
+	grep -q "registry credentials file bad.json: \"auths\" is not an object" err &&
+	expect_code 1 cjobs host update e1 --registry-auth nosuch.json 2>err &&
+	grep -q "cannot read registry credentials file nosuch.json: No such file or directory" err &&
+	expect_code 1 cjobs host update e1 --registry-auth sub 2>err &&
+	grep -q "registry credentials file sub is not a regular file" err &&
+	test "$(store_digest)" = "$before" &&
+	cjobs host update e1 --registry-auth "" --weight 7 >/dev/null &&
+	cjobs host show e1 | grep -q "^registry auth: none"
+'
+
 test_expect_success 'host disable and enable; doing either twice changes nothing' '
 	cjobs host disable e1 >out &&
 	grep -q "host .e1. is disabled: workers started from now on send it no new jobs" out &&

@@ -57,6 +57,8 @@ test_expect_success 'job list filters by name, image and creation time, as GET /
 	test "$(ids --image filter/one:1)" = "$c $a" &&
 	test "$(ids --name pick --image filter/one:1)" = "$a" &&
 	test "$(ids --name pick --since +1h)" = "" &&
+	test "$(ids --name pick --since -1h)" = "$b $a" &&
+	test "$(ids --name pick --until -1h)" = "" &&
 	test "$(ids --name pick --until +1h)" = "$b $a" &&
 	test "$(ids --name pick --since 2020-01-01T00:00:00.000Z)" = "$b $a" &&
 	expect_code 1 cjobs job list --since yesterday 2>err && grep -q "is not a time" err &&
@@ -273,7 +275,9 @@ test_expect_success SQLITE 'the store file is created with mode 0600' '
 
 test_expect_success 'a store that cannot be opened exits 1 naming the file and the reason' '
 	expect_code 1 cjobs --database /proc/nope/x.db job list 2>err &&
-	grep -q "cannot open job store /proc/nope/x.db: cannot create directory /proc/nope" err
+	grep -q "cannot open job store /proc/nope/x.db: the directory /proc/nope does not exist" err &&
+	expect_code 1 cjobs --database /proc/x.db job list 2>err &&
+	grep -q "cannot open job store /proc/x.db: no such file or directory" err
 '
 
 test_done

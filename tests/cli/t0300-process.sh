@@ -48,6 +48,25 @@ test_expect_success 'a job past its time limit is killed (not before it) and end
 	echo "ran $(ran_ms $id) ms" && test "$(ran_ms $id)" -ge 2000
 '
 
+test_expect_success 'a container that ends on its own just as its time limit passes, the worker not yet told, is recorded as it ended (completed, exit 0), not timeout' '
+	python3 "$TEST_ROOT/tests/lib/event-gate.py" "$TEST_DIR/gate.sock" "$ENGINE_SOCK" "$TEST_DIR/gate.open" >gate.log 2>&1 &
+	gpid=$!
+	stop_on_exit $gpid
+	wait_for 20 "test -S $TEST_DIR/gate.sock" &&
+	cjobs host add gated --url "unix://$TEST_DIR/gate.sock" >/dev/null || exit 1
+	{
+		id=$(cjobs job submit --host gated --image $IMG --timeout 5 -- sh -c "sleep 3; exit 0") &&
+		cjobs process-jobs --host gated -v >worker.log 2>&1 &&
+		grep -q "job $id: its container was no longer running when its time limit passed" worker.log &&
+		test "$(job_field $id status)" = completed &&
+		test "$(job_field $id exit_code)" = 0 &&
+		test -z "$(job_field $id last_error)"
+	}
+	rc=$?
+	cjobs host remove gated --force >/dev/null
+	exit $rc
+'
+
 test_expect_success 'the worker --timeout applies to jobs without their own; a job'"'"'s own limit wins' '
 	id=$(cjobs job submit --image $IMG -- sleep 600) &&
 	own=$(cjobs job submit --image $IMG --timeout 600 -- sleep 3) &&

@@ -277,10 +277,14 @@ test_expect_success 'the documented errors: reversed or empty period, unreadable
 	test_grep "error: --since (2026-01-02T00:00:00Z) must be before --until (2026-01-01T00:00:00Z)" err &&
 	expect_code 1 cjobs manage-jobs report --since @1000 --until @1000 2>err &&
 	test_grep "error: --since (1970-01-01T00:16:40Z) must be before --until (1970-01-01T00:16:40Z)" err &&
+	expect_code 1 cjobs manage-jobs report --until 2026-01-01 2>err &&
+	test_grep "error: --since (by default 7 days ago: [0-9TZ:-]*) must be before --until (2026-01-01T00:00:00Z); give --since too" err &&
+	cjobs manage-jobs report --since -30d --until -10d --format json >r.json &&
+	python3 -c "import json,datetime as d; j=json.load(open(\"r.json\")); t=lambda k: d.datetime.fromisoformat(j[k].replace(\"Z\",\"+00:00\")); assert (t(\"until\")-t(\"since\")).total_seconds() == 20*86400, j; assert abs((d.datetime.now(d.timezone.utc)-t(\"until\")).total_seconds() - 10*86400) < 3600, j" &&
 	cjobs manage-jobs report --since @1000 --until @1001 --format json >r.json &&
 	python3 -c "import json; o = json.load(open(\"r.json\"))[\"overall\"]; assert o[\"jobs\"] == 0, o" &&
 	expect_code 1 cjobs manage-jobs report --since yesterday 2>err &&
-	test_grep "error: option --since: .yesterday. is not a time: write now, +10m, 2026-11-24T22:00:00Z or @UNIXSECONDS (times are UTC)" err &&
+	test_grep "error: option --since: .yesterday. is not a time: write now, -7d, +10m, 2026-11-24T22:00:00Z or @UNIXSECONDS (times are UTC)" err &&
 	expect_code 1 cjobs manage-jobs report --host nope 2>err &&
 	test_grep "error: no host named .nope.; .cjobs host list. shows the hosts" err &&
 	expect_code 1 cjobs manage-jobs status --host nope 2>err &&

@@ -16,6 +16,20 @@ test_expect_success 'commands on a store that does not exist fail and name the p
 	test ! -e nosuch
 '
 
+test_expect_success 'a store named in a directory that does not exist is refused, whoever names it; the default path makes its own' '
+	expect_code 1 cjobs --database typo/sub/c.db job list 2>err &&
+	grep -q "the directory typo/sub does not exist; create it first (mkdir -p typo/sub)" err &&
+	test ! -e typo &&
+	expect_code 1 env CJOBS_DATABASE=typo/c.db "$CJOBS_BIN" job submit --image x -- true 2>err &&
+	grep -q "the directory typo does not exist" err && test ! -e typo &&
+	printf "[store]\npath = %s\n" "$PWD/typo/c.db" >conf.ini &&
+	(unset CJOBS_DATABASE; expect_code 1 cjobs --config conf.ini host list 2>err) &&
+	grep -q "the directory $PWD/typo does not exist" err && test ! -e typo &&
+	mkdir typo && cjobs --database typo/c.db job list >/dev/null && test -f typo/c.db &&
+	(unset CJOBS_DATABASE; XDG_DATA_HOME="$PWD/xdg/deep" "$CJOBS_BIN" job list >/dev/null) &&
+	test -f xdg/deep/cjobs/cjobs.db
+'
+
 test_expect_success 'jobs of several statuses exist' '
 	cjobs job submit --image $IMG -- sh -c "echo out; echo err >&2" >/dev/null &&
 	cjobs job submit --image $IMG -- sh -c "exit 3" >/dev/null &&

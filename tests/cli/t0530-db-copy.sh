@@ -116,7 +116,10 @@ test_expect_success 'PostgreSQL back to SQLite: the same rows, byte for byte, as
 	same_jobs "$SRC" back.db
 '
 
-test_expect_success 'SQLite to SQLite: the same rows' '
+test_expect_success 'SQLite to SQLite: the same rows; a target in a directory that does not exist is refused, as for --database' '
+	expect_code 1 cjobs db copy --to sub/dir/lite.db 2>err &&
+	grep -q "the directory sub/dir does not exist; create it first" err && test ! -e sub &&
+	mkdir -p sub/dir &&
 	cjobs db copy --to sub/dir/lite.db >out &&
 	grep -q "^copied $SRC (SQLite) to sub/dir/lite.db (SQLite): 4 hosts" out &&
 	lite_rows sub/dir/lite.db >lite.rows && cmp src.rows lite.rows

@@ -41,6 +41,20 @@ test_expect_success 'an exit code the job lists is retried with its strategy unt
 	grep -q "retry 1 of 2 in" w.log
 '
 
+test_expect_success 'process-jobs without --daemon leaves its retries queued; with --wait-retries it waits for them and ends with their result' '
+	id=$(cjobs job submit --image $IMG --max-retries 2 --retry-strategy aggressive \
+		--retry-on-exit-code 3 -- sh -c "exit 3") &&
+	cjobs process-jobs 2>w.log &&
+	test "$(job_field $id status)" = queued && test "$(job_field $id attempt)" = 1 &&
+	cjobs manage-jobs cancel --job-id $id >/dev/null &&
+	id=$(cjobs job submit --image $IMG --max-retries 2 --retry-strategy aggressive \
+		--retry-on-exit-code 3 -- sh -c "exit 3") &&
+	expect_code 3 cjobs process-jobs --wait-retries 2>w.log &&
+	test "$(job_field $id status)" = failed && test "$(job_field $id attempt)" = 3 &&
+	grep -q "waiting [0-9.]*s for a retry this run scheduled (--wait-retries)" w.log &&
+	grep -q "processed: 0 completed, 1 failed or timed out, 2 queued again for a retry" w.log
+'
+
 test_expect_success 'an exit code the job does not list fails it at once' '
 	id=$(cjobs job submit --image $IMG --max-retries 2 --retry-on-exit-code 1,2 -- sh -c "exit 3") &&
 	expect_code 3 cjobs process-jobs &&

@@ -9,7 +9,8 @@ test_engine_start || { echo "Bail out! no engine"; exit 1; }
 IMG=cjobs-test/busybox:1
 
 # The sandbox the examples expect: the engine under the host names they use,
-# a host to remove, TLS files to name, a job file, and jobs 1 (completed, both streams),
+# a host to remove, TLS files and a registry credentials file to name, a job
+# file, and jobs 1 (completed, both streams),
 # 2 (failed) and 3 (queued for later).
 setup_sandbox() {
 	cd "$TEST_DIR" &&
@@ -18,6 +19,7 @@ setup_sandbox() {
 	cjobs host add old1 --url unix:///tmp/old1.sock >/dev/null &&
 	cjobs host disable old1 >/dev/null &&
 	touch ca.pem cert.pem key.pem &&
+	printf "{\"auths\": {\"registry.example\": {\"auth\": \"dXNlcjpwYXNz\"}}}" >registry-auth.json &&
 	printf "%s\n" "{\"image\": \"$IMG\", \"command\": [\"true\"]}" \
 		"{\"image\": \"$IMG\", \"priority\": 9, \"command\": [\"echo\", \"hi\"]}" >jobs.jsonl &&
 	cjobs job submit --image $IMG -- sh -c "echo out; echo err >&2" >/dev/null &&

@@ -13,7 +13,9 @@ IMG=cjobs-test/busybox:1
 # running, jobs 1 (completed), 2 (failed), 3 (queued for later) and 4, 5
 # (queued, pinned to 'down'), template 'defaults', a configuration file
 # with two problems (bad.ini), a job file whose second line is wrong
-# (bad.jsonl), an existing file (exists.db) and API token 'ci'.
+# (bad.jsonl), an existing file (exists.db), API token 'ci', and registry
+# credentials files that are not JSON (bad-auth.json) and whose entry is
+# not base64 (wrong-auth.json).
 test_expect_success 'the sandbox is set up' '
 	cjobs host add local --url "$ENGINE_URL" >/dev/null &&
 	cjobs job submit --image $IMG -- sh -c "echo out; echo err >&2" >/dev/null &&
@@ -28,7 +30,9 @@ test_expect_success 'the sandbox is set up' '
 	printf "[worker]\nmax_jobs = abc\nbogus = 1\n" >bad.ini &&
 	printf "%s\n" "{\"image\": \"$IMG\", \"command\": [\"true\"]}" \
 		"{\"image\": \"$IMG\", \"priority\": \"high\"}" >bad.jsonl &&
-	touch exists.db
+	touch exists.db &&
+	printf "{\"auths\": {" >bad-auth.json &&
+	printf "{\"auths\": {\"registry.example\": {\"auth\": \"not base64!\"}}}" >wrong-auth.json
 '
 
 # Stores in a state of their own, for the errors that need one; each is a

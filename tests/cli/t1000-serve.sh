@@ -216,7 +216,7 @@ true
 true" &&
 	test "$(job_field $id status)" = cancelled &&
 	test -z "$(engine_containers "$ENGINE_SOCK")" &&
-	cjobs job show $id | grep -q "api: api test" &&
+	cjobs job show $id | grep -q "api:ops: api test" &&
 	api POST /api/v1/jobs/$id/cancel >/dev/null && status_is 409 &&
 	error_is "$(cli_err manage-jobs cancel --job-id $id)" &&
 	api POST /api/v1/jobs/$id/cancel "{\"reason\": \"\"}" >/dev/null && status_is 400 &&
@@ -247,13 +247,15 @@ test_expect_success 'logs?follow=1 streams a running job'"'"'s output as it is w
 	api GET "/api/v1/jobs/$id/logs?follow=2" >/dev/null && status_is 400
 '
 
-test_expect_success 'retry: a failed job is queued again (200, the job); a completed one is 409 with the command line'"'"'s text' '
+test_expect_success 'retry: a failed job is queued again (200, the job, its history naming the token); a completed one is 409 with the command line'"'"'s text' '
 	id=$(cjobs job submit --image $IMG -- sh -c "exit 3") &&
 	{ cjobs process-jobs --host e1 >/dev/null 2>&1; true; } &&
 	test "$(job_field $id status)" = failed &&
 	api POST /api/v1/jobs/$id/retry >/dev/null && status_is 200 &&
 	test "$(jq_py "d[\"status\"], d[\"attempt\"]")" = "queued
 1" &&
+	test "$(jq_py "d[\"history\"][-1][\"actor\"], d[\"history\"][-1][\"reason\"]")" = "api:ops
+retried by api:ops" &&
 	{ cjobs process-jobs --host e1 >/dev/null 2>&1; true; } &&
 	test "$(job_field $id attempt)" = 2 &&
 	ok=$(cjobs job submit --image $IMG -- true) &&
@@ -332,7 +334,13 @@ sys.exit(a != c or a[\"overall\"][\"jobs\"] < 1)" &&
 	test "$(jq_py "d[\"error\"]" | cut -d"(" -f1)" = "$(cli_err manage-jobs report --since +1d | cut -d"(" -f1)" &&
 	api GET "/api/v1/report?host=nosuch" >/dev/null && status_is 404 &&
 	error_is "$(cli_err manage-jobs report --host nosuch)" &&
-	api GET "/api/v1/report?until=soon" >/dev/null && status_is 400
+	api GET "/api/v1/report?until=soon" >/dev/null && status_is 400 &&
+	api GET /api/v1/report >/dev/null && status_is 200 &&
+	python3 -c "import json,datetime as d; j=json.load(open(\"body\")); t=lambda k: d.datetime.fromisoformat(j[k].replace(\"Z\",\"+00:00\")); sys_exit = (t(\"until\")-t(\"since\")).total_seconds() == 7*86400 or exit(1)" &&
+	api GET "/api/v1/report?since=-2d&until=-1d" >/dev/null && status_is 200 &&
+	python3 -c "import json,datetime as d; j=json.load(open(\"body\")); t=lambda k: d.datetime.fromisoformat(j[k].replace(\"Z\",\"+00:00\")); (t(\"until\")-t(\"since\")).total_seconds() == 86400 or exit(1)" &&
+	api GET "/api/v1/report?until=2026-01-01" >/dev/null && status_is 400 &&
+	test "$(jq_py "d[\"error\"]" | sed "s/ago: [^)]*)/ago: T)/")" = "$(cli_err manage-jobs report --until 2026-01-01 | sed "s/ago: [^)]*)/ago: T)/")"
 '
 
 test_expect_success 'GET /metrics is the Prometheus text format, with the store'"'"'s numbers' '

@@ -914,7 +914,7 @@ static void test_pull_failure(void **state)
 	/* A registry on a loopback port nobody listens on: the engine's
 	 * attempt stays on this machine and fails. */
 	res_t r = {0};
-	engine_pull(F.e, "127.0.0.1:9/cjobs-none:1", on_done, &r);
+	engine_pull(F.e, "127.0.0.1:9/cjobs-none:1", NULL, on_done, &r);
 	wait_done(&r);
 	fprintf(stderr, "# pull failure: %s\n", r.err);
 	assert_false(r.st.ok);

@@ -3,7 +3,7 @@
  * parse_int64 (whitespace, trailing junk, overflow, bounds), parse_size
  * (suffixes k/m/g/t with optional b/ib, fractions, refusals of negative,
  * hex, exponent and overflow), parse_duration_s (plain seconds, units,
- * combinations, overflow), parse_cpus, parse_when (now, +duration, @secs,
+ * combinations, overflow), parse_cpus, parse_when (now, +duration, -duration, @secs,
  * ISO forms with and without Z, date only, impossible dates, overflow) and
  * parse_bool. Every refusal also checks that the output is left untouched.
  */
@@ -247,6 +247,12 @@ static void test_when(void **state)
 	assert_int_equal(when_ok("+90"), NOW + 90000);
 	assert_int_equal(when_ok("+0"), NOW);
 	assert_int_equal(when_ok("+1h30m"), NOW + 5400000);
+	/* "Ago": the --since of the last week. */
+	assert_int_equal(when_ok("-7d"), NOW - 7 * 86400000LL);
+	assert_int_equal(when_ok("-90"), NOW - 90000);
+	assert_int_equal(when_ok("-0"), NOW);
+	assert_int_equal(when_ok("-1h30m"), NOW - 5400000);
+	assert_int_equal(when_ok("-1700000000"), 123); /* the last ms after 1970 */
 	assert_int_equal(when_ok("@0"), 0);
 	assert_int_equal(when_ok("@1764000000"), 1764000000000LL);
 	assert_int_equal(when_ok("@9223372036854775"), INT64_MAX / 1000 * 1000);
@@ -289,6 +295,8 @@ static void test_when_refused(void **state)
 		"2026-11-24T22:30:15.5.5", "@1.5.5",
 		/* Past the largest time in ms. */
 		"@9223372036854776", "+9223372036854775", "+106751991167d",
+		/* Ago: a duration after the sign, and not before 1970. */
+		"-", "-x", "--5", "- 5", "-5x", "-+5", "++5", "-1700000001", "-20000d",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int64_t v = UNTOUCHED;

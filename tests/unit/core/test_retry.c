@@ -118,6 +118,44 @@ static void test_classify_kind_before_status(void **state)
 	assert_int_equal(retry_classify(500, false, false, "exec format error"), RETRY_PERMANENT);
 }
 
+/* A registry's refusal, in the words engines and registries use for it,
+ * is permanent even when a transient word rides along; a file's
+ * "permission denied" and a plain missing image are no refusal. */
+static void test_auth_refusals(void **state)
+{
+	(void)state;
+	static const char *const refused[] = {
+		"Head \"https://127.0.0.1:5000/v2/busybox/manifests/1\": no basic auth credentials",
+		"unauthorized: authentication required",
+		"Get https://r.example/v2/: UNAUTHORIZED: timeout waiting for token",
+		"pull access denied for private/app, repository does not exist or may require "
+		"'docker login': denied: requested access to the resource is denied",
+		"error parsing HTTP 403 response body: denied: access forbidden",
+		NULL,
+	};
+	for (const char *const *m = refused; *m; m++) {
+		assert_true(retry_auth_refused(500, *m));
+		assert_int_equal(retry_classify(500, false, false, *m), RETRY_PERMANENT);
+	}
+	assert_true(retry_auth_refused(401, "x"));
+	assert_true(retry_auth_refused(403, NULL));
+	assert_false(retry_auth_refused(500, "open /x: permission denied"));
+	assert_false(retry_auth_refused(500, "OCI runtime create failed: open /x: permission "
+					     "denied: unknown"));
+	assert_true(retry_auth_refused(500, "denied: requested access"));
+	assert_true(retry_auth_refused(500, "x: Denied: project not found"));
+	assert_false(retry_auth_refused(404, "manifest unknown"));
+	assert_false(retry_auth_refused(500, NULL));
+	/* An engine's plain-HTTP try at a TLS registry, after a refusal it
+	 * does not report: the same every time. */
+	assert_int_equal(retry_classify(500, false, false,
+					"Get \"http://127.0.0.1:5000/v2/\": Client sent an HTTP "
+					"request to an HTTPS server."),
+			 RETRY_PERMANENT);
+	/* An engine that cannot be reached decides before any wording. */
+	assert_int_equal(retry_classify(0, true, false, "unauthorized"), RETRY_TRANSIENT);
+}
+
 static void test_exit_code_lists(void **state)
 {
 	(void)state;
@@ -152,6 +190,7 @@ int main(void)
 		cmocka_unit_test(test_jitter_bounds),
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_classify_kind_before_status),
+		cmocka_unit_test(test_auth_refusals),
 		cmocka_unit_test(test_exit_code_lists),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

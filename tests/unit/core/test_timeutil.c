@@ -2,13 +2,16 @@
  * tests/unit/core/test_timeutil.c: util/timeutil.c. format_duration at each
  * boundary between its forms (999ms, 1.0s, 59.9s, 1m00s, 59m59s, 1h00m) and
  * that a form never shows a value belonging to the next one (no "60.0s"),
- * format_time (0 and negative are "-", UTC ISO 8601, milliseconds dropped),
+ * format_time (0 and negative are "-", UTC ISO 8601, milliseconds dropped;
+ * its own calendar arithmetic equal to the C library's to 9999),
  * and the two clocks.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -102,6 +105,45 @@ static void test_format_time(void **state)
 	time_is(253402300799000LL, "9999-12-31T23:59:59Z");
 }
 
+/* The calendar arithmetic against the C library's gmtime and strftime,
+ * at every day's first and last second from 1970 to 2199 and every 97th
+ * day after it to 9999 (leap years, century rules, 2000), with
+ * milliseconds. */
+static void test_format_time_matches_libc(void **state)
+{
+	(void)state;
+	for (int64_t day = 0; day < 2932897; day += day < 84006 ? 1 : 97) {
+		int64_t secs[] = {day * 86400, day * 86400 + 86399, day * 86400 + day % 86400};
+		for (size_t k = 0; k < 3; k++) {
+			if (secs[k] == 0)
+				continue;
+			int64_t ms = secs[k] * 1000 + day % 1000;
+			time_t t = (time_t)secs[k];
+			struct tm tm;
+			char want[40], got[40], want_ms[48], got_ms[48];
+			assert_non_null(gmtime_r(&t, &tm));
+			strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%SZ", &tm);
+			format_time(ms, got, sizeof(got));
+			if (strcmp(got, want) != 0)
+				fail_msg("format_time(%lld) = '%s', want '%s'", (long long)ms, got, want);
+			snprintf(want_ms, sizeof(want_ms), "%.19s.%03dZ", want, (int)(ms % 1000));
+			format_time_ms(ms, got_ms, sizeof(got_ms));
+			if (strcmp(got_ms, want_ms) != 0)
+				fail_msg("format_time_ms(%lld) = '%s', want '%s'", (long long)ms,
+					 got_ms, want_ms);
+		}
+	}
+	char buf[40];
+	assert_string_equal(format_time(253402300800000LL, buf, sizeof(buf)),
+			    "10000-01-01T00:00:00Z");
+	assert_string_equal(format_time_ms(253402300800001LL, buf, sizeof(buf)),
+			    "10000-01-01T00:00:00.001Z");
+	assert_string_equal(format_time_ms(0, buf, sizeof(buf)), "-");
+	char small[10];
+	format_time_ms(1714558272123LL, small, sizeof(small));
+	assert_string_equal(small, "2024-05-0");
+}
+
 static void test_clocks(void **state)
 {
 	(void)state;
@@ -121,6 +163,7 @@ int main(void)
 		cmocka_unit_test(test_duration_no_round_up),
 		cmocka_unit_test(test_duration_small_buffer),
 		cmocka_unit_test(test_format_time),
+		cmocka_unit_test(test_format_time_matches_libc),
 		cmocka_unit_test(test_clocks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

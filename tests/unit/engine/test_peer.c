@@ -38,6 +38,7 @@ static struct {
 	char last_line[512];     /* the last request line seen */
 	char lines[16][512];
 	int nlines;
+	char auth[1024];         /* the last X-Registry-Auth value seen, or "" */
 } P;
 
 static void send_all(int fd, const void *p, size_t n)
@@ -95,6 +96,10 @@ static bool read_request(int fd, char *line, size_t size)
 	}
 	size_t l = strcspn(buf, "\r\n");
 	snprintf(line, size, "%.*s", (int)l, buf);
+	const char *a = strcasestr(buf, "\r\nX-Registry-Auth: ");
+	P.auth[0] = '\0';
+	if (a)
+		snprintf(P.auth, sizeof(P.auth), "%.*s", (int)strcspn(a + 19, "\r\n"), a + 19);
 	return true;
 }
 
@@ -390,12 +395,28 @@ static void test_pull_error(void **state)
 	(void)state;
 	client(pull_fails);
 	res_t r = {0};
-	engine_pull(eng, "localhost:5000/team/app", on_done, &r);
+	engine_pull(eng, "localhost:5000/team/app", NULL, on_done, &r);
 	assert_int_equal(engine_loop_until(loop, &r.done, 10000), 0);
 	assert_false(r.st.ok);
 	contains(r.err, "pull of localhost:5000/team/app failed: boom");
 	assert_string_equal(P.lines[1], "POST /v1.41/images/create?fromImage=localhost%3A5000%2Fteam%2Fapp"
 					"&tag=latest HTTP/1.1");
+	assert_string_equal(P.auth, "");  /* no credentials: no header */
+	client_end();
+}
+
+/* Credentials go in the X-Registry-Auth header as given, and nowhere in
+ * the request line or the error. */
+static void test_pull_sends_credentials(void **state)
+{
+	(void)state;
+	client(pull_fails);
+	res_t r = {0};
+	engine_pull(eng, "localhost:5000/team/app:2", "eyJ1c2VybmFtZSI6InUifQ==", on_done, &r);
+	assert_int_equal(engine_loop_until(loop, &r.done, 10000), 0);
+	assert_string_equal(P.auth, "eyJ1c2VybmFtZSI6InUifQ==");
+	assert_null(strstr(P.lines[1], "eyJ1"));
+	assert_null(strstr(r.err, "eyJ1"));
 	client_end();
 }
 
@@ -531,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_cut_answer),
 		cmocka_unit_test(test_tty_logs),
 		cmocka_unit_test(test_pull_error),
+		cmocka_unit_test(test_pull_sends_credentials),
 		cmocka_unit_test(test_events),
 	};
 	return cmocka_run_group_tests(tests, peer_start, peer_stop);

@@ -20,6 +20,7 @@ static void full_host(host_t *h, const char *name)
 	h->network_mode = strdup("none");
 	h->enabled = false;
 	h->checked_at = 0;
+	h->registry_auth = strdup("/etc/cjobs/registry auth.json");
 }
 
 static void assert_host_equal(const host_t *a, const host_t *b)
@@ -41,6 +42,8 @@ static void assert_host_equal(const host_t *a, const host_t *b)
 	assert_int_equal(a->check_ok, b->check_ok);
 	if (a->check_message || b->check_message)
 		assert_string_equal(a->check_message, b->check_message);
+	if (a->registry_auth || b->registry_auth)
+		assert_string_equal(a->registry_auth, b->registry_auth);
 }
 
 static void test_add_get_round_trip(void **state)
@@ -63,6 +66,7 @@ static void test_add_get_round_trip(void **state)
 	assert_null(got.tls_ca);
 	assert_null(got.network_mode);
 	assert_null(got.check_message);
+	assert_null(got.registry_auth);
 	assert_true(got.tls_verify);
 	host_free(&got);
 	assert_int_equal(store_host_get(fx->s, "nope", &got, &err), 1);
