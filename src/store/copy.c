@@ -141,7 +141,7 @@ typedef struct {
 static const table_t tables[] = {
 	{"meta", "meta rows", "key, value", "tt", "", 0, NULL, NULL, BATCH_ROWS, false, false,
 	 AT(meta_rows)},
-	{"hosts", "hosts", HOST_COLUMNS, "itttttiiiitiiiitt", "id", 1, NULL, NULL, BATCH_ROWS,
+	{"hosts", "hosts", HOST_COLUMNS, "itttttiiiitiiiittt", "id", 1, NULL, NULL, BATCH_ROWS,
 	 true, false, AT(hosts)},
 	{"env_templates", "templates", TEMPLATE_COLUMNS, "ittbi", "id", 1, NULL, NULL,
 	 BATCH_ROWS, true, false, AT(templates)},
