@@ -31,6 +31,8 @@ static void write_file(const char *path, const char *text)
 	fclose(f);
 }
 
+/* store_open makes a store only in an existing directory; the making_dirs
+ * form (the default path's) makes the missing ones, 0700. */
 static void test_creates_file_and_parents(void **state)
 {
 	(void)state;
@@ -39,7 +41,13 @@ static void test_creates_file_and_parents(void **state)
 	char *err = NULL;
 	mode_t old = umask(022);
 	store_t *s = NULL;
-	OK(store_open(path, true, &s, &err));
+	assert_int_equal(store_open(path, true, &s, &err), -1);
+	assert_null(s);
+	assert_non_null(strstr(err, "does not exist; create it first"));
+	free(err);
+	err = NULL;
+	assert_int_equal(access(a, F_OK), -1);
+	OK(store_open_making_dirs(path, true, &s, &err));
 	umask(old);
 	assert_int_equal(mode_of(path), 0600);
 	assert_int_equal(mode_of(a), 0700);
