@@ -210,6 +210,30 @@ static void on_started(void *ud, const engine_status_t *st)
 
 static void on_created(void *ud, const engine_status_t *st, const char *id);
 
+/* The host's allowances as the store has them now. The worker's copy is
+ * read with its hosts, every reconcile; a refusal fails the job for good,
+ * so it is never made on a copy older than the job: 'host update
+ * --allow-bind' a moment before a submit must hold. True when a newer
+ * copy was read. */
+static bool allowances_refreshed(slot_t *s)
+{
+	host_t fresh;
+	host_init(&fresh);
+	char *err = NULL;
+	if (store_host_get(s->w->store, s->h->host.name, &fresh, &err) < 0) {
+		log_warn("job %lld: cannot read host %s again: %s", (long long)s->job.id,
+			 s->h->host.name, err_str(err));
+		free(err);
+		host_free(&fresh);
+		return false;
+	}
+	host_allow_t old = s->h->host.allow;
+	s->h->host.allow = fresh.allow;
+	fresh.allow = old;
+	host_free(&fresh);
+	return true;
+}
+
 /* Whether a missing image is pulled: the job's --pull, else its host's. */
 static bool pulls_missing(const slot_t *s)
 {
@@ -422,7 +446,15 @@ void slot_launch(slot_t *s)
 	/* Checked again here, whatever submit saw: the job may name no host,
 	 * or the host's allowances may have changed since. */
 	char *refusal = NULL;
-	if (container_host_allows(&s->job.ctr, s->h->host.name, &s->h->host.allow, &refusal) < 0) {
+	int allowed = container_host_allows(&s->job.ctr, s->h->host.name, &s->h->host.allow,
+					    &refusal);
+	if (allowed < 0 && allowances_refreshed(s)) {
+		free(refusal);
+		refusal = NULL;
+		allowed = container_host_allows(&s->job.ctr, s->h->host.name, &s->h->host.allow,
+						&refusal);
+	}
+	if (allowed < 0) {
 		engine_status_t st = {.http_status = 403, .error = refusal ? refusal : "not allowed"};
 		launch_failed(s, &st, "cannot create the container");
 		free(refusal);

@@ -262,4 +262,17 @@ assert h[\"allow_bind\"] == [\"$D\"] and h[\"allow_cap_add\"] == [\"ALL\"] and h
 	job_field $g last_error | test_grep "cannot start the container on host e1: .*could not select device driver .* with capabilities: \[\[gpu\]\]" -
 '
 
+test_expect_success 'a running worker honours an allowance made after it started (it reads the host again before it refuses)' '
+	cjobs host update e1 --allow-bind none >/dev/null || exit 1
+	"$CJOBS_BIN" process-jobs --daemon -v >worker.log 2>&1 &
+	wpid=$!
+	stop_on_exit $wpid
+	wait_for 30 "grep -q \"engine .* at \" worker.log" &&
+	cjobs host update e1 --allow-bind "$D" >/dev/null &&
+	b=$(cjobs job submit --image $IMG --volume "$D:/d:ro" -- cat /d/file) &&
+	wait_for 60 "test \"\$(job_field $b status)\" = completed" &&
+	test "$(cjobs job logs $b --stream stdout)" = from-the-host &&
+	kill -TERM $wpid && wait $wpid
+'
+
 test_done
