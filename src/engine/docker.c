@@ -69,6 +69,7 @@ void engine_kill(engine_t *e, const char *id, const char *signal, engine_done_fn
 	engine_req_t *r = simple_new(e, "POST", cb, ud);
 	if (!r)
 		return;
+	r->conflict_500 = "can only kill running containers"; /* Podman's 409 */
 	container_path(r, id, "/kill?signal=");
 	req_path_enc(r, signal && *signal ? signal : "KILL");
 	req_submit(r);
@@ -334,6 +335,7 @@ void engine_create(engine_t *e, const engine_spec_t *spec, engine_created_fn cb,
 	create_ctx_t *c = r->ctx;
 	c->cb = cb;
 	c->ud = ud;
+	r->conflict_500 = "that name is already in use"; /* Podman's 409 */
 	req_path(r, "/containers/create");
 	if (spec->name && *spec->name) {
 		req_path(r, "?name=");

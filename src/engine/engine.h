@@ -38,7 +38,7 @@ typedef struct {
 	bool ok;                  /* the request did what it asked */
 	int http_status;          /* 0 when no HTTP answer came */
 	bool not_found;           /* 404: no such container or image */
-	bool conflict;            /* 409: e.g. a container with that name exists */
+	bool conflict;            /* 409 (or Podman's 500 of the same meaning) */
 	bool unreachable;         /* could not connect, or connection lost */
 	bool timed_out;
 	const char *error;        /* NULL when ok */
@@ -97,7 +97,8 @@ typedef struct {
 } engine_spec_t;
 typedef void (*engine_created_fn)(void *ud, const engine_status_t *st, const char *id);
 /* POST /containers/create?name=. A 404 means the image is missing
- * (st->not_found); 409 that the name is taken (st->conflict). */
+ * (st->not_found); 409 (Podman: 500 "that name is already in use") that
+ * the name is taken (st->conflict). */
 void engine_create(engine_t *e, const engine_spec_t *spec, engine_created_fn cb, void *ud);
 void engine_start(engine_t *e, const char *id, engine_done_fn cb, void *ud);
 /* Sends a signal ("KILL", "TERM"). */
@@ -222,7 +223,8 @@ int engine_loop_until(engine_loop_t *loop, const bool *done, long timeout_ms);
  * 2xx answer, plus: engine_remove of a missing container (ok, with
  * not_found still set), engine_start of a started container and
  * engine_stop of a stopped one (HTTP 304). engine_kill of a container that
- * is not running gives ok=false, conflict=true (HTTP 409). unreachable
+ * is not running gives ok=false, conflict=true (HTTP 409; Podman's
+ * HTTP 500 "can only kill running containers" too). unreachable
  * means no usable connection (refused, missing socket, TLS failure, or
  * the connection broke); timed_out may come with it (no connection within
  * connect_timeout_ms) or alone (no answer within request_timeout_ms;

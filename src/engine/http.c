@@ -370,10 +370,19 @@ static void http_error(engine_req_t *r, engine_status_t *st)
 	} else {
 		req_error(r, st, "HTTP %ld from %s %s", r->http_status, r->method, r->path.buf);
 	}
+	/* Podman (4.3) answers HTTP 500 where Docker answers 409 for a name
+	 * already in use on create and for killing a container that is not
+	 * running. Without this the worker's remove-and-create-again path
+	 * after a crash never runs, and a kill racing an exit is warned
+	 * about as a failure. Only the operation that expects it looks for
+	 * Podman's words (r->conflict_500), and only in a 500 answer, so any
+	 * other server error stays an error. */
+	bool podman_conflict = r->http_status == 500 && r->conflict_500 && m &&
+			       strstr(m, r->conflict_500);
+	st->not_found = r->http_status == 404;
+	st->conflict = r->http_status == 409 || podman_conflict;
 	free(text);
 	json_decref(j);
-	st->not_found = r->http_status == 404;
-	st->conflict = r->http_status == 409;
 }
 
 static const char *os_reason(engine_req_t *r, long os_errno)

@@ -94,6 +94,9 @@ struct engine_req {
 	bool stream;              /* no total timeout; data_fn takes the body */
 	bool low_speed;           /* a stream that should never go quiet */
 	long extra_timeout_ms;    /* added to the request timeout (stop's grace) */
+	/* Podman's words for a conflict it answers with HTTP 500 instead of
+	 * 409 (NULL: only 409 is a conflict); see http_error. */
+	const char *conflict_500;
 	size_t body_max;
 	strbuf_t resp;            /* the answer (or an error answer of a stream) */
 	long http_status;

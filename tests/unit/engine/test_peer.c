@@ -3,8 +3,9 @@
  * healthy Docker engine rarely gives: an old API version, no version
  * header, a body over the cap, a raw (TTY) log stream, a pull that fails
  * inside a 200 answer, plain-text errors, a connection cut mid-answer,
- * and an event stream that arrives in pieces, carries an over-long line,
- * and outruns the caller (pause and resume). The peer is a few canned
+ * Podman's conflicts answered as HTTP 500, and an event stream that
+ * arrives in pieces, carries an over-long line, and outruns the caller
+ * (pause and resume). The peer is a few canned
  * answers on a private unix socket in this process; the real engine is
  * exercised by tests/engine/engine_live.c.
  */
@@ -288,6 +289,81 @@ static void test_newer_engine_and_text_error(void **state)
 	client_end();
 }
 
+/* ---- Podman's conflicts (HTTP 500 where Docker answers 409) ---- */
+
+static void podman_like(int fd, const char *line)
+{
+	if (strstr(line, "/_ping"))
+		ping_ok(fd, "1.41");
+	else if (strstr(line, "/containers/create?name=taken"))
+		json_answer(fd, 500, "{\"cause\":\"that name is already in use\",\"message\":"
+				     "\"creating container storage: the container name \\\"taken\\\" is "
+				     "already in use by 4f2a. You have to remove that container to be "
+				     "able to reuse that name: that name is already in use\","
+				     "\"response\":500}");
+	else if (strstr(line, "/containers/create?name=broken"))
+		json_answer(fd, 500, "{\"message\":\"crun: cgroups in hybrid mode not supported\"}");
+	else if (strstr(line, "/containers/exited/kill"))
+		json_answer(fd, 500, "{\"cause\":\"container state improper\",\"message\":\"can only "
+				     "kill running containers. 4f2a is in state exited: container "
+				     "state improper\",\"response\":500}");
+	else if (strstr(line, "/containers/docker/kill"))
+		json_answer(fd, 409, "{\"message\":\"Container docker is not running\"}");
+	else if (strstr(line, "/containers/other/kill")) /* create's words on a kill */
+		json_answer(fd, 500, "{\"message\":\"that name is already in use\"}");
+	else /* the right words for the wrong operation */
+		json_answer(fd, 500, "{\"message\":\"that name is already in use; can only kill "
+				     "running containers\"}");
+}
+
+static void on_created(void *ud, const engine_status_t *st, const char *id)
+{
+	(void)id;
+	keep(ud, st);
+}
+
+static void run_create(res_t *r, const char *name)
+{
+	memset(r, 0, sizeof(*r));
+	engine_spec_t spec = {.name = name, .image = "cjobs-test/busybox:1"};
+	engine_create(eng, &spec, on_created, r);
+	assert_int_equal(engine_loop_until(loop, &r->done, 10000), 0);
+}
+
+static void run_kill(res_t *r, const char *id)
+{
+	memset(r, 0, sizeof(*r));
+	engine_kill(eng, id, "KILL", on_done, r);
+	assert_int_equal(engine_loop_until(loop, &r->done, 10000), 0);
+}
+
+static void test_podman_conflicts(void **state)
+{
+	(void)state;
+	client(podman_like);
+	res_t r;
+	run_create(&r, "taken");
+	assert_false(r.st.ok);
+	assert_true(r.st.conflict);
+	contains(r.err, "that name is already in use");
+	run_create(&r, "broken");
+	assert_false(r.st.ok);
+	assert_false(r.st.conflict);
+	run_kill(&r, "exited");
+	assert_false(r.st.ok);
+	assert_true(r.st.conflict);
+	contains(r.err, "can only kill running containers");
+	run_kill(&r, "docker");
+	assert_true(r.st.conflict);
+	/* Podman's words only count for the operation they belong to. */
+	run_kill(&r, "other");
+	assert_false(r.st.conflict);
+	run_inspect(&r);
+	assert_int_equal(r.st.http_status, 500);
+	assert_false(r.st.conflict);
+	client_end();
+}
+
 static void not_docker(int fd, const char *line)
 {
 	(void)line;
@@ -547,6 +623,7 @@ int main(void)
 		cmocka_unit_test(test_old_api),
 		cmocka_unit_test(test_no_version_header),
 		cmocka_unit_test(test_newer_engine_and_text_error),
+		cmocka_unit_test(test_podman_conflicts),
 		cmocka_unit_test(test_not_docker),
 		cmocka_unit_test(test_too_large),
 		cmocka_unit_test(test_cut_answer),
