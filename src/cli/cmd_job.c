@@ -458,6 +458,11 @@ static const cli_command_t job_show = {
 		 "environment keys that look secret are printed as ******** unless --show-secrets; "
 		 "with it they appear in clear on the terminal (and in anything that records it). "
 		 "A job removed by 'cjobs manage-jobs cleanup' can no longer be shown."},
+		{"Peak Memory",
+		 "Peak memory is the engine's own maximum where it reports one (Docker on cgroup "
+		 "v1). Podman reports none (and Docker on cgroup v2 neither): there it is the "
+		 "highest of the samples the worker takes every 2 seconds while the job runs, so "
+		 "a spike shorter than that can be missed."},
 		{NULL, NULL},
 	},
 	.errors = (const cli_error_doc_t[]){

@@ -235,7 +235,9 @@ const cli_command_t cmd_process_jobs = {
 		 "a terminal each line starts with the time (UTC), so a daemon's log can be kept in "
 		 "a file. Each job's results, resource use and history are in the store: see "
 		 "'cjobs job show ID'. Errors are logged with the job, the host and the engine's "
-		 "own message."},
+		 "own message. Peak memory is the engine's own maximum where it reports one "
+		 "(Docker on cgroup v1); Podman reports none, so there it is the highest of the "
+		 "samples taken every 2 seconds while the job runs and can miss a shorter spike."},
 		{"Signal Handling",
 		 "SIGTERM: graceful shutdown: take no new jobs, let running ones finish and record "
 		 "them, then exit. With --shutdown-timeout, jobs still running when it passes are "
