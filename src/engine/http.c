@@ -463,8 +463,13 @@ void req_finished(engine_req_t *r, CURLcode rc)
 
 json_t *req_json(engine_req_t *r, engine_status_t *st)
 {
+	return req_json_flags(r, st, 0);
+}
+
+json_t *req_json_flags(engine_req_t *r, engine_status_t *st, size_t flags)
+{
 	json_error_t jerr;
-	json_t *j = json_loadb(r->resp.buf ? r->resp.buf : "", r->resp.len, 0, &jerr);
+	json_t *j = json_loadb(r->resp.buf ? r->resp.buf : "", r->resp.len, flags, &jerr);
 	if (!j)
 		req_error(r, st, "unreadable answer to %s %s: %s", r->method, r->path.buf, jerr.text);
 	return j;

@@ -143,6 +143,9 @@ const engine_status_t *engine_oom_status(void);
 const engine_status_t *req_new_failure(const engine_t *e);
 /* Parses a JSON answer; NULL (and st set to an error) if it is not JSON. */
 json_t *req_json(engine_req_t *r, engine_status_t *st);
+/* The same with json_loadb's flags (JSON_DECODE_INT_AS_REAL: jint reads
+ * such numbers too). */
+json_t *req_json_flags(engine_req_t *r, engine_status_t *st, size_t flags);
 /* Puts r into the loop's done queue (it has ended). */
 void req_queue_done(engine_req_t *r);
 /* Adds r to the multi handle; on any error r ends failed and is queued. */

@@ -214,7 +214,12 @@ static void stats_done(engine_req_t *r, const engine_status_t *st)
 {
 	stats_ctx_t *c = r->ctx;
 	engine_status_t s = *st;
-	json_t *j = s.ok ? req_json(r, &s) : NULL;
+	/* Podman (4.3, cgroup v1) sends usage_in_usermode as an unsigned
+	 * number that wrapped below zero (18446744073707335237), beyond what
+	 * a JSON integer may hold here: read every number as a double, so
+	 * that one field nobody reads does not make the whole answer
+	 * unreadable. jint turns the ones we read back into integers. */
+	json_t *j = s.ok ? req_json_flags(r, &s, JSON_DECODE_INT_AS_REAL) : NULL;
 	if (!s.ok) {
 		c->cb(c->ud, &s, NULL);
 		return;

@@ -3,11 +3,11 @@
  * healthy Docker engine rarely gives: an old API version, no version
  * header, a body over the cap, a raw (TTY) log stream, a pull that fails
  * inside a 200 answer, plain-text errors, a connection cut mid-answer,
- * Podman's conflicts answered as HTTP 500, and an event stream that
- * arrives in pieces, carries an over-long line, and outruns the caller
- * (pause and resume). The peer is a few canned
- * answers on a private unix socket in this process; the real engine is
- * exercised by tests/engine/engine_live.c.
+ * Podman's conflicts answered as HTTP 500 and its stats with a number
+ * beyond int64, and an event stream that arrives in pieces, carries an
+ * over-long line, and outruns the caller (pause and resume). The peer is
+ * a few canned answers on a private unix socket in this process; the
+ * real engine is exercised by tests/engine/engine_live.c.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -289,7 +289,7 @@ static void test_newer_engine_and_text_error(void **state)
 	client_end();
 }
 
-/* ---- Podman's conflicts (HTTP 500 where Docker answers 409) ---- */
+/* ---- Podman: conflicts as HTTP 500 (Docker: 409), stats beyond int64 ---- */
 
 static void podman_like(int fd, const char *line)
 {
@@ -309,6 +309,13 @@ static void podman_like(int fd, const char *line)
 				     "state improper\",\"response\":500}");
 	else if (strstr(line, "/containers/docker/kill"))
 		json_answer(fd, 409, "{\"message\":\"Container docker is not running\"}");
+	else if (strstr(line, "/containers/exited/stats"))
+		/* As Podman 4.3 sends it on cgroup v1: no max_usage, and a field
+		 * that wrapped below zero as an unsigned number. */
+		json_answer(fd, 200, "{\"memory_stats\":{\"usage\":204800,\"limit\":25276059648},"
+				     "\"cpu_stats\":{\"cpu_usage\":{\"total_usage\":5641750,"
+				     "\"usage_in_kernelmode\":4000000,"
+				     "\"usage_in_usermode\":18446744073707335237}}}");
 	else if (strstr(line, "/containers/other/kill")) /* create's words on a kill */
 		json_answer(fd, 500, "{\"message\":\"that name is already in use\"}");
 	else /* the right words for the wrong operation */
@@ -319,6 +326,15 @@ static void podman_like(int fd, const char *line)
 static void on_created(void *ud, const engine_status_t *st, const char *id)
 {
 	(void)id;
+	keep(ud, st);
+}
+
+static engine_stats_t got_stats;
+
+static void on_stats(void *ud, const engine_status_t *st, const engine_stats_t *stats)
+{
+	if (stats)
+		got_stats = *stats;
 	keep(ud, st);
 }
 
@@ -337,7 +353,7 @@ static void run_kill(res_t *r, const char *id)
 	assert_int_equal(engine_loop_until(loop, &r->done, 10000), 0);
 }
 
-static void test_podman_conflicts(void **state)
+static void test_podman_answers(void **state)
 {
 	(void)state;
 	client(podman_like);
@@ -361,6 +377,16 @@ static void test_podman_conflicts(void **state)
 	run_inspect(&r);
 	assert_int_equal(r.st.http_status, 500);
 	assert_false(r.st.conflict);
+	/* A number beyond int64 in a field not read spoils no sample. */
+	memset(&r, 0, sizeof(r));
+	memset(&got_stats, 0, sizeof(got_stats));
+	engine_stats(eng, "exited", on_stats, &r);
+	assert_int_equal(engine_loop_until(loop, &r.done, 10000), 0);
+	if (!r.st.ok)
+		fail_msg("stats: %s", r.err);
+	assert_int_equal(got_stats.memory_bytes, 204800);
+	assert_int_equal(got_stats.memory_peak_bytes, -1);
+	assert_int_equal(got_stats.cpu_total_ns, 5641750);
 	client_end();
 }
 
@@ -623,7 +649,7 @@ int main(void)
 		cmocka_unit_test(test_old_api),
 		cmocka_unit_test(test_no_version_header),
 		cmocka_unit_test(test_newer_engine_and_text_error),
-		cmocka_unit_test(test_podman_conflicts),
+		cmocka_unit_test(test_podman_answers),
 		cmocka_unit_test(test_not_docker),
 		cmocka_unit_test(test_too_large),
 		cmocka_unit_test(test_cut_answer),
