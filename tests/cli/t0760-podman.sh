@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # cjobs on Podman's Docker-compatible API: a private Podman service
 # (tests/lib/podman.sh) registered as a host, and process-jobs running
-# jobs on it: output and exit codes, a time limit, a container name that
-# is already taken, and a kill that finds its container already exited.
+# jobs on it: output and exit codes, a time limit, a memory limit, a
+# container name that is already taken, and a kill that finds its
+# container already exited.
 # Podman answers HTTP 500 where Docker answers 409 for the last two; the
 # engine layer reads those as conflicts. Skipped, and counted so, only
 # where Podman cannot start a container on this machine.
@@ -61,6 +62,16 @@ test_expect_success 'a job past its time limit on Podman is killed and ends time
 	test "$(job_field $id status)" = timeout &&
 	job_field $id last_error | grep -q "killed after its time limit of 2s" &&
 	! grep -q "cannot kill" worker.log &&
+	test -z "$(engine_containers "$PODMAN_SOCK")"
+'
+
+# Podman reports no OOMKilled (false, on this cgroup v1 host): the job
+# shows the kill as exit code 137, not as running out of memory.
+test_expect_success 'a job over its memory limit on Podman is killed: failed with exit code 137' '
+	id=$(cjobs job submit --image $IMG --memory 16m -- dd if=/dev/zero of=/dev/null bs=64M count=1) &&
+	expect_code 3 cjobs process-jobs &&
+	test "$(job_field $id status)" = failed &&
+	test "$(job_field $id exit_code)" = 137 &&
 	test -z "$(engine_containers "$PODMAN_SOCK")"
 '
 
