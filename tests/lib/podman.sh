@@ -46,10 +46,12 @@ CONF
 	# crun refuses the hybrid cgroup layout while the cgroup v2 hierarchy
 	# is mounted at /sys/fs/cgroup/unified; it is unmounted in a private
 	# mount namespace only, so the machine's own mounts stay as they are.
-	# unshare and sh exec, so $! is Podman's own pid.
+	# unshare and sh exec, so $! is Podman's own pid. It runs in DIR:
+	# conmon writes a file named oom into its working directory when a
+	# container runs out of memory.
 	CONTAINERS_CONF=$d/containers.conf CONTAINERS_STORAGE_CONF=$d/storage.conf \
 		unshare -m --propagation private sh -c \
-		"umount /sys/fs/cgroup/unified 2>/dev/null; exec podman \
+		"cd '$d' || exit 1; umount /sys/fs/cgroup/unified 2>/dev/null; exec podman \
 		--root '$d/root' --runroot '$d/runroot' --storage-driver vfs \
 		--runtime crun --cgroup-manager=cgroupfs --events-backend=file \
 		system service --time=0 'unix://$PODMAN_SOCK'" \
