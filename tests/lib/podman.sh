@@ -46,12 +46,21 @@ CONF
 	# crun refuses the hybrid cgroup layout while the cgroup v2 hierarchy
 	# is mounted at /sys/fs/cgroup/unified; it is unmounted in a private
 	# mount namespace only, so the machine's own mounts stay as they are.
+	# In that namespace too, directories of DIR are mounted over the two
+	# places Podman 4.3 writes to whatever its configuration says: the
+	# image blob cache (/var/lib/containers/cache, written by an import)
+	# and netavark's run directory (/run/containers/networks). Only their
+	# mount points are made on the machine when missing, empty.
 	# unshare and sh exec, so $! is Podman's own pid. It runs in DIR:
 	# conmon writes a file named oom into its working directory when a
 	# container runs out of memory.
+	mkdir -p "$d/hide/varlib" "$d/hide/run" /var/lib/containers /run/containers || return 1
 	CONTAINERS_CONF=$d/containers.conf CONTAINERS_STORAGE_CONF=$d/storage.conf \
 		unshare -m --propagation private sh -c \
-		"cd '$d' || exit 1; umount /sys/fs/cgroup/unified 2>/dev/null; exec podman \
+		"cd '$d' || exit 1; umount /sys/fs/cgroup/unified 2>/dev/null;
+		mount --bind '$d/hide/varlib' /var/lib/containers || exit 1
+		mount --bind '$d/hide/run' /run/containers || exit 1
+		exec podman \
 		--root '$d/root' --runroot '$d/runroot' --storage-driver vfs \
 		--runtime crun --cgroup-manager=cgroupfs --events-backend=file \
 		system service --time=0 'unix://$PODMAN_SOCK'" \
