@@ -583,7 +583,7 @@ static const cli_command_t host_list = {
 	.name = "list",
 	.summary = "list the executor hosts",
 	.usage = "[options]",
-	.max_args = 0, .needs_store = true,
+	.max_args = 0, .needs_store = true, .reads_only = true,
 	.description = "Lists every registered host, by name, with its engine address, whether "
 		       "it is enabled, its limit of concurrent jobs, its weight, whether it may "
 		       "pull images, its containers' network mode, and the result and time of its "
@@ -617,7 +617,7 @@ static const cli_command_t host_show = {
 	.name = "show",
 	.summary = "show every setting of one executor host",
 	.usage = "NAME [options]",
-	.min_args = 1, .max_args = 1, .needs_store = true,
+	.min_args = 1, .max_args = 1, .needs_store = true, .reads_only = true,
 	.description = "Prints every setting of host NAME: address, enabled, limits, weight, "
 		       "image pulls, network mode, TLS files and whether the engine's certificate "
 		       "is verified, its registry credentials file, when it was registered, and "
