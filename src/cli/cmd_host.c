@@ -13,6 +13,7 @@
 #include "cli/command.h"
 #include "cli/context.h"
 #include "ops/render.h"
+#include "ops/submit.h"
 #include "core/container.h"
 #include "core/validate.h"
 #include "engine/registry_auth.h"
@@ -94,40 +95,25 @@ static int set_str(char **field, const char *value)
 	return 0;
 }
 
-static int allow_canon(const char *name, const char *text, char **out, char **err)
+static int allow_cap_canon(const char *text, char **out, char **err)
 {
-	if (strcmp(name, "allow-bind") == 0)
-		return ctr_allow_path_canon(text, out, err);
 	return ctr_cap_canon("--allow-cap-add", text, out, err);
 }
 
-/* An allowance list given replaces the host's; 'none' empties it. */
-static int set_allow_list(const cli_args_t *a, const char *name, char ***list, size_t *n,
-			  char **err)
+/* An allowance list given replaces the host's; 'none', alone, empties it. */
+static int set_allow_list(const cli_args_t *a, const char *name, ops_canon_fn fn, char ***list,
+			  size_t *n, char **err)
 {
 	size_t given;
 	const char **v = cli_list(a, name, &given);
 	if (!given)
 		return 0;
-	if (given > CTR_LIST_MAX)
-		return err_set(err, "--%s is given %zu times; the limit is %d", name, given,
-			       CTR_LIST_MAX);
-	char **out = calloc(given + 1, sizeof(char *));
-	if (!out)
-		return err_set(err, "out of memory");
+	for (size_t i = 0; i < given; i++)
+		if (strcmp(v[i], "none") == 0 && given > 1)
+			return err_set(err, "--%s none empties the list: give it alone", name);
+	char **out = NULL;
 	size_t k = 0;
-	int rc = 0;
-	for (size_t i = 0; rc == 0 && i < given; i++) {
-		if (strcmp(v[i], "none") == 0) {
-			if (given > 1)
-				rc = err_set(err, "--%s none empties the list: give it alone", name);
-			continue;
-		}
-		rc = allow_canon(name, v[i], &out[k], err);
-		if (rc == 0)
-			k++;
-	}
-	if (rc < 0) {
+	if (strcmp(v[0], "none") != 0 && ops_canon_list(a, name, fn, &out, &k, err) < 0) {
 		strv_free(out);
 		return -1;
 	}
@@ -184,8 +170,10 @@ static int apply_host_options(const cli_args_t *a, host_t *h, char **err)
 		h->tls_verify = cli_num(a, "tls-verify") != 0;
 	if (cli_has(a, "allow-gpus"))
 		h->allow.gpus = cli_num(a, "allow-gpus") != 0;
-	if (set_allow_list(a, "allow-bind", &h->allow.bind, &h->allow.nbind, err) < 0 ||
-	    set_allow_list(a, "allow-cap-add", &h->allow.cap_add, &h->allow.ncap_add, err) < 0 ||
+	if (set_allow_list(a, "allow-bind", ctr_allow_path_canon, &h->allow.bind, &h->allow.nbind,
+			   err) < 0 ||
+	    set_allow_list(a, "allow-cap-add", allow_cap_canon, &h->allow.cap_add,
+			   &h->allow.ncap_add, err) < 0 ||
 	    (cli_has(a, "registry-auth") &&
 	     set_registry_auth(h, cli_str(a, "registry-auth"), err) < 0))
 		return -1;
@@ -583,7 +571,7 @@ static const cli_command_t host_list = {
 	.name = "list",
 	.summary = "list the executor hosts",
 	.usage = "[options]",
-	.max_args = 0, .needs_store = true,
+	.max_args = 0, .needs_store = true, .reads_only = true,
 	.description = "Lists every registered host, by name, with its engine address, whether "
 		       "it is enabled, its limit of concurrent jobs, its weight, whether it may "
 		       "pull images, its containers' network mode, and the result and time of its "
@@ -617,7 +605,7 @@ static const cli_command_t host_show = {
 	.name = "show",
 	.summary = "show every setting of one executor host",
 	.usage = "NAME [options]",
-	.min_args = 1, .max_args = 1, .needs_store = true,
+	.min_args = 1, .max_args = 1, .needs_store = true, .reads_only = true,
 	.description = "Prints every setting of host NAME: address, enabled, limits, weight, "
 		       "image pulls, network mode, TLS files and whether the engine's certificate "
 		       "is verified, its registry credentials file, when it was registered, and "

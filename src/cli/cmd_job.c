@@ -375,7 +375,7 @@ static const cli_command_t job_list = {
 	.name = "list",
 	.summary = "list jobs, newest first",
 	.usage = "[options]",
-	.max_args = 0, .needs_store = true,
+	.max_args = 0, .needs_store = true, .reads_only = true,
 	.description = "Lists jobs with their status, host, attempt, exit code and run time. "
 		       "The HOST column shows the host a job ran on, or the host it is pinned to.",
 	.options = (const cli_option_t[]){
@@ -436,7 +436,7 @@ static const cli_command_t job_show = {
 	.name = "show",
 	.summary = "show every field of a job, with its history",
 	.usage = "ID [options]",
-	.min_args = 1, .max_args = 1, .needs_store = true,
+	.min_args = 1, .max_args = 1, .needs_store = true, .reads_only = true,
 	.description = "Prints the job's definition, its state, its results and resource use, "
 		       "and its history: every change of status with time, actor and reason.",
 	.options = (const cli_option_t[]){
@@ -480,7 +480,7 @@ static const cli_command_t job_logs = {
 	.name = "logs",
 	.summary = "print a job's captured output",
 	.usage = "ID [options]",
-	.min_args = 1, .max_args = 1, .needs_store = true,
+	.min_args = 1, .max_args = 1, .needs_store = true, .reads_only = true,
 	.description =
 		"Prints what the job's container wrote: stdout to standard output and stderr to "
 		"standard error (with --stream both), exactly as captured. Output beyond the "

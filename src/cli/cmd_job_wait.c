@@ -59,7 +59,7 @@ const cli_command_t cmd_job_wait = {
 	.name = "wait",
 	.summary = "wait until jobs have ended; exit with the job's exit code",
 	.usage = "ID... [options]",
-	.min_args = 1, .max_args = -1, .needs_store = true,
+	.min_args = 1, .max_args = -1, .needs_store = true, .reads_only = true,
 	.description =
 		"Blocks until each job given has ended (completed, failed, timeout or cancelled), "
 		"then exits: with one job, with that job's exit code (see Exit Status); with "

@@ -215,7 +215,7 @@ static const cli_command_t t_list = {
 	.name = "list",
 	.summary = "list the environment templates",
 	.usage = "[options]",
-	.max_args = 0, .needs_store = true,
+	.max_args = 0, .needs_store = true, .reads_only = true,
 	.description = "Lists every environment template with its number of variables and its "
 		       "description. Values are not shown here ('cjobs template show NAME' shows "
 		       "them, masking secret-looking ones). --format json prints an array of "
@@ -247,7 +247,7 @@ static const cli_command_t t_show = {
 	.name = "show",
 	.summary = "show a template's variables",
 	.usage = "NAME [options]",
-	.min_args = 1, .max_args = 1, .needs_store = true,
+	.min_args = 1, .max_args = 1, .needs_store = true, .reads_only = true,
 	.description = "Prints template NAME: its description and its KEY=VALUE variables in "
 		       "order. Values of keys that look secret (containing PASS, SECRET, TOKEN, "
 		       "CREDENTIAL, PRIVATE, API_KEY, ACCESS_KEY or AUTH, or ending in _KEY or "

@@ -140,7 +140,7 @@ static const cli_command_t t_list = {
 	.name = "list",
 	.summary = "list the API tokens (never the tokens themselves)",
 	.usage = "[--format table|json]",
-	.max_args = 0, .needs_store = true,
+	.max_args = 0, .needs_store = true, .reads_only = true,
 	.description = "Lists every token's name, scope, when it was made and, if it was, when it "
 		       "was revoked. The tokens themselves are not stored and cannot be shown.",
 	.options = (const cli_option_t[]){

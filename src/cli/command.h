@@ -57,6 +57,8 @@ struct cli_command {
 	int min_args, max_args;            /* positional arguments; max -1: unlimited */
 	bool stop_at_positional;           /* options end at the first positional */
 	bool needs_store;                  /* open the store before run */
+	bool reads_only;                   /* never writes the store: opened read-only
+					      when it cannot be written */
 	bool reports_config;               /* runs even when the config file has
 					      problems (it reports them itself) */
 	const char *description;
@@ -90,6 +92,7 @@ struct cli_ctx {
 	config_t *config;
 	int verbosity;
 	store_t *store;            /* opened before run when needs_store */
+	bool reads_only;           /* the command's reads_only */
 	const char *command_path;  /* "manage-jobs cleanup" for messages */
 };
 

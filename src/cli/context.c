@@ -31,6 +31,10 @@ int ctx_open_store(cli_ctx_t *ctx, char **err)
 {
 	if (ctx->store)
 		return 0;
+	/* A store on a read-only file system, or one this user may only read,
+	 * can still be looked at. */
+	if (ctx->reads_only && store_unwritable(ctx->database))
+		return store_open_read_only(ctx->database, &ctx->store, err);
 	if (strcmp(ctx->database_from, "default") == 0)
 		return store_open_making_dirs(ctx->database, true, &ctx->store, err);
 	return store_open(ctx->database, true, &ctx->store, err);

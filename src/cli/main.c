@@ -203,6 +203,7 @@ int main(int argc, char **argv)
 			  path);
 		goto out;
 	}
+	ctx.reads_only = cmd->reads_only;
 	if (cmd->needs_store && ctx_open_store(&ctx, &err) < 0) {
 		cli_error(&ctx, "%s", err_str(err));
 		goto out;

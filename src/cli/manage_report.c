@@ -257,7 +257,7 @@ const cli_command_t manage_report = {
 	.summary = "generate resource usage and performance reports",
 	.usage = "[--since WHEN] [--until WHEN] [--host NAME] [--format table|json|csv]",
 	.max_args = 0,
-	.needs_store = true,
+	.needs_store = true, .reads_only = true,
 	.description =
 		"Generate resource usage and performance reports.\n\n"
 		"For the jobs of a period (by default the last 7 days), in all, per host and per "

@@ -511,7 +511,7 @@ const cli_command_t manage_status = {
 	.summary = "display job status summary and statistics",
 	.usage = "[--detailed] [--host NAME] [--format table|json]",
 	.max_args = 0,
-	.needs_store = true,
+	.needs_store = true, .reads_only = true,
 	.description =
 		"Display job status summary and statistics.\n\n"
 		"Shows how many jobs are in each status, in all and per host; the queue depth "

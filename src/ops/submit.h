@@ -28,6 +28,12 @@ int ops_submit_fill(store_t *s, const cli_args_t *a, bool local_files, job_t *jo
 /* Reads the container options (--volume, --mount, --user, ...) into *c,
  * each in its canonical text; -1 with *err naming the option. */
 int ops_submit_container(const cli_args_t *a, job_container_t *c, char **err);
+/* Each value of the repeated option `name` through fn (a core/container.c
+ * canonical form) into a new NULL-terminated *out of *n; at most
+ * CTR_LIST_MAX of them. On failure *out holds those made so far. */
+typedef int (*ops_canon_fn)(const char *text, char **out, char **err);
+int ops_canon_list(const cli_args_t *a, const char *name, ops_canon_fn fn, char ***out,
+		   size_t *n, char **err);
 /* Builds one job from a JSON object whose values go over `defaults`
  * (parsed options; a list's values are added to theirs). Errors name the
  * key: "\"priority\": 'high' is not a whole number from -1000 to 1000". */

@@ -13,10 +13,10 @@
 #include "core/container.h"
 #include "util/err.h"
 
-typedef int (*canon_fn)(const char *text, char **out, char **err);
+typedef ops_canon_fn canon_fn;
 
-static int canon_list(const cli_args_t *a, const char *name, canon_fn fn, char ***out, size_t *n,
-		      char **err)
+int ops_canon_list(const cli_args_t *a, const char *name, ops_canon_fn fn, char ***out, size_t *n,
+		   char **err)
 {
 	size_t given;
 	const char **v = cli_list(a, name, &given);
@@ -75,12 +75,12 @@ static void labels_dedup(job_container_t *c)
 
 int ops_submit_container(const cli_args_t *a, job_container_t *c, char **err)
 {
-	if (canon_list(a, "volume", ctr_volume_canon, &c->volumes, &c->nvolumes, err) < 0 ||
-	    canon_list(a, "mount", ctr_mount_canon, &c->mounts, &c->nmounts, err) < 0 ||
-	    canon_list(a, "tmpfs", ctr_tmpfs_canon, &c->tmpfs, &c->ntmpfs, err) < 0 ||
-	    canon_list(a, "label", ctr_label_canon, &c->labels, &c->nlabels, err) < 0 ||
-	    canon_list(a, "cap-add", cap_add, &c->cap_add, &c->ncap_add, err) < 0 ||
-	    canon_list(a, "cap-drop", cap_drop, &c->cap_drop, &c->ncap_drop, err) < 0 ||
+	if (ops_canon_list(a, "volume", ctr_volume_canon, &c->volumes, &c->nvolumes, err) < 0 ||
+	    ops_canon_list(a, "mount", ctr_mount_canon, &c->mounts, &c->nmounts, err) < 0 ||
+	    ops_canon_list(a, "tmpfs", ctr_tmpfs_canon, &c->tmpfs, &c->ntmpfs, err) < 0 ||
+	    ops_canon_list(a, "label", ctr_label_canon, &c->labels, &c->nlabels, err) < 0 ||
+	    ops_canon_list(a, "cap-add", cap_add, &c->cap_add, &c->ncap_add, err) < 0 ||
+	    ops_canon_list(a, "cap-drop", cap_drop, &c->cap_drop, &c->ncap_drop, err) < 0 ||
 	    canon_one(a, "user", ctr_user_canon, &c->user, err) < 0 ||
 	    canon_one(a, "entrypoint", ctr_entrypoint_canon, &c->entrypoint, err) < 0 ||
 	    canon_one(a, "hostname", ctr_hostname_canon, &c->hostname, err) < 0 ||

@@ -164,6 +164,10 @@ static int create_file(const char *path, bool make_dirs, char **err)
 static int set_pragmas(store_t *s, char **err)
 {
 	db_stmt_t *st = NULL;
+	/* Read-only, the file's mode is what it is: a store is always made in
+	 * WAL mode, and nothing here writes. */
+	if (s->read_only)
+		return st_run(s, "PRAGMA foreign_keys = ON", "cannot enable foreign keys", err);
 	if (st_prepare(s, "PRAGMA journal_mode = WAL", &st, err) < 0)
 		return -1;
 	int rc = st_step(st);
@@ -228,19 +232,67 @@ static void no_memory_statistics(void)
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/* The URI that opens path for reading only. A WAL store needs its shared
+ * memory file beside it, which a reader makes when it is missing; where the
+ * directory cannot be written (a read-only file system), a store without
+ * its log is opened immutable instead: nothing can change it there. */
+static char *read_only_uri(const char *path, char **err)
+{
+	strbuf_t sb = STRBUF_INIT;
+	sb_puts(&sb, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (*p == '%' || *p == '?' || *p == '#' || *p < 0x20 || *p >= 0x7f)
+			sb_printf(&sb, "%%%02X", *p);
+		else
+			sb_putc(&sb, (char)*p);
+	}
+	char *dir = strdup(path), *wal = NULL;
+	if (!dir || asprintf(&wal, "%s-wal", path) < 0) {
+		free(dir);
+		sb_free(&sb);
+		err_set(err, "out of memory");
+		return NULL;
+	}
+	char *slash = strrchr(dir, '/');
+	const char *d = !slash ? "." : slash == dir ? "/" : (*slash = '\0', dir);
+	bool dir_writable = access(d, W_OK) == 0, has_log = access(wal, F_OK) == 0;
+	free(dir);
+	free(wal);
+	if (!dir_writable && has_log) {
+		sb_free(&sb);
+		err_set(err, "it cannot be read without writing: its log file %s-wal holds "
+			     "changes, and its directory cannot be written; open it once where "
+			     "it can be, so that the log is folded into the file", path);
+		return NULL;
+	}
+	sb_puts(&sb, dir_writable ? "?mode=ro" : "?mode=ro&immutable=1");
+	if (sb.failed) {
+		sb_free(&sb);
+		err_set(err, "out of memory");
+		return NULL;
+	}
+	return sb_steal(&sb);
+}
+
 static int lite_open(store_t *s, char **err)
 {
-	if (create_file(s->path, s->make_dirs, err) < 0)
+	char *uri = NULL;
+	if (s->read_only ? !(uri = read_only_uri(s->path, err))
+			 : create_file(s->path, s->make_dirs, err) < 0)
 		return -1;
 	lite_conn_t *c = calloc(1, sizeof(*c));
-	if (!c)
+	if (!c) {
+		free(uri);
 		return err_set(err, "out of memory");
+	}
 	c->lock_fd = -1;
 	c->watch_fd = -1;
 	s->conn = c;
 	no_memory_statistics();
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
-	int rc = sqlite3_open_v2(s->path, &c->db, flags, NULL);
+	int flags = (uri ? SQLITE_OPEN_READONLY | SQLITE_OPEN_URI : SQLITE_OPEN_READWRITE) |
+		    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+	int rc = sqlite3_open_v2(uri ? uri : s->path, &c->db, flags, NULL);
+	free(uri);
 	if (rc != SQLITE_OK) {
 		if (c->db)
 			return db_fail_rc(s, lite_rc(c, rc), "cannot open database", err);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store/dburl.h"
 #include "util/err.h"
@@ -74,8 +75,22 @@ static void free_store(store_t *s)
 }
 
 
-static int open_store(const char *path, bool migrate, bool make_dirs, store_t **out,
-		      char **err)
+/* A store opened read-only must already be at this cjobs's schema: its
+ * migrations cannot be applied. */
+static int read_only_current(store_t *s, char **err)
+{
+	int latest = migrations_latest(s);
+	if (s->schema >= latest)
+		return 0;
+	return err_set(err, "it is at schema version %d and this cjobs needs %d, which takes "
+			    "writing it, and it cannot be written here (a read-only file system, "
+			    "or no write permission): run 'cjobs db migrate' where it can be, or "
+			    "use the cjobs that made it",
+		       s->schema, latest);
+}
+
+static int open_store(const char *path, bool migrate, bool make_dirs, bool read_only,
+		      store_t **out, char **err)
 {
 	*out = NULL;
 	if (!path || !*path)
@@ -92,9 +107,10 @@ static int open_store(const char *path, bool migrate, bool make_dirs, store_t **
 	}
 	s->drv = kind == DBURL_POSTGRES ? &pg_driver : &sqlite_driver;
 	s->make_dirs = make_dirs;
+	s->read_only = read_only;
 	/* The transaction statements first: see prepare_tx. */
 	if (s->drv->open(s, err) < 0 || prepare_tx(s, err) < 0 || s->drv->set_up(s, err) < 0 ||
-	    migrations_check(s, err) < 0 ||
+	    migrations_check(s, err) < 0 || (read_only && read_only_current(s, err) < 0) ||
 	    (migrate && store_migrate(s, NULL, err) < 0) || migrations_load_id(s, err) < 0) {
 		/* What to do about a server that cannot be reached. */
 		const char *hint = kind == DBURL_POSTGRES && err ? dburl_hint(*err) : NULL;
@@ -110,12 +126,33 @@ static int open_store(const char *path, bool migrate, bool make_dirs, store_t **
 
 int store_open(const char *path, bool migrate, store_t **out, char **err)
 {
-	return open_store(path, migrate, false, out, err);
+	return open_store(path, migrate, false, false, out, err);
 }
 
 int store_open_making_dirs(const char *path, bool migrate, store_t **out, char **err)
 {
-	return open_store(path, migrate, true, out, err);
+	return open_store(path, migrate, true, false, out, err);
+}
+
+bool store_unwritable(const char *path)
+{
+	if (!path || dburl_kind(path) != DBURL_SQLITE || access(path, R_OK) != 0)
+		return false;
+	if (access(path, W_OK) != 0)
+		return true;
+	char *dir = strdup(path);
+	if (!dir)
+		return false;
+	char *slash = strrchr(dir, '/');
+	const char *d = !slash ? "." : slash == dir ? "/" : (*slash = '\0', dir);
+	bool no = access(d, W_OK) != 0;
+	free(dir);
+	return no;
+}
+
+int store_open_read_only(const char *path, store_t **out, char **err)
+{
+	return open_store(path, false, false, true, out, err);
 }
 
 void store_close(store_t *s)

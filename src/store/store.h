@@ -28,6 +28,14 @@ int store_open(const char *path, bool migrate, store_t **out, char **err);
  * path someone wrote is more likely a typo than a wish for a new, empty
  * store. */
 int store_open_making_dirs(const char *path, bool migrate, store_t **out, char **err);
+/* True when path names an existing SQLite store this process cannot
+ * write: a read-only file system, or no write permission on the file or
+ * its directory. Commands that only read then use store_open_read_only. */
+bool store_unwritable(const char *path);
+/* Opens an existing SQLite store for reading only (its file is never
+ * written, its log is not made); refused when the store needs a
+ * migration, which needs writing. */
+int store_open_read_only(const char *path, store_t **out, char **err);
 void store_close(store_t *s);
 
 /* The store's own random id, made at creation (containers carry it in the

@@ -48,6 +48,7 @@ struct store {
 	char *path;            /* as given: a file, or libpq's connection string */
 	char *name;            /* as shown: without a password */
 	bool make_dirs;        /* SQLite: make a new file's missing directories */
+	bool read_only;        /* store_open_read_only: no writes, no migration */
 	char id[37];           /* "" until the first migration has made it */
 	int schema;            /* highest applied migration */
 	int depth;             /* open store_begin() levels */

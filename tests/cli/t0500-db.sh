@@ -30,6 +30,31 @@ test_expect_success 'a store named in a directory that does not exist is refused
 	test -f xdg/deep/cjobs/cjobs.db
 '
 
+test_expect_success 'a store that cannot be written (no write permission; a read-only file system) can still be read by the commands that only read; the others say why not' '
+	ro=$(mktemp -d /tmp/cjro.XXXXXX) && chmod 755 "$ro" &&
+	trap "rm -rf \"$ro\"" EXIT &&
+	cjobs --database "$ro/s.db" job submit --image x --name seen -- true >/dev/null &&
+	chmod 444 "$ro/s.db" && chmod 555 "$ro" &&
+	for c in "job list" "job show 1" "job logs 1" "host list" "template list" "token list" \
+		"manage-jobs status" "manage-jobs report"; do
+		runuser -u nobody -- "$CJOBS_BIN" --database "$ro/s.db" $c >out 2>err ||
+			{ echo "$c: $(cat err)"; exit 1; }
+	done &&
+	runuser -u nobody -- "$CJOBS_BIN" --database "$ro/s.db" job list | grep -q " seen " &&
+	expect_code 1 runuser -u nobody -- "$CJOBS_BIN" --database "$ro/s.db" job submit --image x -- true 2>err &&
+	grep -q "cannot open job store $ro/s.db: permission denied" err &&
+	chmod 755 "$ro" && chmod 644 "$ro/s.db" &&
+	unshare -m sh -c "mount --bind $ro $ro && mount -o remount,ro,bind $ro &&
+		$CJOBS_BIN --database $ro/s.db job show 1 >out 2>err &&
+		! $CJOBS_BIN --database $ro/s.db host add h --url mock:// 2>>err" &&
+	grep -q "^name: *seen" out && grep -q "read-only file system" err &&
+	sqlite3 "$ro/s.db" "DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)" &&
+	unshare -m sh -c "mount --bind $ro $ro && mount -o remount,ro,bind $ro &&
+		! $CJOBS_BIN --database $ro/s.db job list 2>err" &&
+	grep -q "which takes writing it, and it cannot be written here" err &&
+	test ! -e "$ro/s.db-wal"
+'
+
 test_expect_success 'jobs of several statuses exist' '
 	cjobs job submit --image $IMG -- sh -c "echo out; echo err >&2" >/dev/null &&
 	cjobs job submit --image $IMG -- sh -c "exit 3" >/dev/null &&

@@ -305,17 +305,19 @@ wait_exit() {
 # inside the container, is the workload; a file cannot be missed the way a
 # signal sent before the shell set its trap can.)
 GATED='while [ ! -e /tmp/go ]; do sleep 0.2; done; echo done'
-# container_release CID: let the GATED job of container CID end: creates
-# /tmp/go in it through the test engine's exec API ($ENGINE_SOCK) alone (no
-# store needed: also while the store is down).
-container_release() {
+# container_touch CID PATH: creates PATH in container CID, as root, through
+# the test engine's exec API ($ENGINE_SOCK) alone (no store needed: also
+# while the store is down).
+container_touch() {
 	local ex
 	ex=$(curl -s --fail --unix-socket "$ENGINE_SOCK" -H "Content-Type: application/json" \
-		-d '{"Cmd":["sh","-c",": >/tmp/go"]}' "http://d/containers/$1/exec" |
+		-d "{\"User\":\"0\",\"Cmd\":[\"sh\",\"-c\",\": >$2\"]}" "http://d/containers/$1/exec" |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["Id"])') &&
 		curl -s --fail --unix-socket "$ENGINE_SOCK" -H "Content-Type: application/json" \
 			-d '{"Detach":true}' "http://d/exec/$ex/start" >/dev/null
 }
+# container_release CID: let the GATED job of container CID end (/tmp/go).
+container_release() { container_touch "$1" /tmp/go; }
 
 # job_release ID: the same for the GATED job ID.
 job_release() {
