@@ -21,4 +21,9 @@ int validate_name(const char *what, const char *name, char **err);
 int validate_engine_url(const char *url, char **err);
 int validate_host(const host_t *host, char **err);
 
+/* The one wording of a host or job that is not there, for every command,
+ * the API and the worker (a printf format: the name, the id). */
+#define MSG_NO_HOST "no host named '%.64s'; 'cjobs host list' shows the hosts"
+#define MSG_NO_JOB "no job with id %lld; 'cjobs job list' shows the jobs"
+
 #endif

@@ -280,7 +280,7 @@ static void cancel_one(cancel_run_t *run, int64_t id, ops_cancel_result_t *r)
 		int rc = store_job_get(run->store, id, &job, &err);
 		if (rc == 1) {
 			r->outcome = OPS_CANCEL_ERROR;
-			r_error(r, "no job with id %lld; 'cjobs job list' shows the jobs", (long long)id);
+			r_error(r, MSG_NO_JOB, (long long)id);
 		} else if (rc < 0) {
 			r->outcome = OPS_CANCEL_ERROR;
 			r_error(r, "%s", err_str(err));

@@ -29,7 +29,7 @@ ops_rc_t ops_job_load(store_t *s, int64_t id, job_t *job, char **err)
 {
 	int rc = store_job_get(s, id, job, err);
 	if (rc == 1) {
-		err_set(err, "no job with id %lld; 'cjobs job list' shows the jobs", (long long)id);
+		err_set(err, MSG_NO_JOB, (long long)id);
 		return OPS_E_NOT_FOUND;
 	}
 	return rc < 0 ? OPS_E_STORE : OPS_OK;
@@ -153,7 +153,7 @@ ops_rc_t ops_host_load(store_t *s, const char *name, host_t *h, char **err)
 {
 	int rc = store_host_get(s, name, h, err);
 	if (rc == 1) {
-		err_set(err, "no host named '%.64s'; 'cjobs host list' shows the hosts", name);
+		err_set(err, MSG_NO_HOST, name);
 		return OPS_E_NOT_FOUND;
 	}
 	return rc < 0 ? OPS_E_STORE : OPS_OK;

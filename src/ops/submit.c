@@ -141,9 +141,7 @@ int ops_submit_fill(store_t *s, const cli_args_t *a, bool local_files, job_t *jo
 		int rc = found == 0 ? container_host_allows(&job->ctr, h.name, &h.allow, err) : 0;
 		host_free(&h);
 		if (found == 1)
-			return err_set(err, "no host named '%.64s'; 'cjobs host list' shows the hosts, "
-					    "'cjobs host add' registers one",
-				       hname);
+			return err_set(err, MSG_NO_HOST ", 'cjobs host add' registers one", hname);
 		if (found < 0 || rc < 0)
 			return -1;
 		if (!(job->host = strdup(hname)))

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/validate.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/strbuf.h"
@@ -488,8 +489,7 @@ static int sync_hosts(worker_t *w, bool first, char **err)
 	free(wanted);
 	store_host_list_free(hosts, n);
 	if (rc == 0 && first && w->opts->host && !found)
-		return err_set(err, "no host named '%s'; 'cjobs host list' shows the hosts",
-			       w->opts->host);
+		return err_set(err, MSG_NO_HOST, w->opts->host);
 	return rc;
 }
 
