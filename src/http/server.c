@@ -27,6 +27,7 @@
 #include "http/web/assets.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/sdnotify.h"
 #include "util/timeutil.h"
 
 #define STOP_WAIT_MS (30 * 1000)
@@ -613,9 +614,15 @@ int http_serve(const http_options_t *o, char **err)
 	log_info("serving %s://%s (store %s; %d threads, at most %d connections); SIGTERM "
 		 "stops",
 		 cert ? "https" : "http", shown, o->store, o->threads, o->max_connections);
+	/* A service manager (Type=notify) learns that requests are answered
+	 * from now on, and later that the stop was heard. */
+	if (sdnotify_sendf("READY=1\nSTATUS=serving %s://%s", cert ? "https" : "http", shown) < 0)
+		log_warn("cannot notify the service manager ($NOTIFY_SOCKET): %s", strerror(errno));
 	int sig = 0;
 	while (sigwait(&stop, &sig) == 0 && sig == SIGPIPE)
 		;
+	if (sdnotify_send("STOPPING=1") < 0)
+		log_warn("cannot notify the service manager ($NOTIFY_SOCKET): %s", strerror(errno));
 	log_info("%s: no new connections; finishing the requests in flight",
 		 sig == SIGINT ? "SIGINT" : "SIGTERM");
 	MHD_quiesce_daemon(d);

@@ -132,6 +132,17 @@ slot_t *worker_find_slot(worker_t *w, const char *container_id);
 /* A slot for a job this worker holds; launches it, or adopts it. */
 int worker_add_slot(worker_t *w, whost_t *h, job_t *job, bool adopt);
 whost_t *worker_find_host(worker_t *w, const char *name);
+/* worker/service.c: the service manager's notifications (see there). */
+void service_start(void);
+void service_ready(worker_t *w);
+/* The watchdog ping when due, and STATUS= (at most once a second, when it
+ * changed); w may be NULL before the worker has hosts. */
+void service_tick(worker_t *w, int64_t now);
+void service_reloading(void);
+void service_reloaded(worker_t *w);
+void service_stopping(worker_t *w);
+/* WAKE, or sooner when the watchdog ping or the STATUS= check is due. */
+int64_t service_next_wake(int64_t wake);
 /* worker/reconcile.c */
 /* Takes over jobs whose worker died or whose lease ran out, and removes
  * containers of this store that no live job owns (sweep), on healthy hosts. */

@@ -759,6 +759,7 @@ static void handle_signals(worker_t *w)
 	drain_pipe();
 	if (got_usr1) {
 		got_usr1 = 0;
+		service_reloading();
 		char *err = NULL;
 		if (w->opts->reload && w->opts->reload(w->opts, w->opts->reload_ud, &err) < 0)
 			log_error("SIGUSR1: configuration not reloaded: %s", err_str(err));
@@ -772,9 +773,11 @@ static void handle_signals(worker_t *w)
 		free(err);
 		refresh_hosts(w);
 		w->next_claim_mono = 0;
+		service_reloaded(w);
 	}
 	if (got_term && !w->stopping) {
 		w->stopping = true;
+		service_stopping(w);
 		if (w->opts->shutdown_timeout_s > 0) {
 			/* One millisecond more: mono_ms() drops the fraction, and the
 			 * whole timeout must have passed, not 11.999 s of 12. */
@@ -805,7 +808,10 @@ static void handle_signals(worker_t *w)
 	}
 	if (got_int && !w->interrupting) {
 		w->interrupting = true;
+		bool was_stopping = w->stopping;
 		w->stopping = true;
+		if (!was_stopping)
+			service_stopping(w);
 		w->result->interrupted = true;
 		log_info("SIGINT: stopping now; removing %d container(s) and putting their jobs "
 			 "back in the queue",
@@ -905,6 +911,7 @@ static int64_t next_wake(const worker_t *w, int64_t now)
 		if (!w->hosts[i]->healthy && w->hosts[i]->next_check_mono &&
 		    w->hosts[i]->next_check_mono < wake)
 			wake = w->hosts[i]->next_check_mono;
+	wake = service_next_wake(wake);
 	return wake < now ? now : wake;
 }
 
@@ -928,7 +935,10 @@ static void first_checks(worker_t *w)
 			pending = pending || w->hosts[i]->info_inflight;
 		if (!pending || mono_ms() > until || got_int || got_term)
 			break;
-		engine_loop_run(w->loop, 200, &signal_pipe[0], 1);
+		int64_t now = mono_ms();
+		service_tick(NULL, now);
+		int64_t wait = service_next_wake(now + 200) - now;
+		engine_loop_run(w->loop, wait > 0 ? (int)wait : 0, &signal_pipe[0], 1);
 	}
 	/* An engine that accepts connections but does not answer is as unusable
 	 * as one that refuses them: say so (exit code 2), rather than finish a
@@ -947,12 +957,14 @@ static void first_checks(worker_t *w)
 static int loop(worker_t *w, char **err)
 {
 	first_checks(w);
+	service_ready(w);
 	if (!any_healthy(w) && !w->opts->daemon) {
 		return 0;  /* every host is down: the caller reports exit 2 */
 	}
 	for (;;) {
 		int64_t now = mono_ms();
 		handle_signals(w);
+		service_tick(w, now);
 		for (size_t i = 0; i < w->nhosts; i++) {
 			whost_t *h = w->hosts[i];
 			if ((!h->healthy || !h->events_open) && h->next_check_mono &&
@@ -1081,6 +1093,7 @@ int worker_run(store_t *store, worker_opts_t *opts, worker_result_t *result, cha
 	store_long_writer(store);
 	if (install_signals(err) < 0)
 		return -1;
+	service_start();
 	w.loop = engine_loop_new();
 	int rc = -1;
 	if (!w.loop) {

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# stores: both (tests/run runs it again on PostgreSQL)
+# Running under systemd: the notifications of process-jobs --daemon and of
+# serve, sent to a datagram socket this test owns as NOTIFY_SOCKET (the
+# service manager's side, tests/lib/notify-listen.py); journal priorities
+# on standard error when JOURNAL_STREAM names it; the units in
+# dist/systemd checked by systemd-analyze verify where that tool is.
+. "$(dirname "$0")/../lib/test-lib.sh"
+
+test_engine_start || { echo "Bail out! no engine"; exit 1; }
+add_test_host e1
+IMG=cjobs-test/busybox:1
+
+# Logs and sockets live in $TEST_DIR/s, not beside the SQLite store: a
+# daemon watches the store's directory, and each line written there would
+# wake it.
+mkdir -p "$TEST_DIR/s"
+
+# listen NAME: a notification socket s/NAME.sock whose datagrams go to
+# s/NAME.log; its pid in $lpid (call it in the test body itself).
+listen() {
+	rm -f "$TEST_DIR/s/$1.sock" "$TEST_DIR/s/$1.log"
+	python3 "$TEST_ROOT/tests/lib/notify-listen.py" "$TEST_DIR/s/$1.sock" "$TEST_DIR/s/$1.log" &
+	lpid=$!
+	wait_for 30 "test -S \"$TEST_DIR/s/$1.sock\""
+}
+
+# count PATTERN LOG: how many lines of LOG match PATTERN exactly.
+count() { grep -cx "$1" "$2" || true; }
+
+test_expect_success 'process-jobs --daemon: READY=1 once it heard from its host, STATUS lines of running and queued jobs, WATCHDOG=1 pings, RELOADING=1 then READY=1 on SIGUSR1, STOPPING=1 on SIGTERM' '
+	listen w
+	NOTIFY_SOCKET=$TEST_DIR/s/w.sock WATCHDOG_USEC=200000 \
+		"$CJOBS_BIN" process-jobs --daemon --max-jobs 1 --poll-interval 3600 --verbosity 3 \
+		>/dev/null 2>s/d.log &
+	pid=$!
+	trap "kill -INT $pid 2>/dev/null; kill $lpid 2>/dev/null; wait $pid $lpid 2>/dev/null" EXIT
+	wait_for 60 "grep -qx READY=1 s/w.log" &&
+	# The READY datagram carries the first STATUS: the host answered.
+	grep -A1 -x READY=1 s/w.log | grep -qx "STATUS=running 0 jobs, 0 ready in the queue; 1 of 1 host answering" &&
+	a=$(cjobs job submit --image $IMG -- sh -c "$GATED") &&
+	b=$(cjobs job submit --image $IMG -- sh -c "$GATED") &&
+	wait_for 60 "grep -qx \"STATUS=running 1 job, 1 ready in the queue; 1 of 1 host answering\" s/w.log" &&
+	# Half of WATCHDOG_USEC: a ping every 0.1 s; a few have come by now.
+	wait_for 30 "test \$(count WATCHDOG=1 s/w.log) -ge 5" &&
+	kill -USR1 $pid &&
+	wait_for 30 "grep -q \"^RELOADING=1\$\" s/w.log && test \$(count READY=1 s/w.log) -ge 2" &&
+	grep -A1 -x RELOADING=1 s/w.log | grep -q "^MONOTONIC_USEC=[1-9][0-9]*\$" &&
+	r=$(grep -nx RELOADING=1 s/w.log | cut -d: -f1) &&
+	second=$(grep -nx READY=1 s/w.log | sed -n 2p | cut -d: -f1) &&
+	test "$r" -lt "$second" &&
+	test_grep -q "SIGUSR1: configuration" s/d.log &&
+	kill -TERM $pid &&
+	wait_for 30 "grep -qx STOPPING=1 s/w.log" &&
+	grep -A1 -x STOPPING=1 s/w.log | grep -qx "STATUS=stopping: waiting for 1 running job" &&
+	if test "$(job_field $a status)" = running; then run=$a left=$b; else run=$b left=$a; fi &&
+	job_release $run &&
+	wait_exit 60 $pid &&
+	test "$(job_field $run status)" = completed &&
+	cjobs manage-jobs cancel --job-id $left >/dev/null
+'
+
+test_done
