@@ -60,4 +60,36 @@ test_expect_success 'process-jobs --daemon: READY=1 once it heard from its host,
 	cjobs manage-jobs cancel --job-id $left >/dev/null
 '
 
+test_expect_success 'process-jobs --daemon: no WATCHDOG=1 when WATCHDOG_PID names another process (an inherited environment), READY=1 still' '
+	listen p
+	NOTIFY_SOCKET=$TEST_DIR/s/p.sock WATCHDOG_USEC=200000 WATCHDOG_PID=1 \
+		"$CJOBS_BIN" process-jobs --daemon --poll-interval 3600 >/dev/null 2>s/p-d.log &
+	pid=$!
+	trap "kill -INT $pid 2>/dev/null; kill $lpid 2>/dev/null; wait $pid $lpid 2>/dev/null" EXIT
+	wait_for 60 "grep -qx READY=1 s/p.log" &&
+	# Past READY the loop is running: a watchdog of its own would have
+	# pinged every 0.1 s; a reload round trip shows the loop turned.
+	kill -USR1 $pid &&
+	wait_for 30 "test \$(count READY=1 s/p.log) -ge 2" &&
+	test "$(count WATCHDOG=1 s/p.log)" = 0 &&
+	kill -TERM $pid &&
+	wait_exit 60 $pid
+'
+
+test_expect_success 'serve: READY=1 with a STATUS naming the address once it listens, STOPPING=1 on SIGTERM' '
+	listen s
+	NOTIFY_SOCKET=$TEST_DIR/s/s.sock "$CJOBS_BIN" serve --listen 127.0.0.1:0 >/dev/null 2>s/serve.log &
+	pid=$!
+	trap "kill -INT $pid 2>/dev/null; kill $lpid 2>/dev/null; wait $pid $lpid 2>/dev/null" EXIT
+	wait_for 60 "grep -qx READY=1 s/s.log" &&
+	url=$(sed -n "s/.* serving \(http:\/\/[^ ]*\) .*/\1/p" s/serve.log) &&
+	test -n "$url" &&
+	grep -A1 -x READY=1 s/s.log | grep -qx "STATUS=serving $url" &&
+	curl -s -o /dev/null "$url/" &&
+	! grep -q STOPPING s/s.log &&
+	kill -TERM $pid &&
+	wait_exit 60 $pid &&
+	grep -qx STOPPING=1 s/s.log
+'
+
 test_done
