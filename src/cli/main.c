@@ -45,7 +45,8 @@ void cli_error(const cli_ctx_t *ctx, const char *fmt, ...)
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
 	va_end(ap);
-	fputs("cjobs: error: ", stderr);
+	/* Under systemd, the journal's error priority (see util/log.h). */
+	fputs(log_to_journal() ? "<3>cjobs: error: " : "cjobs: error: ", stderr);
 	fputs_printable(msg ? msg : "out of memory", stderr);
 	fputc('\n', stderr);
 	free(msg);

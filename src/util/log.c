@@ -3,12 +3,37 @@
 #include "util/text.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 static int current_level = LOG_NORMAL;
+
+/* 1 when standard error is systemd's journal stream, 0 when not, -1 not
+ * yet looked at. systemd sets JOURNAL_STREAM to "DEVICE:INODE" of the
+ * stream it connected; a child whose stderr went elsewhere (a terminal, a
+ * file) inherits the variable, so it counts only when it names our fd 2. */
+static int journal = -1;
+
+bool log_to_journal(void)
+{
+	if (journal >= 0)
+		return journal;
+	journal = 0;
+	const char *v = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	char end;
+	struct stat st;
+	if (v && sscanf(v, "%llu:%llu%c", &dev, &ino, &end) == 2 &&
+	    fstat(STDERR_FILENO, &st) == 0 && (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino)
+		journal = 1;
+	return journal;
+}
+
 
 void log_set_level(int level)
 {
@@ -20,12 +45,15 @@ int log_level(void)
 	return current_level;
 }
 
-static void emit(int level, const char *tag, const char *fmt, va_list ap)
+/* PRIO: the journal's priority prefix (syslog's numbers). */
+static void emit(int level, const char *prio, const char *tag, const char *fmt, va_list ap)
 {
 	if (level > current_level)
 		return;
 	char stamp[40] = "";
-	if (!isatty(STDERR_FILENO)) {
+	bool to_journal = log_to_journal();
+	/* The journal stamps each line itself. */
+	if (!to_journal && !isatty(STDERR_FILENO)) {
 		struct timespec ts;
 		struct tm tm;
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -39,24 +67,28 @@ static void emit(int level, const char *tag, const char *fmt, va_list ap)
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
 	flockfile(stderr);
-	fprintf(stderr, "%scjobs: %s", stamp, tag);
+	if (to_journal)
+		/* It names the program too (cjobs[PID]:). */
+		fprintf(stderr, "%s%s", prio, tag);
+	else
+		fprintf(stderr, "%scjobs: %s", stamp, tag);
 	fputs_printable(msg ? msg : "(out of memory)", stderr);
 	fputc('\n', stderr);
 	funlockfile(stderr);
 	free(msg);
 }
 
-#define LOG_FN(name, level, tag)                                                    \
+#define LOG_FN(name, level, prio, tag)                                              \
 	void name(const char *fmt, ...)                                             \
 	{                                                                           \
 		va_list ap;                                                         \
 		va_start(ap, fmt);                                                  \
-		emit(level, tag, fmt, ap);                                          \
+		emit(level, prio, tag, fmt, ap);                                    \
 		va_end(ap);                                                         \
 	}
 
-LOG_FN(log_error, LOG_QUIET, "error: ")
-LOG_FN(log_warn, LOG_NORMAL, "warning: ")
-LOG_FN(log_info, LOG_NORMAL, "")
-LOG_FN(log_detail, LOG_DETAIL, "")
-LOG_FN(log_debug, LOG_DEBUG, "debug: ")
+LOG_FN(log_error, LOG_QUIET, "<3>", "error: ")
+LOG_FN(log_warn, LOG_NORMAL, "<4>", "warning: ")
+LOG_FN(log_info, LOG_NORMAL, "<6>", "")
+LOG_FN(log_detail, LOG_DETAIL, "<6>", "")
+LOG_FN(log_debug, LOG_DEBUG, "<7>", "debug: ")

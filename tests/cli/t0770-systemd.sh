@@ -92,4 +92,23 @@ test_expect_success 'serve: READY=1 with a STATUS naming the address once it lis
 	grep -qx STOPPING=1 s/s.log
 '
 
+test_expect_success 'JOURNAL_STREAM naming standard error: each line starts with the journal priority (<3> error, <6> info, <7> debug) and carries no time of its own' '
+	: >s/j.log &&
+	js=$(stat -c "%d:%i" s/j.log) &&
+	JOURNAL_STREAM=$js "$CJOBS_BIN" process-jobs --verbosity 3 >/dev/null 2>>s/j.log &&
+	{ JOURNAL_STREAM=$js "$CJOBS_BIN" job show 99999 >/dev/null 2>>s/j.log || true; } &&
+	test_grep -q "^<6>processed: " s/j.log &&
+	test_grep -q "^<7>debug: " s/j.log &&
+	test_grep -q "^<3>cjobs: error: no job with id 99999" s/j.log &&
+	! grep -v "^<[367]>\|^Run " s/j.log &&
+	! grep -q "[0-9]T[0-9][0-9]:[0-9][0-9]:" s/j.log
+'
+
+test_expect_success 'JOURNAL_STREAM inherited but naming another file: the usual lines, with their time and no priority' '
+	: >s/other && : >s/k.log &&
+	JOURNAL_STREAM=$(stat -c "%d:%i" s/other) "$CJOBS_BIN" process-jobs --verbosity 3 >/dev/null 2>>s/k.log &&
+	test_grep -q "^20[0-9-]*T[0-9:.]*Z cjobs: processed: " s/k.log &&
+	! grep -q "^<[0-9]>" s/k.log
+'
+
 test_done
