@@ -111,4 +111,21 @@ test_expect_success 'JOURNAL_STREAM inherited but naming another file: the usual
 	! grep -q "^<[0-9]>" s/k.log
 '
 
+# The units as installed, but starting the binary under test: verify
+# checks that the commands they run exist.
+if command -v systemd-analyze >/dev/null 2>&1; then
+	test_expect_success 'the units in dist/systemd pass systemd-analyze verify with not one complaint' '
+		mkdir -p u &&
+		for f in cjobs-worker.service cjobs-serve.service; do
+			sed "s|/usr/bin/cjobs|$CJOBS_BIN|" "$TEST_ROOT/dist/systemd/$f" >u/$f || return 1
+		done &&
+		grep -q "^Type=notify" u/cjobs-worker.service &&
+		grep -q "^ExecReload=/bin/kill -USR1 \$MAINPID" u/cjobs-worker.service &&
+		systemd-analyze verify --man=no u/cjobs-worker.service u/cjobs-serve.service >u/out 2>&1 &&
+		{ ! test -s u/out || { cat u/out; false; }; }
+	'
+else
+	test_skip 'the units in dist/systemd pass systemd-analyze verify' 'no systemd-analyze on this machine'
+fi
+
 test_done
