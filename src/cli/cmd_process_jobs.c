@@ -237,7 +237,14 @@ const cli_command_t cmd_process_jobs = {
 		 "'cjobs job show ID'. Errors are logged with the job, the host and the engine's "
 		 "own message. Peak memory is the engine's own maximum where it reports one "
 		 "(Docker on cgroup v1); Podman reports none, so there it is the highest of the "
-		 "samples taken every 2 seconds while the job runs and can miss a shorter spike."},
+		 "samples taken every 2 seconds while the job runs and can miss a shorter spike.\n\n"
+		 "Under systemd (the cjobs-worker.service unit, Type=notify) the worker tells it "
+		 "when it is ready (its store open, its hosts heard from), a status line for "
+		 "'systemctl status' (jobs running, jobs ready in the queue, hosts answering; "
+		 "at most once a second), and pings the watchdog when WatchdogSec is set. When "
+		 "JOURNAL_STREAM names standard error, lines carry the journal's priorities "
+		 "(error, warning, info, debug) instead of a time: 'journalctl -u cjobs-worker "
+		 "-p warning' shows the problems."},
 		{"Signal Handling",
 		 "SIGTERM: graceful shutdown: take no new jobs, let running ones finish and record "
 		 "them, then exit. With --shutdown-timeout, jobs still running when it passes are "
@@ -247,7 +254,9 @@ const cli_command_t cmd_process_jobs = {
 		 "attempt), then exit.\n\n"
 		 "SIGUSR1: reload the configuration file without restarting: max_jobs, "
 		 "poll_interval, timeout, output_limit and shutdown_timeout of [worker] take effect for the next jobs "
-		 "(values given as options stay)."},
+		 "(values given as options stay). 'systemctl reload cjobs-worker' sends it; the "
+		 "worker tells systemd that it reloads and when it is ready again, and that it "
+		 "stops on SIGTERM."},
 		{"Important Notes",
 		 "The worker needs access to each host's Docker engine, which is root-equivalent on "
 		 "that machine. Resource use of the worker itself is small (a few MB of memory, "
