@@ -265,14 +265,6 @@ int store_job_active_on(store_t *s, const char *host, int64_t *n, char **err);
  * may go (a launching or running job may still have a container; cancel a
  * queued one first). 1 if there is no such job. */
 int store_job_delete(store_t *s, int64_t id, char **err);
-/* Removes, with their history and output, the jobs in a final status
- * (those in status_mask; 0 = every final status; a mask naming a status
- * that is not final is an error) that finished before `before` (unix ms; a
- * job without a finish time counts from its creation). With dry_run nothing
- * is removed. *jobs and *output_bytes (either may be NULL) get how many jobs
- * and how many bytes of captured output went, or would go. */
-int store_job_purge(store_t *s, int status_mask, int64_t before, bool dry_run,
-		    int64_t *jobs, int64_t *output_bytes, char **err);
 
 /* ---- workers ---- */
 /* A worker as the store knows it. alive is judged when read: registered,

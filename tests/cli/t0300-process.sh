@@ -49,11 +49,7 @@ test_expect_success 'a job past its time limit is killed (not before it) and end
 '
 
 test_expect_success 'a container that ends on its own just as its time limit passes, the worker not yet told, is recorded as it ended (completed, exit 0), not timeout' '
-	python3 "$TEST_ROOT/tests/lib/event-gate.py" "$TEST_DIR/gate.sock" "$ENGINE_SOCK" "$TEST_DIR/gate.open" >gate.log 2>&1 &
-	gpid=$!
-	stop_on_exit $gpid
-	wait_for 20 "test -S $TEST_DIR/gate.sock" &&
-	cjobs host add gated --url "unix://$TEST_DIR/gate.sock" >/dev/null || exit 1
+	gated_host "$ENGINE_SOCK" || exit 1
 	{
 		id=$(cjobs job submit --host gated --image $IMG --timeout 5 -- sh -c "sleep 3; exit 0") &&
 		cjobs process-jobs --host gated -v >worker.log 2>&1 &&

@@ -99,11 +99,7 @@ test_expect_success 'a container name already taken on Podman (HTTP 500, not 409
 # As in t0300 on Docker: the event gate holds back the die event, so the
 # worker sends its kill to a container that has already exited.
 test_expect_success 'a kill on Podman that finds the container exited (HTTP 500, not 409) records the job as it ended, without a warning' '
-	python3 "$TEST_ROOT/tests/lib/event-gate.py" "$TEST_DIR/gate.sock" "$PODMAN_SOCK" "$TEST_DIR/gate.open" >gate.log 2>&1 &
-	gpid=$!
-	stop_on_exit $gpid
-	wait_for 20 "test -S $TEST_DIR/gate.sock" &&
-	cjobs host add gated --url "unix://$TEST_DIR/gate.sock" >/dev/null || exit 1
+	gated_host "$PODMAN_SOCK" || exit 1
 	{
 		id=$(cjobs job submit --host gated --image $IMG --timeout 5 -- sh -c "sleep 3; exit 0") &&
 		cjobs process-jobs --host gated -v >worker.log 2>&1 &&

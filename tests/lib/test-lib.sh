@@ -316,6 +316,17 @@ container_touch() {
 		curl -s --fail --unix-socket "$ENGINE_SOCK" -H "Content-Type: application/json" \
 			-d '{"Detach":true}' "http://d/exec/$ex/start" >/dev/null
 }
+# gated_host SOCK: inside a test body, registers host 'gated' whose engine
+# is the one at SOCK behind tests/lib/event-gate.py, which holds back its
+# event stream (until $TEST_DIR/gate.open exists), so that the worker
+# learns late that a container has exited; the relay stops with the body.
+gated_host() {
+	python3 "$TEST_ROOT/tests/lib/event-gate.py" "$TEST_DIR/gate.sock" "$1" "$TEST_DIR/gate.open" \
+		>gate.log 2>&1 &
+	stop_on_exit $!
+	wait_for 20 "test -S $TEST_DIR/gate.sock" &&
+		cjobs host add gated --url "unix://$TEST_DIR/gate.sock" >/dev/null
+}
 # container_release CID: let the GATED job of container CID end (/tmp/go).
 container_release() { container_touch "$1" /tmp/go; }
 

@@ -19,7 +19,7 @@
  * - store_host_remove: a host with both running and pinned queued jobs is
  *   refused naming both.
  * - The arguments the store refuses (store.h, report.h, maint.h): each is
- *   refused with a message and nothing written; purge counts may be NULL.
+ *   refused with a message and nothing written.
  *
  * Every store is a real SQLite file in the test's own directory.
  */
@@ -438,14 +438,6 @@ static void test_refused_arguments_change_nothing(void **state)
 	assert_err_contains(err, "does not exist");
 	assert_int_equal(store_job_update(fx->s, &gone, JOB_SET_LAST_ERROR, &err), -1);
 	assert_err_contains(err, "does not exist");
-	int64_t jobs = -1, bytes = -1;
-	assert_int_equal(store_job_purge(fx->s, 1 << 20, 1LL << 60, false, &jobs, &bytes, &err),
-			 -1);
-	assert_err_contains(err, "unknown job status in the filter");
-	assert_int_equal(store_job_purge(fx->s, 1 << JOB_QUEUED, 1LL << 60, false, &jobs, &bytes,
-					 &err),
-			 -1);
-	assert_err_contains(err, "only finished jobs");
 	job_output_t o = {.data = NULL, .len = 3};
 	assert_int_equal(store_output_put(fx->s, id, 1, JOB_STDOUT, &o, &err), -1);
 	assert_err_contains(err, "no data for 3 bytes");
@@ -475,16 +467,11 @@ static void test_refused_arguments_change_nothing(void **state)
 	/* No ids: nothing to do, and nothing done. */
 	OK(store_cleanup_delete(fx->s, many, 0, 1LL << 60, &removed, &err));
 	assert_int_equal(removed.jobs, 0);
-	/* Purge counts are optional; every status in the mask is no filter. */
+	/* Every status in the mask is no filter. */
 	OK(store_job_move(fx->s, &j, JOB_QUEUED, JOB_CANCELLED, 0, "t", NULL, &err));
-	OK(store_job_purge(fx->s, 0, 1LL << 60, true, NULL, NULL, &err));
 	job_filter_t all = {.status_mask = (1 << JOB_STATUS_COUNT) - 1};
 	OK(store_job_list(fx->s, &all, &c, &n, &err));
 	assert_int_equal(n, 1);
-	store_job_list_free(c, n);
-	OK(store_job_purge(fx->s, 0, 1LL << 60, false, NULL, NULL, &err));
-	OK(store_job_list(fx->s, &all, &c, &n, &err));
-	assert_int_equal(n, 0);
 	store_job_list_free(c, n);
 	job_free(&j);
 }

@@ -302,15 +302,6 @@ static int op_job_delete(store_t *s, char **err)
 	return store_job_delete(s, ids.completed, err);
 }
 
-static int op_job_purge(store_t *s, char **err)
-{
-	int64_t jobs = 0, bytes = 0;
-	int rc = store_job_purge(s, 0, 1LL << 60, false, &jobs, &bytes, err);
-	if (rc == 0)
-		assert_int_equal(jobs, 1);
-	return rc;
-}
-
 static int op_output_put(store_t *s, char **err)
 {
 	job_output_t o = {.data = (char *)"partial", .len = 7, .total_bytes = 7};
@@ -370,7 +361,7 @@ static const op_t ops[] = {
 	OP(template_add),  OP(template_remove), OP(job_add),      OP(job_add_many),
 	OP(job_move),      OP(job_finish),    OP(job_move_via),   OP(job_update),
 	OP(renew_lease),   OP(take_over),     OP(claim),          OP(claim_spread),   OP(job_delete),
-	OP(job_purge),     OP(output_put),    OP(cleanup_delete), OP(vacuum),
+	OP(output_put),    OP(cleanup_delete), OP(vacuum),
 	OP(sample_add),    OP(sample_clear),
 };
 #define NOPS (sizeof(ops) / sizeof(ops[0]))

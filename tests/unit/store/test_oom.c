@@ -405,13 +405,6 @@ static int op_template_reads(store_t *s, long n, char **err)
 	return rc;
 }
 
-static int op_purge(store_t *s, long n, char **err)
-{
-	(void)n;
-	int64_t jobs, bytes;
-	return store_job_purge(s, 0, 1LL << 62, false, &jobs, &bytes, err);
-}
-
 static int op_job_add_many(store_t *s, long n, char **err)
 {
 	(void)n;
@@ -677,7 +670,7 @@ static int setup(void **state)
 	if (store_output_put(fx->s, 2, 1, JOB_STDOUT, &o, &err) < 0 ||
 	    store_template_add(fx->s, &t, &err) < 0)
 		return -1;
-	/* Two finished jobs with output and history for the purge. */
+	/* Two finished jobs with output and history. */
 	for (int i = 0; i < 2; i++) {
 		job_t j;
 		int64_t id = add_job(fx->s, 0, NULL, 0);
@@ -718,7 +711,6 @@ OOM_TEST(output_put)
 OOM_TEST(output_get)
 OOM_TEST(template_add)
 OOM_TEST(template_reads)
-OOM_TEST(purge)
 OOM_TEST(tx_group)
 OOM_TEST(job_add_many)
 OOM_TEST(job_add_many_in_tx)
@@ -892,7 +884,7 @@ int main(void)
 		T(test_host_update),  T(test_job_add),     T(test_job_reads),
 		T(test_claim),        T(test_claim_spread), T(test_move),        T(test_job_update),
 		T(test_output_put),   T(test_output_get),  T(test_template_add),
-		T(test_template_reads), T(test_purge),     T(test_tx_group),
+		T(test_template_reads), T(test_tx_group),
 		T(test_job_add_many), T(test_job_add_many_in_tx), T(test_copy),
 		T(test_backup),       T(test_worker_register), T(test_worker_heartbeat),
 		T(test_worker_stop),  T(test_worker_reads),    T(test_watch),

@@ -864,21 +864,6 @@ static int op_job_delete(store_t *s, char **err)
 	return store_job_delete(s, ids.completed, err);
 }
 
-static int op_job_purge(store_t *s, char **err)
-{
-	int64_t jobs = 0, bytes = 0;
-	int rc = store_job_purge(s, 0, 1LL << 60, false, &jobs, &bytes, err);
-	if (rc == 0)
-		assert_int_equal(jobs, 2);
-	return rc;
-}
-
-static int op_job_purge_dry(store_t *s, char **err)
-{
-	int64_t jobs = 0, bytes = 0;
-	return store_job_purge(s, 1 << JOB_COMPLETED, 1LL << 60, true, &jobs, &bytes, err);
-}
-
 static int op_output_put(store_t *s, char **err)
 {
 	job_output_t o = {.data = (char *)"partial", .len = 7, .total_bytes = 7};
@@ -1227,7 +1212,7 @@ static const op_t ops[] = {
 	W(job_add_many),      W(job_move),          W(job_move_lost),     W(job_finish),
 	W(job_move_via),      W(job_move_ran_on),   W(job_update),        W(job_update_ran_on),
 	W(renew_lease),       W(take_over),         W(claim),             W(claim_any),         W(claim_spread),
-	W(job_delete),        W(job_purge),         W(job_purge_dry),     W(output_put),
+	W(job_delete),        W(output_put),
 	W(cleanup_delete),    W(vacuum),            W(sample_add),        W(sample_clear),
 	W(sample_clear_dry),  W(tx_group),          W(tx_bulk),           R(reads_in_tx),
 	W(worker_register),   W(worker_heartbeat),  W(worker_stop),       R(worker_list),
