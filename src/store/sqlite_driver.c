@@ -422,6 +422,21 @@ static int lite_watch(store_t *s, int *fd, char **err)
 	return 0;
 }
 
+/* Whether an event's file is the store's own: the file, its log or its
+ * rollback journal. Another file in the same directory (a worker's log
+ * beside its store, say) is not a change of the store: a worker woken by
+ * the lines it writes itself would look for jobs again and again. */
+static bool is_store_file(const char *store_path, const char *name)
+{
+	const char *slash = strrchr(store_path, '/');
+	const char *base = slash ? slash + 1 : store_path;
+	size_t n = strlen(base);
+	if (strncmp(name, base, n) != 0)
+		return false;
+	const char *rest = name + n;
+	return !*rest || strcmp(rest, "-wal") == 0 || strcmp(rest, "-journal") == 0;
+}
+
 static bool lite_changed(store_t *s)
 {
 	lite_conn_t *c = s->conn;
@@ -429,8 +444,16 @@ static bool lite_changed(store_t *s)
 		return false;
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	bool any = false;
-	while (read(c->watch_fd, buf, sizeof(buf)) > 0)
-		any = true;
+	ssize_t got;
+	while ((got = read(c->watch_fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; off + (ssize_t)sizeof(struct inotify_event) <= got;) {
+			const struct inotify_event *ev = (const struct inotify_event *)(buf + off);
+			/* Overflowed: changes were dropped, so assume one of ours. */
+			if ((ev->mask & IN_Q_OVERFLOW) || (ev->len > 0 && is_store_file(s->path, ev->name)))
+				any = true;
+			off += (ssize_t)sizeof(struct inotify_event) + ev->len;
+		}
+	}
 	return any;
 }
 

@@ -119,4 +119,19 @@ test_expect_success 'no container labelled by cjobs is left on the engine' '
 	test -z "$(engine_containers "$ENGINE_SOCK")"
 '
 
+test_expect_success SQLITE 'files written beside the store (the worker'"'"'s own log there) do not wake the worker as if the store had changed' '
+	"$CJOBS_BIN" process-jobs --daemon --verbosity 3 >beside.log 2>&1 &
+	wpid=$!
+	stop_on_exit $wpid
+	wait_for 30 "grep -q \"no job ready for this worker\" beside.log" &&
+	for i in 1 2 3 4 5 6 7 8 9 10; do echo x >>other.txt; done &&
+	kill -USR1 $wpid &&
+	wait_for 30 "grep -q SIGUSR1: beside.log" &&
+	kill -USR1 $wpid &&
+	wait_for 30 "test \$(grep -c SIGUSR1: beside.log) -ge 2" &&
+	n=$(grep -c "another process changed the store" beside.log) &&
+	echo "woken $n times" && test "$n" -le 3 &&
+	kill -TERM $wpid && wait $wpid
+'
+
 test_done
