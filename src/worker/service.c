@@ -122,14 +122,20 @@ void service_tick(worker_t *w, int64_t now)
 	}
 }
 
+/* A state ("READY=1", "STOPPING=1") with the status line as it is now. */
+static void announce(worker_t *w, const char *state)
+{
+	status_line(w, svc.status, sizeof(svc.status));
+	char msg[sizeof(svc.status) + 16];
+	snprintf(msg, sizeof(msg), "%s\n%s", state, svc.status);
+	notify(msg);
+}
+
 void service_ready(worker_t *w)
 {
 	if (!svc.on)
 		return;
-	status_line(w, svc.status, sizeof(svc.status));
-	char msg[sizeof(svc.status) + 16];
-	snprintf(msg, sizeof(msg), "READY=1\n%s", svc.status);
-	notify(msg);
+	announce(w, "READY=1");
 	svc.next_status_mono = mono_ms() + STATUS_EVERY_MS;
 }
 
@@ -148,12 +154,8 @@ void service_reloaded(worker_t *w)
 
 void service_stopping(worker_t *w)
 {
-	if (!svc.on)
-		return;
-	status_line(w, svc.status, sizeof(svc.status));
-	char msg[sizeof(svc.status) + 16];
-	snprintf(msg, sizeof(msg), "STOPPING=1\n%s", svc.status);
-	notify(msg);
+	if (svc.on)
+		announce(w, "STOPPING=1");
 }
 
 int64_t service_next_wake(int64_t wake)
