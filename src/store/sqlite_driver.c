@@ -119,18 +119,19 @@ static int make_parents(const char *path, char **err)
  * answers ENOENT too), for the caller to tell open's own reason. */
 static int missing_directory(const char *path, char **err)
 {
-	const char *slash = strrchr(path, '/');
-	int dirlen = slash == path ? 1 : slash ? (int)(slash - path) : 1;
-	char *dir = strndup(slash ? path : ".", (size_t)dirlen);
+	char *copy = strdup(path);
+	if (!copy)
+		return err_set(err, "out of memory");
+	const char *dir = dirname(copy);
 	struct stat sb;
-	bool there = dir && stat(dir, &sb) == 0;
-	free(dir);
-	if (there)
-		return 0;
-	return err_set(err, "the directory %.*s does not exist; create it first (mkdir -p "
-			    "%.*s), or correct the path: a new store is made in an existing "
-			    "directory (only the default path makes its own)",
-		       dirlen, slash ? path : ".", dirlen, slash ? path : ".");
+	int rc = stat(dir, &sb) == 0
+			 ? 0
+			 : err_set(err, "the directory %s does not exist; create it first (mkdir -p "
+					"%s), or correct the path: a new store is made in an existing "
+					"directory (only the default path makes its own)",
+				   dir, dir);
+	free(copy);
+	return rc;
 }
 
 static int create_file(const char *path, bool make_dirs, char **err)
@@ -246,17 +247,15 @@ static char *read_only_uri(const char *path, char **err)
 		else
 			sb_putc(&sb, (char)*p);
 	}
-	char *dir = strdup(path), *wal = NULL;
-	if (!dir || asprintf(&wal, "%s-wal", path) < 0) {
-		free(dir);
+	char *copy = strdup(path), *wal = NULL;
+	if (!copy || asprintf(&wal, "%s-wal", path) < 0) {
+		free(copy);
 		sb_free(&sb);
 		err_set(err, "out of memory");
 		return NULL;
 	}
-	char *slash = strrchr(dir, '/');
-	const char *d = !slash ? "." : slash == dir ? "/" : (*slash = '\0', dir);
-	bool dir_writable = access(d, W_OK) == 0, has_log = access(wal, F_OK) == 0;
-	free(dir);
+	bool dir_writable = access(dirname(copy), W_OK) == 0, has_log = access(wal, F_OK) == 0;
+	free(copy);
 	free(wal);
 	if (!dir_writable && has_log) {
 		sb_free(&sb);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libgen.h>
 #include <unistd.h>
 
 #include "store/dburl.h"
@@ -140,13 +141,11 @@ bool store_unwritable(const char *path)
 		return false;
 	if (access(path, W_OK) != 0)
 		return true;
-	char *dir = strdup(path);
-	if (!dir)
+	char *copy = strdup(path);
+	if (!copy)
 		return false;
-	char *slash = strrchr(dir, '/');
-	const char *d = !slash ? "." : slash == dir ? "/" : (*slash = '\0', dir);
-	bool no = access(d, W_OK) != 0;
-	free(dir);
+	bool no = access(dirname(copy), W_OK) != 0;
+	free(copy);
 	return no;
 }
 
