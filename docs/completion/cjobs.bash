@@ -33,7 +33,7 @@ _cjobs() {
 		words=" --days --dry-run --force --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"manage-jobs cancel")
-		words=" --job-id --host --reason --grace --output-limit --dry-run --force --database --config --verbosity --verbose --quiet --version --help"
+		words=" --job-id --host --reason --grace --output-limit --cascade --dry-run --force --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"manage-jobs status")
 		words=" --detailed --host --format --database --config --verbosity --verbose --quiet --version --help"
@@ -57,7 +57,7 @@ _cjobs() {
 		words=" --days --dry-run --force --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"manage_jobs cancel")
-		words=" --job-id --host --reason --grace --output-limit --dry-run --force --database --config --verbosity --verbose --quiet --version --help"
+		words=" --job-id --host --reason --grace --output-limit --cascade --dry-run --force --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"manage_jobs status")
 		words=" --detailed --host --format --database --config --verbosity --verbose --quiet --version --help"
@@ -78,12 +78,12 @@ _cjobs() {
 		words="submit list show logs wait"
 		;;
 	"job submit")
-		words=" --image --name --host --env --env-file --template --priority --memory --cpus --timeout --max-retries --retry-strategy --retry-on-exit-code --workdir --at --volume --mount --tmpfs --user --entrypoint --hostname --label --network --pull --read-only --shm-size --init --cap-add --cap-drop --security-opt --gpus --file --count --database --config --verbosity --verbose --quiet --version --help"
+		words=" --image --name --host --env --env-file --template --priority --memory --cpus --timeout --max-retries --retry-strategy --retry-on-exit-code --workdir --at --after --volume --mount --tmpfs --user --entrypoint --hostname --label --network --pull --read-only --shm-size --init --cap-add --cap-drop --security-opt --gpus --file --count --database --config --verbosity --verbose --quiet --version --help"
 		[ "$prev" = "--retry-strategy" ] && words="default aggressive conservative"
 		[ "$prev" = "--pull" ] && words="always missing never"
 		;;
 	"job list")
-		words=" --status --host --name --image --since --until --limit --format --database --config --verbosity --verbose --quiet --version --help"
+		words=" --status --host --waiting --name --image --since --until --limit --format --database --config --verbosity --verbose --quiet --version --help"
 		[ "$prev" = "--format" ] && words="table json csv"
 		;;
 	"job show")
@@ -98,7 +98,7 @@ _cjobs() {
 		words=" --timeout --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"run")
-		words=" --image --name --host --env --env-file --template --priority --memory --cpus --timeout --max-retries --retry-strategy --retry-on-exit-code --workdir --at --volume --mount --tmpfs --user --entrypoint --hostname --label --network --pull --read-only --shm-size --init --cap-add --cap-drop --security-opt --gpus --detach --grace --database --config --verbosity --verbose --quiet --version --help"
+		words=" --image --name --host --env --env-file --template --priority --memory --cpus --timeout --max-retries --retry-strategy --retry-on-exit-code --workdir --at --after --volume --mount --tmpfs --user --entrypoint --hostname --label --network --pull --read-only --shm-size --init --cap-add --cap-drop --security-opt --gpus --detach --grace --database --config --verbosity --verbose --quiet --version --help"
 		[ "$prev" = "--retry-strategy" ] && words="default aggressive conservative"
 		[ "$prev" = "--pull" ] && words="always missing never"
 		;;

@@ -51,7 +51,8 @@ static int list_run(cli_ctx_t *ctx, cli_args_t *a)
 			  .newest_first = true, .name = cli_str(a, "name"),
 			  .image = cli_str(a, "image"),
 			  .created_from = cli_has(a, "since") ? cli_num(a, "since") : 0,
-			  .created_before = cli_has(a, "until") ? cli_num(a, "until") : 0};
+			  .created_before = cli_has(a, "until") ? cli_num(a, "until") : 0,
+			  .waiting = cli_flag(a, "waiting")};
 	size_t ns;
 	const char **st = cli_list(a, "status", &ns);
 	char *err = NULL;
@@ -184,8 +185,27 @@ static void print_container(const job_container_t *c)
 	print_str("gpus:", c->gpus);
 }
 
+/* One direction of the job's dependencies, from ops_job_json's object:
+ * "2 (ok: met, completed), 5 (any: waiting, running)". */
+static void print_links(const char *label, const json_t *links)
+{
+	printf("%-15s", label);
+	size_t i;
+	json_t *e;
+	if (json_array_size(links) == 0)
+		printf("-");
+	json_array_foreach(links, i, e) {
+		printf("%s%lld (%s: %s, %s)", i ? ", " : "",
+		       (long long)json_integer_value(json_object_get(e, "job")),
+		       json_string_value(json_object_get(e, "on")),
+		       json_string_value(json_object_get(e, "state")),
+		       json_string_value(json_object_get(e, "status")));
+	}
+	printf("\n");
+}
+
 static void print_text_job(const job_t *j, bool secrets, const job_event_t *ev, size_t nev,
-			   const out_size_t sizes[2])
+			   const out_size_t sizes[2], const json_t *o)
 {
 	char b1[40], b2[40];
 	char *cmd = render_argv(j->argv, j->argc);
@@ -224,6 +244,8 @@ static void print_text_job(const job_t *j, bool secrets, const job_event_t *ev, 
 	printf("priority:      %d\n", j->priority);
 	printf("not before:    %s\n", format_time(j->not_before, b1, sizeof(b1)));
 	printf("pinned host:   %s\n", j->host ? j->host : "-");
+	print_links("waits for:", json_object_get(o, "after"));
+	print_links("waited for by:", json_object_get(o, "waited_for_by"));
 	print_container(&j->ctr);
 	printf("max retries:   %d", j->max_retries);
 	if (j->max_retries > 0)
@@ -286,7 +308,7 @@ static int show_run(cli_ctx_t *ctx, cli_args_t *a)
 	} else {
 		out_size_t sz[2] = {size_of(json_object_get(o, "stdout")),
 				    size_of(json_object_get(o, "stderr"))};
-		print_text_job(&j, secrets, ev, nev, sz);
+		print_text_job(&j, secrets, ev, nev, sz, o);
 	}
 	json_decref(o);
 	store_history_free(ev, nev);
@@ -385,6 +407,9 @@ static const cli_command_t job_list = {
 			 "timeout or cancelled. Give it more than once for several."},
 		{.name = "host", .type = OPT_STRING, .metavar = "NAME",
 		 .help = "Only jobs pinned to or run on this host."},
+		{.name = "waiting", .type = OPT_FLAG,
+		 .help = "Only queued jobs held by dependencies not yet met (job submit --after); "
+			 "'job show ID' says which jobs each waits for."},
 		{.name = "name", .type = OPT_STRING, .metavar = "TEXT",
 		 .help = "Only jobs of exactly this name (job submit --name)."},
 		{.name = "image", .type = OPT_STRING, .metavar = "IMAGE",
@@ -407,6 +432,7 @@ static const cli_command_t job_list = {
 		{"cjobs job list --status failed --status timeout", "jobs that did not succeed", 0},
 		{"cjobs job list --status running --format json", "running jobs as JSON", 0},
 		{"cjobs job list --limit 0 --format csv", "every job as CSV", 0},
+		{"cjobs job list --waiting", "queued jobs that wait for other jobs to finish", 0},
 		{"cjobs job list --name nightly --since 2026-11-01",
 		 "the jobs named nightly created since November 1st (UTC)", 0},
 		{NULL, NULL, 0},

@@ -43,7 +43,7 @@ static int submit_run(cli_ctx_t *ctx, cli_args_t *a)
 		}
 	}
 	int64_t *ids = NULL;
-	if (ops_submit_store(ctx->store, jobs, n, copies, ctx_default_engine_url(), &ids, &err) < 0) {
+	if (ops_submit_store(ctx->store, jobs, n, copies, ctx_default_engine_url(), &ids, &err) != 0) {
 		cli_error(ctx, "%s%s", err_str(err), n > 1 || copies > 1 ? "; nothing was queued" : "");
 		goto out;
 	}
@@ -142,6 +142,37 @@ const cli_command_t cmd_job_submit = {
 		{"cjobs: error: option --priority: 'high' is not a whole number from -1000 to 1000",
 		 "the value is not a number or out of range", "give a value in the range shown",
 		 "cjobs job submit --image busybox --priority high -- true"},
+		{"cjobs: error: job 2 failed already, so a job --after 2:ok could never start; wait "
+		 "for it with :any, or retry job 2 first",
+		 "--after names a job that has already ended in a way its condition can never "
+		 "accept (ok: completed; notok: failed or timed out)",
+		 "wait for it with :any (or :notok for a failure), or run it again with 'cjobs "
+		 "manage-jobs retry --job-id ID' and then submit",
+		 "cjobs job submit --image busybox --after 2 -- true"},
+		{"cjobs: error: --after: no job with id 999; 'cjobs job list' shows the jobs",
+		 "--after names a job id that does not exist (or was cleaned up)",
+		 "check the id with 'cjobs job list'",
+		 "cjobs job submit --image busybox --after 999 -- true"},
+		{"cjobs: error: --after: '3:maybe': the condition after ':' is ok, any or notok, e.g. "
+		 "12:any",
+		 "the condition is not one of ok, any, notok", "write ID, ID:ok, ID:any or ID:notok",
+		 "cjobs job submit --image busybox --after 3:maybe -- true"},
+		{"cjobs: error: job 1 of the submission: --after 'extract' is neither a job id nor the "
+		 "name of another job of the same submission; ...",
+		 "on the command line --after takes job ids; names are for the jobs of one --file or "
+		 "API request",
+		 "give the id 'cjobs job submit' printed, or submit the jobs together in one --file "
+		 "with \"name\" and \"after\"",
+		 "cjobs job submit --image busybox --after extract -- true"},
+		{"cjobs: error: --after: '1:any' is named twice; name each job it waits for once",
+		 "the same job is given to --after twice", "give each job once, with one condition",
+		 "cjobs job submit --image busybox --after 1 --after 1:any -- true"},
+		{"cjobs: error: the jobs wait for each other in a cycle, so none could ever start: "
+		 "job 'a' -> job 'b' -> job 'a' ...",
+		 "jobs of one --file (or API request) name each other in \"after\" in a circle; "
+		 "nothing was queued",
+		 "remove one \"after\" of the circle so that the pipeline has a first job",
+		 "cjobs job submit --image busybox --file cycle.jsonl"},
 		{"cjobs: error: --env: environment entry 'DEBUG' has no '='",
 		 "an --env value lacks =", "write --env KEY=VALUE",
 		 "cjobs job submit --image busybox --env DEBUG -- true"},

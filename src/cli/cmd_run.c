@@ -208,7 +208,7 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 	}
 	if (cli_resolve_one(&limit_opt, &limit, ctx->config, &err) < 0 ||
 	    ops_submit_fill(ctx->store, &sub, true, &job, &err) < 0 ||
-	    ops_submit_store(ctx->store, &job, 1, 0, ctx_default_engine_url(), &ids, &err) < 0) {
+	    ops_submit_store(ctx->store, &job, 1, 0, ctx_default_engine_url(), &ids, &err) != 0) {
 		cli_error(ctx, "%s", err_str(err));
 		goto out;
 	}

@@ -1,6 +1,7 @@
 /*
- * cli/manage_cancel.c: `cjobs manage-jobs cancel`: cancel one job, or every
- * queued, launching or running job of one host.
+ * cli/manage_cancel.c: `cjobs manage-jobs cancel`: cancel one job (with
+ * --cascade, and every job that waits for it), or every queued, launching
+ * or running job of one host.
  *
  * This file only chooses the jobs, asks for confirmation and prints; the
  * store and engine work is ops_cancel() in worker/ops.c. It must never
@@ -107,10 +108,73 @@ static void print_result(const ops_cancel_result_t *r)
 	}
 }
 
+/* --cascade: the unfinished jobs that wait, directly or not, for jobs[0],
+ * loaded after it into *jobs (grown); *n and *listed count them. */
+static int add_dependents(cli_ctx_t *ctx, job_t **jobs, size_t *n, size_t *listed, char **err)
+{
+	int64_t *ids = NULL;
+	size_t nids = 0;
+	if (store_deps_closure(ctx->store, (*jobs)[0].id, &ids, &nids, err) < 0)
+		return -1;
+	job_t *more = nids ? realloc(*jobs, (1 + nids) * sizeof(*more)) : *jobs;
+	if (!more) {
+		free(ids);
+		return err_set(err, "out of memory");
+	}
+	*jobs = more;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < nids; i++) {
+		job_init(&more[1 + i]);
+		(*listed)++;
+		if (ops_job_load(ctx->store, ids[i], &more[1 + i], err) != OPS_OK)
+			rc = -1;
+		else
+			(*n)++;
+	}
+	free(ids);
+	return rc;
+}
+
+/* Cancels ids[0..n) with o; prints each result. Sets *done, *leftover and
+ * *failed from the outcomes. */
+static int cancel_these(cli_ctx_t *ctx, const int64_t *ids, size_t n, const ops_cancel_opts_t *o,
+			size_t *done, bool *leftover, bool *failed)
+{
+	char *err = NULL;
+	ops_cancel_result_t *res = calloc(n ? n : 1, sizeof(*res));
+	if (!res) {
+		cli_error(ctx, "out of memory");
+		return -1;
+	}
+	int rc = ops_cancel(ctx->store, ids, n, o, res, &err);
+	if (rc < 0) {
+		cli_error(ctx, "%s", err_str(err));
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			print_result(&res[i]);
+			*done += res[i].outcome == OPS_CANCELLED ||
+				 res[i].outcome == OPS_CANCELLED_LEFTOVER;
+			*leftover = *leftover || res[i].outcome == OPS_CANCELLED_LEFTOVER;
+			*failed = *failed || res[i].outcome == OPS_NOT_CANCELLABLE ||
+				  res[i].outcome == OPS_CANCEL_ERROR;
+		}
+	}
+	ops_cancel_results_free(res, n);
+	free(res);
+	free(err);
+	return rc;
+}
+
 static int run(cli_ctx_t *ctx, cli_args_t *a)
 {
 	char *err = NULL;
 	bool by_id = cli_has(a, "job-id"), by_host = cli_has(a, "host");
+	bool cascade = cli_flag(a, "cascade");
+	if (cascade && !by_id) {
+		cli_error(ctx, "--cascade cancels one job and the jobs that wait for it: give the "
+			       "job with --job-id ID");
+		return EXIT_ERROR;
+	}
 	if (by_id == by_host) {
 		cli_error(ctx, by_id ? "give either --job-id or --host, not both"
 				     : "say which jobs to cancel: --job-id ID for one job, or --host "
@@ -141,6 +205,10 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 			goto out;
 		}
 		n = 1;
+		if (cascade && add_dependents(ctx, &jobs, &n, &listed, &err) < 0) {
+			cli_error(ctx, "%s", err_str(err));
+			goto out;
+		}
 	} else {
 		int count = select_host_jobs(ctx, cli_str(a, "host"), &jobs, &n);
 		if (count < 0)
@@ -163,19 +231,23 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 		rc = EXIT_OK;
 		goto out;
 	}
-	if (by_host && !cli_flag(a, "force")) {
+	if ((by_host || n > 1) && !cli_flag(a, "force")) {
 		if (isatty(STDIN_FILENO))
 			for (size_t i = 0; i < n; i++)
 				describe(stderr, "  ", &jobs[i]);
-		char question[160];
-		snprintf(question, sizeof(question), "Cancel these %zu job(s) on host '%.64s'?", n,
-			 cli_str(a, "host"));
+		char question[160], what[120];
+		if (by_host)
+			snprintf(what, sizeof(what), "on host '%.64s'", cli_str(a, "host"));
+		else
+			snprintf(what, sizeof(what), "(job %lld and the jobs that wait for it)",
+				 (long long)jobs[0].id);
+		snprintf(question, sizeof(question), "Cancel these %zu job(s) %s?", n, what);
 		confirm_t c = confirm(question);
 		if (c == CONFIRM_NOT_A_TTY) {
-			cli_error(ctx, "refusing to cancel %zu job(s) on host '%s' without confirmation: "
+			cli_error(ctx, "refusing to cancel %zu job(s) %s without confirmation: "
 				       "standard input is not a terminal; add --force to cancel them "
 				       "(or --dry-run to list them)",
-				  n, cli_str(a, "host"));
+				  n, what);
 			goto out;
 		}
 		if (c != CONFIRM_YES) {
@@ -185,39 +257,40 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 	}
 
 	int64_t *ids = calloc(n, sizeof(*ids));
-	ops_cancel_result_t *res = calloc(n, sizeof(*res));
-	if (!ids || !res) {
+	char *cascade_reason = NULL;
+	if (!ids || (cascade && asprintf(&cascade_reason, "cancelled with job %lld (--cascade): %s",
+					 (long long)jobs[0].id, reason) < 0)) {
 		free(ids);
-		free(res);
 		cli_error(ctx, "out of memory");
 		goto out;
 	}
+	/* With --cascade, the farthest dependents first: no job is left ready to
+	 * run (a dependency of :any) by the cancelling of the one it waits for. */
 	for (size_t i = 0; i < n; i++)
-		ids[i] = jobs[i].id;
+		ids[i] = cascade ? jobs[n - 1 - i].id : jobs[i].id;
 	ops_cancel_opts_t o = {
 		.actor = ACTOR,
 		.reason = reason,
 		.grace_s = (int)cli_num(a, "grace"),
 		.output_limit = cli_num(a, "output-limit"),
 	};
-	if (ops_cancel(ctx->store, ids, n, &o, res, &err) < 0) {
-		cli_error(ctx, "%s", err_str(err));
-	} else {
-		size_t done = 0;
-		bool leftover = false, failed = false;
-		for (size_t i = 0; i < n; i++) {
-			print_result(&res[i]);
-			done += res[i].outcome == OPS_CANCELLED || res[i].outcome == OPS_CANCELLED_LEFTOVER;
-			leftover = leftover || res[i].outcome == OPS_CANCELLED_LEFTOVER;
-			failed = failed || res[i].outcome == OPS_NOT_CANCELLABLE ||
-				 res[i].outcome == OPS_CANCEL_ERROR;
-		}
+	ops_cancel_opts_t od = o;
+	od.reason = cascade_reason;
+	/* The dependents of --cascade (none without it) with a reason that
+	 * says so, then the rest. */
+	size_t first = cascade ? n - 1 : 0;
+	size_t done = 0;
+	bool leftover = false, failed = false;
+	if ((first == 0 || cancel_these(ctx, ids, first, &od, &done, &leftover, &failed) == 0) &&
+	    cancel_these(ctx, ids + first, n - first, &o, &done, &leftover, &failed) == 0) {
 		if (by_host)
 			printf("cancelled %zu of %zu job(s) on host '%s'\n", done, n, cli_str(a, "host"));
+		else if (n > 1)
+			printf("cancelled %zu of %zu job(s): job %lld and the jobs that wait for it\n",
+			       done, n, (long long)jobs[0].id);
 		rc = leftover ? EXIT_ENGINE : failed ? EXIT_ERROR : EXIT_OK;
 	}
-	ops_cancel_results_free(res, n);
-	free(res);
+	free(cascade_reason);
 	free(ids);
 out:
 	store_job_list_free(jobs, listed);
@@ -244,6 +317,12 @@ static const cli_option_t options[] = {
 	 .max = 1LL << 30, .config = "worker.output_limit",
 	 .help = "How much of a running job's stdout and of its stderr (written so far) to keep "
 		 "in the store, as process-jobs --output-limit does."},
+	{.name = "cascade", .type = OPT_FLAG,
+	 .help = "With --job-id: also cancel every unfinished job that waits for it, directly "
+		 "or through others (job submit --after), whatever their condition (ok, any or "
+		 "notok), the farthest first. Asks for confirmation when there are any (see "
+		 "--force). Without it, only jobs that can no longer start are cancelled after "
+		 "it (waiting with ok or notok), and jobs waiting with any run."},
 	{.name = "dry-run", .type = OPT_FLAG,
 	 .help = "Show what would be cancelled without changing anything: no status changes, no "
 		 "container stopped."},
@@ -256,7 +335,7 @@ static const cli_option_t options[] = {
 const cli_command_t manage_cancel = {
 	.name = "cancel",
 	.summary = "cancel running or pending jobs",
-	.usage = "--job-id ID | --host NAME [options]",
+	.usage = "--job-id ID [--cascade] | --host NAME [options]",
 	.max_args = 0,
 	.needs_store = true,
 	.description =
@@ -276,6 +355,9 @@ const cli_command_t manage_cancel = {
 		{"cjobs manage-jobs cancel --host local --force --reason 'host maintenance' --grace 30",
 		 "Cancel every one of them without asking (for scripts), recording the reason and "
 		 "giving running containers 30 seconds to shut down cleanly", 0},
+		{"cjobs manage-jobs cancel --job-id 2 --cascade --dry-run",
+		 "List job 2 and every job that waits for it (job submit --after), changing "
+		 "nothing", 0},
 		{"cjobs manage-jobs cancel --job-id 1",
 		 "Cancel one job by its id; job 1 has already completed, so this is refused with a "
 		 "message naming its status", 1},
@@ -335,6 +417,10 @@ const cli_command_t manage_cancel = {
 		{"cjobs: error: say which jobs to cancel: --job-id ID for one job, or --host NAME ...",
 		 "neither --job-id nor --host was given", "give one of them",
 		 "cjobs manage-jobs cancel"},
+		{"cjobs: error: --cascade cancels one job and the jobs that wait for it: give the job "
+		 "with --job-id ID",
+		 "--cascade was given without --job-id", "name the first job of the chain with --job-id",
+		 "cjobs manage-jobs cancel --host local --cascade"},
 		{"cjobs: error: give either --job-id or --host, not both",
 		 "both were given", "cancel one job with --job-id, or a host's jobs with --host",
 		 "cjobs manage-jobs cancel --job-id 1 --host local"},

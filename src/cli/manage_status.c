@@ -289,8 +289,10 @@ static int print_table(const store_status_t *st, const char *host, bool detailed
 	for (int i = 0; i < JOB_STATUS_COUNT; i++)
 		printf("  %-10s %8lld\n", job_status_name((job_status_t)i), (long long)st->counts[i]);
 
-	printf("\nQueue: %lld queued: %lld ready now, %lld scheduled later",
-	       (long long)st->counts[JOB_QUEUED], (long long)st->ready, (long long)st->scheduled);
+	printf("\nQueue: %lld queued: %lld ready now, %lld scheduled later, %lld waiting for "
+	       "other jobs",
+	       (long long)st->counts[JOB_QUEUED], (long long)st->ready, (long long)st->scheduled,
+	       (long long)st->waiting);
 	if (st->next_at)
 		printf(" (the next at %s)", format_time(st->next_at, b1, sizeof(b1)));
 	printf("\n");
@@ -515,8 +517,8 @@ const cli_command_t manage_status = {
 	.description =
 		"Display job status summary and statistics.\n\n"
 		"Shows how many jobs are in each status, in all and per host; the queue depth "
-		"(queued jobs ready to run now, and those scheduled for later with --at); the "
-		"oldest waiting job and how long it has waited; and the jobs running now, on "
+		"(queued jobs ready to run now, those scheduled for later with --at, and those "
+		"waiting for other jobs to finish, 'job submit --after'); the oldest ready job and how long it has waited; and the jobs running now, on "
 		"which host and for how long. A queued job counts under the host it is pinned "
 		"to, or (unassigned); every other job under the host it last ran on.",
 	.options = options,
@@ -532,8 +534,9 @@ const cli_command_t manage_status = {
 	},
 	.sections = (const cli_section_t[]){
 		{"How It Works",
-		 " 1. Read the hosts, then every count (per status and host, ready and\n"
-		 "    scheduled) from the store in one snapshot, so the numbers add up.\n"
+		 " 1. Read the hosts, then every count (per status and host, ready,\n"
+		 "    scheduled and waiting) from the store in one snapshot, so the\n"
+		 "    numbers add up.\n"
 		 " 2. Find the oldest queued job that is ready to run, and the jobs that are\n"
 		 "    launching or running now.\n"
 		 " 3. With --detailed: ask each running job's engine for one sample of its\n"
@@ -550,9 +553,11 @@ const cli_command_t manage_status = {
 		 "One object; times are UTC ISO 8601 strings with milliseconds, or null. Keys:\n"
 		 "  generated_at, host (the --host given, or null), total,\n"
 		 "  counts {queued, launching, running, completed, failed, timeout, cancelled},\n"
-		 "  queue {queued, ready, scheduled, next_scheduled_at,\n"
+		 "  queue {queued, ready, scheduled, waiting (held by dependencies),\n"
+		 "         next_scheduled_at,\n"
 		 "         oldest_waiting: null or {id, queued_at, waiting_seconds}},\n"
-		 "  hosts [{host (null: unassigned), total, counts {...}, ready, scheduled}],\n"
+		 "  hosts [{host (null: unassigned), total, counts {...}, ready, scheduled,\n"
+		 "          waiting}],\n"
 		 "  running [{id, status, name, image, host, started_at, running_seconds}]\n"
 		 "With --detailed, each running entry adds peak_memory_bytes, cpu_seconds,\n"
 		 "memory_limit_bytes, cpus (null: unknown or no limit), and the object adds\n"

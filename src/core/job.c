@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/deps.h"
+
 static const char *const status_names[JOB_STATUS_COUNT] = {
 	[JOB_QUEUED] = "queued",       [JOB_LAUNCHING] = "launching",
 	[JOB_RUNNING] = "running",     [JOB_COMPLETED] = "completed",
@@ -113,6 +115,7 @@ void job_free(job_t *job)
 	free(job->retry_strategy);
 	free(job->retry_exit_codes);
 	container_free(&job->ctr);
+	job_deps_free(job->after, job->nafter);
 	free(job->last_error);
 	free(job->container_name);
 	free(job->container_id);

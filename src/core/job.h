@@ -46,6 +46,9 @@ typedef enum {
 /* A timeout of this value means "use the worker's --timeout". */
 #define JOB_TIMEOUT_DEFAULT (-1)
 
+/* One dependency of a job being submitted (core/deps.h). */
+typedef struct job_dep job_dep_t;
+
 typedef struct {
 	int64_t id;            /* small integer shown to people */
 	char uuid[37];         /* used in container names and labels */
@@ -67,6 +70,9 @@ typedef struct {
 	char *retry_strategy;  /* core/retry.h name; NULL = the default */
 	char *retry_exit_codes;/* "any" or "1,75": exit codes worth a retry; NULL = none */
 	job_container_t ctr;   /* mounts, user, capabilities, ... (core/container.h) */
+	job_dep_t *after;      /* at submit: the jobs it waits for (core/deps.h) */
+	size_t nafter;
+	int waiting_on;        /* dependencies not yet met; queued but not ready while > 0 */
 
 	job_status_t status;
 	int attempt;           /* 0 before the first launch */

@@ -431,14 +431,16 @@ void api_jobs_submit(http_req_t *r)
 			break;
 	}
 	int64_t *ids = NULL;
+	int rc = 0;
 	if (built < n) {
 		if (many)
 			http_reply_error(r, 400, "job %zu of the array (index %zu): %s; nothing was queued",
 					 built + 1, built, err_str(err));
 		else
 			http_reply_error(r, 400, "%s", err_str(err));
-	} else if (ops_submit_store(r->store, jobs, n, 0, r->opts->engine_url, &ids, &err) < 0) {
-		http_reply_ops(r, OPS_E_STORE, err);
+	} else if ((rc = ops_submit_store(r->store, jobs, n, 0, r->opts->engine_url, &ids,
+					  &err)) != 0) {
+		http_reply_ops(r, rc > 0 ? OPS_E_INVALID : OPS_E_STORE, err);
 	} else {
 		json_t *arr = json_array();
 		for (size_t i = 0; arr && i < n; i++)

@@ -45,21 +45,49 @@ static json_t *size_json(const store_output_size_t *z)
 			 (json_int_t)z->total, "truncated", z->truncated);
 }
 
+/* One direction of a job's dependencies: [{job, on, state, status}]. */
+static json_t *links_json(const store_dep_t *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:s}", "job",
+						       (json_int_t)v[i].id, "on",
+						       dep_cond_name(v[i].cond), "state",
+						       dep_state_name(v[i].state), "status",
+						       job_status_name(v[i].status))) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
 ops_rc_t ops_job_json(store_t *s, const job_t *job, bool show_secrets, json_t **out,
 		      char **err)
 {
 	*out = NULL;
 	job_event_t *ev = NULL;
-	size_t nev = 0;
+	size_t nev = 0, nafter = 0, nbefore = 0;
+	store_dep_t *after = NULL, *before = NULL;
 	store_output_size_t sizes[2];
 	if (store_history(s, job->id, &ev, &nev, err) < 0 ||
-	    store_output_sizes(s, job->id, sizes, err) < 0) {
+	    store_output_sizes(s, job->id, sizes, err) < 0 ||
+	    store_job_deps(s, job->id, &after, &nafter, &before, &nbefore, err) < 0) {
 		store_history_free(ev, nev);
 		return OPS_E_STORE;
 	}
 	json_t *o = render_job_json(job, show_secrets);
+	json_t *ja = links_json(after, nafter), *jb = links_json(before, nbefore);
+	store_deps_free(after, nafter);
+	store_deps_free(before, nbefore);
+	if (!o || !ja || !jb) {
+		json_decref(ja);
+		json_decref(jb);
+		ja = jb = NULL;
+	}
 	/* json_object_set_new takes its value even when it fails. */
-	if (!o || json_object_set_new(o, "history", render_history_json(ev, nev)) < 0 ||
+	if (!o || !ja || !jb || json_object_set_new(o, "after", ja) < 0 ||
+	    json_object_set_new(o, "waited_for_by", jb) < 0 ||
+	    json_object_set_new(o, "history", render_history_json(ev, nev)) < 0 ||
 	    json_object_set_new(o, "stdout", size_json(&sizes[0])) < 0 ||
 	    json_object_set_new(o, "stderr", size_json(&sizes[1])) < 0) {
 		store_history_free(ev, nev);

@@ -130,6 +130,7 @@ static void job_fields(const job_t *j, bool show_secrets, writer_t *w)
 	put_num_or_null(w, "timeout_seconds", j->timeout_s != JOB_TIMEOUT_DEFAULT, j->timeout_s);
 	w->num(w, "priority", j->priority);
 	put_time(w, "not_before", j->not_before);
+	w->num(w, "waiting_on", j->waiting_on);
 	w->str(w, "host", j->host);
 	w->num(w, "max_retries", j->max_retries);
 	w->str(w, "retry_strategy", j->retry_strategy ? j->retry_strategy : "default");

@@ -38,6 +38,7 @@ json_t *ops_status_json(const store_status_t *st, const char *host, bool detaile
 	json_object_set_new(q, "queued", json_integer(st->counts[JOB_QUEUED]));
 	json_object_set_new(q, "ready", json_integer(st->ready));
 	json_object_set_new(q, "scheduled", json_integer(st->scheduled));
+	json_object_set_new(q, "waiting", json_integer(st->waiting));
 	json_object_set_new(q, "next_scheduled_at", ops_time_json(st->next_at));
 	if (st->oldest_id) {
 		json_t *w = json_object();
@@ -58,6 +59,7 @@ json_t *ops_status_json(const store_status_t *st, const char *host, bool detaile
 		json_object_set_new(e, "counts", counts_json(h->counts));
 		json_object_set_new(e, "ready", json_integer(h->ready));
 		json_object_set_new(e, "scheduled", json_integer(h->scheduled));
+		json_object_set_new(e, "waiting", json_integer(h->waiting));
 		json_array_append_new(hs, e);
 	}
 	json_object_set_new(o, "hosts", hs);

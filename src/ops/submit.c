@@ -129,7 +129,7 @@ int ops_submit_fill(store_t *s, const cli_args_t *a, bool local_files, job_t *jo
 		job->not_before = cli_num(a, "at");
 	if (build_env(s, a, local_files, job, err) < 0)
 		return -1;
-	if (ops_submit_container(a, &job->ctr, err) < 0)
+	if (ops_submit_container(a, &job->ctr, err) < 0 || ops_submit_after(a, job, err) < 0)
 		return -1;
 	if (cli_has(a, "host")) {
 		const char *hname = cli_str(a, "host");
@@ -154,9 +154,17 @@ int ops_submit_store(store_t *s, job_t *jobs, size_t n, int64_t copies, const ch
 		     int64_t **out_ids, char **err)
 {
 	bool added;
-	if (store_begin(s, err) < 0)
+	ops_deps_plan_t plan;
+	int rc = ops_deps_resolve(jobs, n, copies, &plan, err);
+	if (rc != 0)
+		return rc;
+	if (store_begin(s, err) < 0) {
+		ops_deps_plan_free(&plan);
 		return -1;
-	int rc = engine_url ? ops_ensure_default_host(s, engine_url, &added, err) : 0;
+	}
+	rc = engine_url ? ops_ensure_default_host(s, engine_url, &added, err) : 0;
+	if (rc == 0)
+		rc = ops_deps_check(s, jobs, copies > 0 ? 1 : n, &plan, err);
 	int64_t total = copies > 0 ? copies : (int64_t)n;
 	int64_t *ids = rc == 0 ? malloc((size_t)total * sizeof(int64_t)) : NULL;
 	if (rc == 0 && !ids)
@@ -168,12 +176,15 @@ int ops_submit_store(store_t *s, job_t *jobs, size_t n, int64_t copies, const ch
 		rc = store_job_add_many(s, jobs, n, copies, "submit", "submitted in bulk", ids,
 					err);
 	}
+	if (rc == 0)
+		rc = ops_deps_store(s, jobs, n, copies, &plan, ids, err);
+	ops_deps_plan_free(&plan);
 	if (rc == 0 && store_commit(s, err) < 0)
 		rc = -1;
-	if (rc < 0) {
+	if (rc != 0) {
 		store_rollback(s);
 		free(ids);
-		return -1;
+		return rc < 0 ? -1 : 1;
 	}
 	*out_ids = ids;
 	return 0;
@@ -432,6 +443,15 @@ const cli_option_t ops_submit_options[] = {
 	 .help = "Working directory inside the container (absolute). Without it, the image's."},
 	{.name = "at", .type = OPT_WHEN, .metavar = "TIME",
 	 .help = "Do not start the job before this time."},
+	{.name = "after", .type = OPT_STRING, .metavar = "ID[:ok|any|notok]", .repeat = true,
+	 .help = "Start the job only when job ID has finished: with ok (the default) when it "
+		 "completed, any when it finished however, notok when it failed or timed out. "
+		 "Its retries come first: a job that is retried has not finished. When that can "
+		 "no longer happen, the job is cancelled (reason: dependency job ID failed, or "
+		 "was cancelled) and so, in turn, are the jobs that wait for it. Repeat it to "
+		 "wait for several jobs (up to 100). In --file lines and the API, \"after\" may "
+		 "also name another job of the same submission by its \"name\", so that a "
+		 "whole pipeline is queued at once; a cycle is refused. Without it, none."},
 	{.name = "volume", .type = OPT_STRING, .metavar = "SRC:DST[:ro]",
 	 .repeat = true,
 	 .help = "Mount SRC at DST in the container, read-only with :ro. SRC is a directory or "

@@ -43,11 +43,38 @@ int ops_submit_parse_object(store_t *s, const cli_args_t *defaults, const json_t
  * starts from). Free with cli_args_free. */
 int ops_submit_defaults(cli_args_t *a, char **err);
 /* Stores jobs[0..n) (or `copies` copies of jobs[0] when copies > 0) in one
- * transaction, all or nothing. With engine_url, registers that engine as
+ * transaction, all or nothing: 0 stored, 1 refused for what the jobs say
+ * (their dependencies: a cycle, a job that does not exist or ended), -1
+ * the store failed; *err says why. With engine_url, registers that engine as
  * host 'local' first when no host is registered at all. *ids (malloc'd)
  * gets the new ids in order. */
 int ops_submit_store(store_t *s, job_t *jobs, size_t n, int64_t copies, const char *engine_url,
 		     int64_t **ids, char **err);
+/* ---- dependencies (submit_deps.c) ---- */
+/* Reads the "after" option into job->after (ids, or names of jobs of the
+ * same submission); -1 with *err. */
+int ops_submit_after(const cli_args_t *a, job_t *job, char **err);
+/* The submission's edges among its own jobs: to[i][k] is the index of the
+ * job that jobs[i].after[k] names, or -1 for an existing job's id. */
+typedef struct {
+	long **to;     /* NULL when no job of the submission has dependencies */
+	size_t n;
+} ops_deps_plan_t;
+/* Resolves names and refuses cycles, before any transaction: 1 when the
+ * submission is refused (*err says why), -1 out of memory. */
+int ops_deps_resolve(const job_t *jobs, size_t n, int64_t copies, ops_deps_plan_t *plan,
+		     char **err);
+/* Inside the submit's transaction, before the jobs are inserted: each
+ * existing job named must exist and not have ended in a way that can never
+ * meet the condition (else 1, *err says why; -1: the store failed); sets
+ * each job's waiting_on. */
+int ops_deps_check(store_t *s, job_t *jobs, size_t n, const ops_deps_plan_t *plan, char **err);
+/* After the insert (ids in order, as ops_submit_store makes them): the
+ * edges. */
+int ops_deps_store(store_t *s, const job_t *jobs, size_t n, int64_t copies,
+		   const ops_deps_plan_t *plan, const int64_t *ids, char **err);
+void ops_deps_plan_free(ops_deps_plan_t *p);
+
 /* Registers the engine at url as host 'local' when the store has no host
  * at all; *added says whether it did. */
 int ops_ensure_default_host(store_t *s, const char *url, bool *added, char **err);

@@ -22,7 +22,7 @@
 static void claim_arm(const store_driver_t *drv, strbuf_t *sql, const char *host_term)
 {
 	sb_printf(sql, "SELECT id, priority FROM (SELECT id, priority FROM jobs%s "
-		       "WHERE status = 'queued' AND %s AND not_before <= ?1 "
+		       "WHERE status = 'queued' AND waiting_on = 0 AND %s AND not_before <= ?1 "
 		       "ORDER BY priority DESC, id LIMIT ?2) AS arm",
 		  drv->claim_hint_host, host_term);
 }
@@ -30,8 +30,8 @@ static void claim_arm(const store_driver_t *drv, strbuf_t *sql, const char *host
 void claim_sql(const store_driver_t *drv, strbuf_t *sql, char *const *hosts)
 {
 	if (!hosts) {
-		sb_printf(sql, "SELECT id FROM jobs%s WHERE status = 'queued' AND not_before <= "
-			       "?1 ORDER BY priority DESC, id LIMIT ?2",
+		sb_printf(sql, "SELECT id FROM jobs%s WHERE status = 'queued' AND waiting_on = 0 "
+			       "AND not_before <= ?1 ORDER BY priority DESC, id LIMIT ?2",
 			  drv->claim_hint_all);
 		return;
 	}
@@ -308,7 +308,7 @@ static int queued_number(store_t *s, const char *what, const char *cond, char *c
 			 int64_t now, int64_t *out, char **err)
 {
 	strbuf_t sql = STRBUF_INIT;
-	sb_printf(&sql, "SELECT %s FROM jobs%s WHERE status = 'queued' AND %s AND ", what,
+	sb_printf(&sql, "SELECT %s FROM jobs%s WHERE status = 'queued' AND waiting_on = 0 AND %s AND ", what,
 		  s->drv->ready_hint, cond);
 	sql_host_filter(&sql, hosts);
 	if (sql.failed) {

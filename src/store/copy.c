@@ -147,12 +147,14 @@ static const table_t tables[] = {
 	 BATCH_ROWS, true, false, AT(templates)},
 	{"api_tokens", "API tokens", "id, name, scope, hash, created_at, revoked_at", "itttii",
 	 "id", 1, NULL, NULL, BATCH_ROWS, true, true, AT(tokens)},
-	{"jobs", "jobs", JOB_COLUMNS, "itttbtbtiiiiititiiiiiiiitttttittt", "id", 1, NULL, NULL,
+	{"jobs", "jobs", JOB_COLUMNS, "itttbtbtiiiiititiiiiiiiitttttittti", "id", 1, NULL, NULL,
 	 BATCH_ROWS, true, false, AT(jobs)},
 	{"job_history", "history rows",
 	 "id, job_id, at, attempt, from_status, to_status, actor, reason", "iiiitttt", "id", 1,
 	 JOB_EXISTS("job_history"), JOB_EXISTS("job_history"), BATCH_ROWS, true, false,
 	 AT(history_rows)},
+	{"job_deps", "dependency rows", "job_id, after_id, cond, state", "iitt",
+	 "job_id, after_id", 2, NULL, NULL, BATCH_ROWS, false, true, AT(dep_rows)},
 	{"job_output", "output rows", "job_id, attempt, stream, data, truncated, total_bytes",
 	 "iiibii", "job_id, attempt, stream", 3, JOB_EXISTS("job_output"),
 	 JOB_EXISTS_FROM("job_output"), 16, false, false, AT(output_rows)},
@@ -171,7 +173,7 @@ static int64_t count_in(const store_copy_counts_t *c, const table_t *t)
 
 bool store_copy_counts_empty(const store_copy_counts_t *c)
 {
-	return !c->hosts && !c->templates && !c->tokens && !c->jobs && !c->history_rows &&
+	return !c->hosts && !c->templates && !c->tokens && !c->jobs && !c->history_rows && !c->dep_rows &&
 	       !c->output_rows && !c->orphan_rows;
 }
 

@@ -136,6 +136,10 @@ struct store_driver {
 	 * still queued and among those picked, written so that the database
 	 * looks up exactly the ids picked. */
 	const char *claim_ids_open, *claim_ids_close;
+	/* After a SELECT of one job's row, to keep it from changing until the
+	 * transaction ends (PostgreSQL's FOR SHARE), or "" where the write
+	 * lock already keeps every other writer out. */
+	const char *sql_lock_share;
 	/* The same for counting the ready jobs (the jobs_ready index). */
 	const char *ready_hint;
 	/* Run (when not NULL) before a cleanup's batches of deletes. */

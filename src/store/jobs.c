@@ -80,6 +80,7 @@ int job_from_row(db_stmt_t *st, job_t *j, char **err)
 	j->ran_on = col_text(st, 27, &oom);
 	j->worker_id = col_text(st, 28, &oom);
 	j->lease_until = col_i64(st, 29);
+	j->waiting_on = (int)col_i64(st, 33);
 	j->retry_strategy = col_text(st, 30, &oom);
 	j->retry_exit_codes = col_text(st, 31, &oom);
 	int rc = oom ? err_set(err, "out of memory") : 0;
@@ -196,6 +197,8 @@ int store_job_list(store_t *s, const job_filter_t *f, job_t **out, size_t *n,
 	sb_puts(&sql, "SELECT " JOB_COLUMNS " FROM jobs WHERE true");
 	if (f->status_mask && f->status_mask != STATUS_ALL)
 		sql_status_in(&sql, f->status_mask);
+	if (f->waiting)
+		sb_puts(&sql, " AND status = 'queued' AND waiting_on > 0");
 	/* Numbered placeholders, each bound once below in this order. */
 	int k = 0;
 	if (f->host)
@@ -472,11 +475,12 @@ static int insert_jobs(store_t *s, const job_t *jobs, size_t k, int64_t now, int
 		sb_puts(&sql, "INSERT INTO jobs (uuid, name, image, argv, workdir, env, "
 			      "template_name, memory_bytes, nano_cpus, timeout_s, priority, "
 			      "not_before, host, max_retries, retry_strategy, retry_exit_codes, "
-			      "container_options, status, attempt, created_at, queued_at) VALUES ");
+			      "container_options, waiting_on, status, attempt, created_at, "
+			      "queued_at) VALUES ");
 		for (size_t i = 0; i < k; i++)
-			sb_puts(&sql, i ? ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+			sb_puts(&sql, i ? ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
 					  "'queued', 0, ?, ?)"
-					: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+					: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
 					  "'queued', 0, ?, ?)");
 		sb_puts(&sql, " RETURNING id, uuid");
 		rc = st_prepare_sb(s, &sql, &st, err);
@@ -486,6 +490,7 @@ static int insert_jobs(store_t *s, const job_t *jobs, size_t k, int64_t now, int
 		bind_start(&b, st);
 		for (size_t i = 0; i < k; i++) {
 			bind_job_spec(&b, &jobs[i], &enc[2 * i], &enc[2 * i + 1], ctr[i]);
+			bind_i64(&b, jobs[i].waiting_on);
 			bind_i64(&b, now);
 			bind_i64(&b, now);
 		}
@@ -756,6 +761,13 @@ static int write_fields(store_t *s, const job_t *j, unsigned set, const job_stat
 	return rc;
 }
 
+int job_write_move(store_t *s, const job_t *j, job_status_t from, job_status_t to, unsigned set,
+		   char **err)
+{
+	job_status_t move[2] = {from, to};
+	return write_fields(s, j, set, move, err);
+}
+
 /* Tells a job that is gone from one whose status changed under us. */
 static int job_missing(store_t *s, int64_t id, char **err)
 {
@@ -812,6 +824,9 @@ static int move_job(store_t *s, const job_t *job, job_status_t from, job_status_
 	};
 	if (rc == 0)
 		rc = history_append_rows(s, through ? steps : steps + 1, through ? 2 : 1, actor, err);
+	/* The jobs that wait for this one learn its end in the same commit. */
+	if (rc == 0 && job_status_is_final(to))
+		rc = deps_settle(s, job->id, to, actor, err);
 	return tx_finish(s, rc, err);
 }
 

@@ -994,6 +994,7 @@ const store_driver_t pg_driver = {
 	.claim_ids_open = "id = ANY (ARRAY(",
 	.claim_ids_close = ")) AND status || '' = 'queued'",
 	.claim_hint_host = "",
+	.sql_lock_share = " FOR SHARE",
 	.ready_hint = "",
 	.failure_ends_tx = true,
 	.lazy_savepoints = true,

@@ -177,6 +177,28 @@ static const char pg_schema_v6[] =
 	"ALTER TABLE jobs ADD COLUMN container_options TEXT;"
 	"ALTER TABLE hosts ADD COLUMN allowances TEXT;";
 
+/* Dependencies between jobs, as in SQLite's 0010: the claim and ready
+ * indexes hold only jobs that wait for nothing. */
+static const char pg_schema_v7[] =
+	"ALTER TABLE jobs ADD COLUMN waiting_on INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE job_deps ("
+	"  job_id BIGINT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,"
+	"  after_id BIGINT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,"
+	"  cond TEXT NOT NULL CHECK (cond IN ('ok', 'any', 'notok')),"
+	"  state TEXT NOT NULL DEFAULT 'waiting' CHECK (state IN ('waiting', 'met', 'never')),"
+	"  PRIMARY KEY (job_id, after_id));"
+	"CREATE INDEX job_deps_after ON job_deps (after_id);"
+	"DROP INDEX jobs_claim_unpinned;"
+	"DROP INDEX jobs_claim_host;"
+	"DROP INDEX jobs_ready;"
+	"CREATE INDEX jobs_claim_unpinned ON jobs (priority DESC, id, not_before) "
+	"  WHERE status = 'queued' AND host IS NULL AND waiting_on = 0;"
+	"CREATE INDEX jobs_claim_host ON jobs (host, priority DESC, id, not_before) "
+	"  WHERE status = 'queued' AND waiting_on = 0;"
+	"CREATE INDEX jobs_ready ON jobs (not_before, host) "
+	"  WHERE status = 'queued' AND waiting_on = 0;"
+	"CREATE INDEX jobs_waiting ON jobs (host) WHERE status = 'queued' AND waiting_on > 0;";
+
 const migration_t pg_migrations[] = {
 	{1, "0001_initial_schema", pg_schema_v1, migrations_make_store_id},
 	{2, "0002_workers", pg_schema_v2, NULL},
@@ -184,5 +206,6 @@ const migration_t pg_migrations[] = {
 	{4, "0004_api_tokens", pg_schema_v4, NULL},
 	{5, "0005_host_registry_auth", pg_schema_v5, NULL},
 	{6, "0006_container_options", pg_schema_v6, NULL},
+	{7, "0007_job_dependencies", pg_schema_v7, NULL},
 	{0, NULL, NULL, NULL},
 };

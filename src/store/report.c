@@ -64,9 +64,13 @@ static int status_counts_scan(store_t *s, const char *host, int64_t now, store_s
 {
 	strbuf_t sql = STRBUF_INIT;
 	sb_puts(&sql, "SELECT " HOST_KEY " AS k, status, count(*), "
-		      "count(*) FILTER (WHERE status = 'queued' AND not_before <= ?1), "
-		      "count(*) FILTER (WHERE status = 'queued' AND not_before > ?1), "
-		      "min(CASE WHEN status = 'queued' AND not_before > ?1 THEN not_before END) "
+		      "count(*) FILTER (WHERE status = 'queued' AND waiting_on = 0 AND "
+		      "not_before <= ?1), "
+		      "count(*) FILTER (WHERE status = 'queued' AND waiting_on = 0 AND "
+		      "not_before > ?1), "
+		      "min(CASE WHEN status = 'queued' AND waiting_on = 0 AND not_before > ?1 "
+		      "THEN not_before END), "
+		      "count(*) FILTER (WHERE status = 'queued' AND waiting_on > 0) "
 		      "FROM jobs WHERE true");
 	if (host)
 		sb_puts(&sql, " AND (host = ?2 OR ran_on = ?2)");
@@ -114,10 +118,12 @@ static int status_counts_scan(store_t *s, const char *host, int64_t now, store_s
 		h->total += n;
 		h->ready += col_i64(st, 3);
 		h->scheduled += col_i64(st, 4);
+		h->waiting += col_i64(st, 6);
 		out->counts[status] += n;
 		out->total += n;
 		out->ready += col_i64(st, 3);
 		out->scheduled += col_i64(st, 4);
+		out->waiting += col_i64(st, 6);
 		if (!col_null(st, 5)) {
 			int64_t next = col_i64(st, 5);
 			if (!out->next_at || next < out->next_at)
@@ -194,9 +200,11 @@ static int status_counts_table(store_t *s, int64_t now, store_status_t *out, cha
 	if (rc < 0)
 		return -1;
 	/* A queued job belongs to its pinned host (NULL: none). */
-	if (st_prepare(s, "SELECT host, count(*), count(*) FILTER (WHERE not_before <= ?1), "
-			  "count(*) FILTER (WHERE not_before > ?1), "
-			  "min(CASE WHEN not_before > ?1 THEN not_before END) FROM jobs "
+	if (st_prepare(s, "SELECT host, count(*), "
+			  "count(*) FILTER (WHERE waiting_on = 0 AND not_before <= ?1), "
+			  "count(*) FILTER (WHERE waiting_on = 0 AND not_before > ?1), "
+			  "min(CASE WHEN waiting_on = 0 AND not_before > ?1 THEN not_before END), "
+			  "count(*) FILTER (WHERE waiting_on > 0) FROM jobs "
 			  "WHERE status = 'queued' GROUP BY host",
 		       &st, err) < 0)
 		return -1;
@@ -213,11 +221,13 @@ static int status_counts_table(store_t *s, int64_t now, store_status_t *out, cha
 			break;
 		}
 		add_count(out, h, JOB_QUEUED, col_i64(st, 1));
-		int64_t ready = col_i64(st, 2), later = col_i64(st, 3);
+		int64_t ready = col_i64(st, 2), later = col_i64(st, 3), held = col_i64(st, 5);
 		h->ready += ready;
 		h->scheduled += later;
+		h->waiting += held;
 		out->ready += ready;
 		out->scheduled += later;
+		out->waiting += held;
 		if (!col_null(st, 4)) {
 			int64_t next = col_i64(st, 4);
 			if (!out->next_at || next < out->next_at)
@@ -246,7 +256,7 @@ static int status_oldest(store_t *s, const char *host, int64_t now, store_status
 {
 	strbuf_t sql = STRBUF_INIT;
 	sb_puts(&sql, "SELECT id, queued_at FROM jobs WHERE status = 'queued' AND "
-		      "not_before <= ?1");
+		      "waiting_on = 0 AND not_before <= ?1");
 	if (host)
 		sb_puts(&sql, " AND (host = ?2 OR ran_on = ?2)");
 	sb_puts(&sql, " ORDER BY queued_at, id LIMIT 1");

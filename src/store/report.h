@@ -25,6 +25,7 @@ typedef struct {
 	int64_t total;
 	int64_t ready;                     /* queued and ready to run now */
 	int64_t scheduled;                 /* queued with a start time still to come */
+	int64_t waiting;                   /* queued, held by dependencies not yet met */
 } store_host_counts_t;
 
 /* A job that is launching or running. */
@@ -47,6 +48,7 @@ typedef struct {
 	int64_t counts[JOB_STATUS_COUNT];  /* sums of hosts[] */
 	int64_t total;
 	int64_t ready, scheduled;
+	int64_t waiting;                   /* queued, held by dependencies (job_deps) */
 	int64_t next_at;                   /* soonest start time still to come; 0: none */
 	int64_t oldest_id;                 /* oldest ready queued job (by queued_at); 0: none */
 	int64_t oldest_queued_at;

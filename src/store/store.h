@@ -13,6 +13,7 @@
 #ifndef CJOBS_STORE_STORE_H
 #define CJOBS_STORE_STORE_H
 
+#include "core/deps.h"
 #include "core/job.h"
 
 typedef struct store store_t;
@@ -169,6 +170,7 @@ typedef struct {
 	int64_t created_from;  /* created at or after (unix ms); 0 = any */
 	int64_t created_before;/* created before (unix ms); 0 = any */
 	int64_t below_id;      /* ids below this one only (pages); 0 = any */
+	bool waiting;          /* only queued jobs held by dependencies */
 } job_filter_t;
 int store_job_list(store_t *s, const job_filter_t *f, job_t **out, size_t *n,
 		   char **err);
@@ -265,6 +267,35 @@ int store_job_active_on(store_t *s, const char *host, int64_t *n, char **err);
  * may go (a launching or running job may still have a container; cancel a
  * queued one first). 1 if there is no such job. */
 int store_job_delete(store_t *s, int64_t id, char **err);
+
+/* ---- dependencies (deps.c) ---- */
+/* A job's status, read so that (on PostgreSQL) it cannot change until the
+ * open transaction ends: what a new edge to it is decided on. 1 when there
+ * is no such job. */
+int store_dep_status(store_t *s, int64_t id, job_status_t *status, char **err);
+/* One edge: job_id waits for after_id. A job submitted with edges has its
+ * waiting_on set to the number of those still waiting. */
+typedef struct {
+	int64_t job_id, after_id;
+	dep_cond_t cond;
+	dep_state_t state;
+} store_dep_edge_t;
+/* Inserts edges inside the caller's transaction. */
+int store_deps_add(store_t *s, const store_dep_edge_t *edges, size_t n, char **err);
+/* One side of an edge as `job show` lists it: the other job, its status. */
+typedef struct {
+	int64_t id;
+	dep_cond_t cond;
+	dep_state_t state;
+	job_status_t status;
+} store_dep_t;
+/* What job id waits for (after) and what waits for it (before), by id. */
+int store_job_deps(store_t *s, int64_t id, store_dep_t **after, size_t *nafter,
+		   store_dep_t **before, size_t *nbefore, char **err);
+void store_deps_free(store_dep_t *v, size_t n);
+/* Every unfinished job that waits, directly or not, for job id: nearest
+ * first, each once, without id itself. */
+int store_deps_closure(store_t *s, int64_t id, int64_t **out, size_t *n, char **err);
 
 /* ---- workers ---- */
 /* A worker as the store knows it. alive is judged when read: registered,

@@ -249,13 +249,22 @@ int strv_decode(const void *data, size_t len, char ***out, size_t *n, char **err
 	"attempt, exit_code, created_at, queued_at, started_at, finished_at, "        \
 	"peak_memory_bytes, cpu_usage_ns, last_error, container_name, container_id, " \
 	"ran_on, worker_id, lease_until, retry_strategy, retry_exit_codes, "      \
-	"container_options"
+	"container_options, waiting_on"
 /* Fills *out (initialised here) from a row selected with JOB_COLUMNS. */
 int job_from_row(db_stmt_t *st, job_t *out, char **err);
 /* Appends one history row. */
 int history_append(store_t *s, int64_t job_id, int64_t at, int attempt,
 		   job_status_t from, job_status_t to, const char *actor,
 		   const char *reason, char **err);
+/* jobs.c: the job's row moved from -> to with the fields in set, inside
+ * the caller's transaction, the job counts noted; 1 when it was not in
+ * from. No history row, no check of the move. */
+int job_write_move(store_t *s, const job_t *j, job_status_t from, job_status_t to, unsigned set,
+		   char **err);
+/* deps.c: applies job id's final status to the jobs that wait for it
+ * (released, or cancelled and so on down the graph), inside the caller's
+ * transaction; history rows under actor. */
+int deps_settle(store_t *s, int64_t id, job_status_t status, const char *actor, char **err);
 /* One row of history_append_rows (from JOB_STATUS_COUNT: none). */
 typedef struct {
 	int64_t job_id, at;

@@ -41,6 +41,10 @@ clear_jobs() {
 count_status() {
 	store_sql "SELECT count(*) FROM jobs WHERE status = '$1'"
 }
+# count_rerun: jobs running again, in an attempt after their first.
+count_rerun() {
+	store_sql "SELECT count(*) FROM jobs WHERE status = 'running' AND attempt >= 2"
+}
 # watch_starts FILE: record the engine's container start events, from now
 # on, in FILE (in the background; the engine keeps only its last few
 # hundred events, so they cannot be asked for afterwards). exec: so that
@@ -146,11 +150,16 @@ test_expect_success 'two workers on one store run each of 100 jobs once' '
 	test -z "$(engine_containers "$ENGINE_SOCK")"
 '
 
+# The retried jobs keep the default strategy (a first retry 8-12 s later):
+# a retry launched while dockerd is still shutting down can leave a
+# container whose file system the engine keeps mounted and then refuses to
+# remove ("device or resource busy") until it is restarted; that is the
+# engine, not cjobs, and not what this test is about.
 test_expect_success 'an engine stopped while jobs run: the worker survives; each job ends as its policy says' '
 	clear_jobs &&
 	cmd="trap \"exit 143\" TERM; $GATED" &&
-	r1=$(cjobs job submit --image $IMG --max-retries 2 --retry-strategy aggressive -- sh -c "$cmd") &&
-	r2=$(cjobs job submit --image $IMG --max-retries 2 --retry-strategy aggressive -- sh -c "$cmd") &&
+	r1=$(cjobs job submit --image $IMG --max-retries 3 -- sh -c "$cmd") &&
+	r2=$(cjobs job submit --image $IMG --max-retries 3 -- sh -c "$cmd") &&
 	n1=$(cjobs job submit --image $IMG -- sh -c "$cmd") &&
 	n2=$(cjobs job submit --image $IMG -- sh -c "$cmd") &&
 	start_worker eng.log --max-jobs 8 &&
@@ -160,7 +169,7 @@ test_expect_success 'an engine stopped while jobs run: the worker survives; each
 	wait_for 60 "grep -q \"host .e1. (.*) cannot be used\" eng.log" &&
 	kill -0 $(cat eng.log.pid) &&
 	engine_start "$TEST_DIR/e1" &&
-	wait_for 120 "test \$(count_status failed) = 2 && test \$(count_status running) = 2" &&
+	wait_for 120 "test \$(count_status failed) = 2 && test \$(count_rerun) = 2" &&
 	job_release $r1 && job_release $r2 &&
 	wait_for 120 "test \$(count_status completed) = 2 && test \$(count_status failed) = 2" &&
 	kill -0 $(cat eng.log.pid) &&
@@ -177,7 +186,7 @@ test_expect_success 'an engine stopped while jobs run: the worker survives; each
 	cjobs job show $r1 --format json | python3 -c "
 import json,sys
 h=json.load(sys.stdin)[\"history\"]
-assert any(e[\"to\"]==\"queued\" and \"retry 1 of 2\" in (e[\"reason\"] or \"\") for e in h), h" &&
+assert any(e[\"to\"]==\"queued\" and \"retry 1 of 3\" in (e[\"reason\"] or \"\") for e in h), h" &&
 	grep -q "answers again" eng.log &&
 	stop_worker eng.log &&
 	test -z "$(engine_containers "$ENGINE_SOCK")"

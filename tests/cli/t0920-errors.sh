@@ -13,7 +13,8 @@ IMG=cjobs-test/busybox:1
 # running, jobs 1 (completed), 2 (failed), 3 (queued for later) and 4, 5
 # (queued, pinned to 'down'), template 'defaults', a configuration file
 # with two problems (bad.ini), a job file whose second line is wrong
-# (bad.jsonl), an existing file (exists.db), API token 'ci', and registry
+# (bad.jsonl), one whose two jobs wait for each other (cycle.jsonl), an
+# existing file (exists.db), API token 'ci', and registry
 # credentials files that are not JSON (bad-auth.json) and whose entry is
 # not base64 (wrong-auth.json).
 test_expect_success 'the sandbox is set up' '
@@ -30,6 +31,8 @@ test_expect_success 'the sandbox is set up' '
 	printf "[worker]\nmax_jobs = abc\nbogus = 1\n" >bad.ini &&
 	printf "%s\n" "{\"image\": \"$IMG\", \"command\": [\"true\"]}" \
 		"{\"image\": \"$IMG\", \"priority\": \"high\"}" >bad.jsonl &&
+	printf "%s\n" "{\"name\": \"a\", \"after\": [\"b\"], \"command\": [\"true\"]}" \
+		"{\"name\": \"b\", \"after\": [\"a\"], \"command\": [\"true\"]}" >cycle.jsonl &&
 	touch exists.db &&
 	printf "{\"auths\": {" >bad-auth.json &&
 	printf "{\"auths\": {\"registry.example\": {\"auth\": \"not base64!\"}}}" >wrong-auth.json

@@ -138,7 +138,11 @@ test_expect_success() {
 	local desc=$1 body=$2 out rc
 	test_count=$((test_count + 1))
 	local t0=$SECONDS
-	out=$(cd "$TEST_DIR" && eval "$body" 2>&1)
+	# The body runs traced into a file of its own (not its output, which
+	# tests compare), so that a failure shows the commands it last ran:
+	# a flaky failure then explains itself from the CI log alone.
+	local trace=$TEST_DIR/.trace.$test_count
+	out=$(cd "$TEST_DIR" && exec 9>"$trace" && BASH_XTRACEFD=9 && set -x && eval "$body" 2>&1)
 	rc=$?
 	# How long each test took, to find the slow ones.
 	echo "# test $test_count took $((SECONDS - t0))s"
@@ -148,6 +152,8 @@ test_expect_success() {
 		test_failed=$((test_failed + 1))
 		echo "not ok $test_count - $desc"
 		printf '%s\n' "$out" | tail -40 | sed 's/^/#   /'
+		echo "#   the last commands it ran:"
+		grep '^+' "$trace" | grep -v '^+* \(eval\|sleep\|local\) ' | tail -8 | cut -c1-300 | sed 's/^/#     /'
 		# CJOBS_TEST_FAIL_FAST=1 (scripts/mutants): stop at the first
 		# failure; the EXIT trap still stops the engines.
 		if [ "${CJOBS_TEST_FAIL_FAST:-}" = 1 ]; then

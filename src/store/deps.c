@@ -1,0 +1,407 @@
+/*
+ * store/deps.c: dependencies between jobs in the store: the edges a submit
+ * adds, what a job's final status does to the jobs that wait for it, and
+ * the reading of both directions for `job show` and --cascade.
+ *
+ * The rule of what a finished dependency means is core/deps.c's
+ * dep_outcome(); this file applies it inside the transaction that moves a
+ * job to its final status (jobs.c's move_job calls deps_settle), so a
+ * dependent is released, or cancelled, in the same commit as the change
+ * that decides it: no job is ever left waiting for one that has ended.
+ * Cancelling a dependent settles its own dependents in turn, in the same
+ * transaction, walking the graph breadth first without recursion.
+ */
+#include "store/store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+#include "util/timeutil.h"
+
+/* ---- adding ---- */
+
+int store_dep_status(store_t *s, int64_t id, job_status_t *status, char **err)
+{
+	/* A share lock on PostgreSQL: the job cannot reach its final status
+	 * (and settle its edges) before the caller's new edge is committed. */
+	char sql[128];
+	snprintf(sql, sizeof(sql), "SELECT status FROM jobs WHERE id = ?%s",
+		 s->drv->sql_lock_share);
+	db_stmt_t *st = NULL;
+	if (st_prepare(s, sql, &st, err) < 0)
+		return -1;
+	binder_t b;
+	bind_start(&b, st);
+	bind_i64(&b, id);
+	int rc = bind_check(s, &b, "cannot read the job", err);
+	if (rc == 0) {
+		int step = st_step(st);
+		if (step == DB_ROW) {
+			const char *name = col_str(st, 0);
+			if (!name || !job_status_parse(name, status))
+				rc = err_set(err, "job %lld has an unknown status in the store",
+					     (long long)id);
+		} else {
+			rc = step == DB_DONE ? 1 : db_fail_rc(s, step, "cannot read the job", err);
+		}
+	}
+	st_release(s, st);
+	return rc;
+}
+
+int store_deps_add(store_t *s, const store_dep_edge_t *edges, size_t n, char **err)
+{
+	enum { CHUNK = 64 };
+	int rc = 0;
+	for (size_t done = 0; rc == 0 && done < n;) {
+		size_t k = n - done < CHUNK ? n - done : CHUNK;
+		strbuf_t sql = STRBUF_INIT;
+		sb_puts(&sql, "INSERT INTO job_deps (job_id, after_id, cond, state) VALUES ");
+		for (size_t i = 0; i < k; i++)
+			sb_puts(&sql, i ? ", (?, ?, ?, ?)" : "(?, ?, ?, ?)");
+		db_stmt_t *st = NULL;
+		if (st_prepare_sb(s, &sql, &st, err) < 0)
+			return -1;
+		binder_t b;
+		bind_start(&b, st);
+		for (size_t i = done; i < done + k; i++) {
+			bind_i64(&b, edges[i].job_id);
+			bind_i64(&b, edges[i].after_id);
+			bind_text(&b, dep_cond_name(edges[i].cond));
+			bind_text(&b, dep_state_name(edges[i].state));
+		}
+		rc = bind_check(s, &b, "cannot add the job's dependencies", err);
+		if (rc == 0) {
+			int step = st_step(st);
+			if (step == DB_E_UNIQUE)
+				rc = err_set(err, "job %lld names job %lld twice in --after; name "
+						  "it once",
+					     (long long)edges[done].job_id,
+					     (long long)edges[done].after_id);
+			else if (step != DB_DONE)
+				rc = db_fail_rc(s, step, "cannot add the job's dependencies", err);
+		}
+		st_release(s, st);
+		done += k;
+	}
+	return rc;
+}
+
+/* ---- settling ---- */
+
+/* A dependent found by deps_settle: its edge to the job that ended. */
+typedef struct {
+	int64_t id;
+	dep_cond_t cond;
+	job_status_t status;
+	char *host, *ran_on;
+	int attempt;
+} dependent_t;
+
+static void dependents_free(dependent_t *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].host);
+		free(v[i].ran_on);
+	}
+	free(v);
+}
+
+/* The jobs waiting for job `id` whose edge is not settled yet. */
+static int read_dependents(store_t *s, int64_t id, dependent_t **out, size_t *n, char **err)
+{
+	*out = NULL;
+	*n = 0;
+	db_stmt_t *st = NULL;
+	if (st_prepare(s, "SELECT d.job_id, d.cond, j.status, j.host, j.ran_on, j.attempt "
+			  "FROM job_deps d JOIN jobs j ON j.id = d.job_id "
+			  "WHERE d.after_id = ? AND d.state = 'waiting' ORDER BY d.job_id",
+		       &st, err) < 0)
+		return -1;
+	binder_t b;
+	bind_start(&b, st);
+	bind_i64(&b, id);
+	int rc = bind_check(s, &b, "cannot read the jobs that wait for it", err);
+	size_t cap = 0;
+	int step = DB_DONE;
+	while (rc == 0 && (step = st_step(st)) == DB_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			dependent_t *nv = realloc(*out, cap * sizeof(*nv));
+			if (!nv) {
+				rc = err_set(err, "out of memory");
+				break;
+			}
+			*out = nv;
+		}
+		dependent_t *d = &(*out)[*n];
+		memset(d, 0, sizeof(*d));
+		(*n)++;
+		d->id = col_i64(st, 0);
+		const char *cond = col_str(st, 1), *status = col_str(st, 2);
+		bool oom = false;
+		d->host = col_text(st, 3, &oom);
+		d->ran_on = col_text(st, 4, &oom);
+		d->attempt = (int)col_i64(st, 5);
+		if (oom)
+			rc = err_set(err, "out of memory");
+		else if (!cond || !dep_cond_parse(cond, &d->cond) || !status ||
+			 !job_status_parse(status, &d->status))
+			rc = err_set(err, "job %lld: a dependency with an unknown condition or "
+					  "status in the store",
+				     (long long)d->id);
+	}
+	if (rc == 0 && step != DB_DONE)
+		rc = db_fail_rc(s, step, "cannot read the jobs that wait for it", err);
+	st_release(s, st);
+	if (rc < 0) {
+		dependents_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+static int set_edge(store_t *s, int64_t job_id, int64_t after_id, dep_state_t state, char **err)
+{
+	db_stmt_t *st = NULL;
+	if (st_prepare(s, "UPDATE job_deps SET state = ? WHERE job_id = ? AND after_id = ?", &st,
+		       err) < 0)
+		return -1;
+	binder_t b;
+	bind_start(&b, st);
+	bind_text(&b, dep_state_name(state));
+	bind_i64(&b, job_id);
+	bind_i64(&b, after_id);
+	int rc = exec_changes(s, st, &b, "cannot settle a dependency", err);
+	return rc == 1 ? 0 : rc;
+}
+
+/* One dependency of a queued job met: one fewer to wait for. */
+static int release_one(store_t *s, int64_t id, char **err)
+{
+	db_stmt_t *st = NULL;
+	if (st_prepare(s, "UPDATE jobs SET waiting_on = waiting_on - 1 WHERE id = ? AND "
+			  "status = 'queued' AND waiting_on > 0",
+		       &st, err) < 0)
+		return -1;
+	binder_t b;
+	bind_start(&b, st);
+	bind_i64(&b, id);
+	int rc = exec_changes(s, st, &b, "cannot release a waiting job", err);
+	return rc == 1 ? 0 : rc;
+}
+
+/* A queued dependent whose dependency can no longer be met: cancelled,
+ * with the reason in its history and as its last error. 1 when it was not
+ * queued any more (nothing changed). */
+static int cancel_dependent(store_t *s, const dependent_t *d, int64_t dep_id,
+			    job_status_t dep_status, const char *actor, char **err)
+{
+	char *reason = dep_never_reason(dep_id, dep_status);
+	if (!reason)
+		return err_set(err, "out of memory");
+	job_t j;
+	job_init(&j);
+	j.id = d->id;
+	j.host = d->host;
+	j.ran_on = d->ran_on;
+	j.attempt = d->attempt;
+	j.finished_at = now_ms();
+	j.last_error = reason;
+	int rc = job_write_move(s, &j, JOB_QUEUED, JOB_CANCELLED,
+				JOB_SET_FINISHED_AT | JOB_SET_LAST_ERROR, err);
+	if (rc == 0) {
+		history_row_t row = {d->id, j.finished_at, d->attempt, JOB_QUEUED, JOB_CANCELLED,
+				     reason};
+		rc = history_append_rows(s, &row, 1, actor, err);
+	}
+	free(reason);
+	return rc;
+}
+
+int deps_settle(store_t *s, int64_t id, job_status_t status, const char *actor, char **err)
+{
+	/* The jobs whose final status is still to be applied to their
+	 * dependents: the one that ended, then each dependent cancelled. */
+	int64_t *todo = malloc(sizeof(*todo));
+	job_status_t *todo_status = malloc(sizeof(*todo_status));
+	size_t ntodo = 1, cap = 1;
+	if (!todo || !todo_status) {
+		free(todo);
+		free(todo_status);
+		return err_set(err, "out of memory");
+	}
+	todo[0] = id;
+	todo_status[0] = status;
+	int rc = 0;
+	for (size_t at = 0; rc == 0 && at < ntodo; at++) {
+		dependent_t *deps = NULL;
+		size_t n = 0;
+		rc = read_dependents(s, todo[at], &deps, &n, err);
+		for (size_t i = 0; rc == 0 && i < n; i++) {
+			dep_state_t outcome = dep_outcome(deps[i].cond, todo_status[at]);
+			rc = set_edge(s, deps[i].id, todo[at], outcome, err);
+			if (rc < 0 || deps[i].status != JOB_QUEUED)
+				continue;
+			if (outcome == DEP_MET) {
+				rc = release_one(s, deps[i].id, err);
+				continue;
+			}
+			rc = cancel_dependent(s, &deps[i], todo[at], todo_status[at], actor, err);
+			if (rc == 1) {
+				rc = 0;
+				continue;
+			}
+			if (rc == 0 && ntodo == cap) {
+				cap *= 2;
+				int64_t *nt = realloc(todo, cap * sizeof(*nt));
+				if (nt)
+					todo = nt;
+				job_status_t *ns = realloc(todo_status, cap * sizeof(*ns));
+				if (ns)
+					todo_status = ns;
+				if (!nt || !ns)
+					rc = err_set(err, "out of memory");
+			}
+			if (rc == 0) {
+				todo[ntodo] = deps[i].id;
+				todo_status[ntodo++] = JOB_CANCELLED;
+			}
+		}
+		dependents_free(deps, n);
+	}
+	free(todo);
+	free(todo_status);
+	return rc;
+}
+
+/* ---- reading ---- */
+
+void store_deps_free(store_dep_t *v, size_t n)
+{
+	(void)n;
+	free(v);
+}
+
+/* Rows of (job id, cond, state, status) into *out. */
+static int read_links(store_t *s, const char *sql, int64_t id, store_dep_t **out, size_t *n,
+		      char **err)
+{
+	*out = NULL;
+	*n = 0;
+	db_stmt_t *st = NULL;
+	if (st_prepare(s, sql, &st, err) < 0)
+		return -1;
+	binder_t b;
+	bind_start(&b, st);
+	bind_i64(&b, id);
+	int rc = bind_check(s, &b, "cannot read the job's dependencies", err);
+	size_t cap = 0;
+	int step = DB_DONE;
+	while (rc == 0 && (step = st_step(st)) == DB_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			store_dep_t *nv = realloc(*out, cap * sizeof(*nv));
+			if (!nv) {
+				rc = err_set(err, "out of memory");
+				break;
+			}
+			*out = nv;
+		}
+		store_dep_t *d = &(*out)[(*n)++];
+		d->id = col_i64(st, 0);
+		const char *cond = col_str(st, 1), *state = col_str(st, 2), *status = col_str(st, 3);
+		if (!cond || !dep_cond_parse(cond, &d->cond) || !state ||
+		    !dep_state_parse(state, &d->state) || !status ||
+		    !job_status_parse(status, &d->status))
+			rc = err_set(err, "job %lld: a dependency the store holds in an unknown "
+					  "form",
+				     (long long)id);
+	}
+	if (rc == 0 && step != DB_DONE)
+		rc = db_fail_rc(s, step, "cannot read the job's dependencies", err);
+	st_release(s, st);
+	if (rc < 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+int store_job_deps(store_t *s, int64_t id, store_dep_t **after, size_t *nafter,
+		   store_dep_t **before, size_t *nbefore, char **err)
+{
+	*after = *before = NULL;
+	*nafter = *nbefore = 0;
+	if (store_ready(s, err) < 0)
+		return -1;
+	if (read_links(s, "SELECT d.after_id, d.cond, d.state, j.status FROM job_deps d "
+			  "JOIN jobs j ON j.id = d.after_id WHERE d.job_id = ? ORDER BY d.after_id",
+		       id, after, nafter, err) < 0)
+		return -1;
+	if (read_links(s, "SELECT d.job_id, d.cond, d.state, j.status FROM job_deps d "
+			  "JOIN jobs j ON j.id = d.job_id WHERE d.after_id = ? ORDER BY d.job_id",
+		       id, before, nbefore, err) < 0) {
+		free(*after);
+		*after = NULL;
+		*nafter = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int store_deps_closure(store_t *s, int64_t id, int64_t **out, size_t *n, char **err)
+{
+	*out = NULL;
+	*n = 0;
+	if (store_ready(s, err) < 0)
+		return -1;
+	/* Breadth first from id; a job reached twice is listed once. */
+	int64_t *seen = malloc(sizeof(*seen));
+	size_t nseen = 1, cap = 1;
+	if (!seen)
+		return err_set(err, "out of memory");
+	seen[0] = id;
+	int rc = 0;
+	for (size_t at = 0; rc == 0 && at < nseen; at++) {
+		store_dep_t *next = NULL;
+		size_t nn = 0;
+		rc = read_links(s, "SELECT d.job_id, d.cond, d.state, j.status FROM job_deps d "
+				   "JOIN jobs j ON j.id = d.job_id WHERE d.after_id = ? "
+				   "ORDER BY d.job_id",
+				seen[at], &next, &nn, err);
+		for (size_t i = 0; rc == 0 && i < nn; i++) {
+			if (job_status_is_final(next[i].status))
+				continue;
+			bool dup = false;
+			for (size_t k = 0; k < nseen && !dup; k++)
+				dup = seen[k] == next[i].id;
+			if (dup)
+				continue;
+			if (nseen == cap) {
+				cap *= 2;
+				int64_t *nv = realloc(seen, cap * sizeof(*nv));
+				if (!nv) {
+					rc = err_set(err, "out of memory");
+					break;
+				}
+				seen = nv;
+			}
+			seen[nseen++] = next[i].id;
+		}
+		free(next);
+	}
+	if (rc < 0) {
+		free(seen);
+		return -1;
+	}
+	/* Without the job itself. */
+	memmove(seen, seen + 1, (nseen - 1) * sizeof(*seen));
+	*out = seen;
+	*n = nseen - 1;
+	return 0;
+}
