@@ -132,7 +132,7 @@ assert [(d[\"job\"], d[\"on\"], d[\"state\"]) for d in o[\"after\"]] == [($load,
 '
 
 API_TOKEN=$("$CJOBS_BIN" token create deps --scope admin 2>/dev/null)
-serve_start serve.log || { echo "Bail out! no server"; exit 1; }
+serve_start "$TEST_DIR/serve.log" || { echo "Bail out! no server"; exit 1; }
 
 test_expect_success 'the API queues a named pipeline all or nothing, and shows both directions of a job' '
 	store_delete_jobs &&
