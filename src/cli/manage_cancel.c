@@ -235,7 +235,7 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 		if (isatty(STDIN_FILENO))
 			for (size_t i = 0; i < n; i++)
 				describe(stderr, "  ", &jobs[i]);
-		char question[160], what[120];
+		char question[200], what[120];
 		if (by_host)
 			snprintf(what, sizeof(what), "on host '%.64s'", cli_str(a, "host"));
 		else
@@ -355,8 +355,8 @@ const cli_command_t manage_cancel = {
 		{"cjobs manage-jobs cancel --host local --force --reason 'host maintenance' --grace 30",
 		 "Cancel every one of them without asking (for scripts), recording the reason and "
 		 "giving running containers 30 seconds to shut down cleanly", 0},
-		{"cjobs manage-jobs cancel --job-id 2 --cascade --dry-run",
-		 "List job 2 and every job that waits for it (job submit --after), changing "
+		{"cjobs manage-jobs cancel --job-id 3 --cascade --dry-run",
+		 "List job 3 and every job that waits for it (job submit --after), changing "
 		 "nothing", 0},
 		{"cjobs manage-jobs cancel --job-id 1",
 		 "Cancel one job by its id; job 1 has already completed, so this is refused with a "

@@ -8,6 +8,9 @@
  * job to its final status (jobs.c's move_job calls deps_settle), so a
  * dependent is released, or cancelled, in the same commit as the change
  * that decides it: no job is ever left waiting for one that has ended.
+ * An edge's stored state stays 'waiting' while the dependency's final
+ * status tells how it was settled; it is written only when that job goes
+ * back to the queue (deps_freeze), the rare case.
  * Cancelling a dependent settles its own dependents in turn, in the same
  * transaction, walking the graph breadth first without recursion.
  */
@@ -91,33 +94,38 @@ int store_deps_add(store_t *s, const store_dep_edge_t *edges, size_t n, char **e
 
 /* ---- settling ---- */
 
-/* A dependent found by deps_settle: its edge to the job that ended. */
+/* A dependent found by deps_settle: the job and what its edge became. */
 typedef struct {
 	int64_t id;
-	dep_cond_t cond;
-	job_status_t status;
-	char *host, *ran_on;
-	int attempt;
+	dep_state_t state;
 } dependent_t;
 
-static void dependents_free(dependent_t *v, size_t n)
+/* A write whose result is not read: on a server it goes with the next
+ * statement (st_later), so settling costs the one read of settle_edges. */
+static int write_later(store_t *s, db_stmt_t *st, binder_t *b, const char *what, char **err)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].host);
-		free(v[i].ran_on);
-	}
-	free(v);
+	int rc = bind_check(s, b, what, err);
+	if (rc == 0)
+		rc = st_exec(s, st, what, err);
+	st_release(s, st);
+	return rc;
 }
 
-/* The jobs waiting for job `id` whose edge is not settled yet. */
-static int read_dependents(store_t *s, int64_t id, dependent_t **out, size_t *n, char **err)
+/* The jobs waiting for job `id`, which ended in `status`, with what their
+ * edge comes to by dep_outcome(). Only read: an edge's state stays
+ * 'waiting' in the store while its dependency's own final status says how
+ * it was settled (store_job_deps works it out the same way), which spares
+ * every finished job a write per dependent; deps_freeze writes the state
+ * when a finished job goes back to the queue, so that no edge is ever
+ * settled twice (no dependent released twice). */
+static int settle_edges(store_t *s, int64_t id, job_status_t status, dependent_t **out, size_t *n,
+			char **err)
 {
 	*out = NULL;
 	*n = 0;
 	db_stmt_t *st = NULL;
-	if (st_prepare(s, "SELECT d.job_id, d.cond, j.status, j.host, j.ran_on, j.attempt "
-			  "FROM job_deps d JOIN jobs j ON j.id = d.job_id "
-			  "WHERE d.after_id = ? AND d.state = 'waiting' ORDER BY d.job_id",
+	if (st_prepare(s, "SELECT job_id, cond FROM job_deps WHERE after_id = ? AND "
+			  "state = 'waiting'",
 		       &st, err) < 0)
 		return -1;
 	binder_t b;
@@ -136,46 +144,47 @@ static int read_dependents(store_t *s, int64_t id, dependent_t **out, size_t *n,
 			}
 			*out = nv;
 		}
-		dependent_t *d = &(*out)[*n];
-		memset(d, 0, sizeof(*d));
-		(*n)++;
+		dependent_t *d = &(*out)[(*n)++];
 		d->id = col_i64(st, 0);
-		const char *cond = col_str(st, 1), *status = col_str(st, 2);
-		bool oom = false;
-		d->host = col_text(st, 3, &oom);
-		d->ran_on = col_text(st, 4, &oom);
-		d->attempt = (int)col_i64(st, 5);
-		if (oom)
-			rc = err_set(err, "out of memory");
-		else if (!cond || !dep_cond_parse(cond, &d->cond) || !status ||
-			 !job_status_parse(status, &d->status))
-			rc = err_set(err, "job %lld: a dependency with an unknown condition or "
-					  "status in the store",
+		const char *cond = col_str(st, 1);
+		dep_cond_t c;
+		if (!cond || !dep_cond_parse(cond, &c))
+			rc = err_set(err, "job %lld: a dependency with an unknown condition in the "
+					  "store",
 				     (long long)d->id);
+		else
+			d->state = dep_outcome(c, status);
 	}
 	if (rc == 0 && step != DB_DONE)
 		rc = db_fail_rc(s, step, "cannot read the jobs that wait for it", err);
 	st_release(s, st);
 	if (rc < 0) {
-		dependents_free(*out, *n);
+		free(*out);
 		*out = NULL;
 		*n = 0;
 	}
 	return rc;
 }
 
-static int set_edge(store_t *s, int64_t job_id, int64_t after_id, dep_state_t state, char **err)
+int deps_freeze(store_t *s, int64_t id, job_status_t status, char **err)
 {
+	/* The conditions `status` met, from dep_outcome(): the rule stays in
+	 * core/deps.c. */
 	db_stmt_t *st = NULL;
-	if (st_prepare(s, "UPDATE job_deps SET state = ? WHERE job_id = ? AND after_id = ?", &st,
-		       err) < 0)
+	if (st_prepare(s, "UPDATE job_deps SET state = CASE WHEN cond IN (?, ?, ?) THEN 'met' "
+			  "ELSE 'never' END WHERE after_id = ? AND state = 'waiting'",
+		       &st, err) < 0)
 		return -1;
 	binder_t b;
 	bind_start(&b, st);
-	bind_text(&b, dep_state_name(state));
-	bind_i64(&b, job_id);
-	bind_i64(&b, after_id);
-	int rc = exec_changes(s, st, &b, "cannot settle a dependency", err);
+	for (int c = 0; c < DEP_COND_COUNT; c++) {
+		if (dep_outcome((dep_cond_t)c, status) == DEP_MET)
+			bind_text(&b, dep_cond_name((dep_cond_t)c));
+		else
+			bind_null(&b);
+	}
+	bind_i64(&b, id);
+	int rc = exec_changes(s, st, &b, "cannot keep how its dependents were settled", err);
 	return rc == 1 ? 0 : rc;
 }
 
@@ -187,38 +196,58 @@ static int release_one(store_t *s, int64_t id, char **err)
 			  "status = 'queued' AND waiting_on > 0",
 		       &st, err) < 0)
 		return -1;
+	st_later(st);
 	binder_t b;
 	bind_start(&b, st);
 	bind_i64(&b, id);
-	int rc = exec_changes(s, st, &b, "cannot release a waiting job", err);
-	return rc == 1 ? 0 : rc;
+	return write_later(s, st, &b, "cannot release a waiting job", err);
 }
 
-/* A queued dependent whose dependency can no longer be met: cancelled,
- * with the reason in its history and as its last error. 1 when it was not
- * queued any more (nothing changed). */
-static int cancel_dependent(store_t *s, const dependent_t *d, int64_t dep_id,
-			    job_status_t dep_status, const char *actor, char **err)
+/* A dependent whose dependency can no longer be met: cancelled while it is
+ * still queued, with the reason in its history and as its last error. 1
+ * when it is not queued any more (cancelled by hand meanwhile): nothing
+ * changed. */
+static int cancel_dependent(store_t *s, int64_t id, int64_t dep_id, job_status_t dep_status,
+			    const char *actor, char **err)
 {
-	char *reason = dep_never_reason(dep_id, dep_status);
-	if (!reason)
-		return err_set(err, "out of memory");
+	db_stmt_t *st = NULL;
+	if (st_prepare(s, "SELECT host, ran_on, attempt FROM jobs WHERE id = ? AND status = 'queued'",
+		       &st, err) < 0)
+		return -1;
+	binder_t b;
+	bind_start(&b, st);
+	bind_i64(&b, id);
+	int rc = bind_check(s, &b, "cannot read a job that waits", err);
 	job_t j;
 	job_init(&j);
-	j.id = d->id;
-	j.host = d->host;
-	j.ran_on = d->ran_on;
-	j.attempt = d->attempt;
-	j.finished_at = now_ms();
-	j.last_error = reason;
-	int rc = job_write_move(s, &j, JOB_QUEUED, JOB_CANCELLED,
-				JOB_SET_FINISHED_AT | JOB_SET_LAST_ERROR, err);
+	j.id = id;
 	if (rc == 0) {
-		history_row_t row = {d->id, j.finished_at, d->attempt, JOB_QUEUED, JOB_CANCELLED,
-				     reason};
+		int step = st_step(st);
+		bool oom = false;
+		if (step == DB_ROW) {
+			j.host = col_text(st, 0, &oom);
+			j.ran_on = col_text(st, 1, &oom);
+			j.attempt = (int)col_i64(st, 2);
+			if (oom)
+				rc = err_set(err, "out of memory");
+		} else {
+			rc = step == DB_DONE ? 1 : db_fail_rc(s, step, "cannot read a job that waits", err);
+		}
+	}
+	st_release(s, st);
+	if (rc == 0 && !(j.last_error = dep_never_reason(dep_id, dep_status)))
+		rc = err_set(err, "out of memory");
+	if (rc == 0) {
+		j.finished_at = now_ms();
+		rc = job_write_move(s, &j, JOB_QUEUED, JOB_CANCELLED,
+				    JOB_SET_FINISHED_AT | JOB_SET_LAST_ERROR, err);
+	}
+	if (rc == 0) {
+		history_row_t row = {id, j.finished_at, j.attempt, JOB_QUEUED, JOB_CANCELLED,
+				     j.last_error};
 		rc = history_append_rows(s, &row, 1, actor, err);
 	}
-	free(reason);
+	job_free(&j);
 	return rc;
 }
 
@@ -240,17 +269,13 @@ int deps_settle(store_t *s, int64_t id, job_status_t status, const char *actor, 
 	for (size_t at = 0; rc == 0 && at < ntodo; at++) {
 		dependent_t *deps = NULL;
 		size_t n = 0;
-		rc = read_dependents(s, todo[at], &deps, &n, err);
+		rc = settle_edges(s, todo[at], todo_status[at], &deps, &n, err);
 		for (size_t i = 0; rc == 0 && i < n; i++) {
-			dep_state_t outcome = dep_outcome(deps[i].cond, todo_status[at]);
-			rc = set_edge(s, deps[i].id, todo[at], outcome, err);
-			if (rc < 0 || deps[i].status != JOB_QUEUED)
-				continue;
-			if (outcome == DEP_MET) {
+			if (deps[i].state == DEP_MET) {
 				rc = release_one(s, deps[i].id, err);
 				continue;
 			}
-			rc = cancel_dependent(s, &deps[i], todo[at], todo_status[at], actor, err);
+			rc = cancel_dependent(s, deps[i].id, todo[at], todo_status[at], actor, err);
 			if (rc == 1) {
 				rc = 0;
 				continue;
@@ -271,7 +296,7 @@ int deps_settle(store_t *s, int64_t id, job_status_t status, const char *actor, 
 				todo_status[ntodo++] = JOB_CANCELLED;
 			}
 		}
-		dependents_free(deps, n);
+		free(deps);
 	}
 	free(todo);
 	free(todo_status);
@@ -286,7 +311,9 @@ void store_deps_free(store_dep_t *v, size_t n)
 	free(v);
 }
 
-/* Rows of (job id, cond, state, status) into *out. */
+/* Rows of (job id, cond, state, status, the dependency's status) into
+ * *out; an edge still 'waiting' whose dependency has ended is shown as its
+ * end settled it (see settle_edges). */
 static int read_links(store_t *s, const char *sql, int64_t id, store_dep_t **out, size_t *n,
 		      char **err)
 {
@@ -313,13 +340,18 @@ static int read_links(store_t *s, const char *sql, int64_t id, store_dep_t **out
 		}
 		store_dep_t *d = &(*out)[(*n)++];
 		d->id = col_i64(st, 0);
-		const char *cond = col_str(st, 1), *state = col_str(st, 2), *status = col_str(st, 3);
+		const char *cond = col_str(st, 1), *state = col_str(st, 2), *status = col_str(st, 3),
+			   *dep_status = col_str(st, 4);
+		job_status_t ds;
 		if (!cond || !dep_cond_parse(cond, &d->cond) || !state ||
 		    !dep_state_parse(state, &d->state) || !status ||
-		    !job_status_parse(status, &d->status))
+		    !job_status_parse(status, &d->status) || !dep_status ||
+		    !job_status_parse(dep_status, &ds))
 			rc = err_set(err, "job %lld: a dependency the store holds in an unknown "
 					  "form",
 				     (long long)id);
+		else if (d->state == DEP_WAITING)
+			d->state = dep_outcome(d->cond, ds);
 	}
 	if (rc == 0 && step != DB_DONE)
 		rc = db_fail_rc(s, step, "cannot read the job's dependencies", err);
@@ -339,12 +371,13 @@ int store_job_deps(store_t *s, int64_t id, store_dep_t **after, size_t *nafter,
 	*nafter = *nbefore = 0;
 	if (store_ready(s, err) < 0)
 		return -1;
-	if (read_links(s, "SELECT d.after_id, d.cond, d.state, j.status FROM job_deps d "
-			  "JOIN jobs j ON j.id = d.after_id WHERE d.job_id = ? ORDER BY d.after_id",
+	if (read_links(s, "SELECT d.after_id, d.cond, d.state, a.status, a.status FROM job_deps d "
+			  "JOIN jobs a ON a.id = d.after_id WHERE d.job_id = ? ORDER BY d.after_id",
 		       id, after, nafter, err) < 0)
 		return -1;
-	if (read_links(s, "SELECT d.job_id, d.cond, d.state, j.status FROM job_deps d "
-			  "JOIN jobs j ON j.id = d.job_id WHERE d.after_id = ? ORDER BY d.job_id",
+	if (read_links(s, "SELECT d.job_id, d.cond, d.state, j.status, a.status FROM job_deps d "
+			  "JOIN jobs j ON j.id = d.job_id JOIN jobs a ON a.id = d.after_id "
+			  "WHERE d.after_id = ? ORDER BY d.job_id",
 		       id, before, nbefore, err) < 0) {
 		free(*after);
 		*after = NULL;
@@ -370,8 +403,9 @@ int store_deps_closure(store_t *s, int64_t id, int64_t **out, size_t *n, char **
 	for (size_t at = 0; rc == 0 && at < nseen; at++) {
 		store_dep_t *next = NULL;
 		size_t nn = 0;
-		rc = read_links(s, "SELECT d.job_id, d.cond, d.state, j.status FROM job_deps d "
-				   "JOIN jobs j ON j.id = d.job_id WHERE d.after_id = ? "
+		rc = read_links(s, "SELECT d.job_id, d.cond, d.state, j.status, a.status "
+				   "FROM job_deps d JOIN jobs j ON j.id = d.job_id "
+				   "JOIN jobs a ON a.id = d.after_id WHERE d.after_id = ? "
 				   "ORDER BY d.job_id",
 				seen[at], &next, &nn, err);
 		for (size_t i = 0; rc == 0 && i < nn; i++) {

@@ -824,9 +824,12 @@ static int move_job(store_t *s, const job_t *job, job_status_t from, job_status_
 	};
 	if (rc == 0)
 		rc = history_append_rows(s, through ? steps : steps + 1, through ? 2 : 1, actor, err);
-	/* The jobs that wait for this one learn its end in the same commit. */
+	/* The jobs that wait for this one learn its end in the same commit;
+	 * a finished job put back in the queue keeps how it settled them. */
 	if (rc == 0 && job_status_is_final(to))
 		rc = deps_settle(s, job->id, to, actor, err);
+	else if (rc == 0 && job_status_is_final(from))
+		rc = deps_freeze(s, job->id, from, err);
 	return tx_finish(s, rc, err);
 }
 

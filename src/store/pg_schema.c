@@ -196,8 +196,7 @@ static const char pg_schema_v7[] =
 	"CREATE INDEX jobs_claim_host ON jobs (host, priority DESC, id, not_before) "
 	"  WHERE status = 'queued' AND waiting_on = 0;"
 	"CREATE INDEX jobs_ready ON jobs (not_before, host) "
-	"  WHERE status = 'queued' AND waiting_on = 0;"
-	"CREATE INDEX jobs_waiting ON jobs (host) WHERE status = 'queued' AND waiting_on > 0;";
+	"  WHERE status = 'queued' AND waiting_on = 0;";
 
 const migration_t pg_migrations[] = {
 	{1, "0001_initial_schema", pg_schema_v1, migrations_make_store_id},

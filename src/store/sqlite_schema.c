@@ -209,9 +209,10 @@ static const char schema_v9[] =
 /* Dependencies between jobs (store/deps.c). waiting_on counts a queued
  * job's dependencies not yet met; the claim indexes hold only jobs with
  * none, so that jobs held by dependencies cost a claim nothing (they are
- * not even stepped over), and jobs_waiting counts them for the status.
- * The indexes cover waiting_on: SQLite 3.40 does not count a partial
- * index's own WHERE as covering. */
+ * not even stepped over). No index of the waiting jobs: each release would
+ * pay for it, and only `job list --waiting` would read it. The indexes
+ * cover waiting_on: SQLite 3.40 does not count a partial index's own WHERE
+ * as covering. */
 static const char schema_v10[] =
 	"ALTER TABLE jobs ADD COLUMN waiting_on INTEGER NOT NULL DEFAULT 0;"
 	"CREATE TABLE job_deps ("
@@ -229,9 +230,7 @@ static const char schema_v10[] =
 	"CREATE INDEX jobs_claim_host ON jobs (host, priority DESC, id, not_before, status, "
 	"  waiting_on) WHERE status = 'queued' AND waiting_on = 0;"
 	"CREATE INDEX jobs_ready ON jobs (not_before, host, status, waiting_on) "
-	"  WHERE status = 'queued' AND waiting_on = 0;"
-	"CREATE INDEX jobs_waiting ON jobs (host, status, waiting_on) "
-	"  WHERE status = 'queued' AND waiting_on > 0;";
+	"  WHERE status = 'queued' AND waiting_on = 0;";
 
 const migration_t sqlite_migrations[] = {
 	{1, "0001_initial_schema", schema_v1, migrations_make_store_id},

@@ -265,6 +265,10 @@ int job_write_move(store_t *s, const job_t *j, job_status_t from, job_status_t t
  * (released, or cancelled and so on down the graph), inside the caller's
  * transaction; history rows under actor. */
 int deps_settle(store_t *s, int64_t id, job_status_t status, const char *actor, char **err);
+/* deps.c: job id, which had ended in status, goes back to the queue: the
+ * edges its end settled are written as settled, so its next end settles
+ * nothing twice. */
+int deps_freeze(store_t *s, int64_t id, job_status_t status, char **err);
 /* One row of history_append_rows (from JOB_STATUS_COUNT: none). */
 typedef struct {
 	int64_t job_id, at;

@@ -91,6 +91,23 @@ test_expect_success 'a dependency that completes cancels the job waiting for its
 	test "$(job_field $b last_error)" = "dependency job $a completed, and this job waits for a failure"
 '
 
+test_expect_success 'a dependency retried by hand after it ended settles nothing twice' '
+	store_delete_jobs &&
+	a=$(cjobs job submit --image $IMG -- sh -c "exit 3") &&
+	later=$(cjobs job submit --image $IMG --at +1h -- true) &&
+	b=$(cjobs job submit --image $IMG --after $a:any --after $later -- true) &&
+	test "$(job_field $b waiting_on)" = 2 &&
+	{ cjobs process-jobs 2>/dev/null; test $? = 3; } &&
+	test "$(job_field $b waiting_on)" = 1 &&
+	cjobs manage-jobs retry --job-id $a --force >/dev/null &&
+	cjobs job show $b >show.txt &&
+	test_grep "^waits for: *$a (any: met, queued), $later (ok: waiting, queued)" show.txt &&
+	{ cjobs process-jobs 2>/dev/null; test $? = 3; } &&
+	test "$(job_field $a attempt)" = 2 &&
+	test "$(job_field $b waiting_on)" = 1 &&
+	test "$(job_field $b status)" = queued
+'
+
 test_expect_success 'the retries of a dependency come first: its dependents decide on its last attempt' '
 	store_delete_jobs &&
 	a=$(cjobs job submit --image $IMG --volume cjobs-t0870:/v --max-retries 1 \
