@@ -253,4 +253,20 @@ test_expect_success 'without --cascade, cancelling a job cancels those that wait
 	test "$(cjobs job logs $any --stream stdout)" = ran
 '
 
+test_expect_success 'db copy keeps the dependencies, and says how many it copied' '
+	store_delete_jobs &&
+	a=$(cjobs job submit --image $IMG --at +1h -- true) &&
+	b=$(cjobs job submit --image $IMG --after $a:any -- true) &&
+	cjobs db copy --to "$TEST_DIR/copy.db" >out 2>&1 &&
+	test_grep "2 jobs, 1 dependency," out &&
+	cjobs --database "$TEST_DIR/copy.db" job show $b --format json >copy.json &&
+	cjobs job show $b --format json >orig.json &&
+	python3 -c "
+import json
+a, b = json.load(open(\"orig.json\")), json.load(open(\"copy.json\"))
+assert a[\"after\"] == b[\"after\"] == [{\"job\": $a, \"on\": \"any\", \"state\": \"waiting\", \"status\": \"queued\"}], (a, b)
+assert b[\"waiting_on\"] == 1" &&
+	test "$(cjobs --database "$TEST_DIR/copy.db" job list --waiting --format csv | tail -n +2 | cut -d, -f1)" = "$b"
+'
+
 test_done
