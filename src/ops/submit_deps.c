@@ -279,7 +279,7 @@ int ops_deps_check(store_t *s, job_t *jobs, size_t n, const ops_deps_plan_t *pla
 		for (size_t k = 0; k < jobs[i].nafter; k++) {
 			job_dep_t *d = &jobs[i].after[k];
 			if (plan->to[i][k] >= 0) {
-				jobs[i].waiting_on++;
+				jobs[i].waiting_on++; /* a job of the submission: not ended */
 				continue;
 			}
 			job_status_t st;
