@@ -12,7 +12,7 @@
  *    first instant after the gap, the transition itself; several of them
  *    give that one run;
  *  - clocks go back: local times that already happened are not due again;
- *    "lo", the smallest local time not yet reached, only ever grows.
+ *    the candidate local minute only ever grows.
  * Because the answer is always strictly after the instant asked about,
  * and these rules depend only on the zone, calling again with the previous
  * answer gives the next due time, never the same one.
@@ -111,19 +111,18 @@ int64_t cron_next(const cron_t *c, const tz_t *tz, int64_t after_ms)
 	if (after_ms < -MAX_MS || after_ms > MAX_MS)
 		return -1;
 	int64_t t = civil_floor_div(after_ms, 1000) + 1; /* strictly after */
-	int64_t end = t + HORIZON, local_end = end + 2 * DAY;
+	int64_t end = t + HORIZON;
 	int32_t o = tz_offset_at(tz, t);
-	int64_t lo = local_reached(tz, t) + 1;
-	int64_t L = next_local(c, ceil_minute(lo), local_end);
+	/* The first matching local minute not reached yet. It never goes
+	 * back below: where clocks go back, the local times that happen a
+	 * second time are behind it already, so they are not due again. */
+	int64_t L = next_local(c, ceil_minute(local_reached(tz, t) + 1), end + 2 * DAY);
+	if (L == INT64_MAX)
+		return -1;
 	/* t itself may end a gap whose minutes were not due before t. */
 	if (L < t + o)
 		return t * 1000;
 	for (;;) {
-		lo = max64(lo, t + o);
-		if (L < lo)
-			L = next_local(c, ceil_minute(lo), local_end);
-		if (L == INT64_MAX)
-			return -1;
 		int64_t t1 = tz_next_transition(tz, t);
 		if (t1 == INT64_MAX || L < t1 + o) {
 			int64_t due = L - o;
@@ -134,7 +133,6 @@ int64_t cron_next(const cron_t *c, const tz_t *tz, int64_t after_ms)
 		int32_t o2 = tz_offset_at(tz, t1);
 		if (o2 > o && L < t1 + o2)
 			return t1 * 1000; /* L falls in the gap */
-		lo = max64(lo, t1 + o);
 		t = t1;
 		o = o2;
 	}
