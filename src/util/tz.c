@@ -181,20 +181,23 @@ static size_t block_size(const header_t *h, size_t tsize)
 	if (h->timecnt > TZ_MAX_FILE || h->typecnt > 256 || h->charcnt > TZ_MAX_FILE ||
 	    h->leap > TZ_MAX_FILE || h->isut > 256 || h->isstd > 256)
 		return 0;
-	return h->timecnt * (tsize + 1) + h->typecnt * 6 + h->charcnt + h->leap * (tsize + 4) + h->isstd +
-	       h->isut;
+	return (size_t)h->timecnt * (tsize + 1) + (size_t)h->typecnt * 6 + h->charcnt +
+	       (size_t)h->leap * (tsize + 4) + h->isstd + h->isut;
 }
 
 /* Fills tz from the data block at c, whose times are tsize bytes wide.
  * Returns NULL, or what is wrong with the block. */
 static const char *read_block(cursor_t *c, const header_t *h, size_t tsize, struct tz *tz)
 {
-	if (h->typecnt == 0 || (h->isstd && h->isstd != h->typecnt) || (h->isut && h->isut != h->typecnt))
+	if (h->typecnt == 0 || (h->isstd && h->isstd != h->typecnt) || (h->isut && h->isut != h->typecnt) ||
+	    !block_size(h, tsize))
 		return "inconsistent counts";
+	/* The counts are bounded now (block_size), so these sizes cannot
+	 * overflow, and each part must be in the file before any is used. */
 	const unsigned char *times, *idx, *types, *rest;
-	if (!take(c, h->timecnt * tsize, &times) || !take(c, h->timecnt, &idx) ||
-	    !take(c, h->typecnt * 6, &types) ||
-	    !take(c, h->charcnt + h->leap * (tsize + 4) + h->isstd + h->isut, &rest))
+	if (!take(c, (size_t)h->timecnt * tsize, &times) || !take(c, h->timecnt, &idx) ||
+	    !take(c, (size_t)h->typecnt * 6, &types) ||
+	    !take(c, (size_t)h->charcnt + (size_t)h->leap * (tsize + 4) + h->isstd + h->isut, &rest))
 		return "truncated";
 	tz->trans = malloc((h->timecnt ? h->timecnt : 1) * sizeof(*tz->trans));
 	tz->idx = malloc(h->timecnt ? h->timecnt : 1);

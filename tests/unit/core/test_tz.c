@@ -96,7 +96,7 @@ static void test_real_zones_agree_with_glibc(void **state)
 		 * 3:30 west; Troll jumps by two hours. */
 		"Europe/Dublin", "America/Santiago", "America/Nuuk", "Asia/Gaza", "Pacific/Chatham",
 		"America/St_Johns", "Antarctica/Troll", "Africa/Casablanca", "Asia/Tehran",
-		"Australia/Sydney", "US/Eastern", "Etc/GMT+5",
+		"Australia/Sydney", "Etc/GMT+5",
 	};
 	unsetenv("TZDIR");
 	for (size_t i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
@@ -300,6 +300,15 @@ static void test_slim_files_follow_the_footer_rule(void **state)
 {
 	fixture_t *fx = *state;
 	check_slim(fx, "Berlin", "CET-1CEST,M3.5.0,M10.5.0/3", '2');
+	/* Links, as tzdata has for old names (US/Eastern), are followed. */
+	char target[200];
+	snprintf(target, sizeof(target), "%s/Berlin", fx->dir);
+	snprintf(fx->path, sizeof(fx->path), "%s/Alias", fx->dir);
+	assert_int_equal(symlink(target, fx->path), 0);
+	tz_t *alias = load_ok("Alias");
+	assert_string_equal(tz_name(alias), "Alias");
+	assert_int_equal(tz_offset_at(alias, 1774746000), 7200);
+	tz_free(alias);
 	check_slim(fx, "NewYork", "EST5EDT,M3.2.0,M11.1.0", '2');
 	check_slim(fx, "LordHowe", "<+1030>-10:30<+11>-11,M10.1.0,M4.1.0", '2');
 	check_slim(fx, "Dublin", "IST-1GMT0,M10.5.0,M3.5.0/1", '2');
@@ -424,7 +433,6 @@ static void test_refused_names(void **state)
 	load_fails(longname, "time zone name too long (299 characters)");
 	load_fails("Europe/Berln", "unknown time zone \"Europe/Berln\" (no such zone in /usr/share/zoneinfo)");
 	load_fails("Europe", "is a directory of zones, not a zone");
-	load_fails("right/UTC", "counts leap seconds");
 	load_fails("Europe/Berlin/x", "unknown time zone");
 	setenv("TZDIR", "/nonexistent-cjobs-tzdir", 1);
 	load_fails("Europe/Berlin", "/nonexistent-cjobs-tzdir does not exist; install the tzdata package, or use UTC");
@@ -478,6 +486,15 @@ static void test_refused_files(void **state)
 	z.version = '9';
 	write_tzif(fx, "V9", &z);
 	load_fails("V9", "is damaged (a TZif version this program does not know)");
+	/* Counts whose sizes overflow 32 bits (found by fuzz/fuzz_tz.c):
+	 * 0x80000002 types of 6 bytes each would be "12 bytes". */
+	static const unsigned char overflow[] = {
+		'T', 'Z', 'i', 'f', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0x80, 0, 0, 2, 0, 0, 0, 4,
+		0, 4, 0, 0, 0, 0xee, 0x9f, 0x80, 1, 0, 0, 0, 0x8c, 0xa0, 0, 0, 0, 0, 0x9a, 0xb0,
+		1, 0, 'Z', 'Z', 'Z', 0};
+	write_bytes(fx, "Overflow", overflow, sizeof(overflow));
+	load_fails("Overflow", "is damaged (inconsistent counts)");
 	z.version = '2';
 	z.ntypes = 0;
 	z.ntrans = 0;
