@@ -4,8 +4,9 @@
  *
  * The rules, as the schedule help states them:
  *  - Day rule (cron(5)): if both day of month and day of week are
- *    restricted (neither is "*"), a day matches when EITHER matches;
- *    otherwise both must.
+ *    restricted (neither starts with "*"), a day matches when EITHER
+ *    matches; otherwise both must. As in Vixie cron and cronie, a field
+ *    such as "*" "/2" counts as "*" here.
  *  - Due times are wall-clock times in the schedule's zone. A local time
  *    that happens twice (clocks go back) is due once, at its first
  *    occurrence. A local time that does not happen (clocks go forward) is
@@ -42,8 +43,11 @@ typedef struct {
 int cron_parse(const char *text, cron_t *out, char **err);
 
 /* The first due instant strictly after after_ms (unix ms), as unix ms
- * (always a whole minute), in zone tz (NULL = UTC); -1 if there is none
- * within the next 30 years (cannot happen after a successful cron_parse).
+ * (a whole second; a whole minute in every zone since 1972), in zone tz
+ * (NULL = UTC). -1 if there is none within the next 30 years, which after
+ * a successful cron_parse only a date that rare can meet (February 29 that
+ * is a Monday: none from 2072 to 2112, 2100 being no leap year), or when
+ * after_ms is more than 35,000 years from 1970.
  * Called again with its own answer it gives the next one, never the same. */
 int64_t cron_next(const cron_t *c, const tz_t *tz, int64_t after_ms);
 
