@@ -46,7 +46,8 @@ int cron_parse(const char *text, cron_t *out, char **err);
  * (a whole second; a whole minute in every zone since 1972), in zone tz
  * (NULL = UTC). -1 if there is none within the next 30 years, which after
  * a successful cron_parse only a date that rare can meet (February 29 that
- * is a Monday: none from 2072 to 2112, 2100 being no leap year), or when
+ * is a Sunday, "0 0 29 2 *" "/7": none from 2089 to 2127, 2100 being no
+ * leap year), or when
  * after_ms is more than 35,000 years from 1970.
  * Called again with its own answer it gives the next one, never the same. */
 int64_t cron_next(const cron_t *c, const tz_t *tz, int64_t after_ms);
