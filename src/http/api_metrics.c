@@ -70,6 +70,9 @@ static int write_jobs(FILE *f, store_t *s, int64_t now, char **err)
 	fprintf(f, "cjobs_ready_jobs %lld\n", (long long)st.ready);
 	head(f, "cjobs_scheduled_jobs", "gauge", "Queued jobs whose start time is still to come.");
 	fprintf(f, "cjobs_scheduled_jobs %lld\n", (long long)st.scheduled);
+	head(f, "cjobs_waiting_jobs", "gauge",
+	     "Queued jobs held by dependencies not yet met (job submit --after).");
+	fprintf(f, "cjobs_waiting_jobs %lld\n", (long long)st.waiting);
 	head(f, "cjobs_oldest_ready_job_age_seconds", "gauge",
 	     "How long the oldest ready job has waited; 0 when none is ready.");
 	fprintf(f, "cjobs_oldest_ready_job_age_seconds %.3f\n",

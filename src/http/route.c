@@ -113,8 +113,9 @@ const http_route_t http_routes[] = {
 	{"GET", "/api/v1/timeline", READ, api_timeline,
 	 "the queue minute by minute, for the dashboard's plot",
 	 "For each minute of the last hour or day: the jobs waiting (queued or launching) and "
-	 "running at its end, and the jobs that finished in it, from each job's times of its "
-	 "latest attempt.",
+	 "running at its end, and how many times a job finished in it (a job retried by hand "
+	 "and finished again counts again), from the jobs' history: it reads the period's "
+	 "changes, not every job.",
 	 "range: hour (60 points) or day (1440 points); default hour", NULL,
 	 "GET /api/v1/timeline?range=hour", 200,
 	 "{\"range\": \"hour\", \"step_seconds\": 60, \"points\": [{\"at\": \"...\", "

@@ -47,47 +47,125 @@ int store_run_time_histogram(store_t *s, const int64_t *bounds_ms, size_t n, int
 	return rc;
 }
 
-enum { QUEUED, RUNNING, FINISHED };
-
-static int64_t *field(store_timeline_point_t *p, int which)
+/* Jobs waiting (queued or launching) and running, as they are now. */
+static int active_now(store_t *s, int64_t *waiting, int64_t *running, char **err)
 {
-	return which == QUEUED ? &p->queued : which == RUNNING ? &p->running : &p->finished;
+	*waiting = *running = 0;
+	db_stmt_t *st = NULL;
+	if (st_prepare(s, "SELECT status, count(*) FROM jobs WHERE status IN ('queued', "
+			  "'launching', 'running') GROUP BY status",
+		       &st, err) < 0)
+		return -1;
+	int step;
+	while ((step = st_step(st)) == DB_ROW) {
+		const char *name = col_str(st, 0);
+		*(name && strcmp(name, "running") == 0 ? running : waiting) += col_i64(st, 1);
+	}
+	st_release(s, st);
+	return step == DB_DONE ? 0 : db_fail_rc(s, step, "cannot count the jobs", err);
 }
 
-/* Adds `sign` to field `at` of the points, per bucket, for the jobs whose
- * column `col` falls in [from, from + n * step), WHERE `cond` too. */
-static int add_events(store_t *s, const char *col, const char *cond, int64_t from, int64_t step,
-		      size_t n, store_timeline_point_t *out, int at, int sign, char **err)
+/* The first history row (by id) written at or after t: history rows are
+ * appended as the changes happen, so their ids follow their times, and a
+ * binary search over the ids finds the start of a period in a few indexed
+ * reads, however long the history. *id is one past the last row when none
+ * is that late. */
+static int history_from(store_t *s, int64_t t, int64_t *id, char **err)
 {
-	char *sql = NULL;
-	if (asprintf(&sql,
-		     "SELECT (%s - ?1) / ?2, count(*) FROM jobs WHERE %s >= ?1 AND %s < ?3%s%s "
-		     "GROUP BY (%s - ?1) / ?2",
-		     col, col, col, cond ? " AND " : "", cond ? cond : "", col) < 0)
-		return err_set(err, "out of memory");
+	int64_t lo = 0, hi = 0;
+	if (query_count(s, "SELECT coalesce(max(id), 0) + 1 FROM job_history", NULL, &hi, err) < 0)
+		return -1;
 	db_stmt_t *st = NULL;
-	int rc = st_prepare(s, sql, &st, err);
-	free(sql);
-	if (rc < 0)
+	while (lo < hi) {
+		int64_t mid = lo + (hi - lo) / 2;
+		if (st_prepare(s, "SELECT id, at FROM job_history WHERE id >= ? ORDER BY id LIMIT 1",
+			       &st, err) < 0)
+			return -1;
+		binder_t b;
+		bind_start(&b, st);
+		bind_i64(&b, mid);
+		int rc = bind_check(s, &b, "cannot read the history", err), step = DB_DONE;
+		int64_t row_id = 0, at = 0;
+		if (rc == 0 && (step = st_step(st)) == DB_ROW) {
+			row_id = col_i64(st, 0);
+			at = col_i64(st, 1);
+		}
+		st_release(s, st);
+		if (rc < 0)
+			return -1;
+		if (step != DB_ROW && step != DB_DONE)
+			return db_fail_rc(s, step, "cannot read the history", err);
+		if (step == DB_ROW && at < t)
+			lo = row_id + 1;
+		else
+			hi = mid;
+	}
+	*id = lo;
+	return 0;
+}
+
+static bool waiting_status(const char *s)
+{
+	return s && (strcmp(s, "queued") == 0 || strcmp(s, "launching") == 0);
+}
+
+static bool final_status(const char *s)
+{
+	job_status_t st;
+	return s && job_status_parse(s, &st) && job_status_is_final(st);
+}
+
+/* The timeline from the history of the period alone: what waits and runs
+ * now, less the changes since the period began, gives the start; each
+ * change then moves its step. Reads the period's history rows and two
+ * counts, not the whole jobs table. */
+static int timeline_read(store_t *s, int64_t from, int64_t step, size_t n,
+			 store_timeline_point_t *out, char **err)
+{
+	int64_t waiting = 0, running = 0, first = 0;
+	if (active_now(s, &waiting, &running, err) < 0 || history_from(s, from, &first, err) < 0)
+		return -1;
+	db_stmt_t *st = NULL;
+	if (st_prepare(s, "SELECT at, from_status, to_status FROM job_history WHERE id >= ? "
+			  "ORDER BY id",
+		       &st, err) < 0)
 		return -1;
 	binder_t b;
 	bind_start(&b, st);
-	bind_i64(&b, from);
-	bind_i64(&b, step);
-	bind_i64(&b, from + (int64_t)n * step);
-	rc = bind_check(s, &b, "cannot read the jobs' times", err);
-	int got = DB_DONE;
+	bind_i64(&b, first);
+	int rc = bind_check(s, &b, "cannot read the history", err), got = DB_DONE;
+	int64_t dw_all = 0, dr_all = 0;
 	while (rc == 0 && (got = st_step(st)) == DB_ROW) {
-		int64_t k = col_i64(st, 0);
-		if (k >= 0 && (size_t)k < n)
-			*field(&out[k], at) += sign * col_i64(st, 1);
+		int64_t at = col_i64(st, 0);
+		if (at < from)
+			continue;  /* written a moment late by a clock behind */
+		const char *was = col_str(st, 1), *to = col_str(st, 2);
+		int dw = waiting_status(to) - waiting_status(was);
+		int dr = (to && strcmp(to, "running") == 0) - (was && strcmp(was, "running") == 0);
+		dw_all += dw;
+		dr_all += dr;
+		int64_t k = (at - from) / step;
+		if (k < (int64_t)n) {
+			out[k].queued += dw;
+			out[k].running += dr;
+			out[k].finished += final_status(to) && !final_status(was);
+		}
 	}
 	if (rc == 0 && got != DB_DONE)
-		rc = db_fail_rc(s, got, "cannot read the jobs' times", err);
+		rc = db_fail_rc(s, got, "cannot read the history", err);
 	st_release(s, st);
-	return rc;
+	if (rc < 0)
+		return -1;
+	/* The deltas become the counts at the end of each step. */
+	int64_t q = waiting - dw_all, r = running - dr_all;
+	for (size_t i = 0; i < n; i++) {
+		q += out[i].queued;
+		r += out[i].running;
+		out[i].queued = q > 0 ? q : 0;
+		out[i].running = r > 0 ? r : 0;
+	}
+	return 0;
 }
-
 
 int store_timeline(store_t *s, int64_t from, int64_t step, size_t n, store_timeline_point_t *out,
 		   char **err)
@@ -97,35 +175,14 @@ int store_timeline(store_t *s, int64_t from, int64_t step, size_t n, store_timel
 		return -1;
 	if (step <= 0 || n == 0)
 		return err_set(err, "a timeline needs a step and at least one point");
-	int64_t queued0 = 0, running0 = 0;
-	/* What was waiting and what was running when the period began. */
-	if (query_count_at(s, "SELECT count(*) FROM jobs WHERE queued_at > 0 AND queued_at < ?1 "
-			"AND (started_at = 0 OR started_at >= ?1) "
-			"AND (finished_at = 0 OR finished_at >= ?1)",
-		     from, &queued0, err) < 0 ||
-	    query_count_at(s, "SELECT count(*) FROM jobs WHERE started_at > 0 AND started_at < ?1 "
-			"AND (finished_at = 0 OR finished_at >= ?1)",
-		     from, &running0, err) < 0)
+	/* The counts and the history in one snapshot, so that they agree. */
+	if (s->depth > 0)
+		return timeline_read(s, from, step, n, out, err);
+	if (st_run(s, s->drv->sql_begin_read, "cannot start reading", err) < 0)
 		return -1;
-	/* Changes minute by minute: waiting from queued_at to started_at (or to
-	 * finished_at for a job that never started), running from started_at
-	 * to finished_at. */
-	if (add_events(s, "queued_at", "queued_at > 0", from, step, n, out, QUEUED, 1, err) < 0 ||
-	    add_events(s, "started_at", "started_at > 0", from, step, n, out, QUEUED, -1, err) < 0 ||
-	    add_events(s, "started_at", "started_at > 0", from, step, n, out, RUNNING, 1, err) < 0 ||
-	    add_events(s, "finished_at", "finished_at > 0 AND started_at > 0", from, step, n, out,
-		       RUNNING, -1, err) < 0 ||
-	    add_events(s, "finished_at", "finished_at > 0 AND started_at = 0", from, step, n, out,
-		       QUEUED, -1, err) < 0 ||
-	    add_events(s, "finished_at", "finished_at > 0", from, step, n, out, FINISHED, 1, err) < 0)
-		return -1;
-	/* The deltas become the counts at the end of each step. */
-	int64_t q = queued0, r = running0;
-	for (size_t i = 0; i < n; i++) {
-		q += out[i].queued;
-		r += out[i].running;
-		out[i].queued = q > 0 ? q : 0;
-		out[i].running = r > 0 ? r : 0;
-	}
-	return 0;
+	int rc = timeline_read(s, from, step, n, out, err);
+	st_run(s, "COMMIT", "cannot finish reading", NULL);
+	if (rc < 0)
+		memset(out, 0, n * sizeof(*out));
+	return rc;
 }

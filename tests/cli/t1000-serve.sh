@@ -372,6 +372,7 @@ test_expect_success 'GET /metrics is the Prometheus text format, with the store'
 	grep -qx "cjobs_host_up{host=\"e1\"} 1" metrics.txt &&
 	grep -q "^cjobs_worker_last_heartbeat_timestamp_seconds{worker=\"[^\"]*\",machine=\"[^\"]*\"} [0-9]" metrics.txt &&
 	grep -q "^cjobs_ready_jobs [0-9]" metrics.txt &&
+	grep -qx "cjobs_waiting_jobs $(store_sql "SELECT count(*) FROM jobs WHERE status = '"'"'queued'"'"' AND waiting_on > 0")" metrics.txt &&
 	grep -q "^cjobs_oldest_ready_job_age_seconds [0-9]" metrics.txt
 '
 
@@ -380,7 +381,7 @@ test_expect_success 'GET /api/v1/timeline counts the jobs finished minute by min
 	test "$(jq_py "len(d[\"points\"]), d[\"step_seconds\"]")" = "60
 60" &&
 	from=$(python3 -c "import json; from datetime import datetime; d = json.load(open(\"body\")); print(int(datetime.fromisoformat(d[\"points\"][0][\"at\"].replace(\"Z\", \"+00:00\")).timestamp() * 1000))") &&
-	want=$(store_sql "SELECT count(*) FROM jobs WHERE finished_at >= $from") &&
+	want=$(store_sql "SELECT count(*) FROM job_history WHERE at >= $from AND to_status IN ('"'"'completed'"'"', '"'"'failed'"'"', '"'"'timeout'"'"', '"'"'cancelled'"'"')") &&
 	test "$(jq_py "sum(p[\"finished\"] for p in d[\"points\"])")" = "$want" &&
 	test "$want" -gt 0 &&
 	api GET "/api/v1/timeline?range=day" >/dev/null && test "$(jq_py "len(d[\"points\"])")" = 1440 &&
