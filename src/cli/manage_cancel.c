@@ -349,15 +349,15 @@ const cli_command_t manage_cancel = {
 		"Finished jobs (completed, failed, timeout, cancelled) cannot be cancelled.",
 	.options = options,
 	.examples = (const cli_example_t[]){
+		{"cjobs manage-jobs cancel --job-id 4 --cascade --dry-run",
+		 "List job 4 and every job that waits for it (job submit --after), changing "
+		 "nothing", 0},
 		{"cjobs manage-jobs cancel --host local --dry-run",
 		 "List the queued, launching and running jobs of host local that would be cancelled, "
 		 "changing nothing", 0},
 		{"cjobs manage-jobs cancel --host local --force --reason 'host maintenance' --grace 30",
 		 "Cancel every one of them without asking (for scripts), recording the reason and "
 		 "giving running containers 30 seconds to shut down cleanly", 0},
-		{"cjobs manage-jobs cancel --job-id 3 --cascade --dry-run",
-		 "List job 3 and every job that waits for it (job submit --after), changing "
-		 "nothing", 0},
 		{"cjobs manage-jobs cancel --job-id 1",
 		 "Cancel one job by its id; job 1 has already completed, so this is refused with a "
 		 "message naming its status", 1},

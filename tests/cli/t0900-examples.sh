@@ -11,7 +11,8 @@ IMG=cjobs-test/busybox:1
 # The sandbox the examples expect: the engine under the host names they use,
 # a host to remove, TLS files and a registry credentials file to name, a job
 # file, and jobs 1 (completed, both streams),
-# 2 (failed) and 3 (queued for later).
+# 2 (failed), 3 (queued for later), 4 (queued for later) and 5 (waiting
+# for job 4).
 setup_sandbox() {
 	cd "$TEST_DIR" &&
 	cjobs host add local --url "$ENGINE_URL" >/dev/null &&
@@ -25,7 +26,9 @@ setup_sandbox() {
 	cjobs job submit --image $IMG -- sh -c "echo out; echo err >&2" >/dev/null &&
 	cjobs job submit --image $IMG -- sh -c "exit 3" >/dev/null &&
 	cjobs job submit --image $IMG --at +1d -- true >/dev/null &&
-	{ cjobs process-jobs 2>/dev/null; test $? = 3; }
+	{ cjobs process-jobs 2>/dev/null; test $? = 3; } &&
+	cjobs job submit --image $IMG --at +1d -- true >/dev/null &&
+	cjobs job submit --image $IMG --after 4 -- true >/dev/null
 }
 
 # The store and files it makes outlive the test's subshell.
