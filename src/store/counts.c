@@ -14,6 +14,9 @@
  * The notes follow the transaction levels: a savepoint rolled back takes
  * its notes with it, a transaction rolled back takes them all. 'db check'
  * compares the counts with the jobs, and 'db vacuum' counts them afresh.
+ *
+ * A job waiting for others is released the same way (deps.c): its
+ * waiting_on goes down with the outermost commit.
  */
 #include "store/store_int.h"
 
@@ -27,11 +30,15 @@
  * earlier ones belong to an enclosing level and must stay apart, so that a
  * rollback of this level can drop its own. */
 static count_delta_t *find(store_t *s, size_t from, size_t to, const char *key,
-			   job_status_t status)
+			   job_status_t status, int64_t job)
 {
-	for (size_t i = from; i < to; i++)
-		if (s->deltas[i].status == status && strcmp(s->deltas[i].key, key) == 0)
+	for (size_t i = from; i < to; i++) {
+		const count_delta_t *d = &s->deltas[i];
+		if (d->job != job)
+			continue;
+		if (job || (d->status == status && strcmp(d->key, key) == 0))
 			return &s->deltas[i];
+	}
 	return NULL;
 }
 
@@ -42,11 +49,11 @@ static size_t level_start(const store_t *s)
 								: s->ndeltas;
 }
 
-static int add(store_t *s, const char *key, job_status_t status, int64_t delta)
+static int add(store_t *s, const char *key, job_status_t status, int64_t job, int64_t delta)
 {
-	if (status == JOB_QUEUED)
+	if (status == JOB_QUEUED && !job)
 		return 0;  /* queued jobs are counted from their own index */
-	count_delta_t *d = find(s, level_start(s), s->ndeltas, key, status);
+	count_delta_t *d = find(s, level_start(s), s->ndeltas, key, status, job);
 	if (d) {
 		d->delta += delta;
 		return 0;
@@ -59,10 +66,22 @@ static int add(store_t *s, const char *key, job_status_t status, int64_t delta)
 		s->deltas = v;
 		s->capdeltas = cap;
 	}
-	char *copy = strdup(key);
-	if (!copy)
+	char *copy = job ? NULL : strdup(key);
+	if (!job && !copy)
 		return -1;
-	s->deltas[s->ndeltas++] = (count_delta_t){.key = copy, .status = status, .delta = delta};
+	s->deltas[s->ndeltas++] =
+		(count_delta_t){.key = copy, .status = status, .job = job, .delta = delta};
+	return 0;
+}
+
+int counts_note_release(store_t *s, int64_t id, char **err)
+{
+	if (s->depth <= 0)
+		return err_set(err, "internal error: a job released outside a transaction");
+	if (add(s, NULL, JOB_QUEUED, id, -1) < 0) {
+		s->aborted = true;
+		return err_set(err, "out of memory");
+	}
 	return 0;
 }
 
@@ -73,7 +92,8 @@ int counts_active(store_t *s, const char *key, int64_t *n, char **err)
 			key, n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < s->ndeltas; i++)
-		if ((s->deltas[i].status == JOB_LAUNCHING || s->deltas[i].status == JOB_RUNNING) &&
+		if (!s->deltas[i].job &&
+		    (s->deltas[i].status == JOB_LAUNCHING || s->deltas[i].status == JOB_RUNNING) &&
 		    strcmp(s->deltas[i].key, key) == 0)
 			*n += s->deltas[i].delta;
 	return 0;
@@ -86,7 +106,7 @@ int counts_note(store_t *s, const char *old_key, job_status_t old_status, const 
 		return 0;
 	if (s->depth <= 0)
 		return err_set(err, "internal error: a job count changed outside a transaction");
-	if (add(s, old_key, old_status, -1) < 0 || add(s, new_key, new_status, 1) < 0) {
+	if (add(s, old_key, old_status, 0, -1) < 0 || add(s, new_key, new_status, 0, 1) < 0) {
 		/* The change itself is written: the transaction must not commit
 		 * without its count. */
 		s->aborted = true;
@@ -128,7 +148,7 @@ void counts_level_commit(store_t *s)
 	size_t kept = from;
 	for (size_t i = from; i < s->ndeltas; i++) {
 		count_delta_t d = s->deltas[i];
-		count_delta_t *into = find(s, parent, from, d.key, d.status);
+		count_delta_t *into = find(s, parent, from, d.key, d.status, d.job);
 		if (into) {
 			into->delta += d.delta;
 			free(d.key);
@@ -154,11 +174,51 @@ void counts_clear(store_t *s)
 	s->nmarks = 0;
 }
 
+/* Jobs released first, by id; then the counts by host key and status. */
 static int by_key_and_status(const void *a, const void *b)
 {
 	const count_delta_t *x = a, *y = b;
+	if (x->job != y->job) {
+		if (!x->job || !y->job)
+			return x->job ? -1 : 1;
+		return (x->job > y->job) - (x->job < y->job);
+	}
+	if (x->job)
+		return 0;
 	int c = strcmp(x->key, y->key);
 	return c ? c : (int)x->status - (int)y->status;
+}
+
+/* The releases noted (deltas[0..n) after the sort): each job's waiting_on
+ * down by its count, while it is queued. (One statement for many jobs
+ * saves nothing measurable: the row and its claim indexes are the cost.) */
+static int flush_releases(store_t *s, size_t n, char **err)
+{
+	if (n == 0)
+		return 0;
+	db_stmt_t *st = NULL;
+	if (st_prepare(s, "UPDATE jobs SET waiting_on = waiting_on + ? WHERE id = ? AND "
+			  "status = 'queued'",
+		       &st, err) < 0)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const count_delta_t *d = &s->deltas[i];
+		if (d->delta == 0)
+			continue;
+		binder_t b;
+		bind_start(&b, st);
+		bind_i64(&b, d->delta);
+		bind_i64(&b, d->job);
+		/* Nothing is read back: on a server they go with the commit. */
+		st_later(st);
+		rc = bind_check(s, &b, "cannot release the jobs that waited", err);
+		if (rc == 0)
+			rc = st_exec(s, st, "cannot release the jobs that waited", err);
+		st_reset(st);
+	}
+	st_release(s, st);
+	return rc;
 }
 
 int counts_flush(store_t *s, char **err)
@@ -175,8 +235,11 @@ int counts_flush(store_t *s, char **err)
 	 * count rows without ever waiting in a circle. */
 	if (s->ndeltas > 1)
 		qsort(s->deltas, s->ndeltas, sizeof(*s->deltas), by_key_and_status);
-	int rc = 0;
-	for (size_t i = 0; rc == 0 && i < s->ndeltas; i++) {
+	size_t nrel = 0;
+	while (nrel < s->ndeltas && s->deltas[nrel].job)
+		nrel++;
+	int rc = flush_releases(s, nrel, err);
+	for (size_t i = nrel; rc == 0 && i < s->ndeltas; i++) {
 		const count_delta_t *d = &s->deltas[i];
 		if (d->delta == 0)
 			continue;

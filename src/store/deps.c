@@ -100,17 +100,6 @@ typedef struct {
 	dep_state_t state;
 } dependent_t;
 
-/* A write whose result is not read: on a server it goes with the next
- * statement (st_later), so settling costs the one read of settle_edges. */
-static int write_later(store_t *s, db_stmt_t *st, binder_t *b, const char *what, char **err)
-{
-	int rc = bind_check(s, b, what, err);
-	if (rc == 0)
-		rc = st_exec(s, st, what, err);
-	st_release(s, st);
-	return rc;
-}
-
 /* The jobs waiting for job `id`, which ended in `status`, with what their
  * edge comes to by dep_outcome(). Only read: an edge's state stays
  * 'waiting' in the store while its dependency's own final status says how
@@ -191,16 +180,8 @@ int deps_freeze(store_t *s, int64_t id, job_status_t status, char **err)
 /* One dependency of a queued job met: one fewer to wait for. */
 static int release_one(store_t *s, int64_t id, char **err)
 {
-	db_stmt_t *st = NULL;
-	if (st_prepare(s, "UPDATE jobs SET waiting_on = waiting_on - 1 WHERE id = ? AND "
-			  "status = 'queued' AND waiting_on > 0",
-		       &st, err) < 0)
-		return -1;
-	st_later(st);
-	binder_t b;
-	bind_start(&b, st);
-	bind_i64(&b, id);
-	return write_later(s, st, &b, "cannot release a waiting job", err);
+	/* With the outermost commit, as the job counts are (counts.c). */
+	return counts_note_release(s, id, err);
 }
 
 /* A dependent whose dependency can no longer be met: cancelled while it is

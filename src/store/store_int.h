@@ -24,10 +24,12 @@ typedef struct {
 	db_stmt_t *st;
 } stmt_slot_t;
 
-/* A change to one job count not yet written (counts.c). */
+/* A change to one job count not yet written (counts.c): of job_counts
+ * (job 0), or of one waiting job's waiting_on (job its id; key NULL). */
 typedef struct {
 	char *key;             /* host key: coalesce(ran_on, host, '') */
 	job_status_t status;
+	int64_t job;
 	int64_t delta;
 } count_delta_t;
 
@@ -151,6 +153,12 @@ static inline const char *count_key(const char *ran_on, const char *host)
  * no longer commit. */
 int counts_note(store_t *s, const char *old_key, job_status_t old_status, const char *new_key,
 		job_status_t new_status, char **err);
+/* Notes that one dependency of waiting job `id` is met: its waiting_on
+ * goes down by one with the outermost commit, as the job counts do (so
+ * that the write, with the claim indexes it touches, is made once per
+ * transaction outside every savepoint, not once per finished job inside
+ * its own), and only while the job is still queued. */
+int counts_note_release(store_t *s, int64_t id, char **err);
 /* Jobs launching or running under host key (their ran_on): what the
  * store holds plus what the open transaction changed. */
 int counts_active(store_t *s, const char *key, int64_t *n, char **err);
