@@ -458,6 +458,10 @@ static const cli_command_t job_list = {
 		{"cjobs: error: option --format: 'xml' is not one of: table, json, csv",
 		 "--format has another value", "use table, json or csv",
 		 "cjobs job list --format xml"},
+		{"cjobs: error: no schedule named 'nosuch'; 'cjobs schedule list' shows them",
+		 "--schedule names no schedule (a removed schedule's jobs are listed by "
+		 "'cjobs job list' without it)",
+		 "check the name with 'cjobs schedule list'", "cjobs job list --schedule nosuch"},
 		{NULL, NULL, NULL},
 	},
 	.run = list_run,

@@ -522,8 +522,10 @@ static const cli_command_t s_remove = {
 		{0},
 	},
 	.examples = (const cli_example_t[]){
-		{"cjobs schedule remove report --dry-run", "show what removing report would do", 0},
-		{"cjobs schedule remove report --force", "delete schedule report without asking", 0},
+		{"cjobs schedule remove old-report --dry-run", "show what removing old-report would do",
+		 0},
+		{"cjobs schedule remove old-report --force", "delete schedule old-report without asking",
+		 0},
 		{NULL, NULL, 0},
 	},
 	.errors = (const cli_error_doc_t[]){

@@ -10,8 +10,8 @@ IMG=cjobs-test/busybox:1
 
 # The sandbox the examples expect: the engine under the host names they use,
 # a host to remove, TLS files and a registry credentials file to name, a job
-# file, and jobs 1 (completed, both streams),
-# 2 (failed) and 3 (queued for later).
+# file, jobs 1 (completed, both streams),
+# 2 (failed) and 3 (queued for later), and schedules nightly and old-report.
 setup_sandbox() {
 	cd "$TEST_DIR" &&
 	cjobs host add local --url "$ENGINE_URL" >/dev/null &&
@@ -25,7 +25,9 @@ setup_sandbox() {
 	cjobs job submit --image $IMG -- sh -c "echo out; echo err >&2" >/dev/null &&
 	cjobs job submit --image $IMG -- sh -c "exit 3" >/dev/null &&
 	cjobs job submit --image $IMG --at +1d -- true >/dev/null &&
-	{ cjobs process-jobs 2>/dev/null; test $? = 3; }
+	{ cjobs process-jobs 2>/dev/null; test $? = 3; } &&
+	cjobs schedule add nightly --cron "0 2 * * *" --image $IMG -- true >/dev/null &&
+	cjobs schedule add old-report --cron @weekly --image $IMG -- true >/dev/null
 }
 
 # The store and files it makes outlive the test's subshell.
