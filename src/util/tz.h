@@ -27,5 +27,9 @@ const char *tz_name(const tz_t *tz);
 /* Seconds east of UTC in effect at the instant t (unix seconds).
  * tz NULL is UTC. */
 int32_t tz_offset_at(const tz_t *tz, int64_t t);
+/* The first instant after t (unix seconds) at which the offset changes,
+ * or INT64_MAX when it never changes again. Changes of name or of the
+ * daylight-saving flag alone are not changes of offset and are skipped. */
+int64_t tz_next_transition(const tz_t *tz, int64_t t);
 
 #endif
