@@ -439,7 +439,6 @@ static void replace_old(store_t *s, const store_schedule_t *sc, const int64_t *i
 					 err_str(res[i].error));
 		}
 		ops_cancel_results_free(res, n);
-		res = NULL;
 	}
 	free(res);
 	free(err);

@@ -76,7 +76,7 @@ test_expect_success 'bad expressions and zones are refused with the whole explan
 	check() {
 		expect=$1 && shift &&
 		expect_code 1 cjobs schedule add bad "$@" --image $IMG -- true 2>err &&
-		test_grep -F "$expect" err
+		test_grep -F -e "$expect" err
 	} &&
 	check "--cron '"'"'61 * * * *'"'"': minute field" --cron "61 * * * *" &&
 	check "hour field" --cron "0 24 * * *" &&
@@ -137,7 +137,7 @@ test_expect_success 'a due time makes one job, on time, naming its schedule and 
 	test "$(job_field $id status)" = completed &&
 	test "$(cjobs job logs $id)" = tick &&
 	test "$(job_field $id schedule)" = hourly &&
-	test "$(job_field $id due_at)" = 2026-01-10T11:00:00Z &&
+	test "$(job_field $id due_at)" = 2026-01-10T11:00:00.000Z &&
 	test "$(job_field $id name)" = hourly &&
 	creation_reason $id >reason && test_grep "scheduled by .hourly. .*for its due time 2026-01-10T11:00:00Z" reason &&
 	! grep -q late reason &&
@@ -155,7 +155,7 @@ test_expect_success 'missed due times with --catch-up one (the default): one lat
 	cjobs process-jobs 2>/dev/null &&
 	sched_jobs hourly >ids && test "$(wc -l <ids)" = 2 &&
 	id=$(tail -1 ids) &&
-	test "$(job_field $id due_at)" = 2026-01-10T14:00:00Z &&
+	test "$(job_field $id due_at)" = 2026-01-10T14:00:00.000Z &&
 	creation_reason $id >reason &&
 	test_grep "^late: scheduled by .hourly. for its due time 2026-01-10T14:00:00Z, queued 20m" reason &&
 	test_grep "3 due times missed since 2026-01-10T12:00:00Z, run once (--catch-up one)" reason &&
@@ -184,7 +184,8 @@ test_expect_success 'missed due times with --catch-up none: no job; the missed r
 test_expect_success 'two workers on one store firing one schedule over 30 due times: exactly one job per due time, none lost' '
 	cjobs host add m1 --url mock:// --max-jobs 100 >/dev/null &&
 	set_clock 2026-02-01T00:00:30Z &&
-	cjobs schedule add race --cron "* * * * *" --host m1 --image $IMG -- true >/dev/null &&
+	cjobs schedule add race --cron "* * * * *" --host m1 --image $IMG -- true >/dev/null ||
+		exit 1
 	"$CJOBS_BIN" process-jobs --daemon --host m1 --poll-interval 3600 --verbosity 3 >/dev/null 2>w1.log &
 	p1=$!
 	"$CJOBS_BIN" process-jobs --daemon --host m1 --poll-interval 3600 --verbosity 3 >/dev/null 2>w2.log &
@@ -225,7 +226,7 @@ test_expect_success '--concurrency forbid: a due time while the previous job run
 	set_clock 2026-03-01T10:03:00Z && kill -USR1 $pid &&
 	wait_for 60 "test \"\$(sched_jobs solo | wc -l)\" = 2" &&
 	second=$(sched_jobs solo | tail -1) &&
-	test "$(job_field $second due_at)" = 2026-03-01T10:03:00Z &&
+	test "$(job_field $second due_at)" = 2026-03-01T10:03:00.000Z &&
 	wait_for 60 "test \"\$(job_field $second status)\" = running" &&
 	job_release $second &&
 	wait_for 60 "test \"\$(job_field $second status)\" = completed" &&
