@@ -181,10 +181,16 @@ test_expect_success 'missed due times with --catch-up none: no job; the missed r
 	cjobs schedule remove nocatch --force >/dev/null
 '
 
-test_expect_success 'two workers on one store firing one schedule over 30 due times: exactly one job per due time, none lost' '
+test_expect_success 'two workers on one store firing schedules over 30 due times: exactly one job, or one skipped run, per due time, none lost' '
 	cjobs host add m1 --url mock:// --max-jobs 100 >/dev/null &&
 	set_clock 2026-02-01T00:00:30Z &&
-	cjobs schedule add race --cron "* * * * *" --host m1 --image $IMG -- true >/dev/null ||
+	cjobs schedule add race --cron "* * * * *" --host m1 --image $IMG -- true >/dev/null &&
+	# Its first job waits for a host no worker serves, so that each later
+	# due time is a skipped run (forbid): a due time handled twice would
+	# show as two skipped runs, with no job to collide on.
+	cjobs host add parked --url mock:// >/dev/null && cjobs host disable parked >/dev/null &&
+	cjobs schedule add race-skip --cron "* * * * *" --concurrency forbid --host parked \
+		--image $IMG -- true >/dev/null ||
 		exit 1
 	"$CJOBS_BIN" process-jobs --daemon --host m1 --poll-interval 3600 --verbosity 3 >/dev/null 2>w1.log &
 	p1=$!
@@ -198,12 +204,19 @@ test_expect_success 'two workers on one store firing one schedule over 30 due ti
 		wait_for 60 "test \"\$(sched_jobs race | wc -l)\" = $i" || exit 1
 	done &&
 	due_times race | sort | uniq -d >dups && test ! -s dups &&
+	test "$(sched_jobs race-skip | wc -l)" = 1 &&
+	store_sql "SELECT k.due_at FROM schedule_skips k JOIN schedules s ON s.id = k.schedule_id
+		WHERE s.name = '"'"'race-skip'"'"'" >skips &&
+	sort skips | uniq -d >dups && test ! -s dups &&
+	test "$(wc -l <skips)" = 29 &&
 	test "$(due_times race | sort -u | wc -l)" = 30 &&
 	test "$(due_times race | head -1)" = "$(ms 2026-02-01T00:01:00Z)" &&
 	test "$(due_times race | tail -1)" = "$(ms 2026-02-01T00:30:00Z)" &&
 	echo "fired by worker 1: $(grep -c "schedule .race.: queued job" w1.log), by worker 2: $(grep -c "schedule .race.: queued job" w2.log)" &&
 	kill -TERM $p1 $p2 && wait_exit 60 $p1 && wait_exit 60 $p2 &&
-	cjobs schedule remove race --force >/dev/null
+	cjobs manage-jobs cancel --job-id "$(sched_jobs race-skip)" >/dev/null &&
+	cjobs schedule remove race --force >/dev/null &&
+	cjobs schedule remove race-skip --force >/dev/null
 '
 
 test_expect_success '--concurrency forbid: a due time while the previous job runs is skipped and recorded; the next one after it ended runs' '
