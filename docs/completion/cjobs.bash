@@ -18,7 +18,7 @@ _cjobs() {
 	done
 	case "$path" in
 	"")
-		words="process-jobs process_jobs manage-jobs manage_jobs job run host template token serve db dev help --database --config --verbosity --verbose --quiet --version --help"
+		words="process-jobs process_jobs manage-jobs manage_jobs job run schedule host template token serve db dev help --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"process-jobs")
 		words=" --daemon --wait-retries --host --max-jobs --poll-interval --timeout --output-limit --shutdown-timeout --store-timeout --database --config --verbosity --verbose --quiet --version --help"
@@ -101,6 +101,36 @@ _cjobs() {
 		words=" --image --name --host --env --env-file --template --priority --memory --cpus --timeout --max-retries --retry-strategy --retry-on-exit-code --workdir --at --after --volume --mount --tmpfs --user --entrypoint --hostname --label --network --pull --read-only --shm-size --init --cap-add --cap-drop --security-opt --gpus --detach --grace --database --config --verbosity --verbose --quiet --version --help"
 		[ "$prev" = "--retry-strategy" ] && words="default aggressive conservative"
 		[ "$prev" = "--pull" ] && words="always missing never"
+		;;
+	"schedule")
+		words="add list show pause resume run remove"
+		;;
+	"schedule add")
+		words=" --cron --tz --concurrency --catch-up --keep --image --name --host --env --env-file --template --priority --memory --cpus --timeout --max-retries --retry-strategy --retry-on-exit-code --workdir --volume --mount --tmpfs --user --entrypoint --hostname --label --network --pull --read-only --shm-size --init --cap-add --cap-drop --security-opt --gpus --database --config --verbosity --verbose --quiet --version --help"
+		[ "$prev" = "--concurrency" ] && words="allow forbid replace"
+		[ "$prev" = "--catch-up" ] && words="one none"
+		[ "$prev" = "--retry-strategy" ] && words="default aggressive conservative"
+		[ "$prev" = "--pull" ] && words="always missing never"
+		;;
+	"schedule list")
+		words=" --format --database --config --verbosity --verbose --quiet --version --help"
+		[ "$prev" = "--format" ] && words="table json"
+		;;
+	"schedule show")
+		words=" --format --show-secrets --database --config --verbosity --verbose --quiet --version --help"
+		[ "$prev" = "--format" ] && words="table json"
+		;;
+	"schedule pause")
+		words=" --database --config --verbosity --verbose --quiet --version --help"
+		;;
+	"schedule resume")
+		words=" --database --config --verbosity --verbose --quiet --version --help"
+		;;
+	"schedule run")
+		words=" --database --config --verbosity --verbose --quiet --version --help"
+		;;
+	"schedule remove")
+		words=" --dry-run --force --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"host")
 		words="add list show update remove enable disable"
@@ -210,6 +240,6 @@ _cjobs() {
 	COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }
 _cjobs_paths() {
-	echo "process-jobs|process_jobs|manage-jobs|manage-jobs cleanup|manage-jobs cancel|manage-jobs status|manage-jobs health-check|manage-jobs report|manage-jobs retry|manage_jobs|manage_jobs cleanup|manage_jobs cancel|manage_jobs status|manage_jobs health-check|manage_jobs report|manage_jobs retry|job|job submit|job list|job show|job logs|job wait|run|host|host add|host list|host show|host update|host remove|host enable|host disable|template|template add|template list|template show|template remove|token|token create|token list|token revoke|serve|db|db migrate|db status|db check|db vacuum|db backup|db copy|dev|dev sample-data|dev test-job|dev validate-config|help"
+	echo "process-jobs|process_jobs|manage-jobs|manage-jobs cleanup|manage-jobs cancel|manage-jobs status|manage-jobs health-check|manage-jobs report|manage-jobs retry|manage_jobs|manage_jobs cleanup|manage_jobs cancel|manage_jobs status|manage_jobs health-check|manage_jobs report|manage_jobs retry|job|job submit|job list|job show|job logs|job wait|run|schedule|schedule add|schedule list|schedule show|schedule pause|schedule resume|schedule run|schedule remove|host|host add|host list|host show|host update|host remove|host enable|host disable|template|template add|template list|template show|template remove|token|token create|token list|token revoke|serve|db|db migrate|db status|db check|db vacuum|db backup|db copy|dev|dev sample-data|dev test-job|dev validate-config|help"
 }
 complete -F _cjobs cjobs

@@ -10,6 +10,7 @@
 #include "cli/follow_out.h"
 #include "ops/jobs.h"
 #include "ops/render.h"
+#include "ops/schedule.h"
 #include "util/err.h"
 #include "util/text.h"
 #include "util/output.h"
@@ -45,6 +46,19 @@ static void duration_of(const job_t *j, char *buf, size_t size)
 		format_duration(end - j->started_at, buf, size);
 }
 
+/* --schedule NAME as the schedule's id (unset: 0). */
+static int schedule_filter(cli_ctx_t *ctx, const char *name, int64_t *id, char **err)
+{
+	if (!name)
+		return 0;
+	store_schedule_t sc;
+	if (ops_schedule_load(ctx->store, name, &sc, err) != OPS_OK)
+		return -1;
+	*id = sc.id;
+	store_schedule_free(&sc);
+	return 0;
+}
+
 static int list_run(cli_ctx_t *ctx, cli_args_t *a)
 {
 	job_filter_t f = {.host = cli_str(a, "host"), .limit = cli_num(a, "limit"),
@@ -56,7 +70,8 @@ static int list_run(cli_ctx_t *ctx, cli_args_t *a)
 	size_t ns;
 	const char **st = cli_list(a, "status", &ns);
 	char *err = NULL;
-	if (ops_status_mask_parse(st, ns, &f.status_mask, &err) != OPS_OK) {
+	if (ops_status_mask_parse(st, ns, &f.status_mask, &err) != OPS_OK ||
+	    schedule_filter(ctx, cli_str(a, "schedule"), &f.schedule_id, &err) < 0) {
 		cli_error(ctx, "%s", err_str(err));
 		free(err);
 		return EXIT_ERROR;
@@ -204,6 +219,18 @@ static void print_links(const char *label, const json_t *links)
 	printf("\n");
 }
 
+/* "schedule:      nightly, due 2026-...Z" for a job a schedule made. */
+static void print_schedule(const job_t *j, const json_t *o)
+{
+	if (!j->schedule_id)
+		return;
+	char b1[40], num[32];
+	const char *name = json_string_value(json_object_get(o, "schedule"));
+	snprintf(num, sizeof(num), "%lld (removed)", (long long)j->schedule_id);
+	printf("schedule:      %s, %s%s\n", name ? name : num, j->due_at ? "due " : "run by hand",
+	       j->due_at ? format_time(j->due_at, b1, sizeof(b1)) : "");
+}
+
 static void print_text_job(const job_t *j, bool secrets, const job_event_t *ev, size_t nev,
 			   const out_size_t sizes[2], const json_t *o)
 {
@@ -213,6 +240,7 @@ static void print_text_job(const job_t *j, bool secrets, const job_event_t *ev, 
 	printf("uuid:          %s\n", j->uuid);
 	printf("name:          %s\n", j->name ? j->name : "-");
 	printf("status:        %s\n", job_status_name(j->status));
+	print_schedule(j, o);
 	printf("image:         %s\n", j->image);
 	/* Commands, values and engine messages may hold any text: shown with
 	 * control characters as \xHH, so that looking at a job cannot drive
@@ -414,6 +442,9 @@ static const cli_command_t job_list = {
 		 .help = "Only jobs of exactly this name (job submit --name)."},
 		{.name = "image", .type = OPT_STRING, .metavar = "IMAGE",
 		 .help = "Only jobs of exactly this image, as submitted (busybox:1.36)."},
+		{.name = "schedule", .type = OPT_STRING, .metavar = "NAME",
+		 .help = "Only jobs made by this schedule (cjobs schedule), at its due times or "
+			 "by schedule run."},
 		{.name = "since", .type = OPT_WHEN, .metavar = "TIME",
 		 .help = "Only jobs created at or after this time: now, +10m, "
 			 "2026-11-24T22:00:00Z or @UNIXSECONDS (UTC)."},
@@ -453,6 +484,10 @@ static const cli_command_t job_list = {
 		{"cjobs: error: option --format: 'xml' is not one of: table, json, csv",
 		 "--format has another value", "use table, json or csv",
 		 "cjobs job list --format xml"},
+		{"cjobs: error: no schedule named 'nosuch'; 'cjobs schedule list' shows them",
+		 "--schedule names no schedule (a removed schedule's jobs are listed by "
+		 "'cjobs job list' without it)",
+		 "check the name with 'cjobs schedule list'", "cjobs job list --schedule nosuch"},
 		{NULL, NULL, NULL},
 	},
 	.run = list_run,

@@ -5,7 +5,7 @@
 #include "cli/command.h"
 
 extern const cli_command_t cmd_process_jobs, cmd_manage_jobs, cmd_host, cmd_template, cmd_job,
-	cmd_token, cmd_serve, cmd_run,
+	cmd_token, cmd_serve, cmd_run, cmd_schedule,
 	cmd_db, cmd_dev, cmd_help;
 
 const cli_command_t *const cli_commands[] = {
@@ -13,6 +13,7 @@ const cli_command_t *const cli_commands[] = {
 	&cmd_manage_jobs,
 	&cmd_job,
 	&cmd_run,
+	&cmd_schedule,
 	&cmd_host,
 	&cmd_template,
 	&cmd_token,

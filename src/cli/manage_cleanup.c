@@ -18,6 +18,7 @@
 #include "ops/render.h"
 #include "engine/engine.h"
 #include "store/report.h"
+#include "store/schedules.h"
 #include "util/confirm.h"
 #include "util/err.h"
 #include "util/progress.h"
@@ -352,9 +353,26 @@ static int delete_jobs(cli_ctx_t *ctx, const int64_t *ids, size_t n, int64_t bef
 	return rc;
 }
 
+/* Drops from ids[0..*n) (ascending) those in drop[0..nd) (ascending): a
+ * job beyond its schedule's --keep is counted once, under --keep. */
+static void without(int64_t *ids, size_t *n, const int64_t *drop, size_t nd)
+{
+	size_t k = 0, d = 0;
+	for (size_t i = 0; i < *n; i++) {
+		while (d < nd && drop[d] < ids[i])
+			d++;
+		if (d < nd && drop[d] == ids[i])
+			continue;
+		ids[k++] = ids[i];
+	}
+	*n = k;
+}
+
 static int run(cli_ctx_t *ctx, cli_args_t *a)
 {
 	char *err = NULL;
+	int64_t *kept_ids = NULL;
+	size_t nkept = 0;
 	int64_t days = cli_num(a, "days");
 	int64_t now = now_ms();
 	int64_t before = now - days * DAY_MS;
@@ -365,11 +383,13 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 	int rc = EXIT_ERROR;
 	char when[40], b1[40];
 
-	if (store_cleanup_list(ctx->store, before, &ids, &nids, &bytes, &err) < 0 ||
+	if (store_schedule_keep_list(ctx->store, &kept_ids, &nkept, &err) < 0 ||
+	    store_cleanup_list(ctx->store, before, &ids, &nids, &bytes, &err) < 0 ||
 	    scan_hosts(ctx, &sc, &err) < 0 || mark_orphans(ctx, &sc, &nboxes, &err) < 0) {
 		cli_error(ctx, "%s", err_str(err));
 		goto out;
 	}
+	without(ids, &nids, kept_ids, nkept);
 	bool engine_trouble = false;
 	for (size_t i = 0; i < sc.nprobes; i++) {
 		probe_t *p = &sc.probes[i];
@@ -391,7 +411,7 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 			  nids, nboxes);
 		goto out;
 	}
-	if (nids == 0 && nboxes == 0) {
+	if (nids == 0 && nboxes == 0 && nkept == 0) {
 		printf("nothing to clean up: no finished job older than %lld days (finished before "
 		       "%s) and no leftover container\n",
 		       (long long)days, when);
@@ -399,6 +419,10 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 		goto out;
 	}
 	if (dry || ctx->verbosity >= LOG_DETAIL) {
+		if (nkept) {
+			printf("Jobs beyond their schedule's --keep: %zu\n", nkept);
+			print_ids(kept_ids, nkept);
+		}
 		printf("Jobs to remove: %zu finished before %s (older than %lld days), with %s "
 		       "(%lld bytes) of stored output:\n",
 		       nids, when, (long long)days, render_bytes(bytes, b1, sizeof(b1)),
@@ -432,7 +456,13 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 		}
 	}
 	store_cleanup_counts_t c = {0};
-	int drc = delete_jobs(ctx, ids, nids, before, &c, &err);
+	/* --keep first, whatever their age. */
+	int drc = nkept ? delete_jobs(ctx, kept_ids, nkept, INT64_MAX, &c, &err) : 0;
+	if (nkept)
+		printf("removed %lld finished jobs beyond their schedule's --keep\n",
+		       (long long)c.jobs);
+	if (drc == 0)
+		drc = delete_jobs(ctx, ids, nids, before, &c, &err);
 	printf("removed %lld jobs with %lld history records and %lld output records; %s (%lld "
 	       "bytes) of stored output reclaimed\n",
 	       (long long)c.jobs, (long long)c.history, (long long)c.outputs,
@@ -457,6 +487,7 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 out:
 	free(err);
 	free(ids);
+	free(kept_ids);
 	scan_free(&sc);
 	return rc;
 }

@@ -90,6 +90,9 @@ typedef struct {
 	char *ran_on;          /* name of the host of the last attempt */
 	char *worker_id;       /* worker holding the job, while launching/running */
 	int64_t lease_until;   /* unix ms; the worker's claim expires then */
+	int64_t schedule_id;   /* the schedule that made it; 0 = none */
+	int64_t due_at;        /* unix ms: the due time it was made for; 0 = none
+	                        * (a schedule's job run by hand) */
 } job_t;
 
 /* The captured output of one stream of one attempt. */

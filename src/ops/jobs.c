@@ -2,6 +2,7 @@
  * ops/jobs.c: reading jobs for the front ends; see jobs.h.
  */
 #include "ops/jobs.h"
+#include "store/schedules.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,21 @@ static json_t *links_json(const store_dep_t *v, size_t n)
 	return a;
 }
 
+/* The name of the schedule that made the job; null for none, or for a
+ * schedule removed since (schedule_id still says which it was). */
+static json_t *schedule_name(store_t *s, const job_t *job)
+{
+	store_schedule_t sc;
+	char *err = NULL;
+	if (!job->schedule_id || store_schedule_get_id(s, job->schedule_id, &sc, &err) != 0) {
+		free(err);
+		return json_null();
+	}
+	json_t *name = json_string(sc.name);
+	store_schedule_free(&sc);
+	return name ? name : json_null();
+}
+
 ops_rc_t ops_job_json(store_t *s, const job_t *job, bool show_secrets, json_t **out,
 		      char **err)
 {
@@ -87,6 +103,7 @@ ops_rc_t ops_job_json(store_t *s, const job_t *job, bool show_secrets, json_t **
 	/* json_object_set_new takes its value even when it fails. */
 	if (!o || !ja || !jb || json_object_set_new(o, "after", ja) < 0 ||
 	    json_object_set_new(o, "waited_for_by", jb) < 0 ||
+	    json_object_set_new(o, "schedule", schedule_name(s, job)) < 0 ||
 	    json_object_set_new(o, "history", render_history_json(ev, nev)) < 0 ||
 	    json_object_set_new(o, "stdout", size_json(&sizes[0])) < 0 ||
 	    json_object_set_new(o, "stderr", size_json(&sizes[1])) < 0) {

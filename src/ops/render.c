@@ -148,6 +148,8 @@ static void job_fields(const job_t *j, bool show_secrets, writer_t *w)
 	w->str(w, "ran_on", j->ran_on);
 	w->str(w, "container_name", j->container_name);
 	w->str(w, "container_id", j->container_id);
+	put_num_or_null(w, "schedule_id", j->schedule_id != 0, j->schedule_id);
+	put_time(w, "due_at", j->due_at);
 }
 
 /* Text that is not valid UTF-8 (a job's fields are checked at submit, an

@@ -147,7 +147,7 @@ static const table_t tables[] = {
 	 BATCH_ROWS, true, false, AT(templates)},
 	{"api_tokens", "API tokens", "id, name, scope, hash, created_at, revoked_at", "itttii",
 	 "id", 1, NULL, NULL, BATCH_ROWS, true, true, AT(tokens)},
-	{"jobs", "jobs", JOB_COLUMNS, "itttbtbtiiiiititiiiiiiiitttttittti", "id", 1, NULL, NULL,
+	{"jobs", "jobs", JOB_COLUMNS, "itttbtbtiiiiititiiiiiiiitttttitttiii", "id", 1, NULL, NULL,
 	 BATCH_ROWS, true, false, AT(jobs)},
 	{"job_history", "history rows",
 	 "id, job_id, at, attempt, from_status, to_status, actor, reason", "iiiitttt", "id", 1,

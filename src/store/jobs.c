@@ -83,6 +83,8 @@ int job_from_row(db_stmt_t *st, job_t *j, char **err)
 	j->waiting_on = (int)col_i64(st, 33);
 	j->retry_strategy = col_text(st, 30, &oom);
 	j->retry_exit_codes = col_text(st, 31, &oom);
+	j->schedule_id = col_i64(st, 34);
+	j->due_at = col_i64(st, 35);
 	int rc = oom ? err_set(err, "out of memory") : 0;
 	if (rc == 0)
 		rc = read_status(st, 15, &j->status, err);
@@ -213,6 +215,8 @@ int store_job_list(store_t *s, const job_filter_t *f, job_t **out, size_t *n,
 		sb_printf(&sql, " AND created_at < ?%d", ++k);
 	if (f->below_id)
 		sb_printf(&sql, " AND id < ?%d", ++k);
+	if (f->schedule_id)
+		sb_printf(&sql, " AND schedule_id = ?%d", ++k);
 	sb_puts(&sql, f->newest_first ? " ORDER BY id DESC" : " ORDER BY id");
 	if (f->limit > 0)
 		sb_printf(&sql, " LIMIT ?%d", ++k);
@@ -234,6 +238,8 @@ int store_job_list(store_t *s, const job_filter_t *f, job_t **out, size_t *n,
 		bind_i64(&b, f->created_before);
 	if (f->below_id)
 		bind_i64(&b, f->below_id);
+	if (f->schedule_id)
+		bind_i64(&b, f->schedule_id);
 	if (f->limit > 0)
 		bind_i64(&b, f->limit);
 	rc = bind_check(s, &b, "cannot list the jobs", err);

@@ -231,6 +231,40 @@ static const char schema_v10[] =
 	"  waiting_on) WHERE status = 'queued' AND waiting_on = 0;"
 	"CREATE INDEX jobs_ready ON jobs (not_before, host, status, waiting_on) "
 	"  WHERE status = 'queued' AND waiting_on = 0;";
+/* Schedules (store/schedules.c): a cron expression, its zone, the job it
+ * makes (one JSON object in the format of a `job submit --file` line) and
+ * when it is next due. The partial index is what a worker reads to find
+ * the due ones (ORDER BY next_due LIMIT n over unpaused rows only), so
+ * that 10,000 schedules cost an idle worker one short walk. AUTOINCREMENT:
+ * a removed schedule's jobs keep its id, which must never name another.
+ * A job made by a schedule names it and the due time it was made for; the
+ * unique index is what makes a due time give one job, whatever the number
+ * of workers racing for it. Skipped runs are kept for `schedule show`. */
+static const char schema_v11[] =
+	"CREATE TABLE schedules ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  cron TEXT NOT NULL,"
+	"  tz TEXT NOT NULL,"
+	"  job TEXT NOT NULL,"
+	"  concurrency TEXT NOT NULL CHECK (concurrency IN ('allow', 'forbid', 'replace')),"
+	"  catch_up TEXT NOT NULL CHECK (catch_up IN ('none', 'one')),"
+	"  keep INTEGER NOT NULL DEFAULT 0,"
+	"  paused INTEGER NOT NULL DEFAULT 0,"
+	"  next_due INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE INDEX schedules_due ON schedules (next_due) WHERE paused = 0;"
+	"CREATE TABLE schedule_skips ("
+	"  id INTEGER PRIMARY KEY,"
+	"  schedule_id INTEGER NOT NULL REFERENCES schedules (id) ON DELETE CASCADE,"
+	"  due_at INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  reason TEXT NOT NULL);"
+	"CREATE INDEX schedule_skips_schedule ON schedule_skips (schedule_id, id);"
+	"ALTER TABLE jobs ADD COLUMN schedule_id INTEGER;"
+	"ALTER TABLE jobs ADD COLUMN due_at INTEGER;"
+	"CREATE UNIQUE INDEX jobs_schedule_due ON jobs (schedule_id, due_at) "
+	"  WHERE schedule_id IS NOT NULL;";
 
 const migration_t sqlite_migrations[] = {
 	{1, "0001_initial_schema", schema_v1, migrations_make_store_id},
@@ -243,5 +277,6 @@ const migration_t sqlite_migrations[] = {
 	{8, "0008_host_registry_auth", schema_v8, NULL},
 	{9, "0009_container_options", schema_v9, NULL},
 	{10, "0010_job_dependencies", schema_v10, NULL},
+	{11, "0011_schedules", schema_v11, NULL},
 	{0, NULL, NULL, NULL},
 };

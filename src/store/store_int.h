@@ -257,7 +257,7 @@ int strv_decode(const void *data, size_t len, char ***out, size_t *n, char **err
 	"attempt, exit_code, created_at, queued_at, started_at, finished_at, "        \
 	"peak_memory_bytes, cpu_usage_ns, last_error, container_name, container_id, " \
 	"ran_on, worker_id, lease_until, retry_strategy, retry_exit_codes, "      \
-	"container_options, waiting_on"
+	"container_options, waiting_on, schedule_id, due_at"
 /* Fills *out (initialised here) from a row selected with JOB_COLUMNS. */
 int job_from_row(db_stmt_t *st, job_t *out, char **err);
 /* Appends one history row. */

@@ -104,6 +104,7 @@ struct worker {
 	int64_t *retries_due;
 	size_t nretries_due, capretries_due;
 	int64_t next_claim_mono;
+	int64_t next_sched_mono;   /* when to fire due schedules (0: at once) */
 	int64_t next_lease_mono;
 	int64_t next_reconcile_mono;
 	int64_t next_sweep_mono;   /* next look for leftover containers */
@@ -132,6 +133,8 @@ slot_t *worker_find_slot(worker_t *w, const char *container_id);
 /* A slot for a job this worker holds; launches it, or adopts it. */
 int worker_add_slot(worker_t *w, whost_t *h, job_t *job, bool adopt);
 whost_t *worker_find_host(worker_t *w, const char *name);
+/* worker/schedules.c: fires the due schedules and sets next_sched_mono. */
+void worker_fire_schedules(worker_t *w, int64_t now_mono);
 /* worker/service.c: the service manager's notifications (see there). */
 void service_start(void);
 void service_ready(worker_t *w);

@@ -773,6 +773,7 @@ static void handle_signals(worker_t *w)
 		free(err);
 		refresh_hosts(w);
 		w->next_claim_mono = 0;
+		w->next_sched_mono = 0;
 		service_reloaded(w);
 	}
 	if (got_term && !w->stopping) {
@@ -900,6 +901,8 @@ static int64_t next_wake(const worker_t *w, int64_t now)
 		wake = now + 500;
 	if (!w->store_down_mono && w->next_claim_mono && w->next_claim_mono < wake)
 		wake = w->next_claim_mono;
+	if (!w->stopping && !w->store_down_mono && w->next_sched_mono < wake)
+		wake = w->next_sched_mono;
 	if (w->shutdown_deadline_mono && w->shutdown_deadline_mono < wake)
 		wake = w->shutdown_deadline_mono;
 	if (!w->stopping && !w->store_down_mono && w->next_reconcile_mono < wake)
@@ -973,6 +976,8 @@ static int loop(worker_t *w, char **err)
 		}
 		if (store_retry(w, now, err) < 0)
 			return -1;
+		if (!w->stopping && !w->store_down_mono && now >= w->next_sched_mono)
+			worker_fire_schedules(w, now);
 		if (!w->stopping && !w->store_down_mono && (w->opts->daemon || !w->idle_seen) &&
 		    now >= w->next_claim_mono) {
 			int n = claim_jobs(w, err);
@@ -1052,6 +1057,7 @@ static int loop(worker_t *w, char **err)
 		if (changed) {
 			log_debug("another process changed the store: looking for jobs at once");
 			w->next_claim_mono = 0;
+			w->next_sched_mono = 0;
 		}
 		int64_t wake = next_wake(w, mono_ms());
 		int wait = changed ? 0 : (int)(wake - mono_ms());
@@ -1063,6 +1069,7 @@ static int loop(worker_t *w, char **err)
 		if (!w->store_down_mono && store_changed_since(w)) {
 			log_debug("another process changed the store: looking for jobs at once");
 			w->next_claim_mono = 0;
+			w->next_sched_mono = 0;
 		}
 		/* A finished job frees room: look for more at once. */
 		if (!w->opts->daemon || w->nslots < (size_t)w->opts->max_jobs)

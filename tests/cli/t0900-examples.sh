@@ -10,9 +10,9 @@ IMG=cjobs-test/busybox:1
 
 # The sandbox the examples expect: the engine under the host names they use,
 # a host to remove, TLS files and a registry credentials file to name, a job
-# file, and jobs 1 (completed, both streams),
-# 2 (failed), 3 (queued for later), 4 (queued for later) and 5 (waiting
-# for job 4).
+# file, jobs 1 (completed, both streams), 2 (failed), 3 (queued for later),
+# 4 (queued for later) and 5 (waiting for job 4), and schedules nightly and
+# old-report.
 setup_sandbox() {
 	cd "$TEST_DIR" &&
 	cjobs host add local --url "$ENGINE_URL" >/dev/null &&
@@ -28,7 +28,9 @@ setup_sandbox() {
 	cjobs job submit --image $IMG --at +1d -- true >/dev/null &&
 	{ cjobs process-jobs 2>/dev/null; test $? = 3; } &&
 	cjobs job submit --image $IMG --at +1d -- true >/dev/null &&
-	cjobs job submit --image $IMG --after 4 -- true >/dev/null
+	cjobs job submit --image $IMG --after 4 -- true >/dev/null &&
+	cjobs schedule add nightly --cron "0 2 * * *" --image $IMG -- true >/dev/null &&
+	cjobs schedule add old-report --cron @weekly --image $IMG -- true >/dev/null
 }
 
 # The store and files it makes outlive the test's subshell.

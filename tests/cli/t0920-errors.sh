@@ -11,7 +11,7 @@ IMG=cjobs-test/busybox:1
 
 # The sandbox: a working host 'local', a host 'down' whose engine is not
 # running, jobs 1 (completed), 2 (failed), 3 (queued for later) and 4, 5
-# (queued, pinned to 'down'), template 'defaults', a configuration file
+# (queued, pinned to 'down'), template 'defaults', schedule 'nightly', a configuration file
 # with two problems (bad.ini), a job file whose second line is wrong
 # (bad.jsonl), one whose two jobs wait for each other (cycle.jsonl), an
 # existing file (exists.db), API token 'ci', and registry
@@ -27,6 +27,7 @@ test_expect_success 'the sandbox is set up' '
 	cjobs job submit --image $IMG --host down -- true >/dev/null &&
 	cjobs job submit --image $IMG --host down -- true >/dev/null &&
 	cjobs template add defaults --env LOG_LEVEL=info >/dev/null &&
+	cjobs schedule add nightly --cron "0 2 * * *" --image $IMG -- true >/dev/null &&
 	cjobs token create ci --scope submit >/dev/null 2>&1 &&
 	printf "[worker]\nmax_jobs = abc\nbogus = 1\n" >bad.ini &&
 	printf "%s\n" "{\"image\": \"$IMG\", \"command\": [\"true\"]}" \
