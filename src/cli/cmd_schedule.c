@@ -30,8 +30,10 @@ static cli_option_t add_options[ADD_OPTIONS_MAX];
 
 static bool not_for_schedules(const char *name)
 {
+	/* --after names jobs that exist now; each run is a new job made at
+	 * its due time, which no id given today can be meant for. */
 	return strcmp(name, "file") == 0 || strcmp(name, "count") == 0 ||
-	       strcmp(name, "at") == 0;
+	       strcmp(name, "at") == 0 || strcmp(name, "after") == 0;
 }
 
 /* Filled before main: the tables are data every part of the program reads
@@ -299,7 +301,9 @@ static const cli_command_t s_add = {
 		"Adds schedule NAME (letters, digits, '.', '_' and '-'): at each due time of "
 		"--cron, in --tz, a worker ('cjobs process-jobs', daemon or not, on any machine "
 		"that shares the store) queues one job, described by every option of 'cjobs job "
-		"submit' but --file, --count and --at, and runs it as any other. Every value is "
+		"submit' but --file, --count, --at and --after (a run is a new job made at its due "
+		"time, which no job id given today can be meant for), and runs it as any other. "
+		"Every value is "
 		"checked now, as job submit checks it: on any error nothing is stored. "
 		"--env-file and --template are read now: the schedule keeps the variables, not "
 		"the file or the template's name. Its jobs are named NAME unless --name says "
@@ -347,12 +351,6 @@ static const cli_command_t s_add = {
 		 "day",
 		 "--cron is missing", "add --cron EXPR",
 		 "cjobs schedule add s1 --image busybox -- true"},
-		{"cjobs: error: --after is not for schedules: each run is a new job made at its due "
-		 "time; ...",
-		 "--after names jobs that exist now, and a schedule's runs are made later",
-		 "leave --after out; chain the steps in the schedule's command, or submit the next "
-		 "step --after the id of a run",
-		 "cjobs schedule add s1 --cron @daily --image busybox --after 1 -- true"},
 		{"cjobs: error: --cron '61 * * * *': minute field ...",
 		 "the expression is not one cron(5) knows; the message names the field and what it "
 		 "accepts",

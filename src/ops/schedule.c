@@ -181,15 +181,6 @@ ops_rc_t ops_schedule_add(store_t *s, const char *name, const cli_args_t *sched,
 	job_t job;
 	job_init(&job);
 	json_t *obj = NULL;
-	/* A dependency names a job that exists now; each run is a new job at
-	 * its due time, which no id given today can be meant for. */
-	if (cli_has(ja, "after")) {
-		rc = (err_set(err, "--after is not for schedules: each run is a new job made at "
-				   "its due time; to run a job after each run, submit it with "
-				   "--after the run's id, or run both steps in the schedule's command"),
-		      OPS_E_INVALID);
-		goto out;
-	}
 	if (ops_submit_fill(s, ja, true, &job, err) < 0) {
 		rc = OPS_E_INVALID;
 		goto out;
