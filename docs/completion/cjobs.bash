@@ -78,7 +78,7 @@ _cjobs() {
 		words="submit list show logs wait"
 		;;
 	"job submit")
-		words=" --image --name --host --env --env-file --template --priority --memory --cpus --timeout --max-retries --retry-strategy --retry-on-exit-code --workdir --at --after --volume --mount --tmpfs --user --entrypoint --hostname --label --network --pull --read-only --shm-size --init --cap-add --cap-drop --security-opt --gpus --file --count --database --config --verbosity --verbose --quiet --version --help"
+		words=" --image --name --host --env --env-file --template --priority --memory --cpus --timeout --max-retries --retry-strategy --retry-delay --retry-factor --retry-max-delay --retry-on-exit-code --workdir --at --after --volume --mount --tmpfs --user --entrypoint --hostname --label --network --pull --read-only --shm-size --init --cap-add --cap-drop --security-opt --gpus --file --count --database --config --verbosity --verbose --quiet --version --help"
 		[ "$prev" = "--retry-strategy" ] && words="default aggressive conservative"
 		[ "$prev" = "--pull" ] && words="always missing never"
 		;;
@@ -98,7 +98,7 @@ _cjobs() {
 		words=" --timeout --database --config --verbosity --verbose --quiet --version --help"
 		;;
 	"run")
-		words=" --image --name --host --env --env-file --template --priority --memory --cpus --timeout --max-retries --retry-strategy --retry-on-exit-code --workdir --at --after --volume --mount --tmpfs --user --entrypoint --hostname --label --network --pull --read-only --shm-size --init --cap-add --cap-drop --security-opt --gpus --detach --grace --database --config --verbosity --verbose --quiet --version --help"
+		words=" --image --name --host --env --env-file --template --priority --memory --cpus --timeout --max-retries --retry-strategy --retry-delay --retry-factor --retry-max-delay --retry-on-exit-code --workdir --at --after --volume --mount --tmpfs --user --entrypoint --hostname --label --network --pull --read-only --shm-size --init --cap-add --cap-drop --security-opt --gpus --detach --grace --database --config --verbosity --verbose --quiet --version --help"
 		[ "$prev" = "--retry-strategy" ] && words="default aggressive conservative"
 		[ "$prev" = "--pull" ] && words="always missing never"
 		;;

@@ -276,10 +276,20 @@ static void print_text_job(const job_t *j, bool secrets, const job_event_t *ev, 
 	print_links("waited for by:", json_object_get(o, "waited_for_by"));
 	print_container(&j->ctr);
 	printf("max retries:   %d", j->max_retries);
-	if (j->max_retries > 0)
-		printf(" (strategy %s%s%s)", j->retry_strategy ? j->retry_strategy : "default",
+	if (j->max_retries > 0) {
+		const json_t *f = json_object_get(o, "retry_factor");
+		char first[32], most[32];
+		format_duration(json_integer_value(json_object_get(o, "retry_delay_seconds")) * 1000,
+				first, sizeof(first));
+		format_duration(
+			json_integer_value(json_object_get(o, "retry_max_delay_seconds")) * 1000, most,
+			sizeof(most));
+		printf(" (strategy %s: first after about %s, x%g, at most %s%s%s)",
+		       json_string_value(json_object_get(o, "retry_strategy")), first,
+		       json_number_value(f), most,
 		       j->retry_exit_codes ? "; also on exit codes " : "",
 		       j->retry_exit_codes ? j->retry_exit_codes : "");
+	}
 	printf("\n");
 	printf("attempt:       %d\n", j->attempt);
 	if (j->has_exit_code)

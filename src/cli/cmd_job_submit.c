@@ -173,6 +173,18 @@ const cli_command_t cmd_job_submit = {
 		 "nothing was queued",
 		 "remove one \"after\" of the circle so that the pipeline has a first job",
 		 "cjobs job submit --image busybox --file cycle.jsonl"},
+		{"cjobs: error: --retry-max-delay (30s) is shorter than the first retry's delay (60s): "
+		 "make it at least as long",
+		 "the ceiling of the waits between retries is below the first wait (given with "
+		 "--retry-delay, or the strategy's: 10s default, 1s aggressive, 1m conservative)",
+		 "give a longer --retry-max-delay, or a shorter --retry-delay",
+		 "cjobs job submit --image busybox --retry-strategy conservative --retry-max-delay 30 "
+		 "-- true"},
+		{"cjobs: error: option --retry-factor: '0.5' is not a number from 1 to 10 (up to three "
+		 "decimals, e.g. 1.5)",
+		 "the factor would shorten the waits, or is not a number",
+		 "give 1 (the same wait each time) to 10",
+		 "cjobs job submit --image busybox --retry-factor 0.5 -- true"},
 		{"cjobs: error: --env: environment entry 'DEBUG' has no '='",
 		 "an --env value lacks =", "write --env KEY=VALUE",
 		 "cjobs job submit --image busybox --env DEBUG -- true"},

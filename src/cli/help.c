@@ -116,6 +116,10 @@ static const char *type_range(const cli_option_t *o, strbuf_t *sb)
 	case OPT_CPUS:
 		sb_puts(sb, " Range: 0.01 to 1024 CPUs, fractions allowed (0.5); 0 for no limit.");
 		break;
+	case OPT_DECIMAL:
+		sb_printf(sb, " Range: %g to %g, up to three decimals (1.5).", (double)o->min / 1000.0,
+			  (double)o->max / 1000.0);
+		break;
 	case OPT_WHEN:
 		sb_puts(sb, " A time (UTC): now, -7d (that long ago), +10m (that long from now), "
 			"2026-11-24T22:00:00Z or @UNIXSECONDS.");

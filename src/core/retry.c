@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -51,6 +52,117 @@ int64_t retry_delay_ms(const retry_strategy_t *s, int n, double random01)
 	if (d > (double)s->ceiling_ms)
 		d = (double)s->ceiling_ms;
 	return (int64_t)d;
+}
+
+int retry_policy_format(const char *name, int64_t delay_s, int64_t factor_milli,
+			int64_t max_delay_s, char **out, char **err)
+{
+	*out = NULL;
+	if (!name)
+		name = RETRY_STRATEGY_DEFAULT;
+	const retry_strategy_t *preset = retry_strategy_find(name);
+	if (!preset)
+		return err_set(err, "unknown retry strategy '%.40s': use default, aggressive or "
+				    "conservative",
+			       name);
+	if (delay_s < 0 || delay_s > RETRY_DELAY_MAX_S || max_delay_s < 0 ||
+	    max_delay_s > RETRY_DELAY_MAX_S)
+		return err_set(err, "retry delays are from 1 second to 1 day (86400 seconds)");
+	if (factor_milli && (factor_milli < RETRY_FACTOR_MIN_MILLI ||
+			     factor_milli > RETRY_FACTOR_MAX_MILLI))
+		return err_set(err, "the retry factor is from 1 (the same delay each time) to 10");
+	int64_t base = delay_s ? delay_s * 1000 : preset->base_ms;
+	int64_t ceiling = max_delay_s ? max_delay_s * 1000 : preset->ceiling_ms;
+	if (ceiling < base)
+		return err_set(err, "--retry-max-delay (%llds) is shorter than the first retry's delay "
+				    "(%llds): make it at least as long",
+			       (long long)(ceiling / 1000), (long long)(base / 1000));
+	if (!delay_s && !factor_milli && !max_delay_s) {
+		if (strcmp(preset->name, RETRY_STRATEGY_DEFAULT) != 0 && !(*out = strdup(preset->name)))
+			return err_set(err, "out of memory");
+		return 0;
+	}
+	char d[32] = "", f[32] = "", m[32] = "";
+	if (delay_s)
+		snprintf(d, sizeof(d), ";delay=%lld", (long long)delay_s);
+	if (factor_milli)
+		snprintf(f, sizeof(f), ";factor=%lld.%03lld", (long long)(factor_milli / 1000),
+			 (long long)(factor_milli % 1000));
+	if (max_delay_s)
+		snprintf(m, sizeof(m), ";max=%lld", (long long)max_delay_s);
+	if (asprintf(out, "%s%s%s%s", preset->name, d, f, m) < 0) {
+		*out = NULL;
+		return err_set(err, "out of memory");
+	}
+	return 0;
+}
+
+/* One "key=value" of a policy text: a whole number of seconds or thousandths. */
+static bool policy_value(const char *v, size_t len, bool decimal, int64_t *out)
+{
+	int64_t whole = 0, frac = 0;
+	size_t i = 0, digits = 0, fdigits = 0;
+	for (; i < len && isdigit((unsigned char)v[i]) && digits < 9; i++, digits++)
+		whole = whole * 10 + (v[i] - '0');
+	if (decimal && i < len && v[i] == '.')
+		for (i++; i < len && isdigit((unsigned char)v[i]) && fdigits < 3; i++, fdigits++)
+			frac = frac * 10 + (v[i] - '0');
+	while (fdigits < 3 && decimal)
+		frac *= 10, fdigits++;
+	if (i != len || digits == 0)
+		return false;
+	*out = decimal ? whole * 1000 + frac : whole;
+	return true;
+}
+
+int retry_policy_parse(const char *text, retry_strategy_t *out, char **err)
+{
+	if (!text || !*text)
+		text = RETRY_STRATEGY_DEFAULT;
+	size_t nlen = strcspn(text, ";");
+	char name[32];
+	if (nlen >= sizeof(name))
+		return err_set(err, "unknown retry strategy '%.40s': use default, aggressive or "
+				    "conservative",
+			       text);
+	memcpy(name, text, nlen);
+	name[nlen] = '\0';
+	const retry_strategy_t *preset = retry_strategy_find(name);
+	if (!preset)
+		return err_set(err, "unknown retry strategy '%.40s': use default, aggressive or "
+				    "conservative",
+			       name);
+	int64_t delay = 0, factor = 0, max = 0;
+	for (const char *p = text + nlen; *p == ';';) {
+		p++;
+		size_t len = strcspn(p, ";");
+		const char *eq = memchr(p, '=', len);
+		bool ok = eq != NULL;
+		size_t klen = ok ? (size_t)(eq - p) : 0, vlen = ok ? len - klen - 1 : 0;
+		if (ok && klen == 5 && strncmp(p, "delay", 5) == 0)
+			ok = policy_value(eq + 1, vlen, false, &delay) && delay > 0;
+		else if (ok && klen == 6 && strncmp(p, "factor", 6) == 0)
+			ok = policy_value(eq + 1, vlen, true, &factor) && factor > 0;
+		else if (ok && klen == 3 && strncmp(p, "max", 3) == 0)
+			ok = policy_value(eq + 1, vlen, false, &max) && max > 0;
+		else
+			ok = false;
+		if (!ok)
+			return err_set(err, "retry policy '%.80s' is not one cjobs writes", text);
+		p += len;
+	}
+	char *check = NULL;
+	if (retry_policy_format(name, delay, factor, max, &check, err) < 0)
+		return -1;
+	free(check);
+	*out = *preset;
+	if (delay)
+		out->base_ms = delay * 1000;
+	if (factor)
+		out->factor = (double)factor / 1000.0;
+	if (max)
+		out->ceiling_ms = max * 1000;
+	return 0;
 }
 
 double retry_random01(void)

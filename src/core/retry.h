@@ -35,6 +35,23 @@ extern const char *const retry_strategy_names[];
 /* The named strategy, or NULL. NULL or "" names the default. */
 const retry_strategy_t *retry_strategy_find(const char *name);
 
+/* A job's own retry delays (--retry-delay, --retry-factor,
+ * --retry-max-delay) over its named strategy. The job keeps them in its
+ * strategy's text, "NAME;delay=S;factor=F;max=S" (each key only when
+ * given; S whole seconds, F a decimal), so that a preset stays a name and
+ * the store needs no column of its own. */
+#define RETRY_DELAY_MAX_S (24LL * 3600)      /* a day */
+#define RETRY_FACTOR_MIN_MILLI 1000           /* x1: the same delay each time */
+#define RETRY_FACTOR_MAX_MILLI 10000          /* x10 */
+/* The policy text of a strategy name (NULL: the default) with the
+ * overrides given (0: the strategy's own); malloc'd into *out, or NULL
+ * when there is no override and the name is the default. */
+int retry_policy_format(const char *name, int64_t delay_s, int64_t factor_milli,
+			int64_t max_delay_s, char **out, char **err);
+/* The strategy a policy text (NULL: the default) stands for, its
+ * overrides applied, into *out (whose name is the strategy's). -1 with
+ * *err for a text that is not one. */
+int retry_policy_parse(const char *text, retry_strategy_t *out, char **err);
 /* The delay before retry number n (1 = the first retry), jitter applied
  * from `random01` (a number in [0, 1); pass 0.5 for the midpoint). */
 int64_t retry_delay_ms(const retry_strategy_t *s, int n, double random01);

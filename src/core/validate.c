@@ -234,10 +234,9 @@ int validate_job(const job_t *job, char **err)
 	if (job->max_retries < 0 || job->max_retries > JOB_MAX_RETRIES_MAX)
 		return err_set(err, "the maximum number of retries must be from 0 to %d",
 			       JOB_MAX_RETRIES_MAX);
-	if (job->retry_strategy && !retry_strategy_find(job->retry_strategy))
-		return err_set(err, "unknown retry strategy '%.40s': use default, aggressive or "
-				    "conservative",
-			       job->retry_strategy);
+	retry_strategy_t policy;
+	if (retry_policy_parse(job->retry_strategy, &policy, err) < 0)
+		return -1;
 	if (job->retry_exit_codes && retry_exit_codes_check(job->retry_exit_codes, err) < 0)
 		return -1;
 	if (job->host && validate_name("host name", job->host, err) < 0)

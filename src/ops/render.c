@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/env.h"
+#include "core/retry.h"
 #include "util/strbuf.h"
 #include "util/text.h"
 #include "util/timeutil.h"
@@ -133,7 +134,14 @@ static void job_fields(const job_t *j, bool show_secrets, writer_t *w)
 	w->num(w, "waiting_on", j->waiting_on);
 	w->str(w, "host", j->host);
 	w->num(w, "max_retries", j->max_retries);
-	w->str(w, "retry_strategy", j->retry_strategy ? j->retry_strategy : "default");
+	/* The strategy's name, and the delays the job's retries wait by. */
+	retry_strategy_t policy;
+	if (retry_policy_parse(j->retry_strategy, &policy, NULL) < 0)
+		policy = *retry_strategy_find(NULL);
+	w->str(w, "retry_strategy", policy.name);
+	w->num(w, "retry_delay_seconds", policy.base_ms / 1000);
+	w->real(w, "retry_factor", policy.factor);
+	w->num(w, "retry_max_delay_seconds", policy.ceiling_ms / 1000);
 	w->str(w, "retry_on_exit_code", j->retry_exit_codes);
 	container_fields(&j->ctr, w);
 	w->num(w, "attempt", j->attempt);

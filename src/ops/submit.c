@@ -112,10 +112,13 @@ int ops_submit_fill(store_t *s, const cli_args_t *a, bool local_files, job_t *jo
 		return err_set(err, "out of memory");
 	job->priority = (int)cli_num(a, "priority");
 	job->max_retries = (int)cli_num(a, "max-retries");
-	const char *strategy = cli_str(a, "retry-strategy");
-	if (strategy && strcmp(strategy, RETRY_STRATEGY_DEFAULT) != 0 &&
-	    !(job->retry_strategy = strdup(strategy)))
-		return err_set(err, "out of memory");
+	/* The strategy's name, with the job's own delays over it. */
+	if (retry_policy_format(cli_str(a, "retry-strategy"),
+				cli_has(a, "retry-delay") ? cli_num(a, "retry-delay") : 0,
+				cli_has(a, "retry-factor") ? cli_num(a, "retry-factor") : 0,
+				cli_has(a, "retry-max-delay") ? cli_num(a, "retry-max-delay") : 0,
+				&job->retry_strategy, err) < 0)
+		return -1;
 	if (cli_has(a, "retry-on-exit-code") &&
 	    !(job->retry_exit_codes = strdup(cli_str(a, "retry-on-exit-code"))))
 		return err_set(err, "out of memory");
@@ -435,6 +438,19 @@ const cli_option_t ops_submit_options[] = {
 		 "scaled by a random 0.8 to 1.2): default waits about 10s, then 20s, 40s, ... at "
 		 "most 10m; aggressive about 1s, then x1.5 each time, at most 1m; conservative "
 		 "about 1m, then x3, at most 1h."},
+	{.name = "retry-delay", .type = OPT_DURATION, .metavar = "DURATION", .min = 1,
+	 .max = RETRY_DELAY_MAX_S,
+	 .help = "Wait this long before the first retry instead of what --retry-strategy says; "
+		 "each next retry waits --retry-factor times longer, at most --retry-max-delay, "
+		 "each delay scaled by a random 0.8 to 1.2. Without it, the strategy's."},
+	{.name = "retry-factor", .type = OPT_DECIMAL, .metavar = "F",
+	 .min = RETRY_FACTOR_MIN_MILLI, .max = RETRY_FACTOR_MAX_MILLI,
+	 .help = "Make each retry's delay F times the one before instead of what "
+		 "--retry-strategy says; 1 waits the same each time. Without it, the strategy's."},
+	{.name = "retry-max-delay", .type = OPT_DURATION, .metavar = "DURATION", .min = 1,
+	 .max = RETRY_DELAY_MAX_S,
+	 .help = "Never wait longer than this between retries instead of what --retry-strategy "
+		 "says; at least the first retry's delay. Without it, the strategy's."},
 	{.name = "retry-on-exit-code", .type = OPT_STRING, .metavar = "CODES",
 	 .help = "Also retry (within --max-retries) when the command exits with one of these "
 		 "codes: 'any' for every non-zero code, or a list such as 1,75. Without it, a "

@@ -54,6 +54,12 @@ int cli_parse_value(const cli_option_t *o, const char *text, cli_value_t *v, cha
 				       "(write 90, 90s, 5m, 2h or 1d)",
 				       text, (long long)min, (long long)max);
 		break;
+	case OPT_DECIMAL:
+		if (!parse_milli(text, &n) || n < min || n > max)
+			return err_set(err, "'%.60s' is not a number from %g to %g (up to three "
+					    "decimals, e.g. 1.5)",
+				       text, (double)min / 1000.0, (double)max / 1000.0);
+		break;
 	case OPT_CPUS:
 		if (!parse_cpus(text, &n))
 			return err_set(err, "'%.60s' is not a number of CPUs (like 0.5 or 2)", text);

@@ -18,6 +18,7 @@ typedef enum {
 	OPT_SIZE,      /* bytes: 512m, 2g */
 	OPT_DURATION,  /* seconds: 30, 30s, 5m, 2h, 7d */
 	OPT_CPUS,      /* 0.5, 2 -> nano-CPUs */
+	OPT_DECIMAL,   /* 1.5 -> 1500: thousandths in [min, max] */
 	OPT_WHEN,      /* now, +10m, 2026-11-24T22:00:00Z -> unix ms */
 	OPT_CHOICE,    /* one of choices[] */
 	OPT_BOOL,      /* yes/no */

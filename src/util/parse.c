@@ -107,6 +107,19 @@ bool parse_duration_s(const char *s, int64_t *out)
 	return true;
 }
 
+bool parse_milli(const char *s, int64_t *milli)
+{
+	double v;
+	const char *p = s ? parse_decimal(s, &v) : NULL;
+	if (!p || *p || v > 1e12)
+		return false;
+	const char *dot = strchr(s, '.');
+	if (dot && strlen(dot + 1) > 3)
+		return false;
+	*milli = (int64_t)llround(v * 1000.0);
+	return true;
+}
+
 bool parse_cpus(const char *s, int64_t *nano)
 {
 	double v;

@@ -17,6 +17,9 @@ bool parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
 bool parse_size(const char *s, int64_t *out);
 /* A duration: "30" (seconds), "30s", "5m", "2h", "7d", "1h30m". */
 bool parse_duration_s(const char *s, int64_t *out);
+/* A decimal number "1.5", "2" as thousandths (1500, 2000); false for more
+ * than three decimals, which would be lost. */
+bool parse_milli(const char *s, int64_t *milli);
 /* A CPU amount "0.5", "2" as nano-CPUs (1 CPU = 1e9). */
 bool parse_cpus(const char *s, int64_t *nano);
 /* A point in time: "now", "+10m" (from now), "-7d" (ago), "2026-11-24T22:00:00Z",

@@ -71,7 +71,11 @@ static int requeue(slot_t *s, bool counts, unsigned extra, const char *why)
 	char *reason = NULL;
 	unsigned set = JOB_SET_LEASE | JOB_SET_FINISHED_AT | extra;
 	if (counts) {
-		const retry_strategy_t *rs = retry_strategy_find(s->job.retry_strategy);
+		/* Validated at submit; the default, should it be unreadable now. */
+		retry_strategy_t policy;
+		if (retry_policy_parse(s->job.retry_strategy, &policy, NULL) < 0)
+			policy = *retry_strategy_find(NULL);
+		const retry_strategy_t *rs = &policy;
 		int64_t delay = retry_delay_ms(rs, s->job.attempt, retry_random01());
 		s->job.not_before = now_ms() + delay;
 		set |= JOB_SET_NOT_BEFORE;

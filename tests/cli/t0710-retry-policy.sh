@@ -18,7 +18,7 @@ for e in json.load(sys.stdin)["history"]: print(e["attempt"], e["from"], e["to"]
 test_expect_success 'an exit code the job lists is retried with its strategy until retries run out' '
 	id=$(cjobs job submit --image $IMG --max-retries 2 --retry-strategy aggressive \
 		--retry-on-exit-code 3,4 -- sh -c "echo try; exit 3") &&
-	cjobs job show $id >show && grep -q "max retries:   2 (strategy aggressive; also on exit codes 3,4)" show &&
+	cjobs job show $id >show && grep -q "max retries:   2 (strategy aggressive: first after about 1.0s, x1.5, at most 1m00s; also on exit codes 3,4)" show &&
 	test "$(job_field $id retry_strategy)" = aggressive &&
 	test "$(job_field $id retry_on_exit_code)" = 3,4 || exit 1
 	# An hour between looks of its own: each retry must start when it is
@@ -39,6 +39,32 @@ test_expect_success 'an exit code the job lists is retried with its strategy unt
 	grep -q "^3 running failed exited 3$" h &&
 	for a in 1 2 3; do test "$(cjobs job logs $id --attempt $a --stream stdout)" = try || exit 1; done &&
 	grep -q "retry 1 of 2 in" w.log
+'
+
+test_expect_success 'a job'"'"'s own --retry-delay, --retry-factor and --retry-max-delay set the waits between its attempts' '
+	id=$(cjobs job submit --image $IMG --max-retries 2 --retry-on-exit-code 3 \
+		--retry-delay 2 --retry-factor 2 --retry-max-delay 3 -- sh -c "exit 3") &&
+	test "$(job_field $id retry_strategy)" = default &&
+	test "$(job_field $id retry_delay_seconds)" = 2 &&
+	test "$(job_field $id retry_factor)" = 2.0 &&
+	test "$(job_field $id retry_max_delay_seconds)" = 3 &&
+	cjobs job show $id >show &&
+	grep -q "max retries:   2 (strategy default: first after about 2.0s, x2, at most 3.0s; also on exit codes 3)" show || exit 1
+	"$CJOBS_BIN" process-jobs --daemon --poll-interval 3600 2>w.log &
+	pid=$! &&
+	stop_on_exit $pid &&
+	wait_for 60 "test \"\$(job_field $id status)\" = failed" &&
+	history_reasons $id >h &&
+	python3 - h <<-"PY"
+	import re, sys
+	waits = [float(m.group(1)) / (1000 if m.group(2) == "ms" else 1)
+	         for m in re.finditer(r"retry \d of 2 in ([0-9.]+)(m?s)", open(sys.argv[1]).read())]
+	# 2 s, then 2 x 2 = 4 s held at 3 s; each scaled by 0.8 to 1.2 and
+	# never past the ceiling.
+	assert len(waits) == 2, waits
+	assert 1.6 <= waits[0] <= 2.4, waits
+	assert 2.4 <= waits[1] <= 3.0, waits
+	PY
 '
 
 test_expect_success 'process-jobs without --daemon leaves its retries queued; with --wait-retries it waits for them and ends with their result' '
@@ -110,6 +136,17 @@ test_expect_success 'bad retry settings are refused and nothing is stored' '
 	done &&
 	expect_code 1 cjobs job submit --image $IMG --retry-on-exit-code "" -- true 2>err &&
 	grep -q "retry-on-exit-code: give .any. or exit codes such as 1,75" err &&
+	for v in 0.5 11 1.2345 x; do
+		expect_code 1 cjobs job submit --image $IMG --retry-factor "$v" -- true 2>err &&
+		grep -q "option --retry-factor: .$v. is not a number from 1 to 10 (up to three decimals, e.g. 1.5)" err ||
+			{ cat err; exit 1; }
+	done &&
+	expect_code 1 cjobs job submit --image $IMG --retry-delay 0 -- true 2>err &&
+	grep -q "option --retry-delay: .0. is not a duration from 1 to 86400 seconds" err &&
+	expect_code 1 cjobs job submit --image $IMG --retry-delay 1h --retry-max-delay 10m -- true 2>err &&
+	grep -q "retry-max-delay (600s) is shorter than the first retry.s delay (3600s)" err &&
+	expect_code 1 cjobs job submit --image $IMG --retry-strategy conservative --retry-max-delay 30 -- true 2>err &&
+	grep -q "retry-max-delay (30s) is shorter than the first retry.s delay (60s)" err &&
 	test "$(store_digest)" = "$before"
 '
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -182,6 +183,60 @@ static void test_exit_code_lists(void **state)
 	assert_false(retry_exit_code_matches(NULL, 1));
 }
 
+/* A job's own delays over its strategy: written as text, read back. */
+static void test_policy_overrides(void **state)
+{
+	(void)state;
+	char *text = NULL, *err = NULL;
+	retry_strategy_t p;
+	/* No override: the name alone, none for the default. */
+	assert_int_equal(retry_policy_format(NULL, 0, 0, 0, &text, &err), 0);
+	assert_null(text);
+	assert_int_equal(retry_policy_format("aggressive", 0, 0, 0, &text, &err), 0);
+	assert_string_equal(text, "aggressive");
+	free(text);
+	assert_int_equal(retry_policy_format("default", 2, 1500, 30, &text, &err), 0);
+	assert_string_equal(text, "default;delay=2;factor=1.500;max=30");
+	assert_int_equal(retry_policy_parse(text, &p, &err), 0);
+	assert_string_equal(p.name, "default");
+	assert_int_equal(p.base_ms, 2000);
+	assert_true(p.factor > 1.499 && p.factor < 1.501);
+	assert_int_equal(p.ceiling_ms, 30000);
+	assert_int_equal(retry_delay_ms(&p, 1, 0.5), 2000);
+	assert_int_equal(retry_delay_ms(&p, 2, 0.5), 3000);
+	assert_int_equal(retry_delay_ms(&p, 20, 0.5), 30000);
+	free(text);
+	/* One override keeps the strategy's other values. */
+	assert_int_equal(retry_policy_format("conservative", 0, 1000, 0, &text, &err), 0);
+	assert_int_equal(retry_policy_parse(text, &p, &err), 0);
+	assert_int_equal(p.base_ms, 60000);
+	assert_int_equal(retry_delay_ms(&p, 5, 0.5), 60000);
+	assert_int_equal(p.ceiling_ms, 3600000);
+	free(text);
+	assert_int_equal(retry_policy_parse(NULL, &p, &err), 0);
+	assert_string_equal(p.name, "default");
+	/* Refused: a ceiling below the first delay, values out of range, and
+	 * texts cjobs does not write. */
+	assert_int_equal(retry_policy_format("default", 60, 0, 30, &text, &err), -1);
+	assert_non_null(strstr(err, "shorter than the first retry's delay"));
+	free(err);
+	err = NULL;
+	assert_int_equal(retry_policy_format("default", 0, 500, 0, &text, &err), -1);
+	free(err);
+	err = NULL;
+	assert_int_equal(retry_policy_format("fast", 0, 0, 0, &text, &err), -1);
+	free(err);
+	const char *bad[] = {"default;", "default;delay=", "default;delay=0", "default;speed=2",
+			     "default;factor=1.5x", "default;delay=2;max=1", "nosuch;delay=2",
+			     "default;factor=0.5", NULL};
+	for (size_t i = 0; bad[i]; i++) {
+		err = NULL;
+		assert_int_equal(retry_policy_parse(bad[i], &p, &err), -1);
+		assert_non_null(err);
+		free(err);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +247,7 @@ int main(void)
 		cmocka_unit_test(test_classify_kind_before_status),
 		cmocka_unit_test(test_auth_refusals),
 		cmocka_unit_test(test_exit_code_lists),
+		cmocka_unit_test(test_policy_overrides),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
