@@ -147,6 +147,10 @@ static const table_t tables[] = {
 	 BATCH_ROWS, true, false, AT(templates)},
 	{"api_tokens", "API tokens", "id, name, scope, hash, created_at, revoked_at", "itttii",
 	 "id", 1, NULL, NULL, BATCH_ROWS, true, true, AT(tokens)},
+	{"schedules", "schedules", SCHEDULE_COLUMNS, "ittttttiiii", "id", 1, NULL, NULL,
+	 BATCH_ROWS, true, true, AT(schedules)},
+	{"schedule_skips", "skipped runs", "id, schedule_id, due_at, at, reason", "iiiit", "id", 1,
+	 NULL, NULL, BATCH_ROWS, true, true, AT(schedule_skips)},
 	{"jobs", "jobs", JOB_COLUMNS, "itttbtbtiiiiititiiiiiiiitttttitttii", "id", 1, NULL, NULL,
 	 BATCH_ROWS, true, false, AT(jobs)},
 	{"job_history", "history rows",
@@ -171,7 +175,8 @@ static int64_t count_in(const store_copy_counts_t *c, const table_t *t)
 
 bool store_copy_counts_empty(const store_copy_counts_t *c)
 {
-	return !c->hosts && !c->templates && !c->tokens && !c->jobs && !c->history_rows &&
+	return !c->hosts && !c->templates && !c->tokens && !c->schedules && !c->jobs &&
+	       !c->history_rows &&
 	       !c->output_rows && !c->orphan_rows;
 }
 
@@ -529,7 +534,8 @@ static int empty_target(store_t *dst, bool replace, char **err)
 	static const char *const sql[] = {
 		"DELETE FROM meta", "DELETE FROM job_counts", "DELETE FROM job_output",
 		"DELETE FROM job_history", "DELETE FROM jobs", "DELETE FROM env_templates",
-		"DELETE FROM hosts", "DELETE FROM api_tokens",
+		"DELETE FROM hosts", "DELETE FROM api_tokens", "DELETE FROM schedule_skips",
+		"DELETE FROM schedules",
 	};
 	size_t n = replace ? sizeof(sql) / sizeof(sql[0]) : 2;
 	for (size_t i = 0; i < n; i++)
