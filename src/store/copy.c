@@ -64,7 +64,9 @@ static const dialect_t lite_dialect = {
 		       "0) + 1",
 	.sql_set_next_id = {
 		"UPDATE sqlite_sequence SET seq = ?2 - 1 WHERE name = ?1 AND seq < ?2 - 1",
-		"INSERT INTO sqlite_sequence (name, seq) SELECT ?1, ?2 - 1 WHERE NOT EXISTS "
+		/* Not for a table that never gave an id (next 1): its row would
+		 * make the copy differ from a store that never had one. */
+		"INSERT INTO sqlite_sequence (name, seq) SELECT ?1, ?2 - 1 WHERE ?2 > 1 AND NOT EXISTS "
 		"(SELECT 1 FROM sqlite_sequence WHERE name = ?1) AND EXISTS (SELECT 1 FROM "
 		"sqlite_master WHERE type = 'table' AND name = ?1 AND sql LIKE '%AUTOINCREMENT%')",
 	},
