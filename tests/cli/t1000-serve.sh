@@ -184,7 +184,7 @@ test_expect_success 'GET /api/v1/jobs filters by status, host, name, image and t
 	cjobs job show $a --format json >show.json &&
 	python3 -c "import json,sys
 page, show = json.load(open(\"body\"))[\"jobs\"][0], json.load(open(\"show.json\"))
-for k in (\"history\", \"stdout\", \"stderr\"):
+for k in (\"history\", \"stdout\", \"stderr\", \"schedule\"):
     show.pop(k)
 sys.exit(page != show)" &&
 	api GET "/api/v1/jobs?name=pageme&status=queued,cancelled" >/dev/null &&
