@@ -106,7 +106,7 @@ _cjobs() {
 		words="add list show pause resume run remove"
 		;;
 	"schedule add")
-		words=" --cron --tz --concurrency --catch-up --keep --image --name --host --env --env-file --template --priority --memory --cpus --timeout --max-retries --retry-strategy --retry-on-exit-code --workdir --volume --mount --tmpfs --user --entrypoint --hostname --label --network --pull --read-only --shm-size --init --cap-add --cap-drop --security-opt --gpus --database --config --verbosity --verbose --quiet --version --help"
+		words=" --cron --tz --concurrency --catch-up --keep --image --name --host --env --env-file --template --priority --memory --cpus --timeout --max-retries --retry-strategy --retry-delay --retry-factor --retry-max-delay --retry-on-exit-code --workdir --volume --mount --tmpfs --user --entrypoint --hostname --label --network --pull --read-only --shm-size --init --cap-add --cap-drop --security-opt --gpus --database --config --verbosity --verbose --quiet --version --help"
 		[ "$prev" = "--concurrency" ] && words="allow forbid replace"
 		[ "$prev" = "--catch-up" ] && words="one none"
 		[ "$prev" = "--retry-strategy" ] && words="default aggressive conservative"

@@ -756,21 +756,25 @@ static void copy_progress(void *ud, const char *what, int64_t done, int64_t tota
 /* "3 jobs, 1 host, ..." of c into buf. */
 static void copy_counts_text(const store_copy_counts_t *c, char *buf, size_t size)
 {
-	char b[32], tokens[48] = "", deps[48] = "";
-	/* Tokens and dependencies only when there are some: most stores have
-	 * none. */
+	char b[32], tokens[48] = "", sched[48] = "", deps[48] = "";
+	/* Tokens, schedules and dependencies only when there are some: most
+	 * stores have none. */
 	if (c->tokens)
 		snprintf(tokens, sizeof(tokens), "%lld API token%s, ", (long long)c->tokens,
 			 c->tokens == 1 ? "" : "s");
+	if (c->schedules)
+		snprintf(sched, sizeof(sched), "%lld schedule%s, ", (long long)c->schedules,
+			 c->schedules == 1 ? "" : "s");
 	if (c->dep_rows)
 		snprintf(deps, sizeof(deps), ", %lld dependenc%s", (long long)c->dep_rows,
 			 c->dep_rows == 1 ? "y" : "ies");
 	snprintf(buf, size,
-		 "%lld host%s, %lld template%s, %s%lld job%s%s, %lld history row%s, %lld output "
+		 "%lld host%s, %lld template%s, %s%s%lld job%s%s, %lld history row%s, %lld output "
 		 "row%s (%s of output)",
 		 (long long)c->hosts, c->hosts == 1 ? "" : "s", (long long)c->templates,
-		 c->templates == 1 ? "" : "s", tokens, (long long)c->jobs, c->jobs == 1 ? "" : "s",
-		 deps, (long long)c->history_rows, c->history_rows == 1 ? "" : "s",
+		 c->templates == 1 ? "" : "s", tokens, sched, (long long)c->jobs,
+		 c->jobs == 1 ? "" : "s", deps, (long long)c->history_rows,
+		 c->history_rows == 1 ? "" : "s",
 		 (long long)c->output_rows, c->output_rows == 1 ? "" : "s",
 		 render_bytes(c->output_bytes, b, sizeof(b)));
 }

@@ -455,6 +455,13 @@ static const cli_command_t s_pause = {
 		{"cjobs schedule pause nightly", "no more runs of nightly until it is resumed", 0},
 		{NULL, NULL, 0},
 	},
+	.sections = (const cli_section_t[]){
+		{"Important Notes",
+		 "Only the store changes; a paused schedule stays listed, with state paused. Its "
+		 "jobs already queued or running are not touched (cancel them with 'cjobs "
+		 "manage-jobs cancel'). Resuming does not catch up the due times of the pause."},
+		{NULL, NULL},
+	},
 	.errors = (const cli_error_doc_t[]){
 		{"cjobs: error: no schedule named 'nosuch'; 'cjobs schedule list' shows them",
 		 "no schedule of that name exists", "check the name with 'cjobs schedule list'",
@@ -476,6 +483,13 @@ static const cli_command_t s_resume = {
 	.examples = (const cli_example_t[]){
 		{"cjobs schedule resume nightly", "nightly runs again from its next due time", 0},
 		{NULL, NULL, 0},
+	},
+	.sections = (const cli_section_t[]){
+		{"Important Notes",
+		 "Only the store changes. Resuming a schedule that is not paused sets its next due "
+		 "time to the first after now, which it already is unless runs were missed; those "
+		 "are then not caught up either."},
+		{NULL, NULL},
 	},
 	.errors = (const cli_error_doc_t[]){
 		{"cjobs: error: no schedule named 'nosuch'; 'cjobs schedule list' shows them",
@@ -499,6 +513,12 @@ static const cli_command_t s_run = {
 	.examples = (const cli_example_t[]){
 		{"cjobs schedule run nightly", "one run of nightly now; prints the job's id", 0},
 		{NULL, NULL, 0},
+	},
+	.sections = (const cli_section_t[]){
+		{"Important Notes",
+		 "The job is built from the schedule's stored job as a due time would build it, "
+		 "and its history says it was run by hand. A worker must run it, as any job."},
+		{NULL, NULL},
 	},
 	.errors = (const cli_error_doc_t[]){
 		{"cjobs: error: no schedule named 'nosuch'; 'cjobs schedule list' shows them",
@@ -531,6 +551,14 @@ static const cli_command_t s_remove = {
 		{"cjobs schedule remove old-report --force", "delete schedule old-report without asking",
 		 0},
 		{NULL, NULL, 0},
+	},
+	.sections = (const cli_section_t[]){
+		{"Important Notes",
+		 "The jobs the schedule made are kept, whatever their status: queued ones still run. "
+		 "'cjobs job show' then names the schedule by its number, marked removed, and "
+		 "'cjobs job list --schedule NAME' no longer finds them by its name. A new schedule "
+		 "of the same name is another schedule."},
+		{NULL, NULL},
 	},
 	.errors = (const cli_error_doc_t[]){
 		{"cjobs: error: no schedule named 'nosuch'; 'cjobs schedule list' shows them",

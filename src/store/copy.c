@@ -64,7 +64,9 @@ static const dialect_t lite_dialect = {
 		       "0) + 1",
 	.sql_set_next_id = {
 		"UPDATE sqlite_sequence SET seq = ?2 - 1 WHERE name = ?1 AND seq < ?2 - 1",
-		"INSERT INTO sqlite_sequence (name, seq) SELECT ?1, ?2 - 1 WHERE NOT EXISTS "
+		/* Not for a table that never gave an id (next 1): its row would
+		 * make the copy differ from a store that never had one. */
+		"INSERT INTO sqlite_sequence (name, seq) SELECT ?1, ?2 - 1 WHERE ?2 > 1 AND NOT EXISTS "
 		"(SELECT 1 FROM sqlite_sequence WHERE name = ?1) AND EXISTS (SELECT 1 FROM "
 		"sqlite_master WHERE type = 'table' AND name = ?1 AND sql LIKE '%AUTOINCREMENT%')",
 	},
@@ -147,6 +149,10 @@ static const table_t tables[] = {
 	 BATCH_ROWS, true, false, AT(templates)},
 	{"api_tokens", "API tokens", "id, name, scope, hash, created_at, revoked_at", "itttii",
 	 "id", 1, NULL, NULL, BATCH_ROWS, true, true, AT(tokens)},
+	{"schedules", "schedules", SCHEDULE_COLUMNS, "ittttttiiii", "id", 1, NULL, NULL,
+	 BATCH_ROWS, true, true, AT(schedules)},
+	{"schedule_skips", "skipped runs", "id, schedule_id, due_at, at, reason", "iiiit", "id", 1,
+	 NULL, NULL, BATCH_ROWS, true, true, AT(schedule_skips)},
 	{"jobs", "jobs", JOB_COLUMNS, "itttbtbtiiiiititiiiiiiiitttttitttiii", "id", 1, NULL, NULL,
 	 BATCH_ROWS, true, false, AT(jobs)},
 	{"job_history", "history rows",
@@ -173,7 +179,8 @@ static int64_t count_in(const store_copy_counts_t *c, const table_t *t)
 
 bool store_copy_counts_empty(const store_copy_counts_t *c)
 {
-	return !c->hosts && !c->templates && !c->tokens && !c->jobs && !c->history_rows && !c->dep_rows &&
+	return !c->hosts && !c->templates && !c->tokens && !c->schedules && !c->jobs &&
+	       !c->history_rows && !c->dep_rows &&
 	       !c->output_rows && !c->orphan_rows;
 }
 
@@ -531,7 +538,8 @@ static int empty_target(store_t *dst, bool replace, char **err)
 	static const char *const sql[] = {
 		"DELETE FROM meta", "DELETE FROM job_counts", "DELETE FROM job_output",
 		"DELETE FROM job_history", "DELETE FROM jobs", "DELETE FROM env_templates",
-		"DELETE FROM hosts", "DELETE FROM api_tokens",
+		"DELETE FROM hosts", "DELETE FROM api_tokens", "DELETE FROM schedule_skips",
+		"DELETE FROM schedules",
 	};
 	size_t n = replace ? sizeof(sql) / sizeof(sql[0]) : 2;
 	for (size_t i = 0; i < n; i++)

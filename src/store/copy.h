@@ -16,6 +16,7 @@
 typedef struct {
 	int64_t hosts, templates, jobs;
 	int64_t tokens;         /* API tokens (their hashes) */
+	int64_t schedules, schedule_skips; /* schedules and their skipped runs */
 	int64_t history_rows, output_rows;
 	int64_t dep_rows;       /* dependencies between jobs (job_deps) */
 	int64_t output_bytes;   /* bytes of captured output */

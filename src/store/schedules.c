@@ -16,9 +16,6 @@
 #include "util/err.h"
 #include "util/timeutil.h"
 
-#define SCHEDULE_COLUMNS                                                            \
-	"id, name, cron, tz, job, concurrency, catch_up, keep, paused, next_due, " \
-	"created_at"
 /* Skipped runs kept per schedule: enough for `schedule show`, bounded. */
 #define SKIPS_KEPT 100
 #define FINAL_STATUSES "('completed', 'failed', 'timeout', 'cancelled')"

@@ -248,6 +248,10 @@ int strv_decode(const void *data, size_t len, char ***out, size_t *n, char **err
 	"pull_images, network_mode, enabled, created_at, checked_at, check_ok, "   \
 	"check_message, allowances, registry_auth"
 #define TEMPLATE_COLUMNS "id, name, description, env, created_at"
+/* The columns of schedules (schedules.c reads them in this order). */
+#define SCHEDULE_COLUMNS                                                            \
+	"id, name, cron, tz, job, concurrency, catch_up, keep, paused, next_due, " \
+	"created_at"
 
 /* ---- jobs.c ---- */
 /* The jobs columns in the order job_from_row() reads them. */

@@ -370,6 +370,26 @@ test_expect_success 'DST, clocks going back (Europe/Berlin, 2026-10-25): 02:30 h
 	cjobs schedule remove autumn --force >/dev/null
 '
 
+test_expect_success 'db copy carries the schedules, their skipped runs and the jobs naming them' '
+	set_clock 2026-10-26T02:00:00Z &&
+	cjobs schedule add copyme --cron "0 * * * *" --catch-up none --host m1 --image $IMG -- true >/dev/null &&
+	set_clock 2026-10-26T05:30:00Z &&
+	cjobs process-jobs --host m1 2>/dev/null &&
+	cjobs schedule list --format json >a.json &&
+	cjobs db copy --to copy.db >/dev/null 2>&1 &&
+	cjobs --database copy.db schedule list --format json >b.json &&
+	test_cmp a.json b.json &&
+	test -s a.json && test "$(cat a.json)" != "[]" &&
+	store_sql "SELECT count(*) FROM schedule_skips" >a.skips &&
+	sqlite3 copy.db "SELECT count(*) FROM schedule_skips" >b.skips &&
+	test_cmp a.skips b.skips && test "$(cat a.skips)" -gt 0 &&
+	id=$(sched_jobs kept | head -1) &&
+	cjobs job show $id --format json >a.job &&
+	cjobs --database copy.db job show $id --format json >b.job &&
+	test_cmp a.job b.job &&
+	test "$(cjobs --database copy.db job show $id --format json | python3 -c "import json,sys; print(json.load(sys.stdin)[\"schedule\"])")" = kept
+'
+
 test_expect_success 'no container labelled by cjobs is left on the engine' '
 	test -z "$(engine_containers "$ENGINE_SOCK")"
 '
