@@ -16,6 +16,7 @@
 
 #include "util/err.h"
 #include "util/timeutil.h"
+#include "util/vec.h"
 
 /* One arm of the per-host claim query: the best max jobs of one pinned host
  * (or of none), read from jobs_claim_host in order. */
@@ -108,15 +109,9 @@ static int take_all(store_t *s, const char *worker_id, int64_t lease_until,
 	size_t count = 0, cap = 0;
 	int step = DB_DONE;
 	while (rc == 0 && (step = st_step(st)) == DB_ROW) {
-		if (count == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			job_t *nv = realloc(v, ncap * sizeof(*nv));
-			if (!nv) {
-				rc = err_set(err, "out of memory");
-				break;
-			}
-			v = nv;
-			cap = ncap;
+		if (!vec_room(&v, &cap, count, sizeof(*v), 16)) {
+			rc = err_set(err, "out of memory");
+			break;
 		}
 		if (job_from_row(st, &v[count], err) < 0) {
 			rc = -1;

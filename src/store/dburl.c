@@ -39,6 +39,7 @@
 
 #include "util/err.h"
 #include "util/strbuf.h"
+#include "util/vec.h"
 
 #define HIDDEN "***"
 
@@ -148,15 +149,9 @@ static void spans_add(spans_t *sp, size_t start, size_t end)
 {
 	if (sp->failed)
 		return;
-	if (sp->n == sp->cap) {
-		size_t cap = sp->cap ? sp->cap * 2 : 4;
-		span_t *v = realloc(sp->v, cap * sizeof(*v));
-		if (!v) {
-			sp->failed = true;
-			return;
-		}
-		sp->v = v;
-		sp->cap = cap;
+	if (!vec_room(&sp->v, &sp->cap, sp->n, sizeof(*sp->v), 4)) {
+		sp->failed = true;
+		return;
 	}
 	sp->v[sp->n++] = (span_t){start, end};
 }

@@ -22,6 +22,7 @@
 
 #include "util/err.h"
 #include "util/timeutil.h"
+#include "util/vec.h"
 
 /* ---- adding ---- */
 
@@ -124,14 +125,9 @@ static int settle_edges(store_t *s, int64_t id, job_status_t status, dependent_t
 	size_t cap = 0;
 	int step = DB_DONE;
 	while (rc == 0 && (step = st_step(st)) == DB_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			dependent_t *nv = realloc(*out, cap * sizeof(*nv));
-			if (!nv) {
-				rc = err_set(err, "out of memory");
-				break;
-			}
-			*out = nv;
+		if (!vec_room(out, &cap, *n, sizeof(**out), 8)) {
+			rc = err_set(err, "out of memory");
+			break;
 		}
 		dependent_t *d = &(*out)[(*n)++];
 		d->id = col_i64(st, 0);
@@ -236,51 +232,38 @@ int deps_settle(store_t *s, int64_t id, job_status_t status, const char *actor, 
 {
 	/* The jobs whose final status is still to be applied to their
 	 * dependents: the one that ended, then each dependent cancelled. */
-	int64_t *todo = malloc(sizeof(*todo));
-	job_status_t *todo_status = malloc(sizeof(*todo_status));
-	size_t ntodo = 1, cap = 1;
-	if (!todo || !todo_status) {
-		free(todo);
-		free(todo_status);
+	struct ended {
+		int64_t id;
+		job_status_t status;
+	} *todo = NULL;
+	size_t ntodo = 0, cap = 0;
+	if (!vec_room(&todo, &cap, 0, sizeof(*todo), 8))
 		return err_set(err, "out of memory");
-	}
-	todo[0] = id;
-	todo_status[0] = status;
+	todo[ntodo++] = (struct ended){id, status};
 	int rc = 0;
 	for (size_t at = 0; rc == 0 && at < ntodo; at++) {
 		dependent_t *deps = NULL;
 		size_t n = 0;
-		rc = settle_edges(s, todo[at], todo_status[at], &deps, &n, err);
+		struct ended e = todo[at];
+		rc = settle_edges(s, e.id, e.status, &deps, &n, err);
 		for (size_t i = 0; rc == 0 && i < n; i++) {
 			if (deps[i].state == DEP_MET) {
 				rc = release_one(s, deps[i].id, err);
 				continue;
 			}
-			rc = cancel_dependent(s, deps[i].id, todo[at], todo_status[at], actor, err);
+			rc = cancel_dependent(s, deps[i].id, e.id, e.status, actor, err);
 			if (rc == 1) {
 				rc = 0;
 				continue;
 			}
-			if (rc == 0 && ntodo == cap) {
-				cap *= 2;
-				int64_t *nt = realloc(todo, cap * sizeof(*nt));
-				if (nt)
-					todo = nt;
-				job_status_t *ns = realloc(todo_status, cap * sizeof(*ns));
-				if (ns)
-					todo_status = ns;
-				if (!nt || !ns)
-					rc = err_set(err, "out of memory");
-			}
-			if (rc == 0) {
-				todo[ntodo] = deps[i].id;
-				todo_status[ntodo++] = JOB_CANCELLED;
-			}
+			if (rc == 0 && !vec_room(&todo, &cap, ntodo, sizeof(*todo), 8))
+				rc = err_set(err, "out of memory");
+			if (rc == 0)
+				todo[ntodo++] = (struct ended){deps[i].id, JOB_CANCELLED};
 		}
 		free(deps);
 	}
 	free(todo);
-	free(todo_status);
 	return rc;
 }
 
@@ -310,14 +293,9 @@ static int read_links(store_t *s, const char *sql, int64_t id, store_dep_t **out
 	size_t cap = 0;
 	int step = DB_DONE;
 	while (rc == 0 && (step = st_step(st)) == DB_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			store_dep_t *nv = realloc(*out, cap * sizeof(*nv));
-			if (!nv) {
-				rc = err_set(err, "out of memory");
-				break;
-			}
-			*out = nv;
+		if (!vec_room(out, &cap, *n, sizeof(**out), 8)) {
+			rc = err_set(err, "out of memory");
+			break;
 		}
 		store_dep_t *d = &(*out)[(*n)++];
 		d->id = col_i64(st, 0);
@@ -397,14 +375,9 @@ int store_deps_closure(store_t *s, int64_t id, int64_t **out, size_t *n, char **
 				dup = seen[k] == next[i].id;
 			if (dup)
 				continue;
-			if (nseen == cap) {
-				cap *= 2;
-				int64_t *nv = realloc(seen, cap * sizeof(*nv));
-				if (!nv) {
-					rc = err_set(err, "out of memory");
-					break;
-				}
-				seen = nv;
+			if (!vec_room(&seen, &cap, nseen, sizeof(*seen), 8)) {
+				rc = err_set(err, "out of memory");
+				break;
 			}
 			seen[nseen++] = next[i].id;
 		}

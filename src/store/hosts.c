@@ -13,6 +13,7 @@
 
 #include "util/err.h"
 #include "util/timeutil.h"
+#include "util/vec.h"
 
 static int host_from_row(db_stmt_t *st, host_t *h, char **err)
 {
@@ -162,15 +163,9 @@ int store_host_list(store_t *s, host_t **out, size_t *n, char **err)
 	size_t count = 0, cap = 0;
 	int rc = 0, step = DB_DONE;
 	while (rc == 0 && (step = st_step(st)) == DB_ROW) {
-		if (count == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			host_t *nv = realloc(v, ncap * sizeof(*nv));
-			if (!nv) {
-				rc = err_set(err, "out of memory");
-				break;
-			}
-			v = nv;
-			cap = ncap;
+		if (!vec_room(&v, &cap, count, sizeof(*v), 8)) {
+			rc = err_set(err, "out of memory");
+			break;
 		}
 		if ((rc = host_from_row(st, &v[count], err)) == 0)
 			count++;

@@ -16,6 +16,7 @@
 #include "util/err.h"
 #include "util/timeutil.h"
 #include "util/uuid.h"
+#include "util/vec.h"
 
 #define JOB_SET_ALL ((unsigned)JOB_SET_NOT_BEFORE * 2 - 1)
 #define STATUS_ALL ((1 << JOB_STATUS_COUNT) - 1)
@@ -158,15 +159,9 @@ static int collect_jobs(store_t *s, db_stmt_t *st, job_t **out, size_t *n, char 
 	size_t count = 0, cap = 0;
 	int rc = 0, step = DB_DONE;
 	while (rc == 0 && (step = st_step(st)) == DB_ROW) {
-		if (count == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			job_t *nv = realloc(v, ncap * sizeof(*nv));
-			if (!nv) {
-				rc = err_set(err, "out of memory");
-				break;
-			}
-			v = nv;
-			cap = ncap;
+		if (!vec_room(&v, &cap, count, sizeof(*v), 16)) {
+			rc = err_set(err, "out of memory");
+			break;
 		}
 		if ((rc = job_from_row(st, &v[count], err)) == 0)
 			count++;
@@ -390,15 +385,9 @@ int store_history(store_t *s, int64_t job_id, job_event_t **out, size_t *n, char
 	size_t count = 0, cap = 0;
 	int step = DB_DONE;
 	while (rc == 0 && (step = st_step(st)) == DB_ROW) {
-		if (count == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			job_event_t *nv = realloc(v, ncap * sizeof(*nv));
-			if (!nv) {
-				rc = err_set(err, "out of memory");
-				break;
-			}
-			v = nv;
-			cap = ncap;
+		if (!vec_room(&v, &cap, count, sizeof(*v), 8)) {
+			rc = err_set(err, "out of memory");
+			break;
 		}
 		if ((rc = event_from_row(st, &v[count], err)) == 0)
 			count++;

@@ -21,6 +21,7 @@
 #include "util/err.h"
 #include "util/timeutil.h"
 #include "util/uuid.h"
+#include "util/vec.h"
 
 /* Pages copied per backup step: small enough that a worker's write waits
  * at most a few milliseconds for the copy, large enough to finish soon. */
@@ -107,16 +108,10 @@ __attribute__((format(printf, 3, 4))) static void problem(problems_t *p, int64_t
 		p->oom = true;
 		return;
 	}
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 16;
-		store_problem_t *nv = realloc(p->v, cap * sizeof(*nv));
-		if (!nv) {
-			free(msg);
-			p->oom = true;
-			return;
-		}
-		p->v = nv;
-		p->cap = cap;
+	if (!vec_room(&p->v, &p->cap, p->n, sizeof(*p->v), 16)) {
+		free(msg);
+		p->oom = true;
+		return;
 	}
 	p->v[p->n++] = (store_problem_t){job_id, msg};
 }

@@ -17,6 +17,7 @@
 
 #include "store/store_int.h"
 #include "util/err.h"
+#include "util/vec.h"
 
 #define FINAL_IN "status IN ('completed', 'failed', 'timeout', 'cancelled')"
 /* When a job is counted as done: its finish time, else its creation. */
@@ -436,14 +437,8 @@ static long intern(interner_t *in, const char *key)
 			if (strcmp(in->names[in->slots[j] - 1], key) == 0)
 				return (long)in->slots[j] - 1;
 	}
-	if (in->n == in->cap) {
-		size_t ncap = in->cap ? in->cap * 2 : 16;
-		char **nv = realloc(in->names, ncap * sizeof(*nv));
-		if (!nv)
-			return -1;
-		in->names = nv;
-		in->cap = ncap;
-	}
+	if (!vec_room(&in->names, &in->cap, in->n, sizeof(*in->names), 16))
+		return -1;
 	char *copy = NULL;
 	if (key && !(copy = strdup(key)))
 		return -1;
@@ -477,14 +472,8 @@ static const size_t measure_offset[M_COUNT] = {
 
 static int samples_push(samples_t *s, int64_t v, uint32_t host, uint32_t image)
 {
-	if (s->n == s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 1024;
-		sample_t *nv = realloc(s->v, ncap * sizeof(*nv));
-		if (!nv)
-			return -1;
-		s->v = nv;
-		s->cap = ncap;
-	}
+	if (!vec_room(&s->v, &s->cap, s->n, sizeof(*s->v), 1024))
+		return -1;
 	s->v[s->n++] = (sample_t){v, host, image};
 	return 0;
 }
@@ -728,15 +717,9 @@ int store_cleanup_list(store_t *s, int64_t before, int64_t **ids, size_t *n,
 	int64_t *v = NULL, bytes = 0;
 	size_t count = 0, cap = 0;
 	while (rc == 0 && (step = st_step(st)) == DB_ROW) {
-		if (count == cap) {
-			size_t ncap = cap ? cap * 2 : 256;
-			int64_t *nv = realloc(v, ncap * sizeof(*nv));
-			if (!nv) {
-				rc = err_set(err, "out of memory");
-				break;
-			}
-			v = nv;
-			cap = ncap;
+		if (!vec_room(&v, &cap, count, sizeof(*v), 256)) {
+			rc = err_set(err, "out of memory");
+			break;
 		}
 		v[count++] = col_i64(st, 0);
 		bytes += col_i64(st, 1);

@@ -11,6 +11,7 @@
 
 #include "util/err.h"
 #include "util/timeutil.h"
+#include "util/vec.h"
 
 #define TOKEN_COLUMNS "id, name, scope, created_at, revoked_at"
 
@@ -119,15 +120,9 @@ int store_token_list(store_t *s, store_token_t **out, size_t *n, char **err)
 	size_t count = 0, cap = 0;
 	int rc = 0, step = DB_DONE;
 	while (rc == 0 && (step = st_step(st)) == DB_ROW) {
-		if (count == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			store_token_t *nv = realloc(v, ncap * sizeof(*nv));
-			if (!nv) {
-				rc = err_set(err, "out of memory");
-				break;
-			}
-			v = nv;
-			cap = ncap;
+		if (!vec_room(&v, &cap, count, sizeof(*v), 8)) {
+			rc = err_set(err, "out of memory");
+			break;
 		}
 		if ((rc = token_from_row(st, &v[count], err)) == 0)
 			count++;

@@ -18,6 +18,7 @@
 
 #include "util/err.h"
 #include "util/timeutil.h"
+#include "util/vec.h"
 
 #define WORKER_COLUMNS                                                                  \
 	"w.id, w.machine, w.pid, w.started_at, w.heartbeat_at, w.lease_until, w.stopped_at, " \
@@ -168,15 +169,9 @@ int store_worker_list(store_t *s, int64_t now, store_worker_t **out, size_t *n, 
 	size_t count = 0, cap = 0;
 	int rc = 0, step;
 	while ((step = st_step(st)) == DB_ROW) {
-		if (count == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			store_worker_t *nv = realloc(v, ncap * sizeof(*nv));
-			if (!nv) {
-				rc = err_set(err, "out of memory");
-				break;
-			}
-			v = nv;
-			cap = ncap;
+		if (!vec_room(&v, &cap, count, sizeof(*v), 8)) {
+			rc = err_set(err, "out of memory");
+			break;
 		}
 		if ((rc = worker_from_row(st, &v[count], err)) < 0)
 			break;
