@@ -204,7 +204,7 @@ static int flush_releases(store_t *s, size_t n, char **err)
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		const count_delta_t *d = &s->deltas[i];
-		if (d->delta == 0)
+		if (!d->delta) /* a release noted, then rolled back */
 			continue;
 		binder_t b;
 		bind_start(&b, st);
