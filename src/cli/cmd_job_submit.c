@@ -87,6 +87,12 @@ const cli_command_t cmd_job_submit = {
 		 "line gives none", 0},
 		{"cjobs job submit --image cjobs-test/busybox:1 --count 100 -- true",
 		 "queue 100 copies of a job", 0},
+		{"cjobs job submit --image cjobs-test/busybox:1 --after 1 --after 2:any -- echo next",
+		 "queue a job that starts once job 1 has completed and job 2 has ended, however",
+		 0},
+		{"cjobs job submit --image cjobs-test/busybox:1 --max-retries 3 --retry-on-exit-code "
+		 "75 --retry-delay 30 --retry-factor 2 --retry-max-delay 10m -- sh -c 'exit 75'",
+		 "retry exit code 75 up to three times, after about 30s, 1m, then 2m", 0},
 		{"cjobs job submit --image cjobs-test/busybox:1 --user 1000:1000 --read-only --tmpfs /scratch:size=64m --volume cache:/cache --cap-drop ALL -- sh -c 'id -u'",
 		 "queue a job that runs as user 1000 on a read-only root, with a scratch tmpfs, a "
 		 "named volume and no capabilities", 0},

@@ -42,6 +42,8 @@ struct job_dep {
 	int64_t id;       /* 0 while it names a job of the submission */
 	char *ref;        /* that name, or NULL */
 	dep_cond_t cond;
+	dep_state_t state; /* an existing job's: what its status gives the edge
+			    * (ops_deps_check reads it, ops_deps_store writes it) */
 };
 
 const char *dep_cond_name(dep_cond_t c);

@@ -295,6 +295,7 @@ int ops_deps_check(store_t *s, job_t *jobs, size_t n, const ops_deps_plan_t *pla
 				never_met(d->id, st, d->cond, err);
 				return 1;
 			}
+			d->state = outcome;
 			if (outcome == DEP_WAITING)
 				jobs[i].waiting_on++;
 		}
@@ -323,17 +324,9 @@ int ops_deps_store(store_t *s, const job_t *jobs, size_t n, int64_t copies,
 			edges[e].job_id = ids[c];
 			edges[e].after_id = at >= 0 ? ids[at] : d->id;
 			edges[e].cond = d->cond;
-			edges[e].state = DEP_WAITING;
-			if (at < 0) {
-				/* ops_deps_check read it under the same lock. */
-				job_status_t st;
-				int rc = store_dep_status(s, d->id, &st, err);
-				if (rc != 0) {
-					free(edges);
-					return rc < 0 ? -1 : err_set(err, MSG_NO_JOB, (long long)d->id);
-				}
-				edges[e].state = dep_outcome(d->cond, st);
-			}
+			/* An existing job's state as ops_deps_check read it, under a
+			 * lock this transaction still holds. */
+			edges[e].state = at >= 0 ? DEP_WAITING : d->state;
 			e++;
 		}
 	}
