@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/manage_options.h"
 #include "cli/command.h"
 #include "cli/context.h"
 #include "util/confirm.h"
@@ -299,13 +300,11 @@ out:
 }
 
 static const cli_option_t options[] = {
-	{.name = "job-id", .type = OPT_INT, .metavar = "ID", .min = 1, .max = INT64_MAX,
-	 .help = "The job to cancel, by the id 'cjobs job list' shows. It must be queued, "
-		 "launching or running. Give this or --host."},
-	{.name = "host", .type = OPT_STRING, .metavar = "NAME",
-	 .help = "Cancel every job of this executor host: queued jobs pinned to it, and jobs "
-		 "launching or running on it. Asks for confirmation (see --force). Give this or "
-		 "--job-id."},
+	MANAGE_OPT_JOB_ID("cancel", "It must be queued, launching or running. Give this or "
+				    "--host."),
+	MANAGE_OPT_HOST("Cancel every job of this executor host (queued jobs pinned to it, and "
+			"jobs launching or running on it), asking for confirmation (see --force); "
+			"give this or --job-id."),
 	{.name = "reason", .type = OPT_STRING, .metavar = "TEXT", .def = "Manual cancellation",
 	 .help = "Reason for cancellation, recorded in each job's history ('cjobs job show ID'); "
 		 "up to 500 characters of printable text."},
@@ -323,12 +322,8 @@ static const cli_option_t options[] = {
 		 "notok), the farthest first. Asks for confirmation when there are any (see "
 		 "--force). Without it, only jobs that can no longer start are cancelled after "
 		 "it (waiting with ok or notok), and jobs waiting with any run."},
-	{.name = "dry-run", .type = OPT_FLAG,
-	 .help = "Show what would be cancelled without changing anything: no status changes, no "
-		 "container stopped."},
-	{.name = "force", .type = OPT_FLAG,
-	 .help = "Skip the confirmation prompt of --host (use with caution). Needed when standard "
-		 "input is not a terminal (scripts, cron)."},
+	MANAGE_OPT_DRY_RUN("which jobs would be cancelled, and with what reason,"),
+	MANAGE_OPT_FORCE(" of --host and of --cascade"),
 	{0},
 };
 

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/manage_options.h"
 #include "cli/command.h"
 #include "ops/render.h"
 #include "engine/engine.h"
@@ -497,14 +498,9 @@ static const cli_option_t options[] = {
 	 .help = "Remove jobs that finished more than N days ago (age is measured from the "
 		 "job's finish time; a job cancelled before it ran counts from its creation). "
 		 "0 removes every finished job, however recent."},
-	{.name = "dry-run", .type = OPT_FLAG,
-	 .help = "Show what would be deleted without actually deleting: the ids and number of "
-		 "the jobs, the bytes of their stored output, and the leftover containers. "
-		 "Changes nothing and asks nothing."},
-	{.name = "force", .type = OPT_FLAG,
-	 .help = "Skip the confirmation prompt (use with caution). Needed when standard input "
-		 "is not a terminal (scripts, cron, CI): without it cleanup refuses there and "
-		 "changes nothing."},
+	MANAGE_OPT_DRY_RUN("what would be deleted (the ids and number of the jobs, the bytes of "
+			   "their stored output, and the leftover containers)"),
+	MANAGE_OPT_FORCE(""),
 	{0},
 };
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/manage_options.h"
 #include "cli/command.h"
 #include "cli/context.h"
 #include "ops/render.h"
@@ -144,9 +145,8 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 }
 
 static const cli_option_t options[] = {
-	{.name = "host", .type = OPT_STRING, .metavar = "NAME",
-	 .help = "Check specific host only, by the name it was registered under ('cjobs host "
-		 "list'). Without it, every host is checked, disabled ones included."},
+	MANAGE_OPT_HOST("Check this host only (without it, every host is checked, disabled ones "
+			"included)."),
 	{.name = "timeout", .type = OPT_DURATION, .metavar = "SECONDS", .def = "30", .min = 1,
 	 .max = 3600,
 	 .help = "Health check timeout in seconds: the longest the whole check may wait for the "

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/manage_options.h"
 #include "cli/command.h"
 #include "ops/jobs.h"
 #include "ops/report.h"
@@ -241,9 +242,8 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 static const cli_option_t options[] = {
 	OPS_REPORT_SINCE_OPTION,
 	OPS_REPORT_UNTIL_OPTION,
-	{.name = "host", .type = OPT_STRING, .metavar = "NAME",
-	 .help = "Only jobs pinned to or run on this executor host, by the name it was "
-		 "registered under ('cjobs host list'), as 'cjobs job list --host'."},
+	MANAGE_OPT_HOST("Only jobs pinned to or run on this executor host, as 'cjobs job list "
+			"--host' takes them."),
 	{.name = "format", .type = OPT_CHOICE, .metavar = "FORMAT", .def = "table",
 	 .choices = formats,
 	 .help = "table for people; json (one object, described under JSON and CSV Output) or "

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/manage_options.h"
 #include "cli/command.h"
 #include "cli/context.h"
 #include "core/validate.h"
@@ -210,12 +211,10 @@ out:
 }
 
 static const cli_option_t options[] = {
-	{.name = "job-id", .type = OPT_INT, .metavar = "ID", .min = 1, .max = INT64_MAX,
-	 .help = "The job to retry, by the id 'cjobs job list' shows. It must be failed or "
-		 "timeout. Give this, or --host and/or --since."},
-	{.name = "host", .type = OPT_STRING, .metavar = "NAME",
-	 .help = "Retry every failed or timed-out job that ran on (or is pinned to) this host. "
-		 "Asks for confirmation (see --force)."},
+	MANAGE_OPT_JOB_ID("retry", "It must be failed or timeout. Give this, or --host and/or "
+				   "--since."),
+	MANAGE_OPT_HOST("Retry every failed or timed-out job that ran on (or is pinned to) this "
+			"host, asking for confirmation (see --force)."),
 	{.name = "since", .type = OPT_WHEN, .metavar = "TIME",
 	 .help = "Retry every failed or timed-out job that finished at or after this time "
 		 "(with --host: of that host only). Asks for confirmation (see --force)."},
@@ -234,12 +233,8 @@ static const cli_option_t options[] = {
 	 .max = JOB_PRIORITY_MAX,
 	 .help = "New priority for the retried jobs (higher runs first). Without it, each job "
 		 "keeps its own."},
-	{.name = "dry-run", .type = OPT_FLAG,
-	 .help = "Show which jobs would be queued again and with what changes, without changing "
-		 "anything."},
-	{.name = "force", .type = OPT_FLAG,
-	 .help = "Skip the confirmation prompt of --host/--since (use with caution). Needed when "
-		 "standard input is not a terminal (scripts, cron)."},
+	MANAGE_OPT_DRY_RUN("which jobs would be queued again and with what changes"),
+	MANAGE_OPT_FORCE(" of --host and --since"),
 	{0},
 };
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/manage_options.h"
 #include "cli/command.h"
 #include "cli/context.h"
 #include "ops/status.h"
@@ -498,9 +499,8 @@ static const cli_option_t options[] = {
 		 "host's capacity (max jobs, active jobs, free slots, enabled, last health "
 		 "check), and the workers: each live one, and each dead one that still holds "
 		 "jobs (id, machine, state, started, last heartbeat, jobs held, hosts served)."},
-	{.name = "host", .type = OPT_STRING, .metavar = "NAME",
-	 .help = "Only jobs pinned to or run on this executor host, by the name it was "
-		 "registered under ('cjobs host list'), as 'cjobs job list --host'."},
+	MANAGE_OPT_HOST("Only jobs pinned to or run on this executor host, as 'cjobs job list "
+			"--host' takes them."),
 	{.name = "format", .type = OPT_CHOICE, .metavar = "FORMAT", .def = "table",
 	 .choices = formats,
 	 .help = "table for people; json (one object, described under JSON Output) for "
