@@ -1,6 +1,7 @@
 /* ops/render.c: jobs and hosts as JSON and as text; see render.h. */
 #include "ops/render.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -339,12 +340,10 @@ static void text_key(text_t *t, const char *key)
 	sb_append(t->sb, buf, o);
 }
 
-static void text_num(writer_t *w, const char *key, int64_t v)
+/* Digits from the end of a small buffer: printf's machinery for one
+ * integer was a tenth of a page's cost. */
+static void text_int(strbuf_t *sb, int64_t v)
 {
-	text_t *t = (text_t *)w;
-	text_key(t, key);
-	/* Digits from the end of a small buffer: printf's machinery for one
-	 * integer was a tenth of a page's cost. */
 	char buf[24];
 	size_t o = sizeof(buf);
 	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
@@ -354,7 +353,14 @@ static void text_num(writer_t *w, const char *key, int64_t v)
 	} while (u);
 	if (v < 0)
 		buf[--o] = '-';
-	sb_append(t->sb, buf + o, sizeof(buf) - o);
+	sb_append(sb, buf + o, sizeof(buf) - o);
+}
+
+static void text_num(writer_t *w, const char *key, int64_t v)
+{
+	text_t *t = (text_t *)w;
+	text_key(t, key);
+	text_int(t->sb, v);
 }
 
 /* A real as jansson writes it: 17 significant digits, always with a point
@@ -365,6 +371,15 @@ static void text_real(writer_t *w, const char *key, double v)
 	text_t *t = (text_t *)w;
 	char buf[64], out[64];
 	text_key(t, key);
+	/* A whole number (a retry factor of 2, say) is its integer and ".0":
+	 * what %.17g and jansson give for it, without printf's float
+	 * machinery, which was a fifteenth of a page. Not -0.0, whose sign
+	 * the integer would lose. */
+	if (v > -1e15 && v < 1e15 && v == (double)(int64_t)v && (v != 0 || !signbit(v))) {
+		text_int(t->sb, (int64_t)v);
+		sb_append(t->sb, ".0", 2);
+		return;
+	}
 	snprintf(buf, sizeof(buf), "%.17g", v);
 	if (!strchr(buf, '.') && !strchr(buf, 'e'))
 		strcat(buf, ".0");

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "core/retry.h"
 #include "ops/render.h"
 
 static char arg0[] = "sh", arg1[] = "-c", arg2[] = "echo \"hi\"\\\n\t\x01 done \xc3\xa9 \xe2\x82\xac /";
@@ -112,7 +113,7 @@ static void test_reals(void **state)
 {
 	(void)state;
 	static const int64_t nanos[] = {1, 100000000, 1000000000, 2000000000, 123456789012345678LL,
-					999999999, 7};
+					999999999, 7, 9000000000000000000LL, 64000000000LL};
 	job_t j;
 	job_init(&j);
 	j.image = (char *)"x";
@@ -120,6 +121,18 @@ static void test_reals(void **state)
 		j.nano_cpus = nanos[i];
 		j.cpu_usage_ns = nanos[i] * 3;
 		same(&j, false);
+	}
+	/* The retry factor: whole ones (written without printf) and not. */
+	static const int64_t factor_milli[] = {1000, 2000, 1500, 10000, 1001};
+	for (size_t i = 0; i < sizeof(factor_milli) / sizeof(factor_milli[0]); i++) {
+		char *policy = NULL;
+		assert_int_equal(retry_policy_format("aggressive", 3, factor_milli[i], 100, &policy,
+						     NULL),
+				 0);
+		j.retry_strategy = policy;
+		same(&j, false);
+		j.retry_strategy = NULL;
+		free(policy);
 	}
 }
 
