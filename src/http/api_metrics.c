@@ -16,9 +16,6 @@
 #include "util/err.h"
 #include "util/timeutil.h"
 
-/* Run-time buckets, in seconds: from a second to a day. */
-static const double run_buckets_s[] = {1, 5, 10, 30, 60, 300, 600, 1800, 3600, 4 * 3600, 86400};
-#define NBUCKETS (sizeof(run_buckets_s) / sizeof(run_buckets_s[0]))
 
 /* A label value with \, " and newline escaped, as the format asks. */
 static void label(FILE *f, const char *v)
@@ -83,16 +80,15 @@ static int write_jobs(FILE *f, store_t *s, int64_t now, char **err)
 
 static int write_run_times(FILE *f, store_t *s, char **err)
 {
-	int64_t bounds[NBUCKETS], counts[NBUCKETS], total = 0, sum_ms = 0;
-	for (size_t i = 0; i < NBUCKETS; i++)
-		bounds[i] = (int64_t)(run_buckets_s[i] * 1000);
-	if (store_run_time_histogram(s, bounds, NBUCKETS, counts, &total, &sum_ms, err) < 0)
+	int64_t counts[STORE_RUN_BUCKETS], total = 0, sum_ms = 0;
+	if (store_run_time_histogram(s, counts, &total, &sum_ms, err) < 0)
 		return -1;
 	head(f, "cjobs_job_run_seconds", "histogram",
-	     "Run time (start to finish) of the jobs in the store that ran and finished.");
-	for (size_t i = 0; i < NBUCKETS; i++)
-		fprintf(f, "cjobs_job_run_seconds_bucket{le=\"%g\"} %lld\n", run_buckets_s[i],
-			(long long)counts[i]);
+	     "Run time (start to finish) of the jobs that ran and finished, counted as each "
+	     "finishes (cleanup does not lower it).");
+	for (size_t i = 0; i < STORE_RUN_BUCKETS; i++)
+		fprintf(f, "cjobs_job_run_seconds_bucket{le=\"%lld\"} %lld\n",
+			(long long)(store_run_bounds_ms[i] / 1000), (long long)counts[i]);
 	fprintf(f, "cjobs_job_run_seconds_bucket{le=\"+Inf\"} %lld\n", (long long)total);
 	fprintf(f, "cjobs_job_run_seconds_sum %.3f\n", (double)sum_ms / 1000.0);
 	fprintf(f, "cjobs_job_run_seconds_count %lld\n", (long long)total);

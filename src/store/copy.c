@@ -595,8 +595,10 @@ static int copy_all(store_t *src, store_t *dst, bool replace, const store_copy_c
 	}
 	copied->orphan_rows = total->orphan_rows;
 	copied->output_bytes = total->output_bytes;
-	/* Derived data, counted from what was copied. */
-	if (counts_recount(dst, err) < 0)
+	/* Derived data, counted from what was copied; the run-time counters
+	 * start again from the jobs copied (those cleaned up before are not
+	 * in them: a counter reset, to Prometheus). */
+	if (counts_recount(dst, err) < 0 || metrics_count_run_times(dst, err) < 0)
 		return -1;
 	for (size_t i = 0; i < NTABLES; i++) {
 		int64_t have = 0;

@@ -16,13 +16,16 @@
  * compares the counts with the jobs, and 'db vacuum' counts them afresh.
  *
  * A job waiting for others is released the same way (deps.c): its
- * waiting_on goes down with the outermost commit.
+ * waiting_on goes down with the outermost commit. And so is the run-time
+ * histogram of /metrics (job_run_times, metrics.c): a job that finishes
+ * notes its run time, and the commit adds one per bucket touched.
  */
 #include "store/store_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/metrics.h"
 #include "util/err.h"
 
 /* The note in [from, to) with this key and status. Notes of the current
@@ -30,13 +33,13 @@
  * earlier ones belong to an enclosing level and must stay apart, so that a
  * rollback of this level can drop its own. */
 static count_delta_t *find(store_t *s, size_t from, size_t to, const char *key,
-			   job_status_t status, int64_t job)
+			   job_status_t status, int64_t job, int bucket)
 {
 	for (size_t i = from; i < to; i++) {
 		const count_delta_t *d = &s->deltas[i];
-		if (d->job != job)
+		if (d->job != job || d->bucket != bucket)
 			continue;
-		if (job || (d->status == status && strcmp(d->key, key) == 0))
+		if (job || bucket >= 0 || (d->status == status && strcmp(d->key, key) == 0))
 			return &s->deltas[i];
 	}
 	return NULL;
@@ -49,13 +52,15 @@ static size_t level_start(const store_t *s)
 								: s->ndeltas;
 }
 
-static int add(store_t *s, const char *key, job_status_t status, int64_t job, int64_t delta)
+static int add(store_t *s, const char *key, job_status_t status, int64_t job, int64_t delta,
+	       int bucket, int64_t run_ms)
 {
-	if (status == JOB_QUEUED && !job)
+	if (status == JOB_QUEUED && !job && bucket < 0)
 		return 0;  /* queued jobs are counted from their own index */
-	count_delta_t *d = find(s, level_start(s), s->ndeltas, key, status, job);
+	count_delta_t *d = find(s, level_start(s), s->ndeltas, key, status, job, bucket);
 	if (d) {
 		d->delta += delta;
+		d->run_ms += run_ms;
 		return 0;
 	}
 	if (s->ndeltas == s->capdeltas) {
@@ -66,11 +71,11 @@ static int add(store_t *s, const char *key, job_status_t status, int64_t job, in
 		s->deltas = v;
 		s->capdeltas = cap;
 	}
-	char *copy = job ? NULL : strdup(key);
-	if (!job && !copy)
+	char *copy = job || bucket >= 0 ? NULL : strdup(key);
+	if (!job && bucket < 0 && !copy)
 		return -1;
-	s->deltas[s->ndeltas++] =
-		(count_delta_t){.key = copy, .status = status, .job = job, .delta = delta};
+	s->deltas[s->ndeltas++] = (count_delta_t){.key = copy, .status = status, .job = job,
+						  .delta = delta, .bucket = bucket, .run_ms = run_ms};
 	return 0;
 }
 
@@ -78,7 +83,18 @@ int counts_note_release(store_t *s, int64_t id, char **err)
 {
 	if (s->depth <= 0)
 		return err_set(err, "internal error: a job released outside a transaction");
-	if (add(s, NULL, JOB_QUEUED, id, -1) < 0) {
+	if (add(s, NULL, JOB_QUEUED, id, -1, -1, 0) < 0) {
+		s->aborted = true;
+		return err_set(err, "out of memory");
+	}
+	return 0;
+}
+
+int counts_note_run(store_t *s, int64_t run_ms, char **err)
+{
+	if (s->depth <= 0)
+		return err_set(err, "internal error: a run time noted outside a transaction");
+	if (add(s, NULL, JOB_STATUS_COUNT, 0, 1, store_run_bucket(run_ms), run_ms) < 0) {
 		s->aborted = true;
 		return err_set(err, "out of memory");
 	}
@@ -93,6 +109,7 @@ int counts_active(store_t *s, const char *key, int64_t *n, char **err)
 		return -1;
 	for (size_t i = 0; i < s->ndeltas; i++)
 		if (!s->deltas[i].job &&
+		    s->deltas[i].bucket < 0 &&
 		    (s->deltas[i].status == JOB_LAUNCHING || s->deltas[i].status == JOB_RUNNING) &&
 		    strcmp(s->deltas[i].key, key) == 0)
 			*n += s->deltas[i].delta;
@@ -106,7 +123,8 @@ int counts_note(store_t *s, const char *old_key, job_status_t old_status, const 
 		return 0;
 	if (s->depth <= 0)
 		return err_set(err, "internal error: a job count changed outside a transaction");
-	if (add(s, old_key, old_status, 0, -1) < 0 || add(s, new_key, new_status, 0, 1) < 0) {
+	if (add(s, old_key, old_status, 0, -1, -1, 0) < 0 ||
+	    add(s, new_key, new_status, 0, 1, -1, 0) < 0) {
 		/* The change itself is written: the transaction must not commit
 		 * without its count. */
 		s->aborted = true;
@@ -148,9 +166,10 @@ void counts_level_commit(store_t *s)
 	size_t kept = from;
 	for (size_t i = from; i < s->ndeltas; i++) {
 		count_delta_t d = s->deltas[i];
-		count_delta_t *into = find(s, parent, from, d.key, d.status, d.job);
+		count_delta_t *into = find(s, parent, from, d.key, d.status, d.job, d.bucket);
 		if (into) {
 			into->delta += d.delta;
+			into->run_ms += d.run_ms;
 			free(d.key);
 		} else {
 			s->deltas[kept++] = d;
@@ -174,7 +193,8 @@ void counts_clear(store_t *s)
 	s->nmarks = 0;
 }
 
-/* Jobs released first, by id; then the counts by host key and status. */
+/* Jobs released first, by id; then the counts by host key and status;
+ * then the run-time buckets, by bucket. */
 static int by_key_and_status(const void *a, const void *b)
 {
 	const count_delta_t *x = a, *y = b;
@@ -185,6 +205,10 @@ static int by_key_and_status(const void *a, const void *b)
 	}
 	if (x->job)
 		return 0;
+	if ((x->bucket >= 0) != (y->bucket >= 0))
+		return x->bucket >= 0 ? 1 : -1;
+	if (x->bucket >= 0)
+		return (x->bucket > y->bucket) - (x->bucket < y->bucket);
 	int c = strcmp(x->key, y->key);
 	return c ? c : (int)x->status - (int)y->status;
 }
@@ -221,6 +245,37 @@ static int flush_releases(store_t *s, size_t n, char **err)
 	return rc;
 }
 
+/* The run-time notes (n of them, from d): one upsert per bucket. */
+static int flush_runs(store_t *s, const count_delta_t *d, size_t n, char **err)
+{
+	if (n == 0)
+		return 0;
+	db_stmt_t *st = NULL;
+	if (st_prepare(s, "INSERT INTO job_run_times (bucket, n, sum_ms) VALUES (?, ?, ?) "
+			  "ON CONFLICT (bucket) DO UPDATE SET n = job_run_times.n + excluded.n, "
+			  "sum_ms = job_run_times.sum_ms + excluded.sum_ms",
+		       &st, err) < 0)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if (d[i].delta == 0)
+			continue;
+		binder_t b;
+		bind_start(&b, st);
+		bind_i64(&b, d[i].bucket);
+		bind_i64(&b, d[i].delta);
+		bind_i64(&b, d[i].run_ms);
+		/* Nothing is read back: on a server they go with the commit. */
+		st_later(st);
+		rc = bind_check(s, &b, "cannot count the jobs' run times", err);
+		if (rc == 0)
+			rc = st_exec(s, st, "cannot count the jobs' run times", err);
+		st_reset(st);
+	}
+	st_release(s, st);
+	return rc;
+}
+
 int counts_flush(store_t *s, char **err)
 {
 	if (s->ndeltas == 0)
@@ -235,11 +290,15 @@ int counts_flush(store_t *s, char **err)
 	 * count rows without ever waiting in a circle. */
 	if (s->ndeltas > 1)
 		qsort(s->deltas, s->ndeltas, sizeof(*s->deltas), by_key_and_status);
-	size_t nrel = 0;
+	size_t nrel = 0, nruns = 0;
 	while (nrel < s->ndeltas && s->deltas[nrel].job)
 		nrel++;
+	while (nruns < s->ndeltas - nrel && s->deltas[s->ndeltas - 1 - nruns].bucket >= 0)
+		nruns++;
 	int rc = flush_releases(s, nrel, err);
-	for (size_t i = nrel; rc == 0 && i < s->ndeltas; i++) {
+	if (rc == 0)
+		rc = flush_runs(s, s->deltas + s->ndeltas - nruns, nruns, err);
+	for (size_t i = nrel; rc == 0 && i < s->ndeltas - nruns; i++) {
 		const count_delta_t *d = &s->deltas[i];
 		if (d->delta == 0)
 			continue;

@@ -810,6 +810,12 @@ static int move_job(store_t *s, const job_t *job, job_status_t from, job_status_
 		rc = -1;
 	if (rc == 0)
 		s->moved_job = job->id;
+	/* A job that ran and now finished: its run time, as the row now
+	 * holds it, for the histogram of /metrics (metrics.c). */
+	if (rc == 0 && (to == JOB_COMPLETED || to == JOB_FAILED || to == JOB_TIMEOUT) &&
+	    (set & JOB_SET_FINISHED_AT) && job->started_at > 0 &&
+	    job->finished_at >= job->started_at)
+		rc = counts_note_run(s, job->finished_at - job->started_at, err);
 	int64_t now = now_ms();
 	/* Through via: both steps in one write. */
 	history_row_t steps[2] = {

@@ -507,6 +507,14 @@ int store_sample_job_add(store_t *s, job_t *job, const job_output_t *out,
 	int rc = insert_full_job(s, &copy, &id, err);
 	if (rc == 0)
 		rc = sample_history(s, id, &copy, err);
+	/* Counted in the run-time histogram as a real job that finished
+	 * (jobs.c, move_job); removing sample data leaves the counts, as a
+	 * cleanup does. */
+	if (rc == 0 &&
+	    (copy.status == JOB_COMPLETED || copy.status == JOB_FAILED ||
+	     copy.status == JOB_TIMEOUT) &&
+	    copy.started_at > 0 && copy.finished_at >= copy.started_at)
+		rc = counts_note_run(s, copy.finished_at - copy.started_at, err);
 	if (rc == 0 && copy.attempt >= 1)
 		rc = sample_output(s, id, copy.attempt, JOB_STDOUT, out, err);
 	if (rc == 0 && copy.attempt >= 1)

@@ -15,35 +15,67 @@
 #include "util/err.h"
 #include "util/strbuf.h"
 
-#define RAN "status IN ('completed', 'failed', 'timeout') AND started_at > 0 " \
-	    "AND finished_at >= started_at"
+/* From a second to a day, as /metrics names them (in seconds). */
+const int64_t store_run_bounds_ms[STORE_RUN_BUCKETS] = {
+	1000, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000, 4 * 3600000, 86400000,
+};
 
-int store_run_time_histogram(store_t *s, const int64_t *bounds_ms, size_t n, int64_t *counts,
-			     int64_t *total, int64_t *sum_ms, char **err)
+int store_run_bucket(int64_t run_ms)
+{
+	int i = 0;
+	while (i < STORE_RUN_BUCKETS && run_ms > store_run_bounds_ms[i])
+		i++;
+	return i;
+}
+
+int store_run_time_histogram(store_t *s, int64_t counts[STORE_RUN_BUCKETS], int64_t *total,
+			     int64_t *sum_ms, char **err)
 {
 	if (store_ready(s, err) < 0)
 		return -1;
-	strbuf_t sql = STRBUF_INIT;
-	sb_puts(&sql, "SELECT count(*), coalesce(sum(finished_at - started_at), 0)");
-	for (size_t i = 0; i < n; i++)
-		sb_printf(&sql, ", coalesce(sum(CASE WHEN finished_at - started_at <= %lld THEN 1 "
-				"ELSE 0 END), 0)",
-			  (long long)bounds_ms[i]);
-	sb_puts(&sql, " FROM jobs WHERE " RAN);
+	int64_t per[STORE_RUN_BUCKETS + 1] = {0};
+	*total = *sum_ms = 0;
 	db_stmt_t *st = NULL;
-	int rc = st_prepare_sb(s, &sql, &st, err);
-	if (rc < 0)
+	if (st_prepare(s, "SELECT bucket, n, sum_ms FROM job_run_times", &st, err) < 0)
 		return -1;
-	int step = st_step(st);
-	if (step == DB_ROW) {
-		*total = col_i64(st, 0);
-		*sum_ms = col_i64(st, 1);
-		for (size_t i = 0; i < n; i++)
-			counts[i] = col_i64(st, (int)i + 2);
-	} else {
-		rc = db_fail_rc(s, step, "cannot count the jobs' run times", err);
+	int step;
+	while ((step = st_step(st)) == DB_ROW) {
+		int64_t b = col_i64(st, 0);
+		/* A bucket this version does not know (none is written) is
+		 * counted as past the last bound rather than lost. */
+		per[b >= 0 && b < STORE_RUN_BUCKETS ? b : STORE_RUN_BUCKETS] += col_i64(st, 1);
+		*total += col_i64(st, 1);
+		*sum_ms += col_i64(st, 2);
 	}
 	st_release(s, st);
+	if (step != DB_DONE)
+		return db_fail_rc(s, step, "cannot count the jobs' run times", err);
+	int64_t below = 0;
+	for (int i = 0; i < STORE_RUN_BUCKETS; i++)
+		counts[i] = below += per[i];
+	return 0;
+}
+
+int metrics_count_run_times(store_t *s, char **err)
+{
+	strbuf_t sql = STRBUF_INIT;
+	sb_puts(&sql, "INSERT INTO job_run_times (bucket, n, sum_ms) SELECT b, count(*), "
+		      "sum(d) FROM (SELECT finished_at - started_at AS d, CASE");
+	for (int i = 0; i < STORE_RUN_BUCKETS; i++)
+		sb_printf(&sql, " WHEN finished_at - started_at <= %lld THEN %d",
+			  (long long)store_run_bounds_ms[i], i);
+	sb_printf(&sql, " ELSE %d END AS b FROM jobs WHERE status IN ('completed', 'failed', "
+			"'timeout') AND started_at > 0 AND finished_at >= started_at) AS ran "
+			"GROUP BY b",
+		  STORE_RUN_BUCKETS);
+	if (sql.failed) {
+		sb_free(&sql);
+		return err_set(err, "out of memory");
+	}
+	int rc = st_run(s, "DELETE FROM job_run_times", "cannot count the jobs' run times", err);
+	if (rc == 0)
+		rc = st_run(s, sql.buf, "cannot count the jobs' run times", err);
+	sb_free(&sql);
 	return rc;
 }
 

@@ -225,6 +225,13 @@ static const char pg_schema_v8[] =
 	"CREATE UNIQUE INDEX jobs_schedule_due ON jobs (schedule_id, due_at) "
 	"  WHERE schedule_id IS NOT NULL;";
 
+/* The run-time counters of /metrics, as in SQLite's 0012. */
+static const char pg_schema_v9[] =
+	"CREATE TABLE job_run_times ("
+	"  bucket BIGINT PRIMARY KEY,"
+	"  n BIGINT NOT NULL,"
+	"  sum_ms BIGINT NOT NULL);";
+
 const migration_t pg_migrations[] = {
 	{1, "0001_initial_schema", pg_schema_v1, migrations_make_store_id},
 	{2, "0002_workers", pg_schema_v2, NULL},
@@ -234,5 +241,6 @@ const migration_t pg_migrations[] = {
 	{6, "0006_container_options", pg_schema_v6, NULL},
 	{7, "0007_job_dependencies", pg_schema_v7, NULL},
 	{8, "0008_schedules", pg_schema_v8, NULL},
+	{9, "0009_run_time_counters", pg_schema_v9, metrics_count_run_times},
 	{0, NULL, NULL, NULL},
 };

@@ -266,6 +266,15 @@ static const char schema_v11[] =
 	"CREATE UNIQUE INDEX jobs_schedule_due ON jobs (schedule_id, due_at) "
 	"  WHERE schedule_id IS NOT NULL;";
 
+/* The run-time histogram of /metrics as counters (store/metrics.c): a
+ * count and a run-time sum per bucket, added to as jobs finish, started
+ * from the finished jobs the store holds. */
+static const char schema_v12[] =
+	"CREATE TABLE job_run_times ("
+	"  bucket INTEGER PRIMARY KEY,"
+	"  n INTEGER NOT NULL,"
+	"  sum_ms INTEGER NOT NULL);";
+
 const migration_t sqlite_migrations[] = {
 	{1, "0001_initial_schema", schema_v1, migrations_make_store_id},
 	{2, "0002_retry_policy", schema_v2, NULL},
@@ -278,5 +287,6 @@ const migration_t sqlite_migrations[] = {
 	{9, "0009_container_options", schema_v9, NULL},
 	{10, "0010_job_dependencies", schema_v10, NULL},
 	{11, "0011_schedules", schema_v11, NULL},
+	{12, "0012_run_time_counters", schema_v12, metrics_count_run_times},
 	{0, NULL, NULL, NULL},
 };

@@ -25,12 +25,16 @@ typedef struct {
 } stmt_slot_t;
 
 /* A change to one job count not yet written (counts.c): of job_counts
- * (job 0), or of one waiting job's waiting_on (job its id; key NULL). */
+ * (job 0, bucket -1), of one waiting job's waiting_on (job its id; key
+ * NULL), or of the run-time histogram (bucket >= 0, key NULL: delta jobs
+ * more in that bucket of job_run_times, run_ms their run times' sum). */
 typedef struct {
 	char *key;             /* host key: coalesce(ran_on, host, '') */
 	job_status_t status;
 	int64_t job;
 	int64_t delta;
+	int bucket;
+	int64_t run_ms;
 } count_delta_t;
 
 /* Statements beyond this many are prepared per use and finalized after, so
@@ -159,6 +163,10 @@ int counts_note(store_t *s, const char *old_key, job_status_t old_status, const 
  * transaction outside every savepoint, not once per finished job inside
  * its own), and only while the job is still queued. */
 int counts_note_release(store_t *s, int64_t id, char **err);
+/* A job that ran for run_ms and finished (completed, failed or timeout):
+ * one more in its bucket of the run-time histogram (metrics.c), written
+ * with the outermost commit like the counts. */
+int counts_note_run(store_t *s, int64_t run_ms, char **err);
 /* Jobs launching or running under host key (their ran_on): what the
  * store holds plus what the open transaction changed. */
 int counts_active(store_t *s, const char *key, int64_t *n, char **err);
@@ -174,6 +182,11 @@ int counts_flush(store_t *s, char **err);
 void counts_free(store_t *s);
 /* Counts every job again from the jobs table (inside a transaction). */
 int counts_recount(store_t *s, char **err);
+
+/* ---- metrics.c ---- */
+/* job_run_times counted afresh from the finished jobs the store holds
+ * (a store migrated to it, or made by db copy). */
+int metrics_count_run_times(store_t *s, char **err);
 
 /* Positional binding that remembers the first failure, so a long list of
  * parameters is bound first and checked once. */

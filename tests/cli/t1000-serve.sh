@@ -364,7 +364,9 @@ test_expect_success 'GET /metrics is the Prometheus text format, with the store'
 	PY
 	done=$(store_sql "SELECT count(*) FROM jobs WHERE status = '"'"'completed'"'"' AND ran_on = '"'"'e1'"'"'") &&
 	grep -qx "cjobs_jobs{status=\"completed\",host=\"e1\"} $done" metrics.txt &&
-	ran=$(store_sql "SELECT count(*) FROM jobs WHERE status IN ('"'"'completed'"'"', '"'"'failed'"'"', '"'"'timeout'"'"') AND started_at > 0") &&
+	# The run-time histogram counts every finish of a job that ran (a job
+	# retried and finished again counts again), from its history.
+	ran=$(store_sql "SELECT count(*) FROM job_history WHERE from_status = '"'"'running'"'"' AND to_status IN ('"'"'completed'"'"', '"'"'failed'"'"', '"'"'timeout'"'"')") &&
 	grep -qx "cjobs_job_run_seconds_count $ran" metrics.txt &&
 	grep -qx "cjobs_job_run_seconds_bucket{le=\"+Inf\"} $ran" metrics.txt &&
 	grep -qx "cjobs_job_run_seconds_bucket{le=\"86400\"} $ran" metrics.txt &&

@@ -18,6 +18,7 @@
 #include "helpers.h"
 #include "store/copy.h"
 #include "store/maint.h"
+#include "store/metrics.h"
 #include "store/store_int.h"
 
 typedef struct {
@@ -272,6 +273,15 @@ static void test_round_trip(void **state)
 	assert_int_equal(c.output_bytes, 5 * (sizeof(binary) - 1 + 4 + 11));
 	assert_int_equal(c.orphan_rows, 0);
 	expect_same(fx->src, mid);
+	/* The run-time counters start from the jobs copied (the source's
+	 * also count its removed job). */
+	int64_t ran = 0, total = 0, sum_ms = 0, le[STORE_RUN_BUCKETS];
+	OK(query_count(mid, "SELECT count(*) FROM jobs WHERE status IN ('completed', 'failed', "
+			    "'timeout') AND started_at > 0",
+		       NULL, &ran, &err));
+	OK(store_run_time_histogram(mid, le, &total, &sum_ms, &err));
+	assert_true(ran > 0);
+	assert_int_equal(total, ran);
 
 	store_t *back = open_target(fx->back_path);
 	OK(store_copy(mid, back, false, &c, NULL, NULL, &err));

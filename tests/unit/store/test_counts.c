@@ -3,7 +3,10 @@
  * the store keeps for status changes (counts.c): they follow claims, moves
  * and host changes; a rolled-back savepoint or transaction takes its changes
  * with it; 'db check' finds counts that disagree with the jobs, and a vacuum
- * counts them again.
+ * counts them again. And the run-time histogram of /metrics (metrics.c),
+ * kept the same way as counters: each finish of a job that ran adds to its
+ * bucket, a rollback takes that back, a cleanup lowers nothing, and a
+ * store is started from its finished jobs.
  */
 #include "helpers.h"
 
@@ -12,6 +15,7 @@
 #include <string.h>
 
 #include "store/maint.h"
+#include "store/metrics.h"
 #include "store/report.h"
 #include "store/store_int.h"
 
@@ -250,6 +254,129 @@ static void test_cancelled_out_changes_write_nothing(void **state)
 	free(after);
 }
 
+/* Runs a claimed job from started to finished (ms after it), and moves it
+ * to `to` (and back to the queue first when it ran before). */
+static void run_for(store_t *s, job_t *j, int64_t ms, job_status_t to)
+{
+	char *err = NULL;
+	j->started_at = 1000000;
+	OK(store_job_move(s, j, JOB_LAUNCHING, JOB_RUNNING, JOB_SET_STARTED_AT, "t", NULL, &err));
+	j->status = JOB_RUNNING;
+	j->finished_at = j->started_at + ms;
+	free(j->worker_id);
+	j->worker_id = NULL;
+	j->lease_until = 0;
+	OK(store_job_move(s, j, JOB_RUNNING, to, JOB_SET_FINISHED_AT | JOB_SET_LEASE, "t", NULL,
+			  &err));
+	j->status = to;
+}
+
+/* The histogram now: cumulative counts per bucket, total and sum. */
+typedef struct {
+	int64_t le[STORE_RUN_BUCKETS], total, sum_ms;
+} hist_t;
+
+static hist_t histogram(store_t *s)
+{
+	hist_t h;
+	char *err = NULL;
+	OK(store_run_time_histogram(s, h.le, &h.total, &h.sum_ms, &err));
+	return h;
+}
+
+static void test_run_times_are_counted_as_jobs_finish(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	assert_int_equal(store_run_bucket(0), 0);
+	assert_int_equal(store_run_bucket(1000), 0);
+	assert_int_equal(store_run_bucket(1001), 1);
+	assert_int_equal(store_run_bucket(86400000), STORE_RUN_BUCKETS - 1);
+	assert_int_equal(store_run_bucket(86400001), STORE_RUN_BUCKETS);
+	for (int i = 0; i < 5; i++)
+		add_job(fx->s, 0, NULL, 0);
+	job_t a = claim_one(fx->s, "h"), b = claim_one(fx->s, "h"), c = claim_one(fx->s, "h"),
+	      d = claim_one(fx->s, "h"), e = claim_one(fx->s, "h");
+	run_for(fx->s, &a, 500, JOB_COMPLETED);      /* le 1 */
+	run_for(fx->s, &b, 7000, JOB_FAILED);        /* le 10 */
+	run_for(fx->s, &c, 90000000, JOB_TIMEOUT);   /* past a day */
+	/* A finish rolled back with its savepoint is not counted... */
+	OK(store_begin(fx->s, &err));
+	OK(store_begin(fx->s, &err));
+	run_for(fx->s, &d, 2000, JOB_COMPLETED);
+	store_rollback(fx->s);
+	OK(store_commit(fx->s, &err));
+	d.status = JOB_LAUNCHING;
+	/* ...nor a job cancelled while it ran. */
+	e.started_at = 1000000;
+	OK(store_job_move(fx->s, &e, JOB_LAUNCHING, JOB_RUNNING, JOB_SET_STARTED_AT, "t", NULL,
+			  &err));
+	e.finished_at = 1005000;
+	OK(store_job_move(fx->s, &e, JOB_RUNNING, JOB_CANCELLED, JOB_SET_FINISHED_AT, "t", NULL,
+			  &err));
+	/* ...nor one that failed before it started. */
+	add_job(fx->s, 0, NULL, 0);
+	job_t x = claim_one(fx->s, "h");
+	x.finished_at = 5000;
+	free(x.worker_id);
+	x.worker_id = NULL;
+	OK(store_job_move(fx->s, &x, JOB_LAUNCHING, JOB_FAILED, JOB_SET_FINISHED_AT | JOB_SET_LEASE,
+			  "t", NULL, &err));
+	job_free(&x);
+	hist_t h = histogram(fx->s);
+	assert_int_equal(h.total, 3);
+	assert_int_equal(h.sum_ms, 500 + 7000 + 90000000);
+	assert_int_equal(h.le[0], 1);
+	assert_int_equal(h.le[1], 1);
+	assert_int_equal(h.le[2], 2);
+	assert_int_equal(h.le[STORE_RUN_BUCKETS - 1], 2);
+
+	/* Counters: a job retried and finished again counts again, and
+	 * removing the jobs lowers nothing. */
+	b.status = JOB_FAILED;
+	OK(store_job_move(fx->s, &b, JOB_FAILED, JOB_QUEUED, 0, "t", NULL, &err));
+	job_free(&b);
+	b = claim_one(fx->s, "h");
+	run_for(fx->s, &b, 600, JOB_COMPLETED);      /* le 1, beside a */
+	/* Two finishes in one bucket, one in a savepoint kept: both. */
+	OK(store_begin(fx->s, &err));
+	run_for(fx->s, &d, 100, JOB_COMPLETED);
+	OK(store_begin(fx->s, &err));
+	job_t k;
+	add_job(fx->s, 0, NULL, 0);
+	k = claim_one(fx->s, "h");
+	run_for(fx->s, &k, 200, JOB_COMPLETED);
+	OK(store_commit(fx->s, &err));
+	OK(store_commit(fx->s, &err));
+	job_free(&k);
+	OK(st_run(fx->s, "DELETE FROM jobs", "t", &err));
+	h = histogram(fx->s);
+	assert_int_equal(h.total, 6);
+	assert_int_equal(h.sum_ms, 500 + 7000 + 90000000 + 600 + 100 + 200);
+	assert_int_equal(h.le[0], 4);
+	assert_int_equal(h.le[2], 5);
+
+	/* A store is started from the finished jobs it holds (migration
+	 * 0012/0009, db copy): the two jobs below, whatever was counted. */
+	add_job(fx->s, 0, NULL, 0);
+	add_job(fx->s, 0, NULL, 0);
+	job_t f = claim_one(fx->s, "h"), g = claim_one(fx->s, "h");
+	run_for(fx->s, &f, 1000, JOB_COMPLETED);
+	run_for(fx->s, &g, 301000, JOB_FAILED);      /* le 600 */
+	OK(store_begin(fx->s, &err));
+	OK(metrics_count_run_times(fx->s, &err));
+	OK(store_commit(fx->s, &err));
+	h = histogram(fx->s);
+	assert_int_equal(h.total, 2);
+	assert_int_equal(h.sum_ms, 302000);
+	assert_int_equal(h.le[0], 1);
+	assert_int_equal(h.le[5], 1);
+	assert_int_equal(h.le[6], 2);
+	job_t *all[] = {&a, &b, &c, &d, &e, &f, &g};
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		job_free(all[i]);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
@@ -260,6 +387,7 @@ int main(void)
 		T(test_check_finds_and_vacuum_mends),
 		T(test_move_via),
 		T(test_cancelled_out_changes_write_nothing),
+		T(test_run_times_are_counted_as_jobs_finish),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -374,6 +374,7 @@ static const char *const faults[][2] = {
 	{"job_history", "INSERT"}, {"job_history", "DELETE"},
 	{"job_output", "INSERT"},  {"job_output", "DELETE"},
 	{"job_counts", "INSERT"},  {"job_counts", "UPDATE"},  {"job_counts", "DELETE"},
+	{"job_run_times", "INSERT"}, {"job_run_times", "UPDATE"},
 };
 #define NFAULTS (sizeof(faults) / sizeof(faults[0]))
 
