@@ -5,7 +5,6 @@
  */
 #include "http/internal.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,7 +18,6 @@
 #define LIST_LIMIT_DEFAULT 50
 #define LIST_LIMIT_MAX 1000
 #define SUBMIT_MAX 100000
-#define FOLLOW_BACKLOG_MAX (8u << 20)
 
 /* The job a path's {id} names, loaded; answers 400 or 404 itself. */
 static int path_job(http_req_t *r, job_t *job)
@@ -172,160 +170,6 @@ static const cli_option_t logs_query[] = {
 	{.name = "follow", .type = OPT_CHOICE, .choices = yes_no},
 };
 
-/* ---- following a running job's output ---- */
-
-/* Shared by the response (MHD's threads) and the follower's thread; freed
- * by whichever lets it go last. */
-typedef struct {
-	pthread_mutex_t mu;
-	struct MHD_Connection *conn;
-	ops_follower_t *follower;
-	uint64_t handle;
-	int streams;              /* bit 1 stdout, bit 2 stderr */
-	strbuf_t pending;         /* bytes not yet sent */
-	size_t sent;              /* of pending */
-	bool suspended, ended, closed;
-	int refs;
-} follow_stream_t;
-
-static void fs_unref(follow_stream_t *fs)
-{
-	pthread_mutex_lock(&fs->mu);
-	bool last = --fs->refs == 0;
-	pthread_mutex_unlock(&fs->mu);
-	if (!last)
-		return;
-	sb_free(&fs->pending);
-	pthread_mutex_destroy(&fs->mu);
-	free(fs);
-}
-
-/* Under fs->mu: lets MHD read again. */
-static void fs_resume(follow_stream_t *fs)
-{
-	if (fs->suspended && !fs->closed) {
-		fs->suspended = false;
-		MHD_resume_connection(fs->conn);
-	}
-}
-
-static void fs_chunk(void *ud, int stream, const char *data, size_t n)
-{
-	follow_stream_t *fs = ud;
-	if (!(fs->streams & stream))
-		return;
-	pthread_mutex_lock(&fs->mu);
-	if (!fs->closed && !fs->ended) {
-		/* A reader that falls this far behind is cut off, not waited for:
-		 * the server's memory stays bounded. */
-		if (fs->pending.len - fs->sent + n > FOLLOW_BACKLOG_MAX)
-			fs->ended = true;
-		else
-			sb_append(&fs->pending, data, n);
-		fs_resume(fs);
-	}
-	pthread_mutex_unlock(&fs->mu);
-}
-
-static void fs_end(void *ud, const char *error)
-{
-	follow_stream_t *fs = ud;
-	(void)error;  /* the stream just ends; the job's page says why */
-	pthread_mutex_lock(&fs->mu);
-	fs->ended = true;
-	fs_resume(fs);
-	pthread_mutex_unlock(&fs->mu);
-	fs_unref(fs);
-}
-
-static ssize_t fs_read(void *cls, uint64_t pos, char *buf, size_t max)
-{
-	(void)pos;
-	follow_stream_t *fs = cls;
-	pthread_mutex_lock(&fs->mu);
-	ssize_t n;
-	if (fs->pending.failed) {
-		n = MHD_CONTENT_READER_END_WITH_ERROR;
-	} else if (fs->sent < fs->pending.len) {
-		size_t k = fs->pending.len - fs->sent;
-		if (k > max)
-			k = max;
-		memcpy(buf, fs->pending.buf + fs->sent, k);
-		fs->sent += k;
-		if (fs->sent == fs->pending.len) {
-			sb_reset(&fs->pending);
-			fs->sent = 0;
-		}
-		n = (ssize_t)k;
-	} else if (fs->ended) {
-		n = MHD_CONTENT_READER_END_OF_STREAM;
-	} else {
-		/* Nothing yet: the connection waits without a thread until the
-		 * follower has bytes or the end (fs_resume). */
-		fs->suspended = true;
-		MHD_suspend_connection(fs->conn);
-		n = 0;
-	}
-	pthread_mutex_unlock(&fs->mu);
-	return n;
-}
-
-static void fs_closed(void *cls)
-{
-	follow_stream_t *fs = cls;
-	pthread_mutex_lock(&fs->mu);
-	fs->closed = true;
-	pthread_mutex_unlock(&fs->mu);
-	ops_follow_cancel(fs->follower, fs->handle);
-	fs_unref(fs);
-}
-
-/* Answers with the output of the running job as it is written, from the
- * engine that runs it; ends when its container stops. */
-static void follow_job(http_req_t *r, const job_t *job, int streams)
-{
-	host_t h;
-	host_init(&h);
-	char *err = NULL;
-	ops_rc_t rc = ops_host_load(r->store, job->ran_on, &h, &err);
-	follow_stream_t *fs = rc == OPS_OK ? calloc(1, sizeof(*fs)) : NULL;
-	if (rc != OPS_OK || !fs) {
-		http_reply_ops(r, rc != OPS_OK ? rc : OPS_E_STORE, err ? err : "out of memory");
-		free(err);
-		host_free(&h);
-		return;
-	}
-	pthread_mutex_init(&fs->mu, NULL);
-	sb_init(&fs->pending, 0);
-	fs->conn = r->conn;
-	fs->follower = r->follower;
-	fs->streams = streams;
-	fs->refs = 2;  /* the response's and the follower's */
-	struct MHD_Response *resp =
-		MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, fs_read, fs, fs_closed);
-	if (!resp) {
-		http_reply_error(r, 500, "out of memory");
-		fs->refs = 1;
-		fs_unref(fs);
-		host_free(&h);
-		return;
-	}
-	/* Started after the response exists: from here fs_closed cancels it. */
-	fs->handle = ops_follow(r->follower, &h, job->container_id, fs_chunk, fs_end, fs, &err);
-	host_free(&h);
-	if (!fs->handle) {
-		fs->ended = true;   /* no follower reference: the response ends at once */
-		fs->refs = 1;
-		MHD_destroy_response(resp);  /* calls fs_closed, which frees fs */
-		http_reply_error(r, 503, "%s", err_str(err));
-		free(err);
-		return;
-	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
-	r->custom = resp;
-	r->status = 200;
-}
-
 void api_job_logs(http_req_t *r)
 {
 	cli_value_t sv, av, fv;
@@ -349,12 +193,12 @@ void api_job_logs(http_req_t *r)
 		job_free(&job);
 		return;
 	}
-	/* Followed while it runs (and only the attempt that runs). */
-	if (follow && job.status == JOB_RUNNING && job.container_id && job.ran_on &&
-	    (attempt == 0 || attempt == job.attempt)) {
-		follow_job(r, &job, strcmp(which, "stdout") == 0   ? 1
-				    : strcmp(which, "stderr") == 0 ? 2
-								   : 3);
+	/* Followed until the job ends: a finished job's output is all stored. */
+	if (follow && !job_status_is_final(job.status)) {
+		api_follow_job(r, &job, strcmp(which, "stdout") == 0   ? JOB_STDOUT
+					: strcmp(which, "stderr") == 0 ? JOB_STDERR
+								       : JOB_STDOUT | JOB_STDERR,
+			       attempt);
 		job_free(&job);
 		return;
 	}

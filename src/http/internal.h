@@ -10,7 +10,6 @@
 #include <stdarg.h>
 
 #include "http/http.h"
-#include "ops/follow.h"
 #include "ops/jobs.h"
 #include "ops/tokens.h"
 #include "store/store.h"
@@ -50,7 +49,6 @@ struct http_req {
 	char *body;                  /* the request body, NUL-terminated, or NULL */
 	size_t body_len;
 	store_t *store;              /* this thread's connection */
-	ops_follower_t *follower;    /* follows running jobs' output */
 	token_scope_t scope;         /* what the caller's token allows */
 	char *token_name;
 	bool tls;
@@ -92,6 +90,19 @@ const http_route_t *http_route_find(const char *method, const char *path,
 				    bool *path_known);
 /* The OpenAPI 3 document of the route table. */
 json_t *http_openapi(void);
+
+/* Following a job's output (api_follow.c): answers r with job's output
+ * from attempt (0: the latest) until the job ends, as it is written;
+ * streams: bit 1 stdout, bit 2 stderr. At most API_FOLLOWS_MAX at once
+ * (503 beyond). */
+#define API_FOLLOWS_MAX 32
+#define API_FOLLOWS_MAX_TEXT_(n) #n
+#define API_FOLLOWS_MAX_TEXT(n) API_FOLLOWS_MAX_TEXT_(n)   /* for the route's words */
+void api_follow_job(http_req_t *r, const job_t *job, int streams, int attempt);
+/* Ends every follow (their responses end) and refuses new ones. */
+void api_follows_stop(void);
+/* Waits up to ms for the follows' threads to end; false if some did not. */
+bool api_follows_wait(int64_t ms);
 
 /* Handlers. */
 void api_jobs_list(http_req_t *r);

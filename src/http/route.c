@@ -69,9 +69,18 @@ const http_route_t http_routes[] = {
 	 NULL, NULL, "GET /api/v1/jobs/1", 200, "JOB"},
 	{"GET", "/api/v1/jobs/{id}/logs", READ, api_job_logs, "a job's output, byte for byte",
 	 "The output exactly as captured, as text/plain: stdout, stderr, or both (stdout "
-	 "first). 404 with the reason when nothing is stored for that attempt.",
+	 "first). 404 with the reason when nothing is stored for that attempt. With "
+	 "follow=1 and a job not yet ended, the answer streams its output as it is written "
+	 "until the job ends, as 'cjobs job logs --follow' does: it waits while the job is "
+	 "queued, goes on through its retries (each attempt's output after the one "
+	 "before), and ends when the job ends or the server stops; at most "
+	 API_FOLLOWS_MAX_TEXT(API_FOLLOWS_MAX) " at once "
+	 "(503 beyond). A finished job's stored output is answered at once.",
 	 "stream: stdout, stderr or both (default both)\n"
-	 "attempt: which attempt, 1 up; 0 or absent for the latest",
+	 "attempt: which attempt, 1 up; 0 or absent for the latest (with follow=1: the "
+	 "first one given)\n"
+	 "follow: 1 to stream the output until the job ends; 0 or absent for what is "
+	 "stored now",
 	 NULL, "GET /api/v1/jobs/1/logs?stream=stdout", 200, "the bytes of the output"},
 	{"POST", "/api/v1/jobs/{id}/cancel", ADMIN, api_job_cancel, "cancel a job",
 	 "As 'cjobs manage-jobs cancel --job-id ID': a queued job ends cancelled at once; a "

@@ -238,11 +238,8 @@ static bool serve_asset(http_req_t *r)
 	return true;
 }
 
-static ops_follower_t *follower;
-
 static void dispatch(http_req_t *r)
 {
-	r->follower = follower;
 	if (strlen(r->path) > 1024) {
 		http_reply_error(r, 414, "the path is %zu bytes long; the limit is 1024",
 				 strlen(r->path));
@@ -565,12 +562,6 @@ int http_serve(const http_options_t *o, char **err)
 			 "listen on 127.0.0.1 behind a TLS proxy",
 			 shown);
 	raise_fd_limit(o->max_connections);
-	if (ops_follower_new(&follower, err) < 0) {
-		close(fd);
-		free(cert);
-		free(key);
-		return -1;
-	}
 
 	/* The request threads inherit this mask: only this thread takes the
 	 * stop signals, and a client that goes away cannot kill the server. */
@@ -602,8 +593,6 @@ int http_serve(const http_options_t *o, char **err)
 		MHD_OPTION_ARRAY, tls_opts,
 		MHD_OPTION_END);
 	if (!d) {
-		ops_follower_free(follower);
-		follower = NULL;
 		close(fd);
 		free(cert);
 		free(key);
@@ -627,7 +616,7 @@ int http_serve(const http_options_t *o, char **err)
 		 sig == SIGINT ? "SIGINT" : "SIGTERM");
 	MHD_quiesce_daemon(d);
 	/* Followed outputs end now, so that their requests finish. */
-	ops_follower_stop(follower);
+	api_follows_stop();
 	int64_t deadline = mono_us() + (int64_t)STOP_WAIT_MS * 1000;
 	for (;;) {
 		if (inflight == 0 || mono_us() > deadline)
@@ -636,8 +625,10 @@ int http_serve(const http_options_t *o, char **err)
 		nanosleep(&ts, NULL);
 	}
 	MHD_stop_daemon(d);
-	ops_follower_free(follower);
-	follower = NULL;
+	/* Their threads hold store connections of their own: gone before the
+	 * process ends, unless one is stuck in its store (then said). */
+	if (!api_follows_wait(STOP_WAIT_MS))
+		log_warn("a followed output's thread did not end in %d ms", STOP_WAIT_MS);
 	close(fd);
 	close_stores();
 	free(cert);

@@ -1,7 +1,7 @@
 /*
  * ops/follow.h: following running jobs' output live, from the engines that
- * run them, for readers in other threads (the server's GET
- * /api/v1/jobs/ID/logs?follow=1).
+ * run them, for readers in other threads (ops_job_follow's live part, for
+ * `job logs --follow`, `run` and the server's logs?follow=1).
  *
  * One thread with its own engine loop follows every container asked for
  * (engine_logs_follow); readers get the bytes in the order the container

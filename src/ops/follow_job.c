@@ -104,6 +104,11 @@ static int give_rest(store_t *s, fj_t *f, int64_t id, int attempt, char **err)
 	return 0;
 }
 
+static bool stopped(const ops_follow_job_t *o)
+{
+	return o->stop && atomic_load(o->stop);
+}
+
 /* Attempt has run and its result (and output) is in the store. */
 static bool attempt_over(const job_t *job, int attempt)
 {
@@ -137,7 +142,7 @@ int ops_job_follow(store_t *s, int64_t id, const ops_follow_job_t *o, job_t *job
 			cur++;
 			f.given[JOB_STDOUT] = f.given[JOB_STDERR] = 0;
 		}
-		if (rc != OPS_OK || job_status_is_final(job->status))
+		if (rc != OPS_OK || job_status_is_final(job->status) || stopped(o))
 			break;
 		if (job->status == JOB_RUNNING && cur == job->attempt && job->container_id &&
 		    job->ran_on && (!followed || strcmp(followed, job->container_id) != 0)) {
@@ -158,7 +163,11 @@ int ops_job_follow(store_t *s, int64_t id, const ops_follow_job_t *o, job_t *job
 		}
 		if (o->tick)
 			o->tick(o->ud, job);
+		if (stopped(o))
+			break;
 		ops_watch_wait(&w, &o->wake_fd, 1, o->tick_ms ? o->tick_ms : TICK_MS_DEFAULT);
+		if (stopped(o))
+			break;
 		job_free(job);
 		job_init(job);
 		rc = ops_job_load(s, id, job, err);

@@ -3,11 +3,13 @@
  * line's `job logs --follow` and `run`: each attempt's output read live
  * from the engine that runs it (ops/follow.h), then what the store kept of
  * that attempt and was not yet given, then the next attempt's, until the
- * job has ended. A queued job is waited for (ops/wait.h).
+ * job has ended. A queued job is waited for (ops/wait.h). The server's
+ * GET /api/v1/jobs/ID/logs?follow=1 follows by the same rule.
  */
 #ifndef CJOBS_OPS_FOLLOW_JOB_H
 #define CJOBS_OPS_FOLLOW_JOB_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +28,10 @@ typedef struct {
 	void *ud;
 	int wake_fd;               /* readable: call tick soon (a signal); -1: none */
 	int64_t tick_ms;           /* at most this long between ticks; 0: 10 s */
+	/* Set by another thread (then wake_fd made readable): the follow
+	 * returns OPS_OK at once, *job as last seen (a reader that went away,
+	 * a server stopping). NULL: none. */
+	atomic_bool *stop;
 } ops_follow_job_t;
 
 /* Follows job id as above. OPS_OK when it has ended (*job holds it as it

@@ -247,6 +247,45 @@ test_expect_success 'logs?follow=1 streams a running job'"'"'s output as it is w
 	api GET "/api/v1/jobs/$id/logs?follow=2" >/dev/null && status_is 400
 '
 
+test_expect_success 'logs?follow=1 of a queued job waits for it, goes on through its retries (as job logs --follow) and ends when the job ends' '
+	id=$(cjobs job submit --image $IMG --host e1 --max-retries 1 --retry-on-exit-code 3 --retry-delay 1 -- sh -c "echo try; exit 3") || exit 1
+	# Each follow runs on a thread of the server: one more while it waits.
+	base=$(ls /proc/$SERVE_PID/task | wc -l) &&
+	{ curl -sN -H "Authorization: Bearer $API_TOKEN" "$SERVE_URL/api/v1/jobs/$id/logs?follow=1" >followed & } &&
+	cpid=$! &&
+	wait_for 30 "test \$(ls /proc/$SERVE_PID/task | wc -l) -gt $base" &&
+	test "$(job_field $id status)" = queued && ! test -s followed || exit 1
+	"$CJOBS_BIN" process-jobs --daemon --host e1 >/dev/null 2>worker4.log &
+	wpid=$!
+	stop_on_exit $wpid
+	wait_exit 120 $cpid &&
+	test "$(job_field $id status)" = failed &&
+	test "$(job_field $id attempt)" = 2 &&
+	printf "try\ntry\n" >want && cmp followed want &&
+	# The job has ended: follow=1 answers what is stored, as job logs
+	# --follow prints it.
+	curl -s -H "Authorization: Bearer $API_TOKEN" "$SERVE_URL/api/v1/jobs/$id/logs?follow=1" >after &&
+	"$CJOBS_BIN" job logs $id --follow >cli && cmp after cli && test "$(cat cli)" = try
+'
+
+test_expect_success 'logs?follow=1: at most 32 at once (503 beyond); a reader that leaves frees its place' '
+	id=$(cjobs job submit --image $IMG --at +1h -- true) || exit 1
+	base=$(ls /proc/$SERVE_PID/task | wc -l) &&
+	pids="" &&
+	for i in $(seq 1 32); do
+		curl -sN -o /dev/null -H "Authorization: Bearer $API_TOKEN" "$SERVE_URL/api/v1/jobs/$id/logs?follow=1" &
+		pids="$pids $!"
+	done &&
+	trap "kill $pids 2>/dev/null" EXIT &&
+	wait_for 60 "test \$(ls /proc/$SERVE_PID/task | wc -l) -ge $((base + 32))" &&
+	api GET "/api/v1/jobs/$id/logs?follow=1" >/dev/null && status_is 503 &&
+	error_is "32 outputs are followed already, the most at once; read the output without follow=1, or later" &&
+	kill $pids &&
+	wait_for 60 "test \$(ls /proc/$SERVE_PID/task | wc -l) -le $base" &&
+	test "$(curl -s -o /dev/null -w %{http_code} --max-time 2 -H "Authorization: Bearer $API_TOKEN" "$SERVE_URL/api/v1/jobs/$id/logs?follow=1")" = 200 &&
+	cjobs manage-jobs cancel --job-id $id >/dev/null
+'
+
 test_expect_success 'retry: a failed job is queued again (200, the job, its history naming the token); a completed one is 409 with the command line'"'"'s text' '
 	id=$(cjobs job submit --image $IMG -- sh -c "exit 3") &&
 	{ cjobs process-jobs --host e1 >/dev/null 2>&1; true; } &&
