@@ -130,7 +130,7 @@ test_expect_success 'dpkg -i installs it: cjobs --version, man cjobs-process-job
 	test "$(stat -c "%U %a" /etc/cjobs/cjobs.ini)" = "root 644"
 '
 
-test_expect_success 'the system user and group cjobs exist, home /var/lib/cjobs (mode 0750, theirs), no login shell, in group docker when there is one' '
+test_expect_success 'the system user and group cjobs exist, home /var/lib/cjobs (mode 0750, theirs), no login shell, in group docker when there is one; it makes its store there and registers a host' '
 	IFS=: read -r name _ uid gid _ home shell <<<"$(getent passwd cjobs)" &&
 	test "$name" = cjobs &&
 	test "$uid" -lt 1000 &&
@@ -140,7 +140,11 @@ test_expect_success 'the system user and group cjobs exist, home /var/lib/cjobs 
 	test "$(stat -c "%U:%G %a" /var/lib/cjobs)" = "cjobs:cjobs 750" &&
 	if getent group docker >/dev/null; then id -nG cjobs | grep -qw docker; fi &&
 	as_cjobs job list >list.out &&
-	test "$(stat -c "%U %a" /var/lib/cjobs/cjobs.db)" = "cjobs 600"
+	test "$(stat -c "%U %a" /var/lib/cjobs/cjobs.db)" = "cjobs 600" &&
+	# The README registers the local engine so (nothing is contacted).
+	as_cjobs host add local --url unix:///var/run/docker.sock >/dev/null &&
+	as_cjobs host list >hosts.out &&
+	test_grep -q "^local " hosts.out
 '
 
 test_expect_success 'the example /etc/cjobs/cjobs.ini sets nothing; each setting it shows, uncommented, is valid, and every known key is shown with the default of the help' '
