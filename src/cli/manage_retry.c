@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include "cli/manage_options.h"
+#include "ops/retry_options.h"
 #include "cli/command.h"
 #include "cli/context.h"
-#include "core/validate.h"
 #include "util/confirm.h"
 #include "util/err.h"
 #include "util/timeutil.h"
@@ -77,24 +77,12 @@ static int select_jobs(cli_ctx_t *ctx, const cli_args_t *a, job_t **out, size_t 
 	return 0;
 }
 
-/* The changes pass the rules of job submit (validate_job) before any job
- * is looked at, so that --dry-run shows only changes that can be made. */
+/* The changes pass the rules of job submit before any job is looked at,
+ * so that --dry-run shows only changes that can be made. */
 static int check_changes(cli_ctx_t *ctx, const ops_retry_changes_t *ch)
 {
-	static char image[] = "probe";
-	job_t probe;
-	job_init(&probe);
-	probe.image = image;
-	if (ch->timeout)
-		probe.timeout_s = ch->timeout_s;
-	if (ch->memory)
-		probe.memory_bytes = ch->memory_bytes;
-	if (ch->cpus)
-		probe.nano_cpus = ch->nano_cpus;
-	if (ch->priority)
-		probe.priority = ch->priority_value;
 	char *err = NULL;
-	if (validate_job(&probe, &err) < 0) {
+	if (ops_retry_changes_check(ch, &err) != OPS_OK) {
 		cli_error(ctx, "%s", err_str(err));
 		free(err);
 		return -1;
@@ -117,12 +105,10 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 			       "and/or --since TIME for every failed or timed-out job that matches");
 		return EXIT_ERROR;
 	}
-	ops_retry_changes_t ch = {
-		.timeout = cli_has(a, "timeout"), .timeout_s = cli_num(a, "timeout"),
-		.memory = cli_has(a, "memory"), .memory_bytes = cli_num(a, "memory"),
-		.cpus = cli_has(a, "cpus"), .nano_cpus = cli_num(a, "cpus"),
-		.priority = cli_has(a, "priority"), .priority_value = (int)cli_num(a, "priority"),
-	};
+	ops_retry_changes_t ch = {0};
+	for (const char *const *name = ops_retry_change_names; *name; name++)
+		if (cli_has(a, *name))
+			(void)ops_retry_change_set(&ch, *name, cli_num(a, *name));
 	if (check_changes(ctx, &ch) < 0)
 		return EXIT_ERROR;
 	job_t *jobs = NULL;
@@ -218,21 +204,7 @@ static const cli_option_t options[] = {
 	{.name = "since", .type = OPT_WHEN, .metavar = "TIME",
 	 .help = "Retry every failed or timed-out job that finished at or after this time "
 		 "(with --host: of that host only). Asks for confirmation (see --force)."},
-	{.name = "timeout", .type = OPT_DURATION, .metavar = "DURATION", .min = 0,
-	 .max = JOB_TIMEOUT_MAX,
-	 .help = "New time limit for the retried jobs, as job submit --timeout; 0 means no limit. "
-		 "Without it, each job keeps its own."},
-	{.name = "memory", .type = OPT_SIZE, .metavar = "SIZE", .min = JOB_MEMORY_MIN,
-	 .max = JOB_MEMORY_MAX,
-	 .help = "New memory limit for the retried jobs (at least 6m), as job submit --memory. "
-		 "Without it, each job keeps its own."},
-	{.name = "cpus", .type = OPT_CPUS, .metavar = "N",
-	 .help = "New CPU limit for the retried jobs, e.g. 0.5 or 2; 0 removes the limit. "
-		 "Without it, each job keeps its own."},
-	{.name = "priority", .type = OPT_INT, .metavar = "N", .min = JOB_PRIORITY_MIN,
-	 .max = JOB_PRIORITY_MAX,
-	 .help = "New priority for the retried jobs (higher runs first). Without it, each job "
-		 "keeps its own."},
+	OPS_RETRY_CHANGE_OPTIONS,
 	MANAGE_OPT_DRY_RUN("which jobs would be queued again and with what changes"),
 	MANAGE_OPT_FORCE(" of --host and --since"),
 	{0},

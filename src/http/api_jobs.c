@@ -10,6 +10,7 @@
 
 #include "ops/ops.h"
 #include "ops/render.h"
+#include "ops/retry_options.h"
 #include "ops/submit.h"
 #include "util/err.h"
 #include "util/opt.h"
@@ -364,6 +365,59 @@ out:
 	json_decref(body);
 }
 
+static const cli_option_t retry_body[] = {OPS_RETRY_CHANGE_OPTIONS, {0}};
+
+/* The changes a retry's body asks for, each member parsed as the option
+ * of manage-jobs retry with its name: the same values, the same messages.
+ * Answers 400 itself and returns -1 when one is not right. */
+static int retry_changes(http_req_t *r, const json_t *body, ops_retry_changes_t *c)
+{
+	if (!json_is_object(body)) {
+		http_reply_error(r, 400, "the body must be an object: {} or changes such as "
+					 "{\"timeout\": \"2h\", \"priority\": 5}");
+		return -1;
+	}
+	const char *key;
+	const json_t *value;
+	json_object_foreach((json_t *)body, key, value) {
+		const cli_option_t *o = retry_body;
+		while (o->name && strcmp(o->name, key) != 0)
+			o++;
+		if (!o->name) {
+			http_reply_error(r, 400, "unknown member \"%.64s\": a retry takes timeout, "
+						 "memory, cpus and priority (as manage-jobs retry)",
+					 key);
+			return -1;
+		}
+		char num[32];
+		const char *text = json_string_value(value);
+		if (json_is_integer(value)) {
+			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(value));
+			text = num;
+		}
+		cli_value_t v;
+		memset(&v, 0, sizeof(v));
+		char *err = NULL;
+		if (!text) {
+			http_reply_error(r, 400, "\"%s\" must be a string or a whole number", key);
+			return -1;
+		}
+		if (cli_parse_value(o, text, &v, &err) < 0) {
+			http_reply_error(r, 400, "%s: %s", key, err_str(err));
+			free(err);
+			return -1;
+		}
+		(void)ops_retry_change_set(c, key, v.num);
+	}
+	char *err = NULL;
+	if (ops_retry_changes_check(c, &err) != OPS_OK) {
+		http_reply_error(r, 400, "%s", err_str(err));
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
 void api_job_retry(http_req_t *r)
 {
 	json_t *body = http_body_json(r);
@@ -374,17 +428,15 @@ void api_job_retry(http_req_t *r)
 	char *err = NULL, *reason = NULL;
 	json_t *o = NULL;
 	ops_rc_t rc = OPS_OK;
-	if (!json_is_object(body) || json_object_size(body) != 0) {
-		http_reply_error(r, 400, "the body must be empty or {}");
+	ops_retry_changes_t changes = {0};
+	if (retry_changes(r, body, &changes) < 0)
 		goto out;
-	}
 	if (path_job(r, &job) < 0)
 		goto out;
 	if ((rc = ops_job_check_retryable(&job, &err)) == OPS_OK) {
 		/* 1: someone moved the job meanwhile; -1: the store failed. */
-		ops_retry_changes_t none = {0};
 		char actor[API_ACTOR_MAX];
-		int moved = ops_retry(r->store, &job, &none, api_actor(r, actor), &reason, &err);
+		int moved = ops_retry(r->store, &job, &changes, api_actor(r, actor), &reason, &err);
 		rc = moved == 1 ? OPS_E_CONFLICT : moved < 0 ? OPS_E_STORE : OPS_OK;
 	}
 	if (rc == OPS_OK)

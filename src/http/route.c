@@ -92,8 +92,14 @@ const http_route_t http_routes[] = {
 	{"POST", "/api/v1/jobs/{id}/retry", ADMIN, api_job_retry,
 	 "queue a failed or timed-out job again",
 	 "As 'cjobs manage-jobs retry --job-id ID': the job is queued for its next attempt; "
-	 "its earlier attempts' output and history stay. 409 unless it failed or timed out.",
-	 NULL, NULL, "POST /api/v1/jobs/2/retry", 200, "JOB"},
+	 "its earlier attempts' output and history stay. 409 unless it failed or timed out. "
+	 "The body may change the job first, as that command's options do, with their "
+	 "values and messages (400 for a bad one, and nothing changes); the history's "
+	 "reason lists the changes.",
+	 NULL,
+	 "{} or any of {\"timeout\": \"2h\" (0: no limit), \"memory\": \"1g\" (at least "
+	 "6m), \"cpus\": \"0.5\" (0: no limit), \"priority\": 5}",
+	 "POST /api/v1/jobs/2/retry {\"timeout\": \"2h\"}", 200, "JOB"},
 	{"GET", "/api/v1/hosts", READ, api_hosts_list, "the executor hosts",
 	 "Each host as 'cjobs host list --format json' shows it, with its last health check.",
 	 NULL, NULL, "GET /api/v1/hosts", 200, "{\"hosts\": [HOST, ...]}"},

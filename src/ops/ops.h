@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "ops/jobs.h"
 #include "store/store.h"
 
 /* ---- cancelling ---- */
@@ -70,6 +71,13 @@ typedef struct {
 	bool cpus;     int64_t nano_cpus;
 	bool priority; int priority_value;
 } ops_retry_changes_t;
+
+/* Sets the change named as an option of ops/retry_options.h (its parsed
+ * number); 0, or -1 for a name that is none of them. */
+int ops_retry_change_set(ops_retry_changes_t *c, const char *name, int64_t value);
+/* The changes pass the rules of job submit (validate_job), before any job
+ * is looked at: OPS_OK, or OPS_E_INVALID with the rule's message. */
+ops_rc_t ops_retry_changes_check(const ops_retry_changes_t *c, char **err);
 
 /* "timeout 3600s -> 30s, priority 0 -> 5" for the changes that differ
  * from job's values; "" when none do. malloc'd; NULL when out of memory. */

@@ -14,6 +14,7 @@
 #include "engine/engine.h"
 #include "ops/internal.h"
 #include "ops/jobs.h"
+#include "ops/retry_options.h"
 #include "util/err.h"
 #include "util/parse.h"
 #include "util/strbuf.h"
@@ -79,6 +80,45 @@ char *ops_retry_describe(const job_t *job, const ops_retry_changes_t *c)
 		return NULL;
 	}
 	return sb_steal(&sb);
+}
+
+const char *const ops_retry_change_names[] = {"timeout", "memory", "cpus", "priority", NULL};
+
+int ops_retry_change_set(ops_retry_changes_t *c, const char *name, int64_t value)
+{
+	if (strcmp(name, "timeout") == 0) {
+		c->timeout = true;
+		c->timeout_s = value;
+	} else if (strcmp(name, "memory") == 0) {
+		c->memory = true;
+		c->memory_bytes = value;
+	} else if (strcmp(name, "cpus") == 0) {
+		c->cpus = true;
+		c->nano_cpus = value;
+	} else if (strcmp(name, "priority") == 0) {
+		c->priority = true;
+		c->priority_value = (int)value;
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+ops_rc_t ops_retry_changes_check(const ops_retry_changes_t *c, char **err)
+{
+	static char image[] = "probe";
+	job_t probe;
+	job_init(&probe);
+	probe.image = image;
+	if (c->timeout)
+		probe.timeout_s = c->timeout_s;
+	if (c->memory)
+		probe.memory_bytes = c->memory_bytes;
+	if (c->cpus)
+		probe.nano_cpus = c->nano_cpus;
+	if (c->priority)
+		probe.priority = c->priority_value;
+	return validate_job(&probe, err) < 0 ? OPS_E_INVALID : OPS_OK;
 }
 
 int ops_retry(store_t *s, job_t *job, const ops_retry_changes_t *c, const char *actor,

@@ -301,7 +301,31 @@ retried by api:ops" &&
 	{ cjobs process-jobs --host e1 >/dev/null 2>&1; true; } &&
 	api POST /api/v1/jobs/$ok/retry >/dev/null && status_is 409 &&
 	error_is "$(cli_err manage-jobs retry --job-id $ok)" &&
-	api POST /api/v1/jobs/$ok/retry "{\"priority\": 5}" >/dev/null && status_is 400
+	api POST /api/v1/jobs/$ok/retry "{\"priority\": 5}" >/dev/null && status_is 409
+'
+
+test_expect_success 'retry takes the changes of manage-jobs retry (timeout, memory, cpus, priority) by their names, with its values and its messages; a bad one changes nothing' '
+	id=$(cjobs job submit --image $IMG --host e1 -- sh -c "exit 3") &&
+	{ cjobs process-jobs --host e1 >/dev/null 2>&1; true; } &&
+	test "$(job_field $id status)" = failed &&
+	before=$(store_sql "SELECT status, attempt, timeout_s, priority FROM jobs WHERE id = $id") &&
+	api POST /api/v1/jobs/$id/retry "{\"timeout\": \"abc\"}" >/dev/null && status_is 400 &&
+	error_is "timeout: $(cli_err manage-jobs retry --job-id $id --timeout abc | sed "s/^option --timeout: //")" &&
+	api POST /api/v1/jobs/$id/retry "{\"memory\": \"1k\"}" >/dev/null && status_is 400 &&
+	api POST /api/v1/jobs/$id/retry "{\"priority\": true}" >/dev/null && status_is 400 &&
+	error_is "\"priority\" must be a string or a whole number" &&
+	api POST /api/v1/jobs/$id/retry "{\"nice\": 1}" >/dev/null && status_is 400 &&
+	error_is "unknown member \"nice\": a retry takes timeout, memory, cpus and priority (as manage-jobs retry)" &&
+	api POST /api/v1/jobs/$id/retry "[1]" >/dev/null && status_is 400 &&
+	test "$(store_sql "SELECT status, attempt, timeout_s, priority FROM jobs WHERE id = $id")" = "$before" &&
+	api POST /api/v1/jobs/$id/retry "{\"timeout\": \"90s\", \"memory\": \"64m\", \"cpus\": \"0.5\", \"priority\": 7}" >/dev/null &&
+	status_is 200 &&
+	test "$(jq_py "d[\"status\"], d[\"timeout_seconds\"], d[\"memory_bytes\"], d[\"cpus\"], d[\"priority\"]")" = "queued
+90
+67108864
+0.5
+7" &&
+	test "$(jq_py "d[\"history\"][-1][\"reason\"]" | sed "s/the worker.s default/DEFAULT/")" = "retried by api:ops: timeout DEFAULT -> 90s, memory none -> 64m, cpus none -> 0.5, priority 0 -> 7"
 '
 
 test_expect_success 'hosts, a host'"'"'s health (checked now, recorded), and status answer as the command line does' '
