@@ -39,6 +39,19 @@ static void same(const job_t *j, bool secrets)
 	assert_non_null(back);
 	assert_true(json_equal(back, tree));
 	json_decref(back);
+	/* Written after other text, the same again; and piece by piece into
+	 * a limited buffer (which gives no room ahead), the same too. */
+	strbuf_t after = STRBUF_INIT, limited;
+	sb_puts(&after, "[1,");
+	render_job_json_text(&after, j, secrets);
+	assert_false(after.failed);
+	assert_string_equal(after.buf + 3, want);
+	sb_init(&limited, 1 << 20);
+	render_job_json_text(&limited, j, secrets);
+	assert_false(limited.failed);
+	assert_string_equal(limited.buf, want);
+	sb_free(&after);
+	sb_free(&limited);
 	sb_free(&sb);
 	free(want);
 	json_decref(tree);
@@ -136,12 +149,39 @@ static void test_reals(void **state)
 	}
 }
 
+/* Strings longer than the room the writer reserves ahead, escapes
+ * among them, and many members past it. */
+static void test_long_strings(void **state)
+{
+	(void)state;
+	size_t n = 20000;
+	char *big = malloc(n + 1), *big2 = malloc(n + 1);
+	assert_non_null(big);
+	assert_non_null(big2);
+	for (size_t i = 0; i < n; i++) {
+		big[i] = (char)('a' + i % 26);
+		big2[i] = i % 7 == 0 ? '"' : i % 11 == 0 ? '\n' : (char)('A' + i % 26);
+	}
+	big[n] = big2[n] = '\0';
+	char *argv[] = {big, big2, big};
+	job_t j;
+	job_init(&j);
+	j.image = big2;
+	j.name = big;
+	j.argv = argv;
+	j.argc = 3;
+	same(&j, false);
+	free(big);
+	free(big2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_job),
 		cmocka_unit_test(test_empty_job),
 		cmocka_unit_test(test_reals),
+		cmocka_unit_test(test_long_strings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
