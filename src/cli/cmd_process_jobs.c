@@ -98,6 +98,7 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 		.stop_grace_s = 10,
 		.shutdown_timeout_s = cli_num(a, "shutdown-timeout"),
 		.store_timeout_s = cli_num(a, "store-timeout"),
+		.store_spec = ctx->database,
 		.reload = reload,
 		.reload_ud = &rctx,
 	};

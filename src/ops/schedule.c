@@ -30,8 +30,6 @@
 /* A stored schedule whose due times cannot be worked out (its zone's file
  * went away) is looked at again this much later. */
 #define BROKEN_RETRY_MS (60 * 60 * 1000)
-/* How long replace gives the container it stops (engine_stop's grace). */
-#define REPLACE_GRACE_S 10
 
 static const char *const concurrency_choices[] = {"allow", "forbid", "replace", NULL};
 static const char *const catch_up_choices[] = {"one", "none", NULL};
@@ -412,43 +410,74 @@ static void job_reason(const store_schedule_t *sc, const due_plan_t *p, int64_t 
 		  format_time(p->first, a, sizeof(a)));
 }
 
-/* Cancels the unfinished jobs a new run replaces (--concurrency replace). */
-static void replace_old(store_t *s, const store_schedule_t *sc, const int64_t *ids, size_t n,
-			int64_t new_id, int64_t due)
+/* The unfinished jobs a new run replaces (--concurrency replace), added to
+ * *list for ops_replace_run. */
+static int replace_old(const store_schedule_t *sc, const int64_t *ids, size_t n, int64_t new_id,
+		       int64_t due, ops_replace_t **list, char **err)
 {
-	char d[40], *reason = NULL, *actor = actor_of(sc);
-	if (asprintf(&reason, "replaced by job %lld, the run of schedule '%s' due at %s "
-			      "(--concurrency replace)",
-		     (long long)new_id, sc->name, format_time(due, d, sizeof(d))) < 0)
-		reason = NULL;
-	ops_cancel_result_t *res = calloc(n, sizeof(*res));
-	ops_cancel_opts_t o = {.actor = actor ? actor : "schedule",
-			       .reason = reason ? reason : "replaced by a newer run",
-			       .grace_s = REPLACE_GRACE_S, .output_limit = 1 << 20};
+	char d[40];
+	ops_replace_t *r = calloc(1, sizeof(*r));
+	if (r) {
+		r->ids = malloc(n * sizeof(*ids));
+		r->schedule = strdup(sc->name);
+		r->actor = actor_of(sc);
+		if (asprintf(&r->reason, "replaced by job %lld, the run of schedule '%s' due at %s "
+					 "(--concurrency replace)",
+			     (long long)new_id, sc->name, format_time(due, d, sizeof(d))) < 0)
+			r->reason = NULL;
+	}
+	if (!r || !r->ids || !r->schedule || !r->actor || !r->reason) {
+		ops_replace_free(r);
+		return err_set(err, "out of memory");
+	}
+	memcpy(r->ids, ids, n * sizeof(*ids));
+	r->n = n;
+	r->new_id = new_id;
+	r->next = *list;
+	*list = r;
+	return 0;
+}
+
+void ops_replace_run(store_t *s, const ops_replace_t *r)
+{
+	ops_cancel_result_t *res = calloc(r->n, sizeof(*res));
+	ops_cancel_opts_t o = {.actor = r->actor, .reason = r->reason,
+			       .grace_s = OPS_REPLACE_GRACE_S, .output_limit = 1 << 20};
 	char *err = NULL;
-	if (!res || ops_cancel(s, ids, n, &o, res, &err) < 0) {
-		log_warn("schedule '%s': cannot cancel the job(s) job %lld replaces: %s", sc->name,
-			 (long long)new_id, err_str(err));
+	if (!res || ops_cancel(s, r->ids, r->n, &o, res, &err) < 0) {
+		log_warn("schedule '%s': cannot cancel the job(s) job %lld replaces: %s",
+			 r->schedule, (long long)r->new_id, res ? err_str(err) : "out of memory");
 	} else {
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = 0; i < r->n; i++) {
 			if (res[i].outcome == OPS_CANCELLED)
 				log_info("schedule '%s': job %lld cancelled, replaced by job %lld",
-					 sc->name, (long long)ids[i], (long long)new_id);
+					 r->schedule, (long long)r->ids[i], (long long)r->new_id);
 			else if (res[i].outcome != OPS_NOT_CANCELLABLE)
-				log_warn("schedule '%s': job %lld: %s", sc->name, (long long)ids[i],
-					 err_str(res[i].error));
+				log_warn("schedule '%s': job %lld: %s", r->schedule,
+					 (long long)r->ids[i], err_str(res[i].error));
 		}
-		ops_cancel_results_free(res, n);
+		ops_cancel_results_free(res, r->n);
 	}
 	free(res);
 	free(err);
-	free(reason);
-	free(actor);
+}
+
+void ops_replace_free(ops_replace_t *list)
+{
+	while (list) {
+		ops_replace_t *next = list->next;
+		free(list->ids);
+		free(list->schedule);
+		free(list->actor);
+		free(list->reason);
+		free(list);
+		list = next;
+	}
 }
 
 /* Handles one due schedule; -1 only when the store failed. */
 static int fire_one(store_t *s, const store_schedule_t *sc, int64_t now, ops_fire_stats_t *st,
-		    char **err)
+		    ops_replace_t **replace, char **err)
 {
 	cron_t c;
 	tz_t *tz = NULL;
@@ -520,8 +549,9 @@ static int fire_one(store_t *s, const store_schedule_t *sc, int64_t now, ops_fir
 		}
 		if (f.skip_reason)
 			log_info("schedule '%s': %s", sc->name, f.skip_reason);
-		if (make && nactive > 0 && strcmp(sc->concurrency, "replace") == 0)
-			replace_old(s, sc, active, nactive, job.id, p.last);
+		if (make && nactive > 0 && strcmp(sc->concurrency, "replace") == 0 &&
+		    replace_old(sc, active, nactive, job.id, p.last, replace, err) < 0)
+			rc = -1;
 	} else if (rc == 1) {
 		st->lost++;
 		log_debug("schedule '%s': another worker handled its due time first", sc->name);
@@ -542,7 +572,7 @@ fail:
 }
 
 int ops_schedule_fire_due(store_t *s, int64_t now, ops_fire_stats_t *stats, int64_t *next_due,
-			  char **err)
+			  ops_replace_t **replace, char **err)
 {
 	memset(stats, 0, sizeof(*stats));
 	*next_due = 0;
@@ -553,7 +583,7 @@ int ops_schedule_fire_due(store_t *s, int64_t now, ops_fire_stats_t *stats, int6
 			return -1;
 		int rc = 0;
 		for (size_t i = 0; rc == 0 && i < n; i++)
-			rc = fire_one(s, &v[i], now, stats, err);
+			rc = fire_one(s, &v[i], now, stats, replace, err);
 		store_schedule_list_free(v, n);
 		if (rc < 0)
 			return -1;

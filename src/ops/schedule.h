@@ -67,13 +67,32 @@ typedef struct {
 	int skipped;           /* due times handled without a job */
 	int lost;              /* due times another worker handled first */
 } ops_fire_stats_t;
+/* The unfinished jobs a run of --concurrency replace cancels, and why.
+ * ops_schedule_fire_due gives them back rather than cancelling them
+ * itself: stopping a container waits up to its grace period, which the
+ * caller may spend elsewhere (a worker cancels them on a thread of its
+ * own, and its loop goes on). */
+typedef struct ops_replace {
+	struct ops_replace *next;
+	int64_t *ids;
+	size_t n;
+	int64_t new_id;            /* the job of the new run */
+	char *schedule, *actor, *reason;
+} ops_replace_t;
+/* Cancels r's jobs through ops_cancel (a container gets OPS_REPLACE_GRACE_S
+ * after SIGTERM), and logs what became of each. */
+#define OPS_REPLACE_GRACE_S 10
+void ops_replace_run(store_t *s, const ops_replace_t *r);
+void ops_replace_free(ops_replace_t *list);
+
 /* Fires every schedule due at `now` (the schedule clock): for each, one
  * job for its latest due time (or a skipped run, as --concurrency and
  * --catch-up say), the next due time moved on by compare-and-set, and for
- * replace the unfinished job cancelled through ops_cancel. *next_due gets
- * the soonest due time left (0: none). -1 only when the store failed;
- * a schedule that cannot make its job records that as a skipped run. */
+ * replace the unfinished jobs to cancel added to *replace (the caller's to
+ * run with ops_replace_run and free). *next_due gets the soonest due time
+ * left (0: none). -1 only when the store failed; a schedule that cannot
+ * make its job records that as a skipped run. */
 int ops_schedule_fire_due(store_t *s, int64_t now, ops_fire_stats_t *stats, int64_t *next_due,
-			  char **err);
+			  ops_replace_t **replace, char **err);
 
 #endif

@@ -4,6 +4,8 @@
 #ifndef CJOBS_WORKER_INTERNAL_H
 #define CJOBS_WORKER_INTERNAL_H
 
+#include <pthread.h>
+
 #include "engine/engine.h"
 #include "worker/worker.h"
 
@@ -112,6 +114,10 @@ struct worker {
 	int reconciles_inflight;
 	bool batch_open;           /* a transaction spans this batch of callbacks */
 	int watch_fd;              /* the store's change notifications (store_watch), or -1 */
+	/* Threads cancelling the jobs schedules' new runs replace
+	 * (worker/schedules.c), joined as they end and at the end. */
+	pthread_t *replacers;
+	size_t nreplacers, capreplacers;
 };
 
 /* worker/slot.c */
@@ -133,6 +139,8 @@ slot_t *worker_find_slot(worker_t *w, const char *container_id);
 /* A slot for a job this worker holds; launches it, or adopts it. */
 int worker_add_slot(worker_t *w, whost_t *h, job_t *job, bool adopt);
 whost_t *worker_find_host(worker_t *w, const char *name);
+/* worker/schedules.c: waits for the threads that cancel replaced jobs. */
+void worker_replacers_join(worker_t *w);
 /* worker/schedules.c: fires the due schedules and sets next_sched_mono. */
 void worker_fire_schedules(worker_t *w, int64_t now_mono);
 /* worker/service.c: the service manager's notifications (see there). */

@@ -1141,6 +1141,7 @@ out:
 	}
 	free(w.slots);
 	free(w.retries_due);
+	worker_replacers_join(&w);
 	for (size_t i = 0; i < w.nhosts; i++) {
 		whost_t *h = w.hosts[i];
 		if (h->events)

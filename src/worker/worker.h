@@ -30,6 +30,10 @@ typedef struct worker_opts {
 				    * queue it again; 0 = wait for it to finish */
 	int64_t store_timeout_s;   /* how long the store may stay unreachable before
 				    * the worker gives up and exits 1 */
+	/* The store as store_open takes it, for connections of the worker's
+	 * other threads (a schedule's --concurrency replace cancels on one);
+	 * NULL: that work is done in the loop. */
+	const char *store_spec;
 	/* Called on SIGUSR1 to re-read the configuration into opts; may be NULL.
 	 * Returns 0 on success; on failure the old settings stay. */
 	int (*reload)(struct worker_opts *opts, void *ud, char **err);

@@ -257,6 +257,7 @@ test_expect_success '--concurrency replace: the unfinished job is cancelled nami
 	wait_for 60 "test -n \"\$(sched_jobs fresh)\"" &&
 	old=$(sched_jobs fresh) &&
 	wait_for 60 "test \"\$(job_field $old status)\" = running" &&
+	ocid=$(job_field $old container_id) &&
 	set_clock 2026-03-01T11:02:00Z && kill -USR1 $pid &&
 	wait_for 60 "test \"\$(sched_jobs fresh | wc -l)\" = 2" &&
 	new=$(sched_jobs fresh | tail -1) &&
@@ -264,6 +265,12 @@ test_expect_success '--concurrency replace: the unfinished job is cancelled nami
 	store_sql "SELECT reason FROM job_history WHERE job_id = $old AND to_status = '"'"'cancelled'"'"'" >why &&
 	test_grep "replaced by job $new, the run of schedule .fresh. due at 2026-03-01T11:02:00Z (--concurrency replace)" why &&
 	wait_for 60 "test \"\$(job_field $new status)\" = running" &&
+	# The old container (PID 1 of its own, which SIGTERM does not stop)
+	# has 10 s after SIGTERM; the worker launched the new run meanwhile,
+	# instead of waiting for that in its loop.
+	curl -s --unix-socket "$ENGINE_SOCK" "http://d/containers/$ocid/json" >old.json &&
+	grep -q "\"Running\":true" old.json &&
+	wait_for 60 "! curl -sf --unix-socket \"$ENGINE_SOCK\" \"http://d/containers/$ocid/json\" >/dev/null" &&
 	job_release $new &&
 	wait_for 60 "test \"\$(job_field $new status)\" = completed" &&
 	kill -TERM $pid && wait_exit 60 $pid &&
