@@ -133,6 +133,7 @@ void req_free(engine_req_t *r)
 	free(r->body);
 	free(r->fail);
 	free(r->errmsg);
+	mock_stream_free(r->mock_stream);
 	if (r->ctx_free)
 		r->ctx_free(r->ctx);
 	if (r->loop)
@@ -448,13 +449,24 @@ static void curl_error(engine_req_t *r, CURLcode rc, engine_status_t *st)
 
 void req_finished(engine_req_t *r, CURLcode rc)
 {
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->http_status);
+	if (rc == CURLE_OK) {
+		req_answered(r);
+		return;
+	}
 	engine_status_t *st = &r->st;
 	memset(st, 0, sizeof(*st));
-	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->http_status);
 	st->http_status = (int)r->http_status;
-	if (rc != CURLE_OK)
-		curl_error(r, rc, st);
-	else if (r->http_status >= 200 && r->http_status < 300)
+	curl_error(r, rc, st);
+	req_queue_done(r);
+}
+
+void req_answered(engine_req_t *r)
+{
+	engine_status_t *st = &r->st;
+	memset(st, 0, sizeof(*st));
+	st->http_status = (int)r->http_status;
+	if (r->http_status >= 200 && r->http_status < 300)
 		st->ok = true;
 	else
 		http_error(r, st);
