@@ -90,6 +90,7 @@ struct engine_req {
 	const char *method;       /* "GET", "POST", "DELETE" */
 	strbuf_t path;            /* "/containers/x/json?..." (no version) */
 	char *body;               /* JSON, for POST */
+	json_t *body_json;        /* instead, for a mock engine: the body as built */
 	bool unversioned;         /* the ping: no /vX.Y prefix, no waiting */
 	bool stream;              /* no total timeout; data_fn takes the body */
 	bool low_speed;           /* a stream that should never go quiet */
@@ -121,8 +122,9 @@ void req_path_enc(engine_req_t *r, const char *s);
 /* Appends filters={"type":[type],"label":["key" or "key=value"]}, each
  * part only when given (type, key not NULL). */
 void req_filters(engine_req_t *r, const char *type, const char *key, const char *value);
-/* Serializes j as the JSON body; returns -1 when out of memory. */
-int req_body_json(engine_req_t *r, const json_t *j);
+/* Serializes j as the JSON body (a mock engine keeps j itself, see
+ * body_json); returns -1 when out of memory. */
+int req_body_json(engine_req_t *r, json_t *j);
 /* Sends r: at once if the engine's API version is known, else after the
  * ping. Never fails: a request that cannot be sent ends with an error
  * status, delivered by the next engine_loop_run. */

@@ -30,7 +30,10 @@ typedef struct mock_ctr {
 	char *labels_text;          /* labels as compact JSON, for answers */
 	mock_state_t state;
 	int exit_code;
-	int64_t created_ns, started_ns, finished_ns; /* unix ns; 0: never */
+	int64_t created_ns;         /* unix ns */
+	/* As inspect tells them (RFC 3339), written when they change rather
+	 * than at every inspect; "" until the first start. */
+	char started_at[40], finished_at[40];
 } mock_ctr_t;
 
 /* ---- mock_table.c: one engine's containers ---- */
