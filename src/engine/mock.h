@@ -25,7 +25,7 @@ typedef struct mock_ctr {
 	dlist_t link;               /* the table's containers, oldest first */
 	char id[65];
 	char *name;                 /* without Docker's leading '/' */
-	char *image_json;           /* the create body's Image as JSON text */
+	char *image;                /* the create body's Image, "" if none */
 	json_t *labels;             /* an object of strings, never NULL */
 	char *labels_text;          /* labels as compact JSON, for answers */
 	mock_state_t state;

@@ -59,7 +59,7 @@ void mock_ctr_free(mock_ctr_t *c)
 	if (!c)
 		return;
 	free(c->name);
-	free(c->image_json);
+	free(c->image);
 	json_decref(c->labels);
 	free(c->labels_text);
 	free(c);

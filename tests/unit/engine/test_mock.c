@@ -258,6 +258,26 @@ static void test_inspect_tells_the_state(void **state)
 	assert_true(R.ok);
 }
 
+/* Labels come back as they were given, whatever they hold. */
+static void test_labels_kept_exactly(void **state)
+{
+	(void)state;
+	create("job-q", "a\"b\\c\x01" "d\u00e9", "S1");
+	assert_true(R.ok);
+	inspect("job-q");
+	assert_true(R.ok);
+	assert_string_equal(R.job, "a\"b\\c\x01" "d\u00e9");
+	begin();
+	engine_list(eng, "cjobs.job", "a\"b\\c\x01" "d\u00e9", on_list, NULL);
+	run();
+	assert_int_equal(R.n, 1);
+	assert_string_equal(R.list_job[0], "a\"b\\c\x01" "d\u00e9");
+	begin();
+	engine_remove(eng, "job-q", on_status, NULL);
+	run();
+	assert_true(R.ok);
+}
+
 static void test_unknown_is_404(void **state)
 {
 	(void)state;
@@ -617,6 +637,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create_conflict_and_names),
 		cmocka_unit_test(test_inspect_tells_the_state),
+		cmocka_unit_test(test_labels_kept_exactly),
 		cmocka_unit_test(test_unknown_is_404),
 		cmocka_unit_test(test_kill_stop_remove),
 		cmocka_unit_test(test_list_by_label),
