@@ -31,9 +31,9 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The id of a container: random per engine and numbered within it, so
- * that a container of a process that died is never mistaken for one of
- * the process after it. */
+/* A mock engine's own state: its containers, and what their ids are made
+ * of, random per engine and numbered within it, so that a container of a
+ * process that died is never mistaken for one of the process after it. */
 typedef struct mock {
 	mock_table_t *table;
 	uint64_t nonce[3];
