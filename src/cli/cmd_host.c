@@ -31,7 +31,10 @@ static const char *const show_formats[] = {"text", "json", NULL};
 	 .help = "The engine's address: unix:///path/to/docker.sock or tcp://HOST:PORT; or "   \
 		 "mock:// for the mock executor, which runs nothing: every job it gets "     \
 		 "completes at once with exit code 0 and no output (for dry runs of a "      \
-		 "queue and for measuring cjobs itself)."},                                  \
+		 "queue and for measuring cjobs itself). It answers as an engine would, "    \
+		 "from the containers it made; they live as long as the process that "      \
+		 "uses it, so the jobs of a worker that died find their containers gone, "   \
+		 "as on an engine where they were removed."},                                \
 	{.name = "max-jobs", .type = OPT_INT, .metavar = "N", .def = D("10"), .min = 1,        \
 	 .max = HOST_MAX_JOBS_MAX,                                                             \
 	 .help = "How many of this host's containers may run at once, counted over every "  \

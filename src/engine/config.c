@@ -210,6 +210,7 @@ void engine_free(engine_t *e)
 	if (!e)
 		return;
 	engine_detach(e);
+	mock_engine_free(e);
 	free_strings(e);
 	free(e);
 }

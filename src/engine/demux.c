@@ -166,6 +166,10 @@ static int take_one(demux_stream_t *s, job_output_t *o)
 
 int demux_take(demux_t *d, job_output_t *out, job_output_t *err)
 {
+	/* Both empty first: when out cannot be had, err was never filled and
+	 * must not be freed as if it had been. */
+	memset(out, 0, sizeof(*out));
+	memset(err, 0, sizeof(*err));
 	if (take_one(&d->out[0], out) < 0 || take_one(&d->out[1], err) < 0) {
 		job_output_free(out);
 		job_output_free(err);

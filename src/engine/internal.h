@@ -63,8 +63,8 @@ struct engine {
 	dlist_t waiting;          /* engine_req_t.qlink: waiting for the ping */
 	dlist_t events;           /* engine_events_t.elink */
 	bool mock;                /* mock://: answered by mock.c, no transport */
-	uint64_t mock_seq;        /* container ids handed out */
 	dlist_t mock_streams;     /* engine_req_t.qlink: its open event streams */
+	struct mock *mock_state;  /* mock.c's containers; NULL until the first */
 };
 
 typedef enum { REQ_NEW, REQ_WAITING, REQ_ACTIVE, REQ_DONE, REQ_DISPATCHING } req_state_t;
@@ -90,6 +90,7 @@ struct engine_req {
 	const char *method;       /* "GET", "POST", "DELETE" */
 	strbuf_t path;            /* "/containers/x/json?..." (no version) */
 	char *body;               /* JSON, for POST */
+	json_t *body_json;        /* instead, for a mock engine: the body as built */
 	bool unversioned;         /* the ping: no /vX.Y prefix, no waiting */
 	bool stream;              /* no total timeout; data_fn takes the body */
 	bool low_speed;           /* a stream that should never go quiet */
@@ -108,6 +109,7 @@ struct engine_req {
 	req_data_fn data;
 	void *ctx;                /* the operation's state */
 	void (*ctx_free)(void *ctx);
+	struct mock_stream *mock_stream; /* a mock engine's event stream */
 };
 
 /* ---- http.c: one request ---- */
@@ -120,8 +122,9 @@ void req_path_enc(engine_req_t *r, const char *s);
 /* Appends filters={"type":[type],"label":["key" or "key=value"]}, each
  * part only when given (type, key not NULL). */
 void req_filters(engine_req_t *r, const char *type, const char *key, const char *value);
-/* Serializes j as the JSON body; returns -1 when out of memory. */
-int req_body_json(engine_req_t *r, const json_t *j);
+/* Serializes j as the JSON body (a mock engine keeps j itself, see
+ * body_json); returns -1 when out of memory. */
+int req_body_json(engine_req_t *r, json_t *j);
 /* Sends r: at once if the engine's API version is known, else after the
  * ping. Never fails: a request that cannot be sent ends with an error
  * status, delivered by the next engine_loop_run. */
@@ -131,6 +134,9 @@ void req_submit(engine_req_t *r);
 void req_fail_now(engine_req_t *r, const char *msg);
 /* Called by the loop when curl reports r finished. */
 void req_finished(engine_req_t *r, CURLcode rc);
+/* r has its whole answer (r->http_status, r->resp): builds its status as
+ * for any answer (an error's message, 404, 409) and queues it. */
+void req_answered(engine_req_t *r);
 /* Unlinks r from wherever it is (without callback) and frees it. */
 void req_abort(engine_req_t *r);
 void req_free(engine_req_t *r);
@@ -154,6 +160,13 @@ void req_activate(engine_req_t *r);
 /* ---- mock.c: the mock executor ---- */
 /* Answers r at once as an engine would (r's engine is mock://). */
 void mock_activate(engine_req_t *r);
+/* The reader of r (a mock engine's event stream) asked to pause and has
+ * room again: hands it the events held meanwhile (mock_events.c). */
+void mock_stream_resume(engine_req_t *r);
+/* Frees what the mock kept for an event stream (req_free); NULL is fine. */
+void mock_stream_free(struct mock_stream *s);
+/* Frees a mock engine's table of containers (engine_free). */
+void mock_engine_free(engine_t *e);
 
 /* ---- config.c ---- */
 /* Aborts e's requests and streams and cuts it from its loop. */

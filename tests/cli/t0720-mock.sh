@@ -75,6 +75,89 @@ test_expect_success 'mock:// takes no TLS files and no other form' '
 	grep -q "TLS" err
 '
 
+# A mock engine keeps its containers in the process that made them, as an
+# engine keeps them in its daemon: a worker that dies takes them along, so
+# the next worker meets jobs whose containers are gone (404), the case of
+# an engine whose container was removed. It must recover them as t0700
+# expects of a real engine: a job still launching goes back to the queue
+# with its attempt given back and then completes on attempt 1 (t0700, "a
+# job held by a worker elsewhere"); a job that ran is recorded as vanished,
+# not completed. An old mock that answered "exited 0" for any id made both
+# look like finished containers.
+
+# recovered IDS: "ID STATUS ATTEMPT REQUEUES VANISHED" for each job of the
+# comma-separated IDS: how often it went back to the queue because its
+# container never started, and whether its error says the container
+# vanished ("vanished") or not ("-").
+recovered() {
+	store_sql "SELECT j.id || ' ' || j.status || ' ' || j.attempt || ' ' ||
+		(SELECT count(*) FROM job_history h WHERE h.job_id = j.id
+			AND h.reason LIKE '%its worker stopped before the container started; back in the queue%') ||
+		' ' || CASE WHEN j.last_error LIKE '%the container disappeared while no worker watched it%'
+			THEN 'vanished' ELSE '-' END
+		FROM jobs j WHERE j.id IN ($1)"
+}
+count_status() {
+	store_sql "SELECT count(*) FROM jobs WHERE status = '$1'"
+}
+
+test_expect_success 'jobs held by a worker gone for good, on a mock host: no container is found (404); launching goes back to the queue, running is failed as vanished' '
+	store_delete_jobs &&
+	launching=$(cjobs job submit --image busybox --host dry -- true) &&
+	running=$(cjobs job submit --image busybox --host dry -- true) &&
+	now=$(date +%s%3N) &&
+	for id in $launching $running; do
+		uuid=$(job_field $id uuid) &&
+		st=$([ $id = $launching ] && echo launching || echo running) &&
+		cid=$([ $id = $launching ] && echo NULL || echo "'"'"'$(printf "%064d" $id)'"'"'") &&
+		store_edit_own "UPDATE jobs SET status = '"'"'$st'"'"', attempt = 1,
+			worker_id = '"'"'elsewhere:1:1:abcd'"'"', lease_until = $((now - 1000)),
+			ran_on = '"'"'dry'"'"', container_name = '"'"'cjobs-$uuid-1'"'"',
+			container_id = $cid, started_at = $((now - 2000)) WHERE id = $id" || exit 1
+	done &&
+	expect_code 3 cjobs process-jobs --host dry --verbosity 2 2>log &&
+	grep -q "job $launching: the lease of its worker ran out" log &&
+	grep -q "job $running: the lease of its worker ran out" log &&
+	printf "%s\n" "$launching completed 1 1 -" "$running failed 1 0 vanished" >want &&
+	recovered "$launching,$running" | sort -n >got &&
+	test_cmp want got &&
+	test -z "$(job_field $running exit_code)" &&
+	cjobs db check
+'
+
+test_expect_success 'a worker killed (-9) mid-queue on a mock host: the next worker finds none of its containers and recovers each job as from an engine that lost them' '
+	store_delete_jobs &&
+	cjobs job submit --image busybox --host dry --count 5000 -- true >/dev/null || exit 1
+	"$CJOBS_BIN" process-jobs --daemon --host dry --max-jobs 50 2>k.log &
+	pid=$!
+	stop_on_exit $pid
+	# Frozen where it stands (SIGSTOP) once it is under way, so that the
+	# jobs it holds are read before it dies; again if it held none.
+	for try in 1 2 3 4 5 6 7 8 9 10; do
+		wait_for 60 "test \$(count_status completed) -ge $((try * 50))" || exit 1
+		kill -STOP $pid &&
+		store_sql "SELECT id || '"'"' '"'"' || status FROM jobs WHERE status IN ('"'"'launching'"'"', '"'"'running'"'"')" >held &&
+		test -s held && break
+		kill -CONT $pid
+	done &&
+	test -s held &&
+	kill -9 $pid && { wait $pid 2>/dev/null; true; } &&
+	echo "killed holding $(wc -l <held) jobs: $(grep -c launching held) launching, $(grep -c " running" held) running" &&
+	code=$(grep -q " running" held && echo 3 || echo 0) &&
+	expect_code $code cjobs process-jobs --host dry --max-jobs 50 --verbosity 2 2>n.log &&
+	while read -r id st; do
+		grep -q "job $id: .*taking it over" n.log || { echo "job $id: not taken over"; exit 1; }
+	done <held &&
+	awk "{ print \$1, (\$2 == \"launching\" ? \"completed 1 1 -\" : \"failed 1 0 vanished\") }" held |
+		sort -n >want &&
+	recovered "$(cut -d" " -f1 held | paste -sd, -)" | sort -n >got &&
+	test_cmp want got &&
+	test "$(count_status failed)" = "$(grep -c " running" held)" &&
+	test $(( $(count_status completed) + $(count_status failed) )) = 5000 &&
+	test "$(store_sql "SELECT max(attempt) FROM jobs")" = 1 &&
+	cjobs db check
+'
+
 # Routing and limits are the worker's own rules, not an engine's behaviour:
 # mock hosts show them without containers, and every job's claim and end
 # are in the store's history (max_at_once), so nothing here samples or
