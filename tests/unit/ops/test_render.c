@@ -126,7 +126,7 @@ static void test_reals(void **state)
 {
 	(void)state;
 	static const int64_t nanos[] = {1, 100000000, 1000000000, 2000000000, 123456789012345678LL,
-					999999999, 7, 9000000000000000000LL, 64000000000LL};
+					999999999, 7, 3000000000000000000LL, 64000000000LL};
 	job_t j;
 	job_init(&j);
 	j.image = (char *)"x";
