@@ -22,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "../alloc_wrap.h"
+
 #include "engine/engine.h"
 
 /* ---- fault injection ---- */
@@ -30,7 +32,7 @@ static long fail_at; /* 0: off */
 static long count;
 static bool injected;
 
-static bool should_fail(void)
+bool alloc_should_fail(void)
 {
 	if (!fail_at)
 		return false;
@@ -41,48 +43,6 @@ static bool should_fail(void)
 	return false;
 }
 
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t n);
-char *__real_strdup(const char *s);
-char *__real_strndup(const char *s, size_t n);
-
-void *__wrap_malloc(size_t n)
-{
-	return should_fail() ? NULL : __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t size)
-{
-	return should_fail() ? NULL : __real_calloc(n, size);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	return should_fail() ? NULL : __real_realloc(p, n);
-}
-
-char *__wrap_strdup(const char *s)
-{
-	return should_fail() ? NULL : __real_strdup(s);
-}
-
-char *__wrap_strndup(const char *s, size_t n)
-{
-	return should_fail() ? NULL : __real_strndup(s, n);
-}
-
-/* asprintf as glibc fails it: -1, and *strp not to be used. */
-int __wrap_asprintf(char **strp, const char *fmt, ...)
-{
-	if (should_fail())
-		return -1;
-	va_list ap;
-	va_start(ap, fmt);
-	int r = vasprintf(strp, fmt, ap);
-	va_end(ap);
-	return r;
-}
 
 /* ---- the conversation ---- */
 

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../alloc_wrap.h"
 #include "store/copy.h"
 #include "store/dburl.h"
 #include "store/maint.h"
@@ -34,7 +35,7 @@ static long count;
 static bool injected;
 static bool persistent; /* every allocation after the n-th fails too */
 
-static bool should_fail(void)
+bool alloc_should_fail(void)
 {
 	if (!fail_at)
 		return false;
@@ -85,59 +86,17 @@ static void mark(void)
 	resume_faults();
 }
 
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t n);
-char *__real_strdup(const char *s);
-char *__real_strndup(const char *s, size_t n);
-
-void *__wrap_malloc(size_t n)
-{
-	return should_fail() ? NULL : __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t size)
-{
-	return should_fail() ? NULL : __real_calloc(n, size);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	return should_fail() ? NULL : __real_realloc(p, n);
-}
-
-char *__wrap_strdup(const char *s)
-{
-	return should_fail() ? NULL : __real_strdup(s);
-}
-
-char *__wrap_strndup(const char *s, size_t n)
-{
-	return should_fail() ? NULL : __real_strndup(s, n);
-}
-
-/* asprintf as glibc fails it: -1, and *strp not to be used. */
-int __wrap_asprintf(char **strp, const char *fmt, ...)
-{
-	if (should_fail())
-		return -1;
-	va_list ap;
-	va_start(ap, fmt);
-	int r = vasprintf(strp, fmt, ap);
-	va_end(ap);
-	return r;
-}
 
 static sqlite3_mem_methods real_mem;
 
 static void *sq_malloc(int n)
 {
-	return should_fail() ? NULL : real_mem.xMalloc(n);
+	return alloc_should_fail() ? NULL : real_mem.xMalloc(n);
 }
 
 static void *sq_realloc(void *p, int n)
 {
-	return should_fail() ? NULL : real_mem.xRealloc(p, n);
+	return alloc_should_fail() ? NULL : real_mem.xRealloc(p, n);
 }
 
 static void install_sqlite_hooks(void)
