@@ -62,8 +62,12 @@ while IFS=$'\t' read -r path want line; do
 	run=${line#cjobs }
 	if [[ $line == *--daemon* || $line == "cjobs serve"* ]]; then
 		# A daemon or server example runs until it says (at verbosity 2)
-		# that it is up, and is then stopped with SIGTERM.
+		# that it is up, and is then stopped with SIGTERM. Its log is
+		# emptied first: the background shell truncates it only when it
+		# gets to run, and the wait must not read the previous example's
+		# "up" line (a SIGTERM before the server took its signals).
 		test_expect_success "example of $path: $line" '
+			: >daemon.err
 			eval "exec \"\$CJOBS_BIN\" $run --verbosity 2" >/dev/null 2>daemon.err &
 			pid=$!
 			wait_for 60 "grep -Eq \"job\\(s\\) at once, daemon| serving http\" daemon.err || ! kill -0 $pid";
