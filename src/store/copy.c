@@ -229,12 +229,11 @@ int store_copy_contents(store_t *s, store_copy_counts_t *out, char **err)
 		return -1;
 	if (schema < 1)
 		return 0;
-	if (s->depth > 0)
-		return count_rows(s, out, err);
-	if (st_run(s, s->drv->sql_begin_read, "cannot start reading", err) < 0)
+	bool own = false;
+	if (store_read_begin(s, &own, err) < 0)
 		return -1;
 	int rc = count_rows(s, out, err);
-	st_run(s, "COMMIT", "cannot finish reading", NULL);
+	store_read_end(s, own);
 	return rc;
 }
 

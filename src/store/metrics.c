@@ -208,12 +208,11 @@ int store_timeline(store_t *s, int64_t from, int64_t step, size_t n, store_timel
 	if (step <= 0 || n == 0)
 		return err_set(err, "a timeline needs a step and at least one point");
 	/* The counts and the history in one snapshot, so that they agree. */
-	if (s->depth > 0)
-		return timeline_read(s, from, step, n, out, err);
-	if (st_run(s, s->drv->sql_begin_read, "cannot start reading", err) < 0)
+	bool own = false;
+	if (store_read_begin(s, &own, err) < 0)
 		return -1;
 	int rc = timeline_read(s, from, step, n, out, err);
-	st_run(s, "COMMIT", "cannot finish reading", NULL);
+	store_read_end(s, own);
 	if (rc < 0)
 		memset(out, 0, n * sizeof(*out));
 	return rc;

@@ -223,7 +223,7 @@ const char *store_driver_name(const store_t *s)
  * as memory allows and never reads or commits the abandoned writes. */
 int tx_heal(store_t *s, char **err)
 {
-	if (s->depth > 0 || !db_in_tx(s))
+	if (s->depth > 0 || s->reading || !db_in_tx(s))
 		return 0;
 	if (st_run(s, "ROLLBACK", "cannot roll back an earlier failed write", err) < 0)
 		return -1;
@@ -657,13 +657,16 @@ int store_read_begin(store_t *s, bool *own, char **err)
 	if (st_run(s, s->drv->sql_begin_read, "cannot read the job store", err) < 0)
 		return -1;
 	*own = true;
+	s->reading = true;
 	return 0;
 }
 
 void store_read_end(store_t *s, bool own)
 {
-	if (own && db_in_tx(s) &&
-	    st_run(s, "COMMIT", "cannot end the read", NULL) < 0)
+	if (!own)
+		return;
+	s->reading = false;
+	if (db_in_tx(s) && st_run(s, "COMMIT", "cannot end the read", NULL) < 0)
 		st_run(s, "ROLLBACK", "rollback", NULL);
 }
 

@@ -65,6 +65,8 @@ struct store {
 	char sp_queue[STORE_SP_QUEUE_MAX];
 	unsigned sp_n;
 	bool recording;        /* the open transaction is store_begin_recording's */
+	bool reading;          /* the open transaction is store_read_begin's: a
+	                        * snapshot that store calls inside it keep */
 	int64_t moved_job;     /* the job the open transaction moved last: its row
 	                        * is locked (it exists) until the transaction ends */
 	bool long_writer;      /* store_long_writer was called */

@@ -278,6 +278,39 @@ static void test_second_handle_reads_committed(void **state)
 	store_close(other);
 }
 
+/* A read snapshot (store_read_begin) holds across the store's own calls
+ * inside it: another handle's commit in between is not seen until the read
+ * ends. (The calls' check for an abandoned transaction once rolled the
+ * snapshot back, so `job show` could read a job's row and its history from
+ * two different commits.) */
+static void test_read_snapshot_holds(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	store_t *other = NULL;
+	OK(store_open(fx->path, true, &other, &err));
+	int64_t id = add_job(fx->s, 0, NULL, 0);
+	bool own = false;
+	OK(store_read_begin(fx->s, &own, &err));
+	assert_true(own);
+	job_t j;
+	job_init(&j);
+	OK(store_job_get(fx->s, id, &j, &err));
+	assert_int_equal(j.status, JOB_QUEUED);
+	OK(store_job_move(other, &j, JOB_QUEUED, JOB_CANCELLED, 0, "test", "cancelled", &err));
+	job_free(&j);
+	job_init(&j);
+	OK(store_job_get(fx->s, id, &j, &err));
+	assert_int_equal(j.status, JOB_QUEUED);
+	store_read_end(fx->s, own);
+	job_free(&j);
+	job_init(&j);
+	OK(store_job_get(fx->s, id, &j, &err));
+	assert_int_equal(j.status, JOB_CANCELLED);
+	job_free(&j);
+	store_close(other);
+}
+
 /* A deferred transaction holds no lock and sends nothing until its first
  * statement: another handle writes meanwhile (it would wait for the write
  * lock, then fail as busy, if the BEGIN had gone out), and an empty one
@@ -486,6 +519,7 @@ int main(void)
 		T(test_unbalanced_calls),
 		T(test_close_rolls_back),
 		T(test_second_handle_reads_committed),
+		T(test_read_snapshot_holds),
 		T(test_deferred_begin),
 		T(test_recording_transactions),
 		T(test_output_after_move_in_a_turn),
