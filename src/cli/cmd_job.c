@@ -132,7 +132,7 @@ typedef struct {
 	bool truncated;
 } out_size_t;
 
-/* The sizes ops_job_json gives for one stream. */
+/* The sizes ops_job_detail_json gives for one stream. */
 static out_size_t size_of(const json_t *o)
 {
 	if (!json_is_object(o))
@@ -200,7 +200,7 @@ static void print_container(const job_container_t *c)
 	print_str("gpus:", c->gpus);
 }
 
-/* One direction of the job's dependencies, from ops_job_json's object:
+/* One direction of the job's dependencies, from ops_job_detail_json's object:
  * "2 (ok: met, completed), 5 (any: waiting, running)". */
 static void print_links(const char *label, const json_t *links)
 {
@@ -327,29 +327,29 @@ static int show_run(cli_ctx_t *ctx, cli_args_t *a)
 {
 	job_t j;
 	job_init(&j);
-	if (load_job(ctx, a->pos[0], &j) < 0)
-		return EXIT_ERROR;
+	store_job_detail_t d = {0};
+	int64_t id;
 	char *err = NULL;
-	job_event_t *ev = NULL;
-	size_t nev = 0;
-	int rc = EXIT_OK;
 	json_t *o = NULL;
 	bool secrets = cli_flag(a, "show-secrets");
-	if (ops_job_json(ctx->store, &j, secrets, &o, &err) != OPS_OK) {
+	ops_rc_t orc = ops_job_id_parse(a->pos[0], &id, &err);
+	if (orc == OPS_OK)
+		orc = ops_job_detail(ctx->store, id, &j, &d, &err);
+	if (orc == OPS_OK)
+		orc = ops_job_detail_json(&j, &d, secrets, &o, &err);
+	int rc = EXIT_OK;
+	if (orc != OPS_OK) {
 		cli_error(ctx, "%s", err_str(err));
 		rc = EXIT_ERROR;
 	} else if (strcmp(cli_str(a, "format"), "json") == 0) {
 		rc = render_print_json(stdout, o) == 0 ? EXIT_OK : EXIT_ERROR;
-	} else if (store_history(ctx->store, j.id, &ev, &nev, &err) < 0) {
-		cli_error(ctx, "%s", err_str(err));
-		rc = EXIT_ERROR;
 	} else {
 		out_size_t sz[2] = {size_of(json_object_get(o, "stdout")),
 				    size_of(json_object_get(o, "stderr"))};
-		print_text_job(&j, secrets, ev, nev, sz, o);
+		print_text_job(&j, secrets, d.history, d.nhistory, sz, o);
 	}
 	json_decref(o);
-	store_history_free(ev, nev);
+	store_job_detail_free(&d);
 	free(err);
 	job_free(&j);
 	return rc;

@@ -440,7 +440,7 @@ void api_job_retry(http_req_t *r)
 		rc = moved == 1 ? OPS_E_CONFLICT : moved < 0 ? OPS_E_STORE : OPS_OK;
 	}
 	if (rc == OPS_OK)
-		rc = ops_job_json(r->store, &job, false, &o, &err);
+		rc = ops_job_show(r->store, job.id, false, &o, &err);
 	if (rc == OPS_OK)
 		http_reply_json(r, 200, o);
 	else

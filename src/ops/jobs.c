@@ -62,57 +62,40 @@ static json_t *links_json(const store_dep_t *v, size_t n)
 	return a;
 }
 
-/* The name of the schedule that made the job; null for none, or for a
- * schedule removed since (schedule_id still says which it was). */
-static json_t *schedule_name(store_t *s, const job_t *job)
+ops_rc_t ops_job_detail(store_t *s, int64_t id, job_t *job, store_job_detail_t *d, char **err)
 {
-	store_schedule_t sc;
-	char *err = NULL;
-	if (!job->schedule_id || store_schedule_get_id(s, job->schedule_id, &sc, &err) != 0) {
-		free(err);
-		return json_null();
+	int rc = store_job_detail(s, id, job, d, err);
+	if (rc == 1) {
+		err_set(err, MSG_NO_JOB, (long long)id);
+		return OPS_E_NOT_FOUND;
 	}
-	json_t *name = json_string(sc.name);
-	store_schedule_free(&sc);
-	return name ? name : json_null();
+	return rc < 0 ? OPS_E_STORE : OPS_OK;
 }
 
-ops_rc_t ops_job_json(store_t *s, const job_t *job, bool show_secrets, json_t **out,
-		      char **err)
+ops_rc_t ops_job_detail_json(const job_t *job, const store_job_detail_t *d, bool show_secrets,
+			     json_t **out, char **err)
 {
 	*out = NULL;
-	job_event_t *ev = NULL;
-	size_t nev = 0, nafter = 0, nbefore = 0;
-	store_dep_t *after = NULL, *before = NULL;
-	store_output_size_t sizes[2];
-	if (store_history(s, job->id, &ev, &nev, err) < 0 ||
-	    store_output_sizes(s, job->id, sizes, err) < 0 ||
-	    store_job_deps(s, job->id, &after, &nafter, &before, &nbefore, err) < 0) {
-		store_history_free(ev, nev);
-		return OPS_E_STORE;
-	}
 	json_t *o = render_job_json(job, show_secrets);
-	json_t *ja = links_json(after, nafter), *jb = links_json(before, nbefore);
-	store_deps_free(after, nafter);
-	store_deps_free(before, nbefore);
-	if (!o || !ja || !jb) {
+	json_t *ja = links_json(d->after, d->nafter), *jb = links_json(d->before, d->nbefore);
+	json_t *sched = d->schedule ? json_string(d->schedule) : json_null();
+	if (!o || !ja || !jb || !sched) {
 		json_decref(ja);
 		json_decref(jb);
-		ja = jb = NULL;
+		json_decref(sched);
+		ja = jb = sched = NULL;
 	}
 	/* json_object_set_new takes its value even when it fails. */
 	if (!o || !ja || !jb || json_object_set_new(o, "after", ja) < 0 ||
 	    json_object_set_new(o, "waited_for_by", jb) < 0 ||
-	    json_object_set_new(o, "schedule", schedule_name(s, job)) < 0 ||
-	    json_object_set_new(o, "history", render_history_json(ev, nev)) < 0 ||
-	    json_object_set_new(o, "stdout", size_json(&sizes[0])) < 0 ||
-	    json_object_set_new(o, "stderr", size_json(&sizes[1])) < 0) {
-		store_history_free(ev, nev);
+	    json_object_set_new(o, "schedule", sched) < 0 ||
+	    json_object_set_new(o, "history", render_history_json(d->history, d->nhistory)) < 0 ||
+	    json_object_set_new(o, "stdout", size_json(&d->sizes[0])) < 0 ||
+	    json_object_set_new(o, "stderr", size_json(&d->sizes[1])) < 0) {
 		json_decref(o);
 		err_set(err, "out of memory");
 		return OPS_E_STORE;
 	}
-	store_history_free(ev, nev);
 	*out = o;
 	return OPS_OK;
 }
@@ -207,15 +190,12 @@ ops_rc_t ops_host_load(store_t *s, const char *name, host_t *h, char **err)
 ops_rc_t ops_job_show(store_t *s, int64_t id, bool show_secrets, json_t **out, char **err)
 {
 	*out = NULL;
-	bool own = false;
-	if (store_read_begin(s, &own, err) < 0)
-		return OPS_E_STORE;
 	job_t job;
-	job_init(&job);
-	ops_rc_t rc = ops_job_load(s, id, &job, err);
+	store_job_detail_t d;
+	ops_rc_t rc = ops_job_detail(s, id, &job, &d, err);
 	if (rc == OPS_OK)
-		rc = ops_job_json(s, &job, show_secrets, out, err);
-	store_read_end(s, own);
+		rc = ops_job_detail_json(&job, &d, show_secrets, out, err);
+	store_job_detail_free(&d);
 	job_free(&job);
 	return rc;
 }

@@ -25,12 +25,15 @@ typedef enum {
 ops_rc_t ops_job_id_parse(const char *text, int64_t *id, char **err);
 /* Loads job id into job (job_init'ed by the caller). */
 ops_rc_t ops_job_load(store_t *s, int64_t id, job_t *job, char **err);
+/* Loads job id and its detail (store_job_detail: one read snapshot, so that
+ * the row, its history, its output and its dependencies agree). */
+ops_rc_t ops_job_detail(store_t *s, int64_t id, job_t *job, store_job_detail_t *d, char **err);
 /* The job object of `job show --format json` and GET /api/v1/jobs/ID: the
- * job's fields, its history, and the sizes of its latest stored output. */
-ops_rc_t ops_job_json(store_t *s, const job_t *job, bool show_secrets, json_t **out,
-		      char **err);
-/* ops_job_load and ops_job_json in one read snapshot, so that the row, its
- * history and its output agree. */
+ * job's fields, its history, its dependencies both ways, its schedule, and
+ * the sizes of its latest stored output. */
+ops_rc_t ops_job_detail_json(const job_t *job, const store_job_detail_t *d, bool show_secrets,
+			     json_t **out, char **err);
+/* ops_job_detail and ops_job_detail_json. */
 ops_rc_t ops_job_show(store_t *s, int64_t id, bool show_secrets, json_t **out, char **err);
 /* The attempt whose output is asked for (0: the latest) must have
  * happened. */

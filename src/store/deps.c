@@ -278,18 +278,12 @@ void store_deps_free(store_dep_t *v, size_t n)
 /* Rows of (job id, cond, state, status, the dependency's status) into
  * *out; an edge still 'waiting' whose dependency has ended is shown as its
  * end settled it (see settle_edges). */
-static int read_links(store_t *s, const char *sql, int64_t id, store_dep_t **out, size_t *n,
-		      char **err)
+int links_collect(store_t *s, db_stmt_t *st, int64_t id, store_dep_t **out, size_t *n,
+		  char **err)
 {
 	*out = NULL;
 	*n = 0;
-	db_stmt_t *st = NULL;
-	if (st_prepare(s, sql, &st, err) < 0)
-		return -1;
-	binder_t b;
-	bind_start(&b, st);
-	bind_i64(&b, id);
-	int rc = bind_check(s, &b, "cannot read the job's dependencies", err);
+	int rc = 0;
 	size_t cap = 0;
 	int step = DB_DONE;
 	while (rc == 0 && (step = st_step(st)) == DB_ROW) {
@@ -314,12 +308,24 @@ static int read_links(store_t *s, const char *sql, int64_t id, store_dep_t **out
 	}
 	if (rc == 0 && step != DB_DONE)
 		rc = db_fail_rc(s, step, "cannot read the job's dependencies", err);
-	st_release(s, st);
 	if (rc < 0) {
 		free(*out);
 		*out = NULL;
 		*n = 0;
 	}
+	return rc;
+}
+
+static int read_links(store_t *s, const char *sql, int64_t id, store_dep_t **out, size_t *n,
+		      char **err)
+{
+	*out = NULL;
+	*n = 0;
+	db_stmt_t *st = NULL;
+	if (st_open_id(s, sql, id, "cannot read the job's dependencies", &st, err) < 0)
+		return -1;
+	int rc = links_collect(s, st, id, out, n, err);
+	st_release(s, st);
 	return rc;
 }
 
@@ -330,14 +336,9 @@ int store_job_deps(store_t *s, int64_t id, store_dep_t **after, size_t *nafter,
 	*nafter = *nbefore = 0;
 	if (store_ready(s, err) < 0)
 		return -1;
-	if (read_links(s, "SELECT d.after_id, d.cond, d.state, a.status, a.status FROM job_deps d "
-			  "JOIN jobs a ON a.id = d.after_id WHERE d.job_id = ? ORDER BY d.after_id",
-		       id, after, nafter, err) < 0)
+	if (read_links(s, SQL_LINKS_AFTER, id, after, nafter, err) < 0)
 		return -1;
-	if (read_links(s, "SELECT d.job_id, d.cond, d.state, j.status, a.status FROM job_deps d "
-			  "JOIN jobs j ON j.id = d.job_id JOIN jobs a ON a.id = d.after_id "
-			  "WHERE d.after_id = ? ORDER BY d.job_id",
-		       id, before, nbefore, err) < 0) {
+	if (read_links(s, SQL_LINKS_BEFORE, id, before, nbefore, err) < 0) {
 		free(*after);
 		*after = NULL;
 		*nafter = 0;
@@ -362,11 +363,7 @@ int store_deps_closure(store_t *s, int64_t id, int64_t **out, size_t *n, char **
 	for (size_t at = 0; rc == 0 && at < nseen; at++) {
 		store_dep_t *next = NULL;
 		size_t nn = 0;
-		rc = read_links(s, "SELECT d.job_id, d.cond, d.state, j.status, a.status "
-				   "FROM job_deps d JOIN jobs j ON j.id = d.job_id "
-				   "JOIN jobs a ON a.id = d.after_id WHERE d.after_id = ? "
-				   "ORDER BY d.job_id",
-				seen[at], &next, &nn, err);
+		rc = read_links(s, SQL_LINKS_BEFORE, seen[at], &next, &nn, err);
 		for (size_t i = 0; rc == 0 && i < nn; i++) {
 			if (job_status_is_final(next[i].status))
 				continue;

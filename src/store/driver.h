@@ -129,6 +129,13 @@ struct store_driver {
 	const char *sql_begin_claim;
 	/* A read of several statements that agree with each other. */
 	const char *sql_begin_read;
+	/* Optional: runs sts (prepared and bound, none stepped yet) in one
+	 * round trip, each then stepping through its rows as if it had just
+	 * run; with snapshot (no transaction is open) between sql_begin_read
+	 * and a COMMIT sent with them. NULL: st_batch_begin opens a read
+	 * snapshot and each runs at its first step (a local database, where
+	 * a statement costs no round trip). */
+	int (*run_batch)(store_t *s, db_stmt_t *const *sts, size_t n, bool snapshot);
 	/* After the table name in the claim's queries (claim.c): a way to
 	 * make the walk of the queued jobs' index certain, or "". */
 	const char *claim_hint_all, *claim_hint_host;

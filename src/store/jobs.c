@@ -105,27 +105,23 @@ int job_from_row(db_stmt_t *st, job_t *j, char **err)
 	return rc;
 }
 
+int job_collect(store_t *s, db_stmt_t *st, job_t *out, char **err)
+{
+	job_init(out);
+	int step = st_step(st);
+	if (step == DB_ROW)
+		return job_from_row(st, out, err);
+	return step == DB_DONE ? 1 : db_fail_rc(s, step, "cannot read the job", err);
+}
+
 int store_job_get(store_t *s, int64_t id, job_t *out, char **err)
 {
 	job_init(out);
-	if (store_ready(s, err) < 0)
-		return -1;
 	db_stmt_t *st = NULL;
-	if (st_prepare(s, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?", &st, err) < 0)
+	if (store_ready(s, err) < 0 ||
+	    st_open_id(s, SQL_JOB_BY_ID, id, "cannot read the job", &st, err) < 0)
 		return -1;
-	binder_t b;
-	bind_start(&b, st);
-	bind_i64(&b, id);
-	int rc = bind_check(s, &b, "cannot read the job", err);
-	if (rc == 0) {
-		int step = st_step(st);
-		if (step == DB_ROW)
-			rc = job_from_row(st, out, err);
-		else if (step == DB_DONE)
-			rc = 1;
-		else
-			rc = db_fail_rc(s, step, "cannot read the job", err);
-	}
+	int rc = job_collect(s, st, out, err);
 	st_release(s, st);
 	return rc;
 }
@@ -366,21 +362,11 @@ static int event_from_row(db_stmt_t *st, job_event_t *ev, char **err)
 	return rc;
 }
 
-int store_history(store_t *s, int64_t job_id, job_event_t **out, size_t *n, char **err)
+int history_collect(store_t *s, db_stmt_t *st, job_event_t **out, size_t *n, char **err)
 {
 	*out = NULL;
 	*n = 0;
-	if (store_ready(s, err) < 0)
-		return -1;
-	db_stmt_t *st = NULL;
-	if (st_prepare(s, "SELECT at, attempt, from_status, to_status, actor, reason "
-			  "FROM job_history WHERE job_id = ? ORDER BY id",
-		       &st, err) < 0)
-		return -1;
-	binder_t b;
-	bind_start(&b, st);
-	bind_i64(&b, job_id);
-	int rc = bind_check(s, &b, "cannot read the job's history", err);
+	int rc = 0;
 	job_event_t *v = NULL;
 	size_t count = 0, cap = 0;
 	int step = DB_DONE;
@@ -394,7 +380,6 @@ int store_history(store_t *s, int64_t job_id, job_event_t **out, size_t *n, char
 	}
 	if (rc == 0 && step != DB_DONE)
 		rc = db_fail_rc(s, step, "cannot read the job's history", err);
-	st_release(s, st);
 	if (rc < 0) {
 		store_history_free(v, count);
 		return -1;
@@ -402,6 +387,19 @@ int store_history(store_t *s, int64_t job_id, job_event_t **out, size_t *n, char
 	*out = v;
 	*n = count;
 	return 0;
+}
+
+int store_history(store_t *s, int64_t job_id, job_event_t **out, size_t *n, char **err)
+{
+	*out = NULL;
+	*n = 0;
+	db_stmt_t *st = NULL;
+	if (store_ready(s, err) < 0 ||
+	    st_open_id(s, SQL_HISTORY, job_id, "cannot read the job's history", &st, err) < 0)
+		return -1;
+	int rc = history_collect(s, st, out, n, err);
+	st_release(s, st);
+	return rc;
 }
 
 /* ---- adding ---- */

@@ -154,24 +154,10 @@ int store_output_get(store_t *s, int64_t job_id, int attempt, job_stream_t strea
 	return rc;
 }
 
-int store_output_sizes(store_t *s, int64_t job_id, store_output_size_t sizes[2], char **err)
+int output_sizes_collect(store_t *s, db_stmt_t *st, store_output_size_t sizes[2], char **err)
 {
 	memset(sizes, 0, 2 * sizeof(*sizes));
-	if (store_ready(s, err) < 0)
-		return -1;
-	/* The latest attempt with any output, as store_output_get's 0; the
-	 * sizes only: the bytes stay in the store. */
-	db_stmt_t *st = NULL;
-	if (st_prepare(s, "SELECT stream, length(data), truncated, total_bytes FROM job_output "
-			  "WHERE job_id = ?1 AND attempt = "
-			  "(SELECT max(attempt) FROM job_output WHERE job_id = ?1)",
-		       &st, err) < 0)
-		return -1;
-	binder_t b;
-	bind_start(&b, st);
-	bind_i64(&b, job_id);
-	int rc = bind_check(s, &b, "cannot read the job's output", err);
-	int step = DB_DONE;
+	int rc = 0, step = DB_DONE;
 	while (rc == 0 && (step = st_step(st)) == DB_ROW) {
 		int64_t stream = col_i64(st, 0);
 		if (stream != JOB_STDOUT && stream != JOB_STDERR)
@@ -184,6 +170,17 @@ int store_output_sizes(store_t *s, int64_t job_id, store_output_size_t sizes[2],
 	}
 	if (rc == 0 && step != DB_DONE)
 		rc = db_fail_rc(s, step, "cannot read the job's output", err);
+	return rc;
+}
+
+int store_output_sizes(store_t *s, int64_t job_id, store_output_size_t sizes[2], char **err)
+{
+	memset(sizes, 0, 2 * sizeof(*sizes));
+	db_stmt_t *st = NULL;
+	if (store_ready(s, err) < 0 ||
+	    st_open_id(s, SQL_OUTPUT_SIZES, job_id, "cannot read the job's output", &st, err) < 0)
+		return -1;
+	int rc = output_sizes_collect(s, st, sizes, err);
 	st_release(s, st);
 	return rc;
 }

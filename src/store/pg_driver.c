@@ -640,6 +640,45 @@ static bool use_prepared(pg_stmt_t *ps, const Oid *types, PGresult **failed)
 	return true;
 }
 
+/* A statement's parameters as libpq takes them. */
+typedef struct {
+	const char **values;
+	int *lens, *formats;
+	Oid *types;
+} pg_args_t;
+
+static void args_free(pg_args_t *a)
+{
+	free(a->values);
+	free(a->lens);
+	free(a->formats);
+	free(a->types);
+	memset(a, 0, sizeof(*a));
+}
+
+static int args_make(pg_stmt_t *ps, pg_args_t *a)
+{
+	size_t n = (size_t)ps->nparams;
+	a->values = calloc(n ? n : 1, sizeof(*a->values));
+	a->lens = calloc(n ? n : 1, sizeof(*a->lens));
+	a->formats = calloc(n ? n : 1, sizeof(*a->formats));
+	a->types = calloc(n ? n : 1, sizeof(*a->types));
+	if (!a->values || !a->lens || !a->formats || !a->types) {
+		args_free(a);
+		set_error(ps->conn, "out of memory");
+		return DB_E_NOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		a->values[i] = ps->params[i].value;
+		a->lens[i] = ps->params[i].len;
+		a->formats[i] = ps->params[i].format;
+		a->types[i] = ps->params[i].type;
+	}
+	return DB_DONE;
+}
+
+static int take_result(pg_stmt_t *ps, PGresult *r);
+
 /* Runs the statement: the whole result comes at once. */
 static int run(pg_stmt_t *ps)
 {
@@ -655,24 +694,12 @@ static int run(pg_stmt_t *ps)
 		r = PQexec(c->pg, ps->sql);
 	} else {
 		int n = ps->nparams;
-		const char **values = calloc((size_t)n, sizeof(*values));
-		int *lens = calloc((size_t)n, sizeof(*lens));
-		int *formats = calloc((size_t)n, sizeof(*formats));
-		Oid *types = calloc((size_t)n, sizeof(*types));
-		if (!values || !lens || !formats || !types) {
-			free(values);
-			free(lens);
-			free(formats);
-			free(types);
-			set_error(c, "out of memory");
+		pg_args_t a;
+		if (args_make(ps, &a) != DB_DONE)
 			return DB_E_NOMEM;
-		}
-		for (int i = 0; i < n; i++) {
-			values[i] = ps->params[i].value;
-			lens[i] = ps->params[i].len;
-			formats[i] = ps->params[i].format;
-			types[i] = ps->params[i].type;
-		}
+		const char **values = a.values;
+		int *lens = a.lens, *formats = a.formats;
+		Oid *types = a.types;
 		PGresult *failed = NULL;
 		bool fits = prepared_fits(ps, types);
 		store_t *s = c->store;
@@ -683,10 +710,7 @@ static int run(pg_stmt_t *ps)
 		    (r = PQmakeEmptyPGresult(c->pg, PGRES_COMMAND_OK)) != NULL) {
 			if (hold(ps, values, lens, formats) == 0) {
 				s->sp_queue[s->sp_n++] = 'W';
-				free(values);
-				free(lens);
-				free(formats);
-				free(types);
+				args_free(&a);
 				/* As if it changed its row: no caller of a held
 				 * write reads this. */
 				c->changes = 1;
@@ -711,15 +735,20 @@ static int run(pg_stmt_t *ps)
 			r = failed;
 		else
 			r = PQexecParams(c->pg, ps->sql, n, types, values, lens, formats, 0);
-		free(values);
-		free(lens);
-		free(formats);
-		free(types);
+		args_free(&a);
 	}
 	if (held != DB_DONE) {
 		PQclear(r);
 		return held;
 	}
+	return take_result(ps, r);
+}
+
+/* The statement's result r (taken: freed here on failure), ready to step
+ * through. */
+static int take_result(pg_stmt_t *ps, PGresult *r)
+{
+	pg_conn_t *c = ps->conn;
 	ExecStatusType t = PQresultStatus(r);
 	if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK) {
 		int rc = result_rc(c, r);
@@ -759,6 +788,120 @@ static int pg_step(db_stmt_t *st)
 	}
 	ps->row = ps->nrows;
 	return DB_DONE;
+}
+
+/* Sends the batch (and the snapshot's BEGIN and COMMIT) in one pipeline
+ * and gives each statement its result; the first failure, or DB_DONE.
+ * The statements are prepared on the server already where they can be. */
+static int send_batch(pg_conn_t *c, pg_stmt_t *const *ps, const pg_args_t *args,
+		      const bool *prepared, size_t n, const char *begin)
+{
+	size_t lead = begin ? 1 : 0, queries = 0;
+	bool ok = PQenterPipelineMode(c->pg) != 0;
+	if (ok && begin && (ok = PQsendQueryParams(c->pg, begin, 0, NULL, NULL, NULL, NULL, 0)))
+		queries++;
+	for (size_t i = 0; ok && i < n; i++) {
+		const pg_args_t *a = &args[i];
+		ok = prepared[i] ? PQsendQueryPrepared(c->pg, ps[i]->name, ps[i]->nparams,
+						       a->values, a->lens, a->formats, 0)
+				 : PQsendQueryParams(c->pg, ps[i]->sql, ps[i]->nparams, a->types,
+						     a->values, a->lens, a->formats, 0);
+		queries += ok;
+	}
+	if (ok && begin && (ok = PQsendQueryParams(c->pg, "COMMIT", 0, NULL, NULL, NULL, NULL, 0)))
+		queries++;
+	int rc = DB_DONE;
+	if (PQpipelineStatus(c->pg) == PQ_PIPELINE_ON && PQpipelineSync(c->pg)) {
+		/* Each query sent has one result, then a NULL; the sync its
+		 * own. After a failure the server skips the rest (aborted). */
+		for (size_t q = 0; q < queries; q++) {
+			PGresult *r = PQgetResult(c->pg);
+			if (!r) {
+				ok = false;
+				break;
+			}
+			ExecStatusType t = PQresultStatus(r);
+			bool good = t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK;
+			if (!good && rc == DB_DONE)
+				rc = result_rc(c, r);
+			if (good && q >= lead && q - lead < n) {
+				int took = take_result(ps[q - lead], r);
+				if (took != DB_DONE && rc == DB_DONE)
+					rc = took;
+			} else {
+				PQclear(r);
+			}
+			while ((r = PQgetResult(c->pg)) && PQresultStatus(r) != PGRES_PIPELINE_SYNC)
+				PQclear(r);
+			PQclear(r);
+		}
+		PGresult *sync;
+		while ((sync = PQgetResult(c->pg))) {
+			bool end = PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+			PQclear(sync);
+			if (end)
+				break;
+		}
+	} else {
+		ok = false;
+	}
+	(void)PQexitPipelineMode(c->pg);
+	if (rc == DB_DONE && (!ok || queries < n + 2 * lead)) {
+		/* Something was not sent or not answered: the connection's own
+		 * words (libpq refuses to queue a query on a sound connection
+		 * only when it finds no memory for it). */
+		const char *msg = PQerrorMessage(c->pg);
+		bool gone = PQstatus(c->pg) != CONNECTION_OK;
+		set_error(c, *msg || gone ? msg : "out of memory");
+		rc = gone ? DB_E_GONE : *msg ? DB_E_ERROR : DB_E_NOMEM;
+	}
+	return rc;
+}
+
+static int pg_run_batch(store_t *s, db_stmt_t *const *sts, size_t n, bool snapshot)
+{
+	pg_conn_t *c = conn_of(s);
+	tx_may_start(c);
+	int rc = flush_held(c);
+	if (rc != DB_DONE)
+		return rc;
+	pg_stmt_t **ps = calloc(n, sizeof(*ps));
+	pg_args_t *args = calloc(n, sizeof(*args));
+	bool *prepared = calloc(n, sizeof(*prepared));
+	if (!ps || !args || !prepared) {
+		set_error(c, "out of memory");
+		rc = DB_E_NOMEM;
+	}
+	/* Prepared first (a round trip each, the first time on this
+	 * connection): a pipeline only sends. */
+	for (size_t i = 0; rc == DB_DONE && i < n; i++) {
+		ps[i] = (pg_stmt_t *)sts[i];
+		if ((rc = args_make(ps[i], &args[i])) != DB_DONE)
+			break;
+		PGresult *failed = NULL;
+		prepared[i] = use_prepared(ps[i], args[i].types, &failed);
+		if (failed) {
+			rc = result_rc(c, failed);
+			PQclear(failed);
+		}
+	}
+	if (rc == DB_DONE)
+		rc = send_batch(c, ps, args, prepared, n, snapshot ? s->drv->sql_begin_read : NULL);
+	if (rc != DB_DONE) {
+		for (size_t i = 0; ps && i < n; i++)
+			if (ps[i])
+				clear_result(ps[i]);
+		/* A snapshot whose read failed is still open (the server
+		 * skipped its COMMIT): nothing in it is worth keeping. */
+		if (snapshot && pg_in_tx(s))
+			PQclear(PQexec(c->pg, "ROLLBACK"));
+	}
+	for (size_t i = 0; args && i < n; i++)
+		args_free(&args[i]);
+	free(ps);
+	free(args);
+	free(prepared);
+	return rc;
 }
 
 static bool pg_col_null(db_stmt_t *st, int col)
@@ -980,6 +1123,7 @@ const store_driver_t pg_driver = {
 	.sql_commit = "COMMIT",
 	.sql_commit_notify = "NOTIFY cjobs; COMMIT",
 	.sql_begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ",
+	.run_batch = pg_run_batch,
 	.claim_hint_all = "",
 	/* The ids picked as one array, computed once, then looked up by the
 	 * primary key. With "status = 'queued' AND id IN (...)" the planner,

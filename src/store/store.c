@@ -670,6 +670,40 @@ void store_read_end(store_t *s, bool own)
 		st_run(s, "ROLLBACK", "rollback", NULL);
 }
 
+int st_batch_begin(store_t *s, db_stmt_t *const *sts, size_t n, bool *own, char **err)
+{
+	*own = false;
+	if (!s->drv->run_batch)
+		return store_read_begin(s, own, err);
+	/* Outside every transaction the batch is its own snapshot: the
+	 * driver sends the read's BEGIN and COMMIT around it. */
+	bool snapshot = s->depth == 0 && !db_in_tx(s);
+	int rc = s->drv->run_batch(s, sts, n, snapshot);
+	return rc == DB_DONE ? 0 : db_fail_rc(s, rc, "cannot read the job store", err);
+}
+
+void st_batch_end(store_t *s, bool own)
+{
+	store_read_end(s, own);
+}
+
+int st_open_id(store_t *s, const char *sql, int64_t id, const char *what, db_stmt_t **st,
+	       char **err)
+{
+	*st = NULL;
+	if (st_prepare(s, sql, st, err) < 0)
+		return -1;
+	binder_t b;
+	bind_start(&b, *st);
+	bind_i64(&b, id);
+	if (bind_check(s, &b, what, err) < 0) {
+		st_release(s, *st);
+		*st = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- errors ---- */
 
 int db_fail_rc(store_t *s, int rc, const char *what, char **err)

@@ -379,4 +379,21 @@ int store_output_sizes(store_t *s, int64_t job_id, store_output_size_t sizes[2],
 int store_history(store_t *s, int64_t job_id, job_event_t **out, size_t *n, char **err);
 void store_history_free(job_event_t *ev, size_t n);
 
+/* ---- a job with everything job show says of it ---- */
+typedef struct {
+	job_event_t *history;
+	size_t nhistory;
+	store_output_size_t sizes[2];  /* stdout, stderr: store_output_sizes */
+	store_dep_t *after, *before;   /* store_job_deps */
+	size_t nafter, nbefore;
+	/* The name of the schedule that made the job; NULL for none, or for
+	 * a schedule removed since (job->schedule_id still says which). */
+	char *schedule;
+} store_job_detail_t;
+/* The job's row (into *job, job_init'ed here) and its detail, read as one
+ * snapshot: in one round trip on PostgreSQL. 1 when there is no such
+ * job. */
+int store_job_detail(store_t *s, int64_t id, job_t *job, store_job_detail_t *d, char **err);
+void store_job_detail_free(store_job_detail_t *d);
+
 #endif

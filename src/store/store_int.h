@@ -116,6 +116,17 @@ int st_exec(store_t *s, db_stmt_t *st, const char *what, char **err);
 /* Prepares, steps and releases a statement without parameters. */
 int st_run(store_t *s, const char *sql, const char *what, char **err);
 
+/* st_prepare of sql with its one parameter bound to id; what names the
+ * read in a failure's message. */
+int st_open_id(store_t *s, const char *sql, int64_t id, const char *what, db_stmt_t **st,
+	       char **err);
+/* Several reads at once, each prepared and bound (none stepped yet), seen
+ * as one snapshot: in one round trip where the driver can (run_batch),
+ * else inside store_read_begin's snapshot, each running at its first
+ * step. Step each as usual afterwards, then st_batch_end(s, own). */
+int st_batch_begin(store_t *s, db_stmt_t *const *sts, size_t n, bool *own, char **err);
+void st_batch_end(store_t *s, bool own);
+
 /* Describes a failure (a db_rc_t from st_step and the like) as "<what>:
  * <reason>" in *err; -1. */
 int db_fail_rc(store_t *s, int rc, const char *what, char **err);
@@ -184,6 +195,35 @@ int counts_flush(store_t *s, char **err);
 void counts_free(store_t *s);
 /* Counts every job again from the jobs table (inside a transaction). */
 int counts_recount(store_t *s, char **err);
+
+/* ---- the reads of one job's detail (job_detail.c batches them) ----
+ * Each SQL takes the job's id as its one parameter; each _collect steps
+ * its statement through its rows (st_open_id opened it). */
+#define SQL_JOB_BY_ID "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?"
+/* 1 when there is no such job. */
+int job_collect(store_t *s, db_stmt_t *st, job_t *out, char **err);
+#define SQL_HISTORY                                                  \
+	"SELECT at, attempt, from_status, to_status, actor, reason " \
+	"FROM job_history WHERE job_id = ? ORDER BY id"
+int history_collect(store_t *s, db_stmt_t *st, job_event_t **out, size_t *n, char **err);
+/* The latest attempt with any output, as store_output_get's 0; the sizes
+ * only: the bytes stay in the store. */
+#define SQL_OUTPUT_SIZES                                                    \
+	"SELECT stream, length(data), truncated, total_bytes FROM job_output " \
+	"WHERE job_id = ?1 AND attempt = "                                    \
+	"(SELECT max(attempt) FROM job_output WHERE job_id = ?1)"
+int output_sizes_collect(store_t *s, db_stmt_t *st, store_output_size_t sizes[2], char **err);
+/* What the job waits for, and what waits for it. */
+#define SQL_LINKS_AFTER                                                     \
+	"SELECT d.after_id, d.cond, d.state, a.status, a.status FROM job_deps d " \
+	"JOIN jobs a ON a.id = d.after_id WHERE d.job_id = ? ORDER BY d.after_id"
+#define SQL_LINKS_BEFORE                                                      \
+	"SELECT d.job_id, d.cond, d.state, j.status, a.status FROM job_deps d "   \
+	"JOIN jobs j ON j.id = d.job_id JOIN jobs a ON a.id = d.after_id "        \
+	"WHERE d.after_id = ? ORDER BY d.job_id"
+/* id: the job whose links these are, for a message. */
+int links_collect(store_t *s, db_stmt_t *st, int64_t id, store_dep_t **out, size_t *n,
+		  char **err);
 
 /* ---- metrics.c ---- */
 /* job_run_times counted afresh from the finished jobs the store holds

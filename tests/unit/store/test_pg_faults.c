@@ -1326,6 +1326,34 @@ static int op_refused_by_server(char **err)
 	return 0;
 }
 
+/* A job's detail: six reads sent in one pipeline between the snapshot's
+ * BEGIN and COMMIT (store_job_detail). A failure anywhere in it fails the
+ * call and leaves no transaction open (unless the ROLLBACK itself failed:
+ * the next call finishes it). */
+static int op_job_detail(char **err)
+{
+	job_t j;
+	store_job_detail_t d;
+	int rc = store_job_detail(ctx.fx->s, ctx.job, &j, &d, err);
+	if (db_in_tx(ctx.fx->s) && strncmp(fault.sql, "ROLLBACK", 8) != 0) {
+		disarm();
+		fail_msg("the detail's snapshot was left open (%s)", fault.sql);
+	}
+	if (rc != 0)
+		return -1;
+	pause_faults();
+	bool same = j.argc == 7 && d.nhistory == 1 && d.sizes[0].have && d.sizes[0].kept == 3 &&
+		    !d.sizes[1].have && d.nafter == 0 && d.nbefore == 0 && !d.schedule;
+	job_free(&j);
+	store_job_detail_free(&d);
+	resume_faults();
+	if (!same) {
+		disarm();
+		fail_msg("job %lld's detail read back differently", (long long)ctx.job);
+	}
+	return 0;
+}
+
 static const op_t ops[] = {
 	{"open", false, op_open, NULL},
 	{"open a missing database", false, op_open_missing, NULL},
@@ -1334,6 +1362,7 @@ static const op_t ops[] = {
 	{"job add", true, op_job_add, undo_job_add},
 	{"job add in a caller's transaction", true, op_job_add_in_tx, undo_job_add},
 	{"job and output read", false, op_job_read, NULL},
+	{"job detail read", false, op_job_detail, NULL},
 	{"workers listed and judged", false, op_workers, NULL},
 	{"worker registered", true, op_register, undo_register},
 	{"db status", false, op_stats, NULL},

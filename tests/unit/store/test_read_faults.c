@@ -535,6 +535,16 @@ static int op_history(store_t *s, char **err)
 	return rc;
 }
 
+static int op_job_detail(store_t *s, char **err)
+{
+	job_t j;
+	store_job_detail_t d;
+	int rc = store_job_detail(s, ids.completed, &j, &d, err);
+	job_free(&j);
+	store_job_detail_free(&d);
+	return rc;
+}
+
 static int op_ready_count(store_t *s, char **err)
 {
 	int64_t ready = 0, next = 0;
@@ -1204,7 +1214,7 @@ typedef struct {
 static const op_t ops[] = {
 	R(host_get),          R(host_list),         R(host_count),        R(template_get),
 	R(template_list),     R(job_get),           R(job_list),          R(job_counts),
-	R(history),           R(ready_count),       R(active_on),         R(output_get),
+	R(history),           R(job_detail),        R(ready_count),       R(active_on),         R(output_get),
 	R(status),            R(report),            R(cleanup_list),      R(stats),
 	R(check),             R(schema_version),    R(open_steps),        R(job_exists),
 	W(host_add),          W(host_update),       W(host_checked),      W(host_remove_unused),
