@@ -142,23 +142,27 @@ typedef struct {
 	int64_t look_for_worker_mono;  /* 0: looked already */
 } run_state_t;
 
-static void cancel_job(run_state_t *r)
+/* True when the job was cancelled (or the store may have changed it). */
+static bool cancel_job(run_state_t *r)
 {
 	ops_cancel_opts_t o = {.actor = "run", .reason = "Ctrl-C in cjobs run",
 			       .grace_s = r->grace_s, .output_limit = r->output_limit};
 	ops_cancel_result_t res = {0};
 	char *err = NULL;
-	if (ops_cancel(r->ctx->store, &r->id, 1, &o, &res, &err) < 0)
+	bool tried = ops_cancel(r->ctx->store, &r->id, 1, &o, &res, &err) == 0;
+	if (!tried)
 		cli_error(r->ctx, "cannot cancel job %lld: %s", (long long)r->id, err_str(err));
 	else if (res.outcome == OPS_CANCELLED_LEFTOVER || res.outcome == OPS_CANCEL_ERROR)
 		cli_error(r->ctx, "job %lld: %s", (long long)r->id, err_str(res.error));
 	ops_cancel_results_free(&res, 1);
 	free(err);
+	return tried;
 }
 
-static void tick(void *ud, const job_t *job)
+static bool tick(void *ud, const job_t *job)
 {
 	run_state_t *r = ud;
+	bool changed = false;
 	char buf[16];
 	while (read(int_pipe[0], buf, sizeof(buf)) > 0)
 		;
@@ -168,7 +172,7 @@ static void tick(void *ud, const job_t *job)
 		snprintf(question, sizeof(question), "cancel job %lld?", (long long)job->id);
 		/* Asked on a terminal; a script's SIGINT means it. */
 		if (confirm(question) != CONFIRM_NO)
-			cancel_job(r);
+			changed = cancel_job(r);
 		else
 			fprintf(stderr, "cjobs: job %lld goes on; Ctrl-C asks again\n",
 				(long long)job->id);
@@ -188,6 +192,7 @@ static void tick(void *ud, const job_t *job)
 		r->look_for_worker_mono = 0;
 		r->follow->tick_ms = 0;
 	}
+	return changed;
 }
 
 static int run(cli_ctx_t *ctx, cli_args_t *a)

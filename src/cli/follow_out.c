@@ -11,7 +11,7 @@
 
 typedef struct {
 	bool stderr_to_stdout;
-	void (*tick)(void *ud, const job_t *job);
+	bool (*tick)(void *ud, const job_t *job);
 	void *tick_ud;
 } printer_t;
 
@@ -24,11 +24,10 @@ static void out(void *ud, int stream, const char *data, size_t n)
 	fflush(f);
 }
 
-static void tick(void *ud, const job_t *job)
+static bool tick(void *ud, const job_t *job)
 {
 	const printer_t *p = ud;
-	if (p->tick)
-		p->tick(p->tick_ud, job);
+	return p->tick && p->tick(p->tick_ud, job);
 }
 
 int cli_follow_job(cli_ctx_t *ctx, int64_t id, ops_follow_job_t *o, bool stderr_to_stdout,

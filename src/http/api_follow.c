@@ -172,7 +172,7 @@ static void unregister(follow_stream_t *fs)
 }
 
 /* After each look at the job: a reader that hung up stops the follow. */
-static void fs_tick(void *ud, const job_t *job)
+static bool fs_tick(void *ud, const job_t *job)
 {
 	(void)job;
 	follow_stream_t *fs = ud;
@@ -180,10 +180,11 @@ static void fs_tick(void *ud, const job_t *job)
 	bool closed = fs->closed;
 	pthread_mutex_unlock(&fs->mu);
 	if (closed || fs->conn_fd < 0)
-		return;  /* fs_closed stops it; without a socket, the job's end does */
+		return false;  /* fs_closed stops it; without a socket, the job's end does */
 	struct pollfd p = {.fd = fs->conn_fd, .events = POLLRDHUP};
 	if (poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)))
 		atomic_store(&fs->stop, true);
+	return false;
 }
 
 static void *follow_thread(void *arg)

@@ -161,11 +161,11 @@ int ops_job_follow(store_t *s, int64_t id, const ops_follow_job_t *o, job_t *job
 			}
 			start_live(s, &f, &fol, job, &handle);
 		}
-		if (o->tick)
-			o->tick(o->ud, job);
+		bool changed = o->tick && o->tick(o->ud, job);
 		if (stopped(o))
 			break;
-		ops_watch_wait(&w, &o->wake_fd, 1, o->tick_ms ? o->tick_ms : TICK_MS_DEFAULT);
+		if (!changed)
+			ops_watch_wait(&w, &o->wake_fd, 1, o->tick_ms ? o->tick_ms : TICK_MS_DEFAULT);
 		if (stopped(o))
 			break;
 		job_free(job);

@@ -23,8 +23,11 @@ typedef struct {
 	 * thread while an attempt is followed live, never two calls at once. */
 	void (*out)(void *ud, int stream, const char *data, size_t n);
 	/* Called on the caller's thread after each look at the job while it
-	 * has not ended (to act on a signal, to say something); may be NULL. */
-	void (*tick)(void *ud, const job_t *job);
+	 * has not ended (to act on a signal, to say something); may be NULL.
+	 * True when it changed the job itself (a cancel): the job is read
+	 * again at once, since a server store tells no one of a connection's
+	 * own commits. */
+	bool (*tick)(void *ud, const job_t *job);
 	void *ud;
 	int wake_fd;               /* readable: call tick soon (a signal); -1: none */
 	int64_t tick_ms;           /* at most this long between ticks; 0: 10 s */
