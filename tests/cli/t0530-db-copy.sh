@@ -63,7 +63,7 @@ test_expect_success 'the source: hosts, templates, jobs of every status with out
 		--allow-bind /data --allow-cap-add NET_ADMIN --allow-gpus yes >/dev/null &&
 	cjobs host disable far >/dev/null &&
 	cjobs template add t1 --env "A=1" --env "B=é	ü" >/dev/null &&
-	cjobs dev sample-data --count 60 --url mock:// >/dev/null &&
+	cjobs dev sample-data --count 24 --url mock:// >/dev/null &&
 	cjobs job submit --image busybox --volume /data:/data:ro --label "k=v é" --cap-drop ALL \
 		--read-only --shm-size 64m --gpus device=0,1 --env "K=v
 w" -- printf "%s\\n" "a b" "" "ü" >/dev/null &&
@@ -81,7 +81,7 @@ w" -- printf "%s\\n" "a b" "" "ü" >/dev/null &&
 test_expect_success 'db copy --dry-run counts what would be copied and creates nothing' '
 	digest=$(store_digest) &&
 	cjobs db copy --to new.db --dry-run >out &&
-	grep -q "^would copy $SRC (SQLite) to new.db (SQLite): 4 hosts, 2 templates, 61 jobs, [0-9]* history rows, [0-9]* output rows (.* of output)$" out &&
+	grep -q "^would copy $SRC (SQLite) to new.db (SQLite): 4 hosts, 2 templates, 25 jobs, [0-9]* history rows, [0-9]* output rows (.* of output)$" out &&
 	grep -q "^the target does not exist: it would be created" out &&
 	test ! -e new.db &&
 	newpg a &&
@@ -96,7 +96,7 @@ test_expect_success 'SQLite to PostgreSQL: everything is copied, db check finds 
 	digest=$(store_digest) &&
 	cjobs db copy --to "$(pgurl a)" >out 2>err &&
 	test ! -s err &&
-	grep -q "^copied $SRC (SQLite) to $(pgshown a) (PostgreSQL): 4 hosts, 2 templates, 61 jobs, [0-9]* history rows, [0-9]* output rows (.* of output) in [0-9.]* s$" out &&
+	grep -q "^copied $SRC (SQLite) to $(pgshown a) (PostgreSQL): 4 hosts, 2 templates, 25 jobs, [0-9]* history rows, [0-9]* output rows (.* of output) in [0-9.]* s$" out &&
 	grep -q "^the copy keeps the store id $(sqlite3 "$SRC" "SELECT value FROM meta WHERE key = '"'"'store_id'"'"'"): run workers on one of the two stores only$" out &&
 	grep -qx "store $(pgshown a): ok (job consistency; PostgreSQL checks its own pages)" out &&
 	test "$(store_digest)" = "$digest" && cmp "$SRC" pristine.db &&
@@ -109,7 +109,7 @@ test_expect_success 'SQLite to PostgreSQL: everything is copied, db check finds 
 
 test_expect_success 'PostgreSQL back to SQLite: the same rows, byte for byte, as the source' '
 	cjobs --database "$(pgurl a)" db copy --to back.db >out &&
-	grep -q "^copied $(pgshown a) (PostgreSQL) to back.db (SQLite): 4 hosts, 2 templates, 61 jobs" out &&
+	grep -q "^copied $(pgshown a) (PostgreSQL) to back.db (SQLite): 4 hosts, 2 templates, 25 jobs" out &&
 	grep -qx "store back.db: ok (integrity check and job consistency)" out &&
 	test "$(stat -c %a back.db)" = 600 &&
 	lite_rows back.db >back.rows && cmp src.rows back.rows &&
@@ -143,12 +143,12 @@ test_expect_success 'new jobs, hosts and templates in a copy never take an id th
 test_expect_success 'a target that holds jobs is refused without --force, and left as it was' '
 	before=$(pgdigest a) &&
 	expect_code 1 cjobs db copy --to "$(pgurl a)" 2>err &&
-	grep -q "^cjobs: error: the target $(pgshown a) is not empty (61 jobs, 4 hosts, 2 templates); give --force to replace what it holds, or name an empty store$" err &&
+	grep -q "^cjobs: error: the target $(pgshown a) is not empty (25 jobs, 4 hosts, 2 templates); give --force to replace what it holds, or name an empty store$" err &&
 	test "$(pgdigest a)" = "$before" &&
 	expect_code 1 cjobs db copy --to back.db 2>err &&
 	grep -q "the target back.db is not empty" err &&
 	cjobs db copy --to "$(pgurl a)" --dry-run >out &&
-	grep -q "^the target holds 61 jobs, 4 hosts and 2 templates: it would be refused (give --force to replace them)$" out &&
+	grep -q "^the target holds 25 jobs, 4 hosts and 2 templates: it would be refused (give --force to replace them)$" out &&
 	test "$(pgdigest a)" = "$before"
 '
 
@@ -238,7 +238,7 @@ test_expect_success 'the copy reads while another process holds the source write
 
 test_expect_success 'with -v, each table with its rows and time' '
 	cjobs -v db copy --to verbose.db >out 2>err &&
-	grep -q "cjobs: copied 61 jobs in [0-9]* ms$" err &&
+	grep -q "cjobs: copied 25 jobs in [0-9]* ms$" err &&
 	grep -q "cjobs: copied 4 hosts in [0-9]* ms$" err
 '
 

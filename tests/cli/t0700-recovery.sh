@@ -66,9 +66,7 @@ test_expect_success 'a worker killed with SIGKILL three times loses no job and r
 	watch_starts events.jsonl &
 	evpid=$! &&
 	trap "kill \$evpid 2>/dev/null; kill -INT \$(cat kill.log.pid 2>/dev/null) 2>/dev/null; wait" EXIT &&
-	for i in $(seq 1 50); do
-		cjobs job submit --image $IMG --name k$i -- sh -c "sleep 2; echo done" >/dev/null || exit 1
-	done &&
+	cjobs job submit --image $IMG --count 50 -- sh -c "sleep 2; echo done" >/dev/null &&
 	for round in 1 2 3; do
 		start_worker kill.log --max-jobs 8 &&
 		# Chaos, not synchronisation: the worker dies at a random moment of
@@ -134,17 +132,15 @@ print(int(t.timestamp() * 1000))") &&
 	test -z "$(engine_containers "$ENGINE_SOCK")"
 '
 
-test_expect_success 'two workers on one store run each of 100 jobs once' '
+test_expect_success 'two workers on one store run each of 40 jobs once' '
 	clear_jobs &&
-	for i in $(seq 1 100); do
-		cjobs job submit --image $IMG -- true >/dev/null || exit 1
-	done &&
+	cjobs job submit --image $IMG --count 40 -- true >/dev/null &&
 	start_worker w1.log --max-jobs 4 &&
 	start_worker w2.log --max-jobs 4 &&
 	trap "kill -INT \$(cat w1.log.pid) \$(cat w2.log.pid) 2>/dev/null; wait" EXIT &&
-	wait_for 240 "test \$(count_status completed) = 100" &&
+	wait_for 240 "test \$(count_status completed) = 40" &&
 	stop_worker w1.log && stop_worker w2.log &&
-	test "$(store_sql "SELECT count(*) FROM job_history WHERE to_status = '"'"'launching'"'"'")" = 100 &&
+	test "$(store_sql "SELECT count(*) FROM job_history WHERE to_status = '"'"'launching'"'"'")" = 40 &&
 	test "$(store_sql "SELECT count(DISTINCT actor) FROM job_history WHERE to_status = '"'"'launching'"'"'")" = 2 &&
 	test "$(store_sql "SELECT max(attempt) FROM jobs")" = 1 &&
 	test -z "$(engine_containers "$ENGINE_SOCK")"

@@ -1356,10 +1356,15 @@ static long under_faults(const char *dir, const op_t *op, fault_kind_t kind, rc_
 	run_dir = dir;
 	const char *how = mode_names[mode];
 	long n;
+	/* The data before the call: taken again only after a call that went
+	 * through (a failed one is checked to leave them as they were). */
+	char *before = NULL;
 	for (n = 1; n < 10000; n++) {
 		if (kind == F_PREPARE)
 			clear_cache(s);
-		char *before = db_fingerprint(path), *err = NULL;
+		if (!before)
+			before = db_fingerprint(path);
+		char *err = NULL;
 		arm(kind, n, pick(n), mode);
 		int rc = op->fn(s, &err);
 		const char *left = running_statement(s);
@@ -1371,7 +1376,6 @@ static long under_faults(const char *dir, const op_t *op, fault_kind_t kind, rc_
 			if (rc < 0)
 				fail_msg("%s failed without a fault: %s", op->name,
 					 err ? err : "(no message)");
-			free(before);
 			free(err);
 			break;
 		}
@@ -1428,9 +1432,13 @@ static long under_faults(const char *dir, const op_t *op, fault_kind_t kind, rc_
 		if (store_host_count(s, &hosts, &e2) != 0 || tx_open(s))
 			fail_msg("%s (%s %ld%s of \"%s\"): store not usable after: %s", op->name,
 				 kind_names[kind], n, how, fault.sql, e2 ? e2 : "transaction open");
-		free(before);
+		if (rc >= 0) {
+			free(before);
+			before = NULL;
+		}
 		free(err);
 	}
+	free(before);
 	close_copy(s, path);
 	total_points += n - 1;
 	return n - 1;
