@@ -259,6 +259,41 @@ static int held_failed(pg_conn_t *c, const PGresult *r)
 	return rc;
 }
 
+/* ---- pipelines: several queries sent at once, answered in order ---- */
+
+/* Reads the rest of one query's answer in a pipeline: what follows its
+ * result up to the NULL that ends it. */
+static void pipeline_query_end(pg_conn_t *c)
+{
+	PGresult *r;
+	while ((r = PQgetResult(c->pg)) && PQresultStatus(r) != PGRES_PIPELINE_SYNC)
+		PQclear(r);
+	PQclear(r);
+}
+
+/* Reads up to the pipeline's sync point, after every query's answer. */
+static void pipeline_sync_end(pg_conn_t *c)
+{
+	PGresult *sync;
+	while ((sync = PQgetResult(c->pg))) {
+		bool end = PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+		PQclear(sync);
+		if (end)
+			break;
+	}
+}
+
+/* Something of a pipeline was not sent or not answered: the connection's
+ * own words, as a db_rc_t. libpq refuses to queue a query on a sound
+ * connection only when it finds no memory for it. */
+static int pipeline_broken(pg_conn_t *c)
+{
+	const char *msg = PQerrorMessage(c->pg);
+	bool gone = PQstatus(c->pg) != CONNECTION_OK;
+	set_error(c, *msg || gone ? msg : "out of memory");
+	return gone ? DB_E_GONE : *msg ? DB_E_ERROR : DB_E_NOMEM;
+}
+
 /* Sends what the store held back and then ps (when not NULL: a statement
  * prepared on this connection, with these parameters), all in one round
  * trip (libpq's pipeline mode): the server gets them at once and answers
@@ -305,32 +340,18 @@ static PGresult *pipeline(pg_conn_t *c, pg_stmt_t *ps, const char *const *values
 				r = got;
 			else
 				PQclear(got);
-			while ((got = PQgetResult(c->pg)) && PQresultStatus(got) != PGRES_PIPELINE_SYNC)
-				PQclear(got);
-			PQclear(got);
+			pipeline_query_end(c);
 		}
-		PGresult *sync;
-		while ((sync = PQgetResult(c->pg))) {
-			bool end = PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
-			PQclear(sync);
-			if (end)
-				break;
-		}
+		pipeline_sync_end(c);
 	} else {
 		ok = false;
 	}
 	(void)PQexitPipelineMode(c->pg);
 	held_clear(c);
 	if (*held == DB_DONE && (!ok || (ps && !r))) {
-		/* Something was not sent or not answered: the connection's own
-		 * words, and the transaction cannot be trusted. */
+		/* The transaction cannot be trusted. */
 		c->doomed = true;
-		/* libpq refuses to queue a query on a sound connection only
-		 * when it finds no memory for it. */
-		const char *msg = PQerrorMessage(c->pg);
-		bool gone = PQstatus(c->pg) != CONNECTION_OK;
-		set_error(c, *msg || gone ? msg : "out of memory");
-		*held = gone ? DB_E_GONE : *msg ? DB_E_ERROR : DB_E_NOMEM;
+		*held = pipeline_broken(c);
 	}
 	return r;
 }
@@ -831,30 +852,15 @@ static int send_batch(pg_conn_t *c, pg_stmt_t *const *ps, const pg_args_t *args,
 			} else {
 				PQclear(r);
 			}
-			while ((r = PQgetResult(c->pg)) && PQresultStatus(r) != PGRES_PIPELINE_SYNC)
-				PQclear(r);
-			PQclear(r);
+			pipeline_query_end(c);
 		}
-		PGresult *sync;
-		while ((sync = PQgetResult(c->pg))) {
-			bool end = PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
-			PQclear(sync);
-			if (end)
-				break;
-		}
+		pipeline_sync_end(c);
 	} else {
 		ok = false;
 	}
 	(void)PQexitPipelineMode(c->pg);
-	if (rc == DB_DONE && (!ok || queries < n + 2 * lead)) {
-		/* Something was not sent or not answered: the connection's own
-		 * words (libpq refuses to queue a query on a sound connection
-		 * only when it finds no memory for it). */
-		const char *msg = PQerrorMessage(c->pg);
-		bool gone = PQstatus(c->pg) != CONNECTION_OK;
-		set_error(c, *msg || gone ? msg : "out of memory");
-		rc = gone ? DB_E_GONE : *msg ? DB_E_ERROR : DB_E_NOMEM;
-	}
+	if (rc == DB_DONE && (!ok || queries < n + 2 * lead))
+		rc = pipeline_broken(c);
 	return rc;
 }
 
