@@ -108,8 +108,9 @@ int store_begin_recording(store_t *s, char **err);
 void store_long_writer(store_t *s);
 int store_commit(store_t *s, char **err);
 /* A read snapshot: the reads between these agree with each other (no
- * commit of another process shows half-way). Inside an open transaction
- * that transaction is the snapshot (*own false). store_read_end ends one
+ * commit of another process shows half-way), whatever store calls make
+ * them. Inside an open transaction that transaction is the snapshot (*own
+ * false). Only reads go inside one. store_read_end ends one
  * store_read_begin began. */
 int store_read_begin(store_t *s, bool *own, char **err);
 void store_read_end(store_t *s, bool own);
