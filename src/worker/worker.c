@@ -844,9 +844,12 @@ static void wake_for_scheduled(worker_t *w, int64_t now_mono)
 		int64_t at = ready > 0 ? now_mono + SCHEDULED_RECHECK_MS : 0;
 		/* The wall clock and the monotonic one are read in whole ms at
 		 * two moments: wake a few ms late rather than early, or the
-		 * claim finds the job not yet due. */
+		 * claim finds the job not yet due. Both read now: now_mono is
+		 * the turn's start, before the claim, which takes several ms
+		 * on a busy machine (the wake came that much early, found
+		 * nothing due, and the job waited for the recheck). */
 		if (!at && next_at > 0)
-			at = now_mono + (next_at - now_ms()) + SCHEDULED_SLACK_MS;
+			at = mono_ms() + (next_at - now_ms()) + SCHEDULED_SLACK_MS;
 		if (at && at < w->next_claim_mono)
 			w->next_claim_mono = at < now_mono ? now_mono : at;
 	}
