@@ -34,6 +34,7 @@
  * ends), and the files of its own temporary directory.
  */
 #include "helpers.h"
+#include "../alloc_wrap.h"
 
 #include <libpq-fe.h>
 #include <stdarg.h>
@@ -99,11 +100,6 @@ static bool hit(fault_kind_t kind)
 	return true;
 }
 
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t n);
-char *__real_strdup(const char *s);
-char *__real_strndup(const char *s, size_t n);
 PGresult *__real_PQexec(PGconn *conn, const char *query);
 PGresult *__real_PQexecParams(PGconn *conn, const char *command, int nParams,
 			      const Oid *paramTypes, const char *const *paramValues,
@@ -124,40 +120,11 @@ PGconn *__real_PQconnectdbParams(const char *const *keywords, const char *const 
 unsigned char *__real_PQunescapeBytea(const unsigned char *strtext, size_t *retbuflen);
 PQconninfoOption *__real_PQconninfoParse(const char *conninfo, char **errmsg);
 
-void *__wrap_malloc(size_t n)
+/* Ours: alloc_wrap.c fails malloc, calloc, realloc, strdup, strndup and
+ * asprintf when this says so. */
+bool alloc_should_fail(void)
 {
-	return hit(F_ALLOC) ? NULL : __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t size)
-{
-	return hit(F_ALLOC) ? NULL : __real_calloc(n, size);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	return hit(F_ALLOC) ? NULL : __real_realloc(p, n);
-}
-
-char *__wrap_strdup(const char *s)
-{
-	return hit(F_ALLOC) ? NULL : __real_strdup(s);
-}
-
-char *__wrap_strndup(const char *s, size_t n)
-{
-	return hit(F_ALLOC) ? NULL : __real_strndup(s, n);
-}
-
-int __wrap_asprintf(char **out, const char *fmt, ...)
-{
-	if (hit(F_ALLOC))
-		return -1;
-	va_list ap;
-	va_start(ap, fmt);
-	int rc = vasprintf(out, fmt, ap);
-	va_end(ap);
-	return rc;
+	return hit(F_ALLOC);
 }
 
 /* The statement that replaces the one to fail: the server fails it with
