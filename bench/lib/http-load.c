@@ -8,7 +8,19 @@
  * the list. A warm-up (its requests not counted) comes first, then D
  * seconds measured; every latency measured is kept and sorted at the end.
  *
- *   http-load BASE_URL PATHS_FILE N D [WARMUP_S [TOKEN]]
+ *   http-load BASE_URL PATHS_FILE N D [WARMUP_S [TOKEN [RATE]]]
+ *
+ * Without RATE (or with 0) the load is closed: each connection sends again
+ * as soon as it is answered, so the server's own pace sets the rate, and
+ * the latencies are those of saturation, where by Little's law N
+ * connections wait N / rate on average whatever the server does. With RATE
+ * the load is open, as a service's clients are: request k is due k / RATE
+ * seconds after the start, goes out on the first idle connection at or
+ * after that time, and its latency counts from when it was due, not from
+ * when it went out, so that a server falling behind shows in the figures
+ * (the correction for "coordinated omission" that wrk2 makes). A request
+ * goes out at most a millisecond after it is due (the poll's resolution):
+ * a little burstier than an even rate.
  *
  * BASE_URL is e.g. http://127.0.0.1:8080; TOKEN goes in an
  * "Authorization: Bearer TOKEN" header. Prints, one "name value" a line:
@@ -28,7 +40,7 @@
 typedef struct {
 	CURL *h;
 	size_t next;      /* the next path to send, an index into paths */
-	int64_t sent_ns;  /* when its request was added to the multi handle */
+	int64_t sent_ns;  /* when its request was due (RATE) or went out */
 	char url[2048];
 } conn_t;
 
@@ -108,27 +120,30 @@ static double pct_ms(const int64_t *v, size_t n, double p)
 
 static const char *base;
 
-static int start(CURLM *m, conn_t *c)
+/* start: send c's next request, its latency counted from due_ns (from now
+ * when due_ns is 0). */
+static int start(CURLM *m, conn_t *c, int64_t due_ns)
 {
 	snprintf(c->url, sizeof(c->url), "%s%s", base, paths[c->next]);
 	c->next = (c->next + 1) % npaths;
 	curl_easy_setopt(c->h, CURLOPT_URL, c->url);
-	c->sent_ns = now_ns();
+	c->sent_ns = due_ns ? due_ns : now_ns();
 	return curl_multi_add_handle(m, c->h) == CURLM_OK ? 0 : -1;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 5 || argc > 7) {
-		fprintf(stderr, "usage: http-load BASE_URL PATHS_FILE N D [WARMUP_S [TOKEN]]\n");
+	if (argc < 5 || argc > 8) {
+		fprintf(stderr, "usage: http-load BASE_URL PATHS_FILE N D [WARMUP_S [TOKEN [RATE]]]\n");
 		return 2;
 	}
 	base = argv[1];
 	long n = strtol(argv[3], NULL, 10);
 	double dur = strtod(argv[4], NULL), warm = argc > 5 ? strtod(argv[5], NULL) : 1.0;
-	const char *token = argc > 6 ? argv[6] : NULL;
-	if (n < 1 || n > 10000 || dur <= 0 || warm < 0) {
-		fprintf(stderr, "http-load: N from 1 to 10000, D above 0, WARMUP_S 0 or more\n");
+	const char *token = argc > 6 && argv[6][0] ? argv[6] : NULL;
+	double rate = argc > 7 ? strtod(argv[7], NULL) : 0;
+	if (n < 1 || n > 10000 || dur <= 0 || warm < 0 || rate < 0) {
+		fprintf(stderr, "http-load: N from 1 to 10000, D above 0, WARMUP_S and RATE 0 or more\n");
 		return 2;
 	}
 	if (read_paths(argv[2]) < 0)
@@ -151,6 +166,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "http-load: out of memory\n");
 		return 1;
 	}
+	/* With RATE: the connections without a request, and the next one due. */
+	conn_t **idle = calloc((size_t)n, sizeof(*idle));
+	size_t nidle = 0;
+	int64_t due_k = 0;
+	if (!idle) {
+		fprintf(stderr, "http-load: out of memory\n");
+		return 1;
+	}
+	int64_t t_begin = now_ns();
 	for (long i = 0; i < n; i++) {
 		conn_t *c = &conns[i];
 		c->h = curl_easy_init();
@@ -163,12 +187,13 @@ int main(int argc, char **argv)
 		curl_easy_setopt(c->h, CURLOPT_TIMEOUT, 30L);
 		if (hdrs)
 			curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, hdrs);
-		if (start(m, c) < 0) {
+		if (rate > 0) {
+			idle[nidle++] = c;
+		} else if (start(m, c, 0) < 0) {
 			fprintf(stderr, "http-load: cannot add a transfer\n");
 			return 1;
 		}
 	}
-	int64_t t_begin = now_ns();
 	int64_t t_measure = t_begin + (int64_t)(warm * 1e9);
 	int64_t t_end = t_measure + (int64_t)(dur * 1e9);
 	long done = 0, errors = 0, transport = 0, warm_done = 0;
@@ -176,6 +201,17 @@ int main(int argc, char **argv)
 	int running = 1;
 	int64_t now = t_begin;
 	while (now < t_end) {
+		/* Open load: each request now due goes out on an idle connection. */
+		while (rate > 0 && nidle > 0) {
+			int64_t due = t_begin + (int64_t)((double)due_k * 1e9 / rate);
+			if (due > now || due >= t_end)
+				break;
+			due_k++;
+			if (start(m, idle[--nidle], due) < 0) {
+				fprintf(stderr, "http-load: cannot add a transfer\n");
+				return 1;
+			}
+		}
 		curl_multi_perform(m, &running);
 		CURLMsg *msg;
 		int left;
@@ -213,7 +249,9 @@ int main(int argc, char **argv)
 			} else if (c->sent_ns < t_measure) {
 				warm_done++;
 			}
-			if (now < t_end && start(m, c) < 0) {
+			if (rate > 0) {
+				idle[nidle++] = c;
+			} else if (now < t_end && start(m, c, 0) < 0) {
 				fprintf(stderr, "http-load: cannot add a transfer\n");
 				return 1;
 			}
@@ -221,7 +259,15 @@ int main(int argc, char **argv)
 		now = now_ns();
 		if (now >= t_end)
 			break;
-		curl_multi_poll(m, NULL, 0, 100, NULL);
+		/* Until the next request is due, when a connection is free for it. */
+		int wait_ms = 100;
+		if (rate > 0 && nidle > 0) {
+			int64_t due = t_begin + (int64_t)((double)due_k * 1e9 / rate);
+			wait_ms = due <= now ? 0 : (int)((due - now + 999999) / 1000000);
+			if (wait_ms > 100)
+				wait_ms = 100;
+		}
+		curl_multi_poll(m, NULL, 0, wait_ms, NULL);
 		now = now_ns();
 	}
 	qsort(lat, nlat, sizeof(*lat), cmp_i64);
@@ -247,6 +293,7 @@ int main(int argc, char **argv)
 		free(paths[i]);
 	free(paths);
 	free(conns);
+	free(idle);
 	free(lat);
 	return done > 0 ? 0 : 1;
 }
