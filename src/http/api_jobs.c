@@ -115,9 +115,10 @@ void api_jobs_list(http_req_t *r)
 	 * and a tree of it first would cost several times the time. */
 	size_t shown = n > (size_t)page ? (size_t)page : n;
 	strbuf_t sb = STRBUF_INIT;
-	/* Room for a typical page at once (a job is 600 to 800 bytes), so
-	 * that the buffer is not copied again at each doubling. */
-	if (sb_room(&sb, 1024 * (shown + 1)))
+	/* Room for a typical page at once (a job is about 1,000 bytes, and
+	 * the writer asks for 4 KiB ahead), so that the buffer is not copied
+	 * again at each doubling. */
+	if (sb_room(&sb, 1536 * (shown + 1)))
 		sb_wrote(&sb, 0);
 	sb_puts(&sb, "{\"jobs\":[");
 	for (size_t i = 0; i < shown; i++) {

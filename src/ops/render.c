@@ -41,42 +41,44 @@ char *render_env_entry(const char *entry, bool show_secrets)
  * (render_job_json_text, for pages of many jobs, several times faster).
  * Both write the same members, in the same order, with the same values. */
 
+/* Each key comes with its length (K): the text writer copies it without
+ * measuring it, sixty times a job. */
 typedef struct writer writer_t;
 struct writer {
-	void (*num)(writer_t *w, const char *key, int64_t v);
-	void (*real)(writer_t *w, const char *key, double v);
-	void (*str)(writer_t *w, const char *key, const char *s);  /* NULL: null */
-	void (*boolean)(writer_t *w, const char *key, bool v);
-	void (*list_begin)(writer_t *w, const char *key);
+	void (*num)(writer_t *w, const char *key, size_t klen, int64_t v);
+	void (*real)(writer_t *w, const char *key, size_t klen, double v);
+	/* s NULL: null */
+	void (*str)(writer_t *w, const char *key, size_t klen, const char *s);
+	void (*boolean)(writer_t *w, const char *key, size_t klen, bool v);
+	/* ms 0 or less: null; else the time as format_time_ms writes it */
+	void (*time)(writer_t *w, const char *key, size_t klen, int64_t ms);
+	void (*list_begin)(writer_t *w, const char *key, size_t klen);
 	void (*list_str)(writer_t *w, const char *s);
 	void (*list_end)(writer_t *w);
 };
 
-static void put_time(writer_t *w, const char *key, int64_t ms)
-{
-	char buf[40];
-	w->str(w, key, ms > 0 ? format_time_ms(ms, buf, sizeof(buf)) : NULL);
-}
+/* A key literal and its length, for the writer's members. */
+#define K(lit) lit, sizeof(lit) - 1
 
-static void put_num_or_null(writer_t *w, const char *key, bool has, int64_t v)
+static void put_num_or_null(writer_t *w, const char *key, size_t klen, bool has, int64_t v)
 {
 	if (has)
-		w->num(w, key, v);
+		w->num(w, key, klen, v);
 	else
-		w->str(w, key, NULL);
+		w->str(w, key, klen, NULL);
 }
 
-static void put_real_or_null(writer_t *w, const char *key, bool has, double v)
+static void put_real_or_null(writer_t *w, const char *key, size_t klen, bool has, double v)
 {
 	if (has)
-		w->real(w, key, v);
+		w->real(w, key, klen, v);
 	else
-		w->str(w, key, NULL);
+		w->str(w, key, klen, NULL);
 }
 
-static void put_list(writer_t *w, const char *key, char *const *v, size_t n)
+static void put_list(writer_t *w, const char *key, size_t klen, char *const *v, size_t n)
 {
-	w->list_begin(w, key);
+	w->list_begin(w, key, klen);
 	for (size_t i = 0; i < n; i++)
 		w->list_str(w, v[i]);
 	w->list_end(w);
@@ -86,79 +88,79 @@ static void put_list(writer_t *w, const char *key, char *const *v, size_t n)
  * so that a reader need not guess. */
 static void container_fields(const job_container_t *c, writer_t *w)
 {
-	put_list(w, "volumes", c->volumes, c->nvolumes);
-	put_list(w, "mounts", c->mounts, c->nmounts);
-	put_list(w, "tmpfs", c->tmpfs, c->ntmpfs);
-	w->str(w, "user", c->user);
-	w->str(w, "entrypoint", c->entrypoint);
-	w->str(w, "hostname", c->hostname);
-	put_list(w, "labels", c->labels, c->nlabels);
-	w->str(w, "network", c->network);
-	w->str(w, "pull", c->pull ? ctr_pull_names[c->pull] : NULL);
-	w->boolean(w, "read_only", c->read_only);
-	put_num_or_null(w, "shm_size_bytes", c->shm_size != 0, c->shm_size);
-	w->boolean(w, "init", c->init);
-	put_list(w, "cap_add", c->cap_add, c->ncap_add);
-	put_list(w, "cap_drop", c->cap_drop, c->ncap_drop);
-	w->list_begin(w, "security_opt");
+	put_list(w, K("volumes"), c->volumes, c->nvolumes);
+	put_list(w, K("mounts"), c->mounts, c->nmounts);
+	put_list(w, K("tmpfs"), c->tmpfs, c->ntmpfs);
+	w->str(w, K("user"), c->user);
+	w->str(w, K("entrypoint"), c->entrypoint);
+	w->str(w, K("hostname"), c->hostname);
+	put_list(w, K("labels"), c->labels, c->nlabels);
+	w->str(w, K("network"), c->network);
+	w->str(w, K("pull"), c->pull ? ctr_pull_names[c->pull] : NULL);
+	w->boolean(w, K("read_only"), c->read_only);
+	put_num_or_null(w, K("shm_size_bytes"), c->shm_size != 0, c->shm_size);
+	w->boolean(w, K("init"), c->init);
+	put_list(w, K("cap_add"), c->cap_add, c->ncap_add);
+	put_list(w, K("cap_drop"), c->cap_drop, c->ncap_drop);
+	w->list_begin(w, K("security_opt"));
 	if (c->no_new_privileges)
 		w->list_str(w, "no-new-privileges");
 	w->list_end(w);
-	w->str(w, "gpus", c->gpus);
+	w->str(w, K("gpus"), c->gpus);
 }
 
 static void job_fields(const job_t *j, bool show_secrets, writer_t *w)
 {
-	w->num(w, "id", j->id);
-	w->str(w, "uuid", j->uuid);
-	w->str(w, "name", j->name);
-	w->str(w, "status", job_status_name(j->status));
-	w->str(w, "image", j->image);
-	w->list_begin(w, "command");
+	w->num(w, K("id"), j->id);
+	w->str(w, K("uuid"), j->uuid);
+	w->str(w, K("name"), j->name);
+	w->str(w, K("status"), job_status_name(j->status));
+	w->str(w, K("image"), j->image);
+	w->list_begin(w, K("command"));
 	for (size_t i = 0; i < j->argc; i++)
 		w->list_str(w, j->argv[i]);
 	w->list_end(w);
-	w->str(w, "workdir", j->workdir);
-	w->list_begin(w, "env");
+	w->str(w, K("workdir"), j->workdir);
+	w->list_begin(w, K("env"));
 	for (size_t i = 0; i < j->envc; i++) {
 		char *e = render_env_entry(j->env[i], show_secrets);
 		w->list_str(w, e);
 		free(e);
 	}
 	w->list_end(w);
-	w->str(w, "template", j->template_name);
-	put_num_or_null(w, "memory_bytes", j->memory_bytes != 0, j->memory_bytes);
-	put_real_or_null(w, "cpus", j->nano_cpus != 0, (double)j->nano_cpus / 1e9);
-	put_num_or_null(w, "timeout_seconds", j->timeout_s != JOB_TIMEOUT_DEFAULT, j->timeout_s);
-	w->num(w, "priority", j->priority);
-	put_time(w, "not_before", j->not_before);
-	w->num(w, "waiting_on", j->waiting_on);
-	w->str(w, "host", j->host);
-	w->num(w, "max_retries", j->max_retries);
+	w->str(w, K("template"), j->template_name);
+	put_num_or_null(w, K("memory_bytes"), j->memory_bytes != 0, j->memory_bytes);
+	put_real_or_null(w, K("cpus"), j->nano_cpus != 0, (double)j->nano_cpus / 1e9);
+	put_num_or_null(w, K("timeout_seconds"), j->timeout_s != JOB_TIMEOUT_DEFAULT, j->timeout_s);
+	w->num(w, K("priority"), j->priority);
+	w->time(w, K("not_before"), j->not_before);
+	w->num(w, K("waiting_on"), j->waiting_on);
+	w->str(w, K("host"), j->host);
+	w->num(w, K("max_retries"), j->max_retries);
 	/* The strategy's name, and the delays the job's retries wait by. */
 	retry_strategy_t policy;
 	if (retry_policy_parse(j->retry_strategy, &policy, NULL) < 0)
 		policy = *retry_strategy_find(NULL);
-	w->str(w, "retry_strategy", policy.name);
-	w->num(w, "retry_delay_seconds", policy.base_ms / 1000);
-	w->real(w, "retry_factor", policy.factor);
-	w->num(w, "retry_max_delay_seconds", policy.ceiling_ms / 1000);
-	w->str(w, "retry_on_exit_code", j->retry_exit_codes);
+	w->str(w, K("retry_strategy"), policy.name);
+	w->num(w, K("retry_delay_seconds"), policy.base_ms / 1000);
+	w->real(w, K("retry_factor"), policy.factor);
+	w->num(w, K("retry_max_delay_seconds"), policy.ceiling_ms / 1000);
+	w->str(w, K("retry_on_exit_code"), j->retry_exit_codes);
 	container_fields(&j->ctr, w);
-	w->num(w, "attempt", j->attempt);
-	put_num_or_null(w, "exit_code", j->has_exit_code, j->exit_code);
-	put_time(w, "created_at", j->created_at);
-	put_time(w, "queued_at", j->queued_at);
-	put_time(w, "started_at", j->started_at);
-	put_time(w, "finished_at", j->finished_at);
-	put_num_or_null(w, "peak_memory_bytes", j->peak_memory_bytes >= 0, j->peak_memory_bytes);
-	put_real_or_null(w, "cpu_seconds", j->cpu_usage_ns >= 0, (double)j->cpu_usage_ns / 1e9);
-	w->str(w, "last_error", j->last_error);
-	w->str(w, "ran_on", j->ran_on);
-	w->str(w, "container_name", j->container_name);
-	w->str(w, "container_id", j->container_id);
-	put_num_or_null(w, "schedule_id", j->schedule_id != 0, j->schedule_id);
-	put_time(w, "due_at", j->due_at);
+	w->num(w, K("attempt"), j->attempt);
+	put_num_or_null(w, K("exit_code"), j->has_exit_code, j->exit_code);
+	w->time(w, K("created_at"), j->created_at);
+	w->time(w, K("queued_at"), j->queued_at);
+	w->time(w, K("started_at"), j->started_at);
+	w->time(w, K("finished_at"), j->finished_at);
+	put_num_or_null(w, K("peak_memory_bytes"), j->peak_memory_bytes >= 0, j->peak_memory_bytes);
+	put_real_or_null(w, K("cpu_seconds"), j->cpu_usage_ns >= 0, (double)j->cpu_usage_ns / 1e9);
+	w->str(w, K("last_error"), j->last_error);
+	w->str(w, K("ran_on"), j->ran_on);
+	w->str(w, K("container_name"), j->container_name);
+	w->str(w, K("container_id"), j->container_id);
+	put_num_or_null(w, K("schedule_id"), j->schedule_id != 0, j->schedule_id);
+	w->time(w, K("due_at"), j->due_at);
 }
 
 /* Text that is not valid UTF-8 (a job's fields are checked at submit, an
@@ -191,28 +193,40 @@ static json_t *tree_string(const char *s)
 	return v;
 }
 
-static void tree_num(writer_t *w, const char *key, int64_t v)
+/* The tree writer's keys are C strings: jansson takes them so. */
+static void tree_num(writer_t *w, const char *key, size_t klen, int64_t v)
 {
+	(void)klen;
 	json_object_set_new(((tree_t *)w)->o, key, json_integer(v));
 }
 
-static void tree_real(writer_t *w, const char *key, double v)
+static void tree_real(writer_t *w, const char *key, size_t klen, double v)
 {
+	(void)klen;
 	json_object_set_new(((tree_t *)w)->o, key, json_real(v));
 }
 
-static void tree_str(writer_t *w, const char *key, const char *s)
+static void tree_str(writer_t *w, const char *key, size_t klen, const char *s)
 {
+	(void)klen;
 	json_object_set_new(((tree_t *)w)->o, key, tree_string(s));
 }
 
-static void tree_bool(writer_t *w, const char *key, bool v)
+static void tree_bool(writer_t *w, const char *key, size_t klen, bool v)
 {
+	(void)klen;
 	json_object_set_new(((tree_t *)w)->o, key, json_boolean(v));
 }
 
-static void tree_list_begin(writer_t *w, const char *key)
+static void tree_time(writer_t *w, const char *key, size_t klen, int64_t ms)
 {
+	(void)klen;
+	json_object_set_new(((tree_t *)w)->o, key, time_or_null(ms));
+}
+
+static void tree_list_begin(writer_t *w, const char *key, size_t klen)
+{
+	(void)klen;
 	tree_t *t = (tree_t *)w;
 	t->list = json_array();
 	t->list_key = key;
@@ -232,8 +246,8 @@ static void tree_list_end(writer_t *w)
 
 json_t *render_job_json(const job_t *j, bool show_secrets)
 {
-	tree_t t = {{tree_num, tree_real, tree_str, tree_bool, tree_list_begin, tree_list_str,
-		     tree_list_end},
+	tree_t t = {{tree_num, tree_real, tree_str, tree_bool, tree_time, tree_list_begin,
+		     tree_list_str, tree_list_end},
 		    json_object(), NULL, NULL};
 	if (!t.o)
 		return NULL;
@@ -257,7 +271,7 @@ typedef struct {
 #define TEXT_ROOM 4096
 
 /* What the cursor wrote, accounted to the buffer. */
-static void text_sync(text_t *t)
+static inline void text_sync(text_t *t)
 {
 	if (t->p) {
 		sb_wrote(t->sb, (size_t)(t->p - (t->sb->buf + t->sb->len)));
@@ -267,7 +281,7 @@ static void text_sync(text_t *t)
 
 /* Room for n more bytes at t->p; false when the buffer gives none (then
  * write through text_put's append). */
-static bool text_need(text_t *t, size_t n)
+static inline bool text_need(text_t *t, size_t n)
 {
 	if (t->p && (size_t)(t->end - t->p) >= n)
 		return true;
@@ -281,7 +295,7 @@ static bool text_need(text_t *t, size_t n)
 	return true;
 }
 
-static void text_put(text_t *t, const char *data, size_t n)
+static inline void text_put(text_t *t, const char *data, size_t n)
 {
 	if (text_need(t, n)) {
 		memcpy(t->p, data, n);
@@ -316,27 +330,28 @@ static size_t text_escape(unsigned char c, char *out)
 	return 6;
 }
 
-/* s as a JSON string, escaped. */
+/* Whether JSON takes byte c as it is (a byte of a multibyte UTF-8 sequence
+ * included: text_string checks those once for the whole string). */
+static bool text_plain(unsigned char c)
+{
+	return c >= 0x20 && c != '"' && c != '\\';
+}
+
+/* s as a JSON string, escaped, in one pass over it: most text is plain
+ * ASCII, and a page writes some fifteen strings a job. */
 static void text_string(text_t *t, const char *s)
 {
-	/* Most text is ASCII: only text with a high byte is checked as UTF-8. */
-	char *fixed = NULL;
-	const unsigned char *q = (const unsigned char *)s;
-	for (; *q; q++)
-		if (*q >= 0x80) {
-			fixed = utf8_repaired(s);
-			break;
-		}
-	const unsigned char *p = (const unsigned char *)(fixed ? fixed : s);
-	size_t n = fixed ? strlen(fixed) : (size_t)(q - (const unsigned char *)s);
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
 	/* Written in place: the worst case, every byte as \u00XX, is room
 	 * enough. Plain runs are copied whole. */
 	if (n >= SIZE_MAX / 8 || !text_need(t, 6 * n + 2)) {
 		/* No room to be had: byte by byte through append. */
+		char *fixed = utf8_repaired(s);
 		sb_putc(t->sb, '"');
-		for (; *p; p++) {
+		for (p = (const unsigned char *)(fixed ? fixed : s); *p; p++) {
 			char e[8];
-			if (*p >= 0x20 && *p != '"' && *p != '\\')
+			if (text_plain(*p))
 				sb_putc(t->sb, (char)*p);
 			else
 				sb_append(t->sb, e, text_escape(*p, e));
@@ -347,11 +362,27 @@ static void text_string(text_t *t, const char *s)
 	}
 	char *out = t->p;
 	size_t o = 0;
+	bool utf8_checked = false;
 	out[o++] = '"';
 	const unsigned char *run = p;
 	for (; *p; p++) {
-		if (*p >= 0x20 && *p != '"' && *p != '\\')
+		if (text_plain(*p)) {
+			if (*p < 0x80 || utf8_checked)
+				continue;
+			/* The first high byte: is the whole string valid UTF-8?
+			 * If not, write its repaired form instead (which is). */
+			if (!utf8_valid(s, n)) {
+				char *fixed = utf8_repaired(s);
+				if (fixed)
+					text_string(t, fixed);
+				else
+					text_put(t, "null", 4);
+				free(fixed);
+				return;
+			}
+			utf8_checked = true;
 			continue;
+		}
 		memcpy(out + o, run, (size_t)(p - run));
 		o += (size_t)(p - run);
 		o += text_escape(*p, out + o);
@@ -361,13 +392,11 @@ static void text_string(text_t *t, const char *s)
 	o += (size_t)(p - run);
 	out[o++] = '"';
 	t->p += o;
-	free(fixed);
 }
 
 /* Keys are this file's own plain words: no escaping to look for. */
-static void text_key(text_t *t, const char *key)
+static void text_key(text_t *t, const char *key, size_t n)
 {
-	size_t n = strlen(key);
 	if (!text_need(t, n + 4)) {
 		if (!t->first)
 			sb_putc(t->sb, ',');
@@ -405,21 +434,21 @@ static void text_int(text_t *t, int64_t v)
 	text_put(t, buf + o, sizeof(buf) - o);
 }
 
-static void text_num(writer_t *w, const char *key, int64_t v)
+static void text_num(writer_t *w, const char *key, size_t klen, int64_t v)
 {
 	text_t *t = (text_t *)w;
-	text_key(t, key);
+	text_key(t, key, klen);
 	text_int(t, v);
 }
 
 /* A real as jansson writes it: 17 significant digits, always with a point
  * or an exponent (so that it reads back as a real), no "+" or leading
  * zeros in the exponent. */
-static void text_real(writer_t *w, const char *key, double v)
+static void text_real(writer_t *w, const char *key, size_t klen, double v)
 {
 	text_t *t = (text_t *)w;
 	char buf[64], out[64];
-	text_key(t, key);
+	text_key(t, key, klen);
 	/* A whole number (a retry factor of 2, say) is its integer and ".0":
 	 * what %.17g and jansson give for it, without printf's float
 	 * machinery, which was a fifteenth of a page. Not -0.0, whose sign
@@ -447,30 +476,47 @@ static void text_real(writer_t *w, const char *key, double v)
 	text_put(t, out, o);
 }
 
-static void text_str(writer_t *w, const char *key, const char *s)
+static void text_str(writer_t *w, const char *key, size_t klen, const char *s)
 {
 	text_t *t = (text_t *)w;
-	text_key(t, key);
+	text_key(t, key, klen);
 	if (s)
 		text_string(t, s);
 	else
 		text_put(t, "null", 4);
 }
 
-static void text_bool(writer_t *w, const char *key, bool v)
+static void text_bool(writer_t *w, const char *key, size_t klen, bool v)
 {
 	text_t *t = (text_t *)w;
-	text_key(t, key);
+	text_key(t, key, klen);
 	if (v)
 		text_put(t, "true", 4);
 	else
 		text_put(t, "false", 5);
 }
 
-static void text_list_begin(writer_t *w, const char *key)
+/* A time is digits and "-:.TZ": nothing to escape, so it is written as it
+ * is formatted, without text_string's scan. */
+static void text_time(writer_t *w, const char *key, size_t klen, int64_t ms)
 {
 	text_t *t = (text_t *)w;
-	text_key(t, key);
+	char buf[40];
+	text_key(t, key, klen);
+	if (ms <= 0) {
+		text_put(t, "null", 4);
+		return;
+	}
+	buf[0] = '"';
+	size_t n = strlen(format_time_ms(ms, buf + 1, sizeof(buf) - 2)) + 1;
+	buf[n++] = '"';
+	text_put(t, buf, n);
+}
+
+static void text_list_begin(writer_t *w, const char *key, size_t klen)
+{
+	text_t *t = (text_t *)w;
+	text_key(t, key, klen);
 	text_put(t, "[", 1);
 	t->list_first = true;
 }
@@ -494,8 +540,8 @@ static void text_list_end(writer_t *w)
 
 void render_job_json_text(strbuf_t *sb, const job_t *j, bool show_secrets)
 {
-	text_t t = {{text_num, text_real, text_str, text_bool, text_list_begin, text_list_str,
-		     text_list_end},
+	text_t t = {{text_num, text_real, text_str, text_bool, text_time, text_list_begin,
+		     text_list_str, text_list_end},
 		    sb, true, true, NULL, NULL};
 	text_put(&t, "{", 1);
 	job_fields(j, show_secrets, &t.w);

@@ -41,6 +41,27 @@ static char *put_digits(char *p, unsigned v, int n)
 	return p + n;
 }
 
+/* "YYYY-MM-DDT" of a day since 1970-01-01 into p; past what it wrote. */
+static char *civil_date(int64_t days, char *p)
+{
+	int64_t z = days + 719468;          /* days since 0000-03-01 */
+	int64_t era = z / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);                    /* 0..146096 */
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* 0..399 */
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);        /* 0..365 */
+	unsigned mp = (5 * doy + 2) / 153;                               /* 0 = March */
+	unsigned day = doy - (153 * mp + 2) / 5 + 1;
+	unsigned month = mp < 10 ? mp + 3 : mp - 9;
+	unsigned year = (unsigned)(yoe + era * 400) + (month <= 2);
+	p = put_digits(p, year, 4);
+	*p++ = '-';
+	p = put_digits(p, month, 2);
+	*p++ = '-';
+	p = put_digits(p, day, 2);
+	*p++ = 'T';
+	return p;
+}
+
 /* "YYYY-MM-DDTHH:MM:SS" of unix_ms into buf (at least 20 bytes), without
  * gmtime and strftime: a page of jobs formats a few hundred times, and
  * the library's locale and time-zone machinery was a tenth of a page's
@@ -53,21 +74,19 @@ static bool civil_utc(int64_t unix_ms, char *buf)
 	if (unix_ms <= 0 || secs >= 253402300800LL) /* 10000-01-01 */
 		return false;
 	int64_t days = secs / 86400, rem = secs % 86400;
-	int64_t z = days + 719468;          /* days since 0000-03-01 */
-	int64_t era = z / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);                    /* 0..146096 */
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* 0..399 */
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);        /* 0..365 */
-	unsigned mp = (5 * doy + 2) / 153;                               /* 0 = March */
-	unsigned day = doy - (153 * mp + 2) / 5 + 1;
-	unsigned month = mp < 10 ? mp + 3 : mp - 9;
-	unsigned year = (unsigned)(yoe + era * 400) + (month <= 2);
-	char *p = put_digits(buf, year, 4);
-	*p++ = '-';
-	p = put_digits(p, month, 2);
-	*p++ = '-';
-	p = put_digits(p, day, 2);
-	*p++ = 'T';
+	/* The times of a page of jobs mostly fall on one day: its date is
+	 * kept, per thread, from the last call. */
+	static _Thread_local int64_t last_day = -1;
+	static _Thread_local char last_date[11];
+	char *p = buf;
+	if (days == last_day) {
+		memcpy(p, last_date, sizeof(last_date));
+		p += sizeof(last_date);
+	} else {
+		p = civil_date(days, p);
+		memcpy(last_date, buf, sizeof(last_date));
+		last_day = days;
+	}
 	p = put_digits(p, (unsigned)(rem / 3600), 2);
 	*p++ = ':';
 	p = put_digits(p, (unsigned)(rem / 60 % 60), 2);
