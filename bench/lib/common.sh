@@ -59,11 +59,11 @@ if [ ! -x "$REF_DRIVER" ] || [ "$BENCH_ROOT/bench/ref/ref-driver.c" -nt "$REF_DR
 		"$BENCH_ROOT/bench/ref/ref-driver.c" -lcurl -lpthread ||
 		{ echo "bench: cannot build bench/ref/ref-driver.c" >&2; exit 1; }
 fi
-# The load generator of bench/api (bench/lib/http-load.c, libcurl).
+# The load generator of bench/api (bench/lib/http-load.c, plain sockets).
 HTTP_LOAD=$BENCH_BUILD/http-load
 if [ ! -x "$HTTP_LOAD" ] || [ "$BENCH_ROOT/bench/lib/http-load.c" -nt "$HTTP_LOAD" ]; then
 	cc -O2 -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -o "$HTTP_LOAD" \
-		"$BENCH_ROOT/bench/lib/http-load.c" -lcurl ||
+		"$BENCH_ROOT/bench/lib/http-load.c" ||
 		{ echo "bench: cannot build bench/lib/http-load.c" >&2; exit 1; }
 fi
 
