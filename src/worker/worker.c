@@ -852,6 +852,16 @@ static void wake_for_scheduled(worker_t *w, int64_t now_mono)
 			at = mono_ms() + (next_at - now_ms()) + SCHEDULED_SLACK_MS;
 		if (at && at < w->next_claim_mono)
 			w->next_claim_mono = at < now_mono ? now_mono : at;
+	} else {
+		/* Not known when the next job is due (the store busy, or its
+		 * connection in trouble): look again soon rather than at the
+		 * next poll, which would leave a retry due in a second waiting
+		 * a whole --poll-interval, without a word. */
+		log_debug("cannot tell when the next job is due (%s): looking again in %d ms",
+			  err_str(err), SCHEDULED_RECHECK_MS);
+		int64_t at = mono_ms() + SCHEDULED_RECHECK_MS;
+		if (at < w->next_claim_mono)
+			w->next_claim_mono = at;
 	}
 	free(err);
 	free(names);
