@@ -118,6 +118,13 @@ now_ns() { date +%s%N; }
 # figure NAME VALUE UNIT [NOTE]: one line per measured figure.
 figure() { printf '%-44s %12s %-8s %s\n' "$1" "$2" "$3" "${4:-}"; }
 
+# steal_ticks: the CPU time the hypervisor gave to others while this
+# machine's cores wanted it (the "steal" of /proc/stat), in clock ticks; a
+# run that lost much of it says little about cjobs. steal_ms T0: the steal
+# since steal_ticks gave T0, in ms.
+steal_ticks() { awk '$1 == "cpu" { print $9 }' /proc/stat; }
+steal_ms() { echo $(( ($(steal_ticks) - $1) * 1000 / $(getconf CLK_TCK) )); }
+
 # ratio A B: A/B with two decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "inf"; else printf "%.2f", a / b }'; }
 
