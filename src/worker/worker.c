@@ -836,12 +836,13 @@ static void wake_for_scheduled(worker_t *w, int64_t now_mono)
 		return;
 	for (size_t i = 0; i < w->nhosts; i++)
 		names[i] = w->hosts[i]->host.name;
+	int64_t at;
 	if (store_job_ready_count(w->store, names, now_ms(), &ready, &next_at, &err) == 0) {
 		/* A job that became ready between the claim and this count (the
 		 * claim looked a moment before its time): look again soon, not at
 		 * the next poll. Soon, not at once: a claim can also find nothing
 		 * because other workers fill the hosts. */
-		int64_t at = ready > 0 ? now_mono + SCHEDULED_RECHECK_MS : 0;
+		at = ready > 0 ? now_mono + SCHEDULED_RECHECK_MS : 0;
 		/* The wall clock and the monotonic one are read in whole ms at
 		 * two moments: wake a few ms late rather than early, or the
 		 * claim finds the job not yet due. Both read now: now_mono is
@@ -850,8 +851,6 @@ static void wake_for_scheduled(worker_t *w, int64_t now_mono)
 		 * nothing due, and the job waited for the recheck). */
 		if (!at && next_at > 0)
 			at = mono_ms() + (next_at - now_ms()) + SCHEDULED_SLACK_MS;
-		if (at && at < w->next_claim_mono)
-			w->next_claim_mono = at < now_mono ? now_mono : at;
 	} else {
 		/* Not known when the next job is due (the store busy, or its
 		 * connection in trouble): look again soon rather than at the
@@ -859,10 +858,10 @@ static void wake_for_scheduled(worker_t *w, int64_t now_mono)
 		 * a whole --poll-interval, without a word. */
 		log_debug("cannot tell when the next job is due (%s): looking again in %d ms",
 			  err_str(err), SCHEDULED_RECHECK_MS);
-		int64_t at = mono_ms() + SCHEDULED_RECHECK_MS;
-		if (at < w->next_claim_mono)
-			w->next_claim_mono = at;
+		at = now_mono + SCHEDULED_RECHECK_MS;
 	}
+	if (at && at < w->next_claim_mono)
+		w->next_claim_mono = at < now_mono ? now_mono : at;
 	free(err);
 	free(names);
 }
