@@ -209,8 +209,22 @@ int store_job_list(store_t *s, const job_filter_t *f, job_t **out, size_t *n,
 	if (f->schedule_id)
 		sb_printf(&sql, " AND schedule_id = ?%d", ++k);
 	sb_puts(&sql, f->newest_first ? " ORDER BY id DESC" : " ORDER BY id");
-	if (f->limit > 0)
+	/* The limit is written into the text when no value the plan depends
+	 * on is bound (statuses are written in; a cursor's id makes no
+	 * difference to the plan). PostgreSQL plans a prepared statement for
+	 * its values at every run while a generic plan looks costlier, and it
+	 * costs a LIMIT it cannot see as a tenth of the rows, so a page by
+	 * status was planned afresh for every request. With a host, name,
+	 * image, time or schedule bound the best plan may depend on that
+	 * value: the limit stays a parameter, and PostgreSQL weighs its plans
+	 * as before. */
+	bool plan_by_value = f->host || f->name || f->image || f->created_from ||
+			     f->created_before || f->schedule_id;
+	bool limit_bound = f->limit > 0 && plan_by_value;
+	if (limit_bound)
 		sb_printf(&sql, " LIMIT ?%d", ++k);
+	else if (f->limit > 0)
+		sb_printf(&sql, " LIMIT %lld", (long long)f->limit);
 	db_stmt_t *st = NULL;
 	int rc = st_prepare_sb(s, &sql, &st, err);
 	if (rc < 0)
@@ -231,7 +245,7 @@ int store_job_list(store_t *s, const job_filter_t *f, job_t **out, size_t *n,
 		bind_i64(&b, f->below_id);
 	if (f->schedule_id)
 		bind_i64(&b, f->schedule_id);
-	if (f->limit > 0)
+	if (limit_bound)
 		bind_i64(&b, f->limit);
 	rc = bind_check(s, &b, "cannot list the jobs", err);
 	if (rc == 0)

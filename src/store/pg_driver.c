@@ -536,6 +536,13 @@ static void clear_result(pg_stmt_t *ps)
 	ps->nrows = 0;
 }
 
+/* Whether sql is a single SELECT (no ';' anywhere: the store writes no
+ * literal text that holds one). */
+static bool one_select(const char *sql)
+{
+	return strncmp(sql, "SELECT ", 7) == 0 && !strchr(sql, ';');
+}
+
 static int pg_prepare(store_t *s, const char *sql, bool keep, db_stmt_t **out)
 {
 	pg_stmt_t *ps = calloc(1, sizeof(*ps));
@@ -551,7 +558,13 @@ static int pg_prepare(store_t *s, const char *sql, bool keep, db_stmt_t **out)
 	ps->base.drv = &pg_driver;
 	ps->conn = conn_of(s);
 	ps->row = -1;
-	ps->keep = keep && ps->nparams > 0;
+	/* Prepared on the server: kept statements with parameters, and kept
+	 * SELECTs without any (a page of jobs by status), so that each is
+	 * planned once per connection instead of at every run. Other
+	 * statements without parameters may be several in one text (the
+	 * writers' BEGIN with its lock), which only the simple protocol
+	 * takes. */
+	ps->keep = keep && (ps->nparams > 0 || one_select(sql));
 	*out = &ps->base;
 	return DB_DONE;
 }
@@ -647,7 +660,8 @@ static bool use_prepared(pg_stmt_t *ps, const Oid *types, PGresult **failed)
 	if (ps->prepared_in == c->generation + 1)
 		return prepared_fits(ps, types);
 	if (!ps->prepared_types &&
-	    !(ps->prepared_types = calloc((size_t)ps->nparams, sizeof(*ps->prepared_types))))
+	    !(ps->prepared_types = calloc(ps->nparams ? (size_t)ps->nparams : 1,
+					  sizeof(*ps->prepared_types))))
 		return false;
 	snprintf(ps->name, sizeof(ps->name), "cj%u", c->next_name++);
 	PGresult *r = PQprepare(c->pg, ps->name, ps->sql, ps->nparams, types);
@@ -707,7 +721,7 @@ static int run(pg_stmt_t *ps)
 	PGresult *r;
 	int held = DB_DONE;
 	tx_may_start(c);
-	if (ps->nparams == 0) {
+	if (ps->nparams == 0 && !ps->keep) {
 		/* Without parameters, several statements may go in one text
 		 * (the writers' BEGIN with its lock), which no pipeline takes. */
 		if ((held = flush_held(c)) != DB_DONE)

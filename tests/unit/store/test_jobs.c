@@ -5,6 +5,7 @@
  * boundaries of store_status's "now" and store_report's period.
  */
 #include "helpers.h"
+#include "store/store_int.h"
 #include "store/report.h"
 
 #include <stdio.h>
@@ -807,6 +808,67 @@ static void test_cleanup_boundary(void **state)
 	job_free(&j);
 }
 
+/* How often PostgreSQL ran the statement this store's connection
+ * prepared from sql_like: by its generic plan (made once) and by a plan
+ * made for the values of each run. */
+static void plans_of(store_t *s, const char *sql_like, int64_t *generic, int64_t *custom)
+{
+	char *err = NULL;
+	db_stmt_t *st = NULL;
+	OK(st_prepare(s, "SELECT coalesce(sum(generic_plans), 0), coalesce(sum(custom_plans), 0) "
+			 "FROM pg_prepared_statements WHERE statement LIKE ?",
+		      &st, &err));
+	binder_t b;
+	bind_start(&b, st);
+	bind_text(&b, sql_like);
+	OK(bind_check(s, &b, "plans", &err));
+	assert_int_equal(st_step(st), DB_ROW);
+	*generic = col_i64(st, 0);
+	*custom = col_i64(st, 1);
+	st_release(s, st);
+}
+
+/* A page of jobs by status, the API's and the dashboard's most common
+ * read, is planned once per connection on PostgreSQL, with and without a
+ * cursor, rather than at every request. */
+static void test_status_pages_planned_once_pg(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	for (int i = 0; i < 12; i++) {
+		int64_t id = add_job(fx->s, 0, NULL, 0);
+		job_t j;
+		OK(store_job_get(fx->s, id, &j, &err));
+		OK(store_job_move(fx->s, &j, JOB_QUEUED, JOB_CANCELLED, 0, "t", NULL, &err));
+		job_free(&j);
+	}
+	int64_t generic = 0, custom = 0;
+	for (int run = 0; run < 10; run++) {
+		job_filter_t f = {.status_mask = 1 << JOB_CANCELLED, .newest_first = true,
+				  .limit = 5};
+		job_t *list = NULL;
+		size_t n = 0;
+		OK(store_job_list(fx->s, &f, &list, &n, &err));
+		assert_int_equal(n, 5);
+		f.below_id = list[4].id;
+		store_job_list_free(list, n);
+		OK(store_job_list(fx->s, &f, &list, &n, &err));
+		assert_int_equal(n, 5);
+		store_job_list_free(list, n);
+	}
+	plans_of(fx->s, "%status IN ('cancelled') ORDER BY id DESC LIMIT 5", &generic, &custom);
+	printf("# first page: %lld generic, %lld custom\n", (long long)generic,
+	       (long long)custom);
+	assert_int_equal(generic + custom, 10);
+	assert_true(custom <= 1);
+	plans_of(fx->s, "%status IN ('cancelled') AND id < $1 ORDER BY id DESC LIMIT 5", &generic,
+		 &custom);
+	printf("# cursor pages: %lld generic, %lld custom\n", (long long)generic,
+	       (long long)custom);
+	assert_int_equal(generic + custom, 10);
+	assert_true(generic >= 5);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
@@ -829,5 +891,12 @@ int main(void)
 		T(test_report_period_bounds),
 		T(test_cleanup_boundary),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	/* PostgreSQL's plans. */
+	const struct CMUnitTest pg_tests[] = {
+		T(test_status_pages_planned_once_pg),
+	};
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+	if (test_on_pg())
+		failed += cmocka_run_group_tests_name("postgresql", pg_tests, NULL, NULL);
+	return failed;
 }
