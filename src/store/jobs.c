@@ -217,9 +217,8 @@ int store_job_list(store_t *s, const job_filter_t *f, job_t **out, size_t *n,
 	 * status was planned afresh for every request. With a host, name,
 	 * image, time or schedule bound the best plan may depend on that
 	 * value: the limit stays a parameter, and PostgreSQL weighs its plans
-	 * as before. */
-	bool plan_by_value = f->host || f->name || f->image || f->created_from ||
-			     f->created_before || f->schedule_id;
+	 * as before. Every value bound so far but the cursor is such a value. */
+	bool plan_by_value = k > (f->below_id ? 1 : 0);
 	bool limit_bound = f->limit > 0 && plan_by_value;
 	if (limit_bound)
 		sb_printf(&sql, " LIMIT ?%d", ++k);

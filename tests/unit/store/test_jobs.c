@@ -2,7 +2,8 @@
  * tests/unit/store/test_jobs.c: jobs: every field kept exactly, status
  * changes (legal, illegal, stale) with their history, field updates,
  * listing, counting, captured output, and removal of old jobs; the
- * boundaries of store_status's "now" and store_report's period.
+ * boundaries of store_status's "now" and store_report's period; on
+ * PostgreSQL, that a page by status is planned once per connection.
  */
 #include "helpers.h"
 #include "store/store_int.h"
