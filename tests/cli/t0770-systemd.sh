@@ -41,6 +41,9 @@ test_expect_success 'process-jobs --daemon: READY=1 once it heard from its host,
 	a=$(cjobs job submit --image $IMG -- sh -c "$GATED") &&
 	b=$(cjobs job submit --image $IMG -- sh -c "$GATED") &&
 	wait_for 60 "grep -qx \"STATUS=running 1 job, 1 ready in the queue; 1 of 1 host answering\" s/w.log" &&
+	# The slot is taken from the claim; the job is "running" in the store
+	# once its container started, which a loaded machine may take seconds.
+	wait_for 60 "test \"\$(job_field $a status)\" = running || test \"\$(job_field $b status)\" = running" &&
 	# Half of WATCHDOG_USEC: a ping every 0.1 s; a few have come by now.
 	wait_for 30 "test \$(count WATCHDOG=1 s/w.log) -ge 5" &&
 	kill -USR1 $pid &&

@@ -336,10 +336,10 @@ gated_host() {
 # container_release CID: let the GATED job of container CID end (/tmp/go).
 container_release() { container_touch "$1" /tmp/go; }
 
-# job_release ID: the same for the GATED job ID. A job is "running" from
-# its claim, before its container exists or has started (on a loaded
-# machine, seconds before): the release is tried again until the job's
-# container takes it, for at most a minute.
+# job_release ID: the same for the GATED job ID. A job still launching
+# (claimed, its container not yet started: on a loaded machine, seconds)
+# has no container to take the release yet: it is tried again until the
+# job's container takes it, for at most a minute.
 job_release() {
 	wait_for 60 "job_release_once $1"
 }
