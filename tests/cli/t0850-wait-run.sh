@@ -148,8 +148,10 @@ test_expect_success 'logs --follow prints the output while the job runs, then th
 	{ "$CJOBS_BIN" job logs $id --follow >f.out 2>f.err & fpid=$!; } &&
 	trap "kill $fpid 2>/dev/null" EXIT &&
 	wait_for 60 "grep -q first f.out && grep -q oops f.err" &&
-	# Printed while the job still ran: it waits for the gate.
-	test "$(job_field $id status)" = running &&
+	# Printed while the job still ran: it waits for the gate. (The store
+	# says running once the worker heard its container started, which
+	# may come after the first output on a loaded machine.)
+	wait_for 60 "test \"\$(job_field $id status)\" = running" &&
 	kill -0 $fpid &&
 	job_release $id &&
 	expect_code 0 wait_exit 60 $fpid &&
