@@ -160,6 +160,24 @@ test_expect_success 'logs --follow prints the output while the job runs, then th
 	test "$(job_field $id status)" = completed
 '
 
+test_expect_success 'logs --follow --attempt 1 on a job running its second attempt: the first attempt from the store (no engine has it any more), then the second as it runs' '
+	# The attempts share a volume: the first leaves a mark and fails, the
+	# second finds it and waits for the gate.
+	id=$(cjobs job submit --image $IMG --volume cjt-follow:/m --max-retries 1 \
+		--retry-on-exit-code any --retry-strategy aggressive -- \
+		sh -c "if [ -e /m/one ]; then echo second; $GATED; else : >/m/one; echo first; echo bad >&2; exit 3; fi") &&
+	wait_for 60 "test \"\$(job_field $id attempt)\" = 2 && test \"\$(job_field $id status)\" = running" &&
+	{ "$CJOBS_BIN" job logs $id --follow --attempt 1 >a.out 2>a.err & apid=$!; } &&
+	trap "kill $apid 2>/dev/null" EXIT &&
+	wait_for 60 "grep -q second a.out" &&
+	kill -0 $apid &&
+	job_release $id &&
+	expect_code 0 wait_exit 60 $apid &&
+	printf "first\nsecond\ndone\n" >want.out && printf "bad\n" >want.err &&
+	test_cmp want.out a.out && test_cmp want.err a.err &&
+	test "$(job_field $id status)" = completed
+'
+
 test_expect_success 'logs --follow --stream stdout prints only stdout; a queued job is waited for' '
 	id=$(cjobs job submit --image $IMG --at +2s -- sh -c "echo one; echo two >&2") &&
 	test "$(job_field $id status)" = queued &&
