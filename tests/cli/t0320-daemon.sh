@@ -39,7 +39,9 @@ test_expect_success 'the daemon notices a job submitted while it idles at once (
 '
 
 test_expect_success 'the daemon starts a job scheduled with --at when its time comes, not before' '
-	id=$(cjobs job submit --image $IMG --at +3s -- true) &&
+	id=$(cjobs job submit --image $IMG --at +10s -- true) &&
+	# 10 s: the daemon must be up and idle before then, also on a loaded
+	# machine, for its "no job ready" to show that it waited.
 	start_daemon at.log process-jobs --daemon --poll-interval 3600
 	stop_on_exit $pid
 	wait_for 60 "grep -q \"no job ready\" at.log" &&

@@ -179,9 +179,15 @@ test_expect_success 'logs --follow --attempt 1 on a job running its second attem
 '
 
 test_expect_success 'logs --follow --stream stdout prints only stdout; a queued job is waited for' '
-	id=$(cjobs job submit --image $IMG --at +2s -- sh -c "echo one; echo two >&2") &&
+	# Held in the queue by a dependency until the test releases it (a
+	# time in --at would be a race on a loaded machine).
+	gate=$(cjobs job submit --image $IMG -- sh -c "$GATED") &&
+	id=$(cjobs job submit --image $IMG --after $gate -- sh -c "echo one; echo two >&2") &&
+	{ "$CJOBS_BIN" job logs $id --follow --stream stdout >s.out 2>s.err & spid=$!; } &&
+	trap "kill $spid 2>/dev/null" EXIT &&
 	test "$(job_field $id status)" = queued &&
-	expect_code 0 cjobs job logs $id --follow --stream stdout >s.out 2>s.err &&
+	job_release $gate &&
+	expect_code 0 wait_exit 60 $spid &&
 	test "$(cat s.out)" = one && test ! -s s.err &&
 	test "$(job_field $id status)" = completed
 '
