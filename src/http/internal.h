@@ -36,6 +36,10 @@ typedef struct {
 					"POST /api/v1/jobs {\"image\": ...}" */
 	int example_status;          /* the status that example answers with */
 	const char *answers;         /* what a success answers with */
+	/* The handler only reads, and answers from a buffer: the token's
+	 * check may go with its first read (one round trip on PostgreSQL),
+	 * and is settled before anything is answered (http_auth_defer). */
+	bool reads_only;
 } http_route_t;
 
 extern const http_route_t http_routes[];  /* terminated by method NULL */
@@ -79,6 +83,16 @@ json_t *http_body_json(http_req_t *r);
  * scope is not met, or a cookie-authenticated write lacks its CSRF
  * header. */
 int http_authenticate(http_req_t *r);
+/* For a route that only reads (reads_only), on a store that reads ahead
+ * (PostgreSQL): sends the token's read with the handler's first, and
+ * answers true; the caller runs the handler, then http_auth_settle, which
+ * checks the token before anything is answered. false: authenticate
+ * first, as for every other request. */
+bool http_auth_defer(http_req_t *r);
+/* The check of a deferred request, after its handler: as
+ * http_authenticate, and when it refuses, its 401 or 403 replaces the
+ * handler's answer. */
+void http_auth_settle(http_req_t *r);
 /* The CSRF token that goes with a session's token. */
 int http_csrf_for(const char *token, char out[65], char **err);
 

@@ -50,7 +50,7 @@ const http_route_t http_routes[] = {
 	 "limit: jobs per page, 1 to 1000 (default 50)\n"
 	 "cursor: the next_cursor of the previous page",
 	 NULL, "GET /api/v1/jobs?status=completed,failed&limit=2", 200,
-	 "{\"jobs\": [JOB, ...], \"next_cursor\": \"41\"}"},
+	 "{\"jobs\": [JOB, ...], \"next_cursor\": \"41\"}", true},
 	{"POST", "/api/v1/jobs", SUBMIT, api_jobs_submit, "queue one job, or many all or nothing",
 	 "The body is one job, or an array of jobs stored in one transaction (all or nothing). "
 	 "A job is an object in exactly the format of a line of 'cjobs job submit --file': the "
@@ -66,7 +66,7 @@ const http_route_t http_routes[] = {
 	 "Exactly the object of 'cjobs job show ID --format json': the job's fields, its "
 	 "history, and the sizes of its latest stored output. Values of secret-looking "
 	 "environment keys are masked.",
-	 NULL, NULL, "GET /api/v1/jobs/1", 200, "JOB"},
+	 NULL, NULL, "GET /api/v1/jobs/1", 200, "JOB", true},
 	{"GET", "/api/v1/jobs/{id}/logs", READ, api_job_logs, "a job's output, byte for byte",
 	 "The output exactly as captured, as text/plain: stdout, stderr, or both (stdout "
 	 "first). 404 with the reason when nothing is stored for that attempt. With "

@@ -269,8 +269,12 @@ static void dispatch(http_req_t *r)
 		free(err);
 		return;
 	}
-	if (http_authenticate(r) == 0)
+	if (http_auth_defer(r)) {
 		rt->handler(r);
+		http_auth_settle(r);
+	} else if (http_authenticate(r) == 0) {
+		rt->handler(r);
+	}
 	/* A connection to the store that broke while this thread was idle
 	 * (the server restarted) shows only when it is used: a request that
 	 * only reads is answered again on a new connection, once, rather than

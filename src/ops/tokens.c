@@ -114,6 +114,20 @@ int ops_token_create(store_t *s, const char *name, const char *scope, store_toke
 	return 0;
 }
 
+static bool token_shaped(const char *token)
+{
+	return strlen(token) == TOKEN_TEXT_LEN &&
+	       strncmp(token, TOKEN_PREFIX, sizeof(TOKEN_PREFIX) - 1) == 0;
+}
+
+bool ops_token_check_ahead(store_t *s, const char *token)
+{
+	char hash[65];
+	if (!token_shaped(token) || ops_token_hash(token, hash, NULL) < 0)
+		return false;
+	return store_token_find_ahead(s, hash);
+}
+
 int ops_token_check(store_t *s, const char *token, token_scope_t *scope, char **name,
 		    const char **why, char **err)
 {
@@ -121,8 +135,7 @@ int ops_token_check(store_t *s, const char *token, token_scope_t *scope, char **
 	if (name)
 		*name = NULL;
 	*why = NULL;
-	if (strlen(token) != TOKEN_TEXT_LEN ||
-	    strncmp(token, TOKEN_PREFIX, sizeof(TOKEN_PREFIX) - 1) != 0) {
+	if (!token_shaped(token)) {
 		*why = "the token is not one cjobs made (they start with cjobs_); 'cjobs token "
 		       "create' makes one";
 		return 0;

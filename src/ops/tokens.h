@@ -33,6 +33,13 @@ int ops_token_create(store_t *s, const char *name, const char *scope, store_toke
  * token's name, malloc'd. -1 only when the store could not be read. */
 int ops_token_check(store_t *s, const char *token, token_scope_t *scope, char **name,
 		    const char **why, char **err);
+/* Sends the store's read for ops_token_check(s, token) with the next
+ * statement the caller runs (one round trip for both on PostgreSQL; see
+ * store_token_find_ahead); false when nothing was sent (a token not of
+ * cjobs's shape is refused without a read). The check itself is still
+ * ops_token_check's, which the caller must make before it answers
+ * anything. */
+bool ops_token_check_ahead(store_t *s, const char *token);
 /* Revokes by name: -1 with a message when there is no unrevoked token of
  * that name. */
 int ops_token_revoke(store_t *s, const char *name, char **err);

@@ -172,6 +172,13 @@ struct store_driver {
 	 * queue without sending it. */
 	void (*later)(db_stmt_t *st);
 	void (*drop_held)(store_t *s);
+	/* Optional: st_ahead sends a read (prepared and bound, not yet
+	 * stepped) with the next statement that goes to the database server,
+	 * in the same round trip, and keeps its answer for its first step; a
+	 * read stepped before anything else was sent runs alone then. reset
+	 * forgets it. One at a time: a second is not sent ahead. NULL: a local
+	 * database, where a statement costs no round trip. */
+	void (*ahead)(db_stmt_t *st);
 
 	/* SQL that counts the tables of the database (0 for a new one) and
 	 * answers whether schema_migrations exists. */
@@ -224,6 +231,11 @@ static inline void st_later(db_stmt_t *st)
 {
 	if (st->drv->later)
 		st->drv->later(st);
+}
+static inline void st_ahead(db_stmt_t *st)
+{
+	if (st->drv->ahead)
+		st->drv->ahead(st);
 }
 static inline int st_step(db_stmt_t *st)
 {

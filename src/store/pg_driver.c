@@ -49,6 +49,8 @@ typedef struct {
 	/* Writes held back ('W' in the store's sp_queue), in order. */
 	struct pg_held *held;
 	size_t nheld, capheld;
+	/* A read to go with the next statement sent (pg_ahead), or NULL. */
+	struct pg_stmt *ahead;
 } pg_conn_t;
 
 /* A write held back: its prepared statement and a copy of its parameters. */
@@ -66,7 +68,7 @@ typedef struct {
 	char num[24];     /* an integer parameter as text */
 } pg_param_t;
 
-typedef struct {
+typedef struct pg_stmt {
 	db_stmt_t base;
 	pg_conn_t *conn;
 	char *sql;        /* with $N placeholders */
@@ -89,6 +91,8 @@ typedef struct {
 } pg_stmt_t;
 
 static void held_clear(pg_conn_t *c);
+static int send_ahead(pg_conn_t *c, pg_stmt_t *a);
+static int take_result(pg_stmt_t *ps, PGresult *r);
 
 static pg_conn_t *conn_of(store_t *s)
 {
@@ -307,6 +311,12 @@ static PGresult *pipeline(pg_conn_t *c, pg_stmt_t *ps, const char *const *values
 	unsigned nq = s->sp_n, sent = 0;
 	s->sp_n = 0;
 	bool ok = PQenterPipelineMode(c->pg) != 0;
+	/* A read sent ahead goes first; its answer is kept for its step. */
+	pg_stmt_t *a = c->ahead;
+	c->ahead = NULL;
+	int lead = ok && a ? send_ahead(c, a) : 0;
+	ok = ok && lead >= 0;
+	lead = lead > 0;
 	for (size_t w = 0; ok && sent < nq; sent++) {
 		if (s->sp_queue[sent] == 'W') {
 			pg_held_t *h = w < c->nheld ? &c->held[w++] : NULL;
@@ -324,13 +334,27 @@ static PGresult *pipeline(pg_conn_t *c, pg_stmt_t *ps, const char *const *values
 		    PQsendQueryPrepared(c->pg, ps->name, ps->nparams, values, lens, formats, 0);
 	ok = ok && (!ps || main);
 	/* Each query sent has one result, then a NULL; the sync its own. */
-	unsigned queries = sent + (main ? 1 : 0);
+	unsigned queries = (unsigned)lead + sent + (main ? 1 : 0);
 	PGresult *r = NULL;
 	if (PQpipelineStatus(c->pg) == PQ_PIPELINE_ON && PQpipelineSync(c->pg)) {
-		for (unsigned i = 0; i < queries; i++) {
+		for (unsigned q = 0; q < queries; q++) {
 			PGresult *got = PQgetResult(c->pg);
 			if (!got)
 				break;
+			if (q < (unsigned)lead) {
+				/* When it fails, the server skips the rest: its
+				 * failure is theirs. Its own step runs it again,
+				 * alone. */
+				int took = take_result(a, got);
+				if (took != DB_DONE && *held == DB_DONE)
+					*held = took;
+				/* Writes held back were told they went in. */
+				if (took != DB_DONE && nq > 0)
+					c->doomed = true;
+				pipeline_query_end(c);
+				continue;
+			}
+			unsigned i = q - (unsigned)lead;
 			ExecStatusType t = PQresultStatus(got);
 			/* The first failure is the one to tell; the rest of the
 			 * pipeline was skipped for it. */
@@ -356,11 +380,11 @@ static PGresult *pipeline(pg_conn_t *c, pg_stmt_t *ps, const char *const *values
 	return r;
 }
 
-/* Sends what the store held back now, before a statement that cannot go
- * in a pipeline with it. */
+/* Sends what the store held back now (and a read sent ahead), before a
+ * statement that cannot go in a pipeline with it. */
 static int flush_held(pg_conn_t *c)
 {
-	if (c->store->sp_n == 0)
+	if (c->store->sp_n == 0 && !c->ahead)
 		return DB_DONE;
 	int held = DB_DONE;
 	PQclear(pipeline(c, NULL, NULL, NULL, NULL, &held));
@@ -572,6 +596,8 @@ static int pg_prepare(store_t *s, const char *sql, bool keep, db_stmt_t **out)
 static void pg_reset(db_stmt_t *st)
 {
 	pg_stmt_t *ps = (pg_stmt_t *)st;
+	if (ps->conn->ahead == ps)
+		ps->conn->ahead = NULL;
 	clear_result(ps);
 	ps->later = false;
 	if (ps->nparams > 0)
@@ -581,6 +607,8 @@ static void pg_reset(db_stmt_t *st)
 static void pg_finalize(db_stmt_t *st)
 {
 	pg_stmt_t *ps = (pg_stmt_t *)st;
+	if (ps->conn->ahead == ps)
+		ps->conn->ahead = NULL;
 	clear_result(ps);
 	free(ps->prepared_types);
 	free(ps->params);
@@ -712,7 +740,44 @@ static int args_make(pg_stmt_t *ps, pg_args_t *a)
 	return DB_DONE;
 }
 
-static int take_result(pg_stmt_t *ps, PGresult *r);
+/* Sends a read marked by pg_ahead into the pipeline being written: 1
+ * sent, 0 not sent (it no longer fits its prepared statement, or memory
+ * is short: it runs alone at its step), -1 the connection refused it. */
+static int send_ahead(pg_conn_t *c, pg_stmt_t *a)
+{
+	pg_args_t args;
+	if (a->res || args_make(a, &args) != DB_DONE)
+		return 0;
+	int rc = 0;
+	if (prepared_fits(a, args.types))
+		rc = PQsendQueryPrepared(c->pg, a->name, a->nparams, args.values, args.lens,
+					 args.formats, 0)
+			     ? 1
+			     : -1;
+	args_free(&args);
+	return rc;
+}
+
+/* Marks a read to go with the next statement (driver.h). Only a kept
+ * statement, prepared on the server here (a round trip the first time on
+ * this connection), so that the pipeline only sends. */
+static void pg_ahead(db_stmt_t *st)
+{
+	pg_stmt_t *ps = (pg_stmt_t *)st;
+	pg_conn_t *c = ps->conn;
+	if (c->ahead || ps->res || !ps->keep)
+		return;
+	pg_args_t args;
+	if (args_make(ps, &args) != DB_DONE)
+		return;
+	PGresult *failed = NULL;
+	if (use_prepared(ps, args.types, &failed))
+		c->ahead = ps;
+	/* A failed prepare is told by the read's own step, which tries
+	 * again. */
+	PQclear(failed);
+	args_free(&args);
+}
 
 /* Runs the statement: the whole result comes at once. */
 static int run(pg_stmt_t *ps)
@@ -721,6 +786,8 @@ static int run(pg_stmt_t *ps)
 	PGresult *r;
 	int held = DB_DONE;
 	tx_may_start(c);
+	if (c->ahead == ps)
+		c->ahead = NULL;  /* stepped first: it runs alone */
 	if (ps->nparams == 0 && !ps->keep) {
 		/* Without parameters, several statements may go in one text
 		 * (the writers' BEGIN with its lock), which no pipeline takes. */
@@ -764,8 +831,9 @@ static int run(pg_stmt_t *ps)
 		if (held != DB_DONE)
 			r = NULL;
 		else if (use_prepared(ps, types, &failed))
-			r = c->store->sp_n ? pipeline(c, ps, values, lens, formats, &held)
-					   : PQexecPrepared(c->pg, ps->name, n, values, lens, formats, 0);
+			r = c->store->sp_n || c->ahead
+				    ? pipeline(c, ps, values, lens, formats, &held)
+				    : PQexecPrepared(c->pg, ps->name, n, values, lens, formats, 0);
 		else if (failed)
 			r = failed;
 		else
@@ -827,14 +895,19 @@ static int pg_step(db_stmt_t *st)
 
 /* Sends the batch (and the snapshot's BEGIN and COMMIT) in one pipeline
  * and gives each statement its result; the first failure, or DB_DONE.
- * The statements are prepared on the server already where they can be. */
+ * The statements are prepared on the server already where they can be.
+ * A read sent ahead (or NULL) goes first in the snapshot. */
 static int send_batch(pg_conn_t *c, pg_stmt_t *const *ps, const pg_args_t *args,
-		      const bool *prepared, size_t n, const char *begin)
+		      const bool *prepared, size_t n, const char *begin, pg_stmt_t *ahead)
 {
 	size_t lead = begin ? 1 : 0, queries = 0;
 	bool ok = PQenterPipelineMode(c->pg) != 0;
 	if (ok && begin && (ok = PQsendQueryParams(c->pg, begin, 0, NULL, NULL, NULL, NULL, 0)))
 		queries++;
+	int sent_ahead = ok && ahead ? send_ahead(c, ahead) : 0;
+	ok = ok && sent_ahead >= 0;
+	size_t extra = sent_ahead > 0 ? 1 : 0;
+	queries += extra;
 	for (size_t i = 0; ok && i < n; i++) {
 		const pg_args_t *a = &args[i];
 		ok = prepared[i] ? PQsendQueryPrepared(c->pg, ps[i]->name, ps[i]->nparams,
@@ -859,8 +932,16 @@ static int send_batch(pg_conn_t *c, pg_stmt_t *const *ps, const pg_args_t *args,
 			bool good = t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK;
 			if (!good && rc == DB_DONE)
 				rc = result_rc(c, r);
-			if (good && q >= lead && q - lead < n) {
-				int took = take_result(ps[q - lead], r);
+			/* The read sent ahead, then the batch's. A failed read
+			 * ahead fails the batch (the server skips the rest);
+			 * its own step runs it again, alone. */
+			pg_stmt_t *to = NULL;
+			if (good && q >= lead && q < lead + extra)
+				to = ahead;
+			else if (good && q >= lead + extra && q - lead - extra < n)
+				to = ps[q - lead - extra];
+			if (to) {
+				int took = take_result(to, r);
 				if (took != DB_DONE && rc == DB_DONE)
 					rc = took;
 			} else {
@@ -873,7 +954,7 @@ static int send_batch(pg_conn_t *c, pg_stmt_t *const *ps, const pg_args_t *args,
 		ok = false;
 	}
 	(void)PQexitPipelineMode(c->pg);
-	if (rc == DB_DONE && (!ok || queries < n + 2 * lead))
+	if (rc == DB_DONE && (!ok || queries < n + 2 * lead + extra))
 		rc = pipeline_broken(c);
 	return rc;
 }
@@ -882,6 +963,12 @@ static int pg_run_batch(store_t *s, db_stmt_t *const *sts, size_t n, bool snapsh
 {
 	pg_conn_t *c = conn_of(s);
 	tx_may_start(c);
+	/* A read sent ahead goes with the batch, unless it is one of them. */
+	pg_stmt_t *ahead = c->ahead;
+	c->ahead = NULL;
+	for (size_t i = 0; ahead && i < n; i++)
+		if ((pg_stmt_t *)sts[i] == ahead)
+			ahead = NULL;
 	int rc = flush_held(c);
 	if (rc != DB_DONE)
 		return rc;
@@ -906,7 +993,8 @@ static int pg_run_batch(store_t *s, db_stmt_t *const *sts, size_t n, bool snapsh
 		}
 	}
 	if (rc == DB_DONE)
-		rc = send_batch(c, ps, args, prepared, n, snapshot ? s->drv->sql_begin_read : NULL);
+		rc = send_batch(c, ps, args, prepared, n, snapshot ? s->drv->sql_begin_read : NULL,
+				ahead);
 	if (rc != DB_DONE) {
 		for (size_t i = 0; ps && i < n; i++)
 			if (ps[i])
@@ -997,6 +1085,7 @@ static int pg_reconnect(store_t *s, char **err)
 	PQreset(c->pg);
 	c->generation++;
 	c->doomed = false;
+	c->ahead = NULL;  /* prepared on the old connection: it runs alone */
 	if (PQstatus(c->pg) != CONNECTION_OK) {
 		char *msg = dburl_redact(s->path, PQerrorMessage(c->pg));
 		set_error(c, msg ? msg : "out of memory");
@@ -1163,6 +1252,7 @@ const store_driver_t pg_driver = {
 	.failure_ends_tx = true,
 	.lazy_savepoints = true,
 	.later = pg_later,
+	.ahead = pg_ahead,
 	.drop_held = pg_drop_held,
 	.sql_count_tables = "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = "
 			    "current_schema()",

@@ -63,6 +63,7 @@ static void free_store(store_t *s)
 {
 	if (!s)
 		return;
+	st_release(s, s->token_ahead);
 	for (size_t i = 0; i < s->ncache; i++) {
 		s->cache[i].st->drv->finalize(s->cache[i].st);
 		free(s->cache[i].sql);
@@ -173,6 +174,11 @@ const char *store_id(const store_t *s)
 const char *store_path(const store_t *s)
 {
 	return s->name;
+}
+
+bool store_reads_ahead(const store_t *s)
+{
+	return s->drv->ahead != NULL;
 }
 
 bool store_lost(store_t *s)

@@ -360,6 +360,14 @@ typedef struct {
 int store_token_add(store_t *s, store_token_t *t, const char *hash, char **err);
 /* The token with this hash, revoked or not: 0 found, 1 none, -1 error. */
 int store_token_find(store_t *s, const char *hash, store_token_t *out, char **err);
+/* Sends the read of store_token_find(s, hash) with the store's next
+ * statement, in the same round trip, where the database is a server
+ * (PostgreSQL); store_token_find then takes its answer. false on SQLite,
+ * where a read costs no round trip, and when the read cannot be prepared
+ * (store_token_find then reads alone and says why). */
+bool store_token_find_ahead(store_t *s, const char *hash);
+/* Whether store_token_find_ahead sends anything ahead on this store. */
+bool store_reads_ahead(const store_t *s);
 /* Every token, revoked ones included, by name. */
 int store_token_list(store_t *s, store_token_t **out, size_t *n, char **err);
 /* Marks the token revoked now. 1 when no unrevoked token has that name. */

@@ -75,6 +75,10 @@ struct store {
 	                        * it, or a tx_all_finish write failed inside it) */
 	stmt_slot_t *cache;
 	size_t ncache;
+	/* store_token_find_ahead's read of the token with this hash, sent with
+	 * the next statement; NULL when none waits for store_token_find. */
+	db_stmt_t *token_ahead;
+	char token_ahead_hash[65];
 	count_delta_t *deltas; /* job count changes of the open transaction */
 	size_t ndeltas, capdeltas;
 	size_t *marks;         /* marks[d - 1]: ndeltas when level d began */

@@ -82,27 +82,60 @@ int store_token_add(store_t *s, store_token_t *t, const char *hash, char **err)
 	return 0;
 }
 
-int store_token_find(store_t *s, const char *hash, store_token_t *out, char **err)
+/* The token read, prepared and bound; NULL on failure (*err set). */
+static db_stmt_t *token_read(store_t *s, const char *hash, char **err)
 {
-	memset(out, 0, sizeof(*out));
-	if (store_ready(s, err) < 0)
-		return -1;
 	db_stmt_t *st = NULL;
 	if (st_prepare(s, "SELECT " TOKEN_COLUMNS " FROM api_tokens WHERE hash = ?", &st, err) < 0)
-		return -1;
+		return NULL;
 	binder_t b;
 	bind_start(&b, st);
 	bind_text(&b, hash);
-	int rc = bind_check(s, &b, "cannot read the tokens", err);
-	if (rc == 0) {
-		int step = st_step(st);
-		if (step == DB_ROW)
-			rc = token_from_row(st, out, err);
-		else if (step == DB_DONE)
-			rc = 1;
-		else
-			rc = db_fail_rc(s, step, "cannot read the tokens", err);
+	if (bind_check(s, &b, "cannot read the tokens", err) < 0) {
+		st_release(s, st);
+		return NULL;
 	}
+	return st;
+}
+
+bool store_token_find_ahead(store_t *s, const char *hash)
+{
+	st_release(s, s->token_ahead);
+	s->token_ahead = NULL;
+	if (!s->drv->ahead || strlen(hash) >= sizeof(s->token_ahead_hash) ||
+	    store_ready(s, NULL) < 0)
+		return false;
+	/* The driver keeps a pointer to the bound text until the read has
+	 * run: it is the store's own copy. */
+	strcpy(s->token_ahead_hash, hash);
+	/* Failing here costs nothing: store_token_find then reads alone and
+	 * tells what failed. */
+	db_stmt_t *st = token_read(s, s->token_ahead_hash, NULL);
+	if (!st)
+		return false;
+	st_ahead(st);
+	s->token_ahead = st;
+	return true;
+}
+
+int store_token_find(store_t *s, const char *hash, store_token_t *out, char **err)
+{
+	memset(out, 0, sizeof(*out));
+	db_stmt_t *st = s->token_ahead;
+	s->token_ahead = NULL;
+	if (st && strcmp(s->token_ahead_hash, hash) != 0) {
+		st_release(s, st);
+		st = NULL;
+	}
+	if (!st && (store_ready(s, err) < 0 || !(st = token_read(s, hash, err))))
+		return -1;
+	int rc = 0, step = st_step(st);
+	if (step == DB_ROW)
+		rc = token_from_row(st, out, err);
+	else if (step == DB_DONE)
+		rc = 1;
+	else
+		rc = db_fail_rc(s, step, "cannot read the tokens", err);
 	st_release(s, st);
 	return rc;
 }

@@ -50,7 +50,7 @@ test_expect_success 'the server listens on the free port it logs, and /healthz a
 	test "$(jq_py "d[\"ok\"]")" = true
 '
 
-test_expect_success 'every /api/v1 request needs a token: none, an unknown or a revoked one is 401' '
+test_expect_success 'every /api/v1 request needs a token: none, an unknown or a revoked one is 401, before any other answer' '
 	api -t "" GET /api/v1/jobs >/dev/null && status_is 401 &&
 	error_is "this request needs a token: send '"'"'Authorization: Bearer TOKEN'"'"' (make one with '"'"'cjobs token create NAME --scope read|submit|admin'"'"')" &&
 	api -t cjobs_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA GET /api/v1/jobs >/dev/null &&
@@ -62,6 +62,14 @@ test_expect_success 'every /api/v1 request needs a token: none, an unknown or a 
 	cjobs token revoke gone >/dev/null &&
 	api -t "$(cat gone.tok)" GET /api/v1/jobs >/dev/null && status_is 401 &&
 	jq_py "d[\"error\"]" | grep -q "revoked" &&
+	api -t "$(cat gone.tok)" GET /api/v1/jobs/1 >/dev/null && status_is 401 &&
+	jq_py "d[\"error\"]" | grep -q "revoked" &&
+	api -t "$(cat gone.tok)" GET /api/v1/jobs/999999 >/dev/null && status_is 401 &&
+	api -t "$(cat gone.tok)" GET "/api/v1/jobs?limit=0" >/dev/null && status_is 401 &&
+	api -t cjobs_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA GET /api/v1/jobs/999999 >/dev/null &&
+	status_is 401 && jq_py "d[\"error\"]" | grep -q "unknown token" &&
+	api -t "$READ_TOKEN" GET /api/v1/jobs/999999 >/dev/null && status_is 404 &&
+	api -t "$READ_TOKEN" GET "/api/v1/jobs?limit=0" >/dev/null && status_is 400 &&
 	cjobs token list | grep -q "^gone .* [0-9T:-]*Z$"
 '
 

@@ -48,6 +48,9 @@
 #include "store/maint.h"
 #include "store/store_int.h"
 
+/* The hash of a token "reader" (scope read) that tests store. */
+#define READER_HASH "5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e"
+
 /* ---- what fails ---- */
 
 typedef enum { F_OFF, F_STATEMENT, F_ALLOC } fault_kind_t;
@@ -142,6 +145,13 @@ static PGresult *failing(PGconn *conn, const char *sql)
 	return __real_PQexec(conn, text);
 }
 
+/* The statements the driver sends, by how: alone, a round trip each
+ * (PQexec, PQexecParams, PQprepare, PQexecPrepared), or into a pipeline
+ * that one round trip answers (PQsendQueryParams, PQsendQueryPrepared). */
+static struct {
+	long alone, piped;
+} sent;
+
 /* A statement of the driver: the n-th may fail (F_STATEMENT), or find no
  * memory for its result (F_ALLOC: not sent, as libpq does then). */
 static bool statement_fails(const char *sql)
@@ -153,6 +163,7 @@ static bool statement_fails(const char *sql)
 
 PGresult *__wrap_PQexec(PGconn *conn, const char *query)
 {
+	sent.alone++;
 	if (statement_fails(query))
 		return failing(conn, query);
 	if (hit(F_ALLOC)) {
@@ -166,6 +177,7 @@ PGresult *__wrap_PQexecParams(PGconn *conn, const char *command, int nParams,
 			      const Oid *paramTypes, const char *const *paramValues,
 			      const int *paramLengths, const int *paramFormats, int resultFormat)
 {
+	sent.alone++;
 	if (statement_fails(command))
 		return failing(conn, command);
 	if (hit(F_ALLOC)) {
@@ -198,6 +210,7 @@ static const char *prepared_sql(PGconn *conn, const char *name)
 PGresult *__wrap_PQprepare(PGconn *conn, const char *name, const char *query, int nParams,
 			   const Oid *paramTypes)
 {
+	sent.alone++;
 	if (statement_fails(query))
 		return failing(conn, query);
 	if (hit(F_ALLOC)) {
@@ -218,6 +231,7 @@ PGresult *__wrap_PQexecPrepared(PGconn *conn, const char *name, int nParams,
 				const char *const *paramValues, const int *paramLengths,
 				const int *paramFormats, int resultFormat)
 {
+	sent.alone++;
 	const char *sql = prepared_sql(conn, name);
 	if (statement_fails(sql))
 		return failing(conn, sql);
@@ -247,6 +261,7 @@ int __wrap_PQsendQueryParams(PGconn *conn, const char *command, int nParams,
 			     const Oid *paramTypes, const char *const *paramValues,
 			     const int *paramLengths, const int *paramFormats, int resultFormat)
 {
+	sent.piped++;
 	if (statement_fails(command))
 		return send_failing(conn, command);
 	if (hit(F_ALLOC)) {
@@ -261,6 +276,7 @@ int __wrap_PQsendQueryPrepared(PGconn *conn, const char *name, int nParams,
 			       const char *const *paramValues, const int *paramLengths,
 			       const int *paramFormats, int resultFormat)
 {
+	sent.piped++;
 	const char *sql = prepared_sql(conn, name);
 	if (statement_fails(sql))
 		return send_failing(conn, sql);
@@ -1048,6 +1064,7 @@ static struct {
 	int64_t added;     /* the id op_host_add or op_job_add was given */
 } ctx;
 
+
 typedef struct {
 	const char *name;
 	bool writes;
@@ -1321,6 +1338,65 @@ static int op_job_detail(char **err)
 	return 0;
 }
 
+/* A request's token read sent ahead with the read that follows (a page of
+ * jobs, or the job's detail in one batch), then taken, as the server does
+ * for GET /api/v1/jobs and /api/v1/jobs/ID: both reads fail or answer as
+ * they would alone. */
+static int token_after(int rc, char **err)
+{
+	store_token_t t;
+	char *terr = NULL;
+	int found = store_token_find(ctx.fx->s, READER_HASH, &t, &terr);
+	if (found < 0 && rc == 0) {
+		*err = terr;
+		return -1;
+	}
+	free(terr);
+	if (found == 0 && rc < 0) {
+		pause_faults();
+		store_token_free(&t);
+		resume_faults();
+	}
+	if (found < 0 || rc < 0)
+		return -1;
+	pause_faults();
+	bool same = found == 0 && strcmp(t.name, "reader") == 0 && strcmp(t.scope, "read") == 0 &&
+		    !t.revoked_at;
+	store_token_free(&t);
+	resume_faults();
+	if (!same) {
+		disarm();
+		fail_msg("the token read ahead read back differently");
+	}
+	return 0;
+}
+
+static int op_token_ahead_of_page(char **err)
+{
+	(void)store_token_find_ahead(ctx.fx->s, READER_HASH);
+	job_filter_t f = {.newest_first = true, .limit = 5};
+	job_t *list = NULL;
+	size_t n = 0;
+	int rc = store_job_list(ctx.fx->s, &f, &list, &n, err);
+	if (rc == 0) {
+		pause_faults();
+		bool same = n == 1 && list[0].id == ctx.job;
+		store_job_list_free(list, n);
+		resume_faults();
+		if (!same) {
+			disarm();
+			fail_msg("the page read with the token's read back differently");
+		}
+	}
+	return token_after(rc, err);
+}
+
+static int op_token_ahead_of_detail(char **err)
+{
+	(void)store_token_find_ahead(ctx.fx->s, READER_HASH);
+	return token_after(op_job_detail(err), err);
+}
+
 static const op_t ops[] = {
 	{"open", false, op_open, NULL},
 	{"open a missing database", false, op_open_missing, NULL},
@@ -1330,6 +1406,8 @@ static const op_t ops[] = {
 	{"job add in a caller's transaction", true, op_job_add_in_tx, undo_job_add},
 	{"job and output read", false, op_job_read, NULL},
 	{"job detail read", false, op_job_detail, NULL},
+	{"token read ahead of a page", false, op_token_ahead_of_page, NULL},
+	{"token read ahead of a job's detail", false, op_token_ahead_of_detail, NULL},
 	{"workers listed and judged", false, op_workers, NULL},
 	{"worker registered", true, op_register, undo_register},
 	{"db status", false, op_stats, NULL},
@@ -1356,6 +1434,8 @@ static int loops_setup(void **state)
 	job_free(&j);
 	job_output_t o = {.data = (char *)"out", .len = 3, .total_bytes = 3};
 	OK(store_output_put(fx->s, ctx.job, 1, JOB_STDOUT, &o, &err));
+	store_token_t tok = {.name = (char *)"reader", .scope = (char *)"read"};
+	OK(store_token_add(fx->s, &tok, READER_HASH, &err));
 	store_worker_t w = worker_named("w");
 	OK(store_open(fx->path, false, &ctx.holder, &err));
 	OK(store_worker_register(ctx.holder, &w, &err));
@@ -1392,11 +1472,16 @@ static void clear_cache(store_t *s)
 
 /* Statements the store lets fail without failing the call: what rolls back
  * (the next call finishes a rollback that failed), the release of a
- * liveness lock, the COMMIT that ends a read (what was read is whole), and
- * db vacuum's sizes (shown, not needed). */
+ * liveness lock, the COMMIT that ends a read (what was read is whole), db
+ * vacuum's sizes (shown, not needed), and the prepare of a token read sent
+ * ahead (the read then runs alone when it is taken, and fails there if it
+ * still fails). */
 static bool tolerated(const op_t *op, const char *sql)
 {
 	if (strncmp(sql, "ROLLBACK", 8) == 0 || strncmp(sql, "SELECT pg_advisory_unlock(", 26) == 0)
+		return true;
+	if ((op->run == op_token_ahead_of_page || op->run == op_token_ahead_of_detail) &&
+	    strncmp(sql, "SELECT id, name, scope, created_at, revoked_at FROM api_tokens", 62) == 0)
 		return true;
 	if (!op->writes && strcmp(sql, "COMMIT") == 0)
 		return true;
@@ -1535,6 +1620,69 @@ static void test_each_kind_of_failure(void **state)
 	free(base);
 }
 
+/* A token read sent ahead (store_token_find_ahead) goes in the same round
+ * trip as the read that follows it: the page of jobs (one statement) or a
+ * job's detail (a batch). Once the statements are prepared on the
+ * connection, nothing of either is sent alone. Taken before anything else
+ * was sent, it runs alone. */
+static void test_token_read_goes_with_the_next(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	job_t j;
+	sample_job(&j);
+	OK(store_job_add(fx->s, &j, "t", "added", &err));
+	int64_t id = j.id;
+	job_free(&j);
+	store_token_t tok = {.name = (char *)"reader", .scope = (char *)"read"};
+	OK(store_token_add(fx->s, &tok, READER_HASH, &err));
+	store_token_t t;
+	/* The first round prepares the statements (round trips of their
+	 * own); the second counts. */
+	for (int round = 0; round < 2; round++) {
+		long alone = sent.alone, piped = sent.piped;
+		assert_true(store_token_find_ahead(fx->s, READER_HASH));
+		job_filter_t f = {.newest_first = true, .limit = 5};
+		job_t *list = NULL;
+		size_t n = 0;
+		OK(store_job_list(fx->s, &f, &list, &n, &err));
+		assert_int_equal(n, 1);
+		assert_int_equal(list[0].id, id);
+		store_job_list_free(list, n);
+		assert_int_equal(store_token_find(fx->s, READER_HASH, &t, &err), 0);
+		assert_string_equal(t.name, "reader");
+		store_token_free(&t);
+		if (round == 1) {
+			assert_int_equal(sent.alone - alone, 0);
+			assert_int_equal(sent.piped - piped, 2);
+		}
+
+		alone = sent.alone, piped = sent.piped;
+		assert_true(store_token_find_ahead(fx->s, READER_HASH));
+		store_job_detail_t d;
+		OK(store_job_detail(fx->s, id, &j, &d, &err));
+		assert_int_equal(j.id, id);
+		job_free(&j);
+		store_job_detail_free(&d);
+		assert_int_equal(store_token_find(fx->s, READER_HASH, &t, &err), 0);
+		assert_string_equal(t.scope, "read");
+		store_token_free(&t);
+		if (round == 1) {
+			assert_int_equal(sent.alone - alone, 0);
+			assert_true(sent.piped - piped > 2);
+		}
+	}
+	long alone = sent.alone, piped = sent.piped;
+	assert_true(store_token_find_ahead(fx->s, READER_HASH));
+	assert_int_equal(store_token_find(fx->s, READER_HASH, &t, &err), 0);
+	store_token_free(&t);
+	assert_int_equal(sent.alone - alone, 1);
+	assert_int_equal(sent.piped - piped, 0);
+	/* Another hash than the one sent ahead is read for itself. */
+	assert_true(store_token_find_ahead(fx->s, READER_HASH));
+	assert_int_equal(store_token_find(fx->s, "00", &t, &err), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1561,6 +1709,8 @@ int main(void)
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_driver_columns, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_driver_results, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_token_read_goes_with_the_next, fx_setup,
+						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_each_kind_of_failure, loops_setup,
 						loops_teardown),
 		cmocka_unit_test_setup_teardown(test_statement_fails_at_every_point, loops_setup,
