@@ -364,6 +364,9 @@ test_expect_success 'the dashboard signs in with a token into an HttpOnly SameSi
 	cookie=$(grep -i "^set-cookie:" hdr | sed "s/^[^:]*: //; s/;.*//") &&
 	api -t "" -H "Cookie: $cookie" GET /api/v1/session >/dev/null && status_is 200 &&
 	test "$(jq_py "d[\"csrf\"]")" = "$csrf" &&
+	api -t "" -H "Cookie: $cookie" GET "/api/v1/jobs?limit=1" >/dev/null && status_is 200 &&
+	api -t "" -H "Cookie: cjobs_session=cjobs_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" \
+		GET "/api/v1/jobs?limit=1" >/dev/null && status_is 401 &&
 	n=$(store_sql "SELECT count(*) FROM jobs") &&
 	api -t "" -H "Cookie: $cookie" POST /api/v1/jobs "{\"image\": \"$IMG\", \"at\": \"+1d\"}" >/dev/null && status_is 403 &&
 	jq_py "d[\"error\"]" | grep -q "X-CSRF-Token" &&
