@@ -38,7 +38,9 @@ typedef struct {
 	const char *answers;         /* what a success answers with */
 	/* The handler only reads, and answers from a buffer: the token's
 	 * check may go with its first read (one round trip on PostgreSQL),
-	 * and is settled before anything is answered (http_auth_defer). */
+	 * and is settled before anything is answered (http_auth_defer); on
+	 * SQLite the check and the reads share one read transaction
+	 * (http_read_once). */
 	bool reads_only;
 } http_route_t;
 
@@ -93,6 +95,13 @@ bool http_auth_defer(http_req_t *r);
  * http_authenticate, and when it refuses, its 401 or 403 replaces the
  * handler's answer. */
 void http_auth_settle(http_req_t *r);
+/* For a route that only reads (reads_only), on a store whose reads cost
+ * no round trip (SQLite): begins one read transaction for the token's
+ * check and the handler's reads, and sets *own; the caller ends it with
+ * store_read_end(r->store, own) after the handler. Otherwise *own is
+ * false and each read runs on its own, as for every other request (a
+ * failure to begin shows again, with its message, at the first read). */
+void http_read_once(http_req_t *r, bool *own);
 /* The CSRF token that goes with a session's token. */
 int http_csrf_for(const char *token, char out[65], char **err);
 

@@ -272,8 +272,12 @@ static void dispatch(http_req_t *r)
 	if (http_auth_defer(r)) {
 		rt->handler(r);
 		http_auth_settle(r);
-	} else if (http_authenticate(r) == 0) {
-		rt->handler(r);
+	} else {
+		bool own = false;
+		http_read_once(r, &own);
+		if (http_authenticate(r) == 0)
+			rt->handler(r);
+		store_read_end(r->store, own);
 	}
 	/* A connection to the store that broke while this thread was idle
 	 * (the server restarted) shows only when it is used: a request that
