@@ -115,7 +115,12 @@ const cli_command_t cmd_job_submit = {
 		 "With --file, steps 1 to 4 are done for every line (the line's keys over the\n"
 		 "command line's options) before anything is stored, and step 5 stores every job\n"
 		 "in one transaction; with --count, the one job is stored N times. The ids are\n"
-		 "printed one per line, in order."},
+		 "printed one per line, in the file's order. Lines that wait for each other\n"
+		 "(\"after\" naming another line's \"name\") get their ids stage by stage: first\n"
+		 "the jobs that wait for no other line, then those that wait only for those,\n"
+		 "and so on, each stage in line order. So a job's id is above the ids of the\n"
+		 "lines it waits for, and since the queue's order is priority, then id, a\n"
+		 "file of pipelines runs stage by stage at equal priority."},
 		{"Important Notes",
 		 "A job runs with the network mode of the host it lands on (by default none: no "
 		 "network) unless it gives --network. Whoever can submit jobs can run any image on "

@@ -57,7 +57,9 @@ const http_route_t http_routes[] = {
 	 "long option names of 'cjobs job submit' as keys (image, name, env, priority, "
 	 "timeout, memory, cpus, max-retries, ...) and \"command\", a list of strings. "
 	 "\"env-file\", \"file\" and \"count\" are the command line's only. Every job is "
-	 "checked before any is stored; an error names the job and the key.",
+	 "checked before any is stored; an error names the job and the key. The ids answered are "
+	 "in the order of the jobs; jobs that name each other in \"after\" get their ids stage "
+	 "by stage, as the lines of 'cjobs job submit --file' do.",
 	 NULL, "a job object, or an array of up to 100,000 of them",
 	 "POST /api/v1/jobs {\"image\": \"cjobs-test/busybox:1\", \"name\": \"api-example\", "
 	 "\"command\": [\"echo\", \"hi\"]}",

@@ -47,7 +47,8 @@ int ops_submit_defaults(cli_args_t *a, char **err);
  * (their dependencies: a cycle, a job that does not exist or ended), -1
  * the store failed; *err says why. With engine_url, registers that engine as
  * host 'local' first when no host is registered at all. *ids (malloc'd)
- * gets the new ids in order. */
+ * gets the new ids in the jobs' order; jobs that wait for each other get
+ * their ids stage by stage (ops_deps_plan_t). */
 int ops_submit_store(store_t *s, job_t *jobs, size_t n, int64_t copies, const char *engine_url,
 		     int64_t **ids, char **err);
 /* ---- dependencies (submit_deps.c) ---- */
@@ -55,9 +56,14 @@ int ops_submit_store(store_t *s, job_t *jobs, size_t n, int64_t copies, const ch
  * same submission); -1 with *err. */
 int ops_submit_after(const cli_args_t *a, job_t *job, char **err);
 /* The submission's edges among its own jobs: to[i][k] is the index of the
- * job that jobs[i].after[k] names, or -1 for an existing job's id. */
+ * job that jobs[i].after[k] names, or -1 for an existing job's id. order
+ * is the order in which the jobs get their ids: stage by stage (first the
+ * jobs that wait for no other job of the submission, then those that wait
+ * only for those, ...), each stage in the submission's order; NULL when
+ * that is the submission's order itself. */
 typedef struct {
 	long **to;     /* NULL when no job of the submission has dependencies */
+	size_t *order;
 	size_t n;
 } ops_deps_plan_t;
 /* Resolves names and refuses cycles, before any transaction: 1 when the

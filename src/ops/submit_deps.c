@@ -145,12 +145,25 @@ static int cycle_error(const job_t *jobs, const size_t *path, size_t start, size
 	return -1;
 }
 
+/* The stage of job i once every job of the submission it waits for has
+ * one: 0 when it waits for none of them, else one past the latest. */
+static size_t stage_of(const job_t *jobs, const long *const *to, size_t i,
+		       const size_t *stage)
+{
+	size_t st = 0;
+	for (size_t k = 0; to[i] && k < jobs[i].nafter; k++)
+		if (to[i][k] >= 0 && stage[to[i][k]] + 1 > st)
+			st = stage[to[i][k]] + 1;
+	return st;
+}
+
 /* Depth-first walk from job `root` over the submission's own edges, with
  * an explicit stack (a pipeline of 100,000 steps in one file must not
  * overflow a thread's stack). state: 0 not seen, 1 on the path, 2 done;
- * path[] the jobs on it, next[] the edge each is at. */
+ * path[] the jobs on it, next[] the edge each is at. A job is done after
+ * the jobs it waits for, so that is when its stage[] is known. */
 static int walk(const job_t *jobs, const long *const *to, size_t root, unsigned char *state,
-		size_t *path, size_t *next, char **err)
+		size_t *path, size_t *next, size_t *stage, char **err)
 {
 	size_t depth = 0;
 	path[0] = root;
@@ -160,6 +173,7 @@ static int walk(const job_t *jobs, const long *const *to, size_t root, unsigned 
 		size_t i = path[depth];
 		if (next[depth] == jobs[i].nafter) {
 			state[i] = 2;
+			stage[i] = stage_of(jobs, to, i, stage);
 			if (depth == 0)
 				return 0;
 			depth--;
@@ -181,11 +195,42 @@ static int walk(const job_t *jobs, const long *const *to, size_t root, unsigned 
 	}
 }
 
+/* The order in which the jobs are stored, so the order of their ids:
+ * stage by stage, each stage in the submission's order (a counting sort
+ * by stage; count[] and at[] are scratch arrays of n). *order stays NULL
+ * when that is the submission's own order. Why: jobs that run at the same
+ * time then lie together in the store. A hundred chains of a pipeline
+ * running together are the same stage of a hundred chains; given ids
+ * chain after chain, they would lie a chain's length apart, and every
+ * commit of a worker would write that many times the pages. */
+static int stage_order(const size_t *stage, size_t n, size_t *count, size_t *at,
+		       size_t **order)
+{
+	bool sorted = true;
+	for (size_t i = 1; i < n && sorted; i++)
+		sorted = stage[i] >= stage[i - 1];
+	if (sorted)
+		return 0;
+	memset(count, 0, n * sizeof(*count));
+	for (size_t i = 0; i < n; i++)
+		count[stage[i]]++; /* a stage is below n: the longest path has n jobs */
+	for (size_t st = 0, sum = 0; st < n; st++) {
+		at[st] = sum;
+		sum += count[st];
+	}
+	if (!(*order = malloc(n * sizeof(**order))))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		(*order)[at[stage[i]]++] = i;
+	return 0;
+}
+
 void ops_deps_plan_free(ops_deps_plan_t *p)
 {
 	for (size_t i = 0; p->to && i < p->n; i++)
 		free(p->to[i]);
 	free(p->to);
+	free(p->order);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -244,14 +289,18 @@ int ops_deps_resolve(const job_t *jobs, size_t n, int64_t copies, ops_deps_plan_
 	free(ix.by_name);
 	unsigned char *state = calloc(n, 1);
 	size_t *path = calloc(n, sizeof(*path)), *next = calloc(n, sizeof(*next));
-	int rc = state && path && next ? 0 : err_set(err, "out of memory");
+	size_t *stage = calloc(n, sizeof(*stage));
+	int rc = state && path && next && stage ? 0 : err_set(err, "out of memory");
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		if (state[i] == 0 &&
-		    walk(jobs, (const long *const *)plan->to, i, state, path, next, err) < 0)
+		    walk(jobs, (const long *const *)plan->to, i, state, path, next, stage, err) < 0)
 			rc = 1;
+	if (rc == 0 && stage_order(stage, n, path, next, &plan->order) < 0)
+		rc = err_set(err, "out of memory");
 	free(state);
 	free(path);
 	free(next);
+	free(stage);
 	if (rc != 0)
 		ops_deps_plan_free(plan);
 	return rc;

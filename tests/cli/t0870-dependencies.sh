@@ -145,7 +145,31 @@ test_expect_success 'a pipeline named in one --file runs in order, each step aft
 	started_after $load $report &&
 	cjobs job show $report --format json | python3 -c "
 import json, sys; o = json.load(sys.stdin)
-assert [(d[\"job\"], d[\"on\"], d[\"state\"]) for d in o[\"after\"]] == [($load, \"any\", \"met\"), ($extract, \"ok\", \"met\")], o[\"after\"]"
+assert [(d[\"job\"], d[\"on\"], d[\"state\"]) for d in o[\"after\"]] == [($extract, \"ok\", \"met\"), ($load, \"any\", \"met\")], o[\"after\"]"
+'
+
+test_expect_success 'a --file gives its jobs ids stage by stage: a job after those it waits for, each stage in line order' '
+	store_delete_jobs &&
+	cat >stages.jsonl <<-EOF &&
+	{"name": "a1", "command": ["true"]}
+	{"name": "a2", "after": ["a1"], "command": ["true"]}
+	{"name": "a3", "after": ["a2"], "command": ["true"]}
+	{"name": "b1", "command": ["true"]}
+	{"name": "b2", "after": ["b1"], "command": ["true"]}
+	{"name": "c", "after": ["b1", "a2"], "command": ["true"]}
+	EOF
+	cjobs job submit --image $IMG --file stages.jsonl >ids &&
+	first=$(sort -n ids | head -1) &&
+	for line in 1 2 3 4 5 6; do
+		echo $(( $(sed -n ${line}p ids) - first )) || exit 1
+	done >offsets &&
+	printf "%s\n" 0 2 4 1 3 5 >want &&
+	test_cmp want offsets &&
+	line=0 &&
+	for name in a1 a2 a3 b1 b2 c; do
+		line=$((line + 1)) &&
+		test "$(job_field $(sed -n ${line}p ids) name)" = $name || exit 1
+	done
 '
 
 API_TOKEN=$("$CJOBS_BIN" token create deps --scope admin 2>/dev/null)
@@ -157,6 +181,7 @@ test_expect_success 'the API queues a named pipeline all or nothing, and shows b
 		{\"image\": \"$IMG\", \"name\": \"a\", \"command\": [\"true\"]}]" >/dev/null &&
 	status_is 201 &&
 	b=$(jq_py "d[\"ids\"][0]") a=$(jq_py "d[\"ids\"][1]") &&
+	test $a -lt $b &&
 	api GET /api/v1/jobs/$a >/dev/null && status_is 200 &&
 	test "$(jq_py "[(x[\"job\"], x[\"on\"], x[\"state\"]) for x in d[\"waited_for_by\"]]")" = "[[$b, \"any\", \"waiting\"]]" &&
 	api GET /api/v1/jobs/$b >/dev/null &&
