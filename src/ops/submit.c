@@ -153,26 +153,6 @@ int ops_submit_fill(store_t *s, const cli_args_t *a, bool local_files, job_t *jo
 	return validate_job(job, err);
 }
 
-/* Stores jobs[0..n) in the plan's order (ops_deps_plan_t says why); ids[]
- * in the submission's order. */
-static int store_staged(store_t *s, const job_t *jobs, size_t n, const size_t *order,
-			int64_t *ids, char **err)
-{
-	job_t *staged = malloc(n * sizeof(*staged));
-	int64_t *staged_ids = malloc(n * sizeof(*staged_ids));
-	int rc = staged && staged_ids ? 0 : err_set(err, "out of memory");
-	for (size_t k = 0; rc == 0 && k < n; k++)
-		staged[k] = jobs[order[k]];
-	if (rc == 0)
-		rc = store_job_add_many(s, staged, n, 0, "submit", "submitted in bulk",
-					staged_ids, err);
-	for (size_t k = 0; rc == 0 && k < n; k++)
-		ids[order[k]] = staged_ids[k];
-	free(staged);
-	free(staged_ids);
-	return rc;
-}
-
 int ops_submit_store(store_t *s, job_t *jobs, size_t n, int64_t copies, const char *engine_url,
 		     int64_t **out_ids, char **err)
 {
@@ -195,11 +175,9 @@ int ops_submit_store(store_t *s, job_t *jobs, size_t n, int64_t copies, const ch
 	if (rc == 0 && total == 1) {
 		rc = store_job_add(s, &jobs[0], "submit", "submitted", err);
 		ids[0] = jobs[0].id;
-	} else if (rc == 0 && plan.order) {
-		rc = store_staged(s, jobs, n, plan.order, ids, err);
 	} else if (rc == 0) {
-		rc = store_job_add_many(s, jobs, n, copies, "submit", "submitted in bulk", ids,
-					err);
+		rc = store_job_add_many(s, jobs, n, copies, plan.order, "submit",
+					"submitted in bulk", ids, err);
 	}
 	if (rc == 0)
 		rc = ops_deps_store(s, jobs, n, copies, &plan, ids, err);

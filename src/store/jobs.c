@@ -567,7 +567,8 @@ int store_job_add(store_t *s, job_t *job, const char *actor, const char *reason,
 }
 
 int store_job_add_many(store_t *s, const job_t *jobs, size_t n, int64_t copies,
-		       const char *actor, const char *reason, int64_t *ids, char **err)
+		       const size_t *order, const char *actor, const char *reason, int64_t *ids,
+		       char **err)
 {
 	if (!actor)
 		return err_set(err, "cannot add the jobs: no actor given for their history");
@@ -581,6 +582,7 @@ int store_job_add_many(store_t *s, const job_t *jobs, size_t n, int64_t copies,
 	 * (tx_lean_begin): the whole batch stands or falls together, and a
 	 * hundred thousand jobs take a second or two, also into a large store. */
 	job_t chunk[64];
+	int64_t chunk_ids[64];
 	history_row_t rows[64];
 	for (int64_t done = 0; rc == 0 && done < total;) {
 		size_t c = 0;
@@ -588,17 +590,21 @@ int store_job_add_many(store_t *s, const job_t *jobs, size_t n, int64_t copies,
 			c++;
 		size_t k = job_chunks[c];
 		for (size_t i = 0; i < k; i++) {
-			chunk[i] = copies > 0 ? jobs[0] : jobs[done + (int64_t)i];
+			size_t at = (size_t)done + i;
+			chunk[i] = copies > 0 ? jobs[0] : jobs[order ? order[at] : at];
 			if (uuid_v7(chunk[i].uuid) < 0) {
 				rc = err_set(err, "cannot make a job uuid: no random bytes");
 				break;
 			}
 		}
 		if (rc == 0)
-			rc = insert_jobs(s, chunk, k, now, &ids[done], err);
-		for (size_t i = 0; rc == 0 && i < k; i++)
-			rows[i] = (history_row_t){ids[done + (int64_t)i], now, 0, JOB_STATUS_COUNT,
-						  JOB_QUEUED, reason};
+			rc = insert_jobs(s, chunk, k, now, chunk_ids, err);
+		for (size_t i = 0; rc == 0 && i < k; i++) {
+			size_t at = (size_t)done + i;
+			ids[copies > 0 || !order ? at : order[at]] = chunk_ids[i];
+			rows[i] = (history_row_t){chunk_ids[i], now, 0, JOB_STATUS_COUNT, JOB_QUEUED,
+						  reason};
+		}
 		if (rc == 0)
 			rc = history_append_rows(s, rows, k, actor, err);
 		done += (int64_t)k;

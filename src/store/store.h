@@ -151,13 +151,16 @@ int store_job_add(store_t *s, job_t *job, const char *actor, const char *reason,
 		  char **err);
 /* Adds many queued jobs in one transaction (all or none): jobs[0..n), or
  * `copies` copies of jobs[0] when copies > 0, each with a new uuid and its
- * creation history row. ids[] (room for all) gets their ids, in order. The
- * jobs themselves are not changed. Inside a caller's transaction it opens
- * no savepoint (around many inserts into a large store one would make each
- * insert slower than the last): when it fails there, the caller's
- * transaction cannot commit any more (store_commit rolls it back). */
+ * creation history row. order (NULL: the jobs' own) is the order in which
+ * they are stored and numbered: order[k] is the index of the k-th. ids[]
+ * (room for all) gets their ids in the jobs' order. The jobs themselves
+ * are not changed. Inside a caller's transaction it opens no savepoint
+ * (around many inserts into a large store one would make each insert
+ * slower than the last): when it fails there, the caller's transaction
+ * cannot commit any more (store_commit rolls it back). */
 int store_job_add_many(store_t *s, const job_t *jobs, size_t n, int64_t copies,
-		       const char *actor, const char *reason, int64_t *ids, char **err);
+		       const size_t *order, const char *actor, const char *reason, int64_t *ids,
+		       char **err);
 /* 0 found, 1 not found, -1 error. */
 int store_job_get(store_t *s, int64_t id, job_t *out, char **err);
 

@@ -439,7 +439,7 @@ static void queue_pinned(store_t *s, const char *host, int n)
 	j.not_before = 0;
 	int64_t *ids = calloc((size_t)n, sizeof(*ids));
 	assert_non_null(ids);
-	OK(store_job_add_many(s, &j, 1, n, "t", NULL, ids, &err));
+	OK(store_job_add_many(s, &j, 1, n, NULL, "t", NULL, ids, &err));
 	free(ids);
 	job_free(&j);
 }

@@ -417,7 +417,7 @@ static void test_refused_arguments_change_nothing(void **state)
 	assert_int_equal(store_job_claim(fx->s, "", 1, NULL, NULL, 1, &c, &n, &err), -1);
 	assert_err_contains(err, "no worker id given");
 	int64_t ids[2];
-	assert_int_equal(store_job_add_many(fx->s, &j, 1, 0, NULL, "r", ids, &err), -1);
+	assert_int_equal(store_job_add_many(fx->s, &j, 1, 0, NULL, NULL, "r", ids, &err), -1);
 	assert_err_contains(err, "no actor given");
 	assert_int_equal(store_job_move(fx->s, &j, JOB_QUEUED, JOB_CANCELLED, 0, NULL, "r", &err),
 			 -1);

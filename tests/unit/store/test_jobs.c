@@ -870,12 +870,43 @@ static void test_status_pages_planned_once_pg(void **state)
 	assert_true(generic >= 5);
 }
 
+/* store_job_add_many's order: the k-th stored (and numbered) is
+ * jobs[order[k]], across several insert chunks (64 + 4 + 2 jobs), while
+ * ids[] answers in the jobs' own order. */
+static void test_add_many_in_given_order(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	enum { N = 70 };
+	job_t jobs[N];
+	size_t order[N];
+	int64_t ids[N];
+	char names[N][8];
+	for (size_t i = 0; i < N; i++) {
+		job_init(&jobs[i]);
+		jobs[i].image = (char *)"img";
+		snprintf(names[i], sizeof(names[i]), "j%zu", i);
+		jobs[i].name = names[i];
+		order[i] = N - 1 - i; /* the last job first */
+	}
+	OK(store_job_add_many(fx->s, jobs, N, 0, order, "submit", NULL, ids, &err));
+	for (size_t i = 0; i + 1 < N; i++)
+		assert_true(ids[i] == ids[i + 1] + 1);
+	for (size_t i = 0; i < N; i += 23) {
+		job_t got;
+		OK(store_job_get(fx->s, ids[i], &got, &err));
+		assert_string_equal(got.name, names[i]);
+		job_free(&got);
+	}
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_add_round_trip),
 		T(test_minimal_job),
+		T(test_add_many_in_given_order),
 		T(test_given_uuid_and_duplicate),
 		T(test_runtime_fields_round_trip),
 		T(test_move_illegal),

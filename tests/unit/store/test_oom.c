@@ -376,7 +376,7 @@ static int op_job_add_many(store_t *s, long n, char **err)
 {
 	(void)n;
 	int64_t ids[3];
-	return store_job_add_many(s, &template_job, 1, 3, "submit", "oom test", ids, err);
+	return store_job_add_many(s, &template_job, 1, 3, NULL, "submit", "oom test", ids, err);
 }
 
 /* store_job_add_many inside a caller's transaction opens no savepoint:
@@ -401,7 +401,7 @@ static int op_job_add_many_in_tx(store_t *s, long n, char **err)
 	}
 	int64_t ids[2];
 	job_t jobs[2] = {template_job, template_job};
-	if (store_job_add_many(s, jobs, 2, 0, "submit", "oom test", ids, err) < 0) {
+	if (store_job_add_many(s, jobs, 2, 0, NULL, "submit", "oom test", ids, err) < 0) {
 		char *e2 = NULL;
 		assert_int_equal(store_commit(s, &e2), -1);
 		assert_non_null(e2);

@@ -732,7 +732,7 @@ static int op_job_add_many(store_t *s, char **err)
 	job_t j;
 	sample_job(&j);
 	int64_t out[2];
-	int rc = store_job_add_many(s, &j, 1, 2, "submit", "fault test", out, err);
+	int rc = store_job_add_many(s, &j, 1, 2, NULL, "submit", "fault test", out, err);
 	job_free(&j);
 	return rc;
 }
