@@ -583,6 +583,7 @@ int store_job_add_many(store_t *s, const job_t *jobs, size_t n, int64_t copies,
 	 * hundred thousand jobs take a second or two, also into a large store. */
 	job_t chunk[64];
 	int64_t chunk_ids[64];
+	size_t place[64]; /* chunk[i]'s index in jobs[] and ids[] */
 	history_row_t rows[64];
 	for (int64_t done = 0; rc == 0 && done < total;) {
 		size_t c = 0;
@@ -591,7 +592,8 @@ int store_job_add_many(store_t *s, const job_t *jobs, size_t n, int64_t copies,
 		size_t k = job_chunks[c];
 		for (size_t i = 0; i < k; i++) {
 			size_t at = (size_t)done + i;
-			chunk[i] = copies > 0 ? jobs[0] : jobs[order ? order[at] : at];
+			place[i] = copies > 0 || !order ? at : order[at];
+			chunk[i] = jobs[copies > 0 ? 0 : place[i]];
 			if (uuid_v7(chunk[i].uuid) < 0) {
 				rc = err_set(err, "cannot make a job uuid: no random bytes");
 				break;
@@ -600,8 +602,7 @@ int store_job_add_many(store_t *s, const job_t *jobs, size_t n, int64_t copies,
 		if (rc == 0)
 			rc = insert_jobs(s, chunk, k, now, chunk_ids, err);
 		for (size_t i = 0; rc == 0 && i < k; i++) {
-			size_t at = (size_t)done + i;
-			ids[copies > 0 || !order ? at : order[at]] = chunk_ids[i];
+			ids[place[i]] = chunk_ids[i];
 			rows[i] = (history_row_t){chunk_ids[i], now, 0, JOB_STATUS_COUNT, JOB_QUEUED,
 						  reason};
 		}
