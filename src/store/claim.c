@@ -4,9 +4,11 @@
  *
  * A claim reads and writes under one BEGIN IMMEDIATE, so two workers (two
  * processes, or two handles) never claim the same job. The choice walks
- * the jobs_claim index in (priority DESC, id) order and stops after `max`
- * rows: it must never sort or scan the whole queue, because the worker
- * claims in every turn of its loop.
+ * a claim index in (priority DESC, id) order, once for unpinned jobs and
+ * once for each of the worker's hosts, and stops after `max` rows of each:
+ * it must never sort or scan the whole queue, because the worker claims in
+ * every turn of its loop. A claim for any host (hosts NULL: tests and
+ * tools, never a worker) has no index of its own and sorts the queue.
  */
 #include "store/store_int.h"
 
@@ -31,9 +33,8 @@ static void claim_arm(const store_driver_t *drv, strbuf_t *sql, const char *host
 void claim_sql(const store_driver_t *drv, strbuf_t *sql, char *const *hosts)
 {
 	if (!hosts) {
-		sb_printf(sql, "SELECT id FROM jobs%s WHERE status = 'queued' AND waiting_on = 0 "
-			       "AND not_before <= ?1 ORDER BY priority DESC, id LIMIT ?2",
-			  drv->claim_hint_all);
+		sb_puts(sql, "SELECT id FROM jobs WHERE status = 'queued' AND waiting_on = 0 "
+			     "AND not_before <= ?1 ORDER BY priority DESC, id LIMIT ?2");
 		return;
 	}
 	/* One ordered walk per host, merged: a single walk with "host IN"

@@ -136,9 +136,9 @@ struct store_driver {
 	 * snapshot and each runs at its first step (a local database, where
 	 * a statement costs no round trip). */
 	int (*run_batch)(store_t *s, db_stmt_t *const *sts, size_t n, bool snapshot);
-	/* After the table name in the claim's queries (claim.c): a way to
-	 * make the walk of the queued jobs' index certain, or "". */
-	const char *claim_hint_all, *claim_hint_host;
+	/* After the table name in each arm of the claim's query (claim.c):
+	 * a way to make the walk of the ready jobs' claim index certain, or "". */
+	const char *claim_hint_host;
 	/* The claim's UPDATE's WHERE, around its pick (claim_sql): the job is
 	 * still queued and among those picked, written so that the database
 	 * looks up exactly the ids picked. */

@@ -1233,7 +1233,6 @@ const store_driver_t pg_driver = {
 	.sql_commit_notify = "NOTIFY cjobs; COMMIT",
 	.sql_begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ",
 	.run_batch = pg_run_batch,
-	.claim_hint_all = "",
 	/* The ids picked as one array, computed once, then looked up by the
 	 * primary key. With "status = 'queued' AND id IN (...)" the planner,
 	 * trusting statistics taken when no job was queued, walked every

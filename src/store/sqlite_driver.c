@@ -660,7 +660,6 @@ const store_driver_t sqlite_driver = {
 	.sql_bulk_delete = "PRAGMA cache_size = -65536",
 	/* INDEXED BY makes a schema change that loses an index an error
 	 * instead of a silent full scan. */
-	.claim_hint_all = " INDEXED BY jobs_claim",
 	.claim_hint_host = " INDEXED BY jobs_claim_host",
 	.claim_ids_open = "status = 'queued' AND id IN (",
 	.claim_ids_close = ")",
