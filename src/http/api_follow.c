@@ -281,8 +281,8 @@ void api_follow_job(http_req_t *r, const job_t *job, int streams, int attempt)
 		return;
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
-	r->custom = resp;
-	r->status = 200;
+	r->answer.custom = resp;
+	r->answer.status = 200;
 }
 
 void api_follows_stop(void)

@@ -144,25 +144,15 @@ bool http_auth_defer(http_req_t *r)
 void http_auth_settle(http_req_t *r)
 {
 	/* The handler's answer is set aside while the check answers. */
-	unsigned status = r->status;
-	char *text = r->text;
-	size_t len = r->text_len;
-	const char *type = r->content_type;
-	struct MHD_Response *custom = r->custom;
-	r->text = NULL;
-	r->text_len = 0;
-	r->custom = NULL;
+	http_answer_t kept = r->answer;
+	r->answer = (http_answer_t){0};
 	if (http_authenticate(r) == 0) {
-		r->status = status;
-		r->text = text;
-		r->text_len = len;
-		r->content_type = type;
-		r->custom = custom;
+		r->answer = kept;
 		return;
 	}
-	free(text);
-	if (custom)
-		MHD_destroy_response(custom);
+	free(kept.text);
+	if (kept.custom)
+		MHD_destroy_response(kept.custom);
 }
 
 void http_read_once(http_req_t *r, bool *own)

@@ -46,6 +46,17 @@ typedef struct {
 
 extern const http_route_t http_routes[];  /* terminated by method NULL */
 
+/* What a request is answered with, apart from its cookie: one value, so
+ * that it can be set aside whole while the token's check answers
+ * (http_auth_settle). */
+typedef struct {
+	unsigned status;
+	char *text;                  /* body bytes; malloc'd */
+	size_t len;
+	const char *content_type;
+	struct MHD_Response *custom; /* a response made by the handler (streams) */
+} http_answer_t;
+
 struct http_req {
 	struct MHD_Connection *conn;
 	const http_options_t *opts;
@@ -58,13 +69,8 @@ struct http_req {
 	token_scope_t scope;         /* what the caller's token allows */
 	char *token_name;
 	bool tls;
-	/* The answer. */
-	unsigned status;
-	char *text;                  /* body bytes; malloc'd */
-	size_t text_len;
-	const char *content_type;
+	http_answer_t answer;
 	char *set_cookie;            /* a Set-Cookie header, malloc'd */
-	struct MHD_Response *custom; /* a response made by the handler (streams) */
 };
 
 /* Answers. Each replaces what was answered before. */

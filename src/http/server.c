@@ -76,18 +76,18 @@ static void close_stores(void)
 
 static void reply_reset(http_req_t *r)
 {
-	free(r->text);
-	r->text = NULL;
-	r->text_len = 0;
+	free(r->answer.text);
+	r->answer.text = NULL;
+	r->answer.len = 0;
 }
 
 void http_reply_text(http_req_t *r, unsigned status, const char *type, char *text, size_t len)
 {
 	reply_reset(r);
-	r->status = status;
-	r->content_type = type;
-	r->text = text;
-	r->text_len = len;
+	r->answer.status = status;
+	r->answer.content_type = type;
+	r->answer.text = text;
+	r->answer.len = len;
 }
 
 void http_reply_json(http_req_t *r, unsigned status, json_t *j)
@@ -122,10 +122,10 @@ void http_reply_error(http_req_t *r, unsigned status, const char *fmt, ...)
 	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	reply_reset(r);
-	r->status = text ? status : 500;
-	r->content_type = "application/json";
-	if (text && asprintf(&r->text, "%s\n", text) >= 0)
-		r->text_len = strlen(r->text);
+	r->answer.status = text ? status : 500;
+	r->answer.content_type = "application/json";
+	if (text && asprintf(&r->answer.text, "%s\n", text) >= 0)
+		r->answer.len = strlen(r->answer.text);
 	free(text);
 }
 
@@ -176,7 +176,7 @@ typedef struct {
 static void free_request(conn_state_t *c)
 {
 	free(c->r.body);
-	free(c->r.text);
+	free(c->r.answer.text);
 	free(c->r.token_name);
 	free(c->r.set_cookie);
 	free(c);
@@ -184,27 +184,27 @@ static void free_request(conn_state_t *c)
 
 static enum MHD_Result send_reply(http_req_t *r)
 {
-	struct MHD_Response *resp = r->custom;
+	struct MHD_Response *resp = r->answer.custom;
 	if (!resp) {
-		resp = MHD_create_response_from_buffer(r->text_len, r->text ? r->text : (char *)"",
-						       r->text ? MHD_RESPMEM_MUST_FREE
+		resp = MHD_create_response_from_buffer(r->answer.len, r->answer.text ? r->answer.text : (char *)"",
+						       r->answer.text ? MHD_RESPMEM_MUST_FREE
 							       : MHD_RESPMEM_PERSISTENT);
 		if (!resp)
 			return MHD_NO;
-		r->text = NULL;  /* the response owns it now */
-		if (r->content_type)
-			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+		r->answer.text = NULL;  /* the response owns it now */
+		if (r->answer.content_type)
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->answer.content_type);
 	}
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 	if (r->set_cookie)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie);
-	if (r->status == 405 && r->route == NULL)
+	if (r->answer.status == 405 && r->route == NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, POST, DELETE");
-	enum MHD_Result ok = MHD_queue_response(r->conn, r->status, resp);
+	enum MHD_Result ok = MHD_queue_response(r->conn, r->answer.status, resp);
 	MHD_destroy_response(resp);
-	r->custom = NULL;
+	r->answer.custom = NULL;
 	return ok;
 }
 
@@ -233,8 +233,8 @@ static bool serve_asset(http_req_t *r)
 				"default-src 'self'; img-src 'self' data:; style-src 'self'; "
 				"script-src 'self'; connect-src 'self'; frame-ancestors 'none'");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-	r->custom = resp;
-	r->status = 200;
+	r->answer.custom = resp;
+	r->answer.status = 200;
 	return true;
 }
 
@@ -283,12 +283,12 @@ static void dispatch(http_req_t *r)
 	 * (the server restarted) shows only when it is used: a request that
 	 * only reads is answered again on a new connection, once, rather than
 	 * with 503. A write is not: the client decides. */
-	if (r->status == 503 && store_lost(r->store) && strcmp(r->method, "GET") == 0 &&
+	if (r->answer.status == 503 && store_lost(r->store) && strcmp(r->method, "GET") == 0 &&
 	    store_reconnect(r->store, &err) == 0) {
 		reply_reset(r);
 		free(r->token_name);
 		r->token_name = NULL;
-		r->status = 500;
+		r->answer.status = 500;
 		if (http_authenticate(r) == 0)
 			rt->handler(r);
 	}
@@ -312,7 +312,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		c->r.opts = o;
 		c->r.method = method;
 		c->r.path = url;
-		c->r.status = 500;
+		c->r.answer.status = 500;
 		const union MHD_ConnectionInfo *ci =
 			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_PROTOCOL);
 		c->r.tls = ci != NULL;
@@ -379,7 +379,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		}
 		int64_t us = mono_us() - c->started_us;
 		log_detail("%s %s %.200s %u %lld.%03lldms%s%s%s", addr, c->r.method, c->r.path,
-			   c->r.status, (long long)(us / 1000), (long long)(us % 1000),
+			   c->r.answer.status, (long long)(us / 1000), (long long)(us % 1000),
 			   c->r.token_name ? " token " : "", c->r.token_name ? c->r.token_name : "",
 			   toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (not completed)");
 	}

@@ -25,7 +25,7 @@ exited() {
 		python3 -c 'import json,sys; sys.exit(0 if not json.load(sys.stdin)["State"]["Running"] else 1)'
 }
 
-test_expect_success 'PostgreSQL stopped and started again under a daemon: results that came meanwhile are recorded, nothing runs twice' '
+test_expect_success 'PostgreSQL stopped and started again under a daemon: results that came meanwhile are recorded, nothing runs twice, and a job submitted afterwards wakes it as before' '
 	curl -sN --unix-socket "$ENGINE_SOCK" -G http://d/events \
 		--data-urlencode "filters={\"type\":[\"container\"],\"event\":[\"start\"],\"label\":[\"cjobs.job\"]}" \
 		>starts.jsonl 2>/dev/null &
@@ -33,7 +33,8 @@ test_expect_success 'PostgreSQL stopped and started again under a daemon: result
 	a=$(cjobs job submit --image $IMG -- sh -c "$GATED") &&
 	b=$(cjobs job submit --image $IMG -- sh -c "$GATED") &&
 	c=$(cjobs job submit --image $IMG -- sh -c "$GATED") || exit 1
-	"$CJOBS_BIN" process-jobs --daemon --verbosity 2 >/dev/null 2>w.log </dev/null &
+	# Verbosity 3: the log says when a change by another process woke it.
+	"$CJOBS_BIN" process-jobs --daemon --verbosity 3 >/dev/null 2>w.log </dev/null &
 	wpid=$!
 	trap "kill -9 \$evpid \$wpid 2>/dev/null" EXIT
 	wait_for 60 "test \$(store_sql \"SELECT count(*) FROM jobs WHERE status = '"'"'running'"'"' AND container_id IS NOT NULL\") = 3" &&
@@ -54,11 +55,18 @@ test_expect_success 'PostgreSQL stopped and started again under a daemon: result
 	test "$(job_field $c status)" = running &&
 	container_release $cc &&
 	wait_for 60 "test \"\$(job_field $c status)\" = completed" &&
+	# The new session listens again: the submit itself wakes the daemon
+	# (a claim for another reason, such as its hosts read again, would
+	# start the job too, later, and say nothing of a change).
+	woken=$(grep -c "another process changed the store" w.log || true) &&
+	d=$(cjobs job submit --image $IMG -- echo woken) &&
+	wait_for 60 "test \$(grep -c \"another process changed the store\" w.log) -gt $woken" &&
+	wait_for 60 "test \"\$(job_field $d status)\" = completed" &&
 	kill -TERM $wpid && wait_exit 60 $wpid &&
 	cat w.log &&
-	test "$(store_sql "SELECT count(*) FROM job_history WHERE to_status = '"'"'completed'"'"'")" = 3 &&
-	test "$(grep -c "\"start\"" starts.jsonl)" = 3 &&
-	for id in $a $b $c; do test "$(job_field $id attempt)" = 1 || exit 1; done &&
+	test "$(store_sql "SELECT count(*) FROM job_history WHERE to_status = '"'"'completed'"'"'")" = 4 &&
+	test "$(grep -c "\"start\"" starts.jsonl)" = 4 &&
+	for id in $a $b $c $d; do test "$(job_field $id attempt)" = 1 || exit 1; done &&
 	test -z "$(engine_containers "$ENGINE_SOCK")" &&
 	cjobs db check
 '

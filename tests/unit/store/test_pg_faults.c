@@ -759,6 +759,48 @@ static void test_deadlock_is_busy(void **state)
 	usable(fx->s);
 }
 
+/* Another session holds the writers' lock and does not let go: the store's
+ * write waits at most its lock_timeout (as long as SQLite's busy wait),
+ * then fails as busy and writes nothing. Should the wait have no bound, a
+ * third session ends the holder after 20 s, the write goes through, and
+ * the test fails instead of hanging. */
+static void test_lock_wait_is_bounded(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	PGconn *holder = raw_connect(fx->path), *ender = raw_connect(fx->path);
+	raw_run(holder, "BEGIN");
+	raw_run(holder, write_lock_sql());
+	char sql[160];
+	snprintf(sql, sizeof(sql),
+		 "DO $$ BEGIN PERFORM pg_sleep(20); PERFORM pg_terminate_backend(%d); END $$",
+		 PQbackendPID(holder));
+	assert_int_equal(PQsendQuery(ender, sql), 1);
+	char *before = db_fingerprint(fx->path);
+	host_t h;
+	sample_host(&h, "h1");
+	assert_int_equal(store_host_add(fx->s, &h, &err), -1);
+	one_line(&err, "the job store is busy");
+	host_free(&h);
+	/* The holder lets go; the ender is stopped before it ends anyone. */
+	char errbuf[256];
+	PGcancel *cancel = PQgetCancel(ender);
+	assert_non_null(cancel);
+	assert_int_equal(PQcancel(cancel, errbuf, sizeof(errbuf)), 1);
+	PQfreeCancel(cancel);
+	PGresult *r;
+	while ((r = PQgetResult(ender)))
+		PQclear(r);
+	raw_run(holder, "COMMIT");
+	PQfinish(holder);
+	PQfinish(ender);
+	char *after = db_fingerprint(fx->path);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	usable(fx->s);
+}
+
 /* A database whose transactions are read-only (default_transaction_read_only,
  * or a standby): every write fails saying the store cannot be written, and
  * reads go on. */
@@ -1698,6 +1740,7 @@ int main(void)
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_cancelled_vacuum, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_deadlock_is_busy, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_lock_wait_is_bounded, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_database, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_role_without_write_rights, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_value_too_large_for_an_index, fx_setup,
