@@ -1018,6 +1018,23 @@ static bool pg_col_null(db_stmt_t *st, int col)
 	return PQgetisnull(ps->res, ps->row, col) != 0;
 }
 
+/* The server's text of an integer column: an optional '-' and up to 18
+ * digits is read here, anything else by strtoll (the same value either
+ * way). A page of jobs reads some 1,000 integers, and strtoll's locale and
+ * base handling made them 14% of the page's instructions. */
+static int64_t decimal_i64(const char *v)
+{
+	const char *p = v + (*v == '-');
+	uint64_t n = 0;
+	int digits = 0;
+	for (; *p >= '0' && *p <= '9' && digits <= 18; p++, digits++)
+		n = n * 10 + (uint64_t)(*p - '0');
+	/* 18 digits stay below 10^18, far from int64_t's end. */
+	if (*p != '\0' || digits == 0 || digits > 18)
+		return strtoll(v, NULL, 10);
+	return *v == '-' ? -(int64_t)n : (int64_t)n;
+}
+
 static int64_t pg_col_i64(db_stmt_t *st, int col)
 {
 	pg_stmt_t *ps = (pg_stmt_t *)st;
@@ -1025,7 +1042,7 @@ static int64_t pg_col_i64(db_stmt_t *st, int col)
 	/* A comparison in the select list is a boolean: t or f. */
 	if (v[0] == 't' && v[1] == '\0')
 		return 1;
-	return strtoll(v, NULL, 10);
+	return decimal_i64(v);
 }
 
 static const void *pg_col_bytes(db_stmt_t *st, int col, size_t *len, bool *oom)

@@ -9,6 +9,7 @@
 #include "store/store_int.h"
 #include "store/report.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,6 +209,44 @@ static void test_runtime_fields_round_trip(void **state)
 	j.status = JOB_QUEUED;
 	OK(store_job_get(fx->s, j.id, &got, &err));
 	assert_job_equal(&got, &j);
+	job_free(&got);
+	job_free(&j);
+}
+
+/* Integer columns keep their values to both ends of their types: on
+ * PostgreSQL they come back as text, read by the driver's own decimal
+ * reader up to 18 digits and by strtoll beyond. */
+static void test_integers_at_their_ends(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	job_t j, got;
+	sample_job(&j);
+	j.memory_bytes = INT64_MAX;
+	j.nano_cpus = 999999999999999999LL;    /* 18 digits */
+	j.timeout_s = 1000000000000000000LL;   /* 19 */
+	j.not_before = INT64_MAX - 1;
+	j.priority = INT_MIN;
+	j.max_retries = INT_MAX;
+	OK(store_job_add(fx->s, &j, "submit", NULL, &err));
+	j.attempt = 1;
+	OK(store_job_move(fx->s, &j, JOB_QUEUED, JOB_LAUNCHING, JOB_SET_ATTEMPT, "t", "claimed",
+			  &err));
+	j.status = JOB_LAUNCHING;
+	j.has_exit_code = true;
+	j.exit_code = INT_MIN;
+	j.finished_at = INT64_MAX;
+	j.peak_memory_bytes = INT64_MIN;
+	j.cpu_usage_ns = -999999999999999999LL;
+	OK(store_job_move(fx->s, &j, JOB_LAUNCHING, JOB_FAILED,
+			  JOB_SET_EXIT_CODE | JOB_SET_FINISHED_AT | JOB_SET_RESOURCES, "t", "ended",
+			  &err));
+	j.status = JOB_FAILED;
+	OK(store_job_get(fx->s, j.id, &got, &err));
+	assert_job_equal(&got, &j);
+	assert_true(got.memory_bytes == INT64_MAX);
+	assert_true(got.peak_memory_bytes == INT64_MIN);
+	assert_int_equal(got.exit_code, INT_MIN);
 	job_free(&got);
 	job_free(&j);
 }
@@ -909,6 +948,7 @@ int main(void)
 		T(test_add_many_in_given_order),
 		T(test_given_uuid_and_duplicate),
 		T(test_runtime_fields_round_trip),
+		T(test_integers_at_their_ends),
 		T(test_move_illegal),
 		T(test_move_stale_and_missing),
 		T(test_history_of_moves),
