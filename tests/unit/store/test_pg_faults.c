@@ -499,7 +499,7 @@ static int group_setup(void **state)
  * again and failed as busy (could not serialize access), or took a job on a
  * host the other had just filled. Writers now read committed whatever the
  * default. */
-static void test_writers_see_what_the_lock_holder_committed(void **state)
+static void writers_see_what_the_lock_holder_committed(void **state, bool in_writer_tx)
 {
 	fixture_t *fx = *state;
 	char *err = NULL;
@@ -557,7 +557,15 @@ static void test_writers_see_what_the_lock_holder_committed(void **state)
 	close(ready[0]);
 	job_t *c = NULL;
 	size_t n = 9;
-	int rc = store_job_claim(fx->s, "wb", 1LL << 50, NULL, "h1", 1, &c, &n, &err);
+	/* Alone, the claim's own transaction (sql_begin_claim); inside a
+	 * writer's transaction (sql_begin), the writer's. */
+	int rc = in_writer_tx ? store_begin(fx->s, &err) : 0;
+	if (rc == 0)
+		rc = store_job_claim(fx->s, "wb", 1LL << 50, NULL, "h1", 1, &c, &n, &err);
+	if (in_writer_tx && rc == 0)
+		rc = store_commit(fx->s, &err);
+	else if (in_writer_tx)
+		store_rollback(fx->s);
 	int status = 0;
 	assert_int_equal(waitpid(child, &status, 0), child);
 	assert_true(WIFEXITED(status));
@@ -576,6 +584,101 @@ static void test_writers_see_what_the_lock_holder_committed(void **state)
 	assert_int_equal(j.attempt, 1);
 	job_free(&j);
 	PQfinish(watch);
+}
+
+static void test_writers_see_what_the_lock_holder_committed(void **state)
+{
+	writers_see_what_the_lock_holder_committed(state, false);
+}
+
+static void test_writers_see_it_inside_their_own_transaction(void **state)
+{
+	writers_see_what_the_lock_holder_committed(state, true);
+}
+
+/* Waits (up to 30 s) until a session of the database at conninfo waits
+ * for an advisory lock; false when none did. Outside cmocka: also run by
+ * forked children. */
+static bool advisory_lock_awaited(const char *conninfo)
+{
+	PGconn *w = PQconnectdb(conninfo);
+	char sql[160];
+	snprintf(sql, sizeof(sql),
+		 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+		 "AND database = (SELECT oid FROM pg_database WHERE datname = '%s')",
+		 dbname_of(conninfo));
+	bool waiting = false;
+	for (int i = 0; !waiting && i < 3000; i++) {
+		PGresult *r = __real_PQexec(w, sql);
+		waiting = PQresultStatus(r) == PGRES_TUPLES_OK && strcmp(PQgetvalue(r, 0, 0), "0") != 0;
+		PQclear(r);
+		if (!waiting)
+			usleep(10000);
+	}
+	PQfinish(w);
+	return waiting;
+}
+
+/* Claims take turns: a claim reads how much room a host has left, then
+ * takes it, and another claim's jobs on that host count only once it
+ * commits. Here the other worker's claim runs a job pinned elsewhere on h1
+ * (max-jobs 1) and commits only when this one waits for its turn; this
+ * claim, of a job pinned to h1, must then find h1 full. Without the turn it
+ * would read h1 empty and fill it twice. */
+static void test_claims_take_turns(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	add_sample_host(fx->s, "h1", 1);
+	add_sample_host(fx->s, "hx", 1);
+	int64_t elsewhere = add_job(fx->s, 5, "hx", 0);
+	int64_t here = add_job(fx->s, 1, "h1", 0);
+	int ready[2];
+	assert_int_equal(pipe(ready), 0);
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		/* No cmocka here. */
+		store_t *a = NULL;
+		char *e = NULL;
+		job_t *c = NULL;
+		size_t n = 0;
+		char *hx[] = {"hx", NULL};
+		if (store_open(fx->path, false, &a, &e) < 0 || store_begin_claim(a, &e) < 0 ||
+		    store_job_claim(a, "wa", 1LL << 50, hx, "h1", 1, &c, &n, &e) < 0 || n != 1 ||
+		    c[0].id != elsewhere)
+			_exit(2);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(3);
+		/* Committed either way: a claim that never waited fails below
+		 * by what it took, not by a child that never ended. */
+		bool waited = advisory_lock_awaited(fx->path);
+		_exit(store_commit(a, &e) != 0 ? 5 : waited ? 0 : 4);
+	}
+	close(ready[1]);
+	char x;
+	assert_int_equal(read(ready[0], &x, 1), 1);
+	close(ready[0]);
+	job_t *c = NULL;
+	size_t n = 9;
+	char *h1[] = {"h1", NULL};
+	int rc = store_job_claim(fx->s, "wb", 1LL << 50, h1, "h1", 1, &c, &n, &err);
+	int status = 0;
+	assert_int_equal(waitpid(child, &status, 0), child);
+	if (rc != 0)
+		fail_msg("the second claim failed: %s", err);
+	/* h1 runs the other worker's job; the one pinned to it waits. */
+	assert_int_equal(n, 0);
+	store_job_list_free(c, n);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	int64_t active = 0;
+	OK(store_job_active_on(fx->s, "h1", &active, &err));
+	assert_int_equal(active, 1);
+	job_t j;
+	OK(store_job_get(fx->s, here, &j, &err));
+	assert_int_equal(j.status, JOB_QUEUED);
+	job_free(&j);
 }
 
 /* The server ends the connection (an administrator, a restart): every call
@@ -1730,6 +1833,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_writers_see_what_the_lock_holder_committed,
 						fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_writers_see_it_inside_their_own_transaction,
+						fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_claims_take_turns, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_connection_ended_by_the_server, fx_setup,
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_watched_store_listens_again, fx_setup,
