@@ -153,14 +153,21 @@ void api_job_get(http_req_t *r)
 {
 	int64_t id;
 	char *err = NULL;
-	json_t *o = NULL;
+	/* As text, as a page is: the same object as job show --format json
+	 * (unit ops-render compares the two), without its tree. */
+	strbuf_t sb = STRBUF_INIT;
 	ops_rc_t rc = ops_job_id_parse(r->params[0], &id, &err);
 	if (rc == OPS_OK)
-		rc = ops_job_show(r->store, id, false, &o, &err);
+		rc = ops_job_show_text(r->store, id, false, &sb, &err);
 	if (rc == OPS_OK)
-		http_reply_json(r, 200, o);
-	else
-		http_reply_ops(r, rc, err);
+		sb_putc(&sb, '\n');
+	if (rc == OPS_OK && !sb.failed) {
+		size_t len = sb.len;
+		http_reply_text(r, 200, "application/json", sb_steal(&sb), len);
+	} else {
+		http_reply_ops(r, rc == OPS_OK ? OPS_E_STORE : rc, err ? err : "out of memory");
+		sb_free(&sb);
+	}
 	free(err);
 }
 

@@ -72,31 +72,70 @@ ops_rc_t ops_job_detail(store_t *s, int64_t id, job_t *job, store_job_detail_t *
 	return rc < 0 ? OPS_E_STORE : OPS_OK;
 }
 
+/* What the detail adds to the job's own members, in their order, set into
+ * o: one list for the tree and the text. -1 when memory ran out (o keeps
+ * what was set). */
+static int set_detail_members(json_t *o, const store_job_detail_t *d)
+{
+	json_t *ja = links_json(d->after, d->nafter), *jb = links_json(d->before, d->nbefore);
+	json_t *sched = d->schedule ? json_string(d->schedule) : json_null();
+	if (!ja || !jb || !sched) {
+		json_decref(ja);
+		json_decref(jb);
+		json_decref(sched);
+		return -1;
+	}
+	/* json_object_set_new takes its value even when it fails. */
+	if (json_object_set_new(o, "after", ja) < 0 ||
+	    json_object_set_new(o, "waited_for_by", jb) < 0 ||
+	    json_object_set_new(o, "schedule", sched) < 0 ||
+	    json_object_set_new(o, "history", render_history_json(d->history, d->nhistory)) < 0 ||
+	    json_object_set_new(o, "stdout", size_json(&d->sizes[0])) < 0 ||
+	    json_object_set_new(o, "stderr", size_json(&d->sizes[1])) < 0)
+		return -1;
+	return 0;
+}
+
 ops_rc_t ops_job_detail_json(const job_t *job, const store_job_detail_t *d, bool show_secrets,
 			     json_t **out, char **err)
 {
 	*out = NULL;
 	json_t *o = render_job_json(job, show_secrets);
-	json_t *ja = links_json(d->after, d->nafter), *jb = links_json(d->before, d->nbefore);
-	json_t *sched = d->schedule ? json_string(d->schedule) : json_null();
-	if (!o || !ja || !jb || !sched) {
-		json_decref(ja);
-		json_decref(jb);
-		json_decref(sched);
-		ja = jb = sched = NULL;
-	}
-	/* json_object_set_new takes its value even when it fails. */
-	if (!o || !ja || !jb || json_object_set_new(o, "after", ja) < 0 ||
-	    json_object_set_new(o, "waited_for_by", jb) < 0 ||
-	    json_object_set_new(o, "schedule", sched) < 0 ||
-	    json_object_set_new(o, "history", render_history_json(d->history, d->nhistory)) < 0 ||
-	    json_object_set_new(o, "stdout", size_json(&d->sizes[0])) < 0 ||
-	    json_object_set_new(o, "stderr", size_json(&d->sizes[1])) < 0) {
+	if (!o || set_detail_members(o, d) < 0) {
 		json_decref(o);
 		err_set(err, "out of memory");
 		return OPS_E_STORE;
 	}
 	*out = o;
+	return OPS_OK;
+}
+
+ops_rc_t ops_job_detail_text(const job_t *job, const store_job_detail_t *d, bool show_secrets,
+			     strbuf_t *sb, char **err)
+{
+	/* The job's members by the text writer (most of the object, and
+	 * several times faster than a tree), then the detail's as a tree of
+	 * their own, its braces dropped: the same text as json_dumps of
+	 * ops_job_detail_json's object. */
+	size_t start = sb->len;
+	render_job_json_text(sb, job, show_secrets);
+	json_t *extra = json_object();
+	char *text = NULL;
+	if (extra && set_detail_members(extra, d) == 0)
+		text = json_dumps(extra, JSON_COMPACT);
+	json_decref(extra);
+	if (!sb->failed && text && sb->len > start && sb->buf[sb->len - 1] == '}') {
+		sb->len--;
+		sb_putc(sb, ',');
+		sb_puts(sb, text + 1);
+	} else {
+		sb->failed = true;
+	}
+	free(text);
+	if (sb->failed) {
+		err_set(err, "out of memory");
+		return OPS_E_STORE;
+	}
 	return OPS_OK;
 }
 
@@ -195,6 +234,18 @@ ops_rc_t ops_job_show(store_t *s, int64_t id, bool show_secrets, json_t **out, c
 	ops_rc_t rc = ops_job_detail(s, id, &job, &d, err);
 	if (rc == OPS_OK)
 		rc = ops_job_detail_json(&job, &d, show_secrets, out, err);
+	store_job_detail_free(&d);
+	job_free(&job);
+	return rc;
+}
+
+ops_rc_t ops_job_show_text(store_t *s, int64_t id, bool show_secrets, strbuf_t *sb, char **err)
+{
+	job_t job;
+	store_job_detail_t d;
+	ops_rc_t rc = ops_job_detail(s, id, &job, &d, err);
+	if (rc == OPS_OK)
+		rc = ops_job_detail_text(&job, &d, show_secrets, sb, err);
 	store_job_detail_free(&d);
 	job_free(&job);
 	return rc;

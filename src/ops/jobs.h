@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "store/store.h"
+#include "util/strbuf.h"
 
 /* What went wrong, so that each front end can say it its way: the command
  * line as an exit code, the API as an HTTP status. */
@@ -33,8 +34,14 @@ ops_rc_t ops_job_detail(store_t *s, int64_t id, job_t *job, store_job_detail_t *
  * the sizes of its latest stored output. */
 ops_rc_t ops_job_detail_json(const job_t *job, const store_job_detail_t *d, bool show_secrets,
 			     json_t **out, char **err);
+/* The same object written as compact JSON text at the end of sb, as
+ * json_dumps(JSON_COMPACT) would write it, for GET /api/v1/jobs/ID. */
+ops_rc_t ops_job_detail_text(const job_t *job, const store_job_detail_t *d, bool show_secrets,
+			     strbuf_t *sb, char **err);
 /* ops_job_detail and ops_job_detail_json. */
 ops_rc_t ops_job_show(store_t *s, int64_t id, bool show_secrets, json_t **out, char **err);
+/* ops_job_detail and ops_job_detail_text. */
+ops_rc_t ops_job_show_text(store_t *s, int64_t id, bool show_secrets, strbuf_t *sb, char **err);
 /* The attempt whose output is asked for (0: the latest) must have
  * happened. */
 ops_rc_t ops_job_check_attempt(const job_t *job, int attempt, char **err);

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "core/retry.h"
+#include "ops/jobs.h"
 #include "ops/render.h"
 
 static char arg0[] = "sh", arg1[] = "-c", arg2[] = "echo \"hi\"\\\n\t\x01 done \xc3\xa9 \xe2\x82\xac /";
@@ -175,6 +176,66 @@ static void test_long_strings(void **state)
 	free(big2);
 }
 
+/* GET /api/v1/jobs/ID writes job show's object as text: the same bytes
+ * as json_dumps(JSON_COMPACT) of ops_job_detail_json's tree, with the
+ * detail's members full and empty. */
+static void same_detail(const job_t *j, const store_job_detail_t *d)
+{
+	json_t *tree = NULL;
+	char *err = NULL;
+	assert_int_equal(ops_job_detail_json(j, d, false, &tree, &err), OPS_OK);
+	char *want = json_dumps(tree, JSON_COMPACT);
+	assert_non_null(want);
+	strbuf_t sb = STRBUF_INIT;
+	sb_puts(&sb, "x");
+	assert_int_equal(ops_job_detail_text(j, d, false, &sb, &err), OPS_OK);
+	assert_null(err);
+	if (strcmp(sb.buf + 1, want) != 0)
+		fail_msg("text:\n%s\ntree:\n%s", sb.buf + 1, want);
+	sb_free(&sb);
+	free(want);
+	json_decref(tree);
+}
+
+static void test_detail_text(void **state)
+{
+	(void)state;
+	job_t j;
+	job_init(&j);
+	j.id = 7;
+	snprintf(j.uuid, sizeof(j.uuid), "%s", "01a232f1-7862-7c35-8a6f-d26fef904735");
+	j.status = JOB_RUNNING;
+	j.image = (char *)"img";
+	j.argv = argv3;
+	j.argc = 3;
+	j.env = env3;
+	j.envc = 3;
+	j.schedule_id = 3;
+	store_job_detail_t d;
+	memset(&d, 0, sizeof(d));
+	same_detail(&j, &d);
+	job_event_t ev[] = {
+		{.at = 1795559415123LL, .attempt = 0, .from = JOB_STATUS_COUNT, .to = JOB_QUEUED,
+		 .actor = (char *)"submit", .reason = NULL},
+		{.at = 1795559416000LL, .attempt = 1, .from = JOB_QUEUED, .to = JOB_RUNNING,
+		 .actor = (char *)"worker:m:1:w", .reason = (char *)"said \"hi\" \xc3\xa9"},
+	};
+	store_dep_t after[] = {{.id = 5, .cond = DEP_OK, .state = DEP_MET, .status = JOB_COMPLETED}};
+	store_dep_t before[] = {
+		{.id = 9, .cond = DEP_ANY, .state = DEP_WAITING, .status = JOB_QUEUED},
+		{.id = 10, .cond = DEP_NOTOK, .state = DEP_WAITING, .status = JOB_QUEUED},
+	};
+	d.history = ev;
+	d.nhistory = 2;
+	d.after = after;
+	d.nafter = 1;
+	d.before = before;
+	d.nbefore = 2;
+	d.schedule = (char *)"nightly \"x\"";
+	d.sizes[0] = (store_output_size_t){.have = true, .kept = 10, .total = 1LL << 40, .truncated = true};
+	same_detail(&j, &d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -182,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_empty_job),
 		cmocka_unit_test(test_reals),
 		cmocka_unit_test(test_long_strings),
+		cmocka_unit_test(test_detail_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
