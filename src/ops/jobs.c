@@ -226,27 +226,28 @@ ops_rc_t ops_host_load(store_t *s, const char *name, host_t *h, char **err)
 	return rc < 0 ? OPS_E_STORE : OPS_OK;
 }
 
-ops_rc_t ops_job_show(store_t *s, int64_t id, bool show_secrets, json_t **out, char **err)
+/* Reads job id's detail and writes it as a tree (out) or as text (sb). */
+static ops_rc_t show(store_t *s, int64_t id, bool show_secrets, json_t **out, strbuf_t *sb,
+		     char **err)
 {
-	*out = NULL;
 	job_t job;
 	store_job_detail_t d;
 	ops_rc_t rc = ops_job_detail(s, id, &job, &d, err);
 	if (rc == OPS_OK)
-		rc = ops_job_detail_json(&job, &d, show_secrets, out, err);
+		rc = out ? ops_job_detail_json(&job, &d, show_secrets, out, err)
+			 : ops_job_detail_text(&job, &d, show_secrets, sb, err);
 	store_job_detail_free(&d);
 	job_free(&job);
 	return rc;
 }
 
+ops_rc_t ops_job_show(store_t *s, int64_t id, bool show_secrets, json_t **out, char **err)
+{
+	*out = NULL;
+	return show(s, id, show_secrets, out, NULL, err);
+}
+
 ops_rc_t ops_job_show_text(store_t *s, int64_t id, bool show_secrets, strbuf_t *sb, char **err)
 {
-	job_t job;
-	store_job_detail_t d;
-	ops_rc_t rc = ops_job_detail(s, id, &job, &d, err);
-	if (rc == OPS_OK)
-		rc = ops_job_detail_text(&job, &d, show_secrets, sb, err);
-	store_job_detail_free(&d);
-	job_free(&job);
-	return rc;
+	return show(s, id, show_secrets, NULL, sb, err);
 }

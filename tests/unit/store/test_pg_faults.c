@@ -491,6 +491,29 @@ static int group_setup(void **state)
 
 /* ---- real failures ---- */
 
+/* Waits (up to 30 s) until a session of the database at conninfo waits
+ * for an advisory lock; false when none did. Outside cmocka: also run by
+ * forked children. */
+static bool advisory_lock_awaited(const char *conninfo)
+{
+	PGconn *w = PQconnectdb(conninfo);
+	char sql[160];
+	snprintf(sql, sizeof(sql),
+		 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+		 "AND database = (SELECT oid FROM pg_database WHERE datname = '%s')",
+		 dbname_of(conninfo));
+	bool waiting = false;
+	for (int i = 0; !waiting && i < 3000; i++) {
+		PGresult *r = __real_PQexec(w, sql);
+		waiting = PQresultStatus(r) == PGRES_TUPLES_OK && strcmp(PQgetvalue(r, 0, 0), "0") != 0;
+		PQclear(r);
+		if (!waiting)
+			usleep(10000);
+	}
+	PQfinish(w);
+	return waiting;
+}
+
 /* A product bug this test found: the writers' transaction took the
  * database's default isolation, so with default_transaction_isolation set
  * to repeatable read (a server, database or role setting) a writer's
@@ -532,23 +555,8 @@ static void writers_see_what_the_lock_holder_committed(void **state, bool in_wri
 			_exit(2);
 		if (write(ready[1], "x", 1) != 1)
 			_exit(3);
-		PGconn *w = PQconnectdb(fx->path);
-		char sql[160];
-		snprintf(sql, sizeof(sql),
-			 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
-			 "AND database = (SELECT oid FROM pg_database WHERE datname = '%s')",
-			 dbname_of(fx->path));
-		for (int i = 0;; i++) {
-			PGresult *r = __real_PQexec(w, sql);
-			bool waiting = PQresultStatus(r) == PGRES_TUPLES_OK &&
-				       strcmp(PQgetvalue(r, 0, 0), "0") != 0;
-			PQclear(r);
-			if (waiting)
-				break;
-			if (i == 3000)
-				_exit(4);
-			usleep(10000);
-		}
+		if (!advisory_lock_awaited(fx->path))
+			_exit(4);
 		_exit(store_commit(a, &e) == 0 ? 0 : 5);
 	}
 	close(ready[1]);
@@ -594,29 +602,6 @@ static void test_writers_see_what_the_lock_holder_committed(void **state)
 static void test_writers_see_it_inside_their_own_transaction(void **state)
 {
 	writers_see_what_the_lock_holder_committed(state, true);
-}
-
-/* Waits (up to 30 s) until a session of the database at conninfo waits
- * for an advisory lock; false when none did. Outside cmocka: also run by
- * forked children. */
-static bool advisory_lock_awaited(const char *conninfo)
-{
-	PGconn *w = PQconnectdb(conninfo);
-	char sql[160];
-	snprintf(sql, sizeof(sql),
-		 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
-		 "AND database = (SELECT oid FROM pg_database WHERE datname = '%s')",
-		 dbname_of(conninfo));
-	bool waiting = false;
-	for (int i = 0; !waiting && i < 3000; i++) {
-		PGresult *r = __real_PQexec(w, sql);
-		waiting = PQresultStatus(r) == PGRES_TUPLES_OK && strcmp(PQgetvalue(r, 0, 0), "0") != 0;
-		PQclear(r);
-		if (!waiting)
-			usleep(10000);
-	}
-	PQfinish(w);
-	return waiting;
 }
 
 /* Claims take turns: a claim reads how much room a host has left, then
