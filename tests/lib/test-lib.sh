@@ -141,7 +141,8 @@ test_expect_success() {
 	# The body runs traced into a file of its own (not its output, which
 	# tests compare), so that a failure shows the commands it last ran:
 	# a flaky failure then explains itself from the CI log alone.
-	local trace=$TEST_DIR/.trace.$test_count
+	local trace=$TEST_DIR/.trace.$test_count mark=$TEST_DIR/.start.$test_count
+	: >"$mark"
 	out=$(cd "$TEST_DIR" && exec 9>"$trace" && BASH_XTRACEFD=9 && set -x && eval "$body" 2>&1)
 	rc=$?
 	# How long each test took, to find the slow ones.
@@ -154,6 +155,13 @@ test_expect_success() {
 		printf '%s\n' "$out" | tail -40 | sed 's/^/#   /'
 		echo "#   the last commands it ran:"
 		grep '^+' "$trace" | grep -v '^+* \(eval\|sleep\|local\) ' | tail -8 | cut -c1-300 | sed 's/^/#     /'
+		# And the ends of the logs it wrote (its workers' and servers'),
+		# which say why a wait ran out.
+		local f
+		for f in $(find "$TEST_DIR" -maxdepth 1 -name '*.log' -newer "$mark" | sort | head -4); do
+			echo "#   the end of $(basename "$f"):"
+			tail -12 "$f" | cut -c1-300 | sed 's/^/#     /'
+		done
 		# CJOBS_TEST_FAIL_FAST=1 (scripts/mutants): stop at the first
 		# failure; the EXIT trap still stops the engines.
 		if [ "${CJOBS_TEST_FAIL_FAST:-}" = 1 ]; then
