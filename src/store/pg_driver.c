@@ -679,6 +679,29 @@ static bool prepared_fits(const pg_stmt_t *ps, const Oid *types)
  * server would read its value as the first type. A failed prepare leaves
  * its result in *failed for the caller to report. */
 
+/* A parameter bound NULL at the prepare has no type of ours: the server
+ * gave it one from its place in the statement. That type is asked for
+ * (once, for the life of the prepared statement), so that a later run
+ * binding a value of that type fits; left unknown, every such run would
+ * go unprepared, parsed and planned again, and never held back (a job's
+ * history row, whose first run on a connection is often a creation row
+ * without a "from" status). When the question fails the type stays
+ * unknown, which only costs that. */
+static void learn_param_types(pg_stmt_t *ps)
+{
+	int unknown = 0;
+	for (int i = 0; i < ps->nparams; i++)
+		unknown += ps->prepared_types[i] == 0;
+	if (!unknown)
+		return;
+	PGresult *d = PQdescribePrepared(ps->conn->pg, ps->name);
+	if (PQresultStatus(d) == PGRES_COMMAND_OK && PQnparams(d) == ps->nparams)
+		for (int i = 0; i < ps->nparams; i++)
+			if (!ps->prepared_types[i])
+				ps->prepared_types[i] = PQparamtype(d, i);
+	PQclear(d);
+}
+
 static bool use_prepared(pg_stmt_t *ps, const Oid *types, PGresult **failed)
 {
 	pg_conn_t *c = ps->conn;
@@ -699,6 +722,7 @@ static bool use_prepared(pg_stmt_t *ps, const Oid *types, PGresult **failed)
 	}
 	PQclear(r);
 	memcpy(ps->prepared_types, types, (size_t)ps->nparams * sizeof(*types));
+	learn_param_types(ps);
 	ps->prepared_in = c->generation + 1;
 	return true;
 }

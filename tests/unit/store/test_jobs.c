@@ -909,6 +909,28 @@ static void test_status_pages_planned_once_pg(void **state)
 	assert_true(generic >= 5);
 }
 
+/* A kept statement whose first run bound NULL to a parameter (a job's
+ * creation row has no "from" status) is prepared with the type PostgreSQL
+ * gave that parameter, so that later runs with a value there use it too:
+ * parsed and planned once, and free to go with the next statement. */
+static void test_prepared_after_a_null_pg(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	for (int i = 0; i < 3; i++) {
+		int64_t id = add_job(fx->s, 0, NULL, 0);
+		job_t j;
+		OK(store_job_get(fx->s, id, &j, &err));
+		OK(store_job_move(fx->s, &j, JOB_QUEUED, JOB_CANCELLED, 0, "t", "why", &err));
+		job_free(&j);
+	}
+	int64_t generic = 0, custom = 0;
+	plans_of(fx->s, "INSERT INTO job_history (%) VALUES ($1, $2, $3, $4, $5, $6, $7)", &generic,
+		 &custom);
+	/* Three creation rows and three moves. */
+	assert_int_equal(generic + custom, 6);
+}
+
 /* store_job_add_many's order: the k-th stored (and numbered) is
  * jobs[order[k]], across several insert chunks (64 + 4 + 2 jobs), while
  * ids[] answers in the jobs' own order. */
@@ -966,6 +988,7 @@ int main(void)
 	/* PostgreSQL's plans. */
 	const struct CMUnitTest pg_tests[] = {
 		T(test_status_pages_planned_once_pg),
+		T(test_prepared_after_a_null_pg),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 	if (test_on_pg())

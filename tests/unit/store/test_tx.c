@@ -5,6 +5,7 @@
  */
 #include "helpers.h"
 
+#include "store/report.h"
 #include "store/store_int.h"
 
 #include <poll.h>
@@ -469,6 +470,73 @@ static void test_output_after_move_in_a_turn(void **state)
 	assert_true(has_host(fx->s, "after"));
 }
 
+/* Job id's history has `rows` rows (its creation's first), the last one
+ * from -> to; and the counts the store keeps by status (manage-jobs
+ * status) say one job, in status to. */
+static void assert_last_move(store_t *s, int64_t id, size_t rows, job_status_t from,
+			     job_status_t to)
+{
+	char *err = NULL;
+	job_event_t *ev = NULL;
+	size_t n = 0;
+	OK(store_history(s, id, &ev, &n, &err));
+	assert_int_equal(n, rows);
+	assert_int_equal(ev[n - 1].from, from);
+	assert_int_equal(ev[n - 1].to, to);
+	store_history_free(ev, n);
+	store_status_t st;
+	OK(store_status(s, NULL, 0, &st, &err));
+	for (int i = 0; i < JOB_STATUS_COUNT; i++)
+		assert_int_equal(st.counts[i], i == (int)to);
+	store_status_free(&st);
+}
+
+/* A write whose result nobody reads (a history row, a count, the output
+ * of the job the transaction moved) may wait on PostgreSQL to go with the
+ * next statement, but it belongs to its transaction: the commit takes it
+ * in even when it is the last thing written, and a rollback takes it
+ * away, so that it never goes in with the transaction after, in place of
+ * that one's own. Only statements already prepared on the connection
+ * wait, with the same kinds of values: the job is added by another handle
+ * (a creation row has no "from"), and each write runs once first. */
+static void test_held_writes_go_with_their_transaction(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	store_t *other = NULL;
+	OK(store_open(fx->path, false, &other, &err));
+	int64_t a = add_job(other, 0, NULL, 0);
+	store_close(other);
+	job_t *c = NULL;
+	size_t n = 0;
+	OK(store_job_claim(fx->s, "w", 9, NULL, NULL, 1, &c, &n, &err));
+	assert_int_equal(n, 1);
+	job_output_t kept = {.data = (char *)"kept", .len = 4, .total_bytes = 4};
+	job_output_t undone = {.data = (char *)"undone", .len = 6, .total_bytes = 6};
+	OK(store_output_put(fx->s, a, 1, JOB_STDOUT, &kept, &err));
+
+	/* The move's history row and counts are the last writes. */
+	OK(store_begin_recording(fx->s, &err));
+	OK(store_job_move(fx->s, &c[0], JOB_LAUNCHING, JOB_RUNNING, 0, "w", NULL, &err));
+	OK(store_commit(fx->s, &err));
+	assert_last_move(fx->s, a, 3, JOB_LAUNCHING, JOB_RUNNING);
+
+	OK(store_begin_recording(fx->s, &err));
+	OK(store_job_move(fx->s, &c[0], JOB_RUNNING, JOB_COMPLETED, 0, "w", NULL, &err));
+	OK(store_output_put(fx->s, a, 1, JOB_STDOUT, &undone, &err));
+	store_rollback(fx->s);
+
+	/* A move in a transaction of its own. */
+	OK(store_job_move(fx->s, &c[0], JOB_RUNNING, JOB_FAILED, 0, "w", NULL, &err));
+	store_job_list_free(c, n);
+	assert_last_move(fx->s, a, 4, JOB_RUNNING, JOB_FAILED);
+	job_output_t got;
+	OK(store_output_get(fx->s, a, 1, JOB_STDOUT, &got, &err));
+	assert_int_equal(got.len, 4);
+	assert_memory_equal(got.data, "kept", 4);
+	job_output_free(&got);
+}
+
 /* Another handle's commit is seen by store_changed even when a statement
  * of the watching handle ran in between (on PostgreSQL the statement's
  * round trip reads the notification off the socket, which then stays
@@ -526,6 +594,7 @@ int main(void)
 		T(test_deferred_begin),
 		T(test_recording_transactions),
 		T(test_output_after_move_in_a_turn),
+		T(test_held_writes_go_with_their_transaction),
 		T(test_changed_after_own_statement),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
