@@ -104,7 +104,7 @@ typedef struct {
 /* The jobs waiting for job `id`, which ended in `status`, with what their
  * edge comes to by dep_outcome(). Only read: an edge's state stays
  * 'waiting' in the store while its dependency's own final status says how
- * it was settled (store_job_deps works it out the same way), which spares
+ * it was settled (links_collect works it out the same way), which spares
  * every finished job a write per dependent; deps_freeze writes the state
  * when a finished job goes back to the queue, so that no edge is ever
  * settled twice (no dependent released twice). */
@@ -278,23 +278,27 @@ void store_deps_free(store_dep_t *v, size_t n)
 /* Rows of (job id, cond, state, status, the dependency's status) into
  * *out; an edge still 'waiting' whose dependency has ended is shown as its
  * end settled it (see settle_edges). */
-int links_collect(store_t *s, db_stmt_t *st, int64_t id, store_dep_t **out, size_t *n,
-		  char **err)
+int links_collect(store_t *s, db_stmt_t *st, int64_t id, store_dep_t **after, size_t *nafter,
+		  store_dep_t **before, size_t *nbefore, char **err)
 {
-	*out = NULL;
-	*n = 0;
+	store_dep_t **out[2] = {after, before};
+	size_t *n[2] = {nafter, nbefore}, cap[2] = {0, 0};
+	for (int dir = 0; dir < 2; dir++) {
+		*out[dir] = NULL;
+		*n[dir] = 0;
+	}
 	int rc = 0;
-	size_t cap = 0;
 	int step = DB_DONE;
 	while (rc == 0 && (step = st_step(st)) == DB_ROW) {
-		if (!vec_room(out, &cap, *n, sizeof(**out), 8)) {
+		int dir = col_i64(st, 0) != 0;
+		if (!vec_room(out[dir], &cap[dir], *n[dir], sizeof(**out[dir]), 8)) {
 			rc = err_set(err, "out of memory");
 			break;
 		}
-		store_dep_t *d = &(*out)[(*n)++];
-		d->id = col_i64(st, 0);
-		const char *cond = col_str(st, 1), *state = col_str(st, 2), *status = col_str(st, 3),
-			   *dep_status = col_str(st, 4);
+		store_dep_t *d = &(*out[dir])[(*n[dir])++];
+		d->id = col_i64(st, 1);
+		const char *cond = col_str(st, 2), *state = col_str(st, 3), *status = col_str(st, 4),
+			   *dep_status = col_str(st, 5);
 		job_status_t ds;
 		if (!cond || !dep_cond_parse(cond, &d->cond) || !state ||
 		    !dep_state_parse(state, &d->state) || !status ||
@@ -308,43 +312,27 @@ int links_collect(store_t *s, db_stmt_t *st, int64_t id, store_dep_t **out, size
 	}
 	if (rc == 0 && step != DB_DONE)
 		rc = db_fail_rc(s, step, "cannot read the job's dependencies", err);
-	if (rc < 0) {
-		free(*out);
-		*out = NULL;
-		*n = 0;
-	}
+	if (rc < 0)
+		for (int dir = 0; dir < 2; dir++) {
+			free(*out[dir]);
+			*out[dir] = NULL;
+			*n[dir] = 0;
+		}
 	return rc;
 }
 
-static int read_links(store_t *s, const char *sql, int64_t id, store_dep_t **out, size_t *n,
-		      char **err)
-{
-	*out = NULL;
-	*n = 0;
-	db_stmt_t *st = NULL;
-	if (st_open_id(s, sql, id, "cannot read the job's dependencies", &st, err) < 0)
-		return -1;
-	int rc = links_collect(s, st, id, out, n, err);
-	st_release(s, st);
-	return rc;
-}
-
-int store_job_deps(store_t *s, int64_t id, store_dep_t **after, size_t *nafter,
-		   store_dep_t **before, size_t *nbefore, char **err)
+/* The links of job id that sql reads (SQL_LINKS or SQL_LINKS_BEFORE). */
+static int read_links(store_t *s, const char *sql, int64_t id, store_dep_t **after,
+		      size_t *nafter, store_dep_t **before, size_t *nbefore, char **err)
 {
 	*after = *before = NULL;
 	*nafter = *nbefore = 0;
-	if (store_ready(s, err) < 0)
+	db_stmt_t *st = NULL;
+	if (st_open_id(s, sql, id, "cannot read the job's dependencies", &st, err) < 0)
 		return -1;
-	if (read_links(s, SQL_LINKS_AFTER, id, after, nafter, err) < 0)
-		return -1;
-	if (read_links(s, SQL_LINKS_BEFORE, id, before, nbefore, err) < 0) {
-		free(*after);
-		*after = NULL;
-		*nafter = 0;
-		return -1;
-	}
-	return 0;
+	int rc = links_collect(s, st, id, after, nafter, before, nbefore, err);
+	st_release(s, st);
+	return rc;
 }
 
 int store_deps_closure(store_t *s, int64_t id, int64_t **out, size_t *n, char **err)
@@ -361,9 +349,10 @@ int store_deps_closure(store_t *s, int64_t id, int64_t **out, size_t *n, char **
 	seen[0] = id;
 	int rc = 0;
 	for (size_t at = 0; rc == 0 && at < nseen; at++) {
-		store_dep_t *next = NULL;
-		size_t nn = 0;
-		rc = read_links(s, SQL_LINKS_BEFORE, seen[at], &next, &nn, err);
+		store_dep_t *none = NULL, *next = NULL;
+		size_t nnone = 0, nn = 0;
+		rc = read_links(s, SQL_LINKS_BEFORE, seen[at], &none, &nnone, &next, &nn, err);
+		free(none);
 		for (size_t i = 0; rc == 0 && i < nn; i++) {
 			if (job_status_is_final(next[i].status))
 				continue;

@@ -294,9 +294,6 @@ typedef struct {
 	dep_state_t state;
 	job_status_t status;
 } store_dep_t;
-/* What job id waits for (after) and what waits for it (before), by id. */
-int store_job_deps(store_t *s, int64_t id, store_dep_t **after, size_t *nafter,
-		   store_dep_t **before, size_t *nbefore, char **err);
 void store_deps_free(store_dep_t *v, size_t n);
 /* Every unfinished job that waits, directly or not, for job id: nearest
  * first, each once, without id itself. */
@@ -396,7 +393,7 @@ typedef struct {
 	job_event_t *history;
 	size_t nhistory;
 	store_output_size_t sizes[2];  /* stdout, stderr: store_output_sizes */
-	store_dep_t *after, *before;   /* store_job_deps */
+	store_dep_t *after, *before;   /* what it waits for, what waits for it; by id */
 	size_t nafter, nbefore;
 	/* The name of the schedule that made the job; NULL for none, or for
 	 * a schedule removed since (job->schedule_id still says which). */

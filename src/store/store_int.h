@@ -217,17 +217,24 @@ int history_collect(store_t *s, db_stmt_t *st, job_event_t **out, size_t *n, cha
 	"WHERE job_id = ?1 AND attempt = "                                    \
 	"(SELECT max(attempt) FROM job_output WHERE job_id = ?1)"
 int output_sizes_collect(store_t *s, db_stmt_t *st, store_output_size_t sizes[2], char **err);
-/* What the job waits for, and what waits for it. */
-#define SQL_LINKS_AFTER                                                     \
-	"SELECT d.after_id, d.cond, d.state, a.status, a.status FROM job_deps d " \
-	"JOIN jobs a ON a.id = d.after_id WHERE d.job_id = ? ORDER BY d.after_id"
-#define SQL_LINKS_BEFORE                                                      \
-	"SELECT d.job_id, d.cond, d.state, j.status, a.status FROM job_deps d "   \
+/* A job's links, each row led by its direction (0: a job it waits for;
+ * 1: a job that waits for it), then the other job's id, the condition,
+ * the edge's stored state, the other job's status and the status of the
+ * edge's dependency (which settles an edge still stored as waiting). */
+#define SQL_LINK_AFTER_ARM                                                     \
+	"SELECT 0, d.after_id, d.cond, d.state, a.status, a.status FROM job_deps d " \
+	"JOIN jobs a ON a.id = d.after_id WHERE d.job_id = ?1"
+#define SQL_LINK_BEFORE_ARM                                                  \
+	"SELECT 1, d.job_id, d.cond, d.state, j.status, a.status FROM job_deps d " \
 	"JOIN jobs j ON j.id = d.job_id JOIN jobs a ON a.id = d.after_id "        \
-	"WHERE d.after_id = ? ORDER BY d.job_id"
-/* id: the job whose links these are, for a message. */
-int links_collect(store_t *s, db_stmt_t *st, int64_t id, store_dep_t **out, size_t *n,
-		  char **err);
+	"WHERE d.after_id = ?1"
+/* Both directions in one read, each by id; and what waits for the job. */
+#define SQL_LINKS SQL_LINK_AFTER_ARM " UNION ALL " SQL_LINK_BEFORE_ARM " ORDER BY 1, 2"
+#define SQL_LINKS_BEFORE SQL_LINK_BEFORE_ARM " ORDER BY 2"
+/* id: the job whose links these are, for a message. Rows of direction 0
+ * go to *after, of 1 to *before. */
+int links_collect(store_t *s, db_stmt_t *st, int64_t id, store_dep_t **after, size_t *nafter,
+		  store_dep_t **before, size_t *nbefore, char **err);
 
 /* ---- metrics.c ---- */
 /* job_run_times counted afresh from the finished jobs the store holds
@@ -321,6 +328,8 @@ int strv_decode(const void *data, size_t len, char ***out, size_t *n, char **err
 	"peak_memory_bytes, cpu_usage_ns, last_error, container_name, container_id, " \
 	"ran_on, worker_id, lease_until, retry_strategy, retry_exit_codes, "      \
 	"container_options, waiting_on, schedule_id, due_at"
+/* How many columns JOB_COLUMNS names: a read may add its own after them. */
+#define JOB_COLUMN_COUNT 36
 /* Fills *out (initialised here) from a row selected with JOB_COLUMNS. */
 int job_from_row(db_stmt_t *st, job_t *out, char **err);
 /* Appends one history row. */
