@@ -275,9 +275,10 @@ void store_deps_free(store_dep_t *v, size_t n)
 	free(v);
 }
 
-/* Rows of (job id, cond, state, status, the dependency's status) into
- * *out; an edge still 'waiting' whose dependency has ended is shown as its
- * end settled it (see settle_edges). */
+/* Rows of (direction, job id, cond, state, status, the dependency's
+ * status) into *after (direction 0) or *before (1); an edge still
+ * 'waiting' whose dependency has ended is shown as its end settled it
+ * (see settle_edges). */
 int links_collect(store_t *s, db_stmt_t *st, int64_t id, store_dep_t **after, size_t *nafter,
 		  store_dep_t **before, size_t *nbefore, char **err)
 {

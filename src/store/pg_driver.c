@@ -672,13 +672,6 @@ static bool prepared_fits(const pg_stmt_t *ps, const Oid *types)
 	return true;
 }
 
-/* Whether a kept statement can run as the server's prepared statement
- * with these parameter types, preparing it first on this connection. The
- * types are those of its first run; a later run that binds a parameter of
- * another type (not a NULL, which fits any) goes unprepared, since the
- * server would read its value as the first type. A failed prepare leaves
- * its result in *failed for the caller to report. */
-
 /* A parameter bound NULL at the prepare has no type of ours: the server
  * gave it one from its place in the statement. That type is asked for
  * (once, for the life of the prepared statement), so that a later run
@@ -702,6 +695,12 @@ static void learn_param_types(pg_stmt_t *ps)
 	PQclear(d);
 }
 
+/* Whether a kept statement can run as the server's prepared statement
+ * with these parameter types, preparing it first on this connection. The
+ * types are those of its first run; a later run that binds a parameter of
+ * another type (not a NULL, which fits any) goes unprepared, since the
+ * server would read its value as the first type. A failed prepare leaves
+ * its result in *failed for the caller to report. */
 static bool use_prepared(pg_stmt_t *ps, const Oid *types, PGresult **failed)
 {
 	pg_conn_t *c = ps->conn;
