@@ -298,14 +298,15 @@ int store_job_claim_spread(store_t *s, const char *worker_id, int64_t lease_unti
 	return 0;
 }
 
-/* One number from a query over queued jobs filtered by hosts: what, then
- * FROM jobs (walking jobs_ready), then the condition cond and the hosts'. */
-static int queued_number(store_t *s, const char *what, const char *cond, char *const *hosts,
-			 int64_t now, int64_t *out, char **err)
+/* One number from a query over ready jobs filtered by hosts: what, then
+ * FROM jobs (walking the index hint names), then the condition cond and
+ * the hosts'. */
+static int queued_number(store_t *s, const char *what, const char *hint, const char *cond,
+			 char *const *hosts, int64_t now, int64_t *out, char **err)
 {
 	strbuf_t sql = STRBUF_INIT;
-	sb_printf(&sql, "SELECT %s FROM jobs%s WHERE status = 'queued' AND waiting_on = 0 AND %s AND ", what,
-		  s->drv->ready_hint, cond);
+	sb_printf(&sql, "SELECT %s FROM jobs%s WHERE status = 'queued' AND waiting_on = 0 AND %s AND ",
+		  what, hint, cond);
 	sql_host_filter(&sql, hosts);
 	if (sql.failed) {
 		sb_free(&sql);
@@ -342,10 +343,13 @@ int store_job_ready_count(store_t *s, char *const *hosts, int64_t now, int64_t *
 		*next_at = 0;
 	if (store_ready(s, err) < 0)
 		return -1;
-	if (ready && queued_number(s, "count(*)", "not_before <= ?", hosts, now, &r, err) < 0)
+	if (ready && queued_number(s, "count(*)", s->drv->ready_hint, "not_before <= ?", hosts, now,
+				   &r, err) < 0)
 		return -1;
-	if (next_at &&
-	    queued_number(s, "min(not_before)", "not_before > ?", hosts, now, &next, err) < 0)
+	/* "not_before > 0" as jobs_scheduled says it, for the database to see
+	 * that the index holds every job asked for. */
+	if (next_at && queued_number(s, "min(not_before)", s->drv->scheduled_hint,
+				     "not_before > ? AND not_before > 0", hosts, now, &next, err) < 0)
 		return -1;
 	if (ready)
 		*ready = r;

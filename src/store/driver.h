@@ -147,8 +147,10 @@ struct store_driver {
 	 * transaction ends (PostgreSQL's FOR SHARE), or "" where the write
 	 * lock already keeps every other writer out. */
 	const char *sql_lock_share;
-	/* The same for counting the ready jobs (the jobs_ready index). */
-	const char *ready_hint;
+	/* The same for counting the ready jobs (the claim index by host),
+	 * and for the soonest start time to come (jobs_scheduled, which
+	 * holds the ready jobs that have a start time). */
+	const char *ready_hint, *scheduled_hint;
 	/* Run (when not NULL) before a cleanup's batches of deletes. */
 	const char *sql_bulk_delete;
 	/* A failed statement leaves the transaction unable to commit (it

@@ -1288,6 +1288,7 @@ const store_driver_t pg_driver = {
 	.claim_hint_host = "",
 	.sql_lock_share = " FOR SHARE",
 	.ready_hint = "",
+	.scheduled_hint = "",
 	.failure_ends_tx = true,
 	.lazy_savepoints = true,
 	.later = pg_later,

@@ -232,6 +232,13 @@ static const char pg_schema_v9[] =
 	"  n BIGINT NOT NULL,"
 	"  sum_ms BIGINT NOT NULL);";
 
+/* As SQLite's 0014: the soonest start time to come is asked of the jobs
+ * that have one; how many may start now is the claim indexes' count. */
+static const char pg_schema_v10[] =
+	"DROP INDEX jobs_ready;"
+	"CREATE INDEX jobs_scheduled ON jobs (not_before, host) "
+	"  WHERE status = 'queued' AND waiting_on = 0 AND not_before > 0;";
+
 const migration_t pg_migrations[] = {
 	{1, "0001_initial_schema", pg_schema_v1, migrations_make_store_id},
 	{2, "0002_workers", pg_schema_v2, NULL},
@@ -242,5 +249,6 @@ const migration_t pg_migrations[] = {
 	{7, "0007_job_dependencies", pg_schema_v7, NULL},
 	{8, "0008_schedules", pg_schema_v8, NULL},
 	{9, "0009_run_time_counters", pg_schema_v9, metrics_count_run_times},
+	{10, "0010_start_time_index", pg_schema_v10, NULL},
 	{0, NULL, NULL, NULL},
 };

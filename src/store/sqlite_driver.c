@@ -664,7 +664,8 @@ const store_driver_t sqlite_driver = {
 	.claim_ids_open = "status = 'queued' AND id IN (",
 	.claim_ids_close = ")",
 	.sql_lock_share = "",
-	.ready_hint = " INDEXED BY jobs_ready",
+	.ready_hint = " INDEXED BY jobs_claim_host",
+	.scheduled_hint = " INDEXED BY jobs_scheduled",
 	.sql_count_tables = "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite%'",
 	.sql_has_migrations = "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
 			      "AND name = 'schema_migrations'",

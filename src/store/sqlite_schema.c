@@ -283,6 +283,19 @@ static const char schema_v12[] =
  * released by its dependencies two index writes instead of three. */
 static const char schema_v13[] = "DROP INDEX jobs_claim;";
 
+/* jobs_ready held every ready job, by start time, for two questions: how
+ * many may start now, and when the soonest start time to come is. The
+ * first is answered as well by jobs_claim_host, which holds the same
+ * jobs; the second only asks about jobs with a start time (--at, a retry's
+ * backoff). So the index keeps those alone: a job without one (most of
+ * them) makes one index write fewer when it becomes ready and one fewer
+ * when it is claimed, and a job released by its dependencies enters one
+ * index, not two. */
+static const char schema_v14[] =
+	"DROP INDEX jobs_ready;"
+	"CREATE INDEX jobs_scheduled ON jobs (not_before, host, status, waiting_on) "
+	"  WHERE status = 'queued' AND waiting_on = 0 AND not_before > 0;";
+
 const migration_t sqlite_migrations[] = {
 	{1, "0001_initial_schema", schema_v1, migrations_make_store_id},
 	{2, "0002_retry_policy", schema_v2, NULL},
@@ -297,5 +310,6 @@ const migration_t sqlite_migrations[] = {
 	{11, "0011_schedules", schema_v11, NULL},
 	{12, "0012_run_time_counters", schema_v12, metrics_count_run_times},
 	{13, "0013_one_claim_index", schema_v13, NULL},
+	{14, "0014_start_time_index", schema_v14, NULL},
 	{0, NULL, NULL, NULL},
 };
