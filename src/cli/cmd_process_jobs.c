@@ -241,8 +241,9 @@ const cli_command_t cmd_process_jobs = {
 		 "samples taken every 2 seconds while the job runs and can miss a shorter spike.\n\n"
 		 "Under systemd (the cjobs-worker.service unit, Type=notify) the worker tells it "
 		 "when it is ready (its store open, its hosts heard from), a status line for "
-		 "'systemctl status' (jobs running, jobs ready in the queue, hosts answering; "
-		 "at most once a second), and pings the watchdog when WatchdogSec is set. When "
+		 "'systemctl status' (jobs running, jobs ready in the queue, counted up to 10000 "
+		 "and shown as 'more than 10000' past that, hosts answering; at most once a "
+		 "second), and pings the watchdog when WatchdogSec is set. When "
 		 "JOURNAL_STREAM names standard error, lines carry the journal's priorities "
 		 "(error, warning, info, debug) instead of a time: 'journalctl -u cjobs-worker "
 		 "-p warning' shows the problems."},

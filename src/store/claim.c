@@ -300,14 +300,20 @@ int store_job_claim_spread(store_t *s, const char *worker_id, int64_t lease_unti
 
 /* One number from a query over ready jobs filtered by hosts: what, then
  * FROM jobs (walking the index hint names), then the condition cond and
- * the hosts'. */
+ * the hosts'. With a cap, what is counted over at most cap rows: the walk
+ * stops there, however long the queue. */
 static int queued_number(store_t *s, const char *what, const char *hint, const char *cond,
-			 char *const *hosts, int64_t now, int64_t *out, char **err)
+			 char *const *hosts, int64_t now, int64_t cap, int64_t *out, char **err)
 {
 	strbuf_t sql = STRBUF_INIT;
-	sb_printf(&sql, "SELECT %s FROM jobs%s WHERE status = 'queued' AND waiting_on = 0 AND %s AND ",
-		  what, hint, cond);
+	if (cap > 0)
+		sb_printf(&sql, "SELECT %s FROM (SELECT 1 FROM jobs%s WHERE ", what, hint);
+	else
+		sb_printf(&sql, "SELECT %s FROM jobs%s WHERE ", what, hint);
+	sb_printf(&sql, "status = 'queued' AND waiting_on = 0 AND %s AND ", cond);
 	sql_host_filter(&sql, hosts);
+	if (cap > 0)
+		sb_puts(&sql, " LIMIT ?) AS capped");
 	if (sql.failed) {
 		sb_free(&sql);
 		return err_set(err, "out of memory");
@@ -321,6 +327,8 @@ static int queued_number(store_t *s, const char *what, const char *hint, const c
 	bind_start(&b, st);
 	bind_i64(&b, now);
 	bind_hosts(&b, hosts);
+	if (cap > 0)
+		bind_i64(&b, cap);
 	rc = bind_check(s, &b, "cannot count ready jobs", err);
 	if (rc == 0) {
 		int step = st_step(st);
@@ -333,8 +341,8 @@ static int queued_number(store_t *s, const char *what, const char *hint, const c
 	return rc;
 }
 
-int store_job_ready_count(store_t *s, char *const *hosts, int64_t now, int64_t *ready,
-			  int64_t *next_at, char **err)
+int store_job_ready_count(store_t *s, char *const *hosts, int64_t now, int64_t cap,
+			  int64_t *ready, int64_t *next_at, char **err)
 {
 	int64_t r = 0, next = 0;
 	if (ready)
@@ -344,12 +352,12 @@ int store_job_ready_count(store_t *s, char *const *hosts, int64_t now, int64_t *
 	if (store_ready(s, err) < 0)
 		return -1;
 	if (ready && queued_number(s, "count(*)", s->drv->ready_hint, "not_before <= ?", hosts, now,
-				   &r, err) < 0)
+				   cap, &r, err) < 0)
 		return -1;
 	/* "not_before > 0" as jobs_scheduled says it, for the database to see
 	 * that the index holds every job asked for. */
 	if (next_at && queued_number(s, "min(not_before)", s->drv->scheduled_hint,
-				     "not_before > ? AND not_before > 0", hosts, now, &next, err) < 0)
+				     "not_before > ? AND not_before > 0", hosts, now, 0, &next, err) < 0)
 		return -1;
 	if (ready)
 		*ready = r;

@@ -262,8 +262,10 @@ int store_job_claim_spread(store_t *s, const char *worker_id, int64_t lease_unti
 			   const store_claim_host_t *hosts, size_t nhosts, job_t **out, size_t *n,
 			   size_t *picked, char **err);
 /* Number of queued jobs that are ready now (optionally for the given hosts),
- * and the soonest not_before among the queued ones not ready yet (0 if none). */
-int store_job_ready_count(store_t *s, char *const *hosts, int64_t now,
+ * counted up to cap (a count of a long queue then reads only cap rows of
+ * it; 0 counts them all), and the soonest not_before among the queued ones not ready
+ * yet (0 if none). */
+int store_job_ready_count(store_t *s, char *const *hosts, int64_t now, int64_t cap,
 			  int64_t *ready, int64_t *next_at, char **err);
 /* Jobs currently launching or running on a host (by ran_on). */
 int store_job_active_on(store_t *s, const char *host, int64_t *n, char **err);

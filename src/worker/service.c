@@ -54,6 +54,10 @@ static int running(const worker_t *w)
 	return n;
 }
 
+/* The status line counts ready jobs up to this many; a longer queue shows
+ * as "more than" it (process-jobs --help says so). */
+#define STATUS_READY_SHOWN 10000
+
 /* The line for `systemctl status`: what runs, what waits, what is wrong. */
 static void status_line(worker_t *w, char *buf, size_t size)
 {
@@ -76,10 +80,16 @@ static void status_line(worker_t *w, char *buf, size_t size)
 	if (names) {
 		for (size_t i = 0; i < w->nhosts; i++)
 			names[i] = w->hosts[i]->host.name;
-		int64_t ready = 0, next_at = 0;
+		int64_t ready = 0;
 		char *err = NULL;
-		if (store_job_ready_count(w->store, names, now_ms(), &ready, &next_at, &err) == 0)
-			snprintf(queue, sizeof(queue), ", %lld ready in the queue", (long long)ready);
+		/* Counted once a second: one row past the figure shown at most,
+		 * not a walk of the whole queue (a million ready jobs took 70 to
+		 * 90 ms a count, 7 to 9% of a core). */
+		if (store_job_ready_count(w->store, names, now_ms(), STATUS_READY_SHOWN + 1, &ready,
+					  NULL, &err) == 0)
+			snprintf(queue, sizeof(queue), ", %s%lld ready in the queue",
+				 ready > STATUS_READY_SHOWN ? "more than " : "",
+				 (long long)(ready > STATUS_READY_SHOWN ? STATUS_READY_SHOWN : ready));
 		free(err);
 		free(names);
 	}

@@ -837,7 +837,9 @@ static void wake_for_scheduled(worker_t *w, int64_t now_mono)
 	for (size_t i = 0; i < w->nhosts; i++)
 		names[i] = w->hosts[i]->host.name;
 	int64_t at;
-	if (store_job_ready_count(w->store, names, now_ms(), &ready, &next_at, &err) == 0) {
+	/* Whether any job is ready is all this asks: a count capped at 1 reads
+	 * one row of a queue of any length. */
+	if (store_job_ready_count(w->store, names, now_ms(), 1, &ready, &next_at, &err) == 0) {
 		/* A job that became ready between the claim and this count (the
 		 * claim looked a moment before its time): look again soon, not at
 		 * the next poll. Soon, not at once: a claim can also find nothing

@@ -63,6 +63,29 @@ test_expect_success 'process-jobs --daemon: READY=1 once it heard from its host,
 	cjobs manage-jobs cancel --job-id $left >/dev/null
 '
 
+test_expect_success 'process-jobs --daemon: the STATUS line counts ready jobs up to 10000 and says "more than 10000" past that' '
+	listen q
+	NOTIFY_SOCKET=$TEST_DIR/s/q.sock \
+		"$CJOBS_BIN" process-jobs --daemon --max-jobs 1 --poll-interval 3600 >/dev/null 2>s/q-d.log &
+	pid=$!
+	trap "kill -INT $pid 2>/dev/null; kill $lpid 2>/dev/null; wait $pid $lpid 2>/dev/null" EXIT
+	wait_for 60 "grep -qx READY=1 s/q.log" &&
+	a=$(cjobs job submit --image $IMG -- sh -c "$GATED") &&
+	wait_for 60 "test \"\$(job_field $a status)\" = running" &&
+	cjobs job submit --image $IMG --host e1 --count 9999 -- true >/dev/null &&
+	wait_for 60 "grep -qx \"STATUS=running 1 job, 9999 ready in the queue; 1 of 1 host answering\" s/q.log" &&
+	cjobs job submit --image $IMG --host e1 -- true >/dev/null &&
+	wait_for 60 "grep -qx \"STATUS=running 1 job, 10000 ready in the queue; 1 of 1 host answering\" s/q.log" &&
+	cjobs job submit --image $IMG --host e1 -- true >/dev/null &&
+	wait_for 60 "grep -qx \"STATUS=running 1 job, more than 10000 ready in the queue; 1 of 1 host answering\" s/q.log" &&
+	job_release $a &&
+	wait_for 60 "test \"\$(job_field $a status)\" = completed" &&
+	cjobs manage-jobs cancel --host e1 --force >/dev/null &&
+	kill -TERM $pid &&
+	wait_exit 60 $pid &&
+	test "$(store_sql "select count(*) from jobs where status in ('"'"'queued'"'"', '"'"'launching'"'"', '"'"'running'"'"')")" = 0
+'
+
 test_expect_success 'process-jobs --daemon: no WATCHDOG=1 when WATCHDOG_PID names another process (an inherited environment), READY=1 still' '
 	listen p
 	NOTIFY_SOCKET=$TEST_DIR/s/p.sock WATCHDOG_USEC=200000 WATCHDOG_PID=1 \

@@ -119,7 +119,7 @@ static void test_claim_max_boundary(void **state)
 		assert_int_equal(ids[i], want[i]);
 	int64_t ready = 0;
 	char *err = NULL;
-	OK(store_job_ready_count(fx->s, hosts, now_ms(), &ready, NULL, &err));
+	OK(store_job_ready_count(fx->s, hosts, now_ms(), 0, &ready, NULL, &err));
 	assert_int_equal(ready, 1);
 	claim_ids(fx->s, hosts, 1, ids, &n);
 	assert_int_equal(n, 1);
@@ -137,13 +137,13 @@ static void test_not_before_boundary(void **state)
 	add_job(fx->s, 0, NULL, t);
 	add_job(fx->s, 0, "h", t + 1);
 	int64_t ready = -1, next = -1;
-	OK(store_job_ready_count(fx->s, hosts, t - 1, &ready, &next, &err));
+	OK(store_job_ready_count(fx->s, hosts, t - 1, 0, &ready, &next, &err));
 	assert_int_equal(ready, 0);
 	assert_int_equal(next, t);
-	OK(store_job_ready_count(fx->s, hosts, t, &ready, &next, &err));
+	OK(store_job_ready_count(fx->s, hosts, t, 0, &ready, &next, &err));
 	assert_int_equal(ready, 1);
 	assert_int_equal(next, t + 1);
-	OK(store_job_ready_count(fx->s, hosts, t + 1, &ready, &next, &err));
+	OK(store_job_ready_count(fx->s, hosts, t + 1, 0, &ready, &next, &err));
 	assert_int_equal(ready, 2);
 	assert_int_equal(next, 0);
 	/* Not ready yet at the time of a claim: neither is taken. */
@@ -212,7 +212,7 @@ static void test_not_before(void **state)
 	int64_t much_later = add_job(fx->s, 100, NULL, now + 7200 * 1000);
 	int64_t past = add_job(fx->s, 0, NULL, now - 1000);
 	int64_t ready = -1, next = -1;
-	OK(store_job_ready_count(fx->s, NULL, now, &ready, &next, &err));
+	OK(store_job_ready_count(fx->s, NULL, now, 0, &ready, &next, &err));
 	assert_int_equal(ready, 1);
 	assert_int_equal(next, now + 3600 * 1000);
 	int64_t ids[4];
@@ -220,18 +220,45 @@ static void test_not_before(void **state)
 	claim_ids(fx->s, NULL, 4, ids, &n);
 	assert_int_equal(n, 1);
 	assert_int_equal(ids[0], past);
-	OK(store_job_ready_count(fx->s, NULL, now + 3600 * 1000, &ready, &next, &err));
+	OK(store_job_ready_count(fx->s, NULL, now + 3600 * 1000, 0, &ready, &next, &err));
 	assert_int_equal(ready, 1);
 	assert_int_equal(next, now + 7200 * 1000);
-	OK(store_job_ready_count(fx->s, NULL, now + 9000 * 1000, &ready, &next, &err));
+	OK(store_job_ready_count(fx->s, NULL, now + 9000 * 1000, 0, &ready, &next, &err));
 	assert_int_equal(ready, 2);
 	assert_int_equal(next, 0);
 	(void)later;
 	(void)much_later;
 	/* Either output may be left out. */
-	OK(store_job_ready_count(fx->s, NULL, now, NULL, &next, &err));
-	OK(store_job_ready_count(fx->s, NULL, now, &ready, NULL, &err));
+	OK(store_job_ready_count(fx->s, NULL, now, 0, NULL, &next, &err));
+	OK(store_job_ready_count(fx->s, NULL, now, 0, &ready, NULL, &err));
 	assert_int_equal(ready, 0);
+}
+
+/* A capped count stops at the cap: the status line of a long queue reads
+ * only that many rows. Below the cap it is exact, the hosts' filter and
+ * the start times still apply, and the soonest start time is not capped. */
+static void test_ready_count_cap(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	int64_t now = now_ms();
+	char *only_a[] = {"a", NULL};
+	for (int i = 0; i < 4; i++)
+		add_job(fx->s, 0, "a", 0);
+	add_job(fx->s, 0, "b", 0);
+	add_job(fx->s, 0, "a", now + 3600 * 1000);
+	int64_t ready = -1, next = -1;
+	OK(store_job_ready_count(fx->s, only_a, now, 3, &ready, &next, &err));
+	assert_int_equal(ready, 3);
+	assert_int_equal(next, now + 3600 * 1000);
+	OK(store_job_ready_count(fx->s, only_a, now, 4, &ready, NULL, &err));
+	assert_int_equal(ready, 4);
+	OK(store_job_ready_count(fx->s, only_a, now, 5, &ready, NULL, &err));
+	assert_int_equal(ready, 4);
+	OK(store_job_ready_count(fx->s, only_a, now + 3600 * 1000, 5, &ready, NULL, &err));
+	assert_int_equal(ready, 5);
+	OK(store_job_ready_count(fx->s, NULL, now, 1, &ready, NULL, &err));
+	assert_int_equal(ready, 1);
 }
 
 static void test_pinned_hosts(void **state)
@@ -243,11 +270,11 @@ static void test_pinned_hosts(void **state)
 	int64_t any = add_job(fx->s, 0, NULL, 0);
 	char *only_b[] = {"b", NULL}, *none[] = {NULL}, *ab[] = {"a", "b", NULL};
 	int64_t ready = 0;
-	OK(store_job_ready_count(fx->s, only_b, now_ms(), &ready, NULL, &err));
+	OK(store_job_ready_count(fx->s, only_b, now_ms(), 0, &ready, NULL, &err));
 	assert_int_equal(ready, 2);
-	OK(store_job_ready_count(fx->s, none, now_ms(), &ready, NULL, &err));
+	OK(store_job_ready_count(fx->s, none, now_ms(), 0, &ready, NULL, &err));
 	assert_int_equal(ready, 1);
-	OK(store_job_ready_count(fx->s, ab, now_ms(), &ready, NULL, &err));
+	OK(store_job_ready_count(fx->s, ab, now_ms(), 0, &ready, NULL, &err));
 	assert_int_equal(ready, 3);
 
 	int64_t ids[4];
@@ -566,7 +593,7 @@ static void test_claim_figures_100k(void **state)
 	       total / ROUNDS, worst);
 	int64_t ready = 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	OK(store_job_ready_count(fx->s, hosts, now_ms(), &ready, NULL, &err));
+	OK(store_job_ready_count(fx->s, hosts, now_ms(), 0, &ready, NULL, &err));
 	printf("# ready count (%lld) in %.3f ms\n", (long long)ready, ms_since(&t0));
 	int64_t counts[JOB_STATUS_COUNT];
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -900,6 +927,7 @@ int main(void)
 		T(test_full_record_and_history),
 		T(test_claim_history_in_batches),
 		T(test_not_before),
+		T(test_ready_count_cap),
 		T(test_pinned_hosts),
 		T(test_claim_inside_caller_transaction),
 		T(test_two_processes_claim_each_job_once),

@@ -639,7 +639,7 @@ static void test_unmigrated_store_refuses_every_call(void **state)
 	REFUSED(store_job_list(s, NULL, &jl, &n, &err));
 	REFUSED(store_job_counts(s, counts, &err));
 	REFUSED(store_history(s, 1, &ev, &n, &err));
-	REFUSED(store_job_ready_count(s, NULL, 1, &count, &next, &err));
+	REFUSED(store_job_ready_count(s, NULL, 1, 0, &count, &next, &err));
 	REFUSED(store_job_active_on(s, "h", &count, &err));
 	REFUSED(store_output_get(s, 1, 0, JOB_STDOUT, &out, &err));
 	store_status_t st;

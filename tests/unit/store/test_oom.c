@@ -250,7 +250,7 @@ static int op_job_reads(store_t *s, long n, char **err)
 		int64_t counts[JOB_STATUS_COUNT], ready, next;
 		rc = store_job_counts(s, counts, err);
 		if (rc == 0)
-			rc = store_job_ready_count(s, NULL, 1, &ready, &next, err);
+			rc = store_job_ready_count(s, NULL, 1, 0, &ready, &next, err);
 	}
 	return rc;
 }

@@ -549,9 +549,9 @@ static int op_ready_count(store_t *s, char **err)
 {
 	int64_t ready = 0, next = 0;
 	char *hosts[] = {"h2", NULL};
-	int rc = store_job_ready_count(s, hosts, 5000, &ready, &next, err);
+	int rc = store_job_ready_count(s, hosts, 5000, 10, &ready, &next, err);
 	if (rc == 0)
-		rc = store_job_ready_count(s, NULL, 5000, &ready, NULL, err);
+		rc = store_job_ready_count(s, NULL, 5000, 0, &ready, NULL, err);
 	return rc;
 }
 
