@@ -267,9 +267,18 @@ static void cancel_container(cancel_run_t *run, ops_cancel_result_t *r, job_t *j
 	}
 }
 
-/* Moves one job to cancelled (following it while a worker moves it on)
- * and starts the work on its container. */
-static void cancel_one(cancel_run_t *run, int64_t id, ops_cancel_result_t *r)
+/* A job moved to cancelled whose container is still to be dealt with once
+ * the move is committed. */
+typedef struct {
+	job_t job;
+	bool running;
+	bool has_container_work;
+} cancel_later_t;
+
+/* Moves one job to cancelled (following it while a worker moves it on);
+ * the work on its container is left in *later. */
+static void cancel_one(cancel_run_t *run, int64_t id, ops_cancel_result_t *r,
+		       cancel_later_t *later)
 {
 	const ops_cancel_opts_t *o = run->o;
 	r->job_id = id;
@@ -322,7 +331,10 @@ static void cancel_one(cancel_run_t *run, int64_t id, ops_cancel_result_t *r)
 		if (from != JOB_QUEUED) {
 			r->host = ops_dup_or_null(job.ran_on);
 			r->container = ops_dup_or_null(job.container_name);
-			cancel_container(run, r, &job, from == JOB_RUNNING);
+			later->job = job;
+			later->running = from == JOB_RUNNING;
+			later->has_container_work = true;
+			return;
 		}
 		job_free(&job);
 		return;
@@ -373,6 +385,57 @@ static void cancel_wait(cancel_run_t *run, int64_t deadline)
 	}
 }
 
+/* Moves committed together: one commit (one flush of the database's log)
+ * for this many jobs, not one each, which on PostgreSQL took 8.7 s for
+ * `cancel --host` of 10,000 queued jobs. Few enough that the transaction
+ * holds SQLite's write lock for milliseconds. */
+#define CANCEL_BATCH 256
+
+/* Cancels ids[0..n) in one transaction; their containers are stopped or
+ * removed only once it is committed (a running job is cancelled in the
+ * store before its container stops), and not at all if the commit fails,
+ * when their results say the cancellation was not stored. Without a
+ * transaction (one job, or none could begin) each move commits alone. */
+static void cancel_batch(cancel_run_t *run, const int64_t *ids, size_t n,
+			 ops_cancel_result_t *res)
+{
+	cancel_later_t *later = calloc(n, sizeof(*later));
+	if (!later) {
+		/* No room to keep the batch's container work: each job alone. */
+		for (size_t i = 0; i < n; i++) {
+			cancel_later_t one = {.has_container_work = false};
+			job_init(&one.job);
+			cancel_one(run, ids[i], &res[i], &one);
+			if (one.has_container_work)
+				cancel_container(run, &res[i], &one.job, one.running);
+			job_free(&one.job);
+		}
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		job_init(&later[i].job);
+	char *err = NULL;
+	bool tx = n > 1 && store_begin(run->store, &err) == 0;
+	free(err);
+	err = NULL;
+	for (size_t i = 0; i < n; i++)
+		cancel_one(run, ids[i], &res[i], &later[i]);
+	bool committed = !tx || store_commit(run->store, &err) == 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!committed && res[i].outcome == OPS_CANCELLED) {
+			res[i].outcome = OPS_CANCEL_ERROR;
+			r_error(&res[i], "job %lld: the cancellation could not be stored (nothing "
+					 "changed): %s",
+				(long long)ids[i], err_str(err));
+		} else if (later[i].has_container_work) {
+			cancel_container(run, &res[i], &later[i].job, later[i].running);
+		}
+		job_free(&later[i].job);
+	}
+	free(err);
+	free(later);
+}
+
 int ops_cancel(store_t *s, const int64_t *ids, size_t n, const ops_cancel_opts_t *o,
 	       ops_cancel_result_t *res, char **err)
 {
@@ -381,8 +444,8 @@ int ops_cancel(store_t *s, const int64_t *ids, size_t n, const ops_cancel_opts_t
 	run.loop = engine_loop_new();
 	if (!run.loop)
 		return err_set(err, "cannot set up the engine request loop");
-	for (size_t i = 0; i < n; i++)
-		cancel_one(&run, ids[i], &res[i]);
+	for (size_t i = 0; i < n; i += CANCEL_BATCH)
+		cancel_batch(&run, ids + i, n - i < CANCEL_BATCH ? n - i : CANCEL_BATCH, res + i);
 	long limit = (long)o->grace_s * 1000 + CANCEL_SLACK_MS;
 	cancel_wait(&run, mono_ms() + limit);
 	/* Work still in flight now will not end: its callbacks are dropped. */

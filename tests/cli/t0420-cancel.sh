@@ -263,6 +263,56 @@ test_expect_success '--host --force stops several running jobs at once, not one 
 	test $ok = 0 && test $rc = 0
 '
 
+# Moves are committed 256 at a time (ops/cancel.c, CANCEL_BATCH): 600 jobs
+# take three transactions, the last one partly full.
+test_expect_success '--host --force over 600 queued jobs (several transactions): each cancelled once, with one history row' '
+	first=$(store_sql "select coalesce(max(id), 0) from jobs") &&
+	cjobs job submit --image $IMG --host other --count 600 -- true >/dev/null &&
+	cjobs manage-jobs cancel --host other --force --reason "in batches" </dev/null >out &&
+	grep -q "cancelled 600 of 600 job(s) on host .other." out &&
+	test "$(grep -c "^cancelled job [0-9]* (was queued)\$" out)" = 600 &&
+	test "$(store_sql "select count(*) from jobs where id > $first and host = '\''other'\'' and status = '\''cancelled'\''")" = 600 &&
+	test "$(store_sql "select count(*) from jobs where id > $first and status <> '\''cancelled'\''")" = 0 &&
+	test "$(store_sql "select count(*), count(distinct h.job_id) from job_history h join jobs j on j.id = h.job_id where j.id > $first and h.to_status = '\''cancelled'\'' and h.actor = '\''manage-jobs'\'' and h.reason = '\''in batches'\''")" = "600|600"
+'
+
+# A commit that fails (planted on PostgreSQL: a deferred constraint trigger
+# on the history raises at COMMIT for one reason) undoes the whole batch:
+# the jobs stay as they were, the running one's container goes on, and
+# each job says its cancellation was not stored.
+if [ -n "$TEST_PG_DB" ]; then
+test_expect_success 'PostgreSQL: a cancellation whose commit fails changes nothing: jobs as they were, the running container not stopped, each job named with the error' '
+	store_sql "CREATE FUNCTION refuse_at_commit() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN RAISE EXCEPTION '\''planted refusal at commit'\''; END \$\$; CREATE CONSTRAINT TRIGGER refuse_at_commit AFTER INSERT ON job_history DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.reason = '\''refused at commit'\'') EXECUTE FUNCTION refuse_at_commit()" &&
+	r=$(cjobs job submit --image $IMG --host e1 -- sh -c "echo r; sleep 300") || exit 1
+	"$CJOBS_BIN" process-jobs --daemon --max-jobs 1 --poll-interval 1 >/dev/null 2>daemon3.log &
+	pid=$!
+	{
+		wait_for 60 "test \"\$(status_of $r)\" = running" &&
+		wait_for 60 "said $(job_field $r container_name) r" &&
+		q1=$(cjobs job submit --image $IMG --host e1 -- true) &&
+		q2=$(cjobs job submit --image $IMG --host e1 -- true) &&
+		hist="select count(*) from job_history where to_status = '\''cancelled'\''" &&
+		before=$(store_sql "$hist") &&
+		expect_code 1 cjobs manage-jobs cancel --host e1 --force --reason "refused at commit" </dev/null >out 2>err &&
+		cat out err &&
+		for j in $r $q1 $q2; do
+			test_grep -q "^cjobs: error: job $j: the cancellation could not be stored (nothing changed): .*planted refusal at commit" err || exit 1
+		done &&
+		test "$(store_sql "$hist")" = "$before" &&
+		test "$(status_of $r)" = running &&
+		test "$(status_of $q1)" = queued && test "$(status_of $q2)" = queued &&
+		container_events $(job_field $r container_name) >events &&
+		! grep -q " kill\| die " events &&
+		cjobs manage-jobs cancel --host e1 --force --grace 0 </dev/null >out &&
+		grep -q "cancelled 3 of 3 job(s) on host .e1." out &&
+		test -z "$(engine_containers "$ENGINE_SOCK")"
+	}; ok=$?
+	kill -TERM $pid; wait $pid; rc=$?
+	store_sql "DROP TRIGGER refuse_at_commit ON job_history; DROP FUNCTION refuse_at_commit()" &&
+	test $ok = 0 && test $rc = 0
+'
+fi
+
 test_expect_success 'a launching job whose worker died: cancelled, and its container removed' '
 	id=$(cjobs job submit --image $IMG -- sleep 300) &&
 	curl -s --fail --unix-socket "$ENGINE_SOCK" -H "Content-Type: application/json" \
