@@ -328,7 +328,8 @@ int strv_decode(const void *data, size_t len, char ***out, size_t *n, char **err
 	"peak_memory_bytes, cpu_usage_ns, last_error, container_name, container_id, " \
 	"ran_on, worker_id, lease_until, retry_strategy, retry_exit_codes, "      \
 	"container_options, waiting_on, schedule_id, due_at"
-/* How many columns JOB_COLUMNS names: a read may add its own after them. */
+/* How many columns JOB_COLUMNS names: a read may add its own after them
+ * (unit test store-jobs test_job_column_count counts them). */
 #define JOB_COLUMN_COUNT 36
 /* Fills *out (initialised here) from a row selected with JOB_COLUMNS. */
 int job_from_row(db_stmt_t *st, job_t *out, char **err);

@@ -73,6 +73,19 @@ static void set_str(char **field, const char *v)
 	*field = v ? strdup(v) : NULL;
 }
 
+/* JOB_COLUMN_COUNT says how many columns JOB_COLUMNS names: a read that
+ * adds its own column after them (the detail's schedule name) finds it
+ * there. A column added to one and not the other would read the wrong one. */
+static void test_job_column_count(void **state)
+{
+	(void)state;
+	const char *cols = JOB_COLUMNS;
+	int names = 1;
+	for (const char *p = cols; *p; p++)
+		names += *p == ',';
+	assert_int_equal(names, JOB_COLUMN_COUNT);
+}
+
 static void test_add_round_trip(void **state)
 {
 	fixture_t *fx = *state;
@@ -965,6 +978,7 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_job_column_count),
 		T(test_add_round_trip),
 		T(test_minimal_job),
 		T(test_add_many_in_given_order),
