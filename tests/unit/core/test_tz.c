@@ -46,7 +46,7 @@ static tz_t *load_ok(const char *name)
 	tz_t *tz = NULL;
 	char *err = NULL;
 	if (tz_load(name, &tz, &err) != 0)
-		fail_msg("tz_load(%s): %s", name, err);
+		fail_msg("tz_load(%s): %s", name ? name : "NULL", err ? err : "(no message)");
 	assert_null(err);
 	return tz;
 }

@@ -82,7 +82,8 @@ static void expect_display(const char *value, const char *want)
 	char *got = dburl_display(value);
 	assert_non_null(got);
 	if (strcmp(got, want) != 0)
-		fail_msg("dburl_display(\"%s\")\n  is   \"%s\"\n  not  \"%s\"", value, got, want);
+		fail_msg("dburl_display(\"%s\")\n  is   \"%s\"\n  not  \"%s\"", value ? value : "NULL",
+			 got, want);
 	free(got);
 }
 
@@ -282,8 +283,8 @@ static void expect_redacted(const char *value, const char *msg, const char *want
 	char *got = dburl_redact(value, msg);
 	assert_non_null(got);
 	if (strcmp(got, want) != 0)
-		fail_msg("dburl_redact(\"%s\", \"%s\")\n  is   \"%s\"\n  not  \"%s\"", value, msg, got,
-			 want);
+		fail_msg("dburl_redact(\"%s\", \"%s\")\n  is   \"%s\"\n  not  \"%s\"",
+			 value ? value : "NULL", msg ? msg : "NULL", got, want);
 	free(got);
 }
 
