@@ -73,6 +73,27 @@ static void read_jobs(const char *body, size_t len)
 	json_decref(j);
 }
 
+/* The query's parameter names ("a=1&b" gives a, b) against the route: an
+ * answer either way, and a refusal always says why. */
+static void check_query(const http_route_t *rt, char *query)
+{
+	const char *names[32];
+	size_t n = 0;
+	for (char *save = NULL, *w = query ? strtok_r(query, "&", &save) : NULL; w && n < 32;
+	     w = strtok_r(NULL, "&", &save)) {
+		char *eq = strchr(w, '=');
+		if (eq)
+			*eq = '\0';
+		names[n++] = w;
+	}
+	char *err = NULL;
+	if (http_route_query_check(rt, names, n, &err) < 0)
+		assert(err && *err);
+	else
+		assert(!err);
+	free(err);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* "METHOD PATH[?QUERY] HTTP/1.1\r\n" headers "\r\n\r\n" body */
@@ -102,6 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			assert(strcmp(rt->method, text) == 0);
 			for (size_t i = 0; i < np; i++)
 				assert(params[i] && *params[i] && !strchr(params[i], '/'));
+			check_query(rt, q ? q + 1 : NULL);
 		}
 		if (body && rt && strcmp(rt->path, "/api/v1/jobs") == 0 && strcmp(text, "POST") == 0) {
 			size_t off = (size_t)(body + 4 - text);

@@ -6,7 +6,10 @@
  */
 #include "http/internal.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#include "util/err.h"
 
 #define SCOPE_NONE TOKEN_SCOPE_NONE
 #define READ TOKEN_SCOPE_READ
@@ -196,6 +199,60 @@ const http_route_t *http_route_find(const char *method, const char *path,
 	return NULL;
 }
 
+/* Whether the route's query documentation names the parameter name[0..len). */
+static bool route_takes(const http_route_t *rt, const char *name, size_t len)
+{
+	for (const char *q = rt->query; q && *q;) {
+		const char *colon = strchr(q, ':');
+		const char *end = strchr(q, '\n');
+		if (!end)
+			end = q + strlen(q);
+		if (colon && colon < end && (size_t)(colon - q) == len && memcmp(q, name, len) == 0)
+			return true;
+		q = *end ? end + 1 : end;
+	}
+	return false;
+}
+
+/* The names the route takes, ", "-separated, into buf. */
+static void route_query_names(const http_route_t *rt, char *buf, size_t size)
+{
+	size_t o = 0;
+	buf[0] = '\0';
+	for (const char *q = rt->query; q && *q && o < size;) {
+		const char *colon = strchr(q, ':');
+		const char *end = strchr(q, '\n');
+		if (!end)
+			end = q + strlen(q);
+		if (colon && colon < end) {
+			int w = snprintf(buf + o, size - o, "%s%.*s", o ? ", " : "", (int)(colon - q), q);
+			o += w > 0 ? (size_t)w : 0;
+		}
+		q = *end ? end + 1 : end;
+	}
+}
+
+int http_route_query_check(const http_route_t *rt, const char *const *names, size_t n,
+			   char **err)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!route_takes(rt, names[i], strlen(names[i]))) {
+			char takes[256];
+			route_query_names(rt, takes, sizeof(takes));
+			if (!takes[0])
+				return err_set(err, "unknown query parameter '%.100s': %s %s takes none",
+					       names[i], rt->method, rt->path);
+			return err_set(err, "unknown query parameter '%.100s': %s %s takes %s",
+				       names[i], rt->method, rt->path, takes);
+		}
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(names[k], names[i]) == 0)
+				return err_set(err, "?%s: given more than once; give it once",
+					       names[i]);
+	}
+	return 0;
+}
+
 /* ---- the OpenAPI document ---- */
 
 static json_t *parameters(const http_route_t *rt)
@@ -280,7 +337,9 @@ json_t *http_openapi(void)
 		"info", "title", "cjobs", "version", CJOBS_VERSION, "description",
 		"The HTTP API of cjobs serve: the same operations, checks and messages as the "
 		"command line. Every request under /api/v1 except the session sign-in and this "
-		"document needs 'Authorization: Bearer TOKEN' ('cjobs token create').",
+		"document needs 'Authorization: Bearer TOKEN' ('cjobs token create'). A query "
+		"parameter that an endpoint does not list, or one given twice, is refused with 400 "
+		"before anything is read or changed, as the command line refuses an unknown option.",
 		"paths", paths, "components", "securitySchemes", "bearer", "type", "http",
 		"scheme", "bearer", "description", "a token of 'cjobs token create'; scopes read < "
 		"submit < admin");

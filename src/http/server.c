@@ -238,6 +238,47 @@ static bool serve_asset(http_req_t *r)
 	return true;
 }
 
+/* The names of the request's query parameters, for the route to check. */
+#define QUERY_NAMES_MAX 32
+typedef struct {
+	const char *names[QUERY_NAMES_MAX];
+	size_t n;
+	bool too_many;
+} query_names_t;
+
+static enum MHD_Result collect_query_name(void *cls, enum MHD_ValueKind kind, const char *key,
+					  const char *value)
+{
+	(void)kind;
+	(void)value;
+	query_names_t *q = cls;
+	if (q->n == QUERY_NAMES_MAX) {
+		q->too_many = true;
+		return MHD_NO;
+	}
+	q->names[q->n++] = key;
+	return MHD_YES;
+}
+
+/* 400 and false when the query has a parameter the route does not take,
+ * or one twice: checked before the store is touched. */
+static bool query_ok(http_req_t *r, const http_route_t *rt)
+{
+	query_names_t q = {.n = 0};
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect_query_name, &q);
+	if (q.too_many) {
+		http_reply_error(r, 400, "more than %d query parameters; no endpoint takes as many",
+				 QUERY_NAMES_MAX);
+		return false;
+	}
+	char *err = NULL;
+	bool ok = http_route_query_check(rt, q.names, q.n, &err) == 0;
+	if (!ok)
+		http_reply_error(r, 400, "%s", err_str(err));
+	free(err);
+	return ok;
+}
+
 static void dispatch(http_req_t *r)
 {
 	if (strlen(r->path) > 1024) {
@@ -262,6 +303,8 @@ static void dispatch(http_req_t *r)
 		return;
 	}
 	r->route = rt;
+	if (!query_ok(r, rt))
+		return;
 	char *err = NULL;
 	r->store = store_for_thread(r->opts, &err);
 	if (!r->store) {

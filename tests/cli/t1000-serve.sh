@@ -140,6 +140,22 @@ test_expect_success 'a body over 1 MiB is 413 and queues nothing, whether its le
 	test "$(store_sql "SELECT count(*) FROM jobs")" = "$n"
 '
 
+test_expect_success 'a query parameter the route does not list, or one given twice, is 400 before anything is read or changed' '
+	n=$(store_sql "SELECT count(*) FROM jobs") &&
+	api POST "/api/v1/jobs?dry_run=1" "{\"image\": \"$IMG\", \"command\": [\"true\"]}" >/dev/null &&
+	status_is 400 && error_is "unknown query parameter '"'"'dry_run'"'"': POST /api/v1/jobs takes none" &&
+	test "$(store_sql "SELECT count(*) FROM jobs")" = "$n" &&
+	api GET "/api/v1/jobs?limt=5" >/dev/null && status_is 400 &&
+	error_is "unknown query parameter '"'"'limt'"'"': GET /api/v1/jobs takes status, host, name, image, since, until, limit, cursor" &&
+	api GET "/api/v1/jobs?status=failed&status=queued" >/dev/null && status_is 400 &&
+	error_is "?status: given more than once; give it once" &&
+	api GET "/api/v1/status?verbose" >/dev/null && status_is 400 &&
+	error_is "unknown query parameter '"'"'verbose'"'"': GET /api/v1/status takes none" &&
+	api GET "/api/v1/jobs?$(seq -s "&" -f "p%g=1" 33)" >/dev/null && status_is 400 &&
+	error_is "more than 32 query parameters; no endpoint takes as many" &&
+	api GET "/api/v1/jobs?status=failed&limit=1" >/dev/null && status_is 200
+'
+
 test_expect_success 'a job runs; GET /api/v1/jobs/ID is the object of job show --format json, and its logs the bytes captured' '
 	cat >bytes.json <<-"EOF" &&
 	{"image": "cjobs-test/busybox:1", "name": "bytes", "command": ["sh", "-c", "printf \"a\\000b\\001\\n\"; echo err >&2"]}
