@@ -41,7 +41,8 @@ void http_write_api_markdown(FILE *f)
 		   "the message the command line prints for the same mistake, and the status "
 		   "400, 401, 403, 404, 405, 409, 413 or 503. Bodies are at most 1 MiB. A "
 		   "query parameter that a route does not list below, or one given twice, is "
-		   "refused with 400 before anything is read or changed.\n\n");
+		   "refused with 400 (once the token is checked) before anything is read or "
+		   "changed.\n\n");
 	for (const http_route_t *rt = http_routes; rt->method; rt++) {
 		fprintf(f, "## %s %s\n\n%c%s.\n\n%s\n\n", rt->method, rt->path,
 			toupper((unsigned char)rt->summary[0]), rt->summary + 1, rt->description);

@@ -339,7 +339,8 @@ json_t *http_openapi(void)
 		"command line. Every request under /api/v1 except the session sign-in and this "
 		"document needs 'Authorization: Bearer TOKEN' ('cjobs token create'). A query "
 		"parameter that an endpoint does not list, or one given twice, is refused with 400 "
-		"before anything is read or changed, as the command line refuses an unknown option.",
+		"(once the token is checked) before anything is read or changed, as the command "
+		"line refuses an unknown option.",
 		"paths", paths, "components", "securitySchemes", "bearer", "type", "http",
 		"scheme", "bearer", "description", "a token of 'cjobs token create'; scopes read < "
 		"submit < admin");

@@ -261,7 +261,9 @@ static enum MHD_Result collect_query_name(void *cls, enum MHD_ValueKind kind, co
 }
 
 /* 400 and false when the query has a parameter the route does not take,
- * or one twice: checked before the store is touched. */
+ * or one twice: checked after the token (a request without a good one is
+ * 401 before any other answer) and before the handler reads or changes
+ * anything. */
 static bool query_ok(http_req_t *r, const http_route_t *rt)
 {
 	query_names_t q = {.n = 0};
@@ -277,6 +279,12 @@ static bool query_ok(http_req_t *r, const http_route_t *rt)
 		http_reply_error(r, 400, "%s", err_str(err));
 	free(err);
 	return ok;
+}
+
+static void run_handler(http_req_t *r, const http_route_t *rt)
+{
+	if (query_ok(r, rt))
+		rt->handler(r);
 }
 
 static void dispatch(http_req_t *r)
@@ -303,8 +311,6 @@ static void dispatch(http_req_t *r)
 		return;
 	}
 	r->route = rt;
-	if (!query_ok(r, rt))
-		return;
 	char *err = NULL;
 	r->store = store_for_thread(r->opts, &err);
 	if (!r->store) {
@@ -313,13 +319,13 @@ static void dispatch(http_req_t *r)
 		return;
 	}
 	if (http_auth_defer(r)) {
-		rt->handler(r);
+		run_handler(r, rt);
 		http_auth_settle(r);
 	} else {
 		bool own = false;
 		http_read_once(r, &own);
 		if (http_authenticate(r) == 0)
-			rt->handler(r);
+			run_handler(r, rt);
 		store_read_end(r->store, own);
 	}
 	/* A connection to the store that broke while this thread was idle
@@ -333,7 +339,7 @@ static void dispatch(http_req_t *r)
 		r->token_name = NULL;
 		r->answer.status = 500;
 		if (http_authenticate(r) == 0)
-			rt->handler(r);
+			run_handler(r, rt);
 	}
 	free(err);
 }

@@ -140,8 +140,11 @@ test_expect_success 'a body over 1 MiB is 413 and queues nothing, whether its le
 	test "$(store_sql "SELECT count(*) FROM jobs")" = "$n"
 '
 
-test_expect_success 'a query parameter the route does not list, or one given twice, is 400 before anything is read or changed' '
+test_expect_success 'a query parameter the route does not list, or one given twice, is 400 (after the token'"'"'s 401) before anything is read or changed' '
 	n=$(store_sql "SELECT count(*) FROM jobs") &&
+	api -t "" GET "/api/v1/jobs?limt=5" >/dev/null && status_is 401 &&
+	api -t cjobs_revoked_or_unknown POST "/api/v1/jobs?dry_run=1" "{}" >/dev/null && status_is 401 &&
+	api -t cjobs_revoked_or_unknown GET "/api/v1/jobs?limt=5" >/dev/null && status_is 401 &&
 	api POST "/api/v1/jobs?dry_run=1" "{\"image\": \"$IMG\", \"command\": [\"true\"]}" >/dev/null &&
 	status_is 400 && error_is "unknown query parameter '"'"'dry_run'"'"': POST /api/v1/jobs takes none" &&
 	test "$(store_sql "SELECT count(*) FROM jobs")" = "$n" &&
