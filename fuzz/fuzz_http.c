@@ -77,17 +77,18 @@ static void read_jobs(const char *body, size_t len)
  * answer either way, and a refusal always says why. */
 static void check_query(const http_route_t *rt, char *query)
 {
-	const char *names[32];
+	const char *names[32], *values[32];
 	size_t n = 0;
 	for (char *save = NULL, *w = query ? strtok_r(query, "&", &save) : NULL; w && n < 32;
 	     w = strtok_r(NULL, "&", &save)) {
 		char *eq = strchr(w, '=');
 		if (eq)
 			*eq = '\0';
+		values[n] = eq ? eq + 1 : NULL;
 		names[n++] = w;
 	}
 	char *err = NULL;
-	if (http_route_query_check(rt, names, n, &err) < 0)
+	if (http_route_query_check(rt, names, values, n, &err) < 0)
 		assert(err && *err);
 	else
 		assert(!err);

@@ -40,7 +40,8 @@ void http_write_api_markdown(FILE *f)
 		   "admin) must be at least the route's. Errors are `{\"error\": \"...\"}` with "
 		   "the message the command line prints for the same mistake, and the status "
 		   "400, 401, 403, 404, 405, 409, 413 or 503. Bodies are at most 1 MiB. A "
-		   "query parameter that a route does not list below, or one given twice, is "
+		   "query parameter that a route does not list below, one given twice, or one "
+		   "without a value is "
 		   "refused with 400 (once the token is checked) before anything is read or "
 		   "changed.\n\n");
 	for (const http_route_t *rt = http_routes; rt->method; rt++) {

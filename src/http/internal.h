@@ -117,13 +117,14 @@ int http_csrf_for(const char *token, char out[65], char **err);
 const http_route_t *http_route_find(const char *method, const char *path,
 				    const char *params[HTTP_PARAMS_MAX], size_t *nparams,
 				    bool *path_known);
-/* The request's query parameter names[0..n) against the ones the route
- * documents (its query table is the list of what it takes): -1 with *err
- * naming the first unknown one, or one given twice. A name the route does
- * not read would otherwise be ignored without a word (a POST with
- * ?dry_run=1 would store its jobs). */
-int http_route_query_check(const http_route_t *rt, const char *const *names, size_t n,
-			   char **err);
+/* The request's query parameters names[0..n) (with their values, NULL for
+ * none) against the ones the route documents (its query table is the list
+ * of what it takes): -1 with *err naming the first unknown one, one given
+ * twice, or one without a value. A name the route does not read would
+ * otherwise be ignored without a word (a POST with ?dry_run=1 would store
+ * its jobs), and so would "?limit" with no value. */
+int http_route_query_check(const http_route_t *rt, const char *const *names,
+			   const char *const *values, size_t n, char **err);
 /* The OpenAPI 3 document of the route table. */
 json_t *http_openapi(void);
 

@@ -232,8 +232,8 @@ static void route_query_names(const http_route_t *rt, char *buf, size_t size)
 	}
 }
 
-int http_route_query_check(const http_route_t *rt, const char *const *names, size_t n,
-			   char **err)
+int http_route_query_check(const http_route_t *rt, const char *const *names,
+			   const char *const *values, size_t n, char **err)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (!route_takes(rt, names[i], strlen(names[i]))) {
@@ -249,6 +249,8 @@ int http_route_query_check(const http_route_t *rt, const char *const *names, siz
 			if (strcmp(names[k], names[i]) == 0)
 				return err_set(err, "?%s: given more than once; give it once",
 					       names[i]);
+		if (!values[i] || !*values[i])
+			return err_set(err, "?%s: needs a value (?%s=VALUE)", names[i], names[i]);
 	}
 	return 0;
 }
@@ -338,7 +340,8 @@ json_t *http_openapi(void)
 		"The HTTP API of cjobs serve: the same operations, checks and messages as the "
 		"command line. Every request under /api/v1 except the session sign-in and this "
 		"document needs 'Authorization: Bearer TOKEN' ('cjobs token create'). A query "
-		"parameter that an endpoint does not list, or one given twice, is refused with 400 "
+		"parameter that an endpoint does not list, one given twice, or one without a value "
+		"is refused with 400 "
 		"(once the token is checked) before anything is read or changed, as the command "
 		"line refuses an unknown option.",
 		"paths", paths, "components", "securitySchemes", "bearer", "type", "http",

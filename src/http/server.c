@@ -242,6 +242,7 @@ static bool serve_asset(http_req_t *r)
 #define QUERY_NAMES_MAX 32
 typedef struct {
 	const char *names[QUERY_NAMES_MAX];
+	const char *values[QUERY_NAMES_MAX];
 	size_t n;
 	bool too_many;
 } query_names_t;
@@ -250,13 +251,16 @@ static enum MHD_Result collect_query_name(void *cls, enum MHD_ValueKind kind, co
 					  const char *value)
 {
 	(void)kind;
-	(void)value;
 	query_names_t *q = cls;
+	/* "?&a=1": an empty piece carries nothing, as a trailing "&" does. */
+	if (!*key && (!value || !*value))
+		return MHD_YES;
 	if (q->n == QUERY_NAMES_MAX) {
 		q->too_many = true;
 		return MHD_NO;
 	}
-	q->names[q->n++] = key;
+	q->names[q->n] = key;
+	q->values[q->n++] = value;
 	return MHD_YES;
 }
 
@@ -274,7 +278,7 @@ static bool query_ok(http_req_t *r, const http_route_t *rt)
 		return false;
 	}
 	char *err = NULL;
-	bool ok = http_route_query_check(rt, q.names, q.n, &err) == 0;
+	bool ok = http_route_query_check(rt, q.names, q.values, q.n, &err) == 0;
 	if (!ok)
 		http_reply_error(r, 400, "%s", err_str(err));
 	free(err);

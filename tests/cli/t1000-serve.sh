@@ -154,6 +154,11 @@ test_expect_success 'a query parameter the route does not list, or one given twi
 	error_is "?status: given more than once; give it once" &&
 	api GET "/api/v1/status?verbose" >/dev/null && status_is 400 &&
 	error_is "unknown query parameter '"'"'verbose'"'"': GET /api/v1/status takes none" &&
+	api GET "/api/v1/jobs?limit" >/dev/null && status_is 400 &&
+	error_is "?limit: needs a value (?limit=VALUE)" &&
+	api GET "/api/v1/jobs?status=failed&limit=" >/dev/null && status_is 400 &&
+	error_is "?limit: needs a value (?limit=VALUE)" &&
+	api GET "/api/v1/jobs?&limit=1&" >/dev/null && status_is 200 &&
 	api GET "/api/v1/jobs?$(seq -s "&" -f "p%g=1" 33)" >/dev/null && status_is 400 &&
 	error_is "more than 32 query parameters; no endpoint takes as many" &&
 	api GET "/api/v1/jobs?status=failed&limit=1" >/dev/null && status_is 200
