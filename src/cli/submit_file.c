@@ -17,10 +17,13 @@ static int read_line(cli_ctx_t *ctx, const cli_args_t *d, const char *text, size
 {
 	json_error_t jerr;
 	json_t *j = json_loadb(text, len, 0, &jerr);
-	if (!j)
+	if (!j) {
+		char why[JSON_ERROR_TEXT_LENGTH + 64];
+		ops_json_error_text(&jerr, why, sizeof(why));
 		return err_set(err, "not JSON: %s (each line is one object, e.g. {\"image\": "
 				    "\"busybox\", \"command\": [\"true\"]})",
-			       jerr.text);
+			       why);
+	}
 	if (!json_is_object(j)) {
 		json_decref(j);
 		return err_set(err, "not a JSON object (each line is one object, e.g. "

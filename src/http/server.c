@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "http/web/assets.h"
+#include "ops/submit.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/sdnotify.h"
@@ -154,9 +155,12 @@ json_t *http_body_json(http_req_t *r)
 		return json_object();
 	json_error_t je;
 	json_t *j = json_loadb(r->body, r->body_len, 0, &je);
-	if (!j)
-		http_reply_error(r, 400, "the body is not JSON: %s at line %d, column %d", je.text,
+	if (!j) {
+		char why[JSON_ERROR_TEXT_LENGTH + 64];
+		ops_json_error_text(&je, why, sizeof(why));
+		http_reply_error(r, 400, "the body is not JSON: %s at line %d, column %d", why,
 				 je.line, je.column);
+	}
 	return j;
 }
 

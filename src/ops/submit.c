@@ -346,6 +346,16 @@ static int apply_key(line_args_t *l, const char *key, const json_t *v, char **er
 	return 0;
 }
 
+void ops_json_error_text(const json_error_t *je, char *out, size_t size)
+{
+	const char *near = strstr(je->text, " near ");
+	if (strstr(je->text, "JSON_ALLOW_NUL"))
+		snprintf(out, size, "a string holds \\u0000 (a NUL byte), which cjobs does not take%s",
+			 near ? near : "");
+	else
+		snprintf(out, size, "%s", je->text);
+}
+
 int ops_submit_parse_object(store_t *s, const cli_args_t *defaults, const json_t *obj,
 			    bool local_files, job_t *job, char **err)
 {

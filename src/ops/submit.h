@@ -34,6 +34,11 @@ int ops_submit_container(const cli_args_t *a, job_container_t *c, char **err);
 typedef int (*ops_canon_fn)(const char *text, char **out, char **err);
 int ops_canon_list(const cli_args_t *a, const char *name, ops_canon_fn fn, char ***out,
 		   size_t *n, char **err);
+/* What is wrong with JSON that jansson refused (je), for people, into out:
+ * jansson's words, except where they name jansson's own flag (a string
+ * holding \u0000). The command line's --file and the API's bodies both say
+ * it so. */
+void ops_json_error_text(const json_error_t *je, char *out, size_t size);
 /* Builds one job from a JSON object whose values go over `defaults`
  * (parsed options; a list's values are added to theirs). Errors name the
  * key: "\"priority\": 'high' is not a whole number from -1000 to 1000". */

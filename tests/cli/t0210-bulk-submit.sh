@@ -72,6 +72,8 @@ with open(\"good.jsonl\", \"w\") as f:
 	echo "{\"image\": \"BUSYBOX\"}" >bad.jsonl && bad_file "upper case is not allowed" &&
 	echo "{\"image\": \"busybox\", \"host\": \"nosuch\"}" >bad.jsonl && bad_file "no host named '"'"'nosuch'"'"'" &&
 	printf "{\"image\": \"busybox\"}\n{\"image\": \"bus\\0box\"}\n" >bad.jsonl && bad_file "bad.jsonl:2: the line holds a NUL byte" &&
+	printf "{\"image\": \"busybox\", \"command\": [\"a\\\\u0000b\"]}\n" >bad.jsonl &&
+	bad_file "bad.jsonl:1: not JSON: a string holds \\u0000 (a NUL byte), which cjobs does not take near" &&
 	: >bad.jsonl && bad_file "holds no job"
 '
 

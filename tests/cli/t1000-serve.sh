@@ -114,6 +114,8 @@ test_expect_success 'malformed, wrongly typed or unknown JSON is 400 naming wher
 	n=$(store_sql "SELECT count(*) FROM jobs") &&
 	api POST /api/v1/jobs "{\"image\": " >/dev/null && status_is 400 &&
 	jq_py "d[\"error\"]" | grep -q "^the body is not JSON: .* at line 1, column" &&
+	api POST /api/v1/jobs "{\"image\": \"$IMG\", \"command\": [\"a\\u0000b\"]}" >/dev/null && status_is 400 &&
+	jq_py "d[\"error\"]" | grep -qF "the body is not JSON: a string holds \\u0000 (a NUL byte), which cjobs does not take near" &&
 	api POST /api/v1/jobs "{\"image\": \"$IMG\", \"command\": \"true\"}" >/dev/null && status_is 400 &&
 	error_is "\"command\" must be a list of strings, e.g. [\"sh\", \"-c\", \"echo hi\"]" &&
 	api POST /api/v1/jobs "{\"image\": \"$IMG\", \"priority\": [1, 2]}" >/dev/null && status_is 400 &&
