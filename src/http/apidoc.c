@@ -19,15 +19,9 @@ void http_write_openapi(FILE *f)
 /* A route's query parameters, "name: what" per line, as a list. */
 static void query_list(FILE *f, const char *q)
 {
-	while (q && *q) {
-		const char *end = strchr(q, '\n');
-		size_t len = end ? (size_t)(end - q) : strlen(q);
-		const char *colon = memchr(q, ':', len);
-		if (colon)
-			fprintf(f, "- `%.*s`:%.*s\n", (int)(colon - q), q, (int)(len - (size_t)(colon - q) - 1),
-				colon + 1);
-		q += len + (end ? 1 : 0);
-	}
+	http_query_doc_t d;
+	while (http_query_doc_next(&q, &d))
+		fprintf(f, "- `%.*s`: %.*s\n", (int)d.name_len, d.name, (int)d.what_len, d.what);
 }
 
 void http_write_api_markdown(FILE *f)

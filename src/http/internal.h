@@ -117,6 +117,17 @@ int http_csrf_for(const char *token, char out[65], char **err);
 const http_route_t *http_route_find(const char *method, const char *path,
 				    const char *params[HTTP_PARAMS_MAX], size_t *nparams,
 				    bool *path_known);
+/* One "name: what it does" line of a route's query documentation. */
+typedef struct {
+	const char *name;
+	size_t name_len;
+	const char *what;
+	size_t what_len;
+} http_query_doc_t;
+/* The next parameter of the documentation at *cursor (advanced past it);
+ * false at the end. The one reader of that text: the check, the OpenAPI
+ * document and docs/api all go through it. */
+bool http_query_doc_next(const char **cursor, http_query_doc_t *out);
 /* The request's query parameters names[0..n) (with their values, NULL for
  * none) against the ones the route documents (its query table is the list
  * of what it takes): -1 with *err naming the first unknown one, one given

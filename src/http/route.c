@@ -199,18 +199,33 @@ const http_route_t *http_route_find(const char *method, const char *path,
 	return NULL;
 }
 
-/* Whether the route's query documentation names the parameter name[0..len). */
-static bool route_takes(const http_route_t *rt, const char *name, size_t len)
+bool http_query_doc_next(const char **cursor, http_query_doc_t *out)
 {
-	for (const char *q = rt->query; q && *q;) {
-		const char *colon = strchr(q, ':');
+	for (const char *q = *cursor; q && *q;) {
 		const char *end = strchr(q, '\n');
 		if (!end)
 			end = q + strlen(q);
-		if (colon && colon < end && (size_t)(colon - q) == len && memcmp(q, name, len) == 0)
+		const char *colon = memchr(q, ':', (size_t)(end - q));
+		const char *next = *end ? end + 1 : end;
+		if (colon) {
+			const char *desc = colon + 1 < end && colon[1] == ' ' ? colon + 2 : colon + 1;
+			*out = (http_query_doc_t){q, (size_t)(colon - q), desc, (size_t)(end - desc)};
+			*cursor = next;
 			return true;
-		q = *end ? end + 1 : end;
+		}
+		q = next;
 	}
+	return false;
+}
+
+/* Whether the route's query documentation names the parameter name. */
+static bool route_takes(const http_route_t *rt, const char *name)
+{
+	size_t len = strlen(name);
+	http_query_doc_t d;
+	for (const char *q = rt->query; http_query_doc_next(&q, &d);)
+		if (d.name_len == len && memcmp(d.name, name, len) == 0)
+			return true;
 	return false;
 }
 
@@ -219,16 +234,10 @@ static void route_query_names(const http_route_t *rt, char *buf, size_t size)
 {
 	size_t o = 0;
 	buf[0] = '\0';
-	for (const char *q = rt->query; q && *q && o < size;) {
-		const char *colon = strchr(q, ':');
-		const char *end = strchr(q, '\n');
-		if (!end)
-			end = q + strlen(q);
-		if (colon && colon < end) {
-			int w = snprintf(buf + o, size - o, "%s%.*s", o ? ", " : "", (int)(colon - q), q);
-			o += w > 0 ? (size_t)w : 0;
-		}
-		q = *end ? end + 1 : end;
+	http_query_doc_t d;
+	for (const char *q = rt->query; o < size && http_query_doc_next(&q, &d);) {
+		int w = snprintf(buf + o, size - o, "%s%.*s", o ? ", " : "", (int)d.name_len, d.name);
+		o += w > 0 ? (size_t)w : 0;
 	}
 }
 
@@ -236,7 +245,7 @@ int http_route_query_check(const http_route_t *rt, const char *const *names,
 			   const char *const *values, size_t n, char **err)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (!route_takes(rt, names[i], strlen(names[i]))) {
+		if (!route_takes(rt, names[i])) {
 			char takes[256];
 			route_query_names(rt, takes, sizeof(takes));
 			if (!takes[0])
@@ -266,20 +275,12 @@ static json_t *parameters(const http_route_t *rt)
 						   (size_t)(e - p - 1), "in", "path", "required", 1,
 						   "schema", "type", "string"));
 	}
-	for (const char *q = rt->query; v && q && *q;) {
-		const char *colon = strchr(q, ':');
-		const char *end = strchr(q, '\n');
-		if (!end)
-			end = q + strlen(q);
-		if (!colon || colon > end)
-			break;
-		const char *desc = colon + 2 <= end ? colon + 2 : end;
-		json_array_append_new(v, json_pack("{s:s%, s:s, s:b, s:s%, s:{s:s}}", "name", q,
-						   (size_t)(colon - q), "in", "query", "required", 0,
-						   "description", desc, (size_t)(end - desc), "schema",
-						   "type", "string"));
-		q = *end ? end + 1 : end;
-	}
+	http_query_doc_t d;
+	for (const char *q = rt->query; v && http_query_doc_next(&q, &d);)
+		json_array_append_new(v, json_pack("{s:s%, s:s, s:b, s:s%, s:{s:s}}", "name", d.name,
+						   d.name_len, "in", "query", "required", 0,
+						   "description", d.what, d.what_len, "schema", "type",
+						   "string"));
 	return v;
 }
 
