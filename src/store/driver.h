@@ -151,6 +151,8 @@ struct store_driver {
 	 * and for the soonest start time to come (jobs_scheduled, which
 	 * holds the ready jobs that have a start time). */
 	const char *ready_hint, *scheduled_hint;
+	/* The same for counting the jobs that wait for others (jobs_waiting). */
+	const char *waiting_hint;
 	/* Run (when not NULL) before a cleanup's batches of deletes. */
 	const char *sql_bulk_delete;
 	/* A failed statement leaves the transaction unable to commit (it

@@ -1289,6 +1289,7 @@ const store_driver_t pg_driver = {
 	.sql_lock_share = " FOR SHARE",
 	.ready_hint = "",
 	.scheduled_hint = "",
+	.waiting_hint = "",
 	.failure_ends_tx = true,
 	.lazy_savepoints = true,
 	.later = pg_later,

@@ -239,6 +239,10 @@ static const char pg_schema_v10[] =
 	"CREATE INDEX jobs_scheduled ON jobs (not_before, host) "
 	"  WHERE status = 'queued' AND waiting_on = 0 AND not_before > 0;";
 
+/* As SQLite's 0015: the waiting jobs of each host, for the queue's counts. */
+static const char pg_schema_v11[] =
+	"CREATE INDEX jobs_waiting ON jobs (host) WHERE status = 'queued' AND waiting_on > 0;";
+
 const migration_t pg_migrations[] = {
 	{1, "0001_initial_schema", pg_schema_v1, migrations_make_store_id},
 	{2, "0002_workers", pg_schema_v2, NULL},
@@ -250,5 +254,6 @@ const migration_t pg_migrations[] = {
 	{8, "0008_schedules", pg_schema_v8, NULL},
 	{9, "0009_run_time_counters", pg_schema_v9, metrics_count_run_times},
 	{10, "0010_start_time_index", pg_schema_v10, NULL},
+	{11, "0011_waiting_index", pg_schema_v11, NULL},
 	{0, NULL, NULL, NULL},
 };

@@ -200,14 +200,19 @@ static int status_counts_table(store_t *s, int64_t now, store_status_t *out, cha
 	st_release(s, st);
 	if (rc < 0)
 		return -1;
-	/* A queued job belongs to its pinned host (NULL: none). */
-	if (st_prepare(s, "SELECT host, count(*), "
-			  "count(*) FILTER (WHERE waiting_on = 0 AND not_before <= ?1), "
-			  "count(*) FILTER (WHERE waiting_on = 0 AND not_before > ?1), "
-			  "min(CASE WHEN waiting_on = 0 AND not_before > ?1 THEN not_before END), "
-			  "count(*) FILTER (WHERE waiting_on > 0) FROM jobs "
-			  "WHERE status = 'queued' GROUP BY host",
-		       &st, err) < 0)
+	/* A queued job belongs to its pinned host (NULL: none). Those free of
+	 * dependencies are counted from the claim index alone, the waiting
+	 * ones from theirs (migration 15): never a queued job's row, of which
+	 * there may be millions. */
+	strbuf_t sql = STRBUF_INIT;
+	sb_printf(&sql,
+		  "SELECT host, count(*), count(*) FILTER (WHERE not_before > ?1), "
+		  "min(CASE WHEN not_before > ?1 THEN not_before END), 0 FROM jobs%s "
+		  "WHERE status = 'queued' AND waiting_on = 0 GROUP BY host "
+		  "UNION ALL SELECT host, count(*), 0, NULL, 1 FROM jobs%s "
+		  "WHERE status = 'queued' AND waiting_on > 0 GROUP BY host",
+		  s->drv->ready_hint, s->drv->waiting_hint);
+	if (st_prepare_sb(s, &sql, &st, err) < 0)
 		return -1;
 	binder_t b;
 	bind_start(&b, st);
@@ -221,16 +226,20 @@ static int status_counts_table(store_t *s, int64_t now, store_status_t *out, cha
 			rc = -1;
 			break;
 		}
-		add_count(out, h, JOB_QUEUED, col_i64(st, 1));
-		int64_t ready = col_i64(st, 2), later = col_i64(st, 3), held = col_i64(st, 5);
-		h->ready += ready;
+		int64_t n = col_i64(st, 1);
+		add_count(out, h, JOB_QUEUED, n);
+		if (col_i64(st, 4)) {
+			h->waiting += n;
+			out->waiting += n;
+			continue;
+		}
+		int64_t later = col_i64(st, 2);
+		h->ready += n - later;
 		h->scheduled += later;
-		h->waiting += held;
-		out->ready += ready;
+		out->ready += n - later;
 		out->scheduled += later;
-		out->waiting += held;
-		if (!col_null(st, 4)) {
-			int64_t next = col_i64(st, 4);
+		if (!col_null(st, 3)) {
+			int64_t next = col_i64(st, 3);
 			if (!out->next_at || next < out->next_at)
 				out->next_at = next;
 		}
@@ -256,8 +265,11 @@ static int status_oldest(store_t *s, const char *host, int64_t now, store_status
 			 char **err)
 {
 	strbuf_t sql = STRBUF_INIT;
-	sb_puts(&sql, "SELECT id, queued_at FROM jobs WHERE status = 'queued' AND "
-		      "waiting_on = 0 AND not_before <= ?1");
+	/* Over all hosts, from the claim index alone where the driver can be
+	 * told to (SQLite's holds queued_at since migration 15). */
+	sb_printf(&sql, "SELECT id, queued_at FROM jobs%s WHERE status = 'queued' AND "
+			"waiting_on = 0 AND not_before <= ?1",
+		  host ? "" : s->drv->ready_hint);
 	if (host)
 		sb_puts(&sql, " AND (host = ?2 OR ran_on = ?2)");
 	sb_puts(&sql, " ORDER BY queued_at, id LIMIT 1");

@@ -666,6 +666,7 @@ const store_driver_t sqlite_driver = {
 	.sql_lock_share = "",
 	.ready_hint = " INDEXED BY jobs_claim_host",
 	.scheduled_hint = " INDEXED BY jobs_scheduled",
+	.waiting_hint = " INDEXED BY jobs_waiting",
 	.sql_count_tables = "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite%'",
 	.sql_has_migrations = "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
 			      "AND name = 'schema_migrations'",

@@ -205,6 +205,12 @@ void sample_job(job_t *j)
 
 int64_t add_job(store_t *s, int priority, const char *host, int64_t not_before)
 {
+	return add_job_held(s, priority, host, not_before, 0);
+}
+
+int64_t add_job_held(store_t *s, int priority, const char *host, int64_t not_before,
+		     int waiting_on)
+{
 	static const char *const argv[] = {"true"};
 	job_t j;
 	job_init(&j);
@@ -214,6 +220,7 @@ int64_t add_job(store_t *s, int priority, const char *host, int64_t not_before)
 	j.priority = priority;
 	j.host = host ? strdup(host) : NULL;
 	j.not_before = not_before;
+	j.waiting_on = waiting_on;
 	char *err = NULL;
 	OK(store_job_add(s, &j, "test", "added", &err));
 	int64_t id = j.id;

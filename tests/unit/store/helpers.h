@@ -52,6 +52,9 @@ char *path_join(const char *dir, const char *name);
 void sample_job(job_t *j);
 /* Adds a plain job and returns its id (fails the test on error). */
 int64_t add_job(store_t *s, int priority, const char *host, int64_t not_before);
+/* The same, held by waiting_on dependencies not yet met (no edges). */
+int64_t add_job_held(store_t *s, int priority, const char *host, int64_t not_before,
+		     int waiting_on);
 void sample_host(host_t *h, const char *name);
 /* Adds host name with sample_host's settings; max_jobs > 0 sets its limit. */
 void add_sample_host(store_t *s, const char *name, int max_jobs);

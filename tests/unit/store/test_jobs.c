@@ -748,6 +748,52 @@ static void test_status_oldest_by_queue_time(void **state)
 	store_status_free(&st);
 }
 
+/* Jobs held by dependencies count as queued and waiting, by host, however
+ * many they wait for and whatever their start time; never as ready or
+ * scheduled, and never as the oldest waiting job, though queued first. The
+ * same with --host, which counts by another query. */
+static void test_status_waiting_by_host(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	add_job_held(fx->s, 0, "h1", 0, 1);
+	add_job_held(fx->s, 0, "h1", 5000, 2);
+	add_job_held(fx->s, 0, NULL, 0, 1);
+	int64_t a = add_job(fx->s, 0, NULL, 0);
+	add_job(fx->s, 0, "h1", 0);
+	add_job(fx->s, 0, "h1", 5000);
+	store_status_t st;
+
+	OK(store_status(fx->s, NULL, 1000, &st, &err));
+	assert_int_equal(st.counts[JOB_QUEUED], 6);
+	assert_int_equal(st.total, 6);
+	assert_int_equal(st.ready, 2);
+	assert_int_equal(st.scheduled, 1);
+	assert_int_equal(st.waiting, 3);
+	assert_int_equal(st.next_at, 5000);
+	assert_int_equal(st.oldest_id, a);
+	assert_int_equal(st.nhosts, 2);
+	assert_string_equal(st.hosts[0].host, "h1");
+	assert_int_equal(st.hosts[0].counts[JOB_QUEUED], 4);
+	assert_int_equal(st.hosts[0].total, 4);
+	assert_int_equal(st.hosts[0].ready, 1);
+	assert_int_equal(st.hosts[0].scheduled, 1);
+	assert_int_equal(st.hosts[0].waiting, 2);
+	assert_null(st.hosts[1].host);
+	assert_int_equal(st.hosts[1].counts[JOB_QUEUED], 2);
+	assert_int_equal(st.hosts[1].ready, 1);
+	assert_int_equal(st.hosts[1].scheduled, 0);
+	assert_int_equal(st.hosts[1].waiting, 1);
+	store_status_free(&st);
+
+	OK(store_status(fx->s, "h1", 1000, &st, &err));
+	assert_int_equal(st.counts[JOB_QUEUED], 4);
+	assert_int_equal(st.ready, 1);
+	assert_int_equal(st.scheduled, 1);
+	assert_int_equal(st.waiting, 2);
+	store_status_free(&st);
+}
+
 /* The period is [since, until): a job finished exactly at since is in it,
  * one finished exactly at until is not; an unfinished job counts by its
  * creation time. With host, only jobs pinned to or run on it. */
@@ -996,6 +1042,7 @@ int main(void)
 		T(test_delete),
 		T(test_status_ready_at_now),
 		T(test_status_oldest_by_queue_time),
+		T(test_status_waiting_by_host),
 		T(test_report_period_bounds),
 		T(test_cleanup_boundary),
 	};
