@@ -298,12 +298,12 @@ static int print_table(const store_status_t *st, const char *host, bool detailed
 		printf(" (the next at %s)", format_time(st->next_at, b1, sizeof(b1)));
 	printf("\n");
 	if (st->oldest_id)
-		printf("Oldest waiting job: %lld, waiting %s (queued at %s)\n",
+		printf("Oldest ready job: %lld, waiting %s (queued at %s)\n",
 		       (long long)st->oldest_id,
 		       format_duration(now - st->oldest_queued_at, b1, sizeof(b1)),
 		       format_time(st->oldest_queued_at, b2, sizeof(b2)));
 	else
-		printf("Oldest waiting job: none\n");
+		printf("Oldest ready job: none\n");
 
 	printf("\nJobs by host:\n");
 	static const char *const hhead[] = {"HOST",      "QUEUED", "LAUNCHING", "RUNNING",
@@ -555,7 +555,8 @@ const cli_command_t manage_status = {
 		 "  counts {queued, launching, running, completed, failed, timeout, cancelled},\n"
 		 "  queue {queued, ready, scheduled, waiting (held by dependencies),\n"
 		 "         next_scheduled_at,\n"
-		 "         oldest_waiting: null or {id, queued_at, waiting_seconds}},\n"
+		 "         oldest_waiting (the oldest ready job): null or\n"
+		 "           {id, queued_at, waiting_seconds}},\n"
 		 "  hosts [{host (null: unassigned), total, counts {...}, ready, scheduled,\n"
 		 "          waiting}],\n"
 		 "  running [{id, status, name, image, host, started_at, running_seconds}]\n"

@@ -142,7 +142,7 @@ assert (q[\"queued\"], q[\"ready\"], q[\"scheduled\"]) == (5, 3, 2), q
 assert q[\"next_scheduled_at\"] and q[\"oldest_waiting\"][\"waiting_seconds\"] >= 0, q" &&
 	cjobs manage-jobs status >t.txt &&
 	test_grep "^Queue: 5 queued: 3 ready now, 2 scheduled later, 0 waiting for other jobs (the next at " t.txt &&
-	test_grep "^Oldest waiting job: [0-9]*, waiting " t.txt &&
+	test_grep "^Oldest ready job: [0-9]*, waiting " t.txt &&
 	test_grep "^  completed  *5$" t.txt &&
 	test_grep "^(unassigned) " t.txt
 '
