@@ -424,10 +424,37 @@ def step_filters(b, c):
     wait_for('the filters cleared', lambda: str(c.long_id) in [i for i, _ in rows_where(b, 'job-name')])
 
 
+def queue_tiles(b):
+    """The queue page's count tiles, as {label: text}."""
+    return b.js('const t = {}; for (const e of document.querySelectorAll("[data-test=queue-counts] .count"))'
+                ' t[e.querySelector(".count-k").textContent] = e.querySelector(".count-n").textContent;'
+                ' return t;')
+
+
 def step_queue(b, c):
-    """the queue page shows an SVG plot"""
+    """the queue page shows the queue's counts, held jobs too, and an SVG plot"""
+    # One job held by a start time still to come, one waiting for it: the
+    # tiles must tell them from ready ones, with the figures of the API.
+    later = api('POST', '/jobs', {'image': IMAGE, 'name': 'web-later', 'command': ['true'], 'at': '+1h'})
+    assert later[0] == 201, f'submitting web-later: {later}'
+    held = api('POST', '/jobs', {'image': IMAGE, 'name': 'web-held', 'command': ['true'],
+                                 'after': [later[1]['ids'][0]]})
+    assert held[0] == 201, f'submitting web-held: {held}'
     b.click('[data-test=nav-queue]')
     wait_for('the plot', lambda: b.visible('[data-test=queue-svg]'))
+
+    def tiles_match():
+        code, st = api('GET', '/status')
+        q = st['queue']
+        want = {'ready': q['ready'], 'scheduled': q['scheduled'], 'waiting': q['waiting'], **st['counts']}
+        got = queue_tiles(b)
+        if q['scheduled'] >= 1 and q['waiting'] >= 1 and got == {k: str(v) for k, v in want.items()}:
+            return got
+        b.click('[data-test=range-hour]')  # asks again at once
+        return None
+    wait_for('the tiles to show the held jobs as the API counts them', tiles_match)
+    code, body = api('POST', f'/jobs/{later[1]["ids"][0]}/cancel', {'reason': 'the browser test is done with it'})
+    assert code == 200, f'cancelling web-later: {code} {body}'
     lines = wait_for('the plot lines', lambda: b.js(
         'return document.querySelectorAll("[data-test=queue-svg] path.line").length;'))
     assert lines == 3, f'{lines} lines in the plot'

@@ -919,8 +919,13 @@
     function renderCounts(st) {
       const c = (st && st.counts) || {};
       const q = (st && st.queue) || {};
-      const items = [['ready', q.ready], ['scheduled', q.scheduled], ...STATUSES.map((s) => [s, c[s]])];
-      counts.replaceChildren(...items.map(([k, v]) => h('div', { class: 'count', test: `count-${k}` },
+      // The queued jobs split three ways (ready, scheduled, waiting), then
+      // every status: a queue that does not move says why.
+      const items = [['ready', q.ready, 'queued, free to start now'],
+        ['scheduled', q.scheduled, 'queued, with a start time still to come (--at)'],
+        ['waiting', q.waiting, 'queued, waiting for other jobs to finish (--after)'],
+        ...STATUSES.map((s) => [s, c[s]])];
+      counts.replaceChildren(...items.map(([k, v, what]) => h('div', { class: 'count', test: `count-${k}`, title: what || null },
         h('span', { class: 'count-n' }, dash(v)), h('span', { class: 'count-k' }, k))));
     }
 
