@@ -187,7 +187,11 @@ int store_job_list(store_t *s, const job_filter_t *f, job_t **out, size_t *n,
 	if (store_ready(s, err) < 0)
 		return -1;
 	strbuf_t sql = STRBUF_INIT;
-	sb_puts(&sql, "SELECT " JOB_COLUMNS " FROM jobs WHERE true");
+	/* The jobs waiting for others from their own index: walked by id
+	 * among all queued jobs, a queue of 1,000,000 with none waiting took
+	 * up to 0.8 s on SQLite to say so. */
+	sb_printf(&sql, "SELECT " JOB_COLUMNS " FROM jobs%s WHERE true",
+		  f->waiting ? s->drv->waiting_hint : "");
 	if (f->status_mask && f->status_mask != STATUS_ALL)
 		sql_status_in(&sql, f->status_mask);
 	if (f->waiting)
