@@ -300,7 +300,7 @@ static const char schema_v14[] =
  * and the dashboard, which asks every 10 s, read the queued jobs free of
  * dependencies from the claim index alone and these from here, instead of
  * reading every queued job's row (1,000,000 queued jobs took over a second
- * a call). A job without dependencies never enters it; one with them
+ * a call); and so does `job list --waiting`. A job without dependencies never enters it; one with them
  * enters when queued and leaves when released, one index write each. */
 static const char schema_v15[] =
 	"CREATE INDEX jobs_waiting ON jobs (host, status, waiting_on) "
