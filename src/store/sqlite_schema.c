@@ -210,8 +210,8 @@ static const char schema_v9[] =
  * job's dependencies not yet met; the claim indexes hold only jobs with
  * none, so that jobs held by dependencies cost a claim nothing (they are
  * not even stepped over). (The waiting jobs got an index of their own in
- * 0015, for the queue's counts.) The indexes cover waiting_on: SQLite 3.40 does not count a partial index's own WHERE
- * as covering. */
+ * 0015, for the queue's counts.) The indexes cover waiting_on: SQLite 3.40
+ * does not count a partial index's own WHERE as covering. */
 static const char schema_v10[] =
 	"ALTER TABLE jobs ADD COLUMN waiting_on INTEGER NOT NULL DEFAULT 0;"
 	"CREATE TABLE job_deps ("
@@ -300,8 +300,11 @@ static const char schema_v14[] =
  * and the dashboard, which asks every 10 s, read the queued jobs free of
  * dependencies from the claim index alone and these from here, instead of
  * reading every queued job's row (1,000,000 queued jobs took over a second
- * a call); and so does `job list --waiting`. A job without dependencies never enters it; one with them
- * enters when queued and leaves when released, one index write each. */
+ * a call); and so does `job list --waiting`. A job without dependencies
+ * never enters it; one with them enters when queued and leaves when
+ * released, one index write each (and one more for each dependency met
+ * before its last: waiting_on is in the index, as SQLite needs it there to
+ * read the index alone). */
 static const char schema_v15[] =
 	"CREATE INDEX jobs_waiting ON jobs (host, status, waiting_on) "
 	"  WHERE status = 'queued' AND waiting_on > 0;"
