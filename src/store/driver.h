@@ -151,7 +151,8 @@ struct store_driver {
 	 * and for the soonest start time to come (jobs_scheduled, which
 	 * holds the ready jobs that have a start time). */
 	const char *ready_hint, *scheduled_hint;
-	/* The same for counting the jobs that wait for others (jobs_waiting). */
+	/* The same for the jobs that wait for others (jobs_waiting): their
+	 * counts, and `job list --waiting`. */
 	const char *waiting_hint;
 	/* Run (when not NULL) before a cleanup's batches of deletes. */
 	const char *sql_bulk_delete;

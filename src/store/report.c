@@ -202,7 +202,7 @@ static int status_counts_table(store_t *s, int64_t now, store_status_t *out, cha
 		return -1;
 	/* A queued job belongs to its pinned host (NULL: none). Those free of
 	 * dependencies are counted from the claim index alone, the waiting
-	 * ones from theirs (migration 15): never a queued job's row, of which
+	 * ones from theirs (SQLite 0015, PostgreSQL 0011): never a queued job's row, of which
 	 * there may be millions. */
 	strbuf_t sql = STRBUF_INIT;
 	sb_printf(&sql,
@@ -266,7 +266,7 @@ static int status_oldest(store_t *s, const char *host, int64_t now, store_status
 {
 	strbuf_t sql = STRBUF_INIT;
 	/* Over all hosts, from the claim index alone where the driver can be
-	 * told to (SQLite's holds queued_at since migration 15). */
+	 * told to (SQLite's holds queued_at since its migration 0015). */
 	sb_printf(&sql, "SELECT id, queued_at FROM jobs%s WHERE status = 'queued' AND "
 			"waiting_on = 0 AND not_before <= ?1",
 		  host ? "" : s->drv->ready_hint);

@@ -750,7 +750,7 @@ static void test_status_oldest_by_queue_time(void **state)
 
 /* Jobs held by dependencies count as queued and waiting, by host, however
  * many they wait for and whatever their start time; never as ready or
- * scheduled, and never as the oldest waiting job, though queued first. The
+ * scheduled, and never as the oldest ready job, though queued first. The
  * same with --host, which counts by another query. */
 static void test_status_waiting_by_host(void **state)
 {
