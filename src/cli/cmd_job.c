@@ -76,6 +76,9 @@ static int list_run(cli_ctx_t *ctx, cli_args_t *a)
 		free(err);
 		return EXIT_ERROR;
 	}
+	const char *fmt = cli_str(a, "format");
+	/* The table's columns are all in a job's summary; JSON has everything. */
+	f.summary = strcmp(fmt, "json") != 0;
 	job_t *jobs = NULL;
 	size_t n = 0;
 	if (store_job_list(ctx->store, &f, &jobs, &n, &err) < 0) {
@@ -83,7 +86,6 @@ static int list_run(cli_ctx_t *ctx, cli_args_t *a)
 		free(err);
 		return EXIT_ERROR;
 	}
-	const char *fmt = cli_str(a, "format");
 	int rc = EXIT_OK;
 	if (strcmp(fmt, "json") == 0) {
 		json_t *arr = json_array();

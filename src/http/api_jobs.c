@@ -51,11 +51,14 @@ static int query_value(http_req_t *r, const cli_option_t *o, cli_value_t *v)
 	return 0;
 }
 
+static const char *const yes_no[] = {"0", "1", NULL};
+
 static const cli_option_t list_query[] = {
 	{.name = "since", .type = OPT_WHEN},
 	{.name = "until", .type = OPT_WHEN},
 	{.name = "limit", .type = OPT_INT, .min = 1, .max = LIST_LIMIT_MAX},
 	{.name = "cursor", .type = OPT_INT, .min = 1, .max = INT64_MAX},
+	{.name = "full", .type = OPT_CHOICE, .choices = yes_no},
 };
 
 /* Splits "a,b,c" into its words (pointers into *copy). */
@@ -75,9 +78,9 @@ void api_jobs_list(http_req_t *r)
 	f.host = http_query(r, "host");
 	f.name = http_query(r, "name");
 	f.image = http_query(r, "image");
-	cli_value_t v[4];
-	int got[4];
-	for (size_t i = 0; i < 4; i++)
+	cli_value_t v[5];
+	int got[5];
+	for (size_t i = 0; i < 5; i++)
 		if ((got[i] = query_value(r, &list_query[i], &v[i])) < 0)
 			return;
 	if (got[0] == 0)
@@ -88,6 +91,10 @@ void api_jobs_list(http_req_t *r)
 		f.limit = v[2].num;
 	if (got[3] == 0)
 		f.below_id = v[3].num;
+	/* Summaries unless asked: the rest of each job was more than a third
+	 * of a page's cost on both sides of a PostgreSQL connection. */
+	bool full = got[4] == 0 && v[4].num == 1;
+	f.summary = !full;
 	char *err = NULL, *copy = NULL;
 	const char *status = http_query(r, "status");
 	if (status) {
@@ -115,16 +122,19 @@ void api_jobs_list(http_req_t *r)
 	 * and a tree of it first would cost several times the time. */
 	size_t shown = n > (size_t)page ? (size_t)page : n;
 	strbuf_t sb = STRBUF_INIT;
-	/* Room for a typical page at once (a job is about 1,000 bytes, and
-	 * the writer asks for 4 KiB ahead), so that the buffer is not copied
-	 * again at each doubling. */
-	if (sb_room(&sb, 1536 * (shown + 1)))
+	/* Room for a typical page at once (a job is about 1,000 bytes, its
+	 * summary about 400, and the writer asks for 4 KiB ahead), so that the
+	 * buffer is not copied again at each doubling. */
+	if (sb_room(&sb, (full ? 1536 : 512) * (shown + 1)))
 		sb_wrote(&sb, 0);
 	sb_puts(&sb, "{\"jobs\":[");
 	for (size_t i = 0; i < shown; i++) {
 		if (i)
 			sb_putc(&sb, ',');
-		render_job_json_text(&sb, &jobs[i], false);
+		if (full)
+			render_job_json_text(&sb, &jobs[i], false);
+		else
+			render_job_summary_text(&sb, &jobs[i]);
 	}
 	if (n > shown)
 		sb_printf(&sb, "],\"next_cursor\":\"%lld\"}\n", (long long)jobs[shown - 1].id);
@@ -172,7 +182,6 @@ void api_job_get(http_req_t *r)
 }
 
 static const char *const streams[] = {"both", "stdout", "stderr", NULL};
-static const char *const yes_no[] = {"0", "1", NULL};
 static const cli_option_t logs_query[] = {
 	{.name = "stream", .type = OPT_CHOICE, .choices = streams},
 	{.name = "attempt", .type = OPT_INT, .min = 0, .max = 1000000},

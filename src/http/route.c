@@ -41,8 +41,12 @@ const http_route_t http_routes[] = {
 	 "it).",
 	 NULL, NULL, NULL, 0, "204, no body"},
 	{"GET", "/api/v1/jobs", READ, api_jobs_list, "list jobs, newest first",
-	 "A page of jobs, newest first, each the object of GET /api/v1/jobs/ID without history "
-	 "and output sizes. next_cursor, when not null, gives the next (older) page.",
+	 "A page of jobs, newest first, each as a summary: the members of the object of GET "
+	 "/api/v1/jobs/ID that a list shows (id, name, status, image, priority, not_before, "
+	 "waiting_on, host, max_retries, attempt, exit_code, created_at, queued_at, "
+	 "started_at, finished_at, last_error, ran_on, schedule_id), or with full=1 that "
+	 "whole object without its history and output sizes. next_cursor, when not null, "
+	 "gives the next (older) page.",
 	 "status: comma-separated statuses (queued, launching, running, completed, failed, "
 	 "timeout, cancelled)\n"
 	 "host: pinned to or ran on this host\n"
@@ -51,9 +55,11 @@ const http_route_t http_routes[] = {
 	 "since: created at or after this time (2026-11-24T22:00:00Z, -1h, @UNIXSECONDS)\n"
 	 "until: created before this time\n"
 	 "limit: jobs per page, 1 to 1000 (default 50)\n"
-	 "cursor: the next_cursor of the previous page",
+	 "cursor: the next_cursor of the previous page\n"
+	 "full: 1 for whole job objects (as 'cjobs job list --format json' prints them); 0 "
+	 "or absent for summaries",
 	 NULL, "GET /api/v1/jobs?status=completed,failed&limit=2", 200,
-	 "{\"jobs\": [JOB, ...], \"next_cursor\": \"41\"}", true},
+	 "{\"jobs\": [JOB SUMMARY, ...], \"next_cursor\": \"41\"}", true},
 	{"POST", "/api/v1/jobs", SUBMIT, api_jobs_submit, "queue one job, or many all or nothing",
 	 "The body is one job, or an array of jobs stored in one transaction (all or nothing). "
 	 "A job is an object in exactly the format of a line of 'cjobs job submit --file': the "

@@ -109,58 +109,74 @@ static void container_fields(const job_container_t *c, writer_t *w)
 	w->str(w, K("gpus"), c->gpus);
 }
 
-static void job_fields(const job_t *j, bool show_secrets, writer_t *w)
+/* The job's members in order. A summary (summary true) has only those the
+ * store reads for one (JOB_SUMMARY_COLUMNS, job_filter_t.summary): what a
+ * list of jobs shows. */
+static void job_fields(const job_t *j, bool show_secrets, bool summary, writer_t *w)
 {
 	w->num(w, K("id"), j->id);
-	w->str(w, K("uuid"), j->uuid);
+	if (!summary)
+		w->str(w, K("uuid"), j->uuid);
 	w->str(w, K("name"), j->name);
 	w->str(w, K("status"), job_status_name(j->status));
 	w->str(w, K("image"), j->image);
-	w->list_begin(w, K("command"));
-	for (size_t i = 0; i < j->argc; i++)
-		w->list_str(w, j->argv[i]);
-	w->list_end(w);
-	w->str(w, K("workdir"), j->workdir);
-	w->list_begin(w, K("env"));
-	for (size_t i = 0; i < j->envc; i++) {
-		char *e = render_env_entry(j->env[i], show_secrets);
-		w->list_str(w, e);
-		free(e);
+	if (!summary) {
+		w->list_begin(w, K("command"));
+		for (size_t i = 0; i < j->argc; i++)
+			w->list_str(w, j->argv[i]);
+		w->list_end(w);
+		w->str(w, K("workdir"), j->workdir);
+		w->list_begin(w, K("env"));
+		for (size_t i = 0; i < j->envc; i++) {
+			char *e = render_env_entry(j->env[i], show_secrets);
+			w->list_str(w, e);
+			free(e);
+		}
+		w->list_end(w);
+		w->str(w, K("template"), j->template_name);
+		put_num_or_null(w, K("memory_bytes"), j->memory_bytes != 0, j->memory_bytes);
+		put_real_or_null(w, K("cpus"), j->nano_cpus != 0, (double)j->nano_cpus / 1e9);
+		put_num_or_null(w, K("timeout_seconds"), j->timeout_s != JOB_TIMEOUT_DEFAULT,
+				j->timeout_s);
 	}
-	w->list_end(w);
-	w->str(w, K("template"), j->template_name);
-	put_num_or_null(w, K("memory_bytes"), j->memory_bytes != 0, j->memory_bytes);
-	put_real_or_null(w, K("cpus"), j->nano_cpus != 0, (double)j->nano_cpus / 1e9);
-	put_num_or_null(w, K("timeout_seconds"), j->timeout_s != JOB_TIMEOUT_DEFAULT, j->timeout_s);
 	w->num(w, K("priority"), j->priority);
 	w->time(w, K("not_before"), j->not_before);
 	w->num(w, K("waiting_on"), j->waiting_on);
 	w->str(w, K("host"), j->host);
 	w->num(w, K("max_retries"), j->max_retries);
-	/* The strategy's name, and the delays the job's retries wait by. */
-	retry_strategy_t policy;
-	if (retry_policy_parse(j->retry_strategy, &policy, NULL) < 0)
-		policy = *retry_strategy_find(NULL);
-	w->str(w, K("retry_strategy"), policy.name);
-	w->num(w, K("retry_delay_seconds"), policy.base_ms / 1000);
-	w->real(w, K("retry_factor"), policy.factor);
-	w->num(w, K("retry_max_delay_seconds"), policy.ceiling_ms / 1000);
-	w->str(w, K("retry_on_exit_code"), j->retry_exit_codes);
-	container_fields(&j->ctr, w);
+	if (!summary) {
+		/* The strategy's name, and the delays the job's retries wait by. */
+		retry_strategy_t policy;
+		if (retry_policy_parse(j->retry_strategy, &policy, NULL) < 0)
+			policy = *retry_strategy_find(NULL);
+		w->str(w, K("retry_strategy"), policy.name);
+		w->num(w, K("retry_delay_seconds"), policy.base_ms / 1000);
+		w->real(w, K("retry_factor"), policy.factor);
+		w->num(w, K("retry_max_delay_seconds"), policy.ceiling_ms / 1000);
+		w->str(w, K("retry_on_exit_code"), j->retry_exit_codes);
+		container_fields(&j->ctr, w);
+	}
 	w->num(w, K("attempt"), j->attempt);
 	put_num_or_null(w, K("exit_code"), j->has_exit_code, j->exit_code);
 	w->time(w, K("created_at"), j->created_at);
 	w->time(w, K("queued_at"), j->queued_at);
 	w->time(w, K("started_at"), j->started_at);
 	w->time(w, K("finished_at"), j->finished_at);
-	put_num_or_null(w, K("peak_memory_bytes"), j->peak_memory_bytes >= 0, j->peak_memory_bytes);
-	put_real_or_null(w, K("cpu_seconds"), j->cpu_usage_ns >= 0, (double)j->cpu_usage_ns / 1e9);
+	if (!summary) {
+		put_num_or_null(w, K("peak_memory_bytes"), j->peak_memory_bytes >= 0,
+				j->peak_memory_bytes);
+		put_real_or_null(w, K("cpu_seconds"), j->cpu_usage_ns >= 0,
+				 (double)j->cpu_usage_ns / 1e9);
+	}
 	w->str(w, K("last_error"), j->last_error);
 	w->str(w, K("ran_on"), j->ran_on);
-	w->str(w, K("container_name"), j->container_name);
-	w->str(w, K("container_id"), j->container_id);
+	if (!summary) {
+		w->str(w, K("container_name"), j->container_name);
+		w->str(w, K("container_id"), j->container_id);
+	}
 	put_num_or_null(w, K("schedule_id"), j->schedule_id != 0, j->schedule_id);
-	w->time(w, K("due_at"), j->due_at);
+	if (!summary)
+		w->time(w, K("due_at"), j->due_at);
 }
 
 /* Text that is not valid UTF-8 (a job's fields are checked at submit, an
@@ -251,7 +267,7 @@ json_t *render_job_json(const job_t *j, bool show_secrets)
 		    json_object(), NULL, NULL};
 	if (!t.o)
 		return NULL;
-	job_fields(j, show_secrets, &t.w);
+	job_fields(j, show_secrets, false, &t.w);
 	return t.o;
 }
 
@@ -538,15 +554,25 @@ static void text_list_end(writer_t *w)
 	text_put((text_t *)w, "]", 1);
 }
 
-void render_job_json_text(strbuf_t *sb, const job_t *j, bool show_secrets)
+static void job_text(strbuf_t *sb, const job_t *j, bool show_secrets, bool summary)
 {
 	text_t t = {{text_num, text_real, text_str, text_bool, text_time, text_list_begin,
 		     text_list_str, text_list_end},
 		    sb, true, true, NULL, NULL};
 	text_put(&t, "{", 1);
-	job_fields(j, show_secrets, &t.w);
+	job_fields(j, show_secrets, summary, &t.w);
 	text_put(&t, "}", 1);
 	text_sync(&t);
+}
+
+void render_job_json_text(strbuf_t *sb, const job_t *j, bool show_secrets)
+{
+	job_text(sb, j, show_secrets, false);
+}
+
+void render_job_summary_text(strbuf_t *sb, const job_t *j)
+{
+	job_text(sb, j, false, true);
 }
 
 json_t *render_host_json(const host_t *h)

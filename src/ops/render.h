@@ -17,6 +17,11 @@ json_t *render_job_json(const job_t *job, bool show_secrets);
  * json_dumps(JSON_COMPACT) would write it) at the end of sb: for pages of
  * many jobs, without building a tree. sb->failed says when memory ran out. */
 void render_job_json_text(strbuf_t *sb, const job_t *job, bool show_secrets);
+/* The job's summary, for lists: the members of that object that a job read
+ * with job_filter_t.summary has (id, name, status, image, priority,
+ * not_before, waiting_on, host, max_retries, attempt, exit_code, the four
+ * times, last_error, ran_on, schedule_id), in the same order and form. */
+void render_job_summary_text(strbuf_t *sb, const job_t *job);
 /* A JSON string, or null for NULL. */
 json_t *render_str_or_null(const char *s);
 json_t *render_host_json(const host_t *host);

@@ -153,7 +153,7 @@ static const table_t tables[] = {
 	 BATCH_ROWS, true, true, AT(schedules)},
 	{"schedule_skips", "skipped runs", "id, schedule_id, due_at, at, reason", "iiiit", "id", 1,
 	 NULL, NULL, BATCH_ROWS, true, true, AT(schedule_skips)},
-	{"jobs", "jobs", JOB_COLUMNS, "itttbtbtiiiiititiiiiiiiitttttitttiii", "id", 1, NULL, NULL,
+	{"jobs", "jobs", JOB_COLUMNS, "itttitiiiiiittiiii" "tbtbtiiiiitttittti", "id", 1, NULL, NULL,
 	 BATCH_ROWS, true, false, AT(jobs)},
 	{"job_history", "history rows",
 	 "id, job_id, at, attempt, from_status, to_status, actor, reason", "iiiitttt", "id", 1,

@@ -47,62 +47,87 @@ static int read_strv(db_stmt_t *st, int col, char ***v, size_t *n, char **err)
 	return strv_decode(blob, len, v, n, err);
 }
 
-int job_from_row(db_stmt_t *st, job_t *j, char **err)
+/* Columns 0 to JOB_SUMMARY_COLUMN_COUNT - 1 (JOB_SUMMARY_COLUMNS), into a
+ * job job_init has set. */
+static int summary_fields(db_stmt_t *st, job_t *j, char **err)
 {
 	bool oom = false;
-	job_init(j);
 	j->id = col_i64(st, 0);
-	const char *uuid = col_str(st, 1);
+	j->name = col_text(st, 1, &oom);
+	j->image = col_text(st, 2, &oom);
+	j->host = col_text(st, 3, &oom);
+	j->priority = col_int(st, 4);
+	j->attempt = col_int(st, 6);
+	j->has_exit_code = !col_null(st, 7);
+	j->exit_code = col_int(st, 7);
+	j->created_at = col_i64(st, 8);
+	j->queued_at = col_i64(st, 9);
+	j->started_at = col_i64(st, 10);
+	j->finished_at = col_i64(st, 11);
+	j->last_error = col_text(st, 12, &oom);
+	j->ran_on = col_text(st, 13, &oom);
+	j->not_before = col_i64(st, 14);
+	j->waiting_on = (int)col_i64(st, 15);
+	j->schedule_id = col_i64(st, 16);
+	j->max_retries = col_int(st, 17);
+	if (oom)
+		return err_set(err, "out of memory");
+	return read_status(st, 5, &j->status, err);
+}
+
+/* The rest of JOB_COLUMNS, after the summary's. */
+static int detail_fields(db_stmt_t *st, job_t *j, char **err)
+{
+	bool oom = false;
+	const char *uuid = col_str(st, 18);
 	if (uuid && strlen(uuid) < sizeof(j->uuid))
 		memcpy(j->uuid, uuid, strlen(uuid) + 1);
-	j->name = col_text(st, 2, &oom);
-	j->image = col_text(st, 3, &oom);
-	j->workdir = col_text(st, 5, &oom);
-	j->template_name = col_text(st, 7, &oom);
-	j->memory_bytes = col_i64(st, 8);
-	j->nano_cpus = col_i64(st, 9);
-	j->timeout_s = col_i64(st, 10);
-	j->priority = col_int(st, 11);
-	j->not_before = col_i64(st, 12);
-	j->host = col_text(st, 13, &oom);
-	j->max_retries = col_int(st, 14);
-	j->attempt = col_int(st, 16);
-	j->has_exit_code = !col_null(st, 17);
-	j->exit_code = col_int(st, 17);
-	j->created_at = col_i64(st, 18);
-	j->queued_at = col_i64(st, 19);
-	j->started_at = col_i64(st, 20);
-	j->finished_at = col_i64(st, 21);
-	j->peak_memory_bytes = col_i64(st, 22);
-	j->cpu_usage_ns = col_i64(st, 23);
-	j->last_error = col_text(st, 24, &oom);
-	j->container_name = col_text(st, 25, &oom);
-	j->container_id = col_text(st, 26, &oom);
-	j->ran_on = col_text(st, 27, &oom);
-	j->worker_id = col_text(st, 28, &oom);
-	j->lease_until = col_i64(st, 29);
-	j->waiting_on = (int)col_i64(st, 33);
-	j->retry_strategy = col_text(st, 30, &oom);
-	j->retry_exit_codes = col_text(st, 31, &oom);
-	j->schedule_id = col_i64(st, 34);
+	j->workdir = col_text(st, 20, &oom);
+	j->template_name = col_text(st, 22, &oom);
+	j->memory_bytes = col_i64(st, 23);
+	j->nano_cpus = col_i64(st, 24);
+	j->timeout_s = col_i64(st, 25);
+	j->peak_memory_bytes = col_i64(st, 26);
+	j->cpu_usage_ns = col_i64(st, 27);
+	j->container_name = col_text(st, 28, &oom);
+	j->container_id = col_text(st, 29, &oom);
+	j->worker_id = col_text(st, 30, &oom);
+	j->lease_until = col_i64(st, 31);
+	j->retry_strategy = col_text(st, 32, &oom);
+	j->retry_exit_codes = col_text(st, 33, &oom);
 	j->due_at = col_i64(st, 35);
 	int rc = oom ? err_set(err, "out of memory") : 0;
 	if (rc == 0)
-		rc = read_status(st, 15, &j->status, err);
+		rc = read_strv(st, 19, &j->argv, &j->argc, err);
 	if (rc == 0)
-		rc = read_strv(st, 4, &j->argv, &j->argc, err);
-	if (rc == 0)
-		rc = read_strv(st, 6, &j->env, &j->envc, err);
+		rc = read_strv(st, 21, &j->env, &j->envc, err);
 	if (rc == 0) {
-		const char *ctr = col_str(st, 32);
-		rc = !ctr && !col_null(st, 32) ? err_set(err, "out of memory")
+		const char *ctr = col_str(st, 34);
+		rc = !ctr && !col_null(st, 34) ? err_set(err, "out of memory")
 					       : container_from_json(ctr, &j->ctr, err);
 	}
-	if (rc < 0) {
-		err_prefix(err, "job %lld", (long long)j->id);
-		job_free(j);
-	}
 	return rc;
+}
+
+static int row_failed(job_t *j, char **err)
+{
+	err_prefix(err, "job %lld", (long long)j->id);
+	job_free(j);
+	return -1;
+}
+
+int job_summary_from_row(db_stmt_t *st, job_t *j, char **err)
+{
+	job_init(j);
+	return summary_fields(st, j, err) < 0 ? row_failed(j, err) : 0;
+}
+
+int job_from_row(db_stmt_t *st, job_t *j, char **err)
+{
+	job_init(j);
+	if (summary_fields(st, j, err) < 0 || detail_fields(st, j, err) < 0)
+		return row_failed(j, err);
+	return 0;
 }
 
 int job_collect(store_t *s, db_stmt_t *st, job_t *out, char **err)
@@ -148,8 +173,10 @@ static void sql_status_in(strbuf_t *sb, int mask)
 	sb_puts(sb, ")");
 }
 
-/* Steps a SELECT of JOB_COLUMNS to the end, collecting every row. */
-static int collect_jobs(store_t *s, db_stmt_t *st, job_t **out, size_t *n, char **err)
+/* Steps a SELECT of JOB_COLUMNS (JOB_SUMMARY_COLUMNS with summary) to the
+ * end, collecting every row. */
+static int collect_jobs(store_t *s, db_stmt_t *st, bool summary, job_t **out, size_t *n,
+			char **err)
 {
 	job_t *v = NULL;
 	size_t count = 0, cap = 0;
@@ -159,7 +186,9 @@ static int collect_jobs(store_t *s, db_stmt_t *st, job_t **out, size_t *n, char 
 			rc = err_set(err, "out of memory");
 			break;
 		}
-		if ((rc = job_from_row(st, &v[count], err)) == 0)
+		rc = summary ? job_summary_from_row(st, &v[count], err)
+			     : job_from_row(st, &v[count], err);
+		if (rc == 0)
 			count++;
 	}
 	if (rc == 0 && step != DB_DONE)
@@ -190,7 +219,8 @@ int store_job_list(store_t *s, const job_filter_t *f, job_t **out, size_t *n,
 	/* The jobs waiting for others from their own index: walked by id
 	 * among all queued jobs, a queue of 1,000,000 with none waiting took
 	 * up to 0.8 s on SQLite to say so. */
-	sb_printf(&sql, "SELECT " JOB_COLUMNS " FROM jobs%s WHERE true",
+	sb_printf(&sql, "SELECT %s FROM jobs%s WHERE true",
+		  f->summary ? JOB_SUMMARY_COLUMNS : JOB_COLUMNS,
 		  f->waiting ? s->drv->waiting_hint : "");
 	if (f->status_mask && f->status_mask != STATUS_ALL)
 		sql_status_in(&sql, f->status_mask);
@@ -252,7 +282,7 @@ int store_job_list(store_t *s, const job_filter_t *f, job_t **out, size_t *n,
 		bind_i64(&b, f->limit);
 	rc = bind_check(s, &b, "cannot list the jobs", err);
 	if (rc == 0)
-		rc = collect_jobs(s, st, out, n, err);
+		rc = collect_jobs(s, st, f->summary, out, n, err);
 	st_release(s, st);
 	return rc;
 }

@@ -176,6 +176,9 @@ typedef struct {
 	int64_t below_id;      /* ids below this one only (pages); 0 = any */
 	bool waiting;          /* only queued jobs held by dependencies */
 	int64_t schedule_id;   /* made by this schedule only; 0 = any */
+	/* Read only the members of a job's summary (render_job_summary_text
+	 * writes them); the others keep job_init's values. */
+	bool summary;
 } job_filter_t;
 int store_job_list(store_t *s, const job_filter_t *f, job_t **out, size_t *n,
 		   char **err);

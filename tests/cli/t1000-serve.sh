@@ -151,7 +151,7 @@ test_expect_success 'a query parameter the route does not list, or one given twi
 	status_is 400 && error_is "unknown query parameter '"'"'dry_run'"'"': POST /api/v1/jobs takes none" &&
 	test "$(store_sql "SELECT count(*) FROM jobs")" = "$n" &&
 	api GET "/api/v1/jobs?limt=5" >/dev/null && status_is 400 &&
-	error_is "unknown query parameter '"'"'limt'"'"': GET /api/v1/jobs takes status, host, name, image, since, until, limit, cursor" &&
+	error_is "unknown query parameter '"'"'limt'"'"': GET /api/v1/jobs takes status, host, name, image, since, until, limit, cursor, full" &&
 	api GET "/api/v1/jobs?status=failed&status=queued" >/dev/null && status_is 400 &&
 	error_is "?status: given more than once; give it once" &&
 	api GET "/api/v1/status?verbose" >/dev/null && status_is 400 &&
@@ -218,9 +218,16 @@ test_expect_success 'GET /api/v1/jobs filters by status, host, name, image and t
 	cjobs job show $a --format json >show.json &&
 	python3 -c "import json,sys
 page, show = json.load(open(\"body\"))[\"jobs\"][0], json.load(open(\"show.json\"))
+keys = \"id name status image priority not_before waiting_on host max_retries attempt exit_code created_at queued_at started_at finished_at last_error ran_on schedule_id\".split()
+sys.exit(list(page) != keys or any(page[k] != show[k] for k in keys))" &&
+	api GET "/api/v1/jobs?name=pageme&limit=2&cursor=$cur&full=1" >/dev/null && status_is 200 &&
+	python3 -c "import json,sys
+page, show = json.load(open(\"body\"))[\"jobs\"][0], json.load(open(\"show.json\"))
 for k in (\"history\", \"stdout\", \"stderr\", \"after\", \"waited_for_by\", \"schedule\"):
     show.pop(k)
 sys.exit(page != show)" &&
+	api GET "/api/v1/jobs?full=yes" >/dev/null && status_is 400 &&
+	error_is "?full: '"'"'yes'"'"' is not one of: 0, 1" &&
 	api GET "/api/v1/jobs?name=pageme&status=queued,cancelled" >/dev/null &&
 	test "$(jq_py "len(d[\"jobs\"])")" = 3 &&
 	api GET "/api/v1/jobs?name=pageme&status=completed" >/dev/null &&

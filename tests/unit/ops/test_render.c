@@ -3,7 +3,8 @@
  * tree for job show, JSON text for the API's pages) is one object: the
  * same text as json_dumps(JSON_COMPACT) of the tree, for jobs with every
  * field set, none set, text that needs escaping, invalid UTF-8, secrets
- * and reals of every shape.
+ * and reals of every shape. A job's summary (the API's pages) is that
+ * object's summary members, the same.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +23,39 @@ static char arg0[] = "sh", arg1[] = "-c", arg2[] = "echo \"hi\"\\\n\t\x01 done \
 static char *argv3[] = {arg0, arg1, arg2};
 static char env0[] = "A=1", env1[] = "API_TOKEN=s3cret", env2[] = "B=\x7f bad \xff\xfe end";
 static char *env3[] = {env0, env1, env2};
+
+/* The members of a job's summary, in order (GET /api/v1/jobs's pages). */
+static const char *const summary_keys[] = {
+	"id",          "name",        "status",     "image",      "priority",  "not_before",
+	"waiting_on",  "host",        "max_retries", "attempt",   "exit_code", "created_at",
+	"queued_at",   "started_at",  "finished_at", "last_error", "ran_on",   "schedule_id",
+};
+
+/* The summary is the whole object's members of summary_keys, in that
+ * order, with the same values. */
+static void summary_of(const job_t *j, const json_t *whole)
+{
+	strbuf_t sb = STRBUF_INIT;
+	render_job_summary_text(&sb, j);
+	assert_false(sb.failed);
+	json_error_t je;
+	json_t *summary = json_loads(sb.buf, JSON_PRESERVE_ORDER, &je);
+	if (!summary)
+		fail_msg("summary is not JSON (%s): %s", je.text, sb.buf);
+	size_t n = sizeof(summary_keys) / sizeof(summary_keys[0]), i = 0;
+	const char *key;
+	json_t *value;
+	json_object_foreach(summary, key, value) {
+		if (i >= n || strcmp(key, summary_keys[i]) != 0)
+			fail_msg("summary member %zu is %s, not %s", i, key, i < n ? summary_keys[i] : "(none)");
+		if (!json_equal(value, json_object_get(whole, key)))
+			fail_msg("summary's %s differs from the whole object's: %s", key, sb.buf);
+		i++;
+	}
+	assert_int_equal(i, n);
+	json_decref(summary);
+	sb_free(&sb);
+}
 
 static void same(const job_t *j, bool secrets)
 {
@@ -55,6 +89,7 @@ static void same(const job_t *j, bool secrets)
 	sb_free(&limited);
 	sb_free(&sb);
 	free(want);
+	summary_of(j, tree);
 	json_decref(tree);
 }
 

@@ -84,6 +84,12 @@ static void test_job_column_count(void **state)
 	for (const char *p = cols; *p; p++)
 		names += *p == ',';
 	assert_int_equal(names, JOB_COLUMN_COUNT);
+	names = 1;
+	for (const char *p = JOB_SUMMARY_COLUMNS; *p; p++)
+		names += *p == ',';
+	assert_int_equal(names, JOB_SUMMARY_COLUMN_COUNT);
+	/* The summary's columns lead the whole row's, in its order. */
+	assert_memory_equal(cols, JOB_SUMMARY_COLUMNS, strlen(JOB_SUMMARY_COLUMNS));
 }
 
 static void test_add_round_trip(void **state)
@@ -224,6 +230,93 @@ static void test_runtime_fields_round_trip(void **state)
 	assert_job_equal(&got, &j);
 	job_free(&got);
 	job_free(&j);
+}
+
+/* A list of summaries (job_filter_t.summary) has each job's summary
+ * members as the whole job has them, and the others as job_init leaves
+ * them: nothing read from a column the summary does not name. */
+static void assert_same_text(const char *a, const char *b)
+{
+	assert_true(a == b || (a && b && strcmp(a, b) == 0));
+}
+
+static void assert_summary_of(const job_t *sum, const job_t *whole)
+{
+	job_t blank;
+	job_init(&blank);
+	assert_int_equal(sum->id, whole->id);
+	assert_same_text(sum->name, whole->name);
+	assert_int_equal(sum->status, whole->status);
+	assert_same_text(sum->image, whole->image);
+	assert_int_equal(sum->priority, whole->priority);
+	assert_int_equal(sum->not_before, whole->not_before);
+	assert_int_equal(sum->waiting_on, whole->waiting_on);
+	assert_same_text(sum->host, whole->host);
+	assert_int_equal(sum->max_retries, whole->max_retries);
+	assert_int_equal(sum->attempt, whole->attempt);
+	assert_int_equal(sum->has_exit_code, whole->has_exit_code);
+	assert_int_equal(sum->exit_code, whole->exit_code);
+	assert_int_equal(sum->created_at, whole->created_at);
+	assert_int_equal(sum->queued_at, whole->queued_at);
+	assert_int_equal(sum->started_at, whole->started_at);
+	assert_int_equal(sum->finished_at, whole->finished_at);
+	assert_same_text(sum->last_error, whole->last_error);
+	assert_same_text(sum->ran_on, whole->ran_on);
+	assert_int_equal(sum->schedule_id, whole->schedule_id);
+	/* The rest, unread. */
+	assert_string_equal(sum->uuid, "");
+	assert_null(sum->argv);
+	assert_null(sum->env);
+	assert_null(sum->workdir);
+	assert_null(sum->container_id);
+	assert_int_equal(sum->timeout_s, blank.timeout_s);
+	assert_int_equal(sum->memory_bytes, blank.memory_bytes);
+	assert_int_equal(sum->peak_memory_bytes, blank.peak_memory_bytes);
+	assert_null(sum->ctr.volumes);
+}
+
+static void test_list_summaries(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	job_t j;
+	sample_job(&j);
+	OK(store_job_add(fx->s, &j, "submit", NULL, &err));
+	j.attempt = 1;
+	j.worker_id = strdup("w-1");
+	j.lease_until = 5000;
+	OK(store_job_move(fx->s, &j, JOB_QUEUED, JOB_LAUNCHING,
+			  JOB_SET_ATTEMPT | JOB_SET_LEASE, "worker:w-1", "claimed", &err));
+	set_str(&j.ran_on, "gpu-1");
+	set_str(&j.container_id, "abc123");
+	j.started_at = 111;
+	OK(store_job_move(fx->s, &j, JOB_LAUNCHING, JOB_RUNNING,
+			  JOB_SET_CONTAINER | JOB_SET_RAN_ON | JOB_SET_STARTED_AT, "worker:w-1",
+			  "started", &err));
+	j.has_exit_code = true;
+	j.exit_code = 3;
+	j.finished_at = 222;
+	set_str(&j.last_error, "exit 3");
+	OK(store_job_move(fx->s, &j, JOB_RUNNING, JOB_FAILED,
+			  JOB_SET_EXIT_CODE | JOB_SET_FINISHED_AT | JOB_SET_LAST_ERROR,
+			  "worker:w-1", "exit 3", &err));
+	job_free(&j);
+	add_job_held(fx->s, 5, "e2", 0, 2);
+
+	job_t *whole = NULL, *sum = NULL;
+	size_t nw = 0, ns = 0;
+	job_filter_t f = {.newest_first = true};
+	OK(store_job_list(fx->s, &f, &whole, &nw, &err));
+	f.summary = true;
+	OK(store_job_list(fx->s, &f, &sum, &ns, &err));
+	assert_int_equal(nw, 2);
+	assert_int_equal(ns, 2);
+	assert_int_equal(whole[0].waiting_on, 2);
+	assert_int_equal(whole[1].status, JOB_FAILED);
+	for (size_t i = 0; i < ns; i++)
+		assert_summary_of(&sum[i], &whole[i]);
+	store_job_list_free(whole, nw);
+	store_job_list_free(sum, ns);
 }
 
 /* Integer columns keep their values to both ends of their types: on
@@ -1025,6 +1118,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_job_column_count),
+		T(test_list_summaries),
 		T(test_add_round_trip),
 		T(test_minimal_job),
 		T(test_add_many_in_given_order),
