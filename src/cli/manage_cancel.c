@@ -44,9 +44,13 @@ static int select_host_jobs(cli_ctx_t *ctx, const char *host, job_t **out, size_
 	host_free(&h);
 	if (found < 0)
 		return -1;
+	/* Summaries: what is shown of each job is in them, and ops_cancel
+	 * loads each job itself. A whole job read for each of 100,000 queued
+	 * took 80 MB first. */
 	job_filter_t f = {
 		.status_mask = 1 << JOB_QUEUED | 1 << JOB_LAUNCHING | 1 << JOB_RUNNING,
 		.host = host,
+		.summary = true,
 	};
 	job_t *jobs = NULL;
 	size_t count = 0;
