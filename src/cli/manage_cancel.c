@@ -18,6 +18,7 @@
 #include "cli/context.h"
 #include "util/confirm.h"
 #include "util/err.h"
+#include "util/vec.h"
 #include "ops/jobs.h"
 #include "ops/ops.h"
 
@@ -33,51 +34,60 @@ static void describe(FILE *f, const char *lead, const job_t *j)
 		where ? where : "", j->name ? j->name : "", j->name ? ", " : "", j->image);
 }
 
-/* The jobs --host selects: queued ones pinned to it, and launching or
- * running ones placed on it. */
-static int select_host_jobs(cli_ctx_t *ctx, const char *host, job_t **out, size_t *n)
+/* The jobs --host selects, kept as ids: a long queue's jobs would not fit
+ * in memory as records (100,000 queued took 80 MB so). Each is described
+ * to `shown` (unless NULL) as it is read. */
+typedef struct {
+	const char *host;
+	FILE *shown;
+	const char *lead;
+	int64_t *ids;
+	size_t n, cap;
+} host_pick_t;
+
+/* Queued jobs pinned to the host, and launching or running ones placed on
+ * it (the store's filter also lets through jobs that only ran there
+ * before). */
+static int pick_host_job(job_t *j, void *arg, char **err)
+{
+	host_pick_t *p = arg;
+	const char *where = j->status == JOB_QUEUED ? j->host : j->ran_on;
+	bool mine = (where && strcmp(where, p->host) == 0) ||
+		    (j->host && strcmp(j->host, p->host) == 0);
+	int rc = 0;
+	if (mine && !vec_room(&p->ids, &p->cap, p->n, sizeof(*p->ids), 256)) {
+		rc = err_set(err, "out of memory");
+	} else if (mine) {
+		p->ids[p->n++] = j->id;
+		if (p->shown)
+			describe(p->shown, p->lead, j);
+	}
+	job_free(j);
+	return rc;
+}
+
+static int select_host_jobs(cli_ctx_t *ctx, host_pick_t *p)
 {
 	char *err = NULL;
 	host_t h;
 	host_init(&h);
-	int found = ctx_load_host(ctx, host, &h);
+	int found = ctx_load_host(ctx, p->host, &h);
 	host_free(&h);
 	if (found < 0)
 		return -1;
 	/* Summaries: what is shown of each job is in them, and ops_cancel
-	 * loads each job itself. A whole job read for each of 100,000 queued
-	 * took 80 MB first. */
+	 * loads each job itself. */
 	job_filter_t f = {
 		.status_mask = 1 << JOB_QUEUED | 1 << JOB_LAUNCHING | 1 << JOB_RUNNING,
-		.host = host,
+		.host = p->host,
 		.summary = true,
 	};
-	job_t *jobs = NULL;
-	size_t count = 0;
-	if (store_job_list(ctx->store, &f, &jobs, &count, &err) < 0) {
+	if (store_job_each(ctx->store, &f, pick_host_job, p, &err) < 0) {
 		cli_error(ctx, "%s", err_str(err));
 		free(err);
 		return -1;
 	}
-	size_t k = 0;
-	for (size_t i = 0; i < count; i++) {
-		const char *where = jobs[i].status == JOB_QUEUED ? jobs[i].host : jobs[i].ran_on;
-		bool mine = (where && strcmp(where, host) == 0) ||
-			    (jobs[i].host && strcmp(jobs[i].host, host) == 0);
-		if (!mine) {
-			job_free(&jobs[i]);
-			continue;
-		}
-		if (k != i) {
-			jobs[k] = jobs[i];
-			job_init(&jobs[i]);
-		}
-		k++;
-	}
-	*out = jobs;
-	*n = k;
-	/* The entries past k were freed (job_free leaves them re-initialised). */
-	return (int)count;
+	return 0;
 }
 
 static void print_result(const ops_cancel_result_t *r)
@@ -194,6 +204,7 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 	}
 	job_t *jobs = NULL;
 	size_t n = 0, listed = 0;
+	host_pick_t pick = {0};
 	int rc = EXIT_ERROR;
 	if (by_id) {
 		jobs = calloc(1, sizeof(*jobs));
@@ -215,10 +226,16 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 			goto out;
 		}
 	} else {
-		int count = select_host_jobs(ctx, cli_str(a, "host"), &jobs, &n);
-		if (count < 0)
+		/* Described as they are read: to the dry run's list, or above
+		 * the question when someone at a terminal is to answer it. */
+		pick.host = cli_str(a, "host");
+		if (cli_flag(a, "dry-run"))
+			pick.shown = stdout, pick.lead = "would cancel ";
+		else if (!cli_flag(a, "force") && isatty(STDIN_FILENO))
+			pick.shown = stderr, pick.lead = "  ";
+		if (select_host_jobs(ctx, &pick) < 0)
 			goto out;
-		listed = (size_t)count;
+		n = pick.n;
 		if (n == 0) {
 			printf("no queued, launching or running job on host '%s'; nothing to cancel\n",
 			       cli_str(a, "host"));
@@ -228,7 +245,7 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 	}
 
 	if (cli_flag(a, "dry-run")) {
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; !by_host && i < n; i++)
 			describe(stdout, "would cancel ", &jobs[i]);
 		printf("dry run: %zu job(s) would be cancelled with reason \"%s\"; nothing was "
 		       "changed\n",
@@ -238,7 +255,7 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 	}
 	if ((by_host || n > 1) && !cli_flag(a, "force")) {
 		if (isatty(STDIN_FILENO))
-			for (size_t i = 0; i < n; i++)
+			for (size_t i = 0; !by_host && i < n; i++)
 				describe(stderr, "  ", &jobs[i]);
 		char question[200], what[120];
 		if (by_host)
@@ -261,7 +278,8 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 		}
 	}
 
-	int64_t *ids = calloc(n, sizeof(*ids));
+	int64_t *ids = by_host ? pick.ids : calloc(n, sizeof(*ids));
+	pick.ids = NULL;
 	char *cascade_reason = NULL;
 	if (!ids || (cascade && asprintf(&cascade_reason, "cancelled with job %lld (--cascade): %s",
 					 (long long)jobs[0].id, reason) < 0)) {
@@ -271,7 +289,7 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 	}
 	/* With --cascade, the farthest dependents first: no job is left ready to
 	 * run (a dependency of :any) by the cancelling of the one it waits for. */
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; !by_host && i < n; i++)
 		ids[i] = cascade ? jobs[n - 1 - i].id : jobs[i].id;
 	ops_cancel_opts_t o = {
 		.actor = ACTOR,
@@ -298,6 +316,7 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 	free(cascade_reason);
 	free(ids);
 out:
+	free(pick.ids);
 	store_job_list_free(jobs, listed);
 	free(err);
 	return rc;

@@ -174,39 +174,43 @@ static void sql_status_in(strbuf_t *sb, int mask)
 }
 
 /* Steps a SELECT of JOB_COLUMNS (JOB_SUMMARY_COLUMNS with summary) to the
- * end, collecting every row. */
-static int collect_jobs(store_t *s, db_stmt_t *st, bool summary, job_t **out, size_t *n,
-			char **err)
+ * end, giving each row's job to fn, which takes it (job_free is its to
+ * call); a non-zero return of fn stops there with that value. */
+static int each_job(store_t *s, db_stmt_t *st, bool summary, store_job_fn fn, void *arg,
+		    char **err)
 {
-	job_t *v = NULL;
-	size_t count = 0, cap = 0;
 	int rc = 0, step = DB_DONE;
 	while (rc == 0 && (step = st_step(st)) == DB_ROW) {
-		if (!vec_room(&v, &cap, count, sizeof(*v), 16)) {
-			rc = err_set(err, "out of memory");
-			break;
-		}
-		rc = summary ? job_summary_from_row(st, &v[count], err)
-			     : job_from_row(st, &v[count], err);
+		job_t j;
+		rc = summary ? job_summary_from_row(st, &j, err) : job_from_row(st, &j, err);
 		if (rc == 0)
-			count++;
+			rc = fn(&j, arg, err);
 	}
 	if (rc == 0 && step != DB_DONE)
 		rc = db_fail_rc(s, step, "cannot list the jobs", err);
-	if (rc < 0) {
-		store_job_list_free(v, count);
-		return -1;
+	return rc;
+}
+
+typedef struct {
+	job_t *v;
+	size_t count, cap;
+} job_vec_t;
+
+static int keep_job(job_t *j, void *arg, char **err)
+{
+	job_vec_t *jv = arg;
+	if (!vec_room(&jv->v, &jv->cap, jv->count, sizeof(*jv->v), 16)) {
+		job_free(j);
+		return err_set(err, "out of memory");
 	}
-	*out = v;
-	*n = count;
+	jv->v[jv->count++] = *j;
 	return 0;
 }
 
-int store_job_list(store_t *s, const job_filter_t *f, job_t **out, size_t *n,
-		   char **err)
+/* The SELECT of the jobs f lets through, prepared and bound. */
+static int open_list(store_t *s, const job_filter_t *f, db_stmt_t **out, char **err)
 {
 	*out = NULL;
-	*n = 0;
 	job_filter_t all = {0};
 	if (!f)
 		f = &all;
@@ -280,11 +284,37 @@ int store_job_list(store_t *s, const job_filter_t *f, job_t **out, size_t *n,
 		bind_i64(&b, f->schedule_id);
 	if (limit_bound)
 		bind_i64(&b, f->limit);
-	rc = bind_check(s, &b, "cannot list the jobs", err);
-	if (rc == 0)
-		rc = collect_jobs(s, st, f->summary, out, n, err);
+	if (bind_check(s, &b, "cannot list the jobs", err) < 0) {
+		st_release(s, st);
+		return -1;
+	}
+	*out = st;
+	return 0;
+}
+
+int store_job_each(store_t *s, const job_filter_t *f, store_job_fn fn, void *arg, char **err)
+{
+	job_filter_t all = {0};
+	db_stmt_t *st = NULL;
+	if (open_list(s, f, &st, err) < 0)
+		return -1;
+	int rc = each_job(s, st, (f ? f : &all)->summary, fn, arg, err);
 	st_release(s, st);
 	return rc;
+}
+
+int store_job_list(store_t *s, const job_filter_t *f, job_t **out, size_t *n, char **err)
+{
+	*out = NULL;
+	*n = 0;
+	job_vec_t jv = {0};
+	if (store_job_each(s, f, keep_job, &jv, err) < 0) {
+		store_job_list_free(jv.v, jv.count);
+		return -1;
+	}
+	*out = jv.v;
+	*n = jv.count;
+	return 0;
 }
 
 int store_job_counts(store_t *s, int64_t counts[JOB_STATUS_COUNT], char **err)

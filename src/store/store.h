@@ -182,6 +182,11 @@ typedef struct {
 } job_filter_t;
 int store_job_list(store_t *s, const job_filter_t *f, job_t **out, size_t *n,
 		   char **err);
+/* The same jobs one at a time, for lists too long to hold: fn gets each
+ * (its to job_free) from one statement; a non-zero return of fn
+ * ends the walk with that value. */
+typedef int (*store_job_fn)(job_t *job, void *arg, char **err);
+int store_job_each(store_t *s, const job_filter_t *f, store_job_fn fn, void *arg, char **err);
 void store_job_list_free(job_t *jobs, size_t n);
 /* Number of jobs per status, indexed by job_status_t. */
 int store_job_counts(store_t *s, int64_t counts[JOB_STATUS_COUNT], char **err);
