@@ -319,6 +319,38 @@ static void test_list_summaries(void **state)
 	store_job_list_free(sum, ns);
 }
 
+/* store_job_each gives the jobs one at a time, newest first as asked, and
+ * a non-zero answer of its function ends the walk with that value. */
+static int stop_at_two(job_t *j, void *arg, char **err)
+{
+	(void)err;
+	int64_t *seen = arg;
+	seen[seen[0]++ + 1] = j->id;
+	job_free(j);
+	return seen[0] == 2 ? 7 : 0;
+}
+
+static void test_each_stops_when_asked(void **state)
+{
+	fixture_t *fx = *state;
+	char *err = NULL;
+	int64_t a = add_job(fx->s, 0, NULL, 0), b = add_job(fx->s, 0, NULL, 0),
+		c = add_job(fx->s, 0, NULL, 0);
+	(void)a;
+	int64_t seen[4] = {0};
+	job_filter_t f = {.newest_first = true, .summary = true};
+	assert_int_equal(store_job_each(fx->s, &f, stop_at_two, seen, &err), 7);
+	assert_int_equal(seen[0], 2);
+	assert_int_equal(seen[1], c);
+	assert_int_equal(seen[2], b);
+	/* The statement was let go: the store answers the next read. */
+	job_t *list = NULL;
+	size_t n = 0;
+	OK(store_job_list(fx->s, &f, &list, &n, &err));
+	assert_int_equal(n, 3);
+	store_job_list_free(list, n);
+}
+
 /* Integer columns keep their values to both ends of their types: on
  * PostgreSQL they come back as text, read by the driver's own decimal
  * reader up to 18 digits and by strtoll beyond. */
@@ -1119,6 +1151,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_job_column_count),
 		T(test_list_summaries),
+		T(test_each_stops_when_asked),
 		T(test_add_round_trip),
 		T(test_minimal_job),
 		T(test_add_many_in_given_order),
