@@ -19,6 +19,7 @@
 #include "cli/context.h"
 #include "util/confirm.h"
 #include "util/err.h"
+#include "util/vec.h"
 #include "util/timeutil.h"
 #include "ops/jobs.h"
 #include "ops/ops.h"
@@ -35,38 +36,51 @@ static void describe(FILE *f, const char *lead, const job_t *j, const char *chan
 		changes && *changes ? ": " : "", changes ? changes : "");
 }
 
+/* The jobs --host and --since select, kept as ids: every failed job of a
+ * long history would not fit in memory as records. Each is described to
+ * `shown` (unless NULL) with the changes it would get, as it is read. */
+typedef struct {
+	int64_t since;
+	const ops_retry_changes_t *ch;
+	FILE *shown;
+	const char *lead;
+	int64_t *ids;
+	size_t n, cap;
+} retry_pick_t;
+
+static int pick_job(job_t *j, void *arg, char **err)
+{
+	retry_pick_t *p = arg;
+	int64_t finished = j->finished_at ? j->finished_at : j->created_at;
+	int rc = 0;
+	if (finished >= p->since) {
+		if (!vec_room(&p->ids, &p->cap, p->n, sizeof(*p->ids), 256)) {
+			rc = err_set(err, "out of memory");
+		} else {
+			p->ids[p->n++] = j->id;
+			char *c = p->shown ? ops_retry_describe(j, p->ch) : NULL;
+			if (p->shown)
+				describe(p->shown, p->lead, j, c);
+			free(c);
+		}
+	}
+	job_free(j);
+	return rc;
+}
+
 /* Failed and timed-out jobs matching --host and --since, oldest first. */
-static int select_jobs(cli_ctx_t *ctx, const cli_args_t *a, job_t **out, size_t *n,
-		       size_t *listed)
+static int select_jobs(cli_ctx_t *ctx, const cli_args_t *a, retry_pick_t *p)
 {
 	char *err = NULL;
 	const char *host = cli_str(a, "host");
 	job_filter_t f = {.status_mask = 1 << JOB_FAILED | 1 << JOB_TIMEOUT, .host = host};
-	job_t *jobs = NULL;
-	size_t count = 0;
-	if (store_job_list(ctx->store, &f, &jobs, &count, &err) < 0) {
+	p->since = cli_has(a, "since") ? cli_num(a, "since") : 0;
+	if (store_job_each(ctx->store, &f, pick_job, p, &err) < 0) {
 		cli_error(ctx, "%s", err_str(err));
 		free(err);
 		return -1;
 	}
-	int64_t since = cli_has(a, "since") ? cli_num(a, "since") : 0;
-	size_t k = 0;
-	for (size_t i = 0; i < count; i++) {
-		int64_t finished = jobs[i].finished_at ? jobs[i].finished_at : jobs[i].created_at;
-		if (finished < since) {
-			job_free(&jobs[i]);
-			continue;
-		}
-		if (k != i) {
-			jobs[k] = jobs[i];
-			job_init(&jobs[i]);
-		}
-		k++;
-	}
-	*out = jobs;
-	*n = k;
-	*listed = count;
-	if (k == 0 && host) {
+	if (p->n == 0 && host) {
 		host_t h;
 		host_init(&h);
 		int found = ctx_load_host(ctx, host, &h);
@@ -113,6 +127,7 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 		return EXIT_ERROR;
 	job_t *jobs = NULL;
 	size_t n = 0, listed = 0;
+	retry_pick_t pick = {.ch = &ch};
 	int rc = EXIT_ERROR;
 	if (by_id) {
 		int64_t id = cli_num(a, "job-id");
@@ -129,8 +144,15 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 		}
 		n = 1;
 	} else {
-		if (select_jobs(ctx, a, &jobs, &n, &listed) < 0)
+		/* Described as they are read: to the dry run's list, or above
+		 * the question when someone at a terminal is to answer it. */
+		if (cli_flag(a, "dry-run"))
+			pick.shown = stdout, pick.lead = "would retry ";
+		else if (!cli_flag(a, "force") && isatty(STDIN_FILENO))
+			pick.shown = stderr, pick.lead = "  ";
+		if (select_jobs(ctx, a, &pick) < 0)
 			goto out;
+		n = pick.n;
 		if (n == 0) {
 			printf("no failed or timed-out job matches; nothing to retry\n");
 			rc = EXIT_OK;
@@ -139,7 +161,7 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 	}
 
 	if (cli_flag(a, "dry-run")) {
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = 0; by_id && i < n; i++) {
 			char *c = ops_retry_describe(&jobs[i], &ch);
 			describe(stdout, "would retry ", &jobs[i], c);
 			free(c);
@@ -150,7 +172,7 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 	}
 	if (by_filter && !cli_flag(a, "force")) {
 		if (isatty(STDIN_FILENO))
-			for (size_t i = 0; i < n; i++) {
+			for (size_t i = 0; by_id && i < n; i++) {
 				char *c = ops_retry_describe(&jobs[i], &ch);
 				describe(stderr, "  ", &jobs[i], c);
 				free(c);
@@ -174,15 +196,23 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 	size_t done = 0;
 	for (size_t i = 0; i < n; i++) {
 		char *reason = NULL;
-		int old_attempt = jobs[i].attempt;
-		int r = ops_retry(ctx->store, &jobs[i], &ch, ACTOR, &reason, &err);
+		/* A job chosen by --host or --since is read again, whole, for
+		 * its retry: the compare-and-set of ops_retry decides anyway. */
+		job_t one;
+		job_init(&one);
+		job_t *j = by_id ? &jobs[i] : &one;
+		int r = by_id || ops_job_load(ctx->store, pick.ids[i], &one, &err) == OPS_OK ? 0 : -1;
+		int old_attempt = j->attempt;
+		if (r == 0)
+			r = ops_retry(ctx->store, j, &ch, ACTOR, &reason, &err);
 		if (r == 0) {
 			printf("retried job %lld: queued again for attempt %d (%s)\n",
-			       (long long)jobs[i].id, old_attempt + 1, reason);
+			       (long long)j->id, old_attempt + 1, reason);
 			done++;
 		} else {
 			fprintf(stderr, "cjobs: error: %s\n", err_str(err));
 		}
+		job_free(&one);
 		free(reason);
 		free(err);
 		err = NULL;
@@ -191,6 +221,7 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 		printf("retried %zu of %zu job(s)\n", done, n);
 	rc = done == n ? EXIT_OK : EXIT_ERROR;
 out:
+	free(pick.ids);
 	store_job_list_free(jobs, listed);
 	free(err);
 	return rc;
