@@ -78,9 +78,10 @@ void api_jobs_list(http_req_t *r)
 	f.host = http_query(r, "host");
 	f.name = http_query(r, "name");
 	f.image = http_query(r, "image");
-	cli_value_t v[5];
-	int got[5];
-	for (size_t i = 0; i < 5; i++)
+	enum { NQ = sizeof(list_query) / sizeof(list_query[0]) };
+	cli_value_t v[NQ];
+	int got[NQ];
+	for (size_t i = 0; i < NQ; i++)
 		if ((got[i] = query_value(r, &list_query[i], &v[i])) < 0)
 			return;
 	if (got[0] == 0)
