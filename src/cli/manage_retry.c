@@ -3,8 +3,9 @@
  * jobs back in the queue, optionally with new limits.
  *
  * This file only chooses the jobs, asks for confirmation and prints; the
- * change itself is ops_retry() in worker/ops.c (one compare-and-set status
- * change with its history row per job). It must never retry several jobs
+ * change itself is ops_retry_batch() in ops/retry.c (one compare-and-set
+ * status change with its history row per job, a batch's in one
+ * transaction). It must never retry several jobs
  * without a confirmation or --force, never change anything with --dry-run,
  * and never touch a job that is not failed or timeout.
  */
@@ -25,6 +26,8 @@
 #include "ops/ops.h"
 
 #define ACTOR "manage-jobs"
+/* The help's "How It Works" says so in words. */
+_Static_assert(OPS_RETRY_BATCH == 256, "manage-jobs retry's help names the batch's size");
 
 static void describe(FILE *f, const char *lead, const job_t *j, const char *changes)
 {
@@ -193,29 +196,24 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 		}
 	}
 
+	/* In batches, each in one transaction (ops_retry_batch), printed as
+	 * each is committed. */
 	size_t done = 0;
-	for (size_t i = 0; i < n; i++) {
-		char *reason = NULL;
-		/* A job chosen by --host or --since is read again, whole, for
-		 * its retry: the compare-and-set of ops_retry decides anyway. */
-		job_t one;
-		job_init(&one);
-		job_t *j = by_id ? &jobs[i] : &one;
-		int r = by_id || ops_job_load(ctx->store, pick.ids[i], &one, &err) == OPS_OK ? 0 : -1;
-		int old_attempt = j->attempt;
-		if (r == 0)
-			r = ops_retry(ctx->store, j, &ch, ACTOR, &reason, &err);
-		if (r == 0) {
-			printf("retried job %lld: queued again for attempt %d (%s)\n",
-			       (long long)j->id, old_attempt + 1, reason);
-			done++;
-		} else {
-			fprintf(stderr, "cjobs: error: %s\n", err_str(err));
+	const int64_t *ids = by_id ? &jobs[0].id : pick.ids;
+	ops_retry_result_t res[OPS_RETRY_BATCH];
+	for (size_t b = 0; b < n; b += OPS_RETRY_BATCH) {
+		size_t m = n - b < OPS_RETRY_BATCH ? n - b : OPS_RETRY_BATCH;
+		ops_retry_batch(ctx->store, ids + b, m, &ch, ACTOR, res);
+		for (size_t i = 0; i < m; i++) {
+			if (res[i].rc == 0) {
+				printf("retried job %lld: queued again for attempt %d (%s)\n",
+				       (long long)res[i].id, res[i].attempt, res[i].reason);
+				done++;
+			} else {
+				fprintf(stderr, "cjobs: error: %s\n", err_str(res[i].error));
+			}
 		}
-		job_free(&one);
-		free(reason);
-		free(err);
-		err = NULL;
+		ops_retry_results_free(res, m);
 	}
 	if (by_filter)
 		printf("retried %zu of %zu job(s)\n", done, n);
@@ -280,9 +278,11 @@ const cli_command_t manage_retry = {
 		 " 2. With --dry-run, list them with the changes and stop. With --host or\n"
 		 "    --since, ask for confirmation on the terminal unless --force is given;\n"
 		 "    refuse when there is no terminal.\n"
-		 " 3. For each job, in one transaction: check it is still failed or timeout\n"
-		 "    (compare-and-set), apply the changes, clear the last attempt's results,\n"
-		 "    set it queued now, and append a history row with the changes.\n"
+		 " 3. For each job, committing 256 jobs at a time: check it is still failed\n"
+		 "    or timeout (compare-and-set), apply the changes, clear the last\n"
+		 "    attempt's results, set it queued now, and append a history row with the\n"
+		 "    changes. If a commit fails, none of its jobs change, and each is an\n"
+		 "    error naming the job.\n"
 		 " 4. A worker claims it like any queued job; its attempt number goes up by one\n"
 		 "    and the new output is stored under the new attempt."},
 		{"Important Notes",
@@ -293,7 +293,7 @@ const cli_command_t manage_retry = {
 		 "Permissions: write access to the job store file; no engine is contacted. The jobs "
 		 "will run with the same image and command, so whoever may retry jobs may run them "
 		 "again on the hosts, where Docker access is root-equivalent.\n\n"
-		 "Resource use and run time: a few MB of memory and a few milliseconds per job; "
+		 "Resource use and run time: a few MB of memory and under a millisecond per job; "
 		 "the retried jobs then use their hosts as when they first ran."},
 		{NULL, NULL},
 	},

@@ -93,6 +93,25 @@ char *ops_retry_describe(const job_t *job, const ops_retry_changes_t *c);
 int ops_retry(store_t *s, job_t *job, const ops_retry_changes_t *c, const char *actor,
 	      char **reason, char **err);
 
+/* Retries of many jobs by id go OPS_RETRY_BATCH at a time, each batch in
+ * one transaction: one commit (on PostgreSQL one flush of the server's
+ * log) for them all, not one each. */
+#define OPS_RETRY_BATCH 256
+typedef struct {
+	int64_t id;
+	int rc;              /* ops_retry's: 0 queued again, 1 not retryable now, -1 error */
+	int attempt;         /* with rc 0, the attempt it is queued for */
+	char *reason;        /* with rc 0, the history's reason */
+	char *error;         /* otherwise, why not */
+} ops_retry_result_t;
+/* Reads each of ids[0..n) (n at most OPS_RETRY_BATCH) and retries it with
+ * c, as ops_retry does, in one transaction; res[i] says what became of
+ * ids[i]. When the commit fails nothing of the batch is kept and each
+ * retried job's result says so (rc -1). */
+void ops_retry_batch(store_t *s, const int64_t *ids, size_t n, const ops_retry_changes_t *c,
+		     const char *actor, ops_retry_result_t *res);
+void ops_retry_results_free(ops_retry_result_t *res, size_t n);
+
 /* ---- health checks ---- */
 
 typedef struct {

@@ -192,3 +192,48 @@ int ops_retry(store_t *s, job_t *job, const ops_retry_changes_t *c, const char *
 		free(why);
 	return 0;
 }
+
+void ops_retry_batch(store_t *s, const int64_t *ids, size_t n, const ops_retry_changes_t *c,
+		     const char *actor, ops_retry_result_t *res)
+{
+	char *err = NULL;
+	bool tx = n > 1 && store_begin(s, &err) == 0;
+	free(err);
+	err = NULL;
+	for (size_t i = 0; i < n; i++) {
+		ops_retry_result_t *r = &res[i];
+		*r = (ops_retry_result_t){.id = ids[i], .rc = -1};
+		job_t job;
+		job_init(&job);
+		if (ops_job_load(s, ids[i], &job, &err) == OPS_OK)
+			r->rc = ops_retry(s, &job, c, actor, &r->reason, &err);
+		r->attempt = job.attempt + 1;
+		if (r->rc != 0) {
+			r->error = err ? err : strdup("out of memory");
+			err = NULL;
+		}
+		job_free(&job);
+	}
+	if (tx && store_commit(s, &err) < 0) {
+		for (size_t i = 0; i < n; i++) {
+			if (res[i].rc != 0)
+				continue;
+			res[i].rc = -1;
+			free(res[i].reason);
+			res[i].reason = NULL;
+			if (asprintf(&res[i].error, "job %lld: the retry could not be stored "
+						    "(nothing changed): %s",
+				     (long long)ids[i], err_str(err)) < 0)
+				res[i].error = NULL;
+		}
+	}
+	free(err);
+}
+
+void ops_retry_results_free(ops_retry_result_t *res, size_t n)
+{
+	for (size_t i = 0; res && i < n; i++) {
+		free(res[i].reason);
+		free(res[i].error);
+	}
+}

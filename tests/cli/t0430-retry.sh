@@ -194,6 +194,43 @@ test_expect_success 'one job by --job-id needs no confirmation, even off a termi
 	test "$(sqlite3 sel.db "select status from jobs where id = 8")" = queued
 '
 
+# Bulk retries go in batches of 256, each in one transaction
+# (ops_retry_batch): more than one batch, every job queued again with its
+# history row.
+test_expect_success 'a bulk retry of more jobs than one batch queues every one again, each with its history row' '
+	cjobs host add bulk --url "$ENGINE_URL" >/dev/null &&
+	cjobs job submit --image $IMG --host bulk --count 300 -- true >/dev/null &&
+	store_sql "UPDATE jobs SET status = '\''failed'\'', attempt = 1, exit_code = 1, ran_on = '\''bulk'\'', started_at = queued_at, finished_at = queued_at + 10 WHERE host = '\''bulk'\''" &&
+	cjobs manage-jobs retry --host bulk --force </dev/null >out &&
+	grep -q "^retried 300 of 300 job(s)$" out &&
+	test "$(grep -c "^retried job [0-9]*: queued again for attempt 2 (retried by manage-jobs)$" out)" = 300 &&
+	test "$(store_sql "SELECT count(*) FROM jobs WHERE host = '\''bulk'\'' AND status = '\''queued'\''")" = 300 &&
+	test "$(store_sql "SELECT count(*) FROM job_history h JOIN jobs j ON j.id = h.job_id WHERE j.host = '\''bulk'\'' AND h.to_status = '\''queued'\'' AND h.from_status = '\''failed'\''")" = 300
+'
+
+# A batch whose commit fails (planted on PostgreSQL: a deferred constraint
+# trigger on the history raises at COMMIT for one change) keeps nothing of
+# it, and each job says its retry was not stored.
+if [ -n "$TEST_PG_DB" ]; then
+test_expect_success 'PostgreSQL: a bulk retry whose commit fails changes nothing and names each job with the error' '
+	store_sql "CREATE FUNCTION refuse_at_commit() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN RAISE EXCEPTION '\''planted refusal at commit'\''; END \$\$; CREATE CONSTRAINT TRIGGER refuse_at_commit AFTER INSERT ON job_history DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.reason LIKE '\''%priority 0 -> 77'\'') EXECUTE FUNCTION refuse_at_commit()" &&
+	cjobs host add refuse --url "$ENGINE_URL" >/dev/null &&
+	cjobs job submit --image $IMG --host refuse --count 3 -- true >/dev/null &&
+	store_sql "UPDATE jobs SET status = '\''failed'\'', attempt = 1, exit_code = 1, ran_on = '\''refuse'\'', started_at = queued_at, finished_at = queued_at + 10 WHERE host = '\''refuse'\''" &&
+	before=$(store_digest) &&
+	expect_code 1 cjobs manage-jobs retry --host refuse --force --priority 77 </dev/null >out 2>err &&
+	cat out err &&
+	for j in $(store_sql "SELECT id FROM jobs WHERE host = '\''refuse'\''"); do
+		test_grep -q "^cjobs: error: job $j: the retry could not be stored (nothing changed): .*planted refusal at commit" err || exit 1
+	done &&
+	grep -q "^retried 0 of 3 job(s)$" out &&
+	test "$(store_digest)" = "$before" &&
+	store_sql "DROP TRIGGER refuse_at_commit ON job_history; DROP FUNCTION refuse_at_commit()" &&
+	cjobs manage-jobs retry --host refuse --force --priority 77 </dev/null >out &&
+	grep -q "^retried 3 of 3 job(s)$" out
+'
+fi
+
 test_expect_success 'no container labelled by cjobs is left on the engine' '
 	test -z "$(engine_containers "$ENGINE_SOCK")"
 '
