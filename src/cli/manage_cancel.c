@@ -16,9 +16,9 @@
 #include "cli/manage_options.h"
 #include "cli/command.h"
 #include "cli/context.h"
+#include "cli/job_pick.h"
 #include "util/confirm.h"
 #include "util/err.h"
-#include "util/vec.h"
 #include "ops/jobs.h"
 #include "ops/ops.h"
 
@@ -34,15 +34,10 @@ static void describe(FILE *f, const char *lead, const job_t *j)
 		where ? where : "", j->name ? j->name : "", j->name ? ", " : "", j->image);
 }
 
-/* The jobs --host selects, kept as ids: a long queue's jobs would not fit
- * in memory as records (100,000 queued took 80 MB so). Each is described
- * to `shown` (unless NULL) as it is read. */
+/* The jobs --host selects (cli/job_pick.h). */
 typedef struct {
 	const char *host;
-	FILE *shown;
-	const char *lead;
-	int64_t *ids;
-	size_t n, cap;
+	job_pick_t pick;
 } host_pick_t;
 
 /* Queued jobs pinned to the host, and launching or running ones placed on
@@ -54,14 +49,9 @@ static int pick_host_job(job_t *j, void *arg, char **err)
 	const char *where = j->status == JOB_QUEUED ? j->host : j->ran_on;
 	bool mine = (where && strcmp(where, p->host) == 0) ||
 		    (j->host && strcmp(j->host, p->host) == 0);
-	int rc = 0;
-	if (mine && !vec_room(&p->ids, &p->cap, p->n, sizeof(*p->ids), 256)) {
-		rc = err_set(err, "out of memory");
-	} else if (mine) {
-		p->ids[p->n++] = j->id;
-		if (p->shown)
-			describe(p->shown, p->lead, j);
-	}
+	int rc = mine ? job_pick_add(&p->pick, j->id, err) : 0;
+	if (mine && rc == 0 && p->pick.shown)
+		describe(p->pick.shown, p->pick.lead, j);
 	job_free(j);
 	return rc;
 }
@@ -226,16 +216,12 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 			goto out;
 		}
 	} else {
-		/* Described as they are read: to the dry run's list, or above
-		 * the question when someone at a terminal is to answer it. */
 		pick.host = cli_str(a, "host");
-		if (cli_flag(a, "dry-run"))
-			pick.shown = stdout, pick.lead = "would cancel ";
-		else if (!cli_flag(a, "force") && isatty(STDIN_FILENO))
-			pick.shown = stderr, pick.lead = "  ";
+		job_pick_init(&pick.pick, cli_flag(a, "dry-run"), cli_flag(a, "force"),
+			      "would cancel ");
 		if (select_host_jobs(ctx, &pick) < 0)
 			goto out;
-		n = pick.n;
+		n = pick.pick.n;
 		if (n == 0) {
 			printf("no queued, launching or running job on host '%s'; nothing to cancel\n",
 			       cli_str(a, "host"));
@@ -278,8 +264,8 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 		}
 	}
 
-	int64_t *ids = by_host ? pick.ids : calloc(n, sizeof(*ids));
-	pick.ids = NULL;
+	int64_t *ids = by_host ? pick.pick.ids : calloc(n, sizeof(*ids));
+	pick.pick.ids = NULL;
 	char *cascade_reason = NULL;
 	if (!ids || (cascade && asprintf(&cascade_reason, "cancelled with job %lld (--cascade): %s",
 					 (long long)jobs[0].id, reason) < 0)) {
@@ -316,7 +302,7 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 	free(cascade_reason);
 	free(ids);
 out:
-	free(pick.ids);
+	job_pick_free(&pick.pick);
 	store_job_list_free(jobs, listed);
 	free(err);
 	return rc;

@@ -18,9 +18,9 @@
 #include "ops/retry_options.h"
 #include "cli/command.h"
 #include "cli/context.h"
+#include "cli/job_pick.h"
 #include "util/confirm.h"
 #include "util/err.h"
-#include "util/vec.h"
 #include "util/timeutil.h"
 #include "ops/jobs.h"
 #include "ops/ops.h"
@@ -39,33 +39,24 @@ static void describe(FILE *f, const char *lead, const job_t *j, const char *chan
 		changes && *changes ? ": " : "", changes ? changes : "");
 }
 
-/* The jobs --host and --since select, kept as ids: every failed job of a
- * long history would not fit in memory as records. Each is described to
- * `shown` (unless NULL) with the changes it would get, as it is read. */
+/* The jobs --host and --since select (cli/job_pick.h), each described with
+ * the changes it would get. */
 typedef struct {
 	int64_t since;
 	const ops_retry_changes_t *ch;
-	FILE *shown;
-	const char *lead;
-	int64_t *ids;
-	size_t n, cap;
+	job_pick_t pick;
 } retry_pick_t;
 
 static int pick_job(job_t *j, void *arg, char **err)
 {
 	retry_pick_t *p = arg;
 	int64_t finished = j->finished_at ? j->finished_at : j->created_at;
-	int rc = 0;
-	if (finished >= p->since) {
-		if (!vec_room(&p->ids, &p->cap, p->n, sizeof(*p->ids), 256)) {
-			rc = err_set(err, "out of memory");
-		} else {
-			p->ids[p->n++] = j->id;
-			char *c = p->shown ? ops_retry_describe(j, p->ch) : NULL;
-			if (p->shown)
-				describe(p->shown, p->lead, j, c);
-			free(c);
-		}
+	bool chosen = finished >= p->since;
+	int rc = chosen ? job_pick_add(&p->pick, j->id, err) : 0;
+	if (chosen && rc == 0 && p->pick.shown) {
+		char *c = ops_retry_describe(j, p->ch);
+		describe(p->pick.shown, p->pick.lead, j, c);
+		free(c);
 	}
 	job_free(j);
 	return rc;
@@ -83,7 +74,7 @@ static int select_jobs(cli_ctx_t *ctx, const cli_args_t *a, retry_pick_t *p)
 		free(err);
 		return -1;
 	}
-	if (p->n == 0 && host) {
+	if (p->pick.n == 0 && host) {
 		host_t h;
 		host_init(&h);
 		int found = ctx_load_host(ctx, host, &h);
@@ -147,15 +138,11 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 		}
 		n = 1;
 	} else {
-		/* Described as they are read: to the dry run's list, or above
-		 * the question when someone at a terminal is to answer it. */
-		if (cli_flag(a, "dry-run"))
-			pick.shown = stdout, pick.lead = "would retry ";
-		else if (!cli_flag(a, "force") && isatty(STDIN_FILENO))
-			pick.shown = stderr, pick.lead = "  ";
+		job_pick_init(&pick.pick, cli_flag(a, "dry-run"), cli_flag(a, "force"),
+			      "would retry ");
 		if (select_jobs(ctx, a, &pick) < 0)
 			goto out;
-		n = pick.n;
+		n = pick.pick.n;
 		if (n == 0) {
 			printf("no failed or timed-out job matches; nothing to retry\n");
 			rc = EXIT_OK;
@@ -199,7 +186,7 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 	/* In batches, each in one transaction (ops_retry_batch), printed as
 	 * each is committed. */
 	size_t done = 0;
-	const int64_t *ids = by_id ? &jobs[0].id : pick.ids;
+	const int64_t *ids = by_id ? &jobs[0].id : pick.pick.ids;
 	ops_retry_result_t res[OPS_RETRY_BATCH];
 	for (size_t b = 0; b < n; b += OPS_RETRY_BATCH) {
 		size_t m = n - b < OPS_RETRY_BATCH ? n - b : OPS_RETRY_BATCH;
@@ -219,7 +206,7 @@ static int run(cli_ctx_t *ctx, cli_args_t *a)
 		printf("retried %zu of %zu job(s)\n", done, n);
 	rc = done == n ? EXIT_OK : EXIT_ERROR;
 out:
-	free(pick.ids);
+	job_pick_free(&pick.pick);
 	store_job_list_free(jobs, listed);
 	free(err);
 	return rc;
