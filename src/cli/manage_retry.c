@@ -67,7 +67,11 @@ static int select_jobs(cli_ctx_t *ctx, const cli_args_t *a, retry_pick_t *p)
 {
 	char *err = NULL;
 	const char *host = cli_str(a, "host");
-	job_filter_t f = {.status_mask = 1 << JOB_FAILED | 1 << JOB_TIMEOUT, .host = host};
+	/* Whole jobs only when they are described (their limits, against the
+	 * changes); the choice needs a summary's times, and each job is read
+	 * again, whole, for its retry. */
+	job_filter_t f = {.status_mask = 1 << JOB_FAILED | 1 << JOB_TIMEOUT, .host = host,
+			  .summary = !p->pick.shown};
 	p->since = cli_has(a, "since") ? cli_num(a, "since") : 0;
 	if (store_job_each(ctx->store, &f, pick_job, p, &err) < 0) {
 		cli_error(ctx, "%s", err_str(err));
